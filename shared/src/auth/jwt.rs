@@ -1,0 +1,282 @@
+//! Access tokens: short-lived JWTs (15 minutes) with the claims `sub`,
+//! `role`, `sid` (the session they belong to), `jti`, `iat`, `exp`, `iss` and
+//! `aud`.
+//!
+//! Invariant: verification accepts exactly one algorithm, the configured
+//! one, so `alg: none` and algorithm-confusion tokens (an HS256 token keyed
+//! with our public key) are refused.
+
+use crate::config::{JwtAlgorithm, JwtConfig};
+use crate::domain::{EntityId, Role};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
+/// Clock skew tolerated between the issuing and verifying functions.
+const LEEWAY_SECS: u64 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    pub sid: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// A freshly issued token and what it says.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: String,
+    pub claims: Claims,
+}
+
+/// Why a token was refused. All of them are 401 to the client; the variant
+/// is for logs.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is invalid")]
+    Invalid,
+}
+
+fn algorithm(alg: JwtAlgorithm) -> Algorithm {
+    match alg {
+        JwtAlgorithm::EdDsa => Algorithm::EdDSA,
+        JwtAlgorithm::Rs256 => Algorithm::RS256,
+        JwtAlgorithm::Hs256 => Algorithm::HS256,
+    }
+}
+
+/// Verifies access tokens; every API function holds one.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn new(config: &JwtConfig) -> anyhow::Result<Self> {
+        let key = match config.algorithm {
+            JwtAlgorithm::EdDsa => DecodingKey::from_ed_pem(&config.verification_key)?,
+            JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&config.verification_key)?,
+            JwtAlgorithm::Hs256 => DecodingKey::from_secret(&config.verification_key),
+        };
+        let mut validation = Validation::new(algorithm(config.algorithm));
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECS;
+        Ok(Self { key, validation })
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        use jsonwebtoken::errors::ErrorKind;
+        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+}
+
+/// Issues access tokens; only the `auth` function holds one.
+#[derive(Clone)]
+pub struct TokenSigner {
+    algorithm: Algorithm,
+    key: EncodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl TokenSigner {
+    /// `private_pem` is the PKCS#8 PEM for EdDSA/RS256; HS256 signs with
+    /// the shared secret of `config`.
+    pub fn new(config: &JwtConfig, private_pem: Option<&str>) -> anyhow::Result<Self> {
+        let need_pem = || {
+            private_pem
+                .map(str::as_bytes)
+                .ok_or_else(|| anyhow::anyhow!("a private key is required to sign tokens"))
+        };
+        let key = match config.algorithm {
+            JwtAlgorithm::EdDsa => EncodingKey::from_ed_pem(need_pem()?)?,
+            JwtAlgorithm::Rs256 => EncodingKey::from_rsa_pem(need_pem()?)?,
+            JwtAlgorithm::Hs256 => EncodingKey::from_secret(&config.verification_key),
+        };
+        Ok(Self {
+            algorithm: algorithm(config.algorithm),
+            key,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+        })
+    }
+
+    pub fn issue(
+        &self,
+        user_id: &EntityId,
+        role: Role,
+        session_id: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<AccessToken> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            role,
+            sid: session_id.to_owned(),
+            jti: uuid::Uuid::now_v7().to_string(),
+            iat: now.unix_timestamp(),
+            exp: (now + ACCESS_TOKEN_TTL).unix_timestamp(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)?;
+        Ok(AccessToken { token, claims })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::keys;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    fn jwt_config(algorithm: JwtAlgorithm, verification_key: &[u8]) -> JwtConfig {
+        JwtConfig {
+            algorithm,
+            verification_key: verification_key.to_vec(),
+            issuer: "opsflow-test".into(),
+            audience: "opsflow-api".into(),
+        }
+    }
+
+    fn ed_pair() -> (keys::KeyPairPem, JwtConfig) {
+        let pair = keys::generate_ed25519().unwrap();
+        let config = jwt_config(JwtAlgorithm::EdDsa, pair.public_pem.as_bytes());
+        (pair, config)
+    }
+
+    fn issue(signer: &TokenSigner, now: OffsetDateTime) -> AccessToken {
+        signer
+            .issue(&EntityId::new(), Role::Approver, "session-1", now)
+            .unwrap()
+    }
+
+    #[test]
+    fn eddsa_tokens_verify_with_the_public_key() {
+        let (pair, config) = ed_pair();
+        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
+        let token = issue(&signer, OffsetDateTime::now_utc());
+        let claims = TokenVerifier::new(&config)
+            .unwrap()
+            .verify(&token.token)
+            .unwrap();
+        assert_eq!(claims, token.claims);
+        assert_eq!(claims.exp - claims.iat, 900);
+    }
+
+    #[test]
+    fn rs256_tokens_verify_with_the_public_key() {
+        let pair = keys::generate_rsa().unwrap();
+        let config = jwt_config(JwtAlgorithm::Rs256, pair.public_pem.as_bytes());
+        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
+        let token = issue(&signer, OffsetDateTime::now_utc());
+        assert!(TokenVerifier::new(&config)
+            .unwrap()
+            .verify(&token.token)
+            .is_ok());
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let (pair, config) = ed_pair();
+        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
+        let token = issue(&signer, OffsetDateTime::now_utc() - Duration::minutes(16));
+        let verifier = TokenVerifier::new(&config).unwrap();
+        assert_eq!(verifier.verify(&token.token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn tokens_signed_by_another_key_are_refused() {
+        let (pair, config) = ed_pair();
+        let (_, other_config) = ed_pair();
+        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
+        let token = issue(&signer, OffsetDateTime::now_utc());
+        let verifier = TokenVerifier::new(&other_config).unwrap();
+        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn wrong_audience_and_issuer_are_refused() {
+        let (pair, config) = ed_pair();
+        let verifier = TokenVerifier::new(&config).unwrap();
+        for (issuer, audience) in [
+            ("opsflow-test", "elsewhere"),
+            ("someone-else", "opsflow-api"),
+        ] {
+            let foreign = JwtConfig {
+                issuer: issuer.into(),
+                audience: audience.into(),
+                ..config.clone()
+            };
+            let signer = TokenSigner::new(&foreign, Some(&pair.private_pem)).unwrap();
+            let token = issue(&signer, OffsetDateTime::now_utc());
+            assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+        }
+    }
+
+    fn unsigned_token(header: &str, claims: &Claims) -> String {
+        let claims = serde_json::to_vec(claims).unwrap();
+        format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        )
+    }
+
+    #[test]
+    fn alg_none_tokens_are_refused() {
+        let (pair, config) = ed_pair();
+        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
+        let token = issue(&signer, OffsetDateTime::now_utc());
+        let forged = unsigned_token(r#"{"alg":"none","typ":"JWT"}"#, &token.claims);
+        let verifier = TokenVerifier::new(&config).unwrap();
+        assert_eq!(verifier.verify(&forged), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn hs256_tokens_keyed_with_the_public_key_are_refused() {
+        // The classic confusion attack: sign HS256 with the public key's
+        // bytes and hope the verifier uses them as an HMAC secret.
+        let (pair, config) = ed_pair();
+        let confused = jwt_config(JwtAlgorithm::Hs256, pair.public_pem.as_bytes());
+        let attacker = TokenSigner::new(&confused, None).unwrap();
+        let token = issue(&attacker, OffsetDateTime::now_utc());
+        let verifier = TokenVerifier::new(&config).unwrap();
+        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+
+        let rsa = keys::generate_rsa().unwrap();
+        let rs_config = jwt_config(JwtAlgorithm::Rs256, rsa.public_pem.as_bytes());
+        let confused = jwt_config(JwtAlgorithm::Hs256, rsa.public_pem.as_bytes());
+        let token = issue(
+            &TokenSigner::new(&confused, None).unwrap(),
+            OffsetDateTime::now_utc(),
+        );
+        let verifier = TokenVerifier::new(&rs_config).unwrap();
+        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn garbage_is_refused_without_panicking() {
+        let (_, config) = ed_pair();
+        let verifier = TokenVerifier::new(&config).unwrap();
+        for junk in ["", ".", "..", "a.b.c", "eyJhbGciOiJFZERTQSJ9..", "\u{0}"] {
+            assert_eq!(verifier.verify(junk), Err(TokenError::Invalid));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Key layout of the single entity table. Every item's `pk`/`sk` (and
+//! index keys) are built here and nowhere else; `README.md` beside this file
+//! lists the access patterns they serve.
+
+use crate::domain::{Email, EntityId, Role};
+
+/// The sort key of items that are alone in their partition.
+pub const USER_SK: &str = "USER";
+pub const EMAIL_SK: &str = "EMAIL";
+pub const SESSION_SK: &str = "SESSION";
+pub const REFRESH_SK: &str = "REFRESH";
+pub const RATE_SK: &str = "RATE";
+pub const EVENT_SK: &str = "EVENT";
+
+pub fn user_pk(id: &EntityId) -> String {
+    format!("USER#{id}")
+}
+
+/// `gsi1`: every user, in id (= creation) order.
+pub const USERS_GSI1PK: &str = "USERS";
+
+pub fn user_gsi1sk(id: &EntityId) -> String {
+    format!("USER#{id}")
+}
+
+/// `gsi2`: users of one role, in id order.
+pub fn users_by_role_gsi2pk(role: Role) -> String {
+    format!("USERS#ROLE#{role}")
+}
+
+/// The uniqueness guard of an e-mail address (DESIGN §3).
+pub fn email_pk(email: &Email) -> String {
+    format!("EMAIL#{email}")
+}
+
+pub fn session_pk(session_id: &str) -> String {
+    format!("SESSION#{session_id}")
+}
+
+/// Refresh tokens are found by the SHA-256 of their text.
+pub fn refresh_pk(fingerprint: &str) -> String {
+    format!("REFRESH#{fingerprint}")
+}
+
+/// A fixed-window counter: `scope` (`login-ip`, `login-email`), the
+/// subject counted, and the window's index.
+pub fn rate_pk(scope: &str, subject: &str, window: u64) -> String {
+    format!("RATE#{scope}#{subject}#{window}")
+}
+
+pub fn event_pk(id: &EntityId) -> String {
+    format!("EVENT#{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_their_entity_prefix() {
+        let id = EntityId::parse("01890a5d-ac96-774b-bcce-b302099a8057").unwrap();
+        assert_eq!(user_pk(&id), "USER#01890a5d-ac96-774b-bcce-b302099a8057");
+        assert_eq!(users_by_role_gsi2pk(Role::Approver), "USERS#ROLE#approver");
+        let email = Email::parse("a@example.com").unwrap();
+        assert_eq!(email_pk(&email), "EMAIL#a@example.com");
+        assert_eq!(
+            rate_pk("login-ip", "10.0.0.1", 7),
+            "RATE#login-ip#10.0.0.1#7"
+        );
+    }
+}
