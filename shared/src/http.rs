@@ -149,7 +149,9 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, limit: usize) -> ApiResult
             return Err(ApiError::UnsupportedMediaType);
         }
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // Every request body is an object; serde would also read a struct from
+    // an array, so anything else is refused here.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::bad_request("body", "a JSON object is required"));
     }
     parse_json_bytes(bytes)

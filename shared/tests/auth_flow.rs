@@ -1,0 +1,388 @@
+//! The identity life cycle through the `auth` and `users` handlers, against
+//! DynamoDB Local.
+
+mod common;
+
+use common::{Call, TestEnv, PASSWORD};
+use opsflow_shared::auth::TokenSigner;
+use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
+use opsflow_shared::domain::{EntityId, Role};
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+#[tokio::test]
+async fn register_login_me_refresh_logout_round_trip() {
+    let env = TestEnv::new().await;
+    let (id, email) = env.register("ada").await;
+
+    let login = env
+        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
+        .await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.header("cache-control"), Some("no-store"));
+    assert_eq!(login.body["token_type"], "Bearer");
+    assert_eq!(login.body["expires_in"], 900);
+    assert_eq!(login.body["user"]["id"], json!(id));
+    assert!(login.body["user"].get("password_hash").is_none());
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+
+    let me = env.call(Call::new("auth/me").token(Some(&access))).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["email"], json!(email));
+    assert_eq!(me.body["role"], "user");
+
+    let refreshed = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": refresh})))
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    let access2 = refreshed.body["access_token"].as_str().unwrap().to_owned();
+    let refresh2 = refreshed.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(refresh2, refresh);
+    assert_eq!(
+        env.call(Call::new("auth/me").token(Some(&access2)))
+            .await
+            .status,
+        200
+    );
+
+    let logout = env
+        .call(Call::new("auth/logout").token(Some(&access2)))
+        .await;
+    assert_eq!(logout.status, 204);
+
+    // After logout neither the access tokens nor the refresh token work.
+    for token in [&access, &access2] {
+        let me = env.call(Call::new("auth/me").token(Some(token))).await;
+        assert_eq!(me.status, 401);
+    }
+    let again = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": refresh2})))
+        .await;
+    assert_eq!(again.status, 401);
+}
+
+#[tokio::test]
+async fn registration_writes_the_user_and_its_event_and_never_the_password() {
+    let env = TestEnv::new().await;
+    let (id, email) = env.register("grace").await;
+    let events = env.events().await;
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event["type"], "user.registered");
+    assert_eq!(event["entity_id"], json!(id));
+    assert_eq!(event["actor"]["id"], json!(id));
+    assert_eq!(event["correlation_id"], "docs-example-0001");
+    assert_eq!(event["data"]["email"], json!(email));
+    let everything = format!("{:?}", env.all_items().await);
+    assert!(!everything.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn refresh_token_reuse_revokes_the_whole_session() {
+    let env = TestEnv::new().await;
+    let (_, email) = env.register("eve").await;
+    let first = env.login(&email).await;
+
+    let rotated = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(rotated.status, 200);
+    let second_refresh = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+    let second_access = rotated.body["access_token"].as_str().unwrap().to_owned();
+
+    // The old token comes back (a stolen copy): refused, session revoked.
+    let reuse = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(reuse.status, 401);
+    assert!(reuse.body["detail"].as_str().unwrap().contains("revoked"));
+
+    let legit = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": second_refresh})))
+        .await;
+    assert_eq!(legit.status, 401);
+    for access in [&first.access, &second_access] {
+        assert_eq!(
+            env.call(Call::new("auth/me").token(Some(access)))
+                .await
+                .status,
+            401
+        );
+    }
+
+    // Another session of the same user is unaffected.
+    let other = env.login(&email).await;
+    assert_eq!(
+        env.call(Call::new("auth/me").token(Some(&other.access)))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
+    let env = TestEnv::new().await;
+    let (_, email) = env.register("race").await;
+    let tokens = env.login(&email).await;
+    let attempt =
+        || env.call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})));
+    let replies = futures::future::join_all((0..5).map(|_| attempt())).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    assert!(ok <= 1, "{ok} refreshes succeeded with one token");
+    assert!(replies.iter().all(|r| r.status == 200 || r.status == 401));
+}
+
+fn signer(
+    env: &TestEnv,
+    issuer: &str,
+    audience: &str,
+    algorithm: JwtAlgorithm,
+    key: &[u8],
+) -> TokenSigner {
+    let config = JwtConfig {
+        algorithm,
+        verification_key: key.to_vec(),
+        issuer: issuer.into(),
+        audience: audience.into(),
+    };
+    let pem = (algorithm != JwtAlgorithm::Hs256).then_some(env.keys.private_pem.as_str());
+    TokenSigner::new(&config, pem).expect("a test signer")
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
+    let env = TestEnv::new().await;
+    let (id, email) = env.register("mallory").await;
+    let good = env.login(&email).await;
+    let claims = env
+        .auth
+        .authenticate(&Call::new("auth/me").token(Some(&good.access)).request())
+        .await
+        .unwrap();
+    let user = EntityId::parse(&id).unwrap();
+    let public = env.keys.public_pem.as_bytes();
+    let now = OffsetDateTime::now_utc();
+
+    let expired = signer(
+        &env,
+        "opsflow-test",
+        "opsflow-api",
+        JwtAlgorithm::EdDsa,
+        public,
+    )
+    .issue(
+        &user,
+        Role::User,
+        &claims.session_id,
+        now - Duration::minutes(20),
+    )
+    .unwrap()
+    .token;
+    let wrong_audience = signer(
+        &env,
+        "opsflow-test",
+        "another-api",
+        JwtAlgorithm::EdDsa,
+        public,
+    )
+    .issue(&user, Role::User, &claims.session_id, now)
+    .unwrap()
+    .token;
+    let other_keys = opsflow_shared::auth::keys::generate_ed25519().unwrap();
+    let other_config = JwtConfig {
+        algorithm: JwtAlgorithm::EdDsa,
+        verification_key: other_keys.public_pem.clone().into_bytes(),
+        issuer: "opsflow-test".into(),
+        audience: "opsflow-api".into(),
+    };
+    let wrongly_signed = TokenSigner::new(&other_config, Some(&other_keys.private_pem))
+        .unwrap()
+        .issue(&user, Role::Admin, &claims.session_id, now)
+        .unwrap()
+        .token;
+    // HS256 keyed with our public key: the algorithm-confusion attack.
+    let confused = signer(
+        &env,
+        "opsflow-test",
+        "opsflow-api",
+        JwtAlgorithm::Hs256,
+        public,
+    )
+    .issue(&user, Role::Admin, &claims.session_id, now)
+    .unwrap()
+    .token;
+    let payload = good.access.split('.').nth(1).unwrap();
+    let alg_none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+
+    for (case, token) in [
+        ("expired", expired),
+        ("wrong audience", wrong_audience),
+        ("wrongly signed", wrongly_signed),
+        ("HS/EdDSA confusion", confused),
+        ("alg none", alg_none),
+        ("garbage", "not-a-token".to_owned()),
+    ] {
+        for fixture in ["auth/me", "users/list"] {
+            let reply = env.call(Call::new(fixture).token(Some(&token))).await;
+            assert_eq!(reply.status, 401, "{case} on {fixture}: {}", reply.body);
+            assert_eq!(
+                reply.header("content-type"),
+                Some("application/problem+json")
+            );
+        }
+    }
+    assert_eq!(
+        env.call(Call::new("auth/me").token(Some(&good.access)))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn two_concurrent_registrations_of_one_email_yield_one_account() {
+    let env = TestEnv::new().await;
+    let email = format!("twin-{}@example.com", EntityId::new());
+    let attempt = |name: &'static str| {
+        env.call(Call::new("auth/register").body(json!({
+            "email": email, "password": PASSWORD, "name": name,
+        })))
+    };
+    let (a, b) = tokio::join!(attempt("first"), attempt("second"));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409]);
+    let loser = if a.status == 409 { &a } else { &b };
+    assert_eq!(
+        loser.header("content-type"),
+        Some("application/problem+json")
+    );
+    // Exactly one user, one guard and one event were written.
+    let users = env
+        .all_items()
+        .await
+        .into_iter()
+        .filter(|i| {
+            i.get("type")
+                .and_then(|t| t.as_s().ok())
+                .map(String::as_str)
+                == Some("user")
+        })
+        .count();
+    assert_eq!(users, 1);
+    assert_eq!(env.events().await.len(), 1);
+}
+
+#[tokio::test]
+async fn emails_are_unique_regardless_of_case() {
+    let env = TestEnv::new().await;
+    let (_, email) = env.register("case").await;
+    let reply = env
+        .call(Call::new("auth/register").body(json!({
+            "email": email.to_uppercase(), "password": PASSWORD, "name": "Case",
+        })))
+        .await;
+    assert_eq!(reply.status, 409);
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_accounts_get_the_same_401() {
+    let env = TestEnv::new().await;
+    let (_, email) = env.register("bob").await;
+    let wrong = env
+        .call(Call::new("auth/login").body(json!({"email": email, "password": "not the password"})))
+        .await;
+    let unknown = env
+        .call(
+            Call::new("auth/login")
+                .body(json!({"email": "nobody@example.com", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_source_ip_with_retry_after() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_ATTEMPTS_PER_IP".into(), "3".into());
+    })
+    .await;
+    let (_, email) = env.register("carol").await;
+    let attempt = || {
+        env.call(
+            Call::new("auth/login")
+                .ip("192.0.2.77")
+                .body(json!({"email": email, "password": PASSWORD})),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt().await.status, 200);
+    }
+    let limited = attempt().await;
+    assert_eq!(limited.status, 429);
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry_after));
+    assert_eq!(
+        limited.header("content-type"),
+        Some("application/problem+json")
+    );
+    // Another address is not affected.
+    let elsewhere = env
+        .call(
+            Call::new("auth/login")
+                .ip("192.0.2.78")
+                .body(json!({"email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 200);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_email_even_for_the_right_password() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
+    })
+    .await;
+    let (_, email) = env.register("dave").await;
+    for _ in 0..3 {
+        let reply = env
+            .call(Call::new("auth/login").body(json!({"email": email, "password": "guess guess"})))
+            .await;
+        assert_eq!(reply.status, 401);
+    }
+    let locked = env
+        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
+        .await;
+    assert_eq!(locked.status, 429);
+    assert!(locked.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn deactivated_users_cannot_log_in_or_refresh() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let (id, email) = env.register("leaver").await;
+    let tokens = env.login(&email).await;
+
+    let reply = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&id),
+        )
+        .await;
+    assert_eq!(reply.status, 204);
+
+    let login = env
+        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
+        .await;
+    assert_eq!(login.status, 403);
+    let refresh = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
+        .await;
+    assert_eq!(refresh.status, 401);
+}

@@ -1,0 +1,143 @@
+//! Every route × every kind of caller → the status the caller gets.
+
+mod common;
+
+use common::{Call, TestEnv, PASSWORD};
+use opsflow_shared::domain::{EntityId, Role};
+use serde_json::json;
+
+const CALLERS: [&str; 5] = ["anonymous", "user", "approver", "admin", "owner"];
+
+/// A route, how to build its request, and the status for each caller.
+type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
+
+#[tokio::test]
+async fn every_route_answers_each_caller_as_the_permission_table_says() {
+    let env = TestEnv::new().await;
+    let user = env.account("user", Role::User).await;
+    let approver = env.account("approver", Role::Approver).await;
+    let admin = env.account("admin", Role::Admin).await;
+    // `owner` is the account the `/users/{id}` routes target; the other
+    // callers reach it as somebody else's account.
+    let owner = env.account("owner", Role::User).await;
+    let token = |caller: &str| match caller {
+        "user" => Some(user.tokens.access.clone()),
+        "approver" => Some(approver.tokens.access.clone()),
+        "admin" => Some(admin.tokens.access.clone()),
+        "owner" => Some(owner.tokens.access.clone()),
+        _ => None,
+    };
+
+    // (route, request, expected per CALLERS). Logout and delete come last:
+    // they end sessions and accounts.
+    let rows: Vec<Row> = vec![
+        (
+            "GET /health",
+            Box::new(|| Call::new("health/health")),
+            [200; 5],
+        ),
+        (
+            "GET /readiness",
+            Box::new(|| Call::new("health/readiness")),
+            [200; 5],
+        ),
+        (
+            "GET /api/v1/health",
+            Box::new(|| Call::new("health/api-v1-health")),
+            [200; 5],
+        ),
+        (
+            "POST /auth/register",
+            Box::new(|| {
+                Call::new("auth/register").body(json!({
+                    "email": format!("new-{}@example.com", EntityId::new()),
+                    "password": PASSWORD,
+                    "name": "New",
+                }))
+            }),
+            [201; 5],
+        ),
+        (
+            "POST /auth/login",
+            Box::new(|| {
+                Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
+            }),
+            [200; 5],
+        ),
+        (
+            "GET /auth/me",
+            Box::new(|| Call::new("auth/me")),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET /users",
+            Box::new(|| Call::new("users/list")),
+            [401, 403, 403, 200, 403],
+        ),
+        (
+            "GET /users/{id}",
+            Box::new(|| Call::new("users/get").id(&owner.id)),
+            [401, 404, 404, 200, 200],
+        ),
+        (
+            "PATCH /users/{id} name",
+            Box::new(|| {
+                Call::new("users/patch")
+                    .id(&owner.id)
+                    .body(json!({"name": "Renamed"}))
+            }),
+            [401, 404, 404, 403, 200],
+        ),
+        (
+            "PATCH /users/{id} role",
+            Box::new(|| {
+                Call::new("users/patch")
+                    .id(&owner.id)
+                    .body(json!({"role": "approver"}))
+            }),
+            [401, 404, 404, 200, 403],
+        ),
+        (
+            "DELETE /users/{id}",
+            Box::new(|| Call::new("users/delete").id(&owner.id)),
+            [401, 403, 403, 204, 403],
+        ),
+        (
+            "POST /auth/logout",
+            Box::new(|| Call::new("auth/logout")),
+            [401, 204, 204, 204, 204],
+        ),
+    ];
+
+    let mut mismatches = Vec::new();
+    for (route, request, expected) in &rows {
+        for (caller, expected) in CALLERS.iter().zip(expected) {
+            let reply = env.call(request().token(token(caller).as_deref())).await;
+            if reply.status != *expected {
+                mismatches.push(format!(
+                    "{route} as {caller}: expected {expected}, got {} {}",
+                    reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[tokio::test]
+async fn refresh_needs_no_access_token_but_a_valid_refresh_token() {
+    let env = TestEnv::new().await;
+    let account = env.account("refresher", Role::User).await;
+    let anonymous = env
+        .call(
+            Call::new("auth/refresh")
+                .token(None)
+                .body(json!({"refresh_token": account.tokens.refresh})),
+        )
+        .await;
+    assert_eq!(anonymous.status, 200);
+    let unknown = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": "A".repeat(43)})))
+        .await;
+    assert_eq!(unknown.status, 401);
+}

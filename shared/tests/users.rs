@@ -1,0 +1,252 @@
+//! User administration: listing, reading, updating with optimistic
+//! locking, deactivation, and the events each change writes.
+
+mod common;
+
+use common::{Call, TestEnv, PASSWORD};
+use opsflow_shared::domain::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn admins_page_through_users_newest_first_and_filter_by_role() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let mut approvers = Vec::new();
+    for i in 0..3 {
+        approvers.push(
+            env.account(&format!("approver{i}"), Role::Approver)
+                .await
+                .id,
+        );
+        env.register(&format!("plain{i}")).await;
+    }
+    let list = |query: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.call(
+            Call::new("users/list")
+                .token(Some(&admin.tokens.access))
+                .query(&pairs),
+        )
+    };
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("role", "approver".to_owned()), ("limit", "2".to_owned())];
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        let page = list(query).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        for item in page.body["items"].as_array().unwrap() {
+            assert_eq!(item["role"], "approver");
+            seen.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    approvers.reverse();
+    assert_eq!(seen, approvers, "newest first, each exactly once");
+
+    let everyone = list(vec![("limit", "100".to_owned())]).await;
+    assert_eq!(everyone.body["items"].as_array().unwrap().len(), 7);
+    assert!(everyone.body["next_cursor"].is_null());
+
+    // A cursor from the approver listing does not work for another role.
+    let first = list(vec![
+        ("role", "approver".to_owned()),
+        ("limit", "1".to_owned()),
+    ])
+    .await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let crossed = list(vec![("role", "user".to_owned()), ("cursor", cursor)]).await;
+    crossed.assert_problem(400, "cursor");
+}
+
+#[tokio::test]
+async fn owners_rename_themselves_and_the_change_is_an_event() {
+    let env = TestEnv::new().await;
+    let owner = env.account("owner", Role::User).await;
+    let reply = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&owner.tokens.access))
+                .id(&owner.id)
+                .body(json!({"name": "  New Name "})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["name"], "New Name");
+    assert_eq!(reply.body["version"], 2);
+    assert_eq!(reply.header("etag"), Some("\"2\""));
+
+    let events = env.events().await;
+    let updated = events.iter().find(|e| e["type"] == "user.updated").unwrap();
+    assert_eq!(updated["changes"]["name"], json!(["owner", "New Name"]));
+    assert_eq!(updated["actor"]["id"], json!(owner.id));
+    assert_eq!(updated["data"]["version"], 2);
+}
+
+#[tokio::test]
+async fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
+    let env = TestEnv::new().await;
+    let owner = env.account("owner", Role::User).await;
+    let patch = |body: serde_json::Value| {
+        Call::new("users/patch")
+            .token(Some(&owner.tokens.access))
+            .id(&owner.id)
+            .body(body)
+    };
+    assert_eq!(
+        env.call(patch(json!({"name": "One"})).header("if-match", "\"1\""))
+            .await
+            .status,
+        200
+    );
+    let stale_header = env
+        .call(patch(json!({"name": "Two"})).header("if-match", "\"1\""))
+        .await;
+    assert_eq!(stale_header.status, 412);
+    let stale_body = env.call(patch(json!({"name": "Two", "version": 1}))).await;
+    assert_eq!(stale_body.status, 409);
+    let current = env.call(patch(json!({"name": "Two", "version": 2}))).await;
+    assert_eq!(current.status, 200);
+    assert_eq!(current.body["name"], "Two");
+}
+
+#[tokio::test]
+async fn concurrent_patches_of_one_version_commit_once() {
+    let env = TestEnv::new().await;
+    let owner = env.account("owner", Role::User).await;
+    let attempt = |i: usize| {
+        env.call(
+            Call::new("users/patch")
+                .token(Some(&owner.tokens.access))
+                .id(&owner.id)
+                .header("if-match", "1")
+                .body(json!({"name": format!("Name {i}")})),
+        )
+    };
+    let replies = futures::future::join_all((0..8).map(attempt)).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    assert_eq!(
+        ok,
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(replies.iter().all(|r| [200, 409, 412].contains(&r.status)));
+    let me = env
+        .call(
+            Call::new("users/get")
+                .token(Some(&owner.tokens.access))
+                .id(&owner.id),
+        )
+        .await;
+    assert_eq!(me.body["version"], 2);
+}
+
+#[tokio::test]
+async fn password_changes_need_the_current_password_and_take_effect() {
+    let env = TestEnv::new().await;
+    let owner = env.account("owner", Role::User).await;
+    let reply = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&owner.tokens.access))
+                .id(&owner.id)
+                .body(json!({"password": "a brand new secret", "current_password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let old = env
+        .call(Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})))
+        .await;
+    assert_eq!(old.status, 401);
+    let new = env
+        .call(
+            Call::new("auth/login")
+                .body(json!({"email": owner.email, "password": "a brand new secret"})),
+        )
+        .await;
+    assert_eq!(new.status, 200);
+    let event = env
+        .events()
+        .await
+        .into_iter()
+        .find(|e| e["type"] == "user.updated")
+        .unwrap();
+    assert!(!event.to_string().contains("a brand new secret"));
+}
+
+#[tokio::test]
+async fn role_changes_and_deactivation_are_recorded_as_events() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let target = env.account("target", Role::User).await;
+    let promote = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id)
+                .body(json!({"role": "approver"})),
+        )
+        .await;
+    assert_eq!(promote.status, 200);
+    assert_eq!(promote.body["role"], "approver");
+    let delete = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id),
+        )
+        .await;
+    assert_eq!(delete.status, 204);
+    let again = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id),
+        )
+        .await;
+    assert_eq!(again.status, 204, "deactivation is idempotent");
+
+    let events = env.events().await;
+    let role = events
+        .iter()
+        .find(|e| e["type"] == "user.role_changed")
+        .unwrap();
+    assert_eq!(role["changes"]["role"], json!(["user", "approver"]));
+    assert_eq!(role["actor"]["role"], "admin");
+    let gone: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "user.deactivated")
+        .collect();
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0]["changes"]["is_active"], json!([true, false]));
+
+    let listed = env
+        .call(
+            Call::new("users/get")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id),
+        )
+        .await;
+    assert_eq!(listed.body["is_active"], false);
+}
+
+#[tokio::test]
+async fn admins_cannot_deactivate_themselves() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let reply = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&admin.id),
+        )
+        .await;
+    assert_eq!(reply.status, 409);
+}
