@@ -3,6 +3,7 @@
 //! set up tracing, build an [`app::App`] once, and hand requests to a
 //! handler in [`api`].
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;

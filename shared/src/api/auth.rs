@@ -4,15 +4,15 @@
 //! Credentials are accepted only in JSON bodies and the `Authorization`
 //! header, never in a URL. Token responses are `Cache-Control: no-store`.
 
+use crate::accounts::{create_account, NewAccount, Registrar};
 use crate::api::UserView;
 use crate::auth::{password, secret, ACCESS_TOKEN_TTL};
 use crate::clock;
-use crate::domain::{DisplayName, Email, EntityId, NewPassword, Role, User};
+use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{Actor, Envelope};
 use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
 use crate::store::sessions::Rotation;
-use crate::store::users::{CreateUserError, UserRecord};
+use crate::store::users::CreateUserError;
 use crate::App;
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
@@ -57,44 +57,29 @@ async fn register(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Res
         return Err(ApiError::internal("validated input went missing"));
     };
 
-    let now = clock::now();
-    let user = User {
-        id: EntityId::new(),
+    let account = NewAccount {
         email,
         name,
+        password: new_password,
         role: Role::User,
-        is_active: true,
-        created_at: now,
-        updated_at: now,
-        version: 1,
     };
-    let password_hash = password::hash(new_password.expose())?;
-    let view = UserView::from(&user);
-    let actor = Actor {
-        id: user.id.to_string(),
-        role: Role::User.to_string(),
-    };
-    let event = Envelope::new(
-        "user.registered",
-        "user",
-        user.id,
-        actor,
+    let user = match create_account(
+        &app.store,
+        account,
+        Registrar::SelfService,
         &meta.correlation_id,
-        view.to_value(),
-    );
-    match app
-        .store
-        .create_user(&UserRecord::new(&user, password_hash), &event)
-        .await
+    )
+    .await
     {
-        Ok(()) => {}
+        Ok(user) => user,
         Err(CreateUserError::EmailTaken) => {
             return Err(ApiError::Conflict(
                 "an account with this e-mail address already exists".into(),
             ))
         }
         Err(CreateUserError::Store(error)) => return Err(error.into()),
-    }
+    };
+    let view = UserView::from(&user);
     tracing::info!(user_id = %user.id, "user registered");
     let mut response = json(StatusCode::CREATED, &view)?;
     if let Ok(location) = HeaderValue::from_str(&format!("/users/{}", user.id)) {

@@ -1,0 +1,58 @@
+# Opsflow: one entry point for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Local AWS endpoints (DynamoDB Local and moto), dummy credentials, region.
+DYNAMODB_PORT ?= 8000
+MOTO_PORT ?= 5000
+export AWS_ENDPOINT_URL_DYNAMODB ?= http://127.0.0.1:$(DYNAMODB_PORT)
+export AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?= http://127.0.0.1:$(DYNAMODB_PORT)
+export AWS_ENDPOINT_URL_SQS ?= http://127.0.0.1:$(MOTO_PORT)
+export AWS_ACCESS_KEY_ID ?= local
+export AWS_SECRET_ACCESS_KEY ?= local
+export AWS_REGION ?= us-east-1
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+export DYNAMODB_PORT MOTO_PORT
+
+VENV := .venv
+SAM := $(VENV)/bin/sam
+
+.PHONY: help setup emulators emulators-stop build dev test lint fmt bench sam-build clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local)
+	@bash infra/local/setup.sh
+
+emulators: setup ## Start DynamoDB Local and moto on loopback (safe to run twice)
+	@bash infra/local/emulators.sh start
+
+emulators-stop: ## Stop the emulators started by `make emulators`
+	@bash infra/local/emulators.sh stop
+
+build: ## Build every crate (debug)
+	cargo build --workspace
+
+dev: emulators ## Run the whole platform locally with demo data
+	cargo build --workspace --bins
+	cargo run --quiet -p opsflow-local -- serve --seed
+
+test: emulators ## Run every test (unit, handler and integration) against the emulators
+	cargo test --workspace
+
+lint: setup ## Format check, clippy with warnings denied, SAM template lint
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(SAM) validate --lint --template-file template.yaml
+
+fmt: ## Format the code
+	cargo fmt --all
+
+sam-build: ## Build every function for Lambda the way `sam build` does (ARCH=x86_64|arm64)
+	$(SAM) build --parameter-overrides Architecture=$(or $(ARCH),x86_64)
+
+clean: emulators-stop ## Stop the emulators and remove build output
+	cargo clean
+	rm -rf .aws-sam

@@ -1,0 +1,93 @@
+//! Operator commands against DynamoDB Local.
+
+use aws_sdk_dynamodb::config::Credentials;
+use opsflow_shared::auth::{password, TokenSigner, TokenVerifier};
+use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
+use opsflow_shared::domain::{Email, EntityId, Role};
+use opsflow_shared::store::{schema, Store};
+
+async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = format!("opsflow-admin-test-{}", EntityId::new());
+    schema::create_entity_table(&client, &table)
+        .await
+        .expect("DynamoDB Local must be running: run `make emulators`");
+    (Store::new(client.clone(), &table), client, table)
+}
+
+#[tokio::test]
+async fn create_admin_makes_one_active_admin_per_email() {
+    let (store, client, table) = store().await;
+    let created = opsflow_admin::create_admin(&store, "Root@Example.com", "Root", None)
+        .await
+        .unwrap();
+    let generated = created.generated_password.expect("a generated password");
+    let record = store
+        .user_by_email(&Email::parse("root@example.com").unwrap())
+        .await
+        .unwrap()
+        .expect("the admin is stored");
+    assert_eq!(record.role, Role::Admin);
+    assert!(record.is_active);
+    assert!(password::verify(&generated, &record.password_hash));
+
+    let again = opsflow_admin::create_admin(&store, "root@example.com", "Root", None).await;
+    assert!(again.unwrap_err().to_string().contains("already exists"));
+
+    let chosen = opsflow_admin::create_admin(
+        &store,
+        "ops@example.com",
+        "Ops",
+        Some("a chosen password".into()),
+    )
+    .await
+    .unwrap();
+    assert!(chosen.generated_password.is_none());
+    let weak =
+        opsflow_admin::create_admin(&store, "weak@example.com", "Weak", Some("short".into())).await;
+    assert!(weak.unwrap_err().to_string().contains("password"));
+    schema::delete_table(&client, &table).await.unwrap();
+}
+
+#[test]
+fn generated_keys_sign_and_verify_and_are_never_overwritten() {
+    let dir = std::env::temp_dir().join(format!("opsflow-keys-{}", EntityId::new()));
+    let (private, public) = opsflow_admin::generate_keys(&dir, "EdDSA").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let config = JwtConfig {
+        algorithm: JwtAlgorithm::EdDsa,
+        verification_key: std::fs::read(&public).unwrap(),
+        issuer: "opsflow".into(),
+        audience: "opsflow-api".into(),
+    };
+    let pem = std::fs::read_to_string(&private).unwrap();
+    let token = TokenSigner::new(&config, Some(&pem))
+        .unwrap()
+        .issue(
+            &EntityId::new(),
+            Role::Admin,
+            "s",
+            opsflow_shared::clock::now(),
+        )
+        .unwrap();
+    assert!(TokenVerifier::new(&config)
+        .unwrap()
+        .verify(&token.token)
+        .is_ok());
+    assert!(opsflow_admin::generate_keys(&dir, "EdDSA").is_err());
+    assert!(opsflow_admin::generate_keys(&dir.join("x"), "HS256").is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,51 @@
+//! `opsflow-local`: the whole platform on one machine, driven by
+//! `template.yaml`, with no Docker and no AWS account.
+//!
+//! - [`template`] reads the SAM template (CloudFormation short tags
+//!   resolved to local values) into functions, tables, queues and the HTTP
+//!   API's routes and CORS settings.
+//! - [`resources`] creates those tables and queues on DynamoDB Local and moto.
+//! - [`runtime`] runs each function's real binary as a child process against
+//!   an emulated Lambda Runtime API, and prints Lambda-style `REPORT` lines.
+//! - [`gateway`] serves the HTTP API as API Gateway (HTTP API, payload 2.0)
+//!   would.
+//! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
+//!   stream poller and schedules.
+
+pub mod gateway;
+pub mod resources;
+pub mod runtime;
+pub mod seed;
+pub mod sources;
+pub mod template;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// How an invocation ended, as a caller of Lambda's `Invoke` sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvokeOutcome {
+    /// The function returned this payload.
+    Success(Vec<u8>),
+    /// The function reported an error (`/invocation/{id}/error`), panicked,
+    /// or failed its init; `error_type` and `error_message` as Lambda
+    /// reports them (`Runtime.ExitError`, `Sandbox.Timedout`, …).
+    FunctionError {
+        error_type: String,
+        error_message: String,
+    },
+    /// The function ran past its timeout and was stopped.
+    Timeout,
+    /// No function with that logical id.
+    NoSuchFunction,
+}
+
+/// Something that invokes functions by logical id (the runtime; a stub in
+/// unit tests of the gateway and pollers).
+pub trait Invoke: Send + Sync + 'static {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>>;
+}

@@ -1,0 +1,516 @@
+//! Runs functions as Lambda does, without Docker: each function's real
+//! binary is a child process whose `AWS_LAMBDA_RUNTIME_API` points at an
+//! emulated Runtime API ([`api`]) of its own.
+//!
+//! - Instances stay warm between invocations; a function has at most
+//!   `max_instances` running at once (further calls wait for one).
+//! - The first invocation of an instance is a cold start: its init duration
+//!   is from spawn to the runtime's first `next`.
+//! - A timeout kills the instance (`Task timed out after … seconds`); a
+//!   crash (exit while busy) or an init failure is reported as
+//!   `Runtime.ExitError`; either way the next invocation starts a fresh
+//!   instance. A function error keeps the instance, as on Lambda.
+//! - Every invocation prints `START`, `END` and `REPORT` lines on stderr and
+//!   is broadcast as an [`InvocationReport`] (for benchmarks).
+
+pub mod api;
+pub mod report;
+
+use crate::template::FunctionDef;
+use crate::{Invoke, InvokeOutcome};
+use anyhow::Context;
+use api::{Answer, InstanceApi, Pending};
+pub use report::InvocationReport;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Mutex, Semaphore};
+
+/// How functions are run locally.
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Where cargo put the function binaries (`target/debug`).
+    pub binaries_dir: PathBuf,
+    /// Concurrent instances per function.
+    pub max_instances: usize,
+    pub region: String,
+    pub account_id: String,
+    /// Variables every function gets on top of its template environment
+    /// (credentials and endpoints for the emulators).
+    pub base_environment: BTreeMap<String, String>,
+    /// Lambda gives a function's init 10 s.
+    pub init_timeout: Duration,
+    /// Print `START`/`END`/`REPORT` lines and the functions' own output.
+    pub print_logs: bool,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            binaries_dir: PathBuf::from("target/debug"),
+            max_instances: 4,
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            base_environment: BTreeMap::new(),
+            init_timeout: Duration::from_secs(10),
+            print_logs: true,
+        }
+    }
+}
+
+pub struct Runtime {
+    pools: HashMap<String, Arc<FunctionPool>>,
+    reports: broadcast::Sender<InvocationReport>,
+}
+
+struct FunctionPool {
+    def: FunctionDef,
+    options: Arc<RuntimeOptions>,
+    binary: PathBuf,
+    idle: Mutex<Vec<Instance>>,
+    permits: Semaphore,
+}
+
+/// One running child process and its Runtime API.
+struct Instance {
+    queue: mpsc::Sender<Pending>,
+    api: Arc<InstanceApi>,
+    pid: Option<u32>,
+    /// `Some(description)` once the process has exited.
+    exited: watch::Receiver<Option<String>>,
+    spawned_at: Instant,
+    initialised: bool,
+    /// Dropping it kills the process.
+    _kill: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Instance {
+    fn has_exited(&self) -> bool {
+        self.exited.borrow().is_some()
+    }
+
+    async fn wait_exit(&mut self) -> String {
+        match self.exited.wait_for(Option::is_some).await {
+            Ok(status) => status.clone().unwrap_or_default(),
+            Err(_) => "the process was lost".to_owned(),
+        }
+    }
+}
+
+fn epoch_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+fn trace_id() -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let seconds = epoch_ms() / 1000;
+    format!(
+        "Root=1-{seconds:08x}-{};Parent={};Sampled=0",
+        &random[..24],
+        &random[16..32]
+    )
+}
+
+impl Runtime {
+    /// Prepares the functions; nothing is started until it is invoked.
+    /// Fails if a function's binary has not been built.
+    pub fn new(functions: &[FunctionDef], options: RuntimeOptions) -> anyhow::Result<Arc<Self>> {
+        let options = Arc::new(options);
+        let mut pools = HashMap::new();
+        for def in functions {
+            let binary = options.binaries_dir.join(&def.binary);
+            if !binary.is_file() {
+                anyhow::bail!(
+                    "{}: binary {} not found; build it first (cargo build --workspace --bins)",
+                    def.logical_id,
+                    binary.display()
+                );
+            }
+            let pool = Arc::new(FunctionPool {
+                def: def.clone(),
+                options: Arc::clone(&options),
+                binary,
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(options.max_instances.max(1)),
+            });
+            pools.insert(def.logical_id.clone(), Arc::clone(&pool));
+            if def.function_name != def.logical_id {
+                pools.insert(def.function_name.clone(), pool);
+            }
+        }
+        let (reports, _) = broadcast::channel(1024);
+        Ok(Arc::new(Self { pools, reports }))
+    }
+
+    /// Every invocation's figures, as they happen.
+    pub fn reports(&self) -> broadcast::Receiver<InvocationReport> {
+        self.reports.subscribe()
+    }
+
+    /// Invokes a function by logical id (or function name).
+    pub async fn invoke_function(
+        &self,
+        function: &str,
+        payload: Vec<u8>,
+    ) -> (InvokeOutcome, Option<InvocationReport>) {
+        let Some(pool) = self.pools.get(function) else {
+            return (InvokeOutcome::NoSuchFunction, None);
+        };
+        let (outcome, report) = pool.invoke(payload).await;
+        if let Some(report) = &report {
+            let _ = self.reports.send(report.clone());
+        }
+        (outcome, report)
+    }
+
+    /// Stops every idle instance.
+    pub async fn shutdown(&self) {
+        for pool in self.pools.values() {
+            pool.idle.lock().await.clear();
+        }
+    }
+}
+
+impl Invoke for Runtime {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
+        Box::pin(async move { self.invoke_function(function, payload).await.0 })
+    }
+}
+
+impl FunctionPool {
+    fn log(&self, line: &str) {
+        if self.options.print_logs {
+            eprintln!("[{}] {line}", self.def.logical_id);
+        }
+    }
+
+    fn environment(&self, api_addr: &str) -> BTreeMap<String, String> {
+        let def = &self.def;
+        let options = &self.options;
+        let mut env = BTreeMap::new();
+        let lambda = [
+            ("AWS_LAMBDA_RUNTIME_API", api_addr.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_NAME", def.function_name.clone()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", def.memory_mb.to_string()),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", def.function_name),
+            ),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("local/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+            ),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+            ("AWS_REGION", options.region.clone()),
+            ("AWS_DEFAULT_REGION", options.region.clone()),
+            ("_HANDLER", "bootstrap".to_owned()),
+            (
+                "LAMBDA_TASK_ROOT",
+                options.binaries_dir.display().to_string(),
+            ),
+            ("TZ", ":UTC".to_owned()),
+            ("LANG", "en_US.UTF-8".to_owned()),
+        ];
+        env.extend(lambda.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        env.extend(options.base_environment.clone());
+        env.extend(def.environment.clone());
+        env
+    }
+
+    async fn spawn(&self) -> anyhow::Result<Instance> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding a Runtime API port")?;
+        let api_addr = listener.local_addr()?.to_string();
+        let (queue, receiver) = mpsc::channel(1);
+        let api = InstanceApi::new(receiver);
+        let router = api.router();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+
+        let mut child = Command::new(&self.binary)
+            .env_clear()
+            .envs(self.environment(&api_addr))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", self.binary.display()))?;
+        let pid = child.id();
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let name = self.def.logical_id.clone();
+            let print = self.options.print_logs;
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if print {
+                        eprintln!("[{name}] {line}");
+                    }
+                }
+            });
+        }
+        let (exit_tx, exited) = watch::channel(None);
+        let (kill, kill_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let status = tokio::select! {
+                status = child.wait() => status,
+                _ = kill_rx => {
+                    let _ = child.kill().await;
+                    child.wait().await
+                }
+            };
+            let description = match status {
+                Ok(status) => status.to_string(),
+                Err(error) => error.to_string(),
+            };
+            let _ = exit_tx.send(Some(description));
+        });
+        Ok(Instance {
+            queue,
+            api,
+            pid,
+            exited,
+            spawned_at: Instant::now(),
+            initialised: false,
+            _kill: kill,
+            server,
+        })
+    }
+
+    /// A warm instance if one is idle and alive, else a new one.
+    async fn checkout(&self) -> anyhow::Result<Instance> {
+        let mut idle = self.idle.lock().await;
+        while let Some(instance) = idle.pop() {
+            if !instance.has_exited() {
+                return Ok(instance);
+            }
+        }
+        drop(idle);
+        self.spawn().await
+    }
+
+    async fn invoke(&self, payload: Vec<u8>) -> (InvokeOutcome, Option<InvocationReport>) {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return (InvokeOutcome::NoSuchFunction, None);
+        };
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut instance = match self.checkout().await {
+            Ok(instance) => instance,
+            Err(error) => {
+                self.log(&format!("could not start: {error:#}"));
+                return (exit_error(&request_id, &error.to_string()), None);
+            }
+        };
+        let timeout = Duration::from_secs(u64::from(self.def.timeout_secs.max(1)));
+
+        // Init (cold start only).
+        let mut init_duration = None;
+        if !instance.initialised {
+            let api = Arc::clone(&instance.api);
+            let ready = tokio::select! {
+                _ = api.ready.notified() => Ok(()),
+                status = instance.wait_exit() => Err(format!("Runtime exited with error: {status}")),
+                _ = tokio::time::sleep(self.options.init_timeout) => Err("init timed out".to_owned()),
+            };
+            let init_error = instance.api.init_error.lock().await.take();
+            let failure = match (ready, init_error) {
+                (
+                    _,
+                    Some(Answer::Error {
+                        error_type,
+                        error_message,
+                    }),
+                ) => Some(InvokeOutcome::FunctionError {
+                    error_type,
+                    error_message,
+                }),
+                (Err(reason), _) => Some(exit_error(&request_id, &reason)),
+                _ => None,
+            };
+            let elapsed = instance.spawned_at.elapsed().as_secs_f64() * 1000.0;
+            if let Some(failure) = failure {
+                self.log(&format!(
+                    "INIT_REPORT Init Duration: {elapsed:.2} ms\tPhase: init\tStatus: error"
+                ));
+                return (failure, None);
+            }
+            instance.initialised = true;
+            init_duration = Some(elapsed);
+        }
+
+        self.log(&format!("START RequestId: {request_id} Version: $LATEST"));
+        let (started_tx, started_rx) = oneshot::channel();
+        let (respond_tx, respond_rx) = oneshot::channel();
+        let pending = Pending {
+            request_id: request_id.clone(),
+            payload,
+            deadline_ms: epoch_ms() + timeout.as_millis(),
+            function_arn: format!(
+                "arn:aws:lambda:{}:{}:function:{}",
+                self.options.region, self.options.account_id, self.def.function_name
+            ),
+            trace_id: trace_id(),
+            started: started_tx,
+            respond: respond_tx,
+        };
+        let handed = Instant::now();
+        if instance.queue.send(pending).await.is_err() {
+            return (exit_error(&request_id, "the runtime is gone"), None);
+        }
+        let started = tokio::select! {
+            started = started_rx => started.unwrap_or(handed),
+            status = instance.wait_exit() => {
+                return self.finish(instance, &request_id, init_duration, 0.0,
+                    exit_error(&request_id, &format!("Runtime exited with error: {status}")), false).await;
+            }
+        };
+        let deadline = tokio::time::Instant::from_std(started + timeout);
+        enum End {
+            Answered(Answer),
+            TimedOut,
+            Exited(String),
+        }
+        let end = tokio::select! {
+            answer = respond_rx => match answer {
+                Ok(answer) => End::Answered(answer),
+                Err(_) => End::Exited("the runtime dropped the invocation".into()),
+            },
+            _ = tokio::time::sleep_until(deadline) => End::TimedOut,
+            status = instance.wait_exit() => End::Exited(status),
+        };
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match end {
+            End::Answered(Answer::Response(body)) => {
+                self.finish(
+                    instance,
+                    &request_id,
+                    init_duration,
+                    duration_ms,
+                    InvokeOutcome::Success(body),
+                    true,
+                )
+                .await
+            }
+            End::Answered(Answer::Error {
+                error_type,
+                error_message,
+            }) => {
+                self.finish(
+                    instance,
+                    &request_id,
+                    init_duration,
+                    duration_ms,
+                    InvokeOutcome::FunctionError {
+                        error_type,
+                        error_message,
+                    },
+                    true,
+                )
+                .await
+            }
+            End::TimedOut => {
+                self.log(&format!(
+                    "{} Task timed out after {:.2} seconds",
+                    time::OffsetDateTime::now_utc(),
+                    timeout.as_secs_f64()
+                ));
+                self.finish(
+                    instance,
+                    &request_id,
+                    init_duration,
+                    duration_ms,
+                    InvokeOutcome::Timeout,
+                    false,
+                )
+                .await
+            }
+            End::Exited(status) => {
+                self.finish(
+                    instance,
+                    &request_id,
+                    init_duration,
+                    duration_ms,
+                    exit_error(&request_id, &format!("Runtime exited with error: {status}")),
+                    false,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Prints END and REPORT, and returns a healthy instance to the pool
+    /// (`keep`), or lets it go (which kills it).
+    async fn finish(
+        &self,
+        instance: Instance,
+        request_id: &str,
+        init_duration_ms: Option<f64>,
+        duration_ms: f64,
+        outcome: InvokeOutcome,
+        keep: bool,
+    ) -> (InvokeOutcome, Option<InvocationReport>) {
+        let error = match &outcome {
+            InvokeOutcome::Success(_) => None,
+            InvokeOutcome::FunctionError { error_type, .. } => Some(error_type.clone()),
+            InvokeOutcome::Timeout => Some("Sandbox.Timedout".to_owned()),
+            InvokeOutcome::NoSuchFunction => Some("ResourceNotFound".to_owned()),
+        };
+        let report = InvocationReport {
+            function: self.def.logical_id.clone(),
+            request_id: request_id.to_owned(),
+            duration_ms,
+            billed_ms: InvocationReport::billed(duration_ms),
+            memory_size_mb: self.def.memory_mb,
+            max_memory_used_mb: report::peak_memory_mb(instance.pid),
+            init_duration_ms,
+            error,
+        };
+        self.log(&format!("END RequestId: {request_id}"));
+        self.log(&report.to_string());
+        if keep && !instance.has_exited() {
+            self.idle.lock().await.push(instance);
+        }
+        (outcome, Some(report))
+    }
+}
+
+fn exit_error(request_id: &str, reason: &str) -> InvokeOutcome {
+    InvokeOutcome::FunctionError {
+        error_type: "Runtime.ExitError".to_owned(),
+        error_message: format!("RequestId: {request_id} Error: {reason}"),
+    }
+}

@@ -1,0 +1,358 @@
+//! The DynamoDB stream event source mapping: reads every shard of a
+//! table's stream, keeps the records that pass the mapping's
+//! `FilterCriteria`, and hands them to the function in batches as
+//! `aws:dynamodb` events, shard by shard and in order.
+//!
+//! As on Lambda: a failed batch (function error or timeout) is retried —
+//! with `ReportBatchItemFailures`, from the first failed record's sequence
+//! number — with backoff, up to `MaximumRetryAttempts` (-1: until it
+//! succeeds, holding the shard back); an exhausted batch is skipped with a
+//! log line. Records filtered out are passed over, never delivered.
+
+use super::filter;
+use crate::template::StreamSource;
+use crate::{Invoke, InvokeOutcome};
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct StreamMapping {
+    pub source: StreamSource,
+    pub stream_arn: String,
+    pub region: String,
+}
+
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// DynamoDB JSON (`{"S": "x"}`) of an attribute value, as Lambda sends it.
+pub fn attribute_json(value: &AttributeValue) -> Value {
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::B(b) => json!({ "B": b64(b.as_ref()) }),
+        AttributeValue::Ss(list) => json!({ "SS": list }),
+        AttributeValue::Ns(list) => json!({ "NS": list }),
+        AttributeValue::Bs(list) => {
+            json!({ "BS": list.iter().map(|b| b64(b.as_ref())).collect::<Vec<_>>() })
+        }
+        AttributeValue::M(map) => json!({ "M": item_json(map) }),
+        AttributeValue::L(list) => {
+            json!({ "L": list.iter().map(attribute_json).collect::<Vec<_>>() })
+        }
+        AttributeValue::Null(is_null) => json!({ "NULL": is_null }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        _ => Value::Null,
+    }
+}
+
+pub fn item_json(item: &HashMap<String, AttributeValue>) -> Map<String, Value> {
+    item.iter()
+        .map(|(k, v)| (k.clone(), attribute_json(v)))
+        .collect()
+}
+
+/// The Lambda event record of one stream record.
+pub fn record_json(record: &Record, stream_arn: &str, region: &str) -> Value {
+    let mut dynamodb = Map::new();
+    if let Some(stream) = record.dynamodb() {
+        if let Some(at) = stream.approximate_creation_date_time() {
+            dynamodb.insert("ApproximateCreationDateTime".into(), json!(at.secs()));
+        }
+        if let Some(keys) = stream.keys() {
+            dynamodb.insert("Keys".into(), Value::Object(item_json(keys)));
+        }
+        if let Some(image) = stream.new_image() {
+            dynamodb.insert("NewImage".into(), Value::Object(item_json(image)));
+        }
+        if let Some(image) = stream.old_image() {
+            dynamodb.insert("OldImage".into(), Value::Object(item_json(image)));
+        }
+        if let Some(sequence) = stream.sequence_number() {
+            dynamodb.insert("SequenceNumber".into(), json!(sequence));
+        }
+        if let Some(size) = stream.size_bytes() {
+            dynamodb.insert("SizeBytes".into(), json!(size));
+        }
+        if let Some(view) = stream.stream_view_type() {
+            dynamodb.insert("StreamViewType".into(), json!(view.as_str()));
+        }
+    }
+    json!({
+        "eventID": record.event_id(),
+        "eventName": record.event_name().map(|n| n.as_str()),
+        "eventVersion": record.event_version().unwrap_or("1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    })
+}
+
+/// How a delivered batch ended: everything done, or retry from `index`.
+fn retry_from(outcome: &InvokeOutcome, batch: &[Value], report_failures: bool) -> Option<usize> {
+    let InvokeOutcome::Success(body) = outcome else {
+        return Some(0);
+    };
+    if !report_failures {
+        return None;
+    }
+    let response: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(_) => return Some(0),
+        }
+    };
+    let failures = match response.get("batchItemFailures") {
+        None | Some(Value::Null) => return None,
+        Some(Value::Array(failures)) => failures,
+        Some(_) => return Some(0),
+    };
+    let mut first: Option<usize> = None;
+    for failure in failures {
+        let Some(sequence) = failure.get("itemIdentifier").and_then(Value::as_str) else {
+            return Some(0);
+        };
+        let Some(index) = batch
+            .iter()
+            .position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(sequence))
+        else {
+            return Some(0);
+        };
+        first = Some(first.map_or(index, |f: usize| f.min(index)));
+    }
+    first
+}
+
+struct Shard {
+    iterator: Option<String>,
+    buffered: Vec<Value>,
+    attempts: i64,
+}
+
+pub async fn run(
+    mapping: StreamMapping,
+    client: aws_sdk_dynamodbstreams::Client,
+    invoker: Arc<dyn Invoke>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    if !mapping.source.enabled {
+        return;
+    }
+    let mut shards: HashMap<String, Shard> = HashMap::new();
+    let mut finished: Vec<String> = Vec::new();
+    let mut first_discovery = true;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(error) =
+            discover(&mapping, &client, &mut shards, &finished, first_discovery).await
+        {
+            tracing::warn!(stream = %mapping.stream_arn, error = %format!("{error:#}"), "describing the stream failed");
+        }
+        first_discovery = false;
+        let mut busy = false;
+        let ids: Vec<String> = shards.keys().cloned().collect();
+        for id in ids {
+            let Some(shard) = shards.get_mut(&id) else {
+                continue;
+            };
+            match poll_shard(&mapping, &client, invoker.as_ref(), shard).await {
+                Ok(ShardState::Busy) => busy = true,
+                Ok(ShardState::Idle) => {}
+                Ok(ShardState::Closed) => {
+                    shards.remove(&id);
+                    finished.push(id);
+                }
+                Err(error) => {
+                    tracing::warn!(shard = %id, error = %format!("{error:#}"), "reading the stream failed");
+                }
+            }
+        }
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+async fn discover(
+    mapping: &StreamMapping,
+    client: &aws_sdk_dynamodbstreams::Client,
+    shards: &mut HashMap<String, Shard>,
+    finished: &[String],
+    first: bool,
+) -> anyhow::Result<()> {
+    let description = client
+        .describe_stream()
+        .stream_arn(&mapping.stream_arn)
+        .send()
+        .await?;
+    let Some(description) = description.stream_description() else {
+        return Ok(());
+    };
+    for shard in description.shards() {
+        let Some(id) = shard.shard_id() else { continue };
+        if shards.contains_key(id) || finished.iter().any(|f| f == id) {
+            continue;
+        }
+        // Shards found later are read from their start, so nothing written
+        // after start-up is missed.
+        let position = if first && mapping.source.starting_position == "LATEST" {
+            ShardIteratorType::Latest
+        } else {
+            ShardIteratorType::TrimHorizon
+        };
+        let iterator = client
+            .get_shard_iterator()
+            .stream_arn(&mapping.stream_arn)
+            .shard_id(id)
+            .shard_iterator_type(position)
+            .send()
+            .await?;
+        shards.insert(
+            id.to_owned(),
+            Shard {
+                iterator: iterator.shard_iterator().map(str::to_owned),
+                buffered: Vec::new(),
+                attempts: 0,
+            },
+        );
+    }
+    Ok(())
+}
+
+enum ShardState {
+    Busy,
+    Idle,
+    Closed,
+}
+
+async fn poll_shard(
+    mapping: &StreamMapping,
+    client: &aws_sdk_dynamodbstreams::Client,
+    invoker: &dyn Invoke,
+    shard: &mut Shard,
+) -> anyhow::Result<ShardState> {
+    let batch_size = mapping.source.batch_size.max(1) as usize;
+    if shard.buffered.len() < batch_size {
+        if let Some(iterator) = shard.iterator.clone() {
+            let output = client
+                .get_records()
+                .shard_iterator(iterator)
+                .limit(batch_size.min(1000) as i32)
+                .send()
+                .await?;
+            shard.iterator = output.next_shard_iterator().map(str::to_owned);
+            shard.buffered.extend(
+                output
+                    .records()
+                    .iter()
+                    .map(|r| record_json(r, &mapping.stream_arn, &mapping.region))
+                    .filter(|r| filter::passes(&mapping.source.filter_patterns, r)),
+            );
+        }
+    }
+    if shard.buffered.is_empty() {
+        return Ok(if shard.iterator.is_none() {
+            ShardState::Closed
+        } else {
+            ShardState::Idle
+        });
+    }
+    let take = shard.buffered.len().min(batch_size);
+    let batch: Vec<Value> = shard.buffered[..take].to_vec();
+    let event = json!({ "Records": batch });
+    let outcome = invoker
+        .invoke(&mapping.source.function, event.to_string().into_bytes())
+        .await;
+    match retry_from(&outcome, &batch, mapping.source.report_batch_item_failures) {
+        None => {
+            shard.buffered.drain(..take);
+            shard.attempts = 0;
+        }
+        Some(index) => {
+            shard.buffered.drain(..index);
+            shard.attempts += 1;
+            let limit = mapping.source.maximum_retry_attempts;
+            if limit >= 0 && shard.attempts > limit {
+                let skipped = take - index;
+                tracing::warn!(function = %mapping.source.function, skipped, "stream batch failed past its retry limit; skipped");
+                shard.buffered.drain(..skipped.min(shard.buffered.len()));
+                shard.attempts = 0;
+            } else {
+                let backoff =
+                    Duration::from_millis(200 * 2u64.pow(shard.attempts.clamp(0, 5) as u32));
+                tokio::time::sleep(backoff).await;
+            }
+        }
+    }
+    Ok(ShardState::Busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(sequences: &[&str]) -> Vec<Value> {
+        sequences
+            .iter()
+            .map(|s| json!({"dynamodb": {"SequenceNumber": s}}))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_invocation_retries_the_whole_batch() {
+        assert_eq!(
+            retry_from(&InvokeOutcome::Timeout, &batch(&["1"]), true),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn reported_failures_retry_from_the_earliest_failed_record() {
+        let records = batch(&["1", "2", "3"]);
+        let body = json!({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]});
+        let outcome = InvokeOutcome::Success(body.to_string().into_bytes());
+        assert_eq!(retry_from(&outcome, &records, true), Some(1));
+        let ok = InvokeOutcome::Success(b"{}".to_vec());
+        assert_eq!(retry_from(&ok, &records, true), None);
+        let unknown = json!({"batchItemFailures": [{"itemIdentifier": "9"}]});
+        let outcome = InvokeOutcome::Success(unknown.to_string().into_bytes());
+        assert_eq!(retry_from(&outcome, &records, true), Some(0));
+    }
+
+    #[test]
+    fn attribute_values_become_dynamodb_json() {
+        let item = HashMap::from([
+            ("s".to_owned(), AttributeValue::S("x".into())),
+            ("n".to_owned(), AttributeValue::N("1".into())),
+            (
+                "m".to_owned(),
+                AttributeValue::M(HashMap::from([(
+                    "b".to_owned(),
+                    AttributeValue::Bool(true),
+                )])),
+            ),
+            (
+                "l".to_owned(),
+                AttributeValue::L(vec![AttributeValue::Null(true)]),
+            ),
+        ]);
+        let json = Value::Object(item_json(&item));
+        assert_eq!(
+            json,
+            json!({"s": {"S": "x"}, "n": {"N": "1"}, "m": {"M": {"b": {"BOOL": true}}}, "l": {"L": [{"NULL": true}]}})
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The Lambda Runtime API contract, driven through the real `lambda-probe`
+//! binary: successes, errors, panics, timeouts, crashes and failed inits are
+//! each reported as Lambda reports them, and the next invocation works.
+
+use opsflow_local::runtime::{Runtime, RuntimeOptions};
+use opsflow_local::template::FunctionDef;
+use opsflow_local::InvokeOutcome;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+fn probe(logical_id: &str, timeout_secs: u32, environment: &[(&str, &str)]) -> FunctionDef {
+    FunctionDef {
+        logical_id: logical_id.into(),
+        function_name: format!("probe-{logical_id}"),
+        binary: "lambda-probe".into(),
+        environment: environment
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        memory_mb: 128,
+        timeout_secs,
+        architecture: "x86_64".into(),
+        events: Vec::new(),
+    }
+}
+
+fn runtime(functions: &[FunctionDef], max_instances: usize) -> Arc<Runtime> {
+    let binary = Path::new(env!("CARGO_BIN_EXE_lambda-probe"));
+    let options = RuntimeOptions {
+        binaries_dir: binary.parent().expect("a target directory").to_path_buf(),
+        max_instances,
+        print_logs: false,
+        ..RuntimeOptions::default()
+    };
+    Runtime::new(functions, options).expect("the probe is built")
+}
+
+async fn call(runtime: &Runtime, function: &str, event: Value) -> InvokeOutcome {
+    runtime
+        .invoke_function(function, event.to_string().into_bytes())
+        .await
+        .0
+}
+
+fn body(outcome: InvokeOutcome) -> Value {
+    match outcome {
+        InvokeOutcome::Success(bytes) => serde_json::from_slice(&bytes).expect("a JSON response"),
+        other => panic!("expected success, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_warm_instance_is_reused_and_only_the_first_call_is_cold() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 1);
+    let (first, first_report) = runtime
+        .invoke_function(
+            "Probe",
+            json!({"action": "echo", "n": 1}).to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(body(first), json!({"action": "echo", "n": 1}));
+    let first_report = first_report.unwrap();
+    assert!(
+        first_report.init_duration_ms.is_some(),
+        "cold start reports init"
+    );
+    assert!(first_report.max_memory_used_mb > 0);
+    assert_eq!(first_report.memory_size_mb, 128);
+
+    let (second, second_report) = runtime.invoke_function("probe-Probe", b"{}".to_vec()).await;
+    assert_eq!(body(second)["hello"], "world");
+    assert!(
+        second_report.unwrap().init_duration_ms.is_none(),
+        "warm start"
+    );
+}
+
+#[tokio::test]
+async fn a_function_error_is_reported_and_the_instance_keeps_serving() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 1);
+    match call(&runtime, "Probe", json!({"action": "error"})).await {
+        InvokeOutcome::FunctionError { error_message, .. } => {
+            assert!(
+                error_message.contains("deliberate failure"),
+                "{error_message}"
+            );
+        }
+        other => panic!("expected a function error, got {other:?}"),
+    }
+    let (next, report) = runtime.invoke_function("Probe", b"{}".to_vec()).await;
+    assert_eq!(body(next)["hello"], "world");
+    assert!(
+        report.unwrap().init_duration_ms.is_none(),
+        "the same instance served it"
+    );
+}
+
+#[tokio::test]
+async fn a_panic_is_reported_as_an_error_and_the_next_call_works() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 1);
+    match call(&runtime, "Probe", json!({"action": "panic"})).await {
+        InvokeOutcome::FunctionError {
+            error_type,
+            error_message,
+        } => {
+            assert!(
+                error_message.contains("deliberate panic") || error_type.contains("ExitError"),
+                "{error_type}: {error_message}"
+            );
+        }
+        other => panic!("expected a function error, got {other:?}"),
+    }
+    assert_eq!(
+        body(call(&runtime, "Probe", json!({})).await)["hello"],
+        "world"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_kills_the_instance_and_a_fresh_one_serves_next() {
+    let runtime = runtime(&[probe("Probe", 1, &[])], 1);
+    let (outcome, report) = runtime
+        .invoke_function(
+            "Probe",
+            json!({"action": "sleep", "ms": 5000})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(outcome, InvokeOutcome::Timeout);
+    let report = report.unwrap();
+    assert_eq!(report.error.as_deref(), Some("Sandbox.Timedout"));
+    assert!(report.duration_ms >= 1000.0, "{}", report.duration_ms);
+
+    let (next, next_report) = runtime.invoke_function("Probe", b"{}".to_vec()).await;
+    assert_eq!(body(next)["hello"], "world");
+    assert!(
+        next_report.unwrap().init_duration_ms.is_some(),
+        "a new instance"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_mid_invocation_is_an_exit_error_and_the_next_call_works() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 1);
+    match call(&runtime, "Probe", json!({"action": "exit"})).await {
+        InvokeOutcome::FunctionError {
+            error_type,
+            error_message,
+        } => {
+            assert_eq!(error_type, "Runtime.ExitError");
+            assert!(error_message.contains("exit status: 3"), "{error_message}");
+        }
+        other => panic!("expected Runtime.ExitError, got {other:?}"),
+    }
+    assert_eq!(
+        body(call(&runtime, "Probe", json!({})).await)["hello"],
+        "world"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_init_is_an_exit_error_every_time_without_hanging() {
+    let runtime = runtime(&[probe("Broken", 5, &[("PROBE_FAIL_INIT", "1")])], 1);
+    for _ in 0..2 {
+        match call(&runtime, "Broken", json!({})).await {
+            InvokeOutcome::FunctionError {
+                error_type,
+                error_message,
+            } => {
+                assert_eq!(error_type, "Runtime.ExitError");
+                assert!(error_message.contains("exit status: 1"), "{error_message}");
+            }
+            other => panic!("expected Runtime.ExitError, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn concurrent_calls_use_up_to_the_instance_limit() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 3);
+    let mut reports = runtime.reports();
+    let calls = (0..6).map(|_| {
+        runtime.invoke_function(
+            "Probe",
+            json!({"action": "sleep", "ms": 300})
+                .to_string()
+                .into_bytes(),
+        )
+    });
+    let outcomes = futures::future::join_all(calls).await;
+    assert!(outcomes
+        .iter()
+        .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
+    let mut cold = 0;
+    for _ in 0..6 {
+        if reports.recv().await.unwrap().init_duration_ms.is_some() {
+            cold += 1;
+        }
+    }
+    assert_eq!(cold, 3, "three instances started, then reused");
+}
+
+#[tokio::test]
+async fn unknown_functions_and_missing_binaries_are_clear() {
+    let runtime = runtime(&[probe("Probe", 5, &[])], 1);
+    assert_eq!(
+        call(&runtime, "Nope", json!({})).await,
+        InvokeOutcome::NoSuchFunction
+    );
+    let mut missing = probe("Missing", 5, &[]);
+    missing.binary = "no-such-binary".into();
+    let options = RuntimeOptions {
+        binaries_dir: std::env::temp_dir(),
+        ..RuntimeOptions::default()
+    };
+    let error = Runtime::new(&[missing], options).err().unwrap().to_string();
+    assert!(
+        error.contains("Missing") && error.contains("build it first"),
+        "{error}"
+    );
+}

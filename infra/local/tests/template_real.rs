@@ -1,0 +1,221 @@
+//! The repository's own `template.yaml`, read as `opsflow-local` reads it:
+//! its functions, routes, tables and CORS settings, and the main table
+//! matching the schema the Rust code (and its tests) create.
+
+use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, Template};
+use opsflow_shared::store::schema::{INDEXES, TTL_ATTRIBUTE};
+use std::path::Path;
+
+const SECRET_ARN: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:opsflow-local-jwt-signing-key";
+
+fn context() -> LocalContext {
+    LocalContext {
+        parameters: [("JwtSigningKeySecretArn".to_owned(), SECRET_ARN.to_owned())]
+            .into_iter()
+            .collect(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        sqs_endpoint: "http://127.0.0.1:5000".into(),
+        ..LocalContext::default()
+    }
+}
+
+fn real_template(ctx: &LocalContext) -> Template {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    template::load(&path, ctx).expect("template.yaml should load")
+}
+
+fn route(method: &str, path: &str, function: &str) -> HttpRoute {
+    HttpRoute {
+        method: method.into(),
+        path: path.into(),
+        function: function.into(),
+    }
+}
+
+#[test]
+fn functions_and_their_binaries() {
+    let template = real_template(&context());
+    let functions: Vec<_> = template
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.as_str(), f.binary.as_str()))
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            ("HealthFunction", "health"),
+            ("AuthFunction", "auth"),
+            ("UsersFunction", "users"),
+        ]
+    );
+    let auth = template.function("AuthFunction").unwrap();
+    assert_eq!(auth.function_name, "opsflow-dev-auth");
+    assert_eq!(auth.architecture, "arm64");
+    assert_eq!(auth.timeout_secs, 10);
+    assert_eq!(auth.memory_mb, 256);
+    assert_eq!(template.function("HealthFunction").unwrap().memory_mb, 128);
+}
+
+#[test]
+fn routes() {
+    let template = real_template(&context());
+    assert!(template
+        .routes
+        .contains(&route("GET", "/users/{id}", "UsersFunction")));
+    assert!(template
+        .routes
+        .contains(&route("POST", "/auth/login", "AuthFunction")));
+    assert!(template
+        .routes
+        .contains(&route("GET", "/health", "HealthFunction")));
+    let users = template.function("UsersFunction").unwrap();
+    assert!(users
+        .events
+        .iter()
+        .all(|e| matches!(e, EventSource::Http(r) if r.function == "UsersFunction")));
+}
+
+#[test]
+fn main_table() {
+    let template = real_template(&context());
+    let table = template.table("MainTable").unwrap();
+    assert_eq!(table.name, "opsflow-dev");
+    let indexes: Vec<_> = table
+        .global_indexes
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(indexes, ["gsi1", "gsi2"]);
+    assert_eq!(table.stream_view_type.as_deref(), Some("NEW_IMAGE"));
+    assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
+    assert_eq!(
+        template.table("AuditTable").unwrap().name,
+        "opsflow-audit-dev"
+    );
+}
+
+#[test]
+fn main_table_matches_the_rust_schema() {
+    let template = real_template(&context());
+    let table = template.table("MainTable").unwrap();
+    assert_eq!(table.hash_key, "pk");
+    assert_eq!(table.range_key.as_deref(), Some("sk"));
+    assert_eq!(table.ttl_attribute.as_deref(), Some(TTL_ATTRIBUTE));
+    assert_eq!(table.global_indexes.len(), INDEXES.len());
+    for (name, pk, sk) in INDEXES {
+        let index = table
+            .global_indexes
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("MainTable has no index {name}"));
+        assert_eq!(index.hash_key, pk, "{name}");
+        assert_eq!(index.range_key.as_deref(), Some(sk), "{name}");
+        assert_eq!(index.projection, "ALL", "{name}");
+    }
+    for attribute in ["pk", "sk"]
+        .into_iter()
+        .chain(INDEXES.iter().flat_map(|(_, pk, sk)| [*pk, *sk]))
+    {
+        assert_eq!(
+            table.attributes.get(attribute).map(String::as_str),
+            Some("S"),
+            "{attribute}"
+        );
+    }
+    assert_eq!(table.attributes.len(), 2 + 2 * INDEXES.len());
+}
+
+#[test]
+fn the_signing_key_reaches_auth_only() {
+    let template = real_template(&context());
+    let auth = &template.function("AuthFunction").unwrap().environment;
+    assert_eq!(auth["JWT_PRIVATE_KEY_SECRET_ARN"], SECRET_ARN);
+    assert_eq!(auth["TABLE_NAME"], "opsflow-dev");
+    assert_eq!(auth["ENVIRONMENT"], "dev");
+    assert_eq!(
+        auth["CORS_ORIGINS"],
+        "http://localhost:5173,http://localhost:3000"
+    );
+    let users = &template.function("UsersFunction").unwrap().environment;
+    assert!(!users.contains_key("JWT_PRIVATE_KEY_SECRET_ARN"));
+    let health = &template.function("HealthFunction").unwrap().environment;
+    assert!(!health.contains_key("JWT_PRIVATE_KEY_SECRET_ARN"));
+    assert!(!health.contains_key("JWT_PUBLIC_KEY"));
+}
+
+#[test]
+fn cors_origins() {
+    let template = real_template(&context());
+    let cors = template.cors.unwrap();
+    assert_eq!(
+        cors.allow_origins,
+        ["http://localhost:5173", "http://localhost:3000"]
+    );
+    assert_eq!(cors.max_age, Some(600));
+    assert!(!cors.allow_credentials);
+    assert!(cors.allow_headers.iter().any(|h| h == "authorization"));
+}
+
+#[test]
+fn dynamic_references_are_reported_until_overridden() {
+    let template = real_template(&context());
+    for (function, variable) in [
+        ("AuthFunction", "JWT_PUBLIC_KEY"),
+        ("UsersFunction", "JWT_PUBLIC_KEY"),
+        ("UsersFunction", "CURSOR_SECRET"),
+    ] {
+        assert!(
+            template
+                .warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("{function}: environment variable {variable} "))),
+            "{function} {variable}: {:#?}",
+            template.warnings
+        );
+    }
+    assert!(template
+        .warnings
+        .contains(&"ignored locally: HealthErrorsAlarm (AWS::CloudWatch::Alarm)".to_owned()));
+
+    let mut ctx = context();
+    ctx.environment_overrides = [
+        ("JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----"),
+        ("CURSOR_SECRET", "local-cursor-secret"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let template = real_template(&ctx);
+    assert!(!template
+        .warnings
+        .iter()
+        .any(|w| w.contains("dynamic reference")));
+    let users = &template.function("UsersFunction").unwrap().environment;
+    assert_eq!(users["CURSOR_SECRET"], "local-cursor-secret");
+    // Not declared by HealthFunction, so not added there.
+    let health = &template.function("HealthFunction").unwrap().environment;
+    assert!(!health.contains_key("CURSOR_SECRET"));
+}
+
+#[test]
+fn the_signing_key_parameter_is_required() {
+    let ctx = LocalContext::default();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let message = format!("{:#}", template::load(&path, &ctx).unwrap_err());
+    assert!(message.contains("JwtSigningKeySecretArn"), "{message}");
+    assert!(message.contains("Resources.AuthFunction"), "{message}");
+}
+
+#[test]
+fn parameter_overrides_rename_resources() {
+    let mut ctx = context();
+    ctx.parameters.insert("Environment".into(), "qa".into());
+    let template = real_template(&ctx);
+    assert_eq!(template.table("MainTable").unwrap().name, "opsflow-qa");
+    assert_eq!(
+        template.function("UsersFunction").unwrap().environment["TABLE_NAME"],
+        "opsflow-qa"
+    );
+}
