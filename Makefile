@@ -40,6 +40,7 @@ dev: emulators ## Run the whole platform locally with demo data
 	cargo run --quiet -p opsflow-local -- serve --seed
 
 test: emulators ## Run every test (unit, handler and integration) against the emulators
+	cargo build --workspace --bins
 	cargo test --workspace
 
 lint: setup ## Format check, clippy with warnings denied, SAM template lint
@@ -49,6 +50,10 @@ lint: setup ## Format check, clippy with warnings denied, SAM template lint
 
 fmt: ## Format the code
 	cargo fmt --all
+
+bench: emulators ## Benchmark every function through the local runtime (release build); writes bench/RESULTS.md
+	cargo build --release --workspace --bins
+	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet
 
 sam-build: ## Build every function for Lambda the way `sam build` does (ARCH=x86_64|arm64)
 	$(SAM) build --parameter-overrides Architecture=$(or $(ARCH),x86_64)

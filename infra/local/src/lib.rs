@@ -12,7 +12,9 @@
 //! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
 //!   stream poller and schedules.
 
+pub mod bench;
 pub mod gateway;
+pub mod platform;
 pub mod resources;
 pub mod runtime;
 pub mod seed;

@@ -1,1 +1,240 @@
-fn main() {}
+//! `opsflow-local`: run Opsflow on this machine from `template.yaml`.
+//!
+//! ```text
+//! opsflow-local serve [--seed] [--reset] [--port 3000]   the whole platform
+//! opsflow-local invoke <LogicalId> -e events/…json        one invocation (like `sam local invoke`)
+//! opsflow-local seed                                       demo accounts
+//! opsflow-local bench                                      the benchmark of `make bench`
+//! ```
+//! The emulators (DynamoDB Local, moto) must be running: `make emulators`.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use opsflow_local::platform::{Platform, PlatformOptions};
+use opsflow_local::{seed, InvokeOutcome};
+use opsflow_shared::store::Store;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "opsflow-local",
+    about = "Run Opsflow locally from template.yaml, without Docker"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// The SAM template.
+    #[arg(long, global = true, default_value = "template.yaml")]
+    template: PathBuf,
+    /// Template parameter overrides, e.g. `--param Environment=local`.
+    #[arg(long = "param", global = true, value_parser = parse_pair)]
+    params: Vec<(String, String)>,
+    /// Where cargo put the function binaries.
+    #[arg(long, global = true, default_value = "target/debug")]
+    binaries: PathBuf,
+    /// Start from empty tables and queues.
+    #[arg(long, global = true)]
+    reset: bool,
+    /// Hide the functions' own log lines and REPORT lines.
+    #[arg(long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every function, the HTTP API, the queues, stream and schedules.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1")]
+        host: IpAddr,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Concurrent instances per function.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Create the demo accounts and print their logins.
+        #[arg(long)]
+        seed: bool,
+    },
+    /// Invoke one function with an event file and print its response.
+    Invoke {
+        /// The function's logical id in the template, e.g. `AuthFunction`.
+        function: String,
+        /// The event JSON (`-` for standard input).
+        #[arg(short = 'e', long = "event")]
+        event: PathBuf,
+    },
+    /// Create the demo accounts.
+    Seed,
+    /// Measure every function (cold start, warm latency, memory, size,
+    /// cost) against two baselines; writes bench/RESULTS.md.
+    Bench {
+        #[arg(long, default_value_t = 5)]
+        cold_starts: usize,
+        #[arg(long, default_value_t = 200)]
+        warm: usize,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        output: PathBuf,
+    },
+}
+
+fn parse_pair(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected NAME=VALUE, got {raw:?}"))
+}
+
+fn options(common: &Common) -> PlatformOptions {
+    let mut options = PlatformOptions::from_env();
+    options.template = common.template.clone();
+    options.binaries_dir = common.binaries.clone();
+    options.reset = common.reset;
+    options.print_logs = !common.quiet;
+    let overrides: BTreeMap<String, String> = common.params.iter().cloned().collect();
+    options.parameters.extend(overrides);
+    options
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPSFLOW_LOCAL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("opsflow-local: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut options = options(&cli.common);
+    match cli.command {
+        Command::Serve {
+            host,
+            port,
+            concurrency,
+            seed: with_seed,
+        } => {
+            options.listen = SocketAddr::new(host, port);
+            options.max_instances = concurrency;
+            let platform = Platform::start(options).await?;
+            let mut banner = format!(
+                "\nOpsflow is running at http://{}\n  {} functions, {} routes, {} tables, {} queues\n",
+                platform.address,
+                platform.template.functions.len(),
+                platform.template.routes.len(),
+                platform.template.tables.len(),
+                platform.template.queues.len(),
+            );
+            if with_seed {
+                let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+                banner.push_str(&seed::describe(&seed::seed(&store).await?));
+            }
+            banner.push_str(&format!(
+                "Try:  curl -s http://{}/health\nStop with Ctrl-C.\n",
+                platform.address
+            ));
+            println!("{banner}");
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            eprintln!("stopping…");
+            platform.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Invoke { function, event } => {
+            let payload = if event.as_os_str() == "-" {
+                let mut buffer = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer)?;
+                buffer
+            } else {
+                std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?
+            };
+            serde_json::from_slice::<serde_json::Value>(&payload)
+                .with_context(|| format!("{} is not JSON", event.display()))?;
+            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            let platform = Platform::start(options).await?;
+            let (outcome, _report) = platform.runtime.invoke_function(&function, payload).await;
+            platform.stop().await;
+            match outcome {
+                InvokeOutcome::Success(body) => {
+                    println!("{}", String::from_utf8_lossy(&body));
+                    Ok(ExitCode::SUCCESS)
+                }
+                InvokeOutcome::FunctionError {
+                    error_type,
+                    error_message,
+                } => {
+                    println!(
+                        "{}",
+                        serde_json::json!({"errorType": error_type, "errorMessage": error_message})
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+                InvokeOutcome::Timeout => {
+                    println!(
+                        "{}",
+                        serde_json::json!({"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out"})
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+                InvokeOutcome::NoSuchFunction => {
+                    anyhow::bail!(
+                        "no function {function} in {}",
+                        cli.common.template.display()
+                    )
+                }
+            }
+        }
+        Command::Bench {
+            cold_starts,
+            warm,
+            output,
+        } => {
+            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            // A fresh environment per run, so the demo admin is new and the
+            // numbers do not depend on earlier data.
+            let run = uuid::Uuid::new_v4().simple().to_string();
+            options
+                .parameters
+                .insert("Environment".into(), format!("bench-{}", &run[..8]));
+            let report = opsflow_local::bench::run(
+                opsflow_local::bench::BenchOptions {
+                    platform: options,
+                    cold_starts,
+                    warm_invocations: warm,
+                    results_file: Some(output.clone()),
+                },
+                std::path::Path::new("."),
+            )
+            .await?;
+            println!("{report}");
+            eprintln!("written to {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed => {
+            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            let platform = Platform::start(options).await?;
+            let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+            print!("{}", seed::describe(&seed::seed(&store).await?));
+            platform.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

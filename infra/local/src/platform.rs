@@ -1,0 +1,369 @@
+//! `serve`: the whole platform on this machine. Reads the template,
+//! creates its tables and queues on the emulators, puts the token signing
+//! key into the local Secrets Manager (moto) so the `auth` function loads it
+//! exactly as in AWS, starts every function behind the Runtime API
+//! emulator, serves the HTTP API, and runs the queue, stream and schedule
+//! mappings until it is stopped.
+
+use crate::gateway::Gateway;
+use crate::resources::{self, CreatedResources};
+use crate::runtime::{Runtime, RuntimeOptions};
+use crate::sources::{schedule, sqs, stream};
+use crate::template::{self, EventSource, LocalContext, Template};
+use crate::Invoke;
+use anyhow::Context;
+use opsflow_shared::auth::keys;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Where the emulators are and how the platform runs.
+#[derive(Debug, Clone)]
+pub struct PlatformOptions {
+    pub template: PathBuf,
+    /// Template parameter overrides (`Environment=local`, …).
+    pub parameters: BTreeMap<String, String>,
+    /// The HTTP API's address; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub binaries_dir: PathBuf,
+    pub max_instances: usize,
+    /// Start from empty tables and queues.
+    pub reset: bool,
+    /// Where the local signing key pair and cursor secret are kept between
+    /// runs (`.local/keys`).
+    pub keys_dir: PathBuf,
+    pub dynamodb_endpoint: String,
+    pub sqs_endpoint: String,
+    pub region: String,
+    pub account_id: String,
+    pub print_logs: bool,
+}
+
+impl PlatformOptions {
+    /// Defaults for this checkout: emulators on their usual ports (or the
+    /// `AWS_ENDPOINT_URL_*` variables), the gateway on 127.0.0.1:3000.
+    pub fn from_env() -> Self {
+        let env =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        Self {
+            template: PathBuf::from("template.yaml"),
+            parameters: BTreeMap::from([("Environment".to_owned(), "local".to_owned())]),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            binaries_dir: PathBuf::from("target/debug"),
+            max_instances: 4,
+            reset: false,
+            keys_dir: PathBuf::from(".local/keys"),
+            dynamodb_endpoint: env("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+            sqs_endpoint: env("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
+            region: env("AWS_REGION", "us-east-1"),
+            account_id: "123456789012".to_owned(),
+            print_logs: true,
+        }
+    }
+}
+
+/// Key material of the local platform, kept between runs so that tokens
+/// and cursors stay valid across restarts.
+#[derive(Clone)]
+pub struct LocalSecrets {
+    pub private_pem: String,
+    pub public_pem: String,
+    pub cursor_secret: String,
+}
+
+impl LocalSecrets {
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
+        let private = dir.join("jwt-private.pem");
+        let public = dir.join("jwt-public.pem");
+        let cursor = dir.join("cursor-secret");
+        if !(private.is_file() && public.is_file() && cursor.is_file()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let pair = keys::generate_ed25519()?;
+            std::fs::write(&private, &pair.private_pem)?;
+            std::fs::write(&public, &pair.public_pem)?;
+            std::fs::write(&cursor, opsflow_shared::auth::secret::generate()?)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
+                std::fs::set_permissions(&cursor, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+        Ok(Self {
+            private_pem: std::fs::read_to_string(&private)?,
+            public_pem: std::fs::read_to_string(&public)?,
+            cursor_secret: std::fs::read_to_string(&cursor)?.trim().to_owned(),
+        })
+    }
+}
+
+/// The running platform.
+pub struct Platform {
+    pub address: SocketAddr,
+    pub template: Template,
+    pub resources: CreatedResources,
+    pub runtime: Arc<Runtime>,
+    /// The entity table's name (for seeding).
+    pub table_name: String,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// The SDK configuration for one emulator.
+pub async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "opsflow-local",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+/// The local secret holding the signing key, created or updated in moto;
+/// returns its ARN.
+async fn store_signing_key(
+    sqs_endpoint: &str,
+    region: &str,
+    environment: &str,
+    pem: &str,
+) -> anyhow::Result<String> {
+    let config = sdk_config(sqs_endpoint, region).await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let name = format!("opsflow/{environment}/jwt-signing-key");
+    match client.describe_secret().secret_id(&name).send().await {
+        Ok(existing) => {
+            client
+                .put_secret_value()
+                .secret_id(&name)
+                .secret_string(pem)
+                .send()
+                .await
+                .context("updating the local signing key secret")?;
+            existing
+                .arn()
+                .map(str::to_owned)
+                .context("the local secret has no ARN")
+        }
+        Err(_) => {
+            let created = client
+                .create_secret()
+                .name(&name)
+                .secret_string(pem)
+                .send()
+                .await
+                .context("creating the local signing key secret in moto")?;
+            created
+                .arn()
+                .map(str::to_owned)
+                .context("the local secret has no ARN")
+        }
+    }
+}
+
+impl Platform {
+    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+        let secrets = LocalSecrets::load_or_create(&options.keys_dir)?;
+        let environment = options
+            .parameters
+            .get("Environment")
+            .cloned()
+            .unwrap_or_else(|| "local".to_owned());
+        let secret_arn = store_signing_key(
+            &options.sqs_endpoint,
+            &options.region,
+            &environment,
+            &secrets.private_pem,
+        )
+        .await?;
+
+        let mut parameters = options.parameters.clone();
+        parameters
+            .entry("JwtSigningKeySecretArn".to_owned())
+            .or_insert(secret_arn);
+        let function_environment = BTreeMap::from([
+            ("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
+                options.dynamodb_endpoint.clone(),
+            ),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB_STREAMS".to_owned(),
+                options.dynamodb_endpoint.clone(),
+            ),
+            (
+                "AWS_ENDPOINT_URL_SQS".to_owned(),
+                options.sqs_endpoint.clone(),
+            ),
+            (
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(),
+                options.sqs_endpoint.clone(),
+            ),
+            ("JWT_PUBLIC_KEY".to_owned(), secrets.public_pem.clone()),
+            ("CURSOR_SECRET".to_owned(), secrets.cursor_secret.clone()),
+        ]);
+        let context = LocalContext {
+            parameters,
+            region: options.region.clone(),
+            account_id: options.account_id.clone(),
+            sqs_endpoint: options.sqs_endpoint.clone(),
+            environment_overrides: function_environment.clone(),
+        };
+        let template = template::load(&options.template, &context)
+            .with_context(|| format!("reading {}", options.template.display()))?;
+        for warning in &template.warnings {
+            tracing::debug!("{warning}");
+        }
+
+        let dynamodb_config = sdk_config(&options.dynamodb_endpoint, &options.region).await;
+        let sqs_config = sdk_config(&options.sqs_endpoint, &options.region).await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
+        let sqs_client = aws_sdk_sqs::Client::new(&sqs_config);
+        let streams = aws_sdk_dynamodbstreams::Client::new(&dynamodb_config);
+        let resources = resources::create_all(&template, &dynamodb, &sqs_client, options.reset)
+            .await
+            .context("creating the template's tables and queues (are the emulators up? `make emulators`)")?;
+
+        let base_environment: BTreeMap<String, String> = function_environment
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("AWS_"))
+            .collect();
+        let runtime = Runtime::new(
+            &template.functions,
+            RuntimeOptions {
+                binaries_dir: options.binaries_dir.clone(),
+                max_instances: options.max_instances,
+                region: options.region.clone(),
+                account_id: options.account_id.clone(),
+                base_environment,
+                print_logs: options.print_logs,
+                ..RuntimeOptions::default()
+            },
+        )?;
+        let invoker: Arc<dyn Invoke> = runtime.clone();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        for function in &template.functions {
+            for event in &function.events {
+                match event {
+                    EventSource::Http(_) => {}
+                    EventSource::Sqs(source) => {
+                        let mapping = sqs::SqsMapping {
+                            source: source.clone(),
+                            queue_url: resources
+                                .queue_urls
+                                .get(&source.queue)
+                                .cloned()
+                                .with_context(|| {
+                                    format!("{}: no queue {}", function.logical_id, source.queue)
+                                })?,
+                            queue_arn: resources
+                                .queue_arns
+                                .get(&source.queue)
+                                .cloned()
+                                .unwrap_or_default(),
+                            region: options.region.clone(),
+                        };
+                        tasks.push(tokio::spawn(sqs::run(
+                            mapping,
+                            sqs_client.clone(),
+                            invoker.clone(),
+                            shutdown_rx.clone(),
+                        )));
+                    }
+                    EventSource::Stream(source) => {
+                        let mapping = stream::StreamMapping {
+                            source: source.clone(),
+                            stream_arn: resources
+                                .stream_arns
+                                .get(&source.table)
+                                .cloned()
+                                .with_context(|| {
+                                    format!(
+                                        "{}: table {} has no stream",
+                                        function.logical_id, source.table
+                                    )
+                                })?,
+                            region: options.region.clone(),
+                        };
+                        tasks.push(tokio::spawn(stream::run(
+                            mapping,
+                            streams.clone(),
+                            invoker.clone(),
+                            shutdown_rx.clone(),
+                        )));
+                    }
+                    EventSource::Schedule(source) => {
+                        schedule::parse(&source.expression).with_context(|| {
+                            format!("{}: schedule {}", function.logical_id, source.name)
+                        })?;
+                        tasks.push(tokio::spawn(schedule::run(
+                            source.clone(),
+                            options.region.clone(),
+                            options.account_id.clone(),
+                            invoker.clone(),
+                            shutdown_rx.clone(),
+                        )));
+                    }
+                }
+            }
+        }
+
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("listening on {}", options.listen))?;
+        let address = listener.local_addr()?;
+        let gateway = Arc::new(Gateway::new(
+            template.routes.clone(),
+            template.cors.clone(),
+            invoker.clone(),
+        )?);
+        let mut gateway_shutdown = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = gateway_shutdown.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = gateway.serve_on(listener, stop).await {
+                tracing::error!(error = %format!("{error:#}"), "the HTTP API stopped");
+            }
+        }));
+
+        let table_name = template
+            .tables
+            .iter()
+            .find(|t| t.logical_id == "MainTable")
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        Ok(Self {
+            address,
+            template,
+            resources,
+            runtime,
+            table_name,
+            dynamodb,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Stops the mappings and the HTTP API, then every function instance.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        self.runtime.shutdown().await;
+    }
+}

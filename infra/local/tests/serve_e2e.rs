@@ -1,0 +1,190 @@
+//! End to end through `serve`: the template's real functions, started from
+//! scratch on the emulators, called over real HTTP.
+
+use opsflow_local::platform::{Platform, PlatformOptions};
+use opsflow_local::seed;
+use opsflow_shared::store::Store;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+fn binaries_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_lambda-probe"))
+        .parent()
+        .expect("a target directory")
+        .to_path_buf()
+}
+
+async fn start() -> Platform {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let mut options = PlatformOptions::from_env();
+    options.template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    options
+        .parameters
+        .insert("Environment".into(), format!("e2e-{}", &id[..8]));
+    options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    options.binaries_dir = binaries_dir();
+    options.keys_dir = std::env::temp_dir().join(format!("opsflow-e2e-keys-{id}"));
+    options.print_logs = std::env::var("E2E_LOGS").is_ok();
+    Platform::start(options)
+        .await
+        .expect("the platform starts (emulators up, `cargo build --workspace --bins` done)")
+}
+
+struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, body)
+    }
+}
+
+#[tokio::test]
+async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
+    let platform = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
+    };
+    use reqwest::Method;
+
+    let (status, body) = client.send(Method::GET, "/health", None, None).await;
+    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
+    let (status, _) = client.send(Method::GET, "/readiness", None, None).await;
+    assert_eq!(status, 200);
+
+    let (status, user) = client
+        .send(
+            Method::POST,
+            "/auth/register",
+            None,
+            Some(
+                json!({"email": "e2e@example.com", "password": "a long passphrase", "name": "E2E"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let (status, login) = client
+        .send(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let refresh = login["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, me) = client
+        .send(Method::GET, "/auth/me", Some(&access), None)
+        .await;
+    assert_eq!((status, me["id"].clone()), (200, user["id"].clone()));
+    let (status, _) = client
+        .send(Method::GET, "/users", Some(&access), None)
+        .await;
+    assert_eq!(status, 403, "a plain user cannot list users");
+
+    let (status, refreshed) = client
+        .send(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let access2 = refreshed["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = client
+        .send(Method::POST, "/auth/logout", Some(&access2), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, problem) = client
+        .send(Method::GET, "/auth/me", Some(&access2), None)
+        .await;
+    assert_eq!((status, problem["status"].clone()), (401, json!(401)));
+
+    // The demo admin administers users.
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.unwrap();
+    let admin = logins
+        .iter()
+        .find(|l| l.email == "admin@example.com")
+        .unwrap();
+    let (status, login) = client
+        .send(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": admin.email, "password": admin.password.clone().unwrap()})),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    let admin_token = login["access_token"].as_str().unwrap().to_owned();
+    let (status, page) = client
+        .send(Method::GET, "/users?limit=2", Some(&admin_token), None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let (status, next) = client
+        .send(
+            Method::GET,
+            &format!("/users?limit=2&cursor={cursor}"),
+            Some(&admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{next}");
+    assert_eq!(next["items"].as_array().unwrap().len(), 2);
+    let id = user["id"].as_str().unwrap();
+    let (status, promoted) = client
+        .send(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(&admin_token),
+            Some(json!({"role": "approver"})),
+        )
+        .await;
+    assert_eq!((status, promoted["role"].clone()), (200, json!("approver")));
+
+    // The gateway's own answers.
+    let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
+    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
+    let preflight = client
+        .http
+        .request(Method::OPTIONS, format!("{}/auth/login", client.base))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:5173")
+    );
+    platform.stop().await;
+}
