@@ -1,6 +1,5 @@
 //! Operator commands against DynamoDB Local.
 
-use aws_sdk_dynamodb::config::Credentials;
 use opsflow_shared::auth::{password, TokenSigner, TokenVerifier};
 use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
 use opsflow_shared::domain::{Email, EntityId, Role};
@@ -9,12 +8,7 @@ use opsflow_shared::store::{schema, Store};
 async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .load()
-        .await;
+    let sdk = opsflow_shared::store::emulator_sdk_config(&endpoint, "us-east-1").await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = format!("opsflow-admin-test-{}", EntityId::new());
     schema::create_entity_table(&client, &table)

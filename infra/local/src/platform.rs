@@ -13,6 +13,7 @@ use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
 use opsflow_shared::auth::keys;
+use opsflow_shared::store::emulator_sdk_config;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -114,22 +115,6 @@ pub struct Platform {
     tasks: Vec<JoinHandle<()>>,
 }
 
-/// The SDK configuration for one emulator.
-pub async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "opsflow-local",
-        ))
-        .endpoint_url(endpoint)
-        .load()
-        .await
-}
-
 /// The local secret holding the signing key, created or updated in moto;
 /// returns its ARN.
 async fn store_signing_key(
@@ -138,7 +123,7 @@ async fn store_signing_key(
     environment: &str,
     pem: &str,
 ) -> anyhow::Result<String> {
-    let config = sdk_config(sqs_endpoint, region).await;
+    let config = emulator_sdk_config(sqs_endpoint, region).await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let name = format!("opsflow/{environment}/jwt-signing-key");
     match client.describe_secret().secret_id(&name).send().await {
@@ -226,8 +211,9 @@ impl Platform {
             tracing::debug!("{warning}");
         }
 
-        let dynamodb_config = sdk_config(&options.dynamodb_endpoint, &options.region).await;
-        let sqs_config = sdk_config(&options.sqs_endpoint, &options.region).await;
+        let dynamodb_config =
+            emulator_sdk_config(&options.dynamodb_endpoint, &options.region).await;
+        let sqs_config = emulator_sdk_config(&options.sqs_endpoint, &options.region).await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
         let sqs_client = aws_sdk_sqs::Client::new(&sqs_config);
         let streams = aws_sdk_dynamodbstreams::Client::new(&dynamodb_config);

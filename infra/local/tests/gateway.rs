@@ -165,6 +165,13 @@ fn assert_gateway_error(response: &Response<Bytes>, status: u16, message: &str) 
 /// Checks the event has the types `lambda_http` (`aws_lambda_events`'
 /// `ApiGatewayV2httpRequest`) needs to deserialise it.
 fn assert_lambda_http_shape(event: &Value) {
+    // The functions' own runtime must read it, with its route and path.
+    let request =
+        lambda_http::request::from_str(&event.to_string()).expect("lambda_http reads the event");
+    assert_eq!(
+        request.uri().path(),
+        event["rawPath"].as_str().expect("rawPath is a string")
+    );
     assert_eq!(event["version"], "2.0");
     assert!(event["routeKey"].is_string());
     assert!(event["rawPath"]

@@ -4,7 +4,6 @@
 //! them with `infra/local/emulators.sh start`. Every test uses its own
 //! resource names, so the tests run in parallel.
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, TimeToLiveStatus};
 use aws_sdk_sqs::types::QueueAttributeName;
 use opsflow_local::resources::{create_all, delete_all, CreatedResources};
@@ -62,8 +61,6 @@ struct Emulators {
 }
 
 async fn emulators() -> Emulators {
-    let credentials =
-        aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests");
     let endpoint = |variable: &str, default: &str| {
         std::env::var(variable)
             .ok()
@@ -72,12 +69,8 @@ async fn emulators() -> Emulators {
     };
     let dynamodb_endpoint = endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
     let sqs_endpoint = endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000");
-    let config = |url: String| {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(credentials.clone())
-            .endpoint_url(url)
-            .load()
+    let config = |url: String| async move {
+        opsflow_shared::store::emulator_sdk_config(&url, "us-east-1").await
     };
     Emulators {
         dynamodb: aws_sdk_dynamodb::Client::new(&config(dynamodb_endpoint).await),

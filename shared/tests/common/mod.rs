@@ -6,7 +6,6 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use aws_sdk_dynamodb::config::Credentials;
 use http::HeaderMap;
 use lambda_http::Request;
 use opsflow_shared::auth::keys::{self, KeyPairPem};
@@ -22,12 +21,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .load()
-        .await
+    opsflow_shared::store::emulator_sdk_config(&endpoint, "us-east-1").await
 }
 
 pub struct TestEnv {

@@ -117,6 +117,15 @@ async fn response(
     answer(&api, &id, Answer::Response(body.to_vec())).await
 }
 
+/// The error type a runtime may name in a header instead of the body.
+fn error_type_header(headers: &HeaderMap, default: &str) -> String {
+    headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(default)
+        .to_owned()
+}
+
 /// The body Lambda runtimes post with an error.
 fn parse_error(body: &[u8], fallback_type: &str) -> Answer {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
@@ -134,11 +143,7 @@ async fn error(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let fallback = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("Unhandled")
-        .to_owned();
+    let fallback = error_type_header(&headers, "Unhandled");
     answer(&api, &id, parse_error(&body, &fallback)).await
 }
 
@@ -147,11 +152,7 @@ async fn init_error(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let fallback = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("Runtime.InitError")
-        .to_owned();
+    let fallback = error_type_header(&headers, "Runtime.InitError");
     *api.init_error.lock().await = Some(parse_error(&body, &fallback));
     api.ready.notify_one();
     StatusCode::ACCEPTED
