@@ -5,7 +5,7 @@
 //! header, never in a URL. Token responses are `Cache-Control: no-store`.
 
 use crate::accounts::{create_account, NewAccount, Registrar};
-use crate::api::UserView;
+use crate::api::{idempotency, UserView};
 use crate::auth::{password, secret, ACCESS_TOKEN_TTL};
 use crate::clock;
 use crate::domain::{DisplayName, Email, NewPassword, Role};
@@ -29,7 +29,12 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     match meta.route_key.as_str() {
-        "POST /auth/register" => register(app, &meta, &req).await,
+        "POST /auth/register" => {
+            idempotency::idempotent(&app.store, "auth-register", &meta, &req, || {
+                register(app, &meta, &req)
+            })
+            .await
+        }
         "POST /auth/login" => login(app, &meta, &req).await,
         "POST /auth/refresh" => refresh(app, &req).await,
         "POST /auth/logout" => logout(app, &req).await,

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod idempotency;
 pub mod users;
 mod views;
 

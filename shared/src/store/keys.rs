@@ -11,6 +11,7 @@ pub const SESSION_SK: &str = "SESSION";
 pub const REFRESH_SK: &str = "REFRESH";
 pub const RATE_SK: &str = "RATE";
 pub const EVENT_SK: &str = "EVENT";
+pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 
 pub fn user_pk(id: &EntityId) -> String {
     format!("USER#{id}")
@@ -46,6 +47,12 @@ pub fn refresh_pk(fingerprint: &str) -> String {
 /// subject counted, and the window's index.
 pub fn rate_pk(scope: &str, subject: &str, window: u64) -> String {
     format!("RATE#{scope}#{subject}#{window}")
+}
+
+/// An idempotency key within its scope (the route, and the caller when
+/// authenticated), so one client's key never answers another's request.
+pub fn idempotency_pk(scope: &str, key: &str) -> String {
+    format!("IDEMPOTENCY#{scope}#{key}")
 }
 
 pub fn event_pk(id: &EntityId) -> String {

@@ -8,6 +8,7 @@
 //! which of its items failed and why.
 
 pub mod cursor;
+pub mod idempotency;
 pub mod keys;
 pub mod ratelimit;
 pub mod schema;
