@@ -25,6 +25,8 @@ use std::time::Instant;
 pub const PRICE_X86_PER_GB_S: f64 = 0.000_016_666_7;
 pub const PRICE_ARM_PER_GB_S: f64 = 0.000_013_333_4;
 pub const PRICE_PER_MILLION_REQUESTS: f64 = 0.20;
+/// Warm invocations of the (deliberately slow) login scenario.
+const LOGIN_INVOCATIONS: usize = 30;
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -88,26 +90,40 @@ fn with_token(mut event: Value, token: &str) -> Value {
     event
 }
 
+/// The `n`th request of a scenario. Logins come from distinct source
+/// addresses, as many users' would, so the per-IP login limit does not
+/// turn the benchmark into a rate-limit test.
+fn nth_payload(event: &Value, n: usize, distinct_sources: bool) -> Vec<u8> {
+    let mut event = event.clone();
+    if distinct_sources {
+        let address = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+        event["requestContext"]["http"]["sourceIp"] = json!(address);
+    }
+    event.to_string().into_bytes()
+}
+
 async fn measure(
     runtime: &Runtime,
     function: &str,
     event: &Value,
+    distinct_sources: bool,
     cold_starts: usize,
     warm: usize,
 ) -> anyhow::Result<(Vec<f64>, Vec<InvocationReport>)> {
-    let payload = event.to_string().into_bytes();
     let mut inits = Vec::new();
-    for _ in 0..cold_starts {
+    for n in 0..cold_starts {
         runtime.shutdown().await;
-        let (outcome, report) = runtime.invoke_function(function, payload.clone()).await;
+        let payload = nth_payload(event, n, distinct_sources);
+        let (outcome, report) = runtime.invoke_function(function, payload).await;
         check(function, &outcome)?;
         if let Some(init) = report.and_then(|r| r.init_duration_ms) {
             inits.push(init);
         }
     }
     let mut reports = Vec::new();
-    for _ in 0..warm {
-        let (outcome, report) = runtime.invoke_function(function, payload.clone()).await;
+    for n in 0..warm {
+        let payload = nth_payload(event, cold_starts + n, distinct_sources);
+        let (outcome, report) = runtime.invoke_function(function, payload).await;
         check(function, &outcome)?;
         reports.extend(report);
     }
@@ -240,10 +256,10 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             .functions
             .iter()
             .find(|f| f.logical_id == scenario.function);
-        // Logins are deliberately slow (argon2); fewer of them keep the run short
-        // and inside the per-IP login limit.
-        let warm = if scenario.label.contains("login") {
-            15
+        // Logins are deliberately slow (argon2): fewer of them keep the run short.
+        let login = scenario.label.contains("login");
+        let warm = if login {
+            LOGIN_INVOCATIONS
         } else {
             options.warm_invocations
         };
@@ -251,6 +267,7 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             &platform.runtime,
             &scenario.function,
             &scenario.event,
+            login,
             options.cold_starts,
             warm,
         )
@@ -281,6 +298,7 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
         &probe_runtime,
         "HelloWorld",
         &json!({}),
+        false,
         options.cold_starts,
         options.warm_invocations,
     )
@@ -379,7 +397,7 @@ fn render(
     let _ = writeln!(out, "- machine: {}", machine());
     let _ = writeln!(
         out,
-        "- workload: {} cold starts and {} warm invocations per scenario (15 for login), through opsflow-local against DynamoDB Local; binaries from `{}`",
+        "- workload: {} cold starts and {} warm invocations per scenario ({LOGIN_INVOCATIONS} for login), through opsflow-local against DynamoDB Local; binaries from `{}`",
         options.cold_starts,
         options.warm_invocations,
         options.platform.binaries_dir.display()

@@ -207,8 +207,24 @@ impl Platform {
         };
         let template = template::load(&options.template, &context)
             .with_context(|| format!("reading {}", options.template.display()))?;
-        for warning in &template.warnings {
+        // Resources with no local meaning (alarms, log groups, …) are
+        // listed at debug level; anything else the runtime cannot honour is
+        // a warning.
+        let (ignored, notable): (Vec<&String>, Vec<&String>) = template
+            .warnings
+            .iter()
+            .partition(|w| w.starts_with("ignored locally"));
+        for warning in &ignored {
             tracing::debug!("{warning}");
+        }
+        if !ignored.is_empty() {
+            tracing::info!(
+                "{} template resources have no local meaning and are skipped (OPSFLOW_LOCAL_LOG=debug lists them)",
+                ignored.len()
+            );
+        }
+        for warning in notable {
+            tracing::warn!("{warning}");
         }
 
         let dynamodb_config =

@@ -15,7 +15,7 @@ fn binaries_dir() -> PathBuf {
         .to_path_buf()
 }
 
-async fn start() -> Platform {
+async fn start() -> (Platform, PathBuf) {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let mut options = PlatformOptions::from_env();
     options.template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
@@ -24,11 +24,13 @@ async fn start() -> Platform {
         .insert("Environment".into(), format!("e2e-{}", &id[..8]));
     options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     options.binaries_dir = binaries_dir();
-    options.keys_dir = std::env::temp_dir().join(format!("opsflow-e2e-keys-{id}"));
+    let keys_dir = std::env::temp_dir().join(format!("opsflow-e2e-keys-{id}"));
+    options.keys_dir = keys_dir.clone();
     options.print_logs = std::env::var("E2E_LOGS").is_ok();
-    Platform::start(options)
+    let platform = Platform::start(options)
         .await
-        .expect("the platform starts (emulators up, `cargo build --workspace --bins` done)")
+        .expect("the platform starts (emulators up, `cargo build --workspace --bins` done)");
+    (platform, keys_dir)
 }
 
 struct Client {
@@ -61,7 +63,7 @@ impl Client {
 
 #[tokio::test]
 async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
-    let platform = start().await;
+    let (platform, keys_dir) = start().await;
     let client = Client {
         base: format!("http://{}", platform.address),
         http: reqwest::Client::new(),
@@ -187,4 +189,5 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         Some("http://localhost:5173")
     );
     platform.stop().await;
+    let _ = std::fs::remove_dir_all(keys_dir);
 }
