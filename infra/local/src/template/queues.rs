@@ -10,7 +10,6 @@ use super::values::intrinsic;
 use super::{QueueDef, Redrive, QUEUE};
 use anyhow::{anyhow, bail, Result};
 use serde_yaml::{Mapping, Value};
-use std::collections::BTreeMap;
 
 impl Reader<'_> {
     pub(super) fn queue(&self, id: &str, def: &Mapping) -> Result<QueueDef> {
@@ -69,36 +68,22 @@ impl Reader<'_> {
     }
 
     fn redrive(&self, value: &Value, path: &str) -> Result<Option<Redrive>> {
-        let what = "a dead-letter queue (!GetAtt Queue.Arn)";
-        // The usual form: a mapping whose target is `!GetAtt Dlq.Arn`.
-        if let (Value::Mapping(policy), None) = (value, intrinsic(value)) {
-            let target = policy
-                .get("deadLetterTargetArn")
-                .ok_or_else(|| anyhow!("{path}.deadLetterTargetArn: missing"))?;
-            let dead_letter_queue = self.target(
-                target,
-                &format!("{path}.deadLetterTargetArn"),
-                &[QUEUE],
-                &["Arn"],
-                what,
-            )?;
-            let max_receive_count = self
-                .opt_number(policy, "maxReceiveCount", path, 1..=1000)?
-                .ok_or_else(|| anyhow!("{path}.maxReceiveCount: missing"))?;
-            return Ok(Some(Redrive {
-                dead_letter_queue,
-                max_receive_count,
-            }));
-        }
-        // Anything else: resolved, possibly to a JSON text.
-        let policy = match self.resolve(value, path)? {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::String(text)) => serde_json::from_str::<Value>(&text)
-                .map_err(|e| anyhow!("{path}: invalid JSON: {e}"))?,
-            Some(other) => other,
-        };
-        let Value::Mapping(policy) = policy else {
-            bail!("{path}: expected a mapping");
+        // The usual form is a mapping whose target is `!GetAtt Dlq.Arn`: read
+        // it unresolved, so the target stays a logical id. Anything else is
+        // resolved first, possibly to a JSON text.
+        let policy = if let (Value::Mapping(policy), None) = (value, intrinsic(value)) {
+            policy.clone()
+        } else {
+            let resolved = match self.resolve(value, path)? {
+                None | Some(Value::Null) => return Ok(None),
+                Some(Value::String(text)) => serde_json::from_str::<Value>(&text)
+                    .map_err(|e| anyhow!("{path}: invalid JSON: {e}"))?,
+                Some(other) => other,
+            };
+            let Value::Mapping(policy) = resolved else {
+                bail!("{path}: expected a mapping");
+            };
+            policy
         };
         let target = policy
             .get("deadLetterTargetArn")
@@ -108,7 +93,7 @@ impl Reader<'_> {
             &format!("{path}.deadLetterTargetArn"),
             &[QUEUE],
             &["Arn"],
-            what,
+            "a dead-letter queue (!GetAtt Queue.Arn)",
         )?;
         let max_receive_count = self
             .opt_number(&policy, "maxReceiveCount", path, 1..=1000)?
@@ -135,21 +120,6 @@ fn check_queue_name(name: &str, fifo: bool, path: &str) -> Result<()> {
             bail!("{path}: the name of a FIFO queue must end in .fifo (got {name:?})");
         }
         bail!("{path}: queue {name:?} ends in .fifo but FifoQueue is not true");
-    }
-    Ok(())
-}
-
-/// Checks that no two queues share a name.
-pub(super) fn check_unique_queue_names(queues: &[QueueDef]) -> Result<()> {
-    let mut seen = BTreeMap::new();
-    for queue in queues {
-        if let Some(other) = seen.insert(queue.name.clone(), queue.logical_id.clone()) {
-            bail!(
-                "Resources.{}: queue name {} is also used by {other}",
-                queue.logical_id,
-                queue.name
-            );
-        }
     }
     Ok(())
 }

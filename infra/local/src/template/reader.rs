@@ -6,8 +6,6 @@
 //! [`Template::warnings`], never silently dropped.
 
 use super::parameters::{parameters, ParamValue};
-use super::queues::check_unique_queue_names;
-use super::tables::check_unique_table_names;
 use super::values::key_text;
 use super::{
     EventSource, LocalContext, Template, FUNCTION, HTTP_API, IGNORED_TYPES, QUEUE, SIMPLE_TABLE,
@@ -158,8 +156,8 @@ impl<'a> Reader<'a> {
         }
         let cors = self.api_cors(&http_apis)?;
         self.check_stream_uses(&tables)?;
-        check_unique_table_names(&tables)?;
-        check_unique_queue_names(&queues)?;
+        check_unique_names("table", tables.iter().map(|t| (&t.name, &t.logical_id)))?;
+        check_unique_names("queue", queues.iter().map(|q| (&q.name, &q.logical_id)))?;
         self.apply_environment_overrides(&mut functions);
 
         let routes = functions
@@ -207,4 +205,19 @@ mod tests {
             .iter()
             .any(|w| w.contains("Bucket (AWS::S3::Bucket)")));
     }
+}
+
+/// Checks that no two resources of a kind share a name (DynamoDB Local and
+/// moto would silently hand both the same table or queue).
+fn check_unique_names<'a>(
+    kind: &str,
+    named: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Result<()> {
+    let mut seen = BTreeMap::new();
+    for (name, logical_id) in named {
+        if let Some(other) = seen.insert(name, logical_id) {
+            bail!("Resources.{logical_id}: {kind} name {name} is also used by {other}");
+        }
+    }
+    Ok(())
 }

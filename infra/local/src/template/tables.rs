@@ -309,21 +309,6 @@ fn check_table_name(name: &str, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks that no two tables share a name.
-pub(super) fn check_unique_table_names(tables: &[TableDef]) -> Result<()> {
-    let mut seen = BTreeMap::new();
-    for table in tables {
-        if let Some(other) = seen.insert(table.name.clone(), table.logical_id.clone()) {
-            bail!(
-                "Resources.{}: table name {} is also used by {other}",
-                table.logical_id,
-                table.name
-            );
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use crate::template::test_support::{ctx, error, resources};
