@@ -179,6 +179,21 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Checks that no two resources of a kind share a name (DynamoDB Local and
+/// moto would silently hand both the same table or queue).
+fn check_unique_names<'a>(
+    kind: &str,
+    named: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Result<()> {
+    let mut seen = BTreeMap::new();
+    for (name, logical_id) in named {
+        if let Some(other) = seen.insert(name, logical_id) {
+            bail!("Resources.{logical_id}: {kind} name {name} is also used by {other}");
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::template::parse;
@@ -205,19 +220,4 @@ mod tests {
             .iter()
             .any(|w| w.contains("Bucket (AWS::S3::Bucket)")));
     }
-}
-
-/// Checks that no two resources of a kind share a name (DynamoDB Local and
-/// moto would silently hand both the same table or queue).
-fn check_unique_names<'a>(
-    kind: &str,
-    named: impl Iterator<Item = (&'a String, &'a String)>,
-) -> Result<()> {
-    let mut seen = BTreeMap::new();
-    for (name, logical_id) in named {
-        if let Some(other) = seen.insert(name, logical_id) {
-            bail!("Resources.{logical_id}: {kind} name {name} is also used by {other}");
-        }
-    }
-    Ok(())
 }
