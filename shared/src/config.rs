@@ -83,6 +83,10 @@ pub struct Needs {
     pub verify_tokens: bool,
     pub sign_tokens: bool,
     pub cursors: bool,
+    /// `AUDIT_TABLE_NAME` (the audit writer and reader).
+    pub audit_table: bool,
+    /// `AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL` (the router).
+    pub event_queues: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +98,17 @@ pub struct Config {
     pub signing_key: Option<SigningKeySource>,
     pub cursor_secret: Option<Vec<u8>>,
     pub login_limits: LoginLimits,
+    pub audit_table_name: Option<String>,
+    /// Every queue an event goes to, in the order above.
+    pub event_queue_urls: Vec<String>,
 }
+
+/// The queues every event is sent to.
+pub const EVENT_QUEUE_VARIABLES: [&str; 3] = [
+    "AUDIT_QUEUE_URL",
+    "AUTOMATION_QUEUE_URL",
+    "WEBHOOKS_QUEUE_URL",
+];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -179,6 +193,20 @@ impl Config {
             email_window_secs: number(&get, "LOGIN_EMAIL_WINDOW_SECS", defaults.email_window_secs)?,
         };
 
+        let audit_table_name = if needs.audit_table {
+            Some(required("AUDIT_TABLE_NAME")?.to_owned())
+        } else {
+            None
+        };
+        let event_queue_urls = if needs.event_queues {
+            EVENT_QUEUE_VARIABLES
+                .iter()
+                .map(|var| required(var).map(str::to_owned))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+
         Ok(Self {
             environment: get("ENVIRONMENT").unwrap_or("dev").to_owned(),
             table_name,
@@ -187,6 +215,8 @@ impl Config {
             signing_key,
             cursor_secret,
             login_limits,
+            audit_table_name,
+            event_queue_urls,
         })
     }
 }
@@ -328,6 +358,26 @@ mod tests {
             Some(SigningKeySource::SecretArn(
                 "arn:aws:secretsmanager:x".into()
             ))
+        );
+    }
+
+    #[test]
+    fn the_router_needs_every_event_queue() {
+        let needs = Needs {
+            event_queues: true,
+            ..Needs::default()
+        };
+        let mut env = vars(&[
+            ("TABLE_NAME", "t-1"),
+            ("AUDIT_QUEUE_URL", "a"),
+            ("AUTOMATION_QUEUE_URL", "b"),
+        ]);
+        let error = Config::from_vars(&env, needs).unwrap_err();
+        assert_eq!(error, ConfigError::Missing("WEBHOOKS_QUEUE_URL"));
+        env.insert("WEBHOOKS_QUEUE_URL".into(), "c".into());
+        assert_eq!(
+            Config::from_vars(&env, needs).unwrap().event_queue_urls,
+            ["a", "b", "c"]
         );
     }
 

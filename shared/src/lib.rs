@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod pipeline;
 pub mod store;
 pub mod telemetry;
 

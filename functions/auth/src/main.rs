@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
         verify_tokens: true,
         sign_tokens: true,
         cursors: false,
+        ..Needs::default()
     };
     // Built once per cold start and kept for the life of the process.
     let app: &'static App = Box::leak(Box::new(App::from_env(needs).await?));

@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
         verify_tokens: true,
         sign_tokens: false,
         cursors: true,
+        ..Needs::default()
     };
     // Built once per cold start and kept for the life of the process.
     let app: &'static App = Box::leak(Box::new(App::from_env(needs).await?));

@@ -170,6 +170,19 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         .await;
     assert_eq!((status, promoted["role"].clone()), (200, json!("approver")));
 
+    // Every change reached the audit log through outbox → stream → router →
+    // queue → audit writer, exactly once.
+    let audit_table = platform.resources.table_names["AuditTable"].clone();
+    let mut actions = Vec::new();
+    for _ in 0..150 {
+        actions = audit_actions(&platform.dynamodb, &audit_table, id).await;
+        if actions.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(actions, ["user.registered", "user.role_changed"]);
+
     // The gateway's own answers.
     let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
     assert_eq!((status, body), (404, json!({"message": "Not Found"})));
@@ -190,4 +203,28 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     );
     platform.stop().await;
     let _ = std::fs::remove_dir_all(keys_dir);
+}
+
+/// The actions recorded about a user, oldest first.
+async fn audit_actions(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    user_id: &str,
+) -> Vec<String> {
+    let output = dynamodb
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ENTITY#user#{user_id}")),
+        )
+        .send()
+        .await
+        .expect("query the audit table");
+    output
+        .items()
+        .iter()
+        .filter_map(|item| item.get("action").and_then(|a| a.as_s().ok()).cloned())
+        .collect()
 }

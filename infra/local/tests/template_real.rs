@@ -2,8 +2,8 @@
 //! its functions, routes, tables and CORS settings, and the main table
 //! matching the schema the Rust code (and its tests) create.
 
-use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, Template};
-use opsflow_shared::store::schema::{INDEXES, TTL_ATTRIBUTE};
+use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, TableDef, Template};
+use opsflow_shared::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
 use std::path::Path;
 
 const SECRET_ARN: &str =
@@ -48,6 +48,8 @@ fn functions_and_their_binaries() {
             ("HealthFunction", "health"),
             ("AuthFunction", "auth"),
             ("UsersFunction", "users"),
+            ("EventRouterFunction", "event-router"),
+            ("AuditWriterFunction", "audit-writer"),
         ]
     );
     let auth = template.function("AuthFunction").unwrap();
@@ -96,27 +98,30 @@ fn main_table() {
     );
 }
 
-#[test]
-fn main_table_matches_the_rust_schema() {
-    let template = real_template(&context());
-    let table = template.table("MainTable").unwrap();
+/// A table of the template has exactly the keys and indexes the Rust
+/// schema (used to create tables in tests) gives it.
+fn assert_matches_schema(table: &TableDef, indexes: &[(&str, &str, &str)]) {
     assert_eq!(table.hash_key, "pk");
     assert_eq!(table.range_key.as_deref(), Some("sk"));
-    assert_eq!(table.ttl_attribute.as_deref(), Some(TTL_ATTRIBUTE));
-    assert_eq!(table.global_indexes.len(), INDEXES.len());
-    for (name, pk, sk) in INDEXES {
+    assert_eq!(
+        table.global_indexes.len(),
+        indexes.len(),
+        "{}",
+        table.logical_id
+    );
+    for &(name, pk, sk) in indexes {
         let index = table
             .global_indexes
             .iter()
             .find(|i| i.name == name)
-            .unwrap_or_else(|| panic!("MainTable has no index {name}"));
+            .unwrap_or_else(|| panic!("{} has no index {name}", table.logical_id));
         assert_eq!(index.hash_key, pk, "{name}");
         assert_eq!(index.range_key.as_deref(), Some(sk), "{name}");
         assert_eq!(index.projection, "ALL", "{name}");
     }
     for attribute in ["pk", "sk"]
         .into_iter()
-        .chain(INDEXES.iter().flat_map(|(_, pk, sk)| [*pk, *sk]))
+        .chain(indexes.iter().flat_map(|(_, pk, sk)| [*pk, *sk]))
     {
         assert_eq!(
             table.attributes.get(attribute).map(String::as_str),
@@ -124,7 +129,65 @@ fn main_table_matches_the_rust_schema() {
             "{attribute}"
         );
     }
-    assert_eq!(table.attributes.len(), 2 + 2 * INDEXES.len());
+    assert_eq!(table.attributes.len(), 2 + 2 * indexes.len());
+}
+
+#[test]
+fn main_table_matches_the_rust_schema() {
+    let template = real_template(&context());
+    let table = template.table("MainTable").unwrap();
+    assert_eq!(table.ttl_attribute.as_deref(), Some(TTL_ATTRIBUTE));
+    assert_eq!(table.stream_view_type.as_deref(), Some("NEW_IMAGE"));
+    assert_matches_schema(table, &INDEXES);
+}
+
+#[test]
+fn audit_table_matches_the_rust_schema() {
+    let template = real_template(&context());
+    let table = template.table("AuditTable").unwrap();
+    assert_eq!(table.ttl_attribute, None, "audit records are kept");
+    assert_matches_schema(table, &AUDIT_INDEXES);
+}
+
+#[test]
+fn the_outbox_reaches_every_event_queue_and_only_the_writer_reaches_the_audit_table() {
+    let template = real_template(&context());
+    let router = template.function("EventRouterFunction").unwrap();
+    let source = router.stream_sources().next().expect("a stream trigger");
+    assert_eq!(source.table, "MainTable");
+    assert!(source.report_batch_item_failures);
+    assert_eq!(
+        source.filter_patterns,
+        [serde_json::json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})]
+    );
+    for queue in ["AuditQueue", "AutomationQueue", "WebhooksQueue"] {
+        let redrive = template
+            .queue(queue)
+            .unwrap()
+            .redrive
+            .clone()
+            .expect("a DLQ");
+        assert_eq!(redrive.max_receive_count, 5, "{queue}");
+    }
+    let variables: Vec<&String> = router
+        .environment
+        .keys()
+        .filter(|k| k.ends_with("_QUEUE_URL"))
+        .collect();
+    assert_eq!(variables.len(), 3);
+    for function in &template.functions {
+        let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
+        assert_eq!(
+            has_audit_table,
+            function.logical_id == "AuditWriterFunction",
+            "{}",
+            function.logical_id
+        );
+    }
+    let writer = template.function("AuditWriterFunction").unwrap();
+    let queue = writer.sqs_sources().next().expect("an SQS trigger");
+    assert_eq!(queue.queue, "AuditQueue");
+    assert!(queue.report_batch_item_failures);
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! call site: a failed condition is a conflict, a cancelled transaction says
 //! which of its items failed and why.
 
+pub mod audit;
 pub mod cursor;
 pub mod idempotency;
 pub mod keys;

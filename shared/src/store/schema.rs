@@ -1,6 +1,6 @@
-//! The entity table's definition, for creating it where CloudFormation does
-//! not: tests (one table per test) and local runs. It must match
-//! `MainTable` in `template.yaml`; a test in the local runtime checks that.
+//! The tables' definitions, for creating them where CloudFormation does
+//! not: tests (one table per test). They must match `MainTable` and
+//! `AuditTable` in `template.yaml`; a test in the local runtime checks that.
 
 use super::StoreError;
 use anyhow::Context;
@@ -13,9 +13,17 @@ use aws_sdk_dynamodb::Client;
 
 /// The TTL attribute (epoch seconds) of every expiring item.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
-/// Global secondary indexes and their (partition, sort) key attributes.
+/// The entity table's global secondary indexes and their (partition, sort)
+/// key attributes.
 pub const INDEXES: [(&str, &str, &str); 2] =
     [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")];
+/// The audit table's indexes: by actor, by action, by entity type, by day.
+pub const AUDIT_INDEXES: [(&str, &str, &str); 4] = [
+    ("gsi1", "gsi1pk", "gsi1sk"),
+    ("gsi2", "gsi2pk", "gsi2sk"),
+    ("gsi3", "gsi3pk", "gsi3sk"),
+    ("gsi4", "gsi4pk", "gsi4sk"),
+];
 
 fn key(name: &str, key_type: KeyType) -> anyhow::Result<KeySchemaElement> {
     Ok(KeySchemaElement::builder()
@@ -27,25 +35,42 @@ fn key(name: &str, key_type: KeyType) -> anyhow::Result<KeySchemaElement> {
 /// Creates the entity table (keys `pk`/`sk`, `gsi1`, `gsi2`, a NEW_IMAGE
 /// stream, TTL on `expires_at`) and waits until it is active.
 pub async fn create_entity_table(client: &Client, name: &str) -> Result<(), StoreError> {
-    create(client, name).await.map_err(StoreError::Other)
+    create(client, name, &INDEXES, true)
+        .await
+        .map_err(StoreError::Other)
 }
 
-async fn create(client: &Client, name: &str) -> anyhow::Result<()> {
+/// Creates the audit table (keys `pk`/`sk`, `gsi1`–`gsi4`, no stream, no
+/// TTL: audit records are kept).
+pub async fn create_audit_table(client: &Client, name: &str) -> Result<(), StoreError> {
+    create(client, name, &AUDIT_INDEXES, false)
+        .await
+        .map_err(StoreError::Other)
+}
+
+async fn create(
+    client: &Client,
+    name: &str,
+    indexes: &[(&str, &str, &str)],
+    entity_table: bool,
+) -> anyhow::Result<()> {
     let mut request = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("pk", KeyType::Hash)?)
-        .key_schema(key("sk", KeyType::Range)?)
-        .stream_specification(
+        .key_schema(key("sk", KeyType::Range)?);
+    if entity_table {
+        request = request.stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
                 .stream_view_type(StreamViewType::NewImage)
                 .build()?,
         );
+    }
     for attribute in ["pk", "sk"]
         .into_iter()
-        .chain(INDEXES.iter().flat_map(|(_, pk, sk)| [*pk, *sk]))
+        .chain(indexes.iter().flat_map(|(_, pk, sk)| [*pk, *sk]))
     {
         request = request.attribute_definitions(
             AttributeDefinition::builder()
@@ -54,7 +79,7 @@ async fn create(client: &Client, name: &str) -> anyhow::Result<()> {
                 .build()?,
         );
     }
-    for (index, pk, sk) in INDEXES {
+    for &(index, pk, sk) in indexes {
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index)
@@ -72,6 +97,9 @@ async fn create(client: &Client, name: &str) -> anyhow::Result<()> {
         .send()
         .await
         .with_context(|| format!("creating table {name}"))?;
+    if !entity_table {
+        return Ok(());
+    }
     client
         .update_time_to_live()
         .table_name(name)

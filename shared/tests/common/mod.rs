@@ -71,6 +71,7 @@ impl TestEnv {
             verify_tokens: true,
             sign_tokens: true,
             cursors: false,
+            ..Needs::default()
         })
         .await
         .unwrap();
@@ -78,6 +79,7 @@ impl TestEnv {
             verify_tokens: true,
             sign_tokens: false,
             cursors: true,
+            ..Needs::default()
         })
         .await
         .unwrap();

@@ -1,0 +1,154 @@
+//! The audit log table (`opsflow-audit-<env>`): one immutable record per
+//! event, written only by the `audit-writer` function.
+//!
+//! Keys (all sort keys are `<sortable time>#<event id>`, so newest-first
+//! is a descending query):
+//! - records about one entity: `pk = ENTITY#<entity>#<entity_id>`
+//! - records by actor: `gsi1pk = ACTOR#<user_id>`
+//! - records by action: `gsi2pk = ACTION#<action>`
+//! - records about one kind of entity: `gsi3pk = ENTITY#<entity>`
+//! - everything, day by day: `gsi4pk = DAY#<yyyy-mm-dd>`
+//!
+//! Invariant: a record's keys follow from its event alone, and it is
+//! written with `attribute_not_exists(pk)`, so delivering an event twice
+//! writes one record.
+
+use super::{classify, to_item, Store, StoreError};
+use crate::clock;
+use crate::events::Envelope;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where an audit record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditSource {
+    /// A change committed by the platform (through the outbox).
+    Platform,
+    /// An action a client reported about itself.
+    Client,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    gsi3pk: String,
+    gsi3sk: String,
+    gsi4pk: String,
+    gsi4sk: String,
+    /// The event's id.
+    pub id: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// The event type, e.g. `user.role_changed`.
+    pub action: String,
+    pub user_id: String,
+    pub user_role: String,
+    /// The changes, `{"field": [before, after]}`.
+    pub details: Value,
+    /// When the change happened (RFC 3339, milliseconds).
+    pub timestamp: String,
+    pub correlation_id: String,
+    pub source: AuditSource,
+}
+
+impl AuditRecord {
+    pub fn from_event(event: &Envelope, source: AuditSource) -> Self {
+        let timestamp = clock::sortable(event.occurred_at);
+        let order = format!("{timestamp}#{}", event.id);
+        Self {
+            pk: format!("ENTITY#{}#{}", event.entity, event.entity_id),
+            sk: order.clone(),
+            item_type: "audit".into(),
+            gsi1pk: format!("ACTOR#{}", event.actor.id),
+            gsi1sk: order.clone(),
+            gsi2pk: format!("ACTION#{}", event.event_type),
+            gsi2sk: order.clone(),
+            gsi3pk: format!("ENTITY#{}", event.entity),
+            gsi3sk: order.clone(),
+            gsi4pk: format!("DAY#{}", &timestamp[..10]),
+            gsi4sk: order,
+            id: event.id.to_string(),
+            entity: event.entity.clone(),
+            entity_id: event.entity_id.clone(),
+            action: event.event_type.clone(),
+            user_id: event.actor.id.clone(),
+            user_role: event.actor.role.clone(),
+            details: Value::Object(event.changes.clone()),
+            timestamp,
+            correlation_id: event.correlation_id.clone(),
+            source,
+        }
+    }
+}
+
+/// Whether a write stored a new record or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    New,
+    AlreadyThere,
+}
+
+impl Store {
+    /// Writes an audit record once; a second delivery of its event is a
+    /// no-op.
+    #[tracing::instrument(skip_all, fields(event_id = %record.id))]
+    pub async fn put_audit_record(&self, record: &AuditRecord) -> Result<Written, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(record)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result.map_err(|e| classify(e, "PutItem")) {
+            Ok(_) => Ok(Written::New),
+            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Actor;
+
+    #[test]
+    fn records_are_keyed_by_their_event_alone() {
+        let event = Envelope::new(
+            "user.role_changed",
+            "user",
+            "u-1",
+            Actor {
+                id: "admin-1".into(),
+                role: "admin".into(),
+            },
+            "corr-9",
+            serde_json::json!({}),
+        )
+        .change("role", "user", "approver");
+        let record = AuditRecord::from_event(&event, AuditSource::Platform);
+        assert_eq!(
+            record,
+            AuditRecord::from_event(&event, AuditSource::Platform)
+        );
+        assert_eq!(record.pk, "ENTITY#user#u-1");
+        assert!(record.sk.ends_with(&event.id.to_string()));
+        assert_eq!(record.gsi1pk, "ACTOR#admin-1");
+        assert_eq!(record.gsi2pk, "ACTION#user.role_changed");
+        assert_eq!(record.gsi4pk, format!("DAY#{}", &record.timestamp[..10]));
+        assert_eq!(
+            record.details["role"],
+            serde_json::json!(["user", "approver"])
+        );
+    }
+}
