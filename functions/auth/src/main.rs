@@ -1,23 +1,15 @@
 //! `auth`: `POST /auth/register`, `/auth/login`, `/auth/refresh`,
 //! `/auth/logout` and `GET /auth/me`. The only function with a signing key.
 
-use lambda_http::{run, service_fn, Error};
+use opsflow_shared::api;
 use opsflow_shared::config::Needs;
-use opsflow_shared::{api, telemetry, App};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
+async fn main() -> Result<(), lambda_http::Error> {
     let needs = Needs {
         verify_tokens: true,
         sign_tokens: true,
-        cursors: false,
         ..Needs::default()
     };
-    // Built once per cold start and kept for the life of the process.
-    let app: &'static App = Box::leak(Box::new(App::from_env(needs).await?));
-    run(service_fn(move |req| async move {
-        Ok::<_, Error>(api::auth::handle(app, req).await)
-    }))
-    .await
+    api::run(needs, api::auth::handle).await
 }

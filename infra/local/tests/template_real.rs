@@ -48,6 +48,7 @@ fn functions_and_their_binaries() {
             ("HealthFunction", "health"),
             ("AuthFunction", "auth"),
             ("UsersFunction", "users"),
+            ("WorkflowsFunction", "workflows"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
         ]

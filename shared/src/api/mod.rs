@@ -8,5 +8,27 @@ pub mod health;
 pub mod idempotency;
 pub mod users;
 mod views;
+pub mod workflows;
 
 pub use views::UserView;
+
+use crate::config::Needs;
+use crate::App;
+use futures::Future;
+use lambda_http::{Body, Request, Response};
+
+/// The whole `main` of an HTTP function: tracing, configuration and
+/// clients built once per cold start, then every request to `handler`.
+pub async fn run<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    crate::telemetry::init();
+    // Kept for the life of the process, like the clients inside it.
+    let app: &'static App = Box::leak(Box::new(App::from_env(needs).await?));
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, lambda_http::Error>(handler(app, req).await)
+    }))
+    .await
+}

@@ -17,6 +17,10 @@ pub enum Permission {
     UsersReadAny,
     /// Change a user's role or active flag, or deactivate a user.
     UsersAdminister,
+    /// Create, change and delete workflows.
+    WorkflowsManage,
+    /// See draft and archived workflows, not only active ones.
+    WorkflowsReadAll,
 }
 
 /// The permission table. A permission not listed for a role is denied.
@@ -24,6 +28,8 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (Permission::UsersList, &[Role::Admin]),
     (Permission::UsersReadAny, &[Role::Admin]),
     (Permission::UsersAdminister, &[Role::Admin]),
+    (Permission::WorkflowsManage, &[Role::Admin]),
+    (Permission::WorkflowsReadAll, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -68,11 +74,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_admins_administer_users() {
+    fn only_admins_administer_users_and_workflows() {
         for permission in [
             Permission::UsersList,
             Permission::UsersReadAny,
             Permission::UsersAdminister,
+            Permission::WorkflowsManage,
+            Permission::WorkflowsReadAll,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));

@@ -3,6 +3,8 @@
 
 pub mod ids;
 pub mod user;
+pub mod workflow;
 
 pub use ids::EntityId;
 pub use user::{DisplayName, Email, NewPassword, Role, User};
+pub use workflow::{Approvers, Description, Step, WorkflowName, WorkflowStatus};

@@ -2,7 +2,7 @@
 //! index keys) are built here and nowhere else; `README.md` beside this file
 //! lists the access patterns they serve.
 
-use crate::domain::{Email, EntityId, Role};
+use crate::domain::{Email, EntityId, Role, WorkflowStatus};
 
 /// The sort key of items that are alone in their partition.
 pub const USER_SK: &str = "USER";
@@ -12,6 +12,7 @@ pub const REFRESH_SK: &str = "REFRESH";
 pub const RATE_SK: &str = "RATE";
 pub const EVENT_SK: &str = "EVENT";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+pub const WORKFLOW_SK: &str = "WORKFLOW";
 
 pub fn user_pk(id: &EntityId) -> String {
     format!("USER#{id}")
@@ -27,6 +28,22 @@ pub fn user_gsi1sk(id: &EntityId) -> String {
 /// `gsi2`: users of one role, in id order.
 pub fn users_by_role_gsi2pk(role: Role) -> String {
     format!("USERS#ROLE#{role}")
+}
+
+pub fn workflow_pk(id: &EntityId) -> String {
+    format!("WORKFLOW#{id}")
+}
+
+/// `gsi1`: every workflow; `gsi2`: workflows of one status. Both sort by id
+/// (= creation).
+pub const WORKFLOWS_GSI1PK: &str = "WORKFLOWS";
+
+pub fn workflow_sort(id: &EntityId) -> String {
+    format!("WORKFLOW#{id}")
+}
+
+pub fn workflows_by_status_gsi2pk(status: WorkflowStatus) -> String {
+    format!("WORKFLOWS#STATUS#{status}")
 }
 
 /// The uniqueness guard of an e-mail address (DESIGN §3).

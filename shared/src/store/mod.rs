@@ -15,6 +15,7 @@ pub mod ratelimit;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod workflows;
 
 use crate::error::ApiError;
 use anyhow::Context;
@@ -218,6 +219,73 @@ impl Store {
             .await
             .map(|_| ())
             .map_err(classify_transaction)
+    }
+}
+
+impl Store {
+    /// Stores a new item (its `pk` must be free) and its event atomically.
+    pub(crate) async fn insert_with_event(
+        &self,
+        item: Item,
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            self.put(item, Some(("attribute_not_exists(pk)", Vec::new())))?,
+            self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    /// Replaces an item that is still at version `expected`, with its
+    /// event, atomically. A stale version is `ConditionFailed`.
+    pub(crate) async fn replace_versioned(
+        &self,
+        item: Item,
+        expected: u64,
+        event: Option<&crate::events::Envelope>,
+    ) -> Result<(), StoreError> {
+        let condition = Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", n(expected))],
+        ));
+        let mut items = vec![self.put(item, condition)?];
+        if let Some(event) = event {
+            items.push(self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?);
+        }
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    /// Deletes an item that is still at version `expected`, with its event,
+    /// atomically. A stale version is `ConditionFailed`.
+    pub(crate) async fn delete_versioned(
+        &self,
+        pk: String,
+        sk: &str,
+        expected: u64,
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(expected))
+            .build()
+            .context("building a Delete")?;
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
     }
 }
 

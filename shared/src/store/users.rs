@@ -160,19 +160,8 @@ impl Store {
         record.version += 1;
         record.updated_at = now;
         record.reindex();
-        let condition = Some((
-            "attribute_exists(pk) AND version = :expected",
-            vec![(":expected", super::n(expected))],
-        ));
-        let mut items = vec![self.put(super::to_item(&*record)?, condition)?];
-        if let Some(event) = event {
-            items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
-        }
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
-            Err(error) => Err(error),
-        }
+        self.replace_versioned(super::to_item(&*record)?, expected, event)
+            .await
     }
 
     /// A page of users, newest first, optionally of one role.

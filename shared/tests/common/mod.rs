@@ -101,6 +101,7 @@ impl TestEnv {
         let response = match call.function() {
             "auth" => api::auth::handle(&self.auth, request).await,
             "users" => api::users::handle(&self.users, request).await,
+            "workflows" => api::workflows::handle(&self.users, request).await,
             "health" => api::health::handle(&self.health, request).await,
             other => panic!("no function {other}"),
         };
@@ -301,8 +302,13 @@ impl Call {
     }
 
     /// Targets `/users/{id}` at `id`.
-    pub fn id(mut self, id: &str) -> Self {
-        let path = format!("/users/{id}");
+    pub fn id(self, id: &str) -> Self {
+        self.resource_id("users", id)
+    }
+
+    /// Targets `/<resource>/{id}` at `id`.
+    pub fn resource_id(mut self, resource: &str, id: &str) -> Self {
+        let path = format!("/{resource}/{id}");
         self.event["pathParameters"] = json!({"id": id});
         self.event["rawPath"] = json!(path);
         self.event["requestContext"]["http"]["path"] = json!(path);

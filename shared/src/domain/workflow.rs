@@ -1,0 +1,301 @@
+//! Workflows: named, ordered approval steps that approvals run through.
+//!
+//! A workflow is `DRAFT` while it is being designed, `ACTIVE` while
+//! approvals may be filed against it, and `ARCHIVED` for good. Its steps are
+//! fixed once it is active, so an approval in flight never sees its steps
+//! change underneath it.
+
+use super::{EntityId, Role};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkflowStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl WorkflowStatus {
+    pub const ALL: [WorkflowStatus; 3] = [Self::Draft, Self::Active, Self::Archived];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::Active => "ACTIVE",
+            Self::Archived => "ARCHIVED",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == input)
+            .ok_or_else(|| "must be one of DRAFT, ACTIVE, ARCHIVED".to_owned())
+    }
+
+    /// The one place legal status changes are decided: `DRAFT → ACTIVE →
+    /// ARCHIVED`. Staying put is not a transition and always allowed.
+    pub fn transition(self, to: Self) -> Result<Self, String> {
+        match (self, to) {
+            (from, to) if from == to => Ok(to),
+            (Self::Draft, Self::Active) | (Self::Active, Self::Archived) => Ok(to),
+            (from, to) => Err(format!(
+                "a {} workflow cannot become {}",
+                from.as_str(),
+                to.as_str()
+            )),
+        }
+    }
+}
+
+impl fmt::Display for WorkflowStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A workflow's name: trimmed, 1–120 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WorkflowName(String);
+
+impl WorkflowName {
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        if name.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Free text of at most 2000 characters (trimmed; may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let text = input.trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who may decide a step: anyone with a role, or named users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approvers {
+    Role(Role),
+    Users(Vec<EntityId>),
+}
+
+/// One step of a workflow: who decides it, and how many approvals complete
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub approvers: Approvers,
+    pub required_approvals: u32,
+}
+
+/// A step as a client writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    pub name: Option<String>,
+    pub approver_role: Option<String>,
+    pub approver_ids: Option<Vec<String>>,
+    pub required_approvals: u32,
+}
+
+/// The most steps a workflow may have.
+pub const MAX_STEPS: usize = 10;
+/// The most named approvers a step may have.
+pub const MAX_APPROVERS: usize = 50;
+
+/// Parses a list of steps, returning every problem with its path
+/// (`steps[1].required_approvals`).
+pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, Vec<(String, String)>> {
+    let mut errors = Vec::new();
+    if inputs.len() > MAX_STEPS {
+        errors.push(("steps".to_owned(), format!("at most {MAX_STEPS} steps")));
+    }
+    let mut steps = Vec::new();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let at = |field: &str| format!("steps[{i}].{field}");
+        let name = input.name.unwrap_or_else(|| format!("Step {}", i + 1));
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 120 {
+            errors.push((at("name"), "must be 1 to 120 characters".into()));
+        }
+        let approvers = match (input.approver_role, input.approver_ids) {
+            (Some(role), None) => match Role::parse(&role) {
+                Ok(role) => Some(Approvers::Role(role)),
+                Err(message) => {
+                    errors.push((at("approver_role"), message));
+                    None
+                }
+            },
+            (None, Some(ids)) => {
+                let parsed: Result<Vec<EntityId>, _> =
+                    ids.iter().map(|id| EntityId::parse(id)).collect();
+                match parsed {
+                    Err(_) => {
+                        errors.push((at("approver_ids"), "must be user ids".into()));
+                        None
+                    }
+                    Ok(ids) if ids.is_empty() || ids.len() > MAX_APPROVERS => {
+                        errors.push((
+                            at("approver_ids"),
+                            format!("must name 1 to {MAX_APPROVERS} users"),
+                        ));
+                        None
+                    }
+                    Ok(ids) if ids.iter().collect::<HashSet<_>>().len() != ids.len() => {
+                        errors.push((at("approver_ids"), "must not repeat a user".into()));
+                        None
+                    }
+                    Ok(ids) => Some(Approvers::Users(ids)),
+                }
+            }
+            _ => {
+                errors.push((
+                    at("approver_role"),
+                    "give exactly one of approver_role and approver_ids".into(),
+                ));
+                None
+            }
+        };
+        let required = input.required_approvals;
+        let most = match &approvers {
+            Some(Approvers::Users(ids)) => ids.len() as u32,
+            _ => 100,
+        };
+        if required == 0 || required > most {
+            errors.push((
+                at("required_approvals"),
+                format!("must be between 1 and {most}"),
+            ));
+        }
+        if let Some(approvers) = approvers {
+            steps.push(Step {
+                name,
+                approvers,
+                required_approvals: required,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use WorkflowStatus::*;
+
+    #[test]
+    fn draft_becomes_active() {
+        assert_eq!(Draft.transition(Active), Ok(Active));
+    }
+
+    #[test]
+    fn active_becomes_archived() {
+        assert_eq!(Active.transition(Archived), Ok(Archived));
+    }
+
+    #[test]
+    fn staying_put_is_allowed() {
+        for status in WorkflowStatus::ALL {
+            assert_eq!(status.transition(status), Ok(status));
+        }
+    }
+
+    #[test]
+    fn no_other_edge_exists() {
+        for (from, to) in [
+            (Draft, Archived),
+            (Active, Draft),
+            (Archived, Draft),
+            (Archived, Active),
+        ] {
+            assert!(from.transition(to).is_err(), "{from} → {to}");
+        }
+    }
+
+    fn step(role: Option<&str>, ids: Option<Vec<String>>, required: u32) -> StepInput {
+        StepInput {
+            name: None,
+            approver_role: role.map(str::to_owned),
+            approver_ids: ids,
+            required_approvals: required,
+        }
+    }
+
+    #[test]
+    fn steps_name_themselves_and_check_their_quorum() {
+        let ids = vec![EntityId::new().to_string(), EntityId::new().to_string()];
+        let steps = parse_steps(vec![
+            step(Some("approver"), None, 2),
+            step(None, Some(ids), 2),
+        ])
+        .expect("valid steps");
+        assert_eq!(steps[0].name, "Step 1");
+        assert_eq!(steps[0].approvers, Approvers::Role(Role::Approver));
+        assert!(matches!(&steps[1].approvers, Approvers::Users(ids) if ids.len() == 2));
+    }
+
+    #[test]
+    fn bad_steps_are_reported_with_their_paths() {
+        let one = vec![EntityId::new().to_string()];
+        let repeated = vec![one[0].clone(), one[0].clone()];
+        let errors = parse_steps(vec![
+            step(None, None, 1),
+            step(Some("root"), None, 1),
+            step(None, Some(one), 2),
+            step(None, Some(vec!["x".into()]), 1),
+            step(None, Some(repeated), 1),
+            step(Some("user"), None, 0),
+        ])
+        .expect_err("invalid steps");
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "steps[0].approver_role",
+                "steps[1].approver_role",
+                "steps[2].required_approvals",
+                "steps[3].approver_ids",
+                "steps[4].approver_ids",
+                "steps[5].required_approvals",
+            ]
+        );
+    }
+}

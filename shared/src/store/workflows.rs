@@ -1,0 +1,162 @@
+//! Workflows.
+//!
+//! Access patterns:
+//! - workflow by id: `GetItem pk=WORKFLOW#<id>, sk=WORKFLOW`
+//! - all workflows, newest first: `Query gsi1 gsi1pk=WORKFLOWS` (descending)
+//! - workflows of a status, newest first: `Query gsi2 gsi2pk=WORKFLOWS#STATUS#<status>`
+//!
+//! Every write carries its event (outbox) and, after creation, the version
+//! it expects.
+
+use super::{from_item, keys, to_item, Item, PageQuery, Store, StoreError};
+use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
+use crate::events::Envelope;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub id: EntityId,
+    pub name: WorkflowName,
+    pub description: Description,
+    pub status: WorkflowStatus,
+    pub steps: Vec<Step>,
+    pub created_by: EntityId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: u64,
+}
+
+impl WorkflowRecord {
+    pub fn new(
+        name: WorkflowName,
+        description: Description,
+        steps: Vec<Step>,
+        created_by: EntityId,
+        now: OffsetDateTime,
+    ) -> Self {
+        let id = EntityId::new();
+        let mut record = Self {
+            pk: keys::workflow_pk(&id),
+            sk: keys::WORKFLOW_SK.into(),
+            item_type: "workflow".into(),
+            gsi1pk: keys::WORKFLOWS_GSI1PK.into(),
+            gsi1sk: keys::workflow_sort(&id),
+            gsi2pk: String::new(),
+            gsi2sk: keys::workflow_sort(&id),
+            id,
+            name,
+            description,
+            status: WorkflowStatus::Draft,
+            steps,
+            created_by,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        record.reindex();
+        record
+    }
+
+    /// Recomputes index keys after a change of status.
+    fn reindex(&mut self) {
+        self.gsi2pk = keys::workflows_by_status_gsi2pk(self.status);
+    }
+
+    fn item(&self) -> Result<Item, StoreError> {
+        to_item(self)
+    }
+}
+
+impl Store {
+    pub async fn create_workflow(
+        &self,
+        record: &WorkflowRecord,
+        event: &Envelope,
+    ) -> Result<(), StoreError> {
+        self.insert_with_event(record.item()?, event).await
+    }
+
+    pub async fn workflow_by_id(
+        &self,
+        id: &EntityId,
+    ) -> Result<Option<WorkflowRecord>, StoreError> {
+        self.get(keys::workflow_pk(id), keys::WORKFLOW_SK).await
+    }
+
+    /// Replaces a workflow still at its current version (advancing version
+    /// and `updated_at`), with its event.
+    pub async fn update_workflow(
+        &self,
+        record: &mut WorkflowRecord,
+        now: OffsetDateTime,
+        event: &Envelope,
+    ) -> Result<(), StoreError> {
+        let expected = record.version;
+        record.version += 1;
+        record.updated_at = now;
+        record.reindex();
+        self.replace_versioned(record.item()?, expected, Some(event))
+            .await
+    }
+
+    pub async fn delete_workflow(
+        &self,
+        record: &WorkflowRecord,
+        event: &Envelope,
+    ) -> Result<(), StoreError> {
+        self.delete_versioned(
+            keys::workflow_pk(&record.id),
+            keys::WORKFLOW_SK,
+            record.version,
+            event,
+        )
+        .await
+    }
+
+    /// A page of workflows, newest first, optionally of one status.
+    pub async fn list_workflows(
+        &self,
+        status: Option<WorkflowStatus>,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<WorkflowRecord>, Option<Item>), StoreError> {
+        let query = match status {
+            None => PageQuery {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                partition: keys::WORKFLOWS_GSI1PK.into(),
+                limit,
+                start,
+            },
+            Some(status) => PageQuery {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                partition: keys::workflows_by_status_gsi2pk(status),
+                limit,
+                start,
+            },
+        };
+        let (items, next) = self.query_page(query).await?;
+        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+}
+
+/// The cursor scope of a workflow listing.
+pub fn list_scope(status: Option<WorkflowStatus>) -> String {
+    match status {
+        None => "workflows".into(),
+        Some(status) => format!("workflows:status={status}"),
+    }
+}
