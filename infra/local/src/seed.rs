@@ -1,11 +1,17 @@
 //! Demo data for a local platform: an admin, an approver and a user, each
-//! with a random password printed once when the account is made. Running it
-//! again leaves existing accounts alone.
+//! with a random password printed once when the account is made, and an
+//! active "Purchase request" workflow. Running it again leaves existing data
+//! alone.
 
 use opsflow_shared::accounts::{create_account, NewAccount, Registrar};
 use opsflow_shared::auth::secret;
-use opsflow_shared::domain::{DisplayName, Email, NewPassword, Role};
+use opsflow_shared::domain::workflow::{parse_steps, StepInput};
+use opsflow_shared::domain::{
+    Description, DisplayName, Email, EntityId, NewPassword, Role, WorkflowName, WorkflowStatus,
+};
+use opsflow_shared::events::{Actor, Envelope};
 use opsflow_shared::store::users::CreateUserError;
+use opsflow_shared::store::workflows::WorkflowRecord;
 use opsflow_shared::store::Store;
 
 /// A demo account; `password` is `None` when it already existed.
@@ -24,6 +30,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
 
 pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
     let mut logins = Vec::new();
+    let mut new_admin = None;
     for (email, name, role) in DEMO_ACCOUNTS {
         let password = secret::generate()?[..20].to_owned();
         let account = NewAccount {
@@ -33,7 +40,12 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             role,
         };
         let created = match create_account(store, account, Registrar::System, "local-seed").await {
-            Ok(_) => Some(password),
+            Ok(user) => {
+                if role == Role::Admin {
+                    new_admin = Some(user.id);
+                }
+                Some(password)
+            }
             Err(CreateUserError::EmailTaken) => None,
             Err(CreateUserError::Store(error)) => return Err(error.into()),
         };
@@ -43,7 +55,66 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             password: created,
         });
     }
+    if let Some(admin) = new_admin {
+        seed_workflow(store, admin).await?;
+    }
     Ok(logins)
+}
+
+/// An active two-step "Purchase request" workflow, made by the demo admin
+/// on a fresh seed.
+async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
+    let steps = parse_steps(vec![
+        StepInput {
+            name: Some("Team lead".into()),
+            approver_role: Some("approver".into()),
+            approver_ids: None,
+            required_approvals: 1,
+        },
+        StepInput {
+            name: Some("Finance".into()),
+            approver_role: Some("admin".into()),
+            approver_ids: None,
+            required_approvals: 1,
+        },
+    ])
+    .map_err(|errors| anyhow::anyhow!("demo workflow steps: {errors:?}"))?;
+    let now = opsflow_shared::clock::now();
+    let mut workflow = WorkflowRecord::new(
+        WorkflowName::parse("Purchase request").map_err(anyhow::Error::msg)?,
+        Description::parse("Purchases above the team card limit").map_err(anyhow::Error::msg)?,
+        steps,
+        admin,
+        now,
+    );
+    let actor = Actor {
+        id: admin.to_string(),
+        role: Role::Admin.to_string(),
+    };
+    let data = serde_json::json!({"id": workflow.id.to_string(), "name": "Purchase request"});
+    let created = Envelope::new(
+        "workflow.created",
+        "workflow",
+        workflow.id,
+        actor.clone(),
+        "local-seed",
+        data.clone(),
+    );
+    store.create_workflow(&workflow, &created).await?;
+    workflow.status = WorkflowStatus::Active;
+    let activated = Envelope::new(
+        "workflow.activated",
+        "workflow",
+        workflow.id,
+        actor,
+        "local-seed",
+        data,
+    )
+    .change("status", WorkflowStatus::Draft, WorkflowStatus::Active);
+    store
+        .update_workflow(&mut workflow, now, &activated)
+        .await?;
+    Ok(())
 }
 
 /// The banner lines for the logins.

@@ -143,6 +143,15 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         .await;
     assert_eq!(status, 200, "{login}");
     let admin_token = login["access_token"].as_str().unwrap().to_owned();
+
+    // The seeded workflow is active, so every user sees it.
+    let user_token = access_after_seed(&client).await;
+    let (status, workflows) = client
+        .send(Method::GET, "/workflows", Some(&user_token), None)
+        .await;
+    assert_eq!(status, 200, "{workflows}");
+    assert_eq!(workflows["items"][0]["name"], "Purchase request");
+    assert_eq!(workflows["items"][0]["status"], "ACTIVE");
     let (status, page) = client
         .send(Method::GET, "/users?limit=2", Some(&admin_token), None)
         .await;
@@ -227,4 +236,18 @@ async fn audit_actions(
         .iter()
         .filter_map(|item| item.get("action").and_then(|a| a.as_s().ok()).cloned())
         .collect()
+}
+
+/// A fresh token of the e2e user (its first session was logged out).
+async fn access_after_seed(client: &Client) -> String {
+    let (status, login) = client
+        .send(
+            reqwest::Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    login["access_token"].as_str().expect("a token").to_owned()
 }
