@@ -385,4 +385,43 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
         .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
         .await;
     assert_eq!(refresh.status, 401);
+    // Their sessions ended with the deactivation: the access token is
+    // refused at once, not only when it expires.
+    let me = env
+        .call(Call::new("auth/me").token(Some(&tokens.access)))
+        .await;
+    assert_eq!(me.status, 401);
+}
+
+#[tokio::test]
+async fn a_new_password_ends_every_other_session() {
+    let env = TestEnv::new().await;
+    let (id, email) = env.register("mover").await;
+    let here = env.login(&email).await;
+    let elsewhere = env.login(&email).await;
+    let changed = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&here.access))
+                .id(&id)
+                .body(json!({"password": "a brand new passphrase", "current_password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        env.call(Call::new("auth/me").token(Some(&here.access)))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        env.call(Call::new("auth/me").token(Some(&elsewhere.access)))
+            .await
+            .status,
+        401
+    );
+    let refresh = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": elsewhere.refresh})))
+        .await;
+    assert_eq!(refresh.status, 401);
 }

@@ -227,6 +227,15 @@ async fn patch(
         event = event.change("password", "redacted", "redacted");
     }
     save(app, &mut record, now, event).await?;
+    // A deactivated account loses every session at once; a new password
+    // ends every other session of its holder.
+    if !record.is_active {
+        app.store.revoke_sessions_of(&record.id, None).await?;
+    } else if new_password.is_some() {
+        app.store
+            .revoke_sessions_of(&record.id, Some(&principal.session_id))
+            .await?;
+    }
     let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
     Ok(with_etag(response, record.version))
 }
@@ -279,6 +288,7 @@ async fn deactivate(
     )
     .change("is_active", true, false);
     save(app, &mut record, clock::now(), event).await?;
-    tracing::info!(user_id = %record.id, "user deactivated");
+    let ended = app.store.revoke_sessions_of(&record.id, None).await?;
+    tracing::info!(user_id = %record.id, sessions_ended = ended, "user deactivated");
     no_content()
 }

@@ -55,6 +55,11 @@ pub fn session_pk(session_id: &str) -> String {
     format!("SESSION#{session_id}")
 }
 
+/// `gsi1`: the sessions of one user.
+pub fn sessions_of_user_gsi1pk(user_id: &EntityId) -> String {
+    format!("SESSIONS#USER#{user_id}")
+}
+
 /// Refresh tokens are found by the SHA-256 of their text.
 pub fn refresh_pk(fingerprint: &str) -> String {
     format!("REFRESH#{fingerprint}")

@@ -10,6 +10,8 @@
 //!
 //! Access patterns:
 //! - session by id: `GetItem pk=SESSION#<id>, sk=SESSION`
+//! - sessions of a user: `Query gsi1 gsi1pk=SESSIONS#USER#<id>` (to end them
+//!   all when the account is deactivated or its password changes)
 //! - refresh token by fingerprint: `GetItem pk=REFRESH#<sha256>, sk=REFRESH`
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
@@ -30,6 +32,9 @@ pub struct SessionRecord {
     sk: String,
     #[serde(rename = "type")]
     item_type: String,
+    /// `gsi1`: the sessions of one user, so they can all be ended.
+    gsi1pk: String,
+    gsi1sk: String,
     pub id: String,
     pub user_id: EntityId,
     pub revoked: bool,
@@ -88,6 +93,8 @@ impl Store {
             pk: keys::session_pk(&id),
             sk: keys::SESSION_SK.into(),
             item_type: "session".into(),
+            gsi1pk: keys::sessions_of_user_gsi1pk(&user_id),
+            gsi1sk: keys::session_pk(&id),
             id,
             user_id,
             revoked: false,
@@ -135,6 +142,44 @@ impl Store {
         match result.map_err(|e| super::classify(e, "UpdateItem")) {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(error) => Err(error),
+        }
+    }
+
+    /// Ends every session of a user except `keep` (the caller's own, when a
+    /// user changes their password). Returns how many were ended. The index
+    /// is eventually consistent: a session started in the same instant may
+    /// survive, and is then refused at its next refresh if the account is
+    /// inactive.
+    #[tracing::instrument(skip(self))]
+    pub async fn revoke_sessions_of(
+        &self,
+        user_id: &EntityId,
+        keep: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let mut start = None;
+        let mut ended = 0;
+        loop {
+            let (items, next) = self
+                .query_page(super::PageQuery {
+                    index: Some("gsi1"),
+                    partition_attribute: "gsi1pk",
+                    partition: keys::sessions_of_user_gsi1pk(user_id),
+                    limit: 100,
+                    start,
+                })
+                .await?;
+            for item in items {
+                let session: SessionRecord = super::from_item(item)?;
+                if session.revoked || Some(session.id.as_str()) == keep {
+                    continue;
+                }
+                self.revoke_session(&session.id).await?;
+                ended += 1;
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(ended),
+            }
         }
     }
 
