@@ -196,6 +196,16 @@ async fn role_changes_and_deactivation_are_recorded_as_events() {
         .await;
     assert_eq!(promote.status, 200);
     assert_eq!(promote.body["role"], "approver");
+    // The old token carried the old role: it no longer works.
+    let stale = env
+        .call(Call::new("auth/me").token(Some(&target.tokens.access)))
+        .await;
+    assert_eq!(stale.status, 401);
+    let fresh = env.login(&target.email).await;
+    let me = env
+        .call(Call::new("auth/me").token(Some(&fresh.access)))
+        .await;
+    assert_eq!(me.body["role"], "approver");
     let delete = env
         .call(
             Call::new("users/delete")

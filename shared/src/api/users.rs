@@ -227,9 +227,10 @@ async fn patch(
         event = event.change("password", "redacted", "redacted");
     }
     save(app, &mut record, now, event).await?;
-    // A deactivated account loses every session at once; a new password
-    // ends every other session of its holder.
-    if !record.is_active {
+    // A deactivated account loses every session at once, and so does one
+    // whose role changed (tokens carry the role); a new password ends every
+    // other session of its holder.
+    if !record.is_active || before.role != record.role {
         app.store.revoke_sessions_of(&record.id, None).await?;
     } else if new_password.is_some() {
         app.store
