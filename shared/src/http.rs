@@ -247,6 +247,42 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> ApiResult<Response<Bo
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
+/// Adds `ETag: "<version>"` to a response about a versioned resource.
+pub fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(http::header::ETAG, value);
+    }
+    response
+}
+
+/// Optimistic locking on a write (DESIGN §5): a stale `If-Match` (`"3"`,
+/// `3` or `W/"3"`) is 412, a stale `version` in the body is 409. Neither
+/// given means the write only races with others at the store, which
+/// refuses it if the version moved.
+pub fn check_version(
+    req: &Request,
+    body_version: Option<u64>,
+    current: u64,
+    what: &str,
+) -> ApiResult<()> {
+    let stale = |expected: u64| format!("the {what} is at version {current}, not {expected}");
+    if let Some(raw) = header(req, "if-match") {
+        let expected: u64 = raw
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .map_err(|_| ApiError::bad_request("If-Match", "must be the resource version"))?;
+        if expected != current {
+            return Err(ApiError::PreconditionFailed(stale(expected)));
+        }
+    }
+    match body_version {
+        Some(expected) if expected != current => Err(ApiError::Conflict(stale(expected))),
+        _ => Ok(()),
+    }
+}
+
 /// An empty `204 No Content`.
 pub fn no_content() -> ApiResult<Response<Body>> {
     Response::builder()

@@ -11,13 +11,12 @@ use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
-    dispatch, header, json, no_content, only_query_params, page_limit, parse_json, path_param,
-    query_param, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, dispatch, json, no_content, only_query_params, page_limit, parse_json,
+    path_param, query_param, with_etag, Page, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::store::users::{list_scope, UserRecord};
 use crate::store::StoreError;
 use crate::App;
-use http::header::{HeaderValue, ETAG};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -48,13 +47,6 @@ async fn visible_user(app: &App, principal: &Principal, req: &Request) -> ApiRes
         return Err(not_found());
     }
     app.store.user_by_id(&id).await?.ok_or_else(not_found)
-}
-
-fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(ETAG, value);
-    }
-    response
 }
 
 async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
@@ -96,20 +88,6 @@ struct PatchBody {
     role: Option<String>,
     is_active: Option<bool>,
     version: Option<u64>,
-}
-
-/// `If-Match: "3"` or `If-Match: 3`.
-fn if_match(req: &Request) -> ApiResult<Option<u64>> {
-    match header(req, "if-match") {
-        None => Ok(None),
-        Some(raw) => raw
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::bad_request("If-Match", "must be the resource version")),
-    }
 }
 
 async fn patch(
@@ -164,22 +142,7 @@ async fn patch(
     }
     v.finish()?;
 
-    if let Some(expected) = if_match(req)? {
-        if expected != record.version {
-            return Err(ApiError::PreconditionFailed(format!(
-                "the user is at version {}, not {expected}",
-                record.version
-            )));
-        }
-    }
-    if let Some(expected) = body.version {
-        if expected != record.version {
-            return Err(ApiError::Conflict(format!(
-                "the user is at version {}, not {expected}",
-                record.version
-            )));
-        }
-    }
+    check_version(req, body.version, record.version, "user")?;
 
     let before = record.user();
     if let Some(name) = name {

@@ -11,13 +11,13 @@ use crate::domain::{Approvers, Description, EntityId, Step, WorkflowName, Workfl
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
-    dispatch, header, json, no_content, only_query_params, page_limit, parse_json, path_param,
-    query_param, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, dispatch, json, no_content, only_query_params, page_limit, parse_json,
+    path_param, query_param, with_etag, Page, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::store::workflows::{list_scope, WorkflowRecord};
 use crate::store::StoreError;
 use crate::App;
-use http::header::{HeaderValue, ETAG, LOCATION};
+use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -100,13 +100,6 @@ fn view(record: &WorkflowRecord) -> WorkflowView {
 
 fn view_value(record: &WorkflowRecord) -> serde_json::Value {
     serde_json::to_value(view(record)).unwrap_or_default()
-}
-
-fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(ETAG, value);
-    }
-    response
 }
 
 fn not_found() -> ApiError {
@@ -239,29 +232,6 @@ struct PatchBody {
     version: Option<u64>,
 }
 
-/// `If-Match` (412 when stale) or `version` in the body (409 when stale).
-fn check_version(req: &Request, body_version: Option<u64>, current: u64) -> ApiResult<()> {
-    if let Some(raw) = header(req, "if-match") {
-        let expected: u64 = raw
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .map_err(|_| ApiError::bad_request("If-Match", "must be the resource version"))?;
-        if expected != current {
-            return Err(ApiError::PreconditionFailed(format!(
-                "the workflow is at version {current}, not {expected}"
-            )));
-        }
-    }
-    match body_version {
-        Some(expected) if expected != current => Err(ApiError::Conflict(format!(
-            "the workflow is at version {current}, not {expected}"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 fn conflict_on_stale(error: StoreError) -> ApiError {
     match error {
         StoreError::ConditionFailed => {
@@ -300,7 +270,7 @@ async fn patch(
     let status = v.check_opt("status", body.status.as_deref(), WorkflowStatus::parse);
     let steps = body.steps.and_then(|inputs| check_steps(&mut v, inputs));
     v.finish()?;
-    check_version(req, body.version, record.version)?;
+    check_version(req, body.version, record.version, "workflow")?;
 
     if record.status == WorkflowStatus::Archived {
         return Err(ApiError::Conflict(
@@ -388,7 +358,7 @@ async fn delete(
 ) -> ApiResult<Response<Body>> {
     principal.require(Permission::WorkflowsManage)?;
     let record = visible(app, principal, req).await?;
-    check_version(req, None, record.version)?;
+    check_version(req, None, record.version, "workflow")?;
     let event = Envelope::new(
         "workflow.deleted",
         "workflow",

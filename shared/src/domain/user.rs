@@ -68,17 +68,7 @@ impl DisplayName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("must not be empty".into());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(name.to_owned()))
+        super::single_line(input, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
