@@ -32,3 +32,34 @@ where
     }))
     .await
 }
+
+/// One page of a list route (DESIGN §5): reads `?limit=` and `?cursor=`
+/// (a cursor only valid for `scope`, the query it came from), fetches the
+/// page, and answers `{"items": […], "next_cursor": …}`.
+pub(crate) async fn paged<T, V, F, Fut>(
+    app: &App,
+    req: &Request,
+    scope: &str,
+    fetch: F,
+    view: impl Fn(&T) -> V,
+) -> crate::ApiResult<Response<Body>>
+where
+    V: serde::Serialize,
+    F: FnOnce(i32, Option<crate::store::Item>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<crate::store::Item>), crate::store::StoreError>>,
+{
+    let limit = crate::http::page_limit(req)?;
+    let cursors = app.cursors()?;
+    let start = crate::http::query_param(req, "cursor")?
+        .map(|cursor| cursors.decode(scope, cursor))
+        .transpose()?;
+    let (records, next) = fetch(limit, start).await?;
+    let next_cursor = next.map(|key| cursors.encode(scope, &key)).transpose()?;
+    crate::http::json(
+        http::StatusCode::OK,
+        &crate::http::Page {
+            items: records.iter().map(view).collect(),
+            next_cursor,
+        },
+    )
+}

@@ -4,15 +4,15 @@
 //! password given the current one. Someone else's account is 404 to a
 //! caller who may not see it.
 
-use crate::api::UserView;
+use crate::api::{paged, UserView};
 use crate::auth::{password, Permission, Principal};
 use crate::clock;
 use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
-    check_version, dispatch, json, no_content, only_query_params, page_limit, parse_json,
-    path_param, query_param, with_etag, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
+    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::store::users::{list_scope, UserRecord};
 use crate::store::StoreError;
@@ -56,21 +56,15 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
         Some(raw) => Some(Role::parse(raw).map_err(|m| ApiError::invalid_field("role", m))?),
         None => None,
     };
-    let limit = page_limit(req)?;
     let scope = list_scope(role);
-    let cursors = app.cursors()?;
-    let start = query_param(req, "cursor")?
-        .map(|c| cursors.decode(&scope, c))
-        .transpose()?;
-    let (records, next) = app.store.list_users(role, limit, start).await?;
-    let next_cursor = next.map(|key| cursors.encode(&scope, &key)).transpose()?;
-    json(
-        StatusCode::OK,
-        &Page {
-            items: records.iter().map(|r| UserView::from(&r.user())).collect(),
-            next_cursor,
-        },
+    paged(
+        app,
+        req,
+        &scope,
+        |limit, start| app.store.list_users(role, limit, start),
+        |record| UserView::from(&record.user()),
     )
+    .await
 }
 
 async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {

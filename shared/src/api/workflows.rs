@@ -3,7 +3,7 @@
 //! signed in can list and read the active ones, which approvals are filed
 //! against. Steps are fixed once a workflow is active.
 
-use crate::api::idempotency;
+use crate::api::{idempotency, paged};
 use crate::auth::{Permission, Principal};
 use crate::clock;
 use crate::domain::workflow::{parse_steps, StepInput};
@@ -11,8 +11,8 @@ use crate::domain::{Approvers, Description, EntityId, Step, WorkflowName, Workfl
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
-    check_version, dispatch, json, no_content, only_query_params, page_limit, parse_json,
-    path_param, query_param, with_etag, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
+    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::store::workflows::{list_scope, WorkflowRecord};
 use crate::store::StoreError;
@@ -137,21 +137,15 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
             }
         }
     };
-    let limit = page_limit(req)?;
     let scope = list_scope(status);
-    let cursors = app.cursors()?;
-    let start = query_param(req, "cursor")?
-        .map(|c| cursors.decode(&scope, c))
-        .transpose()?;
-    let (records, next) = app.store.list_workflows(status, limit, start).await?;
-    let next_cursor = next.map(|key| cursors.encode(&scope, &key)).transpose()?;
-    json(
-        StatusCode::OK,
-        &Page {
-            items: records.iter().map(view).collect(),
-            next_cursor,
-        },
+    paged(
+        app,
+        req,
+        &scope,
+        |limit, start| app.store.list_workflows(status, limit, start),
+        view,
     )
+    .await
 }
 
 async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
