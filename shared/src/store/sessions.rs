@@ -32,8 +32,11 @@ pub struct SessionRecord {
     sk: String,
     #[serde(rename = "type")]
     item_type: String,
-    /// `gsi1`: the sessions of one user, so they can all be ended.
+    /// `gsi1`: the sessions of one user, so they can all be ended. (Sessions
+    /// started before the index existed have none and still load.)
+    #[serde(default)]
     gsi1pk: String,
+    #[serde(default)]
     gsi1sk: String,
     pub id: String,
     pub user_id: EntityId,
