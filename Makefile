@@ -55,8 +55,8 @@ bench: emulators ## Benchmark every function through the local runtime (release 
 	cargo build --release --workspace --bins
 	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet
 
-sam-build: ## Build every function for Lambda the way `sam build` does (ARCH=x86_64|arm64)
-	$(SAM) build --parameter-overrides Architecture=$(or $(ARCH),x86_64)
+sam-build: setup ## Build every function for Lambda with `sam build` (ARCH=x86_64|arm64)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)
 
 clean: emulators-stop ## Stop the emulators and remove build output
 	cargo clean
