@@ -180,6 +180,8 @@ fn row(
 pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     let mut platform_options = options.platform.clone();
     platform_options.print_logs = false;
+    // Only the measured invocations run: no pollers in the background.
+    platform_options.event_sources = false;
     let binaries = platform_options.binaries_dir.clone();
     let platform = Platform::start(platform_options.clone()).await?;
     let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());

@@ -170,6 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serde_json::from_slice::<serde_json::Value>(&payload)
                 .with_context(|| format!("{} is not JSON", event.display()))?;
             options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            options.event_sources = false;
             let platform = Platform::start(options).await?;
             let (outcome, _report) = platform.runtime.invoke_function(&function, payload).await;
             platform.stop().await;
@@ -231,6 +232,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Seed => {
             options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            options.event_sources = false;
             let platform = Platform::start(options).await?;
             let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
             print!("{}", seed::describe(&seed::seed(&store).await?));

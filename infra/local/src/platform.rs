@@ -42,6 +42,9 @@ pub struct PlatformOptions {
     pub region: String,
     pub account_id: String,
     pub print_logs: bool,
+    /// Run the SQS, stream and schedule mappings (`serve`); off for one-off
+    /// commands such as `invoke`, which run only what they are asked to.
+    pub event_sources: bool,
 }
 
 impl PlatformOptions {
@@ -63,6 +66,7 @@ impl PlatformOptions {
             region: env("AWS_REGION", "us-east-1"),
             account_id: "123456789012".to_owned(),
             print_logs: true,
+            event_sources: true,
         }
     }
 }
@@ -257,7 +261,12 @@ impl Platform {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
-        for function in &template.functions {
+        let sourced = if options.event_sources {
+            template.functions.as_slice()
+        } else {
+            &[]
+        };
+        for function in sourced {
             for event in &function.events {
                 match event {
                     EventSource::Http(_) => {}
