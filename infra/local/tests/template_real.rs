@@ -49,6 +49,7 @@ fn functions_and_their_binaries() {
             ("AuthFunction", "auth"),
             ("UsersFunction", "users"),
             ("WorkflowsFunction", "workflows"),
+            ("ApprovalsFunction", "approvals"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
         ]

@@ -1,7 +1,7 @@
 //! Response bodies. Only these shapes leave the API; storage records (with
 //! their password hashes and keys) never do.
 
-use crate::domain::User;
+use crate::domain::{Approvers, Step, User};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -38,5 +38,29 @@ impl UserView {
     /// The view as an event's `data`.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// A workflow step (also copied into each approval).
+#[derive(Debug, Serialize)]
+pub(crate) struct StepView {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approver_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approver_ids: Option<Vec<String>>,
+    required_approvals: u32,
+}
+
+pub(crate) fn step_view(step: &Step) -> StepView {
+    let (approver_role, approver_ids) = match &step.approvers {
+        Approvers::Role(role) => (Some(role.to_string()), None),
+        Approvers::Users(ids) => (None, Some(ids.iter().map(ToString::to_string).collect())),
+    };
+    StepView {
+        name: step.name.clone(),
+        approver_role,
+        approver_ids,
+        required_approvals: step.required_approvals,
     }
 }

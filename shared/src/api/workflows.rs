@@ -1,20 +1,22 @@
 //! `workflows`: admins design workflows (name, description, ordered
 //! approval steps) and move them `DRAFT → ACTIVE → ARCHIVED`; everyone
 //! signed in can list and read the active ones, which approvals are filed
-//! against. Steps are fixed once a workflow is active.
+//! against. Steps are fixed once a workflow is active. A workflow with
+//! pending approvals cannot be deleted.
 
+use crate::api::views::{step_view, StepView};
 use crate::api::{idempotency, paged};
 use crate::auth::{Permission, Principal};
 use crate::clock;
 use crate::domain::workflow::{parse_steps, StepInput};
-use crate::domain::{Approvers, Description, EntityId, Step, WorkflowName, WorkflowStatus};
+use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
     query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
-use crate::store::workflows::{list_scope, WorkflowRecord};
+use crate::store::workflows::{list_scope, WorkflowRecord, DELETE_PENDING_GUARD};
 use crate::store::StoreError;
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
@@ -47,16 +49,6 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
 }
 
 #[derive(Debug, Serialize)]
-struct StepView {
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    approver_role: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    approver_ids: Option<Vec<String>>,
-    required_approvals: u32,
-}
-
-#[derive(Debug, Serialize)]
 struct WorkflowView {
     id: String,
     name: String,
@@ -69,19 +61,6 @@ struct WorkflowView {
     #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
     version: u64,
-}
-
-fn step_view(step: &Step) -> StepView {
-    let (approver_role, approver_ids) = match &step.approvers {
-        Approvers::Role(role) => (Some(role.to_string()), None),
-        Approvers::Users(ids) => (None, Some(ids.iter().map(ToString::to_string).collect())),
-    };
-    StepView {
-        name: step.name.clone(),
-        approver_role,
-        approver_ids,
-        required_approvals: step.required_approvals,
-    }
 }
 
 fn view(record: &WorkflowRecord) -> WorkflowView {
@@ -361,9 +340,11 @@ async fn delete(
         &meta.correlation_id,
         view_value(&record),
     );
-    app.store
-        .delete_workflow(&record, &event)
-        .await
-        .map_err(conflict_on_stale)?;
-    no_content()
+    match app.store.delete_workflow(&record, &event).await {
+        Err(error) if error.failed_condition_at(DELETE_PENDING_GUARD) => Err(ApiError::Conflict(
+            "the workflow has pending approvals; decide or cancel them first".into(),
+        )),
+        Err(error) => Err(conflict_on_stale(error)),
+        Ok(()) => no_content(),
+    }
 }

@@ -21,6 +21,10 @@ pub enum Permission {
     WorkflowsManage,
     /// See draft and archived workflows, not only active ones.
     WorkflowsReadAll,
+    /// File an approval request against an active workflow.
+    ApprovalsRequest,
+    /// See and list every approval, whoever filed or decides it.
+    ApprovalsReadAll,
 }
 
 /// The permission table. A permission not listed for a role is denied.
@@ -30,6 +34,11 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (Permission::UsersAdminister, &[Role::Admin]),
     (Permission::WorkflowsManage, &[Role::Admin]),
     (Permission::WorkflowsReadAll, &[Role::Admin]),
+    (
+        Permission::ApprovalsRequest,
+        &[Role::Admin, Role::Approver, Role::User],
+    ),
+    (Permission::ApprovalsReadAll, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -81,6 +90,7 @@ mod tests {
             Permission::UsersAdminister,
             Permission::WorkflowsManage,
             Permission::WorkflowsReadAll,
+            Permission::ApprovalsReadAll,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));

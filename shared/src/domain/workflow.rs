@@ -124,8 +124,10 @@ pub struct StepInput {
 
 /// The most steps a workflow may have.
 pub const MAX_STEPS: usize = 10;
-/// The most named approvers a step may have.
-pub const MAX_APPROVERS: usize = 50;
+/// The most named approvers a step may have. Moving an approval from one
+/// step to the next rewrites both steps' assignments in one transaction
+/// (at most 100 items), which this bound keeps well within.
+pub const MAX_APPROVERS: usize = 25;
 
 /// Parses a list of steps, returning every problem with its path
 /// (`steps[1].required_approvals`).

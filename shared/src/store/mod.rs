@@ -7,6 +7,7 @@
 //! call site: a failed condition is a conflict, a cancelled transaction says
 //! which of its items failed and why.
 
+pub mod approvals;
 pub mod audit;
 pub mod cursor;
 pub mod idempotency;
@@ -21,7 +22,9 @@ use crate::error::ApiError;
 use anyhow::Context;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -208,6 +211,136 @@ impl Store {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// An `Update` for use in a transaction.
+    pub(crate) fn update(
+        &self,
+        pk: String,
+        sk: &str,
+        expression: &Expr,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(&expression.text);
+        for (name, attribute) in &expression.names {
+            update = update.expression_attribute_names(*name, *attribute);
+        }
+        for (name, value) in &expression.values {
+            update = update.expression_attribute_values(*name, value.clone());
+        }
+        let update = update
+            .build()
+            .context("building an Update")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A `Delete` for use in a transaction, with an optional condition.
+    pub(crate) fn delete(
+        &self,
+        pk: String,
+        sk: &str,
+        condition: Option<&Expr>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk));
+        if let Some(condition) = condition {
+            delete = delete.condition_expression(&condition.text);
+            for (name, attribute) in &condition.names {
+                delete = delete.expression_attribute_names(*name, *attribute);
+            }
+            for (name, value) in &condition.values {
+                delete = delete.expression_attribute_values(*name, value.clone());
+            }
+        }
+        let delete = delete
+            .build()
+            .context("building a Delete")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// A `ConditionCheck` on an item, for use in a transaction.
+    pub(crate) fn check(
+        &self,
+        pk: String,
+        sk: &str,
+        condition: &Expr,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression(&condition.text);
+        for (name, attribute) in &condition.names {
+            check = check.expression_attribute_names(*name, *attribute);
+        }
+        for (name, value) in &condition.values {
+            check = check.expression_attribute_values(*name, value.clone());
+        }
+        let check = check
+            .build()
+            .context("building a ConditionCheck")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// Strongly consistent reads of up to 100 items by primary key, in the
+    /// order asked; missing items are left out. Unprocessed keys are asked
+    /// again until none remain.
+    pub(crate) async fn batch_get(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let wanted: Vec<Item> = keys
+            .iter()
+            .map(|(pk, sk)| HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]))
+            .collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        let mut pending = wanted;
+        for _ in 0..8 {
+            if pending.is_empty() {
+                break;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .context("building a BatchGetItem")
+                .map_err(StoreError::Other)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| classify(e, "BatchGetItem"))?;
+            for item in output
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let key = (string_attribute(&item, "pk"), string_attribute(&item, "sk"));
+                found.insert(key, item);
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Throttled);
+        }
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| found.remove(&key))
+            .collect())
+    }
+
     /// Commits writes atomically. Cancellation reasons come back in item
     /// order so the caller can tell which condition failed.
     #[tracing::instrument(skip_all, fields(table = %self.table, items = items.len()))]
@@ -261,31 +394,73 @@ impl Store {
         }
     }
 
-    /// Deletes an item that is still at version `expected`, with its event,
-    /// atomically. A stale version is `ConditionFailed`.
+    /// Deletes an item that is still at version `expected`, with the
+    /// `guards` that must hold with it (items 1…) and its event, atomically.
+    /// A stale version is `ConditionFailed`; a failed guard comes back as
+    /// the cancelled transaction.
     pub(crate) async fn delete_versioned(
         &self,
         pk: String,
         sk: &str,
         expected: u64,
+        guards: Vec<TransactWriteItem>,
         event: &crate::events::Envelope,
     ) -> Result<(), StoreError> {
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(expected))
-            .build()
-            .context("building a Delete")?;
-        let items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?,
-        ];
+        let version = Expr::new("version = :expected").value(":expected", n(expected));
+        let mut items = vec![self.delete(pk, sk, Some(&version))?];
+        items.extend(guards);
+        items.push(self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?);
         match self.transact(items).await {
             Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
             other => other,
         }
+    }
+}
+
+/// An expression with its attribute names (`#x`) and values (`:x`).
+#[derive(Debug, Clone, Default)]
+pub struct Expr {
+    pub text: String,
+    pub names: Vec<(&'static str, &'static str)>,
+    pub values: Vec<(&'static str, AttributeValue)>,
+}
+
+impl Expr {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn name(mut self, placeholder: &'static str, attribute: &'static str) -> Self {
+        self.names.push((placeholder, attribute));
+        self
+    }
+
+    pub fn value(mut self, placeholder: &'static str, value: AttributeValue) -> Self {
+        self.values.push((placeholder, value));
+        self
+    }
+
+    /// Both conditions (`self AND other`), with both sets of placeholders.
+    pub fn and(mut self, other: Expr) -> Self {
+        if self.text.is_empty() {
+            return other;
+        }
+        if !other.text.is_empty() {
+            self.text = format!("({}) AND ({})", self.text, other.text);
+            self.names.extend(other.names);
+            self.values.extend(other.values);
+        }
+        self
+    }
+}
+
+fn string_attribute(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => value.clone(),
+        _ => String::new(),
     }
 }
 
@@ -365,5 +540,125 @@ impl Store {
                 .collect()
         });
         Ok((items, next))
+    }
+}
+
+/// One partition of a [`Store::query_merged`] listing: a key on the table
+/// or an index whose sort keys share a prefix.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub index: Option<&'static str>,
+    pub partition_attribute: &'static str,
+    pub sort_attribute: &'static str,
+    pub partition: String,
+}
+
+/// How many `Query` rounds a partition may take to fill a filtered page.
+const MAX_ROUNDS: usize = 8;
+
+/// One partition's share of a merged page: its matches (newest first) and
+/// how far down it was read (`None`: to its end).
+struct Share {
+    matches: Vec<(String, Item)>,
+    frontier: Option<String>,
+}
+
+impl Store {
+    /// A page of items from one or more partitions, merged newest (highest
+    /// sort key) first: every partition is read from just below `after` (a
+    /// sort key; the whole prefix when `None`) with `filter` applied, in
+    /// rounds until it has more than `limit` matches or ends. The page holds
+    /// only items above every unfinished partition's frontier, so nothing is
+    /// skipped; the returned sort key resumes the listing (`None` at the
+    /// end). An item found in two partitions appears once.
+    #[tracing::instrument(skip(self, partitions, filter), fields(table = %self.table, partitions = partitions.len()))]
+    pub(crate) async fn query_merged(
+        &self,
+        partitions: &[Partition],
+        prefix: &'static str,
+        filter: Option<&Expr>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let shares = futures::future::try_join_all(
+            partitions
+                .iter()
+                .map(|partition| self.read_share(partition, prefix, filter, limit, after)),
+        )
+        .await?;
+        let cut = shares.iter().filter_map(|s| s.frontier.clone()).max();
+        let mut candidates: Vec<(String, Item)> = shares
+            .into_iter()
+            .flat_map(|share| share.matches)
+            .filter(|(sort, _)| cut.as_ref().is_none_or(|cut| sort >= cut))
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        candidates.dedup_by(|a, b| a.0 == b.0);
+        if candidates.len() > limit {
+            candidates.truncate(limit);
+            let next = candidates.last().map(|(sort, _)| sort.clone());
+            return Ok((candidates.into_iter().map(|(_, item)| item).collect(), next));
+        }
+        Ok((candidates.into_iter().map(|(_, item)| item).collect(), cut))
+    }
+
+    async fn read_share(
+        &self,
+        partition: &Partition,
+        prefix: &'static str,
+        filter: Option<&Expr>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Share, StoreError> {
+        let mut matches = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..MAX_ROUNDS {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(partition.index.map(str::to_owned))
+                .expression_attribute_names("#pk", partition.partition_attribute)
+                .expression_attribute_names("#sk", partition.sort_attribute)
+                .expression_attribute_values(":pk", s(&partition.partition))
+                .expression_attribute_values(":prefix", s(prefix))
+                .scan_index_forward(false)
+                .consistent_read(partition.index.is_none())
+                .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take());
+            query = match after {
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :prefix AND :after")
+                    .expression_attribute_values(":after", s(after)),
+                None => query.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)"),
+            };
+            if let Some(filter) = filter {
+                query = query.filter_expression(&filter.text);
+                for (name, attribute) in &filter.names {
+                    query = query.expression_attribute_names(*name, *attribute);
+                }
+                for (name, value) in &filter.values {
+                    query = query.expression_attribute_values(*name, value.clone());
+                }
+            }
+            let output = query.send().await.map_err(|e| classify(e, "Query"))?;
+            for item in output.items.unwrap_or_default() {
+                let sort = string_attribute(&item, partition.sort_attribute);
+                if Some(sort.as_str()) != after {
+                    matches.push((sort, item));
+                }
+            }
+            start = output.last_evaluated_key;
+            if matches.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let frontier = if matches.len() > limit {
+            matches.truncate(limit + 1);
+            matches.last().map(|(sort, _)| sort.clone())
+        } else {
+            start.map(|key| string_attribute(&key, partition.sort_attribute))
+        };
+        Ok(Share { matches, frontier })
     }
 }

@@ -4,6 +4,8 @@
 //! - workflow by id: `GetItem pk=WORKFLOW#<id>, sk=WORKFLOW`
 //! - all workflows, newest first: `Query gsi1 gsi1pk=WORKFLOWS` (descending)
 //! - workflows of a status, newest first: `Query gsi2 gsi2pk=WORKFLOWS#STATUS#<status>`
+//! - deletion: `TransactWriteItems` of the workflow (`version = :expected`),
+//!   its pending-approval count (absent or zero) and its event
 //!
 //! Every write carries its event (outbox) and, after creation, the version
 //! it expects.
@@ -78,6 +80,9 @@ impl WorkflowRecord {
     }
 }
 
+/// Index of the "no pending approvals" guard in a deletion.
+pub const DELETE_PENDING_GUARD: usize = 1;
+
 impl Store {
     pub async fn create_workflow(
         &self,
@@ -110,6 +115,9 @@ impl Store {
             .await
     }
 
+    /// Deletes a workflow still at its version, with its event, only if
+    /// none of its approvals is pending: otherwise item
+    /// [`DELETE_PENDING_GUARD`] of the transaction fails.
     pub async fn delete_workflow(
         &self,
         record: &WorkflowRecord,
@@ -119,6 +127,7 @@ impl Store {
             keys::workflow_pk(&record.id),
             keys::WORKFLOW_SK,
             record.version,
+            vec![self.clear_pending(&record.id)?],
             event,
         )
         .await

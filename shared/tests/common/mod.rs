@@ -102,6 +102,7 @@ impl TestEnv {
             "auth" => api::auth::handle(&self.auth, request).await,
             "users" => api::users::handle(&self.users, request).await,
             "workflows" => api::workflows::handle(&self.users, request).await,
+            "approvals" => api::approvals::handle(&self.users, request).await,
             "health" => api::health::handle(&self.health, request).await,
             other => panic!("no function {other}"),
         };

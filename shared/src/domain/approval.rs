@@ -1,0 +1,434 @@
+//! Approvals: a request filed against an active workflow, decided step by
+//! step by the approvers each step names.
+//!
+//! An approval is `PENDING` until its last step reaches its quorum
+//! (`APPROVED`), an approver rejects it (`REJECTED`) or its requester
+//! withdraws it (`CANCELLED`); those three are final. The workflow's steps
+//! are copied into the approval when it is filed, so later changes to the
+//! workflow never move an approval in flight.
+//!
+//! The rules of deciding live here, free of storage, in [`decide`]:
+//! - only an eligible approver of the *current* step decides it: the step's
+//!   role, or one of its named users;
+//! - a requester never decides their own request;
+//! - one decision per approver per step;
+//! - a step completes when its approvals reach `required_approvals`; the
+//!   last step's completion approves the request; one rejection ends it.
+
+use super::{EntityId, Role, Step};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ApprovalStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+impl ApprovalStatus {
+    pub const ALL: [ApprovalStatus; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Approved => "APPROVED",
+            Self::Rejected => "REJECTED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == input)
+            .ok_or_else(|| "must be one of PENDING, APPROVED, REJECTED, CANCELLED".to_owned())
+    }
+
+    pub fn is_final(self) -> bool {
+        self != Self::Pending
+    }
+}
+
+impl fmt::Display for ApprovalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an approver says about the current step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Approved,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "APPROVED",
+            Self::Rejected => "REJECTED",
+        }
+    }
+}
+
+/// An approval's title: trimmed, 1–200 characters, one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Title(String);
+
+impl Title {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        super::single_line(input, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A decision's comment: at most 1000 characters (trimmed; may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Comment(String);
+
+impl Comment {
+    pub const MAX_CHARS: usize = 1000;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let text = input.trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The free-form data of a request: a JSON object of at most 16 KiB (as
+/// compact JSON) and at most 16 levels deep, which DynamoDB stores as a map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Value);
+
+impl Payload {
+    pub const MAX_BYTES: usize = 16 * 1024;
+    pub const MAX_DEPTH: usize = 16;
+
+    pub fn parse(input: Value) -> Result<Self, String> {
+        if !input.is_object() {
+            return Err("must be a JSON object".into());
+        }
+        let size = serde_json::to_vec(&input)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
+        if size > Self::MAX_BYTES {
+            return Err(format!("must be at most {} bytes of JSON", Self::MAX_BYTES));
+        }
+        if depth(&input) > Self::MAX_DEPTH {
+            return Err(format!("must nest at most {} levels", Self::MAX_DEPTH));
+        }
+        Ok(Self(input))
+    }
+
+    pub fn empty() -> Self {
+        Self(Value::Object(serde_json::Map::new()))
+    }
+
+    pub fn as_value(&self) -> &Value {
+        &self.0
+    }
+}
+
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A monetary amount: finite, 0 to 10¹², at most two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Amount(f64);
+
+impl Amount {
+    pub const MAX: f64 = 1e12;
+
+    pub fn parse(input: f64) -> Result<Self, String> {
+        if !input.is_finite() || !(0.0..=Self::MAX).contains(&input) {
+            return Err("must be a number from 0 to 1000000000000".into());
+        }
+        let cents = input * 100.0;
+        if (cents - cents.round()).abs() > 1e-6 {
+            return Err("must have at most two decimals".into());
+        }
+        Ok(Self(input))
+    }
+
+    pub fn value(self) -> f64 {
+        self.0
+    }
+}
+
+impl Step {
+    /// Whether `user` (of `role`) is one of this step's approvers.
+    pub fn names(&self, user: &EntityId, role: Role) -> bool {
+        match &self.approvers {
+            super::Approvers::Role(step_role) => *step_role == role,
+            super::Approvers::Users(ids) => ids.contains(user),
+        }
+    }
+}
+
+/// Where an approval stands: what [`decide`] reads and returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub status: ApprovalStatus,
+    /// Index into the steps of the step being decided.
+    pub current_step: usize,
+    /// Who has approved the current step so far.
+    pub step_approvals: Vec<EntityId>,
+}
+
+/// What a decision did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The approval counted; the step still waits for more.
+    Recorded,
+    /// The step reached its quorum; the next step is now current.
+    StepCompleted,
+    /// The last step reached its quorum: the request is approved.
+    Approved,
+    /// An approver rejected the request.
+    Rejected,
+}
+
+impl Outcome {
+    /// The event type that announces it.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Self::Recorded => "approval.decision_recorded",
+            Self::StepCompleted => "approval.step_completed",
+            Self::Approved => "approval.approved",
+            Self::Rejected => "approval.rejected",
+        }
+    }
+}
+
+/// Why a decision is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller filed the request (403).
+    OwnRequest,
+    /// The caller is not an approver of the current step (403).
+    NotAnApprover,
+    /// The approval is final (409).
+    NotPending(ApprovalStatus),
+    /// The caller already decided the current step (409).
+    AlreadyDecided,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OwnRequest => f.write_str("a requester cannot decide their own request"),
+            Self::NotAnApprover => f.write_str("you are not an approver of the current step"),
+            Self::NotPending(status) => write!(f, "the approval is already {status}"),
+            Self::AlreadyDecided => f.write_str("you have already decided the current step"),
+        }
+    }
+}
+
+/// Applies one approver's verdict to an approval in `progress` over
+/// `steps`, filed by `requester`.
+pub fn decide(
+    steps: &[Step],
+    progress: &Progress,
+    requester: &EntityId,
+    approver: &EntityId,
+    role: Role,
+    verdict: Verdict,
+) -> Result<(Progress, Outcome), Refusal> {
+    if progress.status.is_final() {
+        return Err(Refusal::NotPending(progress.status));
+    }
+    if approver == requester {
+        return Err(Refusal::OwnRequest);
+    }
+    let step = steps
+        .get(progress.current_step)
+        .ok_or(Refusal::NotPending(progress.status))?;
+    if !step.names(approver, role) {
+        return Err(Refusal::NotAnApprover);
+    }
+    if progress.step_approvals.contains(approver) {
+        return Err(Refusal::AlreadyDecided);
+    }
+    let mut next = progress.clone();
+    if verdict == Verdict::Rejected {
+        next.status = ApprovalStatus::Rejected;
+        return Ok((next, Outcome::Rejected));
+    }
+    next.step_approvals.push(*approver);
+    let quorum = usize::try_from(step.required_approvals).unwrap_or(usize::MAX);
+    if next.step_approvals.len() < quorum {
+        return Ok((next, Outcome::Recorded));
+    }
+    if progress.current_step + 1 == steps.len() {
+        next.status = ApprovalStatus::Approved;
+        return Ok((next, Outcome::Approved));
+    }
+    next.current_step += 1;
+    next.step_approvals.clear();
+    Ok((next, Outcome::StepCompleted))
+}
+
+/// Withdraws a pending request; only its requester may (the caller checks
+/// who is asking).
+pub fn cancel(progress: &Progress) -> Result<Progress, Refusal> {
+    if progress.status.is_final() {
+        return Err(Refusal::NotPending(progress.status));
+    }
+    let mut next = progress.clone();
+    next.status = ApprovalStatus::Cancelled;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Approvers;
+
+    fn role_step(role: Role, required: u32) -> Step {
+        Step {
+            name: "role".into(),
+            approvers: Approvers::Role(role),
+            required_approvals: required,
+        }
+    }
+
+    fn pending() -> Progress {
+        Progress {
+            status: ApprovalStatus::Pending,
+            current_step: 0,
+            step_approvals: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn two_steps_with_a_quorum_of_two_then_one() {
+        let boss = EntityId::new();
+        let steps = vec![
+            role_step(Role::Approver, 2),
+            Step {
+                name: "boss".into(),
+                approvers: Approvers::Users(vec![boss]),
+                required_approvals: 1,
+            },
+        ];
+        let requester = EntityId::new();
+        let (a, b) = (EntityId::new(), EntityId::new());
+        let approve = |p: &Progress, who: &EntityId, role| {
+            decide(&steps, p, &requester, who, role, Verdict::Approved)
+        };
+        let (p, outcome) = approve(&pending(), &a, Role::Approver).unwrap();
+        assert_eq!(outcome, Outcome::Recorded);
+        assert_eq!(
+            approve(&p, &a, Role::Approver),
+            Err(Refusal::AlreadyDecided)
+        );
+        assert_eq!(approve(&p, &boss, Role::User), Err(Refusal::NotAnApprover));
+        let (p, outcome) = approve(&p, &b, Role::Approver).unwrap();
+        assert_eq!(outcome, Outcome::StepCompleted);
+        assert_eq!((p.current_step, p.step_approvals.len()), (1, 0));
+        assert_eq!(approve(&p, &a, Role::Approver), Err(Refusal::NotAnApprover));
+        let (p, outcome) = approve(&p, &boss, Role::User).unwrap();
+        assert_eq!(outcome, Outcome::Approved);
+        assert_eq!(p.status, ApprovalStatus::Approved);
+        assert_eq!(
+            approve(&p, &boss, Role::User),
+            Err(Refusal::NotPending(ApprovalStatus::Approved))
+        );
+    }
+
+    #[test]
+    fn one_rejection_ends_the_request() {
+        let steps = vec![role_step(Role::Approver, 3)];
+        let (p, outcome) = decide(
+            &steps,
+            &pending(),
+            &EntityId::new(),
+            &EntityId::new(),
+            Role::Approver,
+            Verdict::Rejected,
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::Rejected);
+        assert_eq!(p.status, ApprovalStatus::Rejected);
+    }
+
+    #[test]
+    fn requesters_never_decide_their_own_request() {
+        let steps = vec![role_step(Role::Approver, 1)];
+        let me = EntityId::new();
+        assert_eq!(
+            decide(
+                &steps,
+                &pending(),
+                &me,
+                &me,
+                Role::Approver,
+                Verdict::Approved
+            ),
+            Err(Refusal::OwnRequest)
+        );
+    }
+
+    #[test]
+    fn only_pending_requests_can_be_cancelled() {
+        let cancelled = cancel(&pending()).unwrap();
+        assert_eq!(cancelled.status, ApprovalStatus::Cancelled);
+        assert_eq!(
+            cancel(&cancelled),
+            Err(Refusal::NotPending(ApprovalStatus::Cancelled))
+        );
+    }
+
+    #[test]
+    fn payloads_are_bounded_objects() {
+        assert!(Payload::parse(serde_json::json!({"a": [1, {"b": 2}]})).is_ok());
+        assert!(Payload::parse(serde_json::json!([1])).is_err());
+        let big = "x".repeat(Payload::MAX_BYTES);
+        assert!(Payload::parse(serde_json::json!({ "big": big })).is_err());
+        let mut deep = serde_json::json!(1);
+        for _ in 0..20 {
+            deep = serde_json::json!({ "d": deep });
+        }
+        assert!(Payload::parse(deep).is_err());
+    }
+
+    #[test]
+    fn amounts_are_non_negative_with_cents() {
+        assert!(Amount::parse(1234.5).is_ok());
+        assert!(Amount::parse(0.0).is_ok());
+        for bad in [-1.0, 0.001, f64::NAN, 2e12] {
+            assert!(Amount::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
