@@ -214,19 +214,135 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     let _ = std::fs::remove_dir_all(keys_dir);
 }
 
-/// The actions recorded about a user, oldest first.
-async fn audit_actions(
+impl Client {
+    /// Logs a seeded demo account in; its access token.
+    async fn demo_login(&self, logins: &[seed::DemoLogin], email: &str) -> String {
+        let login = logins
+            .iter()
+            .find(|l| l.email == email)
+            .expect("a demo account");
+        let password = login.password.clone().expect("a fresh seed's password");
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+}
+
+#[tokio::test]
+async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
+    use reqwest::Method;
+    let (platform, keys_dir) = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
+    };
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.expect("seed");
+    let admin = client.demo_login(&logins, "admin@example.com").await;
+    let approver = client.demo_login(&logins, "approver@example.com").await;
+    let user = client.demo_login(&logins, "user@example.com").await;
+
+    let (_, workflows) = client
+        .send(Method::GET, "/workflows", Some(&user), None)
+        .await;
+    let workflow = workflows["items"][0]["id"].clone();
+    let (status, filed) = client
+        .send(
+            Method::POST,
+            "/approvals",
+            Some(&user),
+            Some(json!({"workflow_id": workflow, "title": "Standing desk", "amount": 649.0})),
+        )
+        .await;
+    assert_eq!(status, 201, "{filed}");
+    let id = filed["id"].as_str().expect("an id").to_owned();
+
+    let (status, waiting) = client
+        .send(Method::GET, "/approvals?assigned=me", Some(&approver), None)
+        .await;
+    assert_eq!(status, 200, "{waiting}");
+    assert_eq!(waiting["items"][0]["id"], id.as_str());
+    let path = format!("/approvals/{id}");
+    let (status, team_lead) = client
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&approver),
+            Some(json!({"status": "APPROVED", "comment": "Fine by me"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{team_lead}");
+    assert_eq!(team_lead["current_step"], 1);
+    let (status, finance) = client
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"status": "APPROVED"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{finance}");
+    assert_eq!(finance["status"], "APPROVED");
+
+    // Every transition reached the audit log, in order, exactly once.
+    let audit_table = platform.resources.table_names["AuditTable"].clone();
+    let expected = [
+        "approval.requested",
+        "approval.step_completed",
+        "approval.approved",
+    ];
+    let mut records = Vec::new();
+    for _ in 0..150 {
+        records = audit_records(&platform.dynamodb, &audit_table, "approval", &id).await;
+        if records.len() >= expected.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let actions: Vec<&str> = records.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, expected);
+    let actors: Vec<&str> = records.iter().map(|r| r.1.as_str()).collect();
+    let ids: Vec<String> = [&user, &approver, &admin]
+        .iter()
+        .map(|token| subject(token))
+        .collect();
+    assert_eq!(actors, ids);
+    platform.stop().await;
+    let _ = std::fs::remove_dir_all(keys_dir);
+}
+
+/// The `sub` of an access token (its payload, not verified here).
+fn subject(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let claims: Value = serde_json::from_slice(&bytes).expect("JSON claims");
+    claims["sub"].as_str().expect("a subject").to_owned()
+}
+
+/// The (action, actor) of each record about an entity, oldest first.
+async fn audit_records(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
-    user_id: &str,
-) -> Vec<String> {
+    entity: &str,
+    id: &str,
+) -> Vec<(String, String)> {
     let output = dynamodb
         .query()
         .table_name(table)
         .key_condition_expression("pk = :pk")
         .expression_attribute_values(
             ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ENTITY#user#{user_id}")),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ENTITY#{entity}#{id}")),
         )
         .send()
         .await
@@ -234,7 +350,28 @@ async fn audit_actions(
     output
         .items()
         .iter()
-        .filter_map(|item| item.get("action").and_then(|a| a.as_s().ok()).cloned())
+        .map(|item| {
+            let text = |name: &str| {
+                item.get(name)
+                    .and_then(|a| a.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            (text("action"), text("user_id"))
+        })
+        .collect()
+}
+
+/// The actions recorded about a user, oldest first.
+async fn audit_actions(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    user_id: &str,
+) -> Vec<String> {
+    audit_records(dynamodb, table, "user", user_id)
+        .await
+        .into_iter()
+        .map(|(action, _)| action)
         .collect()
 }
 

@@ -120,10 +120,29 @@ impl Comment {
 }
 
 /// The free-form data of a request: a JSON object of at most 16 KiB (as
-/// compact JSON) and at most 16 levels deep, which DynamoDB stores as a map.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// compact JSON) and at most 16 levels deep.
+///
+/// It is stored as its JSON text, not as a DynamoDB map: the platform never
+/// queries into it, its numbers keep their exact form, and no client data
+/// can produce an item DynamoDB types cannot express (an empty map, for
+/// one, which DynamoDB Local's streams cannot even encode).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Payload(Value);
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        serde_json::from_str(&text)
+            .map(Self)
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 impl Payload {
     pub const MAX_BYTES: usize = 16 * 1024;
@@ -421,6 +440,15 @@ mod tests {
             deep = serde_json::json!({ "d": deep });
         }
         assert!(Payload::parse(deep).is_err());
+    }
+
+    #[test]
+    fn payloads_are_stored_as_their_json_text() {
+        let payload = Payload::parse(serde_json::json!({"a": {}, "n": 1.50})).unwrap();
+        let stored = serde_json::to_value(&payload).unwrap();
+        assert!(stored.is_string());
+        let back: Payload = serde_json::from_value(stored).unwrap();
+        assert_eq!(back, payload);
     }
 
     #[test]

@@ -133,6 +133,8 @@ fn retry_from(outcome: &InvokeOutcome, batch: &[Value], report_failures: bool) -
 
 struct Shard {
     iterator: Option<String>,
+    /// The sequence number of the last record read, to resume after it.
+    last_read: Option<String>,
     buffered: Vec<Value>,
     attempts: i64,
 }
@@ -165,7 +167,7 @@ pub async fn run(
             let Some(shard) = shards.get_mut(&id) else {
                 continue;
             };
-            match poll_shard(&mapping, &client, invoker.as_ref(), shard).await {
+            match poll_shard(&mapping, &client, invoker.as_ref(), &id, shard).await {
                 Ok(ShardState::Busy) => busy = true,
                 Ok(ShardState::Idle) => {}
                 Ok(ShardState::Closed) => {
@@ -224,6 +226,7 @@ async fn discover(
             id.to_owned(),
             Shard {
                 iterator: iterator.shard_iterator().map(str::to_owned),
+                last_read: None,
                 buffered: Vec::new(),
                 attempts: 0,
             },
@@ -238,22 +241,73 @@ enum ShardState {
     Closed,
 }
 
+/// Whether a `GetRecords` failed because its iterator is no longer valid.
+fn iterator_lost<E, R>(error: &aws_sdk_dynamodbstreams::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodbstreams::error::ProvideErrorMetadata,
+{
+    matches!(
+        error.as_service_error().and_then(|e| e.code()),
+        Some("TrimmedDataAccessException" | "ExpiredIteratorException")
+    )
+}
+
+/// An iterator just after `last_read`, or at the shard's start.
+async fn fresh_iterator(
+    mapping: &StreamMapping,
+    client: &aws_sdk_dynamodbstreams::Client,
+    shard_id: &str,
+    last_read: &Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let request = client
+        .get_shard_iterator()
+        .stream_arn(&mapping.stream_arn)
+        .shard_id(shard_id);
+    let request = match last_read {
+        Some(sequence) => request
+            .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+            .sequence_number(sequence),
+        None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+    };
+    let output = request.send().await?;
+    Ok(output.shard_iterator().map(str::to_owned))
+}
+
 async fn poll_shard(
     mapping: &StreamMapping,
     client: &aws_sdk_dynamodbstreams::Client,
     invoker: &dyn Invoke,
+    shard_id: &str,
     shard: &mut Shard,
 ) -> anyhow::Result<ShardState> {
     let batch_size = mapping.source.batch_size.max(1) as usize;
     if shard.buffered.len() < batch_size {
         if let Some(iterator) = shard.iterator.clone() {
-            let output = client
+            let output = match client
                 .get_records()
                 .shard_iterator(iterator)
                 .limit(batch_size.min(1000) as i32)
                 .send()
-                .await?;
+                .await
+            {
+                Ok(output) => output,
+                Err(error) if iterator_lost(&error) => {
+                    // DynamoDB Local invalidates iterators now and then
+                    // (more often with several streams); start again just
+                    // after the last record read.
+                    shard.iterator =
+                        fresh_iterator(mapping, client, shard_id, &shard.last_read).await?;
+                    return Ok(ShardState::Busy);
+                }
+                Err(error) => return Err(error.into()),
+            };
             shard.iterator = output.next_shard_iterator().map(str::to_owned);
+            if let Some(last) = output.records().last() {
+                shard.last_read = last
+                    .dynamodb()
+                    .and_then(|r| r.sequence_number())
+                    .map(str::to_owned);
+            }
             shard.buffered.extend(
                 output
                     .records()
