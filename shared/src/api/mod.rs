@@ -3,6 +3,7 @@
 //! request, dispatches on the route key and always returns a response:
 //! errors become problem documents in [`crate::http::dispatch`].
 
+pub mod audit_logs;
 pub mod auth;
 pub mod health;
 pub mod idempotency;

@@ -21,6 +21,8 @@ pub enum Permission {
     WorkflowsManage,
     /// See draft and archived workflows, not only active ones.
     WorkflowsReadAll,
+    /// Read every audit record, not only those about what one may see.
+    AuditReadAll,
 }
 
 /// The permission table. A permission not listed for a role is denied.
@@ -30,6 +32,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (Permission::UsersAdminister, &[Role::Admin]),
     (Permission::WorkflowsManage, &[Role::Admin]),
     (Permission::WorkflowsReadAll, &[Role::Admin]),
+    (Permission::AuditReadAll, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -81,6 +84,7 @@ mod tests {
             Permission::UsersAdminister,
             Permission::WorkflowsManage,
             Permission::WorkflowsReadAll,
+            Permission::AuditReadAll,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));
