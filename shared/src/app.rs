@@ -1,6 +1,7 @@
 //! Everything a function builds once at cold start and shares across
-//! invocations: configuration, the store, CORS, and the token and cursor
-//! keys it needs. Also the one place requests are authenticated.
+//! invocations: configuration, the store (and the audit table's, for the
+//! functions that read it), CORS, and the token and cursor keys it needs.
+//! Also the one place requests are authenticated.
 
 use crate::auth::keys::fetch_signing_key;
 use crate::auth::{Principal, TokenError, TokenSigner, TokenVerifier};
@@ -19,6 +20,7 @@ pub struct App {
     verifier: Option<TokenVerifier>,
     signer: Option<TokenSigner>,
     cursors: Option<CursorKey>,
+    audit: Option<Store>,
 }
 
 impl App {
@@ -32,6 +34,10 @@ impl App {
 
     pub async fn new(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let client = aws_sdk_dynamodb::Client::new(sdk);
+        let audit = config
+            .audit_table_name
+            .clone()
+            .map(|table| Store::new(client.clone(), table));
         let store = Store::new(client, config.table_name.clone());
         let verifier = config
             .jwt
@@ -68,6 +74,7 @@ impl App {
             verifier,
             signer,
             cursors,
+            audit,
         })
     }
 
@@ -75,6 +82,13 @@ impl App {
         self.signer
             .as_ref()
             .ok_or_else(|| ApiError::internal("this function holds no signing key"))
+    }
+
+    /// The audit table (`AUDIT_TABLE_NAME`), for the functions that read it.
+    pub fn audit_store(&self) -> ApiResult<&Store> {
+        self.audit
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("AUDIT_TABLE_NAME is not configured"))
     }
 
     pub fn cursors(&self) -> ApiResult<&CursorKey> {

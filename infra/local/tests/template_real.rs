@@ -4,6 +4,7 @@
 
 use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, TableDef, Template};
 use opsflow_shared::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const SECRET_ARN: &str =
@@ -52,6 +53,7 @@ fn functions_and_their_binaries() {
             ("ApprovalsFunction", "approvals"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
+            ("AuditLogsFunction", "audit-logs"),
         ]
     );
     let auth = template.function("AuthFunction").unwrap();
@@ -152,7 +154,7 @@ fn audit_table_matches_the_rust_schema() {
 }
 
 #[test]
-fn the_outbox_reaches_every_event_queue_and_only_the_writer_reaches_the_audit_table() {
+fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_audit_table() {
     let template = real_template(&context());
     let router = template.function("EventRouterFunction").unwrap();
     let source = router.stream_sources().next().expect("a stream trigger");
@@ -181,7 +183,7 @@ fn the_outbox_reaches_every_event_queue_and_only_the_writer_reaches_the_audit_ta
         let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
         assert_eq!(
             has_audit_table,
-            function.logical_id == "AuditWriterFunction",
+            ["AuditWriterFunction", "AuditLogsFunction"].contains(&function.logical_id.as_str()),
             "{}",
             function.logical_id
         );
@@ -190,6 +192,79 @@ fn the_outbox_reaches_every_event_queue_and_only_the_writer_reaches_the_audit_ta
     let queue = writer.sqs_sources().next().expect("an SQS trigger");
     assert_eq!(queue.queue, "AuditQueue");
     assert!(queue.report_batch_item_failures);
+}
+
+#[test]
+fn the_audit_log_is_routed_for_reading_and_client_entries_only() {
+    let template = real_template(&context());
+    let mut routes: Vec<&HttpRoute> = template
+        .routes
+        .iter()
+        .filter(|r| r.path.starts_with("/auditLogs"))
+        .collect();
+    routes.sort_by_key(|r| r.route_key());
+    assert_eq!(
+        routes,
+        [
+            &route("GET", "/auditLogs", "AuditLogsFunction"),
+            &route("POST", "/auditLogs", "AuditLogsFunction"),
+        ]
+    );
+}
+
+/// The DynamoDB actions each function's policies allow on the audit table
+/// (a SAM policy template naming it counts as `<policy template>`).
+fn audit_table_actions() -> BTreeMap<String, BTreeSet<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let text = std::fs::read_to_string(path).expect("template.yaml");
+    let root: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    let mut actions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let resources = root["Resources"].as_mapping().expect("Resources");
+    for (id, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let id = id.as_str().expect("a logical id").to_owned();
+        let policies = resource["Properties"]["Policies"].as_sequence();
+        for policy in policies.into_iter().flatten() {
+            let Some(statements) = policy["Statement"].as_sequence() else {
+                if format!("{policy:?}").contains("AuditTable") {
+                    actions
+                        .entry(id.clone())
+                        .or_default()
+                        .insert("<policy template>".into());
+                }
+                continue;
+            };
+            for statement in statements {
+                if !format!("{:?}", statement["Resource"]).contains("AuditTable") {
+                    continue;
+                }
+                let allowed = match &statement["Action"] {
+                    serde_yaml::Value::Sequence(list) => list
+                        .iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect(),
+                    other => vec![other.as_str().unwrap_or("<not a list>").to_owned()],
+                };
+                actions.entry(id.clone()).or_default().extend(allowed);
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn only_the_writer_may_write_the_audit_table_and_its_reader_only_queries_it() {
+    let actions = audit_table_actions();
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("AuditWriterFunction", "dynamodb:PutItem"),
+        ("AuditLogsFunction", "dynamodb:Query"),
+    ]
+    .into_iter()
+    .map(|(function, action)| (function.to_owned(), BTreeSet::from([action.to_owned()])))
+    .collect();
+    assert_eq!(actions, expected);
 }
 
 #[test]

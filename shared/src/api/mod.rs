@@ -4,6 +4,7 @@
 //! errors become problem documents in [`crate::http::dispatch`].
 
 pub mod approvals;
+pub mod audit_logs;
 pub mod auth;
 pub mod health;
 pub mod idempotency;

@@ -25,6 +25,8 @@ pub enum Permission {
     ApprovalsRequest,
     /// See and list every approval, whoever filed or decides it.
     ApprovalsReadAll,
+    /// Read every audit record, not only those about what one may see.
+    AuditReadAll,
 }
 
 /// The permission table. A permission not listed for a role is denied.
@@ -39,6 +41,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
         &[Role::Admin, Role::Approver, Role::User],
     ),
     (Permission::ApprovalsReadAll, &[Role::Admin]),
+    (Permission::AuditReadAll, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -91,6 +94,7 @@ mod tests {
             Permission::WorkflowsManage,
             Permission::WorkflowsReadAll,
             Permission::ApprovalsReadAll,
+            Permission::AuditReadAll,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));

@@ -5,6 +5,9 @@
 //! retried and, after the queue's `maxReceiveCount`, lands in the
 //! dead-letter queue. A redelivered event finds its record already written
 //! and succeeds without writing anything.
+//!
+//! A `client.<action>` event (reported through `POST /auditLogs`) becomes a
+//! record with source `client`; every other event is the platform's.
 
 use crate::events::Envelope;
 use crate::store::audit::{AuditRecord, AuditSource, Written};
@@ -25,7 +28,7 @@ async fn write_one(store: &Store, message: &SqsMessage) -> Outcome {
         Ok(envelope) => envelope,
         Err(error) => return Outcome::Failed(format!("not an event envelope: {error}")),
     };
-    let record = AuditRecord::from_event(&envelope, AuditSource::Platform);
+    let record = AuditRecord::from_event(&envelope, AuditSource::of(&envelope));
     match store.put_audit_record(&record).await {
         Ok(Written::New) => Outcome::Written,
         Ok(Written::AlreadyThere) => Outcome::Duplicate,

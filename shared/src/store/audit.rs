@@ -1,17 +1,30 @@
 //! The audit log table (`opsflow-audit-<env>`): one immutable record per
-//! event, written only by the `audit-writer` function.
+//! event, written only by the `audit-writer` function and read by the
+//! `audit-logs` function.
 //!
 //! Keys (all sort keys are `<sortable time>#<event id>`, so newest-first
-//! is a descending query):
-//! - records about one entity: `pk = ENTITY#<entity>#<entity_id>`
-//! - records by actor: `gsi1pk = ACTOR#<user_id>`
-//! - records by action: `gsi2pk = ACTION#<action>`
-//! - records about one kind of entity: `gsi3pk = ENTITY#<entity>`
-//! - everything, day by day: `gsi4pk = DAY#<yyyy-mm-dd>`
+//! is a descending query and a time window is a `BETWEEN` on the sort key):
+//!
+//! | records …                    | key                                | index  |
+//! |------------------------------|------------------------------------|--------|
+//! | about one entity             | `pk = ENTITY#<entity>#<entity_id>` | table  |
+//! | by one actor                 | `gsi1pk = ACTOR#<user_id>`         | `gsi1` |
+//! | of one action                | `gsi2pk = ACTION#<action>`         | `gsi2` |
+//! | about one kind of entity     | `gsi3pk = ENTITY#<entity>`         | `gsi3` |
+//! | all, one day at a time       | `gsi4pk = DAY#<yyyy-mm-dd>`        | `gsi4` |
+//!
+//! Reads are in `audit/query.rs` (which key serves which filters); what a
+//! key may contain is in `audit/names.rs`.
 //!
 //! Invariant: a record's keys follow from its event alone, and it is
 //! written with `attribute_not_exists(pk)`, so delivering an event twice
-//! writes one record.
+//! writes one record. Nothing updates or deletes a record.
+
+mod names;
+mod query;
+
+pub use names::{ActionName, AuditId, ClientAction, EntityKind, CLIENT_ACTION_PREFIX};
+pub use query::{AuditFilter, AuditQuery, DEFAULT_WINDOW, MAX_ROUND_TRIPS};
 
 use super::{classify, to_item, Store, StoreError};
 use crate::clock;
@@ -27,6 +40,44 @@ pub enum AuditSource {
     Platform,
     /// An action a client reported about itself.
     Client,
+}
+
+impl AuditSource {
+    /// The source of an event's record: the `client.` actions are what
+    /// clients reported (`POST /auditLogs`); everything else is the
+    /// platform's.
+    pub fn of(event: &Envelope) -> Self {
+        if event.event_type.starts_with(CLIENT_ACTION_PREFIX) {
+            Self::Client
+        } else {
+            Self::Platform
+        }
+    }
+}
+
+/// `pk`: the records about one entity.
+pub(crate) fn entity_pk(entity: &str, entity_id: &str) -> String {
+    format!("ENTITY#{entity}#{entity_id}")
+}
+
+/// `gsi1pk`: the records of one actor.
+pub(crate) fn actor_pk(user_id: &str) -> String {
+    format!("ACTOR#{user_id}")
+}
+
+/// `gsi2pk`: the records of one action.
+pub(crate) fn action_pk(action: &str) -> String {
+    format!("ACTION#{action}")
+}
+
+/// `gsi3pk`: the records about one kind of entity.
+pub(crate) fn kind_pk(entity: &str) -> String {
+    format!("ENTITY#{entity}")
+}
+
+/// `gsi4pk`: the records of one UTC day; `day` is `yyyy-mm-dd`.
+pub(crate) fn day_pk(day: &str) -> String {
+    format!("DAY#{day}")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,16 +115,16 @@ impl AuditRecord {
         let timestamp = clock::sortable(event.occurred_at);
         let order = format!("{timestamp}#{}", event.id);
         Self {
-            pk: format!("ENTITY#{}#{}", event.entity, event.entity_id),
+            pk: entity_pk(&event.entity, &event.entity_id),
             sk: order.clone(),
             item_type: "audit".into(),
-            gsi1pk: format!("ACTOR#{}", event.actor.id),
+            gsi1pk: actor_pk(&event.actor.id),
             gsi1sk: order.clone(),
-            gsi2pk: format!("ACTION#{}", event.event_type),
+            gsi2pk: action_pk(&event.event_type),
             gsi2sk: order.clone(),
-            gsi3pk: format!("ENTITY#{}", event.entity),
+            gsi3pk: kind_pk(&event.entity),
             gsi3sk: order.clone(),
-            gsi4pk: format!("DAY#{}", &timestamp[..10]),
+            gsi4pk: day_pk(&timestamp[..10]),
             gsi4sk: order,
             id: event.id.to_string(),
             entity: event.entity.clone(),
@@ -149,6 +200,32 @@ mod tests {
         assert_eq!(
             record.details["role"],
             serde_json::json!(["user", "approver"])
+        );
+    }
+
+    #[test]
+    fn only_client_actions_are_client_records() {
+        let event = |event_type: &str| {
+            Envelope::new(
+                event_type,
+                "report",
+                "r-1",
+                Actor::system(),
+                "corr-1",
+                serde_json::Value::Null,
+            )
+        };
+        assert_eq!(
+            AuditSource::of(&event("client.report.exported")),
+            AuditSource::Client
+        );
+        assert_eq!(
+            AuditSource::of(&event("user.registered")),
+            AuditSource::Platform
+        );
+        assert_eq!(
+            AuditSource::of(&event("clientele.updated")),
+            AuditSource::Platform
         );
     }
 }

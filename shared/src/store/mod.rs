@@ -372,6 +372,22 @@ impl Store {
         }
     }
 
+    /// Commits an event that changes no entity (a client's report of its
+    /// own action) to the outbox: one `PutItem` of the event item. Its id
+    /// is new, so the put never replaces an event.
+    #[tracing::instrument(skip_all, fields(table = %self.table, event_id = %event.id))]
+    pub async fn publish_event(&self, event: &crate::events::Envelope) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(crate::events::OutboxItem::new(event)?.to_item()?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "PutItem"))
+    }
+
     /// Replaces an item that is still at version `expected`, with its
     /// event, atomically. A stale version is `ConditionFailed`.
     pub(crate) async fn replace_versioned(

@@ -316,6 +316,16 @@ impl Call {
         self
     }
 
+    /// Sends the request as another route key (`"DELETE /auditLogs/{id}"`),
+    /// such as one the template does not declare.
+    pub fn route(mut self, route_key: &str) -> Self {
+        let (method, _) = route_key.split_once(' ').unwrap();
+        self.event["routeKey"] = json!(route_key);
+        self.event["requestContext"]["routeKey"] = json!(route_key);
+        self.event["requestContext"]["http"]["method"] = json!(method);
+        self
+    }
+
     /// Replaces the query string (keys may repeat).
     pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
         let raw: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -1,0 +1,17 @@
+//! `audit-logs`: `GET /auditLogs` (reads) and `POST /auditLogs`
+//! (client-side entries, through the outbox). It reads the audit table and
+//! never writes it.
+
+use opsflow_shared::api;
+use opsflow_shared::config::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let needs = Needs {
+        verify_tokens: true,
+        cursors: true,
+        audit_table: true,
+        ..Needs::default()
+    };
+    api::run(needs, api::audit_logs::handle).await
+}
