@@ -7,7 +7,7 @@ use common::{Call, TestEnv, PASSWORD};
 use opsflow_shared::auth::TokenSigner;
 use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
 use opsflow_shared::domain::{EntityId, Role};
-use serde_json::json;
+use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
 #[tokio::test]
@@ -359,6 +359,45 @@ async fn repeated_failures_lock_the_email_even_for_the_right_password() {
         .await;
     assert_eq!(locked.status, 429);
     assert!(locked.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "4".into());
+    })
+    .await;
+    let (id, email) = env.register("erin").await;
+    let unknown = "nobody@example.com";
+    // Concurrent guesses: the one that reaches the limit records the burst.
+    let guesses = (0..6).flat_map(|_| {
+        [email.as_str(), unknown].map(|address| {
+            env.call(
+                Call::new("auth/login").body(json!({"email": address, "password": "guess guess"})),
+            )
+        })
+    });
+    let replies = futures::future::join_all(guesses).await;
+    assert!(replies.iter().all(|r| [401, 429].contains(&r.status)));
+
+    let bursts: Vec<Value> = env
+        .events()
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "user.login_failures_exceeded")
+        .collect();
+    let about: Vec<(Value, Value)> = bursts
+        .iter()
+        .map(|e| (e["entity"].clone(), e["entity_id"].clone()))
+        .collect();
+    assert_eq!(bursts.len(), 2, "{about:?}");
+    assert!(about.contains(&(json!("user"), json!(id))));
+    assert!(about.contains(&(json!("login"), json!(unknown))));
+    for burst in &bursts {
+        assert_eq!(burst["actor"]["id"], "anonymous");
+        assert_eq!(burst["changes"]["failed_logins"], json!([3, 4]));
+        assert!(burst["data"]["source_ip"].is_string());
+    }
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use crate::auth::{password, secret, ACCESS_TOKEN_TTL};
 use crate::clock;
 use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
+use crate::events::{Actor, Envelope};
 use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
 use crate::store::sessions::Rotation;
 use crate::store::users::CreateUserError;
@@ -165,12 +166,13 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
             false
         }
     };
-    let Some(record) = record.filter(|_| verified) else {
-        app.store
-            .bump_counter("login-email", email.as_str(), limits.email_window_secs, now)
-            .await?;
+    if !verified {
+        count_failure(app, meta, &email, record.as_ref(), failures.count, now).await?;
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
+    }
+    let Some(record) = record else {
+        return Err(ApiError::internal("a verified login without an account"));
     };
     if !record.is_active {
         return Err(ApiError::Forbidden("this account is deactivated".into()));
@@ -192,6 +194,65 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
         refresh_token,
         user: UserView::from(&record.user()),
     })
+}
+
+/// Counts a failed login against the e-mail address. The failure that
+/// reaches the limit also records a `user.login_failures_exceeded` event
+/// (about the account, or about the address when no account has it), in
+/// the same transaction as the count, so each burst is audited once.
+async fn count_failure(
+    app: &App,
+    meta: &RequestMeta,
+    email: &Email,
+    account: Option<&crate::store::users::UserRecord>,
+    previous: u32,
+    now: time::OffsetDateTime,
+) -> ApiResult<()> {
+    let limits = app.config.login_limits;
+    let window = limits.email_window_secs;
+    let (entity, entity_id) = match account {
+        Some(account) => ("user", account.id.to_string()),
+        None => ("login", email.to_string()),
+    };
+    let burst = |failed: u32| {
+        Envelope::new(
+            "user.login_failures_exceeded",
+            entity,
+            &entity_id,
+            Actor {
+                id: "anonymous".into(),
+                role: "anonymous".into(),
+            },
+            &meta.correlation_id,
+            serde_json::json!({
+                "email": email.as_str(),
+                "source_ip": meta.source_ip,
+                "window_secs": window,
+            }),
+        )
+        .change("failed_logins", failed - 1, failed)
+    };
+    if previous + 1 == limits.failures_per_email {
+        let event = burst(previous + 1);
+        match app
+            .store
+            .bump_counter_with_event("login-email", email.as_str(), window, now, previous, &event)
+            .await
+        {
+            Err(crate::store::StoreError::ConditionFailed) => {}
+            other => return other.map_err(Into::into),
+        }
+    }
+    // The count moved under us (or is far from the limit): count plainly;
+    // whoever's count reaches the limit records the burst.
+    let count = app
+        .store
+        .bump_counter("login-email", email.as_str(), window, now)
+        .await?;
+    if count.count == limits.failures_per_email {
+        app.store.publish_event(&burst(count.count)).await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

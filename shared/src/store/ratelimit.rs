@@ -61,6 +61,58 @@ impl Store {
         Ok(WindowCount { count, resets_in })
     }
 
+    /// Adds one to a counter that is still at `previous`, and commits
+    /// `event` with it: the event of a threshold crossed, recorded exactly
+    /// when the crossing is. A counter that moved meanwhile is
+    /// `ConditionFailed` (someone else crossed, or will).
+    #[tracing::instrument(skip(self, subject, event))]
+    pub async fn bump_counter_with_event(
+        &self,
+        scope: &str,
+        subject: &str,
+        window_secs: u64,
+        now: OffsetDateTime,
+        previous: u32,
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let (index, resets_in) = window(now, window_secs);
+        let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
+        let condition = if previous == 0 {
+            "attribute_not_exists(pk)"
+        } else {
+            "#count = :previous"
+        };
+        let mut update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::rate_pk(scope, subject, index)))
+            .key("sk", s(keys::RATE_SK))
+            .update_expression(
+                "ADD #count :one SET expires_at = if_not_exists(expires_at, :exp), #type = :type",
+            )
+            .condition_expression(condition)
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":type", s("rate_counter"));
+        if previous > 0 {
+            update = update.expression_attribute_values(":previous", n(previous));
+        }
+        let update = update
+            .build()
+            .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("building an Update")))?;
+        let items = vec![
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .update(update)
+                .build(),
+            self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
     /// The counter's current value in this window.
     pub async fn read_counter(
         &self,
