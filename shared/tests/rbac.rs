@@ -30,6 +30,45 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         _ => None,
     };
 
+    // A workflow whose one step needs two approvers, a request the owner
+    // filed against it, and a draft to delete.
+    let admin_token = env.login(&admin.email).await.access;
+    let create_workflow = |name: &str| {
+        Call::new("workflows/create")
+            .token(Some(&admin_token))
+            .body(json!({"name": name, "steps": [
+                {"approver_role": "approver", "required_approvals": 2}
+            ]}))
+    };
+    let workflow = env.call(create_workflow("Purchases")).await.body["id"]
+        .as_str()
+        .expect("a workflow id")
+        .to_owned();
+    let draft = env.call(create_workflow("Draft")).await.body["id"]
+        .as_str()
+        .expect("a workflow id")
+        .to_owned();
+    let activated = env
+        .call(
+            Call::new("workflows/patch")
+                .resource_id("workflows", &workflow)
+                .token(Some(&admin_token))
+                .body(json!({"status": "ACTIVE"})),
+        )
+        .await;
+    assert_eq!(activated.status, 200, "{}", activated.body);
+    let filed = env
+        .call(
+            Call::new("approvals/create")
+                .token(Some(&env.login(&owner.email).await.access))
+                .body(json!({"workflow_id": workflow, "title": "Chairs"})),
+        )
+        .await;
+    let approval = filed.body["id"]
+        .as_str()
+        .expect("an approval id")
+        .to_owned();
+
     // (route, request, expected per CALLERS). Logout and delete come last:
     // they end sessions and accounts (the admin deactivates the owner last).
     let rows: Vec<Row> = vec![
@@ -98,6 +137,83 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
                     .body(json!({"role": "approver"}))
             }),
             [401, 404, 404, 403, 200],
+        ),
+        (
+            "GET /workflows",
+            Box::new(|| Call::new("workflows/list")),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST /workflows",
+            Box::new(|| Call::new("workflows/create").body(json!({"name": "New"}))),
+            [401, 403, 403, 403, 201],
+        ),
+        (
+            "GET /workflows/{id} active",
+            Box::new(|| Call::new("workflows/get").resource_id("workflows", &workflow)),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET /workflows/{id} draft",
+            Box::new(|| Call::new("workflows/get").resource_id("workflows", &draft)),
+            [401, 404, 404, 404, 200],
+        ),
+        (
+            "PATCH /workflows/{id}",
+            Box::new(|| {
+                Call::new("workflows/patch")
+                    .resource_id("workflows", &workflow)
+                    .body(json!({"description": "Chairs and desks"}))
+            }),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST /approvals",
+            Box::new(|| {
+                Call::new("approvals/create")
+                    .body(json!({"workflow_id": workflow, "title": "Lamps"}))
+            }),
+            [401, 201, 201, 201, 201],
+        ),
+        (
+            "GET /approvals",
+            Box::new(|| Call::new("approvals/list").query(&[])),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET /approvals/{id}",
+            Box::new(|| Call::new("approvals/get").resource_id("approvals", &approval)),
+            [401, 404, 200, 200, 200],
+        ),
+        (
+            "GET /approvals?requester_id=owner",
+            Box::new(|| Call::new("approvals/list").query(&[("requester_id", &owner.id)])),
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            // The step needs two approvers: the approver's decision counts
+            // and leaves it open for the others' answers.
+            "PATCH /approvals/{id} approve",
+            Box::new(|| {
+                Call::new("approvals/patch")
+                    .resource_id("approvals", &approval)
+                    .body(json!({"status": "APPROVED"}))
+            }),
+            [401, 404, 200, 403, 403],
+        ),
+        (
+            "PATCH /approvals/{id} cancel",
+            Box::new(|| {
+                Call::new("approvals/patch")
+                    .resource_id("approvals", &approval)
+                    .body(json!({"status": "CANCELLED"}))
+            }),
+            [401, 404, 403, 200, 403],
+        ),
+        (
+            "DELETE /workflows/{id}",
+            Box::new(|| Call::new("workflows/delete").resource_id("workflows", &draft)),
+            [401, 403, 403, 403, 204],
         ),
         (
             "POST /auth/logout",
