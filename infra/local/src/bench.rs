@@ -250,6 +250,21 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             label: "users GET /users".into(),
             event: with_token(fixture(root, "users/list")?, &token),
         },
+        Scenario {
+            function: "WorkflowsFunction".into(),
+            label: "workflows GET /workflows".into(),
+            event: with_token(fixture(root, "workflows/list")?, &token),
+        },
+        Scenario {
+            function: "ApprovalsFunction".into(),
+            label: "approvals GET /approvals?assigned=me".into(),
+            event: with_token(fixture(root, "approvals/list")?, &token),
+        },
+        Scenario {
+            function: "AuditLogsFunction".into(),
+            label: "audit-logs GET /auditLogs".into(),
+            event: with_token(fixture(root, "audit-logs/list")?, &token),
+        },
     ];
     let mut rows = Vec::new();
     for scenario in &scenarios {
