@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod automation;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,385 @@
+//! The actions a rule takes when it matches, in the order it lists them.
+//!
+//! Each action is a JSON object whose `type` names it:
+//!
+//! | action | fields | what it does |
+//! |---|---|---|
+//! | `approve` | `comment` (1–1000 chars) | decides the event's approval as approved, with the comment |
+//! | `reject` | `comment` (1–1000 chars) | decides the event's approval as rejected, with the comment |
+//! | `assign` | `user_id` (UUID) | adds the user as an approver of the event's approval |
+//! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the approval's payload, creating objects on the way |
+//! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.]{0,63}`), `payload` (object ≤ 16 KiB, default `{}`) | sends a job message to the `jobs` queue |
+//! | `notify_webhook` | `topic` (`[a-z][a-z0-9_.-]{0,63}`) | hands the event to the `webhooks` queue under the topic |
+//! | `log` | `message` (1–500 chars, one line) | records an audit-only note |
+//!
+//! ```json
+//! [
+//!   {"type": "approve", "comment": "Auto-approved: under the 100 limit"},
+//!   {"type": "set_field", "path": "review.automated", "value": true},
+//!   {"type": "enqueue_job", "job_type": "report.generate", "payload": {"format": "pdf"}},
+//!   {"type": "notify_webhook", "topic": "approvals.auto_approved"},
+//!   {"type": "log", "message": "approved by the small-amounts rule"}
+//! ]
+//! ```
+//!
+//! `approve`, `reject`, `assign` and `set_field` act on the approval the
+//! event is about ([`Action::needs_approval`]), so a rule whose trigger can
+//! never match an `approval.*` event may not use them.
+//!
+//! A comment is required on `approve` and `reject`: a decision taken by a
+//! rule must say why in the audit trail. A `set_field` key starts with a
+//! letter or `_`, so a segment is never read as an array index; the path's
+//! 8 levels plus the value's 8 stay within the payload's 16.
+//!
+//! The message an `enqueue_job` sends to the `jobs` queue:
+//!
+//! ```json
+//! {"job_type": "report.generate", "payload": {"format": "pdf"},
+//!  "rule_id": "…", "event_id": "…", "correlation_id": "…", "depth": 1}
+//! ```
+//!
+//! with `depth` one more than the triggering event's, as for every event
+//! an action causes (DESIGN §4).
+
+use super::{json_depth, json_size, Problems};
+use crate::domain::{single_line, Comment, EntityId, Payload};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The most actions a rule may list.
+pub const MAX_ACTIONS: usize = 10;
+/// The largest `set_field` value, as compact JSON.
+pub const MAX_FIELD_VALUE_BYTES: usize = 4096;
+/// How deeply a `set_field` value may nest.
+pub const MAX_FIELD_VALUE_NESTING: usize = 8;
+/// The longest `log` message, in characters.
+pub const MAX_LOG_CHARS: usize = 500;
+
+/// A validated action. Reading one back (`Deserialize`) runs the same
+/// checks as [`Action::parse`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "Value")]
+pub enum Action {
+    Approve {
+        comment: String,
+    },
+    Reject {
+        comment: String,
+    },
+    Assign {
+        user_id: EntityId,
+    },
+    SetField {
+        path: PayloadPath,
+        value: Value,
+    },
+    EnqueueJob {
+        job_type: JobType,
+        payload: Map<String, Value>,
+    },
+    NotifyWebhook {
+        topic: WebhookTopic,
+    },
+    Log {
+        message: String,
+    },
+}
+
+const TYPES: [&str; 7] = [
+    "approve",
+    "reject",
+    "assign",
+    "set_field",
+    "enqueue_job",
+    "notify_webhook",
+    "log",
+];
+
+impl Action {
+    /// The action's `type`, as written.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Approve { .. } => "approve",
+            Self::Reject { .. } => "reject",
+            Self::Assign { .. } => "assign",
+            Self::SetField { .. } => "set_field",
+            Self::EnqueueJob { .. } => "enqueue_job",
+            Self::NotifyWebhook { .. } => "notify_webhook",
+            Self::Log { .. } => "log",
+        }
+    }
+
+    /// Whether the action acts on the approval the event is about.
+    pub fn needs_approval(&self) -> bool {
+        matches!(
+            self,
+            Self::Approve { .. }
+                | Self::Reject { .. }
+                | Self::Assign { .. }
+                | Self::SetField { .. }
+        )
+    }
+
+    /// Parses a rule's `actions`, returning every problem with its path
+    /// (`actions[2].comment`). Each parsed action keeps its index.
+    pub fn parse_list(inputs: &[Value]) -> Result<Vec<Action>, Problems> {
+        if inputs.is_empty() || inputs.len() > MAX_ACTIONS {
+            let message = format!("must list 1 to {MAX_ACTIONS} actions");
+            return Err(vec![("actions".to_owned(), message)]);
+        }
+        let mut problems = Vec::new();
+        let mut actions = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            match Self::parse(input, &format!("actions[{i}]")) {
+                Ok(action) => actions.push(action),
+                Err(found) => problems.extend(found),
+            }
+        }
+        if problems.is_empty() {
+            Ok(actions)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Parses one action found at `at` in the rule.
+    pub fn parse(input: &Value, at: &str) -> Result<Action, Problems> {
+        let Value::Object(fields) = input else {
+            let message =
+                r#"must be an object with a type, such as {"type": "log", "message": "…"}"#;
+            return Err(vec![(at.to_owned(), message.to_owned())]);
+        };
+        let kind = match fields.get("type") {
+            None => return Err(vec![(format!("{at}.type"), "is required".into())]),
+            Some(Value::String(kind)) if TYPES.contains(&kind.as_str()) => kind.as_str(),
+            Some(_) => {
+                let message = format!("must be one of {}", TYPES.join(", "));
+                return Err(vec![(format!("{at}.type"), message)]);
+            }
+        };
+        let mut reader = Fields {
+            at,
+            fields,
+            problems: Vec::new(),
+        };
+        let action = match kind {
+            "approve" | "reject" => {
+                reader.known(&["comment"], kind);
+                let comment = reader.string("comment", decision_comment);
+                comment.map(|comment| match kind {
+                    "approve" => Self::Approve { comment },
+                    _ => Self::Reject { comment },
+                })
+            }
+            "assign" => {
+                reader.known(&["user_id"], kind);
+                let user_id = reader.string("user_id", EntityId::parse);
+                user_id.map(|user_id| Self::Assign { user_id })
+            }
+            "set_field" => {
+                reader.known(&["path", "value"], kind);
+                let path = reader.string("path", PayloadPath::parse);
+                let value = reader.value("value", field_value);
+                path.zip(value)
+                    .map(|(path, value)| Self::SetField { path, value })
+            }
+            "enqueue_job" => {
+                reader.known(&["job_type", "payload"], kind);
+                let job_type = reader.string("job_type", JobType::parse);
+                let payload = match fields.get("payload") {
+                    None => Some(Map::new()),
+                    Some(_) => reader.value("payload", job_payload),
+                };
+                job_type
+                    .zip(payload)
+                    .map(|(job_type, payload)| Self::EnqueueJob { job_type, payload })
+            }
+            "notify_webhook" => {
+                reader.known(&["topic"], kind);
+                let topic = reader.string("topic", WebhookTopic::parse);
+                topic.map(|topic| Self::NotifyWebhook { topic })
+            }
+            _ => {
+                reader.known(&["message"], kind);
+                let message = reader.string("message", |s| single_line(s, MAX_LOG_CHARS));
+                message.map(|message| Self::Log { message })
+            }
+        };
+        match action {
+            Some(action) if reader.problems.is_empty() => Ok(action),
+            _ => Err(reader.problems),
+        }
+    }
+}
+
+impl TryFrom<Value> for Action {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, Self::Error> {
+        Self::parse(&value, "action").map_err(|problems| {
+            let parts: Vec<String> = problems
+                .into_iter()
+                .map(|(path, message)| format!("{path}: {message}"))
+                .collect();
+            parts.join("; ")
+        })
+    }
+}
+
+/// Reads the fields of one action, collecting problems with their paths.
+struct Fields<'a> {
+    at: &'a str,
+    fields: &'a Map<String, Value>,
+    problems: Problems,
+}
+
+impl Fields<'_> {
+    fn known(&mut self, names: &[&str], kind: &str) {
+        for key in self.fields.keys() {
+            if key != "type" && !names.contains(&key.as_str()) {
+                let message = format!("is not a field of {kind}");
+                self.problems.push((format!("{}.{key}", self.at), message));
+            }
+        }
+    }
+
+    fn value<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        let result = match self.fields.get(name) {
+            None => Err("is required".to_owned()),
+            Some(value) => parse(value),
+        };
+        result
+            .map_err(|message| self.problems.push((format!("{}.{name}", self.at), message)))
+            .ok()
+    }
+
+    fn string<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        self.value(name, |value| match value {
+            Value::String(text) => parse(text),
+            _ => Err("must be a string".to_owned()),
+        })
+    }
+}
+
+fn decision_comment(input: &str) -> Result<String, String> {
+    let comment = Comment::parse(input)?;
+    if comment.as_str().is_empty() {
+        return Err("must not be empty: say why the rule decides".into());
+    }
+    Ok(comment.as_str().to_owned())
+}
+
+fn field_value(value: &Value) -> Result<Value, String> {
+    if json_size(value) > MAX_FIELD_VALUE_BYTES {
+        return Err(format!(
+            "must be at most {MAX_FIELD_VALUE_BYTES} bytes of JSON"
+        ));
+    }
+    if json_depth(value) > MAX_FIELD_VALUE_NESTING {
+        return Err(format!(
+            "must nest at most {MAX_FIELD_VALUE_NESTING} levels"
+        ));
+    }
+    Ok(value.clone())
+}
+
+fn job_payload(value: &Value) -> Result<Map<String, Value>, String> {
+    match Payload::parse(value.clone())?.as_value() {
+        Value::Object(map) => Ok(map.clone()),
+        _ => Err("must be a JSON object".into()),
+    }
+}
+
+/// A path into an approval's payload: 1 to 8 dot-separated keys, each
+/// `[A-Za-z_][A-Za-z0-9_-]{0,63}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PayloadPath(String);
+
+impl PayloadPath {
+    pub const MAX_SEGMENTS: usize = 8;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let segments: Vec<&str> = input.split('.').collect();
+        if segments.len() > Self::MAX_SEGMENTS {
+            return Err(format!("must have at most {} keys", Self::MAX_SEGMENTS));
+        }
+        let valid = |segment: &&str| {
+            let mut chars = segment.chars();
+            matches!(chars.next(), Some('A'..='Z' | 'a'..='z' | '_'))
+                && segment.len() <= 64
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !segments.iter().all(valid) {
+            return Err(
+                "must be dot-separated keys, each a letter or _ followed by up to 63 \
+                 letters, digits, _ or -, such as review.level"
+                    .into(),
+            );
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('.')
+    }
+}
+
+/// A job type: `[a-z][a-z0-9_.]{0,63}`, such as `report.generate`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct JobType(String);
+
+impl JobType {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        identifier(input, "_.")
+            .map(Self)
+            .ok_or_else(|| "must be a lower-case letter then up to 63 of a-z, 0-9, _ and .".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A webhook topic: `[a-z][a-z0-9_.-]{0,63}`, such as `approvals.auto_approved`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct WebhookTopic(String);
+
+impl WebhookTopic {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        identifier(input, "_.-").map(Self).ok_or_else(|| {
+            "must be a lower-case letter then up to 63 of a-z, 0-9, _, . and -".into()
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `[a-z][a-z0-9<extra>]{0,63}`.
+fn identifier(input: &str, extra: &str) -> Option<String> {
+    let mut chars = input.chars();
+    let valid = matches!(chars.next(), Some('a'..='z'))
+        && input.len() <= 64
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9') || extra.contains(c));
+    valid.then(|| input.to_owned())
+}
+
+#[cfg(test)]
+#[path = "action_tests.rs"]
+mod tests;

@@ -1,0 +1,241 @@
+//! A rule's trigger: the pattern of event types (`<entity>.<verb>`, DESIGN
+//! §4) that start it.
+//!
+//! A trigger is a dot-separated list of segments. Each segment is a name
+//! (`[a-z][a-z0-9_]*`) that matches itself, or `*`, which matches exactly
+//! one non-empty segment. A lone `*` is special: it matches every
+//! event type, whatever its number of segments.
+//!
+//! | trigger | matches | does not match |
+//! |---|---|---|
+//! | `approval.approved` | `approval.approved` | `approval.rejected` |
+//! | `approval.*` | `approval.requested`, `approval.approved` | `approval`, `approval.step.completed`, `user.registered` |
+//! | `*.created` | `workflow.created`, `item.created` | `workflow.updated` |
+//! | `*` | everything | — |
+//!
+//! A trigger is at most [`Trigger::MAX_CHARS`] characters and
+//! [`Trigger::MAX_SEGMENTS`] segments.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A validated event-type pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Trigger(String);
+
+impl Trigger {
+    pub const MAX_CHARS: usize = 100;
+    pub const MAX_SEGMENTS: usize = 8;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        if input.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if input.len() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        if input == "*" {
+            return Ok(Self(input.to_owned()));
+        }
+        let segments: Vec<&str> = input.split('.').collect();
+        if segments.len() > Self::MAX_SEGMENTS {
+            return Err(format!("must have at most {} segments", Self::MAX_SEGMENTS));
+        }
+        if let Some(bad) = segments.iter().find(|s| !is_segment(s)) {
+            let shown = if bad.is_empty() {
+                "an empty segment"
+            } else {
+                bad
+            };
+            return Err(format!(
+                "has {shown:?}: each dot-separated segment must be a lower-case name \
+                 ([a-z][a-z0-9_]*) or *, as in approval.approved or approval.*"
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether an event of this type starts the rule. Any text is a valid
+    /// argument; a malformed event type simply does not match.
+    pub fn matches(&self, event_type: &str) -> bool {
+        if self.0 == "*" {
+            return true;
+        }
+        let mut pattern = self.0.split('.');
+        let mut actual = event_type.split('.');
+        loop {
+            match (pattern.next(), actual.next()) {
+                (None, None) => return true,
+                (Some(p), Some(a)) if p == a || (p == "*" && !a.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// Whether some event about `entity` (an event type starting with
+    /// `<entity>.`) can match this trigger.
+    pub fn can_match_entity(&self, entity: &str) -> bool {
+        if self.0 == "*" {
+            return true;
+        }
+        let first = self.0.split('.').next().unwrap_or_default();
+        first == "*" || first == entity
+    }
+}
+
+fn is_segment(segment: &str) -> bool {
+    if segment == "*" {
+        return true;
+    }
+    let mut chars = segment.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+impl TryFrom<String> for Trigger {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Trigger> for String {
+    fn from(trigger: Trigger) -> Self {
+        trigger.0
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trigger(text: &str) -> Trigger {
+        Trigger::parse(text).unwrap()
+    }
+
+    #[test]
+    fn an_exact_trigger_matches_only_its_own_type() {
+        let t = trigger("approval.approved");
+        assert!(t.matches("approval.approved"));
+        assert!(!t.matches("approval.rejected"));
+        assert!(!t.matches("approval"));
+        assert!(!t.matches("approval.approved.extra"));
+    }
+
+    #[test]
+    fn a_trailing_star_matches_exactly_one_segment() {
+        let t = trigger("approval.*");
+        assert!(t.matches("approval.requested"));
+        assert!(t.matches("approval.approved"));
+        assert!(!t.matches("approval"));
+        assert!(!t.matches("approval.step.completed"));
+        assert!(!t.matches("user.registered"));
+        assert!(!t.matches("approvals.created"));
+    }
+
+    #[test]
+    fn a_leading_star_matches_any_entity() {
+        let t = trigger("*.created");
+        assert!(t.matches("workflow.created"));
+        assert!(t.matches("item.created"));
+        assert!(!t.matches("workflow.updated"));
+        assert!(!t.matches("created"));
+    }
+
+    #[test]
+    fn a_lone_star_matches_every_event_type() {
+        let t = trigger("*");
+        for event_type in ["user.registered", "a", "a.b.c.d", "", "Not Even.A Type"] {
+            assert!(t.matches(event_type), "{event_type}");
+        }
+    }
+
+    #[test]
+    fn malformed_event_types_simply_do_not_match() {
+        let t = trigger("user.registered");
+        for event_type in [
+            "",
+            ".",
+            "user.",
+            ".registered",
+            "user..registered",
+            "USER.REGISTERED",
+        ] {
+            assert!(!t.matches(event_type), "{event_type}");
+        }
+        assert!(!trigger("user.*").matches("user."));
+    }
+
+    #[test]
+    fn well_formed_triggers_are_accepted() {
+        for text in [
+            "user.registered",
+            "approval.*",
+            "*.created",
+            "*",
+            "*.*",
+            "a1_b.c_2",
+        ] {
+            assert_eq!(trigger(text).as_str(), text);
+        }
+    }
+
+    #[test]
+    fn malformed_triggers_are_refused_with_a_message() {
+        for text in [
+            "",
+            ".",
+            "approval.",
+            ".approved",
+            "approval..approved",
+            "Approval.approved",
+            "approval.appr*",
+            "approval.**",
+            "1user.registered",
+            "user registered",
+            "user-registered",
+            "user.registered ",
+        ] {
+            let message = Trigger::parse(text).unwrap_err();
+            assert!(!message.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn overlong_triggers_are_refused() {
+        assert!(Trigger::parse(&"a".repeat(Trigger::MAX_CHARS + 1)).is_err());
+        assert!(Trigger::parse(&["a"; Trigger::MAX_SEGMENTS + 1].join(".")).is_err());
+        assert!(Trigger::parse(&["a"; Trigger::MAX_SEGMENTS].join(".")).is_ok());
+    }
+
+    #[test]
+    fn can_match_entity_follows_the_first_segment() {
+        assert!(trigger("approval.approved").can_match_entity("approval"));
+        assert!(trigger("approval.*").can_match_entity("approval"));
+        assert!(trigger("*.created").can_match_entity("approval"));
+        assert!(trigger("*").can_match_entity("approval"));
+        assert!(!trigger("user.registered").can_match_entity("approval"));
+        assert!(!trigger("workflow.*").can_match_entity("approval"));
+    }
+
+    #[test]
+    fn triggers_serialise_as_their_text_and_are_checked_when_read() {
+        let t = trigger("approval.*");
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"approval.*\"");
+        let back: Trigger = serde_json::from_str("\"approval.*\"").unwrap();
+        assert_eq!(back, t);
+        assert!(serde_json::from_str::<Trigger>("\"Approval\"").is_err());
+    }
+}
