@@ -183,7 +183,7 @@ async fn a_two_step_request_is_decided_in_order_and_every_transition_is_an_event
     assert_eq!(
         summary,
         [
-            ("approval.requested", requester.id.as_str()),
+            ("approval.created", requester.id.as_str()),
             ("approval.decision_recorded", first.id.as_str()),
             ("approval.step_completed", second.id.as_str()),
             ("approval.approved", boss.id.as_str()),
@@ -239,7 +239,7 @@ async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() 
         .collect();
     assert_eq!(
         types,
-        [json!("approval.requested"), json!("approval.cancelled")]
+        [json!("approval.created"), json!("approval.cancelled")]
     );
 }
 

@@ -312,7 +312,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     assert_eq!(
         trail,
         [
-            ("approval.requested", json!(subject(&user)).to_string()),
+            ("approval.created", json!(subject(&user)).to_string()),
             (
                 "approval.step_completed",
                 json!(subject(&approver)).to_string()

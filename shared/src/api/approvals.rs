@@ -366,7 +366,7 @@ async fn create(
         clock::now(),
     );
     let event = Envelope::new(
-        "approval.requested",
+        "approval.created",
         "approval",
         record.id,
         Actor::from(principal),

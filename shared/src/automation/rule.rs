@@ -7,7 +7,7 @@
 //! {
 //!   "name": "Auto-approve small purchases",
 //!   "description": "Purchases under 100 by approvers need no second look.",
-//!   "trigger": "approval.requested",
+//!   "trigger": "approval.created",
 //!   "conditions": {"all": [
 //!     {"path": "data.amount", "op": "lt", "value": 100},
 //!     {"path": "actor.role", "op": "in", "value": ["approver", "admin"]},

@@ -12,7 +12,7 @@ fn example() -> Value {
     json!({
         "name": "Auto-approve small purchases",
         "description": "Purchases under 100 by approvers need no second look.",
-        "trigger": "approval.requested",
+        "trigger": "approval.created",
         "conditions": {"all": [
             {"path": "data.amount", "op": "lt", "value": 100},
             {"path": "actor.role", "op": "in", "value": ["approver", "admin"]},
@@ -50,7 +50,7 @@ fn problem_paths(value: Value) -> Vec<String> {
 
 fn event(amount: f64, role: &str) -> Value {
     json!({
-        "id": "e-1", "type": "approval.requested", "entity": "approval", "entity_id": "a-1",
+        "id": "e-1", "type": "approval.created", "entity": "approval", "entity_id": "a-1",
         "actor": {"id": "u-1", "role": role}, "occurred_at": "2026-05-01T10:00:00Z",
         "correlation_id": "c-1", "depth": 0,
         "data": {"amount": amount, "payload": {"category": "office"}},
@@ -62,7 +62,7 @@ fn event(amount: f64, role: &str) -> Value {
 fn the_documented_example_parses_and_round_trips() {
     let rule = RuleSpec::parse(input(example())).unwrap();
     assert_eq!(rule.name(), "Auto-approve small purchases");
-    assert_eq!(rule.trigger().as_str(), "approval.requested");
+    assert_eq!(rule.trigger().as_str(), "approval.created");
     assert_eq!(rule.conditions().unwrap().leaf_count(), 3);
     assert_eq!(rule.actions().len(), 3);
     assert_eq!(rule.priority(), 10);

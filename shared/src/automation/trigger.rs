@@ -9,7 +9,7 @@
 //! | trigger | matches | does not match |
 //! |---|---|---|
 //! | `approval.approved` | `approval.approved` | `approval.rejected` |
-//! | `approval.*` | `approval.requested`, `approval.approved` | `approval`, `approval.step.completed`, `user.registered` |
+//! | `approval.*` | `approval.created`, `approval.approved` | `approval`, `approval.step.completed`, `user.registered` |
 //! | `*.created` | `workflow.created`, `item.created` | `workflow.updated` |
 //! | `*` | everything | — |
 //!
@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn a_trailing_star_matches_exactly_one_segment() {
         let t = trigger("approval.*");
-        assert!(t.matches("approval.requested"));
+        assert!(t.matches("approval.created"));
         assert!(t.matches("approval.approved"));
         assert!(!t.matches("approval"));
         assert!(!t.matches("approval.step.completed"));
