@@ -13,8 +13,10 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use std::time::Duration;
 
-/// Attempts per batch before a record is reported as failed.
-const SEND_ATTEMPTS: u32 = 3;
+/// Attempts per batch before a record is reported as failed. Public so
+/// that fault tests can refuse an envelope more often than this and so
+/// reach the stream mapping's retry.
+pub const SEND_ATTEMPTS: u32 = 3;
 
 /// One envelope to forward, with the stream record it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,344 @@
+//! The event pipeline never loses or duplicates an event, under injected
+//! failures, with every real piece in place: changes committed through the
+//! store's outbox transactions on DynamoDB Local; the local stream mapping
+//! (`sources::stream`) invoking the real `Router::route`; moto queues, the
+//! audit queue redriven to a dead-letter queue after `maxReceiveCount` 5 as
+//! in `template.yaml`; and the local SQS mapping (`sources::sqs`, with
+//! `ReportBatchItemFailures`) invoking the real `audit_writer::write_batch`
+//! on a real audit table.
+//!
+//! Injected:
+//! - Between the router and SQS, a proxy (`faults::sqs_proxy`) removes
+//!   chosen envelopes from each `SendMessageBatch` before moto sees it and
+//!   reports them in the response's `Failed` list. Every third envelope is
+//!   refused fewer times than the router tries per invocation, so its own
+//!   retry gets it through; one envelope is refused once more than that,
+//!   so the router reports its stream record as failed and the stream
+//!   mapping retries from there. The first batches to the automation queue
+//!   get HTTP 500, as many times in a row as the SDK attempts a call, so
+//!   the SDK gives up and the router has to resend the batch itself.
+//! - In the audit writer (`faults::functions`), the messages of every
+//!   fourth envelope are reported as batch item failures, unwritten, on
+//!   their first deliveries, so only the queue's redelivery brings them
+//!   through; and the first invocation that writes records then fails as a
+//!   whole, as a crash after the writes would, so its batch is redelivered.
+//! - One message in the audit queue is not an envelope.
+//!
+//! Proved: every committed change ends with exactly one audit record; no
+//! record exists for a change that did not commit; the automation and
+//! webhooks queues receive every envelope; the poisoned message is delivered
+//! `maxReceiveCount` times, writes nothing and ends in the dead-letter
+//! queue; and each injected fault did happen.
+
+mod faults;
+
+use aws_sdk_sqs::config::retry::RetryConfig;
+use faults::changes;
+use faults::emulators::Resources;
+use faults::envelope_id;
+use faults::functions::{AuditWriterFunction, RouterFunction};
+use faults::sqs_proxy::SqsProxy;
+use opsflow_local::sources::{sqs, stream};
+use opsflow_local::template::{SqsSource, StreamSource};
+use opsflow_shared::pipeline::router::{Router, SEND_ATTEMPTS};
+use opsflow_shared::store::{emulator_sdk_config, Store};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// The audit queue's redrive policy, as in `template.yaml`.
+const MAX_RECEIVE_COUNT: u32 = 5;
+/// The audit queue's visibility timeout here (60 s in the template), so
+/// that failed messages come back quickly.
+const VISIBILITY_SECS: u32 = 1;
+/// Deliveries of a flaky audit message that fail before one may succeed;
+/// the delivery after them must come within `MAX_RECEIVE_COUNT`.
+const AUDIT_FAILURES: u32 = 3;
+/// Attempts per call of the router's SQS client: the SDK's standard retry
+/// mode, as on Lambda, pinned here because `SERVER_ERRORS` depends on it.
+const SDK_ATTEMPTS: u32 = 3;
+/// Consecutive HTTP 500s for batches to the automation queue: as many as
+/// the SDK attempts, so the SDK gives up once and the router's own retry
+/// has to resend the batch.
+const SERVER_ERRORS: u32 = SDK_ATTEMPTS;
+/// The committed changes: users registered, roles changed, client reports.
+const REGISTRATIONS: usize = 20;
+const PROMOTIONS: usize = 6;
+const REPORTS: usize = 4;
+/// How long the pipeline may take to settle before the test gives up.
+const SETTLE_LIMIT: Duration = Duration::from_secs(45);
+const POISON: &str = "this is not an event envelope";
+
+/// How many batches to each queue refuse the `index`-th committed envelope.
+fn refusals(index: usize) -> u32 {
+    if index == 4 {
+        SEND_ATTEMPTS + 1
+    } else if index % 3 == 2 {
+        SEND_ATTEMPTS - 1
+    } else {
+        0
+    }
+}
+
+/// Whether the audit writer fails the first deliveries of the `index`-th
+/// committed envelope.
+fn flaky_in_audit(index: usize) -> bool {
+    index % 4 == 1
+}
+
+/// What the automation and webhooks queues received, body → count.
+#[derive(Default)]
+struct Received {
+    automation: HashMap<String, u32>,
+    webhooks: HashMap<String, u32>,
+}
+
+/// Whether `bodies` hold an envelope of every id in `ids`.
+fn has_all(bodies: &HashMap<String, u32>, ids: &HashSet<String>) -> bool {
+    let got: HashSet<String> = bodies.keys().filter_map(|b| envelope_id(b)).collect();
+    ids.is_subset(&got)
+}
+
+/// Polls until every committed envelope has its audit record and reached
+/// the other queues, the audit queue is empty and the dead-letter queue
+/// holds one message, or until `SETTLE_LIMIT`.
+async fn settle(resources: &Resources, committed: &HashSet<String>) -> Received {
+    let mut received = Received::default();
+    let started = Instant::now();
+    loop {
+        resources
+            .drain_into(&resources.automation_url, &mut received.automation)
+            .await;
+        resources
+            .drain_into(&resources.webhooks_url, &mut received.webhooks)
+            .await;
+        let audited: HashSet<String> = resources
+            .audit_records()
+            .await
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        let settled = committed.is_subset(&audited)
+            && has_all(&received.automation, committed)
+            && has_all(&received.webhooks, committed)
+            && resources.queue_depth(&resources.audit_url).await == 0
+            && resources.queue_depth(&resources.audit_dlq_url).await == 1;
+        if settled || started.elapsed() > SETTLE_LIMIT {
+            return received;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injected_failures() {
+    // Arrange: tables and queues, the changes to commit, the faults.
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let resources = Resources::create(&run, MAX_RECEIVE_COUNT, VISIBILITY_SECS).await;
+    let plan = changes::plan(&run, REGISTRATIONS, PROMOTIONS, REPORTS);
+    let committed_in_order: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| c.envelope().id.to_string())
+        .collect();
+    let committed: HashSet<String> = committed_in_order.iter().cloned().collect();
+    let flaky: HashSet<String> = committed_in_order
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| flaky_in_audit(*i))
+        .map(|(_, id)| id.clone())
+        .collect();
+
+    let proxy = Arc::new(SqsProxy::new(
+        resources.moto.clone(),
+        committed_in_order
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), refusals(i)))
+            .collect(),
+        resources.automation_url.clone(),
+        SERVER_ERRORS,
+    ));
+    let (proxy_url, proxy_task) = proxy.clone().start().await;
+    let through_proxy =
+        aws_sdk_sqs::config::Builder::from(&emulator_sdk_config(&proxy_url, "us-east-1").await)
+            .retry_config(RetryConfig::standard().with_max_attempts(SDK_ATTEMPTS))
+            .build();
+    let router = Arc::new(RouterFunction::new(Router::new(
+        aws_sdk_sqs::Client::from_conf(through_proxy),
+        resources.event_queues(),
+    )));
+    let writer = Arc::new(AuditWriterFunction::new(
+        Store::new(resources.dynamodb.clone(), &resources.audit_table),
+        flaky.clone(),
+        AUDIT_FAILURES,
+    ));
+    resources
+        .sqs
+        .send_message()
+        .queue_url(&resources.audit_url)
+        .message_body(POISON)
+        .send()
+        .await
+        .expect("send the poisoned message");
+
+    // The two mappings, configured as the template configures them.
+    let (stop, stop_rx) = watch::channel(false);
+    let stream_task = tokio::spawn(stream::run(
+        stream::StreamMapping {
+            source: StreamSource {
+                function: "EventRouterFunction".into(),
+                table: "MainTable".into(),
+                batch_size: 100,
+                starting_position: "TRIM_HORIZON".into(),
+                filter_patterns: vec![
+                    json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
+                ],
+                report_batch_item_failures: true,
+                maximum_retry_attempts: -1,
+                enabled: true,
+            },
+            stream_arn: resources.stream_arn.clone(),
+            region: "us-east-1".into(),
+        },
+        resources.streams.clone(),
+        router.clone(),
+        stop_rx.clone(),
+    ));
+    let sqs_task = tokio::spawn(sqs::run(
+        sqs::SqsMapping {
+            source: SqsSource {
+                function: "AuditWriterFunction".into(),
+                queue: "AuditQueue".into(),
+                batch_size: 10,
+                batching_window_secs: 0,
+                report_batch_item_failures: true,
+                enabled: true,
+            },
+            queue_url: resources.audit_url.clone(),
+            queue_arn: resources.audit_arn.clone(),
+            region: "us-east-1".into(),
+        },
+        resources.sqs.clone(),
+        writer.clone(),
+        stop_rx,
+    ));
+
+    // Act: commit the changes while the pipeline runs, then attempt two
+    // that must not commit.
+    let store = Store::new(resources.dynamodb.clone(), &resources.entity_table);
+    for change in plan.changes {
+        change.commit(&store).await;
+    }
+    let rejected = changes::attempt_rejected(&store, &run, &plan.first_user).await;
+    let received = settle(&resources, &committed).await;
+    let _ = stop.send(true);
+    for task in [stream_task, sqs_task] {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
+    proxy_task.abort();
+    let records = resources.audit_records().await;
+    let mut dead = HashMap::new();
+    resources
+        .drain_into(&resources.audit_dlq_url, &mut dead)
+        .await;
+    // Cleaned up before the assertions, so that a failed assertion below
+    // leaves nothing behind on the emulators.
+    resources.delete().await;
+
+    // Assert: one audit record per committed change, and no other.
+    let mut per_event: HashMap<String, usize> = HashMap::new();
+    for (id, _, _) in &records {
+        *per_event.entry(id.clone()).or_default() += 1;
+    }
+    let missing: Vec<&String> = committed_in_order
+        .iter()
+        .filter(|id| !per_event.contains_key(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "committed changes without an audit record: {missing:?}"
+    );
+    let duplicated: Vec<(&String, &usize)> = per_event.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicated.is_empty(),
+        "events with more than one audit record: {duplicated:?}"
+    );
+    let uncommitted: Vec<&String> = per_event
+        .keys()
+        .filter(|id| !committed.contains(*id))
+        .collect();
+    assert!(
+        uncommitted.is_empty(),
+        "audit records of events never committed: {uncommitted:?}"
+    );
+    assert_eq!(records.len(), committed.len());
+    for envelope in &rejected {
+        assert!(!per_event.contains_key(&envelope.id.to_string()));
+    }
+    let count = |action: &str, source: &str| {
+        records
+            .iter()
+            .filter(|(_, a, s)| a == action && s == source)
+            .count()
+    };
+    assert_eq!(count("user.registered", "platform"), REGISTRATIONS);
+    assert_eq!(count("user.role_changed", "platform"), PROMOTIONS);
+    assert_eq!(count("client.report.exported", "client"), REPORTS);
+
+    // The other queues got every committed envelope and nothing else, at
+    // least once each. More than once is allowed: the router resends from
+    // a failed stream record, and these queues' consumers are idempotent on
+    // the envelope id.
+    for (queue, bodies) in [
+        ("automation", &received.automation),
+        ("webhooks", &received.webhooks),
+    ] {
+        let ids: HashSet<String> = bodies.keys().filter_map(|b| envelope_id(b)).collect();
+        let missing: Vec<&String> = committed.difference(&ids).collect();
+        assert!(missing.is_empty(), "{queue} never got {missing:?}");
+        let extra: Vec<&String> = ids.difference(&committed).collect();
+        assert!(extra.is_empty(), "{queue} got uncommitted {extra:?}");
+    }
+
+    // The poisoned message was delivered `maxReceiveCount` times, then
+    // moved to the dead-letter queue.
+    assert_eq!(dead, HashMap::from([(POISON.to_owned(), 1)]));
+    let deliveries = writer.deliveries();
+    let poison_deliveries: Vec<u32> = deliveries
+        .values()
+        .filter(|(body, _)| body == POISON)
+        .map(|(_, n)| *n)
+        .collect();
+    assert_eq!(poison_deliveries, [MAX_RECEIVE_COUNT]);
+
+    // Every fault happened, so the retries are what brought the changes
+    // through.
+    {
+        let log = proxy.log();
+        assert!(log.refused > 0, "the proxy refused envelopes");
+        assert_eq!(log.server_errors, SERVER_ERRORS);
+    }
+    assert!(
+        router.failed_invocations() > 0,
+        "the router named a stream record to retry from"
+    );
+    assert!(writer.crashed(), "the audit writer crashed after a write");
+    // A flaky envelope may have reached the audit queue more than once (the
+    // router resends); the message that was written got through only by
+    // redelivery after its failures.
+    let mut most_deliveries: HashMap<String, u32> = HashMap::new();
+    for (body, n) in deliveries.values() {
+        if let Some(id) = envelope_id(body).filter(|id| flaky.contains(id)) {
+            let most = most_deliveries.entry(id).or_default();
+            *most = (*most).max(*n);
+        }
+    }
+    assert_eq!(most_deliveries.len(), flaky.len());
+    assert!(
+        most_deliveries.values().all(|n| *n > AUDIT_FAILURES),
+        "each flaky envelope was redelivered until it was written: {most_deliveries:?}"
+    );
+}
