@@ -51,6 +51,7 @@ fn functions_and_their_binaries() {
             ("UsersFunction", "users"),
             ("WorkflowsFunction", "workflows"),
             ("ApprovalsFunction", "approvals"),
+            ("RulesFunction", "rules"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
             ("AuditLogsFunction", "audit-logs"),

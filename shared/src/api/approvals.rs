@@ -14,7 +14,7 @@
 //! a stale version is 412/409.
 
 use crate::api::views::{step_view, StepView};
-use crate::api::{idempotency, paged};
+use crate::api::{idempotency, paged_by_key};
 use crate::auth::{Permission, Principal};
 use crate::clock;
 use crate::domain::approval::{self, Outcome, Refusal};
@@ -31,7 +31,7 @@ use crate::store::approvals::{
     ApprovalFilter, ApprovalRecord, ApprovalSource, DecisionRecord, NewApproval,
     CREATE_WORKFLOW_CHECK, TRANSITION_DECISION,
 };
-use crate::store::{s, Item, StoreError};
+use crate::store::StoreError;
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
@@ -270,27 +270,17 @@ fn listing(principal: &Principal, req: &Request) -> ApiResult<(ApprovalSource, A
     Ok((source, filter))
 }
 
-const AFTER: &str = "after";
-
 async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     let (source, filter) = listing(principal, req)?;
     let scope = format!("approvals:{source:?}:{filter:?}");
-    paged(
+    paged_by_key(
         app,
         req,
         &scope,
-        |limit, start| async move {
-            let after = match start.as_ref().and_then(|item| item.get(AFTER)) {
-                Some(aws_sdk_dynamodb::types::AttributeValue::S(after)) => Some(after.clone()),
-                _ => None,
-            };
-            let limit = usize::try_from(limit).unwrap_or(1);
-            let (records, next) = app
-                .store
+        |limit, after| async move {
+            app.store
                 .list_approvals(&source, &filter, limit, after.as_deref())
-                .await?;
-            let next = next.map(|after| Item::from([(AFTER.to_owned(), s(after))]));
-            Ok::<_, StoreError>((records, next))
+                .await
         },
         view,
     )

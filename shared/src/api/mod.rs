@@ -8,6 +8,7 @@ pub mod audit_logs;
 pub mod auth;
 pub mod health;
 pub mod idempotency;
+pub mod rules;
 pub mod users;
 mod views;
 pub mod workflows;
@@ -64,4 +65,39 @@ where
             next_cursor,
         },
     )
+}
+
+/// [`paged`] for listings that resume from a sort key (see
+/// [`crate::store::Store::query_merged`]): the cursor carries the key.
+pub(crate) async fn paged_by_key<T, V, F, Fut>(
+    app: &App,
+    req: &Request,
+    scope: &str,
+    fetch: F,
+    view: impl Fn(&T) -> V,
+) -> crate::ApiResult<Response<Body>>
+where
+    V: serde::Serialize,
+    F: FnOnce(usize, Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), crate::store::StoreError>>,
+{
+    const AFTER: &str = "after";
+    paged(
+        app,
+        req,
+        scope,
+        |limit, start| async move {
+            let after = match start.as_ref().and_then(|item| item.get(AFTER)) {
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(after)) => Some(after.clone()),
+                _ => None,
+            };
+            let (records, next) = fetch(usize::try_from(limit).unwrap_or(1), after).await?;
+            let next = next.map(|after| {
+                crate::store::Item::from([(AFTER.to_owned(), crate::store::s(after))])
+            });
+            Ok((records, next))
+        },
+        view,
+    )
+    .await
 }

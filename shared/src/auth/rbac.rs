@@ -25,6 +25,8 @@ pub enum Permission {
     ApprovalsRequest,
     /// See and list every approval, whoever filed or decides it.
     ApprovalsReadAll,
+    /// Write, read and delete automation rules.
+    RulesManage,
     /// Read every audit record, not only those about what one may see.
     AuditReadAll,
 }
@@ -42,6 +44,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
     ),
     (Permission::ApprovalsReadAll, &[Role::Admin]),
     (Permission::AuditReadAll, &[Role::Admin]),
+    (Permission::RulesManage, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -95,6 +98,7 @@ mod tests {
             Permission::WorkflowsReadAll,
             Permission::ApprovalsReadAll,
             Permission::AuditReadAll,
+            Permission::RulesManage,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));

@@ -538,6 +538,7 @@ impl Store {
                 filter,
                 limit,
                 after,
+                true,
             )
             .await?;
         let records = self.approvals_of(items).await?;

@@ -87,6 +87,36 @@ pub fn assigned_to_user_pk(user: &EntityId) -> String {
     format!("ASSIGNED#USER#{user}")
 }
 
+pub const RULE_SK: &str = "RULE";
+
+pub fn rule_pk(id: &EntityId) -> String {
+    format!("RULE#{id}")
+}
+
+/// The sort key prefix of rule listings.
+pub const RULE_SORT_PREFIX: &str = "RULE#";
+
+/// `gsi1`: every rule, newest first by id.
+pub const RULES_GSI1PK: &str = "RULES";
+
+pub fn rule_gsi1sk(id: &EntityId) -> String {
+    format!("{RULE_SORT_PREFIX}{id}")
+}
+
+/// `gsi2`: enabled or disabled rules, in priority order (then id), which is
+/// the order the runner applies them in.
+pub fn rules_by_state_gsi2pk(enabled: bool) -> String {
+    if enabled {
+        "RULES#ENABLED".into()
+    } else {
+        "RULES#DISABLED".into()
+    }
+}
+
+pub fn rule_gsi2sk(priority: u16, id: &EntityId) -> String {
+    format!("{RULE_SORT_PREFIX}{priority:04}#{id}")
+}
+
 /// The uniqueness guard of an e-mail address (DESIGN §3).
 pub fn email_pk(email: &Email) -> String {
     format!("EMAIL#{email}")

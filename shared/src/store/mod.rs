@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod idempotency;
 pub mod keys;
 pub mod ratelimit;
+pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod users;
@@ -580,13 +581,14 @@ struct Share {
 }
 
 impl Store {
-    /// A page of items from one or more partitions, merged newest (highest
-    /// sort key) first: every partition is read from just below `after` (a
-    /// sort key; the whole prefix when `None`) with `filter` applied, in
-    /// rounds until it has more than `limit` matches or ends. The page holds
-    /// only items above every unfinished partition's frontier, so nothing is
-    /// skipped; the returned sort key resumes the listing (`None` at the
-    /// end). An item found in two partitions appears once.
+    /// A page of items from one or more partitions, merged by sort key
+    /// (highest first when `descending`, else lowest first): every partition
+    /// is read from just past `after` (a sort key; the whole prefix when
+    /// `None`) with `filter` applied, in rounds until it has more than
+    /// `limit` matches or ends. The page holds only items before every
+    /// unfinished partition's frontier, so nothing is skipped; the returned
+    /// sort key resumes the listing (`None` at the end). An item found in
+    /// two partitions appears once.
     #[tracing::instrument(skip(self, partitions, filter), fields(table = %self.table, partitions = partitions.len()))]
     pub(crate) async fn query_merged(
         &self,
@@ -595,20 +597,34 @@ impl Store {
         filter: Option<&Expr>,
         limit: usize,
         after: Option<&str>,
+        descending: bool,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
-        let shares = futures::future::try_join_all(
-            partitions
-                .iter()
-                .map(|partition| self.read_share(partition, prefix, filter, limit, after)),
-        )
-        .await?;
-        let cut = shares.iter().filter_map(|s| s.frontier.clone()).max();
+        let shares =
+            futures::future::try_join_all(partitions.iter().map(|partition| {
+                self.read_share(partition, prefix, filter, limit, after, descending)
+            }))
+            .await?;
+        let frontiers = shares.iter().filter_map(|s| s.frontier.clone());
+        let cut = if descending {
+            frontiers.max()
+        } else {
+            frontiers.min()
+        };
+        let before_cut = |sort: &String| match &cut {
+            None => true,
+            Some(cut) if descending => sort >= cut,
+            Some(cut) => sort <= cut,
+        };
         let mut candidates: Vec<(String, Item)> = shares
             .into_iter()
             .flat_map(|share| share.matches)
-            .filter(|(sort, _)| cut.as_ref().is_none_or(|cut| sort >= cut))
+            .filter(|(sort, _)| before_cut(sort))
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        if descending {
+            candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        } else {
+            candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         candidates.dedup_by(|a, b| a.0 == b.0);
         if candidates.len() > limit {
             candidates.truncate(limit);
@@ -625,7 +641,11 @@ impl Store {
         filter: Option<&Expr>,
         limit: usize,
         after: Option<&str>,
+        descending: bool,
     ) -> Result<Share, StoreError> {
+        // Past `after` within the prefix: below it when descending, above
+        // it (up to the highest key with the prefix) when ascending.
+        let upper = format!("{prefix}\u{10FFFF}");
         let mut matches = Vec::new();
         let mut start: Option<Item> = None;
         for _ in 0..MAX_ROUNDS {
@@ -637,16 +657,22 @@ impl Store {
                 .expression_attribute_names("#pk", partition.partition_attribute)
                 .expression_attribute_names("#sk", partition.sort_attribute)
                 .expression_attribute_values(":pk", s(&partition.partition))
-                .expression_attribute_values(":prefix", s(prefix))
-                .scan_index_forward(false)
+                .scan_index_forward(!descending)
                 .consistent_read(partition.index.is_none())
                 .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start.take());
             query = match after {
-                Some(after) => query
+                Some(after) if descending => query
                     .key_condition_expression("#pk = :pk AND #sk BETWEEN :prefix AND :after")
+                    .expression_attribute_values(":prefix", s(prefix))
                     .expression_attribute_values(":after", s(after)),
-                None => query.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)"),
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :after AND :upper")
+                    .expression_attribute_values(":after", s(after))
+                    .expression_attribute_values(":upper", s(&upper)),
+                None => query
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
             };
             if let Some(filter) = filter {
                 query = query.filter_expression(&filter.text);

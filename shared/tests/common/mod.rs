@@ -103,6 +103,7 @@ impl TestEnv {
             "users" => api::users::handle(&self.users, request).await,
             "workflows" => api::workflows::handle(&self.users, request).await,
             "approvals" => api::approvals::handle(&self.users, request).await,
+            "rules" => api::rules::handle(&self.users, request).await,
             "health" => api::health::handle(&self.health, request).await,
             other => panic!("no function {other}"),
         };

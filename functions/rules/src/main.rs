@@ -1,0 +1,14 @@
+//! `rules`: `GET|POST /api/v1/rules`, `GET|PATCH|DELETE /api/v1/rules/{id}`.
+
+use opsflow_shared::api;
+use opsflow_shared::config::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let needs = Needs {
+        verify_tokens: true,
+        cursors: true,
+        ..Needs::default()
+    };
+    api::run(needs, api::rules::handle).await
+}
