@@ -35,6 +35,18 @@ async fn start() -> (Platform, PathBuf) {
     (platform, keys_dir)
 }
 
+/// Stops the platform and removes what its start created: its tables
+/// (named after the test's own environment) and its keys.
+async fn finish(platform: Platform, keys_dir: PathBuf) {
+    let dynamodb = platform.dynamodb.clone();
+    let tables: Vec<String> = platform.resources.table_names.values().cloned().collect();
+    platform.stop().await;
+    for table in tables {
+        let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
+    }
+    let _ = std::fs::remove_dir_all(keys_dir);
+}
+
 struct Client {
     base: String,
     http: reqwest::Client,
@@ -212,8 +224,7 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
             .and_then(|v| v.to_str().ok()),
         Some("http://localhost:5173")
     );
-    platform.stop().await;
-    let _ = std::fs::remove_dir_all(keys_dir);
+    finish(platform, keys_dir).await;
 }
 
 impl Client {
@@ -324,8 +335,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
         page["items"][0]["details"]["status"],
         json!(["PENDING", "APPROVED"])
     );
-    platform.stop().await;
-    let _ = std::fs::remove_dir_all(keys_dir);
+    finish(platform, keys_dir).await;
 }
 
 /// Reads `path` until it lists at least `count` records (the pipeline
@@ -430,8 +440,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
             "{method} {path}"
         );
     }
-    platform.stop().await;
-    let _ = std::fs::remove_dir_all(keys_dir);
+    finish(platform, keys_dir).await;
 }
 
 /// The `sub` of an access token (its payload, not verified here).
