@@ -430,5 +430,58 @@ async fn a_failing_action_is_retried_then_recorded_failed() {
         .contains("SendMessage"));
     assert!(run.reason.as_deref().unwrap().contains("enqueue_job"));
     // The first action ran once, though the message was delivered three times.
+    assert_eq!(
+        outcomes[0].detail.as_deref(),
+        Some("carried out by an earlier attempt")
+    );
     assert_eq!(world.events_of_type("automation.logged").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_action_the_runner_cannot_carry_out_fails_the_run_at_once() {
+    let world = World::new().await;
+    let rule = world
+        .rule(json!({
+            "name": "Assign reviewers",
+            "trigger": "approval.created",
+            "actions": [
+                {"type": "assign", "user_id": world.admin.id},
+                {"type": "notify_webhook", "topic": "approvals.assigned"}
+            ],
+        }))
+        .await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+
+    let response = world.runner(None).run_batch(&batch(&[&created])).await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let run = run_of(&world.store(), &created, &rule).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.attempts, 1);
+    let outcomes = run.actions();
+    assert_eq!(outcomes[0].status, ActionStatus::Failed);
+    assert!(outcomes[0].error.as_deref().unwrap().contains("assign"));
+    assert_eq!(outcomes[1].status, ActionStatus::NotRun);
+    assert!(drain(&world.sqs, &world.webhooks).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_that_is_not_an_envelope_is_retried_alone() {
+    let world = World::new().await;
+    world.rule(small_amounts_rule()).await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+    let poison = json!({"not": "an envelope"});
+    let event = batch(&[&poison, &created]);
+
+    let response = world.runner(None).run_batch(&event).await;
+
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, [event.records[0].message_id.as_deref().unwrap()]);
+    assert_eq!(world.events_of_type("approval.approved").await.len(), 1);
 }
