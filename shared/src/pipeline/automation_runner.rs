@@ -201,13 +201,13 @@ impl Runner {
                     finished_at: clock::now(),
                 }
             } else {
-                let (status, reason, actions, attempts) = self.run_actions(rule, envelope).await?;
+                let carried = self.run_actions(rule, envelope).await?;
                 RunEnd {
-                    status,
-                    reason,
+                    status: carried.status,
+                    reason: carried.reason,
                     evaluation: recorded,
-                    actions,
-                    attempts,
+                    actions: carried.actions,
+                    attempts: carried.attempts,
                     finished_at: clock::now(),
                 }
             }
@@ -226,7 +226,7 @@ impl Runner {
         &self,
         rule: &LoadedRule,
         envelope: &Envelope,
-    ) -> Result<(RunStatus, Option<String>, Vec<ActionOutcome>, u32), String> {
+    ) -> Result<CarriedOut, String> {
         let attempt = self
             .store
             .begin_attempt(&envelope.id, &rule.id, clock::now())
@@ -283,10 +283,28 @@ impl Runner {
             outcomes.push(outcome);
             outcomes.extend(not_run_from(&rule.spec, index + 1));
             let reason = format!("action {index} ({}) failed: {error}", action.kind());
-            return Ok((RunStatus::Failed, Some(reason), outcomes, attempt.number));
+            return Ok(CarriedOut {
+                status: RunStatus::Failed,
+                reason: Some(reason),
+                actions: outcomes,
+                attempts: attempt.number,
+            });
         }
-        Ok((RunStatus::Succeeded, None, outcomes, attempt.number))
+        Ok(CarriedOut {
+            status: RunStatus::Succeeded,
+            reason: None,
+            actions: outcomes,
+            attempts: attempt.number,
+        })
     }
+}
+
+/// How a matched rule's actions ended, on the attempt that finished them.
+struct CarriedOut {
+    status: RunStatus,
+    reason: Option<String>,
+    actions: Vec<ActionOutcome>,
+    attempts: u32,
 }
 
 /// The actions from `start` on, as not run.
