@@ -87,6 +87,9 @@ pub struct Needs {
     pub audit_table: bool,
     /// `AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL` (the router).
     pub event_queues: bool,
+    /// `WEBHOOKS_QUEUE_URL`, and `JOBS_QUEUE_URL` if set (the automation
+    /// runner: where its actions send messages).
+    pub action_queues: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +104,10 @@ pub struct Config {
     pub audit_table_name: Option<String>,
     /// Every queue an event goes to, in the order above.
     pub event_queue_urls: Vec<String>,
+    /// Where `notify_webhook` actions send (with `action_queues`).
+    pub webhooks_queue_url: Option<String>,
+    /// Where `enqueue_job` actions send, if anywhere.
+    pub jobs_queue_url: Option<String>,
 }
 
 /// The queues every event is sent to.
@@ -207,6 +214,15 @@ impl Config {
             Vec::new()
         };
 
+        let (webhooks_queue_url, jobs_queue_url) = if needs.action_queues {
+            (
+                Some(required("WEBHOOKS_QUEUE_URL")?.to_owned()),
+                get("JOBS_QUEUE_URL").map(str::to_owned),
+            )
+        } else {
+            (None, None)
+        };
+
         Ok(Self {
             environment: get("ENVIRONMENT").unwrap_or("dev").to_owned(),
             table_name,
@@ -217,6 +233,8 @@ impl Config {
             login_limits,
             audit_table_name,
             event_queue_urls,
+            webhooks_queue_url,
+            jobs_queue_url,
         })
     }
 }
@@ -379,6 +397,24 @@ mod tests {
             Config::from_vars(&env, needs).unwrap().event_queue_urls,
             ["a", "b", "c"]
         );
+    }
+
+    #[test]
+    fn the_runner_needs_the_webhooks_queue_and_may_have_a_jobs_queue() {
+        let needs = Needs {
+            action_queues: true,
+            ..Needs::default()
+        };
+        let mut env = vars(&[("TABLE_NAME", "t-1")]);
+        let error = Config::from_vars(&env, needs).unwrap_err();
+        assert_eq!(error, ConfigError::Missing("WEBHOOKS_QUEUE_URL"));
+        env.insert("WEBHOOKS_QUEUE_URL".into(), "w".into());
+        let config = Config::from_vars(&env, needs).unwrap();
+        assert_eq!(config.webhooks_queue_url.as_deref(), Some("w"));
+        assert_eq!(config.jobs_queue_url, None);
+        env.insert("JOBS_QUEUE_URL".into(), "j".into());
+        let config = Config::from_vars(&env, needs).unwrap();
+        assert_eq!(config.jobs_queue_url.as_deref(), Some("j"));
     }
 
     #[test]

@@ -54,6 +54,7 @@ fn functions_and_their_binaries() {
             ("RulesFunction", "rules"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
+            ("AutomationRunnerFunction", "automation-runner"),
             ("AuditLogsFunction", "audit-logs"),
         ]
     );

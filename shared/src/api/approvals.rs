@@ -155,7 +155,7 @@ fn full_view(record: &ApprovalRecord, decisions: &[DecisionRecord]) -> ApprovalV
     }
 }
 
-fn view_value(record: &ApprovalRecord) -> serde_json::Value {
+pub(crate) fn view_value(record: &ApprovalRecord) -> serde_json::Value {
     serde_json::to_value(view(record)).unwrap_or_default()
 }
 

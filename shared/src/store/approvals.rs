@@ -390,7 +390,8 @@ impl Store {
     ///
     /// `before` must be the version read: a concurrent change fails item 0
     /// (`ConditionFailed`); a repeated decision fails item
-    /// [`TRANSITION_DECISION`].
+    /// [`TRANSITION_DECISION`]; an event id already in the outbox fails the
+    /// last item.
     pub async fn commit_transition(
         &self,
         before: &ApprovalRecord,
@@ -467,7 +468,12 @@ impl Store {
         for pk in next_assignees {
             items.push(self.put(to_item(&after.link(pk))?, None)?);
         }
-        items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        // The event's id must be new: an action that derives its event's id
+        // finds a repeat of itself refused here (the last item).
+        items.push(self.put(
+            OutboxItem::new(event)?.to_item()?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?);
         match self.transact(items).await {
             Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
             other => other,

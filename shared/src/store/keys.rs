@@ -152,6 +152,30 @@ pub fn event_pk(id: &EntityId) -> String {
     format!("EVENT#{id}")
 }
 
+/// The run of one rule on one event (`sk` [`RUN_SK`]), and beside it the
+/// attempt counter of that run while it retries (`sk` [`RUN_ATTEMPT_SK`]).
+pub fn run_pk(event: &EntityId, rule: &EntityId) -> String {
+    format!("RUN#{event}#{rule}")
+}
+
+pub const RUN_SK: &str = "RUN";
+pub const RUN_ATTEMPT_SK: &str = "ATTEMPT";
+
+/// The sort key prefix of run listings.
+pub const RUN_SORT_PREFIX: &str = "RUN#";
+
+/// `gsi1`: every run; `gsi2`: the runs of one rule. Both sort by start time
+/// (`started` is fixed-width UTC, so text order is time order).
+pub const RUNS_GSI1PK: &str = "RUNS";
+
+pub fn runs_of_rule_gsi2pk(rule: &EntityId) -> String {
+    format!("RUNS#RULE#{rule}")
+}
+
+pub fn run_sort(started: &str, event: &EntityId, rule: &EntityId) -> String {
+    format!("{RUN_SORT_PREFIX}{started}#{event}#{rule}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod ratelimit;
 pub mod rules;
+pub mod runs;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -1,0 +1,487 @@
+//! The automation runner against DynamoDB Local and moto: rules written
+//! through the rules API act on events taken from the outbox, exactly once
+//! per (event, rule), never past depth 3, and record why in their runs.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use common::{Account, Call, TestEnv};
+use opsflow_shared::domain::{EntityId, Role};
+use opsflow_shared::pipeline::automation_runner::Runner;
+use opsflow_shared::store::runs::{ActionStatus, RunRecord, RunStatus};
+use opsflow_shared::store::{emulator_sdk_config, Store};
+use serde_json::{json, Value};
+
+async fn sqs() -> aws_sdk_sqs::Client {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
+        .unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned());
+    aws_sdk_sqs::Client::new(&emulator_sdk_config(&endpoint, "us-east-1").await)
+}
+
+async fn queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
+    client
+        .create_queue()
+        .queue_name(format!("{name}-{}", EntityId::new()))
+        .send()
+        .await
+        .expect("moto must be running: run `make emulators`")
+        .queue_url
+        .expect("a queue url")
+}
+
+async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let batch = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default();
+        if batch.is_empty() {
+            return all;
+        }
+        all.extend(
+            batch
+                .iter()
+                .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("JSON")),
+        );
+    }
+}
+
+struct World {
+    env: TestEnv,
+    admin: Account,
+    requester: Account,
+    workflow: String,
+    sqs: aws_sdk_sqs::Client,
+    webhooks: String,
+}
+
+impl World {
+    async fn new() -> Self {
+        let env = TestEnv::new().await;
+        let admin = env.account("admin", Role::Admin).await;
+        let requester = env.account("requester", Role::User).await;
+        let created = env
+            .call(
+                Call::new("workflows/create")
+                    .token(Some(&admin.tokens.access))
+                    .body(json!({"name": "Purchases", "steps": [
+                        {"name": "Review", "approver_role": "approver", "required_approvals": 1}
+                    ]})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let workflow = created.body["id"].as_str().unwrap().to_owned();
+        let activated = env
+            .call(
+                Call::new("workflows/patch")
+                    .resource_id("workflows", &workflow)
+                    .token(Some(&admin.tokens.access))
+                    .body(json!({"status": "ACTIVE"})),
+            )
+            .await;
+        assert_eq!(activated.status, 200, "{}", activated.body);
+        let sqs = sqs().await;
+        let webhooks = queue(&sqs, "webhooks").await;
+        Self {
+            env,
+            admin,
+            requester,
+            workflow,
+            sqs,
+            webhooks,
+        }
+    }
+
+    fn store(&self) -> Store {
+        self.env.users.store.clone()
+    }
+
+    fn runner(&self, jobs: Option<String>) -> Runner {
+        Runner::new(self.store(), self.sqs.clone(), jobs, self.webhooks.clone())
+    }
+
+    async fn rule(&self, rule: Value) -> EntityId {
+        let reply = self
+            .env
+            .call(
+                Call::new("rules/create")
+                    .token(Some(&self.admin.tokens.access))
+                    .body(rule),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        EntityId::parse(reply.body["id"].as_str().unwrap()).unwrap()
+    }
+
+    async fn file(&self, amount: f64) -> String {
+        let reply = self
+            .env
+            .call(
+                Call::new("approvals/create")
+                    .token(Some(&self.requester.tokens.access))
+                    .body(json!({
+                        "workflow_id": self.workflow,
+                        "title": "Stationery",
+                        "payload": {},
+                        "amount": amount,
+                    })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
+        self.env
+            .events()
+            .await
+            .into_iter()
+            .filter(|e| e["type"] == event_type)
+            .collect()
+    }
+
+    /// The `approval.created` event of an approval, from the outbox.
+    async fn created_event(&self, approval: &str) -> Value {
+        self.events_of_type("approval.created")
+            .await
+            .into_iter()
+            .find(|e| e["entity_id"] == approval)
+            .expect("an approval.created event")
+    }
+}
+
+fn message(envelope: &Value) -> SqsMessage {
+    let mut message = SqsMessage::default();
+    message.message_id = Some(EntityId::new().to_string());
+    message.body = Some(envelope.to_string());
+    message
+}
+
+fn batch(envelopes: &[&Value]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = envelopes.iter().map(|e| message(e)).collect();
+    event
+}
+
+fn id_of(envelope: &Value) -> EntityId {
+    EntityId::parse(envelope["id"].as_str().unwrap()).unwrap()
+}
+
+async fn run_of(store: &Store, event: &Value, rule: &EntityId) -> RunRecord {
+    store
+        .run_of(&id_of(event), rule)
+        .await
+        .unwrap()
+        .expect("a run")
+}
+
+fn small_amounts_rule() -> Value {
+    json!({
+        "name": "Approve small amounts",
+        "trigger": "approval.created",
+        "conditions": {"all": [{"path": "data.amount", "op": "lt", "value": 100}]},
+        "actions": [
+            {"type": "approve", "comment": "Auto-approved: under 100"},
+            {"type": "notify_webhook", "topic": "approvals.auto_approved"}
+        ],
+    })
+}
+
+#[tokio::test]
+async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
+    let world = World::new().await;
+    let rule = world.rule(small_amounts_rule()).await;
+    let small = world.file(42.0).await;
+    let large = world.file(2500.0).await;
+    let small_created = world.created_event(&small).await;
+    let large_created = world.created_event(&large).await;
+
+    let response = world
+        .runner(None)
+        .run_batch(&batch(&[&small_created, &large_created]))
+        .await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let store = world.store();
+    let status = |id: &str| {
+        let store = store.clone();
+        let id = EntityId::parse(id).unwrap();
+        async move { store.approval_by_id(&id).await.unwrap().unwrap().status }
+    };
+    assert_eq!(status(&small).await.as_str(), "APPROVED");
+    assert_eq!(status(&large).await.as_str(), "PENDING");
+
+    let approved = world.events_of_type("approval.approved").await;
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0]["entity_id"], small.as_str());
+    assert_eq!(approved[0]["depth"], 1);
+    assert_eq!(
+        approved[0]["actor"],
+        json!({"id": "system", "role": "system"})
+    );
+    assert_eq!(
+        approved[0]["correlation_id"],
+        small_created["correlation_id"]
+    );
+    assert_eq!(
+        approved[0]["changes"]["status"],
+        json!(["PENDING", "APPROVED"])
+    );
+    assert_eq!(
+        approved[0]["changes"]["decision"],
+        json!([null, {"rule_id": rule.to_string(), "comment": "Auto-approved: under 100"}])
+    );
+
+    let run = run_of(&store, &small_created, &rule).await;
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert_eq!(run.depth, 0);
+    assert_eq!(run.attempts, 1);
+    let leaf = &run.evaluation().unwrap()["conditions"]["trace"]["conditions"][0];
+    assert_eq!(leaf["path"], "data.amount");
+    assert_eq!(leaf["actual"], 42.0);
+    assert_eq!(leaf["result"], true);
+    let outcomes = run.actions();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.iter().all(|o| o.status == ActionStatus::Ok));
+    assert_eq!(outcomes[0].kind, "approve");
+    assert_eq!(outcomes[0].detail.as_deref(), Some("APPROVED by the rule"));
+    assert!(run.finished_at >= run.started_at);
+
+    let webhooks = drain(&world.sqs, &world.webhooks).await;
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(webhooks[0]["topic"], "approvals.auto_approved");
+    assert_eq!(webhooks[0]["event"]["id"], small_created["id"]);
+}
+
+#[tokio::test]
+async fn not_matched_runs_carry_their_trace() {
+    let world = World::new().await;
+    let rule = world.rule(small_amounts_rule()).await;
+    let large = world.file(2500.0).await;
+    let created = world.created_event(&large).await;
+
+    world.runner(None).run_batch(&batch(&[&created])).await;
+
+    let run = run_of(&world.store(), &created, &rule).await;
+    assert_eq!(run.status, RunStatus::NotMatched);
+    let evaluation = run.evaluation().unwrap();
+    assert_eq!(evaluation["matched"], false);
+    let leaf = &evaluation["conditions"]["trace"]["conditions"][0];
+    assert_eq!(leaf["actual"], 2500.0);
+    assert_eq!(leaf["result"], false);
+    assert!(run
+        .actions()
+        .iter()
+        .all(|o| o.status == ActionStatus::NotRun));
+    assert!(drain(&world.sqs, &world.webhooks).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_redelivered_event_runs_nothing_twice() {
+    let world = World::new().await;
+    world.rule(small_amounts_rule()).await;
+    let small = world.file(10.0).await;
+    let created = world.created_event(&small).await;
+    let runner = world.runner(None);
+
+    for _ in 0..2 {
+        let response = runner.run_batch(&batch(&[&created])).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    assert_eq!(world.events_of_type("approval.approved").await.len(), 1);
+    assert_eq!(drain(&world.sqs, &world.webhooks).await.len(), 1);
+    let runs = world
+        .env
+        .all_items()
+        .await
+        .into_iter()
+        .filter(|item| {
+            item.get("type")
+                .and_then(|t| t.as_s().ok())
+                .map(String::as_str)
+                == Some("automation_run")
+        })
+        .count();
+    assert_eq!(runs, 1);
+}
+
+#[tokio::test]
+async fn a_self_triggering_chain_stops_at_depth_three() {
+    let world = World::new().await;
+    let first = world
+        .rule(json!({
+            "name": "Note new approvals",
+            "trigger": "approval.created",
+            "actions": [{"type": "log", "message": "an approval was filed"}],
+        }))
+        .await;
+    let echo = world
+        .rule(json!({
+            "name": "Note notes",
+            "trigger": "automation.logged",
+            "actions": [{"type": "log", "message": "a note was logged"}],
+        }))
+        .await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+    let runner = world.runner(None);
+    let store = world.store();
+
+    runner.run_batch(&batch(&[&created])).await;
+    let mut fed: Vec<Value> = Vec::new();
+    for _ in 0..10 {
+        let next: Vec<Value> = world
+            .events_of_type("automation.logged")
+            .await
+            .into_iter()
+            .filter(|e| !fed.iter().any(|f| f["id"] == e["id"]))
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        for event in &next {
+            let response = runner.run_batch(&batch(&[event])).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+        fed.extend(next);
+    }
+
+    assert_eq!(
+        run_of(&store, &created, &first).await.status,
+        RunStatus::Succeeded
+    );
+    let mut by_depth: Vec<(u64, RunStatus)> = Vec::new();
+    for event in &fed {
+        let run = run_of(&store, event, &echo).await;
+        assert_eq!(u64::from(run.depth), event["depth"].as_u64().unwrap());
+        by_depth.push((u64::from(run.depth), run.status));
+    }
+    by_depth.sort_by_key(|(depth, _)| *depth);
+    assert_eq!(
+        by_depth,
+        [
+            (1, RunStatus::Succeeded),
+            (2, RunStatus::Succeeded),
+            (3, RunStatus::Skipped),
+        ]
+    );
+    let skipped = run_of(&store, fed.last().unwrap(), &echo).await;
+    assert_eq!(skipped.reason.as_deref(), Some("depth 3 reached"));
+    assert_eq!(world.events_of_type("automation.logged").await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_failing_action_is_retried_then_recorded_failed() {
+    let world = World::new().await;
+    let rule = world
+        .rule(json!({
+            "name": "Report on filing",
+            "trigger": "approval.created",
+            "actions": [
+                {"type": "log", "message": "reporting"},
+                {"type": "enqueue_job", "job_type": "report.generate"},
+                {"type": "log", "message": "reported"}
+            ],
+        }))
+        .await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+    let missing = format!(
+        "{}/123456789012/no-such-queue-{}",
+        std::env::var("AWS_ENDPOINT_URL_SQS").unwrap_or_else(|_| "http://127.0.0.1:5000".into()),
+        EntityId::new()
+    );
+    let runner = world.runner(Some(missing));
+    let store = world.store();
+
+    for attempt in 1..=2 {
+        let response = runner.run_batch(&batch(&[&created])).await;
+        assert_eq!(response.batch_item_failures.len(), 1, "attempt {attempt}");
+        assert!(store
+            .run_of(&id_of(&created), &rule)
+            .await
+            .unwrap()
+            .is_none());
+    }
+    let response = runner.run_batch(&batch(&[&created])).await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let run = run_of(&store, &created, &rule).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.attempts, 3);
+    let outcomes = run.actions();
+    assert_eq!(
+        outcomes.iter().map(|o| o.status).collect::<Vec<_>>(),
+        [ActionStatus::Ok, ActionStatus::Failed, ActionStatus::NotRun]
+    );
+    assert!(outcomes[1]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("SendMessage"));
+    assert!(run.reason.as_deref().unwrap().contains("enqueue_job"));
+    // The first action ran once, though the message was delivered three times.
+    assert_eq!(
+        outcomes[0].detail.as_deref(),
+        Some("carried out by an earlier attempt")
+    );
+    assert_eq!(world.events_of_type("automation.logged").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_action_the_runner_cannot_carry_out_fails_the_run_at_once() {
+    let world = World::new().await;
+    let rule = world
+        .rule(json!({
+            "name": "Assign reviewers",
+            "trigger": "approval.created",
+            "actions": [
+                {"type": "assign", "user_id": world.admin.id},
+                {"type": "notify_webhook", "topic": "approvals.assigned"}
+            ],
+        }))
+        .await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+
+    let response = world.runner(None).run_batch(&batch(&[&created])).await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let run = run_of(&world.store(), &created, &rule).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.attempts, 1);
+    let outcomes = run.actions();
+    assert_eq!(outcomes[0].status, ActionStatus::Failed);
+    assert!(outcomes[0].error.as_deref().unwrap().contains("assign"));
+    assert_eq!(outcomes[1].status, ActionStatus::NotRun);
+    assert!(drain(&world.sqs, &world.webhooks).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_that_is_not_an_envelope_is_retried_alone() {
+    let world = World::new().await;
+    world.rule(small_amounts_rule()).await;
+    let approval = world.file(5.0).await;
+    let created = world.created_event(&approval).await;
+    let poison = json!({"not": "an envelope"});
+    let event = batch(&[&poison, &created]);
+
+    let response = world.runner(None).run_batch(&event).await;
+
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, [event.records[0].message_id.as_deref().unwrap()]);
+    assert_eq!(world.events_of_type("approval.approved").await.len(), 1);
+}
