@@ -1,7 +1,8 @@
 //! Everything a function builds once at cold start and shares across
 //! invocations: configuration, the store (and the audit table's, for the
-//! functions that read it), CORS, and the token and cursor keys it needs.
-//! Also the one place requests are authenticated.
+//! functions that read it), CORS, the token and cursor keys it needs, and
+//! the rule runner for the functions that carry out rule actions. Also the
+//! one place requests are authenticated.
 
 use crate::auth::keys::fetch_signing_key;
 use crate::auth::{Principal, TokenError, TokenSigner, TokenVerifier};
@@ -9,6 +10,7 @@ use crate::config::{Config, Needs, SigningKeySource};
 use crate::domain::{EntityId, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{bearer_token, Cors};
+use crate::pipeline::automation_runner::Runner;
 use crate::store::{CursorKey, Store};
 use anyhow::Context;
 use lambda_http::Request;
@@ -21,6 +23,7 @@ pub struct App {
     signer: Option<TokenSigner>,
     cursors: Option<CursorKey>,
     audit: Option<Store>,
+    runner: Option<Runner>,
 }
 
 impl App {
@@ -67,6 +70,14 @@ impl App {
             })?;
         }
         let cursors = config.cursor_secret.as_deref().map(CursorKey::new);
+        let runner = config.webhooks_queue_url.clone().map(|webhooks| {
+            Runner::new(
+                store.clone(),
+                aws_sdk_sqs::Client::new(sdk),
+                config.jobs_queue_url.clone(),
+                webhooks,
+            )
+        });
         Ok(Self {
             cors: Cors::new(config.cors_origins.clone()),
             config,
@@ -75,7 +86,15 @@ impl App {
             signer,
             cursors,
             audit,
+            runner,
         })
+    }
+
+    /// The rule runner (with `Needs::action_queues`).
+    pub fn runner(&self) -> ApiResult<&Runner> {
+        self.runner
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("WEBHOOKS_QUEUE_URL is not configured"))
     }
 
     pub fn signer(&self) -> ApiResult<&TokenSigner> {

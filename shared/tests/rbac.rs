@@ -69,6 +69,19 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         .expect("an approval id")
         .to_owned();
 
+    // A rule to read, change and delete.
+    let rule = env
+        .call(Call::new("rules/create").token(Some(&admin_token)).body(
+            json!({"name": "Note filings", "trigger": "approval.created",
+                    "actions": [{"type": "log", "message": "filed"}]}),
+        ))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("a rule id")
+        .to_owned();
+    let rule_at = |fixture: &str| Call::new(fixture).resource_id("api/v1/rules", &rule);
+
     // (route, request, expected per CALLERS). Logout and delete come last:
     // they end sessions and accounts (the admin deactivates the owner last).
     let rows: Vec<Row> = vec![
@@ -209,6 +222,55 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
                     .body(json!({"status": "CANCELLED"}))
             }),
             [401, 404, 403, 200, 403],
+        ),
+        (
+            "GET /api/v1/rules",
+            Box::new(|| Call::new("rules/list")),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST /api/v1/rules",
+            Box::new(|| {
+                Call::new("rules/create").body(json!({"name": "Note", "trigger": "*",
+                    "actions": [{"type": "log", "message": "seen"}]}))
+            }),
+            [401, 403, 403, 403, 201],
+        ),
+        (
+            "GET /api/v1/rules/{id}",
+            Box::new(|| rule_at("rules/get")),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "PATCH /api/v1/rules/{id}",
+            Box::new(|| rule_at("rules/patch").body(json!({"priority": 5}))),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST /api/v1/automation/execute (dry run)",
+            Box::new(|| {
+                Call::new("automation/execute").body(json!({"entity": "approval",
+                    "entity_id": approval, "event_type": "approval.created", "dry_run": true}))
+            }),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST /api/v1/automation/execute",
+            Box::new(|| {
+                Call::new("automation/execute").body(json!({"event": {"type": "report.requested",
+                    "entity": "report", "entity_id": "monthly"}}))
+            }),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "GET /api/v1/automation/runs",
+            Box::new(|| Call::new("automation/runs").query(&[])),
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "DELETE /api/v1/rules/{id}",
+            Box::new(|| rule_at("rules/delete")),
+            [401, 403, 403, 403, 204],
         ),
         (
             "DELETE /workflows/{id}",

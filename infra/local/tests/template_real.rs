@@ -52,6 +52,7 @@ fn functions_and_their_binaries() {
             ("WorkflowsFunction", "workflows"),
             ("ApprovalsFunction", "approvals"),
             ("RulesFunction", "rules"),
+            ("AutomationFunction", "automation"),
             ("EventRouterFunction", "event-router"),
             ("AuditWriterFunction", "audit-writer"),
             ("AutomationRunnerFunction", "automation-runner"),
@@ -78,6 +79,14 @@ fn routes() {
     assert!(template
         .routes
         .contains(&route("GET", "/health", "HealthFunction")));
+    for (method, path) in [
+        ("POST", "/api/v1/automation/execute"),
+        ("GET", "/api/v1/automation/runs"),
+    ] {
+        assert!(template
+            .routes
+            .contains(&route(method, path, "AutomationFunction")));
+    }
     let users = template.function("UsersFunction").unwrap();
     assert!(users
         .events

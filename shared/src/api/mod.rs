@@ -6,6 +6,7 @@
 pub mod approvals;
 pub mod audit_logs;
 pub mod auth;
+pub mod automation;
 pub mod health;
 pub mod idempotency;
 pub mod rules;

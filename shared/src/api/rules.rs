@@ -59,7 +59,7 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
 
 /// A rule as the API shows it: its definition as written, plus identity
 /// and versioning.
-fn view(record: &RuleRecord) -> Result<Value, StoreError> {
+pub(crate) fn view(record: &RuleRecord) -> Result<Value, StoreError> {
     let mut body = definition(&record.spec()?)?;
     body.insert("id".into(), record.id.to_string().into());
     body.insert("created_by".into(), record.created_by.to_string().into());

@@ -77,7 +77,7 @@ fn view(record: &WorkflowRecord) -> WorkflowView {
     }
 }
 
-fn view_value(record: &WorkflowRecord) -> serde_json::Value {
+pub(crate) fn view_value(record: &WorkflowRecord) -> serde_json::Value {
     serde_json::to_value(view(record)).unwrap_or_default()
 }
 

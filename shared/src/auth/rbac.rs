@@ -29,6 +29,10 @@ pub enum Permission {
     RulesManage,
     /// Read every audit record, not only those about what one may see.
     AuditReadAll,
+    /// Run rules on an event on demand, or try them out (dry run).
+    AutomationExecute,
+    /// Read the runs of rules (their traces reveal how rules decide).
+    AutomationRunsRead,
 }
 
 /// The permission table. A permission not listed for a role is denied.
@@ -45,6 +49,8 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (Permission::ApprovalsReadAll, &[Role::Admin]),
     (Permission::AuditReadAll, &[Role::Admin]),
     (Permission::RulesManage, &[Role::Admin]),
+    (Permission::AutomationExecute, &[Role::Admin]),
+    (Permission::AutomationRunsRead, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -99,6 +105,8 @@ mod tests {
             Permission::ApprovalsReadAll,
             Permission::AuditReadAll,
             Permission::RulesManage,
+            Permission::AutomationExecute,
+            Permission::AutomationRunsRead,
         ] {
             assert!(allows(Role::Admin, permission));
             assert!(!allows(Role::Approver, permission));

@@ -29,6 +29,8 @@ use crate::automation::RuleSpec;
 use crate::clock;
 use crate::domain::EntityId;
 use crate::events::{Envelope, MAX_DEPTH};
+use crate::store::audit::Written;
+use crate::store::rules::RuleRecord;
 use crate::store::runs::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 use crate::store::{Store, StoreError};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
@@ -51,11 +53,21 @@ impl From<StoreError> for ActionError {
     }
 }
 
-/// An enabled rule as the runner applies it.
+/// A rule as the runner applies it.
 #[derive(Debug, Clone)]
 pub struct LoadedRule {
     pub id: EntityId,
     pub spec: RuleSpec,
+}
+
+impl LoadedRule {
+    /// A stored rule, read back through the rule parsers.
+    pub fn from_record(record: &RuleRecord) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: record.id,
+            spec: record.spec()?,
+        })
+    }
 }
 
 /// The rule runner with its clients and queues.
@@ -113,15 +125,12 @@ impl Runner {
 
     /// The enabled rules in priority order; a stored rule that no longer
     /// parses is logged and left out.
-    async fn load_rules(&self) -> Result<Vec<LoadedRule>, StoreError> {
+    pub async fn load_rules(&self) -> Result<Vec<LoadedRule>, StoreError> {
         let records = self.store.enabled_rules().await?;
         Ok(records
             .into_iter()
-            .filter_map(|record| match record.spec() {
-                Ok(spec) => Some(LoadedRule {
-                    id: record.id,
-                    spec,
-                }),
+            .filter_map(|record| match LoadedRule::from_record(&record) {
+                Ok(rule) => Some(rule),
                 Err(error) => {
                     tracing::error!(rule_id = %record.id, error = %error, "stored rule skipped");
                     None
@@ -141,34 +150,38 @@ impl Runner {
     /// message is to be retried; rules finished before it keep their runs.
     #[tracing::instrument(skip_all, fields(event_id = %envelope.id, event_type = %envelope.event_type, depth = envelope.depth))]
     pub async fn run_event(&self, rules: &[LoadedRule], envelope: &Envelope) -> Result<(), String> {
-        let event = serde_json::to_value(envelope).map_err(|e| e.to_string())?;
         for rule in rules {
             if !rule.spec.trigger().matches(&envelope.event_type) {
                 continue;
             }
-            self.run_rule(rule, envelope, &event)
+            self.run_rule(rule, envelope, MAX_ATTEMPTS)
                 .await
                 .map_err(|error| format!("rule {}: {error}", rule.id))?;
         }
         Ok(())
     }
 
-    async fn run_rule(
+    /// Runs one rule on `envelope` (whose type it is known to match) and
+    /// returns its final run: the one recorded now, or the one an earlier
+    /// delivery recorded. A transient failure on an attempt before
+    /// `max_attempts` is an error, for the caller to retry; from the
+    /// `max_attempts`th on, it is recorded as the run's failure.
+    pub async fn run_rule(
         &self,
         rule: &LoadedRule,
         envelope: &Envelope,
-        event: &serde_json::Value,
-    ) -> Result<(), String> {
+        max_attempts: u32,
+    ) -> Result<RunRecord, String> {
         let store_error = |e: StoreError| format!("{:#}", anyhow::Error::new(e));
-        if self
+        if let Some(done) = self
             .store
             .run_of(&envelope.id, &rule.id)
             .await
             .map_err(store_error)?
-            .is_some()
         {
-            return Ok(());
+            return Ok(done);
         }
+        let event = serde_json::to_value(envelope).map_err(|e| e.to_string())?;
         let subject = RunSubject {
             event_id: envelope.id,
             event_type: envelope.event_type.clone(),
@@ -189,7 +202,7 @@ impl Runner {
                 finished_at: clock::now(),
             }
         } else {
-            let evaluation = rule.spec.evaluate(event);
+            let evaluation = rule.spec.evaluate(&event);
             let recorded = serde_json::to_value(&evaluation).ok();
             if !evaluation.matched {
                 RunEnd {
@@ -201,7 +214,7 @@ impl Runner {
                     finished_at: clock::now(),
                 }
             } else {
-                let carried = self.run_actions(rule, envelope).await?;
+                let carried = self.run_actions(rule, envelope, max_attempts).await?;
                 RunEnd {
                     status: carried.status,
                     reason: carried.reason,
@@ -214,9 +227,21 @@ impl Runner {
         };
         let status = end.status;
         let record = RunRecord::new(subject, end).map_err(store_error)?;
-        self.store.put_run(&record).await.map_err(store_error)?;
-        tracing::info!(rule_id = %rule.id, ?status, "rule run recorded");
-        Ok(())
+        match self.store.put_run(&record).await.map_err(store_error)? {
+            Written::New => tracing::info!(rule_id = %rule.id, ?status, "rule run recorded"),
+            // A concurrent delivery finished first: its run is the one.
+            Written::AlreadyThere => {
+                if let Some(first) = self
+                    .store
+                    .run_of(&envelope.id, &rule.id)
+                    .await
+                    .map_err(store_error)?
+                {
+                    return Ok(first);
+                }
+            }
+        }
+        Ok(record)
     }
 
     /// Carries out a matched rule's actions in order, stopping at the first
@@ -226,6 +251,7 @@ impl Runner {
         &self,
         rule: &LoadedRule,
         envelope: &Envelope,
+        max_attempts: u32,
     ) -> Result<CarriedOut, String> {
         let attempt = self
             .store
@@ -269,7 +295,7 @@ impl Runner {
                     outcomes.push(outcome);
                     continue;
                 }
-                Err(ActionError::Transient(error)) if attempt.number < MAX_ATTEMPTS => {
+                Err(ActionError::Transient(error)) if attempt.number < max_attempts => {
                     return Err(format!(
                         "action {index} ({}) failed on attempt {}: {error}",
                         action.kind(),

@@ -152,16 +152,24 @@ pub fn event_pk(id: &EntityId) -> String {
     format!("EVENT#{id}")
 }
 
-/// The run of one rule on one event (`sk` [`RUN_SK`]), and beside it the
-/// attempt counter of that run while it retries (`sk` [`RUN_ATTEMPT_SK`]).
-pub fn run_pk(event: &EntityId, rule: &EntityId) -> String {
-    format!("RUN#{event}#{rule}")
+/// The runs of one event: one partition, so that the runs API lists them
+/// with one `Query`. A run's `sk` is [`run_sk`]; beside it sits the
+/// attempt counter of that run while it retries ([`run_attempt_sk`]).
+pub fn runs_of_event_pk(event: &EntityId) -> String {
+    format!("RUNS#EVENT#{event}")
 }
 
-pub const RUN_SK: &str = "RUN";
-pub const RUN_ATTEMPT_SK: &str = "ATTEMPT";
+/// The sort key prefix of the runs in an event's partition.
+pub const RUN_OF_EVENT_PREFIX: &str = "RUN#";
 
-/// The sort key prefix of run listings.
+pub fn run_sk(rule: &EntityId) -> String {
+    format!("{RUN_OF_EVENT_PREFIX}{rule}")
+}
+
+pub fn run_attempt_sk(rule: &EntityId) -> String {
+    format!("ATTEMPT#{rule}")
+}
+
 pub const RUN_SORT_PREFIX: &str = "RUN#";
 
 /// `gsi1`: every run; `gsi2`: the runs of one rule. Both sort by start time

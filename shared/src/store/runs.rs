@@ -1,29 +1,33 @@
 //! Automation runs: what one rule did with one event.
 //!
-//! Items (in the entity table):
-//! - the run: `pk = RUN#<event id>#<rule id>, sk = RUN`, written once, when
-//!   it is final, with `attribute_not_exists(pk)`; so at most one run exists
-//!   per (event, rule), and a redelivered event that finds it does nothing.
-//!   It is in `gsi1 = RUNS` and `gsi2 = RUNS#RULE#<rule id>`, both sorted
-//!   `RUN#<started>#<event id>#<rule id>` (`started` fixed-width UTC).
-//! - its attempt counter beside it while it retries: `sk = ATTEMPT`, with
-//!   `attempts` (`ADD 1` per attempt) and `done_actions` (the indexes of
-//!   the actions already carried out), kept 14 days (SQS's longest
-//!   retention).
+//! Items (in the entity table), every run of one event in one partition:
+//! - the run: `pk = RUNS#EVENT#<event id>, sk = RUN#<rule id>`, written
+//!   once, when it is final, with `attribute_not_exists(pk)`; so at most one
+//!   run exists per (event, rule), and a redelivered event that finds it
+//!   does nothing. It is in `gsi1 = RUNS` and `gsi2 = RUNS#RULE#<rule id>`,
+//!   both sorted `RUN#<started>#<event id>#<rule id>` (`started`
+//!   fixed-width UTC), and expires [`RUN_RETENTION`] after it finished.
+//! - its attempt counter beside it while it retries: `sk = ATTEMPT#<rule
+//!   id>`, with `attempts` (`ADD 1` per attempt) and `done_actions` (the
+//!   indexes of the actions already carried out), kept 14 days (SQS's
+//!   longest retention).
 //!
 //! The evaluation and the actions' outcomes are stored as JSON text, like
 //! an approval's payload: a trace is arbitrary JSON (operands, values
 //! found), and arbitrary JSON never becomes DynamoDB maps.
 //!
 //! Access patterns:
-//! - run of an event and rule: `GetItem RUN#<event>#<rule> / RUN` (consistent)
-//! - count an attempt: `UpdateItem RUN#<event>#<rule> / ATTEMPT ADD attempts 1`
-//! - mark an action done: `UpdateItem … / ATTEMPT ADD done_actions <index>`
-//! - runs, newest first (for the runs API): `Query gsi1 gsi1pk = RUNS`,
-//!   descending; of one rule: `Query gsi2 gsi2pk = RUNS#RULE#<id>`
+//! - run of an event and rule: `GetItem RUNS#EVENT#<event> / RUN#<rule>`
+//!   (consistent)
+//! - count an attempt: `UpdateItem RUNS#EVENT#<event> / ATTEMPT#<rule> ADD attempts 1`
+//! - mark an action done: `UpdateItem … / ATTEMPT#<rule> ADD done_actions <index>`
+//! - runs, newest first: `Query gsi1 gsi1pk = RUNS`, descending; of one
+//!   rule: `Query gsi2 gsi2pk = RUNS#RULE#<id>`, descending; of one event:
+//!   `Query RUNS#EVENT#<id>, begins_with(sk, RUN#)` (by rule id). A status
+//!   (and a second id) is a filter on the chosen key.
 
 use super::audit::Written;
-use super::{classify, keys, n, s, to_item, Store, StoreError};
+use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::{Deserialize, Serialize};
@@ -31,6 +35,9 @@ use time::{Duration, OffsetDateTime};
 
 /// How long an attempt counter outlives its last attempt.
 pub const ATTEMPT_RETENTION: Duration = Duration::days(14);
+/// How long a run is kept after it finished. What its actions did stays in
+/// the audit log for good; the run is the explanation, kept for a quarter.
+pub const RUN_RETENTION: Duration = Duration::days(90);
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +51,31 @@ pub enum RunStatus {
     NotMatched,
     /// Triggered, and not evaluated (`reason` says why).
     Skipped,
+}
+
+impl RunStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Succeeded,
+        Self::Failed,
+        Self::NotMatched,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::NotMatched => "not_matched",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == input)
+            .ok_or_else(|| "must be succeeded, failed, not_matched or skipped".to_owned())
+    }
 }
 
 /// How one action went.
@@ -99,6 +131,7 @@ pub struct RunRecord {
     #[serde(with = "time::serde::rfc3339")]
     pub finished_at: OffsetDateTime,
     pub duration_ms: u64,
+    expires_at: i64,
 }
 
 /// What a run is about, known before it is evaluated.
@@ -143,8 +176,8 @@ impl RunRecord {
         );
         let millis = (end.finished_at - subject.started_at).whole_milliseconds();
         Ok(Self {
-            pk: keys::run_pk(&subject.event_id, &subject.rule_id),
-            sk: keys::RUN_SK.into(),
+            pk: keys::runs_of_event_pk(&subject.event_id),
+            sk: keys::run_sk(&subject.rule_id),
             item_type: "automation_run".into(),
             gsi1pk: keys::RUNS_GSI1PK.into(),
             gsi1sk: sort.clone(),
@@ -164,6 +197,7 @@ impl RunRecord {
             started_at: subject.started_at,
             finished_at: end.finished_at,
             duration_ms: u64::try_from(millis).unwrap_or(0),
+            expires_at: (end.finished_at + RUN_RETENTION).unix_timestamp(),
         })
     }
 
@@ -193,6 +227,95 @@ pub struct Attempt {
     pub done_actions: Vec<usize>,
 }
 
+/// Which runs a listing returns; every given filter must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub rule: Option<EntityId>,
+    pub event: Option<EntityId>,
+    pub status: Option<RunStatus>,
+}
+
+impl RunFilter {
+    /// The narrowest key the filter names: the event's partition, the
+    /// rule's index partition, or every run; and the sort key prefix there.
+    fn partition(&self) -> (Partition, &'static str) {
+        match (&self.event, &self.rule) {
+            (Some(event), _) => (
+                Partition {
+                    index: None,
+                    partition_attribute: "pk",
+                    sort_attribute: "sk",
+                    partition: keys::runs_of_event_pk(event),
+                },
+                keys::RUN_OF_EVENT_PREFIX,
+            ),
+            (None, Some(rule)) => (
+                Partition {
+                    index: Some("gsi2"),
+                    partition_attribute: "gsi2pk",
+                    sort_attribute: "gsi2sk",
+                    partition: keys::runs_of_rule_gsi2pk(rule),
+                },
+                keys::RUN_SORT_PREFIX,
+            ),
+            (None, None) => (
+                Partition {
+                    index: Some("gsi1"),
+                    partition_attribute: "gsi1pk",
+                    sort_attribute: "gsi1sk",
+                    partition: keys::RUNS_GSI1PK.into(),
+                },
+                keys::RUN_SORT_PREFIX,
+            ),
+        }
+    }
+
+    /// What the key leaves to a filter: the status, a rule within an
+    /// event's runs, and expiry (TTL deletes only eventually).
+    fn condition(&self, now: OffsetDateTime) -> Expr {
+        let mut condition = Expr::new("expires_at > :now").value(":now", n(now.unix_timestamp()));
+        if let Some(status) = self.status {
+            condition = condition.and(
+                Expr::new("#status = :status")
+                    .name("#status", "status")
+                    .value(":status", s(status.as_str())),
+            );
+        }
+        if let (Some(_), Some(rule)) = (&self.event, &self.rule) {
+            condition =
+                condition.and(Expr::new("rule_id = :rule").value(":rule", s(rule.to_string())));
+        }
+        condition
+    }
+}
+
+impl Store {
+    /// A page of runs: newest first, or, for one event, by rule id.
+    /// `after` and the returned key are sort keys of the chosen key.
+    pub async fn list_runs(
+        &self,
+        filter: &RunFilter,
+        limit: usize,
+        after: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<RunRecord>, Option<String>), StoreError> {
+        let (partition, prefix) = filter.partition();
+        let condition = filter.condition(now);
+        let (items, next) = self
+            .query_merged(
+                std::slice::from_ref(&partition),
+                prefix,
+                Some(&condition),
+                limit,
+                after,
+                filter.event.is_none(),
+            )
+            .await?;
+        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+}
+
 impl Store {
     /// The final run of `rule` on `event`, if it was recorded.
     pub async fn run_of(
@@ -200,7 +323,8 @@ impl Store {
         event: &EntityId,
         rule: &EntityId,
     ) -> Result<Option<RunRecord>, StoreError> {
-        self.get(keys::run_pk(event, rule), keys::RUN_SK).await
+        self.get(keys::runs_of_event_pk(event), &keys::run_sk(rule))
+            .await
     }
 
     /// Records a final run once; a second write of the same run is a no-op.
@@ -234,8 +358,8 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(keys::run_pk(event, rule)))
-            .key("sk", s(keys::RUN_ATTEMPT_SK))
+            .key("pk", s(keys::runs_of_event_pk(event)))
+            .key("sk", s(keys::run_attempt_sk(rule)))
             .update_expression("ADD attempts :one SET #type = :type, expires_at = :expires")
             .expression_attribute_names("#type", "type")
             .expression_attribute_values(":one", n(1))
@@ -274,8 +398,8 @@ impl Store {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(keys::run_pk(event, rule)))
-            .key("sk", s(keys::RUN_ATTEMPT_SK))
+            .key("pk", s(keys::runs_of_event_pk(event)))
+            .key("sk", s(keys::run_attempt_sk(rule)))
             .update_expression("ADD done_actions :index")
             .expression_attribute_values(":index", AttributeValue::Ns(vec![index.to_string()]))
             .send()

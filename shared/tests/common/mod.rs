@@ -28,6 +28,10 @@ pub struct TestEnv {
     pub auth: App,
     pub users: App,
     pub health: App,
+    /// The `automation` function's app: the runner sends to
+    /// `WEBHOOKS_QUEUE_URL` (a queue that does not exist unless the test
+    /// sets one) and `JOBS_QUEUE_URL` (if set).
+    pub automation: App,
     pub keys: KeyPairPem,
     pub vars: HashMap<String, String>,
     pub table: String,
@@ -58,6 +62,10 @@ impl TestEnv {
             ("JWT_AUDIENCE", "opsflow-api"),
             ("CURSOR_SECRET", &"c".repeat(48)),
             ("CORS_ORIGINS", "http://localhost:5173"),
+            (
+                "WEBHOOKS_QUEUE_URL",
+                "http://127.0.0.1:5000/123456789012/opsflow-test-no-webhooks-queue",
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -84,10 +92,19 @@ impl TestEnv {
         .await
         .unwrap();
         let health = app(Needs::default()).await.unwrap();
+        let automation = app(Needs {
+            verify_tokens: true,
+            cursors: true,
+            action_queues: true,
+            ..Needs::default()
+        })
+        .await
+        .unwrap();
         Self {
             auth,
             users,
             health,
+            automation,
             keys,
             vars,
             table,
@@ -104,6 +121,7 @@ impl TestEnv {
             "workflows" => api::workflows::handle(&self.users, request).await,
             "approvals" => api::approvals::handle(&self.users, request).await,
             "rules" => api::rules::handle(&self.users, request).await,
+            "automation" => api::automation::handle(&self.automation, request).await,
             "health" => api::health::handle(&self.health, request).await,
             other => panic!("no function {other}"),
         };

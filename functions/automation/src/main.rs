@@ -1,0 +1,19 @@
+//! `automation`: `POST /api/v1/automation/execute`, `GET /api/v1/automation/runs`.
+
+// The handler's future (runner, approval transaction, SDK calls) nests more
+// deeply than the default limit allows the compiler to lay it out.
+#![recursion_limit = "256"]
+
+use opsflow_shared::api;
+use opsflow_shared::config::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let needs = Needs {
+        verify_tokens: true,
+        cursors: true,
+        action_queues: true,
+        ..Needs::default()
+    };
+    api::run(needs, api::automation::handle).await
+}
