@@ -1,15 +1,17 @@
 //! Demo data for a local platform: an admin, an approver and a user, each
-//! with a random password printed once when the account is made, and an
-//! active "Purchase request" workflow. Running it again leaves existing data
-//! alone.
+//! with a random password printed once when the account is made, an active
+//! "Purchase request" workflow, and two rules of the admin's (see
+//! [`DEMO_RULES`]). Running it again leaves existing data alone.
 
 use opsflow_shared::accounts::{create_account, NewAccount, Registrar};
 use opsflow_shared::auth::secret;
+use opsflow_shared::automation::{RuleInput, RuleSpec};
 use opsflow_shared::domain::workflow::{parse_steps, StepInput};
 use opsflow_shared::domain::{
     Description, DisplayName, Email, EntityId, NewPassword, Role, WorkflowName, WorkflowStatus,
 };
 use opsflow_shared::events::{Actor, Envelope};
+use opsflow_shared::store::rules::RuleRecord;
 use opsflow_shared::store::users::CreateUserError;
 use opsflow_shared::store::workflows::WorkflowRecord;
 use opsflow_shared::store::Store;
@@ -57,8 +59,62 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
     }
     if let Some(admin) = new_admin {
         seed_workflow(store, admin).await?;
+        seed_rules(store, admin).await?;
     }
     Ok(logins)
+}
+
+/// The demo rules: small purchase requests are approved at once, and every
+/// rejection is handed to the webhooks queue and noted in the audit log.
+pub fn demo_rules() -> [serde_json::Value; 2] {
+    [
+        serde_json::json!({
+            "name": "Auto-approve small purchase requests",
+            "description": "Purchase requests under 100 need no review.",
+            "trigger": "approval.created",
+            "conditions": {"all": [
+                {"path": "data.workflow_name", "op": "eq", "value": "Purchase request"},
+                {"path": "data.amount", "op": "lt", "value": 100}
+            ]},
+            "actions": [
+                {"type": "approve", "comment": "Auto-approved: under 100"},
+                {"type": "log", "message": "small purchase request approved by rule"}
+            ],
+            "priority": 10
+        }),
+        serde_json::json!({
+            "name": "Notify on rejection",
+            "trigger": "approval.rejected",
+            "actions": [
+                {"type": "notify_webhook", "topic": "approvals.rejected"},
+                {"type": "log", "message": "a request was rejected"}
+            ],
+            "priority": 100
+        }),
+    ]
+}
+
+async fn seed_rules(store: &Store, admin: EntityId) -> anyhow::Result<()> {
+    let actor = Actor {
+        id: admin.to_string(),
+        role: Role::Admin.to_string(),
+    };
+    for rule in demo_rules() {
+        let input: RuleInput = serde_json::from_value(rule)?;
+        let spec = RuleSpec::parse(input)
+            .map_err(|problems| anyhow::anyhow!("demo rule: {problems:?}"))?;
+        let record = RuleRecord::new(&spec, admin, opsflow_shared::clock::now())?;
+        let created = Envelope::new(
+            "rule.created",
+            "rule",
+            record.id,
+            actor.clone(),
+            "local-seed",
+            serde_json::json!({"id": record.id.to_string(), "name": spec.name()}),
+        );
+        store.create_rule(&record, &created).await?;
+    }
+    Ok(())
 }
 
 /// An active two-step "Purchase request" workflow, made by the demo admin

@@ -492,3 +492,139 @@ async fn access_after_seed(client: &Client) -> String {
     assert_eq!(status, 200, "{login}");
     login["access_token"].as_str().expect("a token").to_owned()
 }
+
+/// Reads `path` until `done` holds for its answer (the pipeline is
+/// asynchronous), and returns the last answer.
+async fn poll_until(
+    client: &Client,
+    token: &str,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut body = Value::Null;
+    for _ in 0..150 {
+        let (status, answer) = client
+            .send(reqwest::Method::GET, path, Some(token), None)
+            .await;
+        assert_eq!(status, 200, "{path}: {answer}");
+        body = answer;
+        if done(&body) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    body
+}
+
+#[tokio::test]
+async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_are_listed() {
+    use reqwest::Method;
+    let (platform, keys_dir) = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
+    };
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.expect("seed");
+    let admin = client.demo_login(&logins, "admin@example.com").await;
+    let approver = client.demo_login(&logins, "approver@example.com").await;
+    let user = client.demo_login(&logins, "user@example.com").await;
+    let (_, workflows) = client
+        .send(Method::GET, "/workflows", Some(&user), None)
+        .await;
+    let workflow = workflows["items"][0]["id"].clone();
+    let file = |title: &str, amount: f64| {
+        client.send(
+            Method::POST,
+            "/approvals",
+            Some(&user),
+            Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
+        )
+    };
+
+    // A small request is approved by the seeded rule, as the system.
+    let (status, small) = file("Stapler", 12.5).await;
+    assert_eq!(status, 201, "{small}");
+    let small = small["id"].as_str().expect("an id").to_owned();
+    let approved = poll_until(&client, &user, &format!("/approvals/{small}"), |a| {
+        a["status"] == "APPROVED"
+    })
+    .await;
+    assert_eq!(approved["status"], "APPROVED", "{approved}");
+    let path = format!("/auditLogs?entity=approval&entity_id={small}");
+    let trail = audit_page(&client, &user, &path, 2).await;
+    let actions: Vec<(&str, &str)> = trail["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .rev()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or_default(),
+                r["user_id"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("approval.created", subject(&user).as_str()),
+            ("approval.approved", "system")
+        ]
+    );
+
+    // A large one waits; its rejection is handed on by the other rule.
+    let (status, large) = file("Forklift", 25_000.0).await;
+    assert_eq!(status, 201, "{large}");
+    let large = large["id"].as_str().expect("an id").to_owned();
+    let (status, rejected) = client
+        .send(
+            Method::PATCH,
+            &format!("/approvals/{large}"),
+            Some(&approver),
+            Some(json!({"status": "REJECTED", "comment": "Rent one"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{rejected}");
+
+    // The runs list shows what each rule did with each event.
+    let runs = poll_until(&client, &admin, "/api/v1/automation/runs", |page| {
+        page["items"].as_array().map(Vec::len) >= Some(3)
+    })
+    .await;
+    // Events reach the runner in no guaranteed order: compare as a set.
+    let mut seen: Vec<(&str, &str, &str)> = runs["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .map(|run| {
+            (
+                run["rule_name"].as_str().unwrap_or_default(),
+                run["event_type"].as_str().unwrap_or_default(),
+                run["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        [
+            (
+                "Auto-approve small purchase requests",
+                "approval.created",
+                "not_matched"
+            ),
+            (
+                "Auto-approve small purchase requests",
+                "approval.created",
+                "succeeded"
+            ),
+            ("Notify on rejection", "approval.rejected", "succeeded"),
+        ]
+    );
+    let (status, _) = client
+        .send(Method::GET, "/api/v1/automation/runs", Some(&user), None)
+        .await;
+    assert_eq!(status, 403);
+    finish(platform, keys_dir).await;
+}
