@@ -6,6 +6,10 @@
 
 mod common;
 
+/// `assign` and `set_field`, through the APIs their users see.
+#[path = "automation/approval_actions.rs"]
+mod approval_actions;
+
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use common::{Account, Call, TestEnv};
 use opsflow_shared::domain::{EntityId, Role};
@@ -122,15 +126,20 @@ impl World {
     }
 
     async fn file(&self, amount: f64) -> String {
+        self.file_in(&self.workflow, json!({}), amount).await
+    }
+
+    /// Files a request with `payload` against `workflow`, as the requester.
+    async fn file_in(&self, workflow: &str, payload: Value, amount: f64) -> String {
         let reply = self
             .env
             .call(
                 Call::new("approvals/create")
                     .token(Some(&self.requester.tokens.access))
                     .body(json!({
-                        "workflow_id": self.workflow,
+                        "workflow_id": workflow,
                         "title": "Stationery",
-                        "payload": {},
+                        "payload": payload,
                         "amount": amount,
                     })),
             )
@@ -438,30 +447,39 @@ async fn a_failing_action_is_retried_then_recorded_failed() {
 }
 
 #[tokio::test]
-async fn an_action_the_runner_cannot_carry_out_fails_the_run_at_once() {
+async fn an_approval_action_on_an_event_about_something_else_fails_the_run_at_once() {
     let world = World::new().await;
     let rule = world
         .rule(json!({
-            "name": "Assign reviewers",
-            "trigger": "approval.created",
+            "name": "Approve whatever is created",
+            "trigger": "*.created",
             "actions": [
-                {"type": "assign", "user_id": world.admin.id},
-                {"type": "notify_webhook", "topic": "approvals.assigned"}
+                {"type": "approve", "comment": "Created, so approved"},
+                {"type": "notify_webhook", "topic": "things.approved"}
             ],
         }))
         .await;
-    let approval = world.file(5.0).await;
-    let created = world.created_event(&approval).await;
+    let workflow_created = world
+        .events_of_type("workflow.created")
+        .await
+        .pop()
+        .expect("a workflow.created event");
 
-    let response = world.runner(None).run_batch(&batch(&[&created])).await;
+    let response = world
+        .runner(None)
+        .run_batch(&batch(&[&workflow_created]))
+        .await;
 
     assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
+    let run = run_of(&world.store(), &workflow_created, &rule).await;
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.attempts, 1);
     let outcomes = run.actions();
     assert_eq!(outcomes[0].status, ActionStatus::Failed);
-    assert!(outcomes[0].error.as_deref().unwrap().contains("assign"));
+    assert_eq!(
+        outcomes[0].error.as_deref(),
+        Some("acts on an approval, and the event is about a workflow")
+    );
     assert_eq!(outcomes[1].status, ActionStatus::NotRun);
     assert!(drain(&world.sqs, &world.webhooks).await.is_empty());
 }

@@ -3,8 +3,9 @@
 //! its requester may withdraw it while it is pending.
 //!
 //! Who sees what: admins see every approval; others see the requests they
-//! filed and those whose workflow names them as an approver (by role or by
-//! id). Anything else is 404, as if it did not exist.
+//! filed and those whose steps name them as an approver (by role, by id,
+//! or assigned by a rule's `assign`). Anything else is 404, as if it did
+//! not exist.
 //!
 //! `PATCH /approvals/{id}` with `{"status": "APPROVED" | "REJECTED"}` is a
 //! decision on the current step (rules in [`crate::domain::approval`]);

@@ -50,6 +50,10 @@ pub(crate) struct StepView {
     #[serde(skip_serializing_if = "Option::is_none")]
     approver_ids: Option<Vec<String>>,
     required_approvals: u32,
+    /// Users a rule made approvers of an approval's step, beside those
+    /// above; absent when there are none (always, for a workflow's steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assigned_ids: Vec<String>,
 }
 
 pub(crate) fn step_view(step: &Step) -> StepView {
@@ -62,5 +66,6 @@ pub(crate) fn step_view(step: &Step) -> StepView {
         approver_role,
         approver_ids,
         required_approvals: step.required_approvals,
+        assigned_ids: step.assigned.iter().map(ToString::to_string).collect(),
     }
 }

@@ -4,10 +4,10 @@
 //!
 //! | action | fields | what it does |
 //! |---|---|---|
-//! | `approve` | `comment` (1–1000 chars) | decides the event's approval as approved, with the comment |
-//! | `reject` | `comment` (1–1000 chars) | decides the event's approval as rejected, with the comment |
-//! | `assign` | `user_id` (UUID) | adds the user as an approver of the event's approval |
-//! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the approval's payload, creating objects on the way |
+//! | `approve` | `comment` (1–1000 chars) | decides the event's approval as approved, with the comment (`approval.approved`) |
+//! | `reject` | `comment` (1–1000 chars) | decides the event's approval as rejected, with the comment (`approval.rejected`) |
+//! | `assign` | `user_id` (UUID) | makes the user (active, not the requester) an approver of the current step of the event's pending approval (`approval.approver_assigned`) |
+//! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the pending approval's payload, creating objects on the way (`approval.payload_updated`) |
 //! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.]{0,63}`), `payload` (object ≤ 16 KiB, default `{}`) | sends a job message to the `jobs` queue |
 //! | `notify_webhook` | `topic` (`[a-z][a-z0-9_.-]{0,63}`) | hands the event to the `webhooks` queue under the topic |
 //! | `log` | `message` (1–500 chars, one line) | records an audit-only note |
@@ -24,7 +24,10 @@
 //!
 //! `approve`, `reject`, `assign` and `set_field` act on the approval the
 //! event is about ([`Action::needs_approval`]), so a rule whose trigger can
-//! never match an `approval.*` event may not use them.
+//! never match an `approval.*` event may not use them. The events they
+//! publish (in parentheses above) are by the system, one level deeper than
+//! the triggering event; how the runner carries them out is in
+//! `pipeline::automation_runner::actions::approval`.
 //!
 //! A comment is required on `approve` and `reject`: a decision taken by a
 //! rule must say why in the audit trail. A `set_field` key starts with a

@@ -9,7 +9,7 @@
 //!
 //! The rules of deciding live here, free of storage, in [`decide`]:
 //! - only an eligible approver of the *current* step decides it: the step's
-//!   role, or one of its named users;
+//!   role, one of its named users, or a user assigned to it ([`assign`]);
 //! - a requester never decides their own request;
 //! - one decision per approver per step;
 //! - a step completes when its approvals reach `required_approvals`; the
@@ -19,6 +19,11 @@ use super::{EntityId, Role, Step};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
+
+mod assignment;
+mod payload_field;
+
+pub use assignment::{assign, AssignRefusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -206,12 +211,21 @@ impl Amount {
 }
 
 impl Step {
-    /// Whether `user` (of `role`) is one of this step's approvers.
+    /// Whether `user` (of `role`) is one of this step's approvers: by its
+    /// role, by name, or assigned to it.
     pub fn names(&self, user: &EntityId, role: Role) -> bool {
-        match &self.approvers {
-            super::Approvers::Role(step_role) => *step_role == role,
-            super::Approvers::Users(ids) => ids.contains(user),
-        }
+        let by_role = matches!(&self.approvers, super::Approvers::Role(r) if *r == role);
+        by_role || self.named_users().any(|named| named == user)
+    }
+
+    /// The users this step names: its listed approvers, then those
+    /// assigned to it.
+    pub fn named_users(&self) -> impl Iterator<Item = &EntityId> {
+        let listed = match &self.approvers {
+            super::Approvers::Role(_) => &[][..],
+            super::Approvers::Users(ids) => ids.as_slice(),
+        };
+        listed.iter().chain(&self.assigned)
     }
 }
 
@@ -339,6 +353,7 @@ mod tests {
             name: "role".into(),
             approvers: Approvers::Role(role),
             required_approvals: required,
+            assigned: Vec::new(),
         }
     }
 
@@ -359,6 +374,7 @@ mod tests {
                 name: "boss".into(),
                 approvers: Approvers::Users(vec![boss]),
                 required_approvals: 1,
+                assigned: Vec::new(),
             },
         ];
         let requester = EntityId::new();

@@ -110,6 +110,12 @@ pub struct Step {
     pub name: String,
     pub approvers: Approvers,
     pub required_approvals: u32,
+    /// Users made approvers of this step on top of `approvers`, by a rule's
+    /// `assign`. Only an approval's copy of a step ever has them; empty
+    /// (and absent from the stored item) otherwise, so steps stored before
+    /// assignments existed read back unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assigned: Vec<EntityId>,
 }
 
 /// A step as a client writes it.
@@ -198,6 +204,7 @@ pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, Vec<(String, Str
                 name,
                 approvers,
                 required_approvals: required,
+                assigned: Vec::new(),
             });
         }
     }

@@ -8,9 +8,10 @@
 //! - link items (`type = approval_link`, sort key `APPROVAL#<id>`) in the
 //!   workflow's partition (`WORKFLOW#<id>`), the requester's (`USER#<id>`)
 //!   and, for the current step, its assignees' (`ASSIGNED#ROLE#<role>` or
-//!   `ASSIGNED#USER#<id>`). Each carries `status`, `workflow_id` and
-//!   `requester_id` for filtering; an assignee link also carries
-//!   `decided_by`, who of a role already approved the step.
+//!   `ASSIGNED#USER#<id>`, for each user the step names or has assigned).
+//!   Each carries `status`, `workflow_id` and `requester_id` for
+//!   filtering; an assignee link also carries `decided_by`, who of a role
+//!   already approved the step.
 //! - the workflow's count of pending approvals: `WORKFLOW#<id> / PENDING`,
 //!   which a workflow's deletion requires to be zero.
 //!
@@ -136,16 +137,23 @@ impl ApprovalRecord {
 
     /// This approval after a change of progress at `now`: the next version.
     pub fn advanced(&self, progress: Progress, now: OffsetDateTime) -> Self {
-        let mut next = self.clone();
+        let mut next = self.revised(now);
         next.status = progress.status;
         next.current_step = progress.current_step;
         next.step_approvals = progress.step_approvals;
-        next.updated_at = now;
         if next.status.is_final() {
             next.decided_at = Some(now);
         }
-        next.version += 1;
         next.reindex();
+        next
+    }
+
+    /// The next version of this approval, changed at `now`, for a change
+    /// that leaves its progress alone (its steps' assignees, its payload).
+    pub fn revised(&self, now: OffsetDateTime) -> Self {
+        let mut next = self.clone();
+        next.updated_at = now;
+        next.version += 1;
         next
     }
 
@@ -241,12 +249,21 @@ fn owner_links(record: &ApprovalRecord) -> [String; 2] {
     ]
 }
 
-/// The assignee partitions of a step.
+/// The assignee partitions of a step: its role's, and each user's it names
+/// or has assigned. Never the same one twice, as one transaction may hold
+/// one operation per item.
 fn assignee_pks(step: &Step) -> Vec<String> {
-    match &step.approvers {
+    let mut pks = match &step.approvers {
         Approvers::Role(role) => vec![keys::assigned_to_role_pk(*role)],
-        Approvers::Users(ids) => ids.iter().map(keys::assigned_to_user_pk).collect(),
+        Approvers::Users(_) => Vec::new(),
+    };
+    for user in step.named_users() {
+        let pk = keys::assigned_to_user_pk(user);
+        if !pks.contains(&pk) {
+            pks.push(pk);
+        }
     }
+    pks
 }
 
 /// Where a listing of approvals reads from.
@@ -386,7 +403,10 @@ impl Store {
     /// that caused it (if any) and its event. Links follow: a change of
     /// status updates the workflow's and requester's links and the pending
     /// count; a change of step (or the end) replaces the step's assignments;
-    /// an approval that leaves the step waiting marks its approver as done.
+    /// an approval that leaves the step waiting marks its approver as done;
+    /// a user newly assigned to the current step gets a link. A change of
+    /// neither progress nor assignees (a payload edit) writes just the
+    /// approval and the event.
     ///
     /// `before` must be the version read: a concurrent change fails item 0
     /// (`ConditionFailed`); a repeated decision fails item
@@ -425,11 +445,21 @@ impl Store {
         }
         let sort = keys::approval_sort(&after.id);
         let step_moved = before.current_step != after.current_step || after.status.is_final();
-        // The assignees the approval waits on next; an assignee of both
-        // steps gets a fresh link (one operation per item and transaction).
+        // The assignees the approval waits on next: on a new step all of
+        // them, and an assignee of both steps gets a fresh link (one
+        // operation per item and transaction); on the same step, those
+        // assigned to it by this change.
         let next_assignees = match after.current() {
-            Some(step) if step_moved && !after.status.is_final() => assignee_pks(step),
-            _ => Vec::new(),
+            _ if after.status.is_final() => Vec::new(),
+            Some(step) if step_moved => assignee_pks(step),
+            Some(step) => {
+                let had = before.current().map(assignee_pks).unwrap_or_default();
+                assignee_pks(step)
+                    .into_iter()
+                    .filter(|pk| !had.contains(pk))
+                    .collect()
+            }
+            None => Vec::new(),
         };
         if before.status == ApprovalStatus::Pending {
             if let Some(step) = before.current() {
@@ -440,27 +470,34 @@ impl Store {
                         }
                     }
                 } else if let Some(decision) = decision {
-                    match &step.approvers {
-                        Approvers::Role(role) => items.push(self.update(
-                            keys::assigned_to_role_pk(*role),
-                            &sort,
-                            // A concurrent transition may have removed the
-                            // link; then item 0 fails, and the expression
-                            // must still evaluate for that to be reported.
-                            &Expr::new(
-                                "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
-                            )
-                            .value(":none", AttributeValue::L(Vec::new()))
-                            .value(
-                                ":me",
-                                AttributeValue::L(vec![s(decision.approver_id.to_string())]),
-                            ),
-                        )?),
-                        Approvers::Users(_) => items.push(self.delete(
+                    // The step still waits: its decider leaves the listings
+                    // that showed it to them. A role's link is shared, so it
+                    // records them; a user's own link goes.
+                    if let Approvers::Role(role) = &step.approvers {
+                        if *role == decision.approver_role {
+                            items.push(self.update(
+                                keys::assigned_to_role_pk(*role),
+                                &sort,
+                                // A concurrent transition may have removed the
+                                // link; then item 0 fails, and the expression
+                                // must still evaluate for that to be reported.
+                                &Expr::new(
+                                    "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
+                                )
+                                .value(":none", AttributeValue::L(Vec::new()))
+                                .value(
+                                    ":me",
+                                    AttributeValue::L(vec![s(decision.approver_id.to_string())]),
+                                ),
+                            )?);
+                        }
+                    }
+                    if step.named_users().any(|user| *user == decision.approver_id) {
+                        items.push(self.delete(
                             keys::assigned_to_user_pk(&decision.approver_id),
                             &sort,
                             None,
-                        )?),
+                        )?);
                     }
                 }
             }

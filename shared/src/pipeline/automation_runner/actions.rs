@@ -1,20 +1,18 @@
 //! The actions a matched rule carries out. Each returns a short detail on
 //! success; every event or message it produces carries an id derived from
 //! (event id, rule id, action index), so a repeat of the action is seen as
-//! done rather than done twice.
+//! done rather than done twice. The actions on an event's approval live in
+//! [`approval`]; the others (`log` and the queue actions) here.
+
+mod approval;
 
 use super::{ActionError, Runner};
 use crate::automation::Action;
-use crate::clock;
-use crate::domain::approval::Progress;
 use crate::domain::{ApprovalStatus, EntityId};
 use crate::events::{Actor, Envelope};
 use crate::store::StoreError;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use serde_json::{json, Value};
-
-/// How often an approval action re-reads an approval that changed under it.
-const VERSION_RETRIES: usize = 3;
 
 /// One action of one rule on one event.
 pub(super) struct Act<'a> {
@@ -59,9 +57,8 @@ impl Act<'_> {
                 self.send(&url, body).await?;
                 Ok(format!("job {} enqueued", job_type.as_str()))
             }
-            Action::Assign { .. } | Action::SetField { .. } => Err(ActionError::Permanent(
-                format!("the runner cannot carry out {} actions yet", action.kind()),
-            )),
+            Action::Assign { user_id } => self.assign(user_id).await,
+            Action::SetField { path, value } => self.set_field(path, value).await,
         }
     }
 
@@ -110,64 +107,6 @@ impl Act<'_> {
             Err(StoreError::ConditionFailed) => Ok("already logged".into()),
             Err(error) => Err(error.into()),
         }
-    }
-
-    /// Makes the event's approval final as `target`, if it is pending.
-    async fn decide(&self, target: ApprovalStatus, comment: &str) -> Result<String, ActionError> {
-        if self.envelope.entity != "approval" {
-            return Err(ActionError::Permanent(format!(
-                "acts on an approval, and the event is about a {}",
-                self.envelope.entity
-            )));
-        }
-        let id = EntityId::parse(&self.envelope.entity_id)
-            .map_err(|e| ActionError::Permanent(format!("the event's entity_id {e}")))?;
-        let store = &self.runner.store;
-        for _ in 0..VERSION_RETRIES {
-            let Some(before) = store.approval_by_id(&id).await? else {
-                return Err(ActionError::Permanent(format!("approval {id} not found")));
-            };
-            if before.status.is_final() {
-                return Ok(format!("already {}", before.status.as_str()));
-            }
-            let progress = Progress {
-                status: target,
-                current_step: before.current_step,
-                step_approvals: before.step_approvals.clone(),
-            };
-            let after = before.advanced(progress, clock::now());
-            let event_type = match target {
-                ApprovalStatus::Rejected => "approval.rejected",
-                _ => "approval.approved",
-            };
-            let event = self
-                .event(
-                    event_type,
-                    "approval",
-                    &id.to_string(),
-                    crate::api::approvals::view_value(&after),
-                )
-                .change("status", before.status, after.status)
-                .change(
-                    "decision",
-                    Value::Null,
-                    json!({"rule_id": self.rule_id, "comment": comment}),
-                );
-            match store.commit_transition(&before, &after, None, &event).await {
-                Ok(()) => return Ok(format!("{} by the rule", after.status.as_str())),
-                // Another writer changed the approval: read it again.
-                Err(StoreError::ConditionFailed) => continue,
-                Err(StoreError::TransactionCancelled(reasons))
-                    if reasons.last().map(String::as_str) == Some("ConditionalCheckFailed") =>
-                {
-                    return Ok("already done by an earlier delivery".into());
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(ActionError::Transient(format!(
-            "approval {id} kept changing while being decided"
-        )))
     }
 
     async fn send(&self, url: &str, body: Value) -> Result<(), ActionError> {
