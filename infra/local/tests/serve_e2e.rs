@@ -628,3 +628,78 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
     assert_eq!(status, 403);
     finish(platform, keys_dir).await;
 }
+
+#[tokio::test]
+async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_event_is_audited_regardless(
+) {
+    use reqwest::Method;
+    let (platform, keys_dir) = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
+    };
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.expect("seed");
+    let admin = client.demo_login(&logins, "admin@example.com").await;
+    let user = client.demo_login(&logins, "user@example.com").await;
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let (status, rule) = client
+        .send(
+            Method::POST,
+            "/api/v1/rules",
+            Some(&admin),
+            Some(
+                json!({"name": "Ask a reviewer who left", "trigger": "approval.created",
+                "actions": [{"type": "assign", "user_id": nobody},
+                            {"type": "log", "message": "reviewer asked"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let (_, workflows) = client
+        .send(Method::GET, "/workflows", Some(&user), None)
+        .await;
+    let (status, filed) = client
+        .send(
+            Method::POST,
+            "/approvals",
+            Some(&user),
+            Some(json!({"workflow_id": workflows["items"][0]["id"], "title": "Desk", "amount": 400.0})),
+        )
+        .await;
+    assert_eq!(status, 201, "{filed}");
+    let id = filed["id"].as_str().expect("an id");
+
+    let path = format!(
+        "/api/v1/automation/runs?rule_id={}",
+        rule["id"].as_str().unwrap()
+    );
+    let runs = poll_until(&client, &admin, &path, |page| {
+        page["items"].as_array().map(Vec::len) >= Some(1)
+    })
+    .await;
+    let run = &runs["items"][0];
+    assert_eq!(run["status"], "failed", "{run}");
+    assert_eq!(run["actions"][0]["status"], "failed");
+    assert!(
+        run["actions"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&nobody),
+        "{run}"
+    );
+    assert_eq!(run["actions"][1]["status"], "not_run");
+    let trail = audit_page(
+        &client,
+        &user,
+        &format!("/auditLogs?entity=approval&entity_id={id}"),
+        1,
+    )
+    .await;
+    assert_eq!(trail["items"][0]["action"], "approval.created");
+    let (_, approval) = client
+        .send(Method::GET, &format!("/approvals/{id}"), Some(&user), None)
+        .await;
+    assert_eq!(approval["status"], "PENDING");
+    finish(platform, keys_dir).await;
+}

@@ -66,13 +66,13 @@ impl World {
     /// its actions committed and before it recorded them would have.
     async fn forget_run(&self, event: &Value, rule: &EntityId) {
         let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-        let pk = keys::run_pk(&id_of(event), rule);
-        for sk in [keys::RUN_SK, keys::RUN_ATTEMPT_SK] {
+        let pk = keys::runs_of_event_pk(&id_of(event));
+        for sk in [keys::run_sk(rule), keys::run_attempt_sk(rule)] {
             client
                 .delete_item()
                 .table_name(&self.env.table)
                 .key("pk", AttributeValue::S(pk.clone()))
-                .key("sk", AttributeValue::S(sk.to_owned()))
+                .key("sk", AttributeValue::S(sk))
                 .send()
                 .await
                 .unwrap();
