@@ -27,28 +27,7 @@ impl Desk {
         let env = TestEnv::new().await;
         let admin = env.account("admin", Role::Admin).await;
         let requester = env.account("requester", Role::User).await;
-        let workflow = env
-            .call(
-                Call::new("workflows/create")
-                    .token(Some(&admin.tokens.access))
-                    .body(json!({"name": "Purchases", "steps": [
-                        {"name": "Review", "approver_role": "approver", "required_approvals": 1}
-                    ]})),
-            )
-            .await
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let activated = env
-            .call(
-                Call::new("workflows/patch")
-                    .resource_id("workflows", &workflow)
-                    .token(Some(&admin.tokens.access))
-                    .body(json!({"status": "ACTIVE"})),
-            )
-            .await;
-        assert_eq!(activated.status, 200, "{}", activated.body);
+        let workflow = env.active_workflow(&admin, "Purchases").await;
         Self {
             env,
             admin,

@@ -219,6 +219,16 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     get_user["pathParameters"]["id"] = json!(admin_id);
     get_user["rawPath"] = json!(format!("/users/{admin_id}"));
 
+    // The seeded rules evaluated against a small purchase request.
+    let mut dry_run = fixture(root, "automation/execute")?;
+    dry_run["body"] = json!(json!({"dry_run": true, "event": {
+        "type": "approval.created", "entity": "approval", "entity_id": admin_id,
+        "data": {"amount": 12.5, "workflow_name": "Purchase request"}}})
+    .to_string());
+    dry_run["headers"]
+        .as_object_mut()
+        .map(|headers| headers.remove("content-length"));
+
     let scenarios = vec![
         Scenario {
             function: "HealthFunction".into(),
@@ -264,6 +274,21 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             function: "AuditLogsFunction".into(),
             label: "audit-logs GET /auditLogs".into(),
             event: with_token(fixture(root, "audit-logs/list")?, &token),
+        },
+        Scenario {
+            function: "RulesFunction".into(),
+            label: "rules GET /api/v1/rules?enabled=true".into(),
+            event: with_token(fixture(root, "rules/list")?, &token),
+        },
+        Scenario {
+            function: "AutomationFunction".into(),
+            label: "automation POST /api/v1/automation/execute (dry run)".into(),
+            event: with_token(dry_run, &token),
+        },
+        Scenario {
+            function: "AutomationFunction".into(),
+            label: "automation GET /api/v1/automation/runs".into(),
+            event: with_token(fixture(root, "automation/runs")?, &token),
         },
     ];
     let mut rows = Vec::new();

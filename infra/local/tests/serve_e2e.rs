@@ -307,7 +307,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     // Every transition reached the audit log, in order, exactly once, and
     // the requester reads it through the audit-logs function.
     let path = format!("/auditLogs?entity=approval&entity_id={id}");
-    let page = audit_page(&client, &user, &path, 3).await;
+    let page = page_of_at_least(&client, &user, &path, 3).await;
     let trail: Vec<(&str, String)> = page["items"]
         .as_array()
         .expect("a page")
@@ -338,22 +338,13 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     finish(platform, keys_dir).await;
 }
 
-/// Reads `path` until it lists at least `count` records (the pipeline
-/// is asynchronous), and returns the last answer.
-async fn audit_page(client: &Client, token: &str, path: &str, count: usize) -> Value {
-    let mut page = Value::Null;
-    for _ in 0..150 {
-        let (status, body) = client
-            .send(reqwest::Method::GET, path, Some(token), None)
-            .await;
-        assert_eq!(status, 200, "{path}: {body}");
-        page = body;
-        if page["items"].as_array().map(Vec::len) >= Some(count) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    page
+/// Reads `path` until it lists at least `count` items (the pipeline is
+/// asynchronous), and returns the last answer.
+async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize) -> Value {
+    poll_until(client, token, path, |page| {
+        page["items"].as_array().map(Vec::len) >= Some(count)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -379,7 +370,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         .expect("an id")
         .to_owned();
     let path = format!("/auditLogs?entity=workflow&entity_id={workflow}");
-    let page = audit_page(&client, &user, &path, 2).await;
+    let page = page_of_at_least(&client, &user, &path, 2).await;
     let actions: Vec<&str> = page["items"]
         .as_array()
         .expect("a page")
@@ -401,7 +392,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         )
         .await;
     assert_eq!(status, 202, "{accepted}");
-    let page = audit_page(
+    let page = page_of_at_least(
         &client,
         &admin,
         "/auditLogs?action=client.report.exported",
@@ -552,7 +543,7 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
     .await;
     assert_eq!(approved["status"], "APPROVED", "{approved}");
     let path = format!("/auditLogs?entity=approval&entity_id={small}");
-    let trail = audit_page(&client, &user, &path, 2).await;
+    let trail = page_of_at_least(&client, &user, &path, 2).await;
     let actions: Vec<(&str, &str)> = trail["items"]
         .as_array()
         .expect("a page")
@@ -588,10 +579,7 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
     assert_eq!(status, 200, "{rejected}");
 
     // The runs list shows what each rule did with each event.
-    let runs = poll_until(&client, &admin, "/api/v1/automation/runs", |page| {
-        page["items"].as_array().map(Vec::len) >= Some(3)
-    })
-    .await;
+    let runs = page_of_at_least(&client, &admin, "/api/v1/automation/runs", 3).await;
     // Events reach the runner in no guaranteed order: compare as a set.
     let mut seen: Vec<(&str, &str, &str)> = runs["items"]
         .as_array()
@@ -674,10 +662,7 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
         "/api/v1/automation/runs?rule_id={}",
         rule["id"].as_str().unwrap()
     );
-    let runs = poll_until(&client, &admin, &path, |page| {
-        page["items"].as_array().map(Vec::len) >= Some(1)
-    })
-    .await;
+    let runs = page_of_at_least(&client, &admin, &path, 1).await;
     let run = &runs["items"][0];
     assert_eq!(run["status"], "failed", "{run}");
     assert_eq!(run["actions"][0]["status"], "failed");
@@ -689,7 +674,7 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
         "{run}"
     );
     assert_eq!(run["actions"][1]["status"], "not_run");
-    let trail = audit_page(
+    let trail = page_of_at_least(
         &client,
         &user,
         &format!("/auditLogs?entity=approval&entity_id={id}"),

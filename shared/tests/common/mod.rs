@@ -170,6 +170,30 @@ impl TestEnv {
         }
     }
 
+    /// An active one-step workflow (`Review`, one approver of the
+    /// `approver` role) made by `admin`; its id.
+    pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
+        let token = Some(admin.tokens.access.as_str());
+        let created = self
+            .call(Call::new("workflows/create").token(token).body(json!({
+                "name": name,
+                "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
+            })))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        let activated = self
+            .call(
+                Call::new("workflows/patch")
+                    .resource_id("workflows", &id)
+                    .token(token)
+                    .body(json!({"status": "ACTIVE"})),
+            )
+            .await;
+        assert_eq!(activated.status, 200, "{}", activated.body);
+        id
+    }
+
     pub async fn set_role(&self, id: &str, role: Role) {
         let id = EntityId::parse(id).unwrap();
         let mut record = self.auth.store.user_by_id(&id).await.unwrap().unwrap();
