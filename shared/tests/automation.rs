@@ -227,7 +227,8 @@ async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
     );
     assert_eq!(
         approved[0]["changes"]["decision"],
-        json!([null, {"rule_id": rule.to_string(), "comment": "Auto-approved: under 100"}])
+        json!([null, {"rule_id": rule.to_string(), "event_id": small_created["id"],
+            "comment": "Auto-approved: under 100"}])
     );
 
     let run = run_of(&store, &small_created, &rule).await;

@@ -91,6 +91,26 @@ impl Desk {
             .await
     }
 
+    /// Every run a listing holds, read `limit` at a time.
+    async fn page_by_page(&self, filter: &[(&str, &str)], limit: &str) -> Value {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = filter.to_vec();
+            query.push(("limit", limit));
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor));
+            }
+            let page = self.runs(&query).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            seen.extend(page.body["items"].as_array().unwrap().iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Value::Array(seen),
+            }
+        }
+    }
+
     /// Every item of the table, as comparable text.
     async fn snapshot(&self) -> BTreeSet<String> {
         self.env
@@ -233,31 +253,43 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
         .rule(json!({
             "name": "Note rejections",
             "trigger": "approval.rejected",
+            "conditions": {"path": "data.amount", "op": "gte", "value": 10},
             "actions": [{"type": "log", "message": "a request was rejected"}],
             "enabled": false,
         }))
         .await;
-    let event = json!({"type": "approval.rejected", "entity": "approval",
-        "entity_id": "01938f4e-7c1a-7b2d-9e3f-4a5b6c7d8e9f", "data": {"amount": 10},
-        "changes": {"status": ["PENDING", "REJECTED"]}});
+    let approval = desk.file(10.0).await;
 
     let ran = desk
         .env
-        .call(desk.execute(json!({"event": event, "rule_id": disabled})))
+        .call(
+            desk.execute(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "rule_id": disabled})),
+        )
         .await;
-    let mut other = event.clone();
-    other["type"] = json!("approval.approved");
+    let other = json!({"type": "approval.approved", "entity": "approval",
+        "entity_id": approval, "data": {"amount": 10}});
     let skipped = desk
         .env
-        .call(desk.execute(json!({"event": other, "rule_id": disabled})))
+        .call(desk.execute(json!({"event": other, "rule_id": disabled, "dry_run": true})))
         .await;
-    let enabled_only = desk.env.call(desk.execute(json!({"event": event}))).await;
+    let enabled_only = desk
+        .env
+        .call(
+            desk.execute(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "dry_run": true})),
+        )
+        .await;
 
     assert_eq!(ran.status, 200, "{}", ran.body);
     assert_eq!(ran.body["results"][0]["status"], "succeeded");
-    assert_eq!(ran.body["event"]["changes"]["status"][1], "REJECTED");
+    assert_eq!(ran.body["event"]["type"], "approval.rejected");
+    assert_eq!(ran.body["event"]["data"]["amount"], 10.0);
     assert_eq!(skipped.status, 200, "{}", skipped.body);
-    assert_eq!(skipped.body["results"][0]["status"], "not_triggered");
+    let result = &skipped.body["results"][0];
+    assert_eq!(result["status"], "not_triggered");
+    assert_eq!(result["evaluation"]["triggered"], false);
+    assert_eq!(result["evaluation"]["conditions"]["matched"], true);
     assert_eq!(enabled_only.body["results"], json!([]));
     let logged: Vec<Value> = desk
         .env
@@ -267,6 +299,34 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
         .filter(|e| e["type"] == "automation.logged")
         .collect();
     assert_eq!(logged.len(), 1);
+}
+
+#[tokio::test]
+async fn a_real_run_on_a_described_platform_entity_is_refused_and_a_dry_run_of_it_allowed() {
+    let desk = Desk::new().await;
+    desk.rule(small_amounts()).await;
+    let approval = desk.file(5000.0).await;
+    // The caller's account of the approval says 5; the stored one says 5000.
+    let event = json!({"type": "approval.created", "entity": "approval",
+        "entity_id": approval, "data": {"amount": 5}});
+
+    let real = desk.env.call(desk.execute(json!({"event": event}))).await;
+    let dry = desk
+        .env
+        .call(desk.execute(json!({"event": event, "dry_run": true})))
+        .await;
+    let own_entity = desk
+        .env
+        .call(desk.execute(json!({"event": {"type": "report.requested",
+            "entity": "report", "entity_id": "monthly"}})))
+        .await;
+
+    real.assert_problem(422, "event.entity");
+    assert_eq!(desk.approval_status(&approval).await, "PENDING");
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(dry.body["results"][0]["status"], "matched");
+    assert_eq!(own_entity.status, 200, "{}", own_entity.body);
+    assert_eq!(own_entity.body["results"], json!([]));
 }
 
 #[tokio::test]
@@ -290,10 +350,13 @@ async fn a_failing_action_is_recorded_as_the_runs_failure_at_once() {
     let run = &reply.body["results"][0];
     assert_eq!(run["status"], "failed");
     assert_eq!(run["attempts"], 1);
-    assert!(run["actions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("SendMessage"));
+    let error = run["actions"][0]["error"].as_str().unwrap();
+    assert!(error.starts_with("SendMessage failed: "), "{error}");
+    // The error's code, never the endpoint or the account behind it.
+    assert!(
+        !error.contains("127.0.0.1") && !error.contains("123456789012"),
+        "{error}"
+    );
     let failed = desk.runs(&[("status", "failed")]).await;
     assert_eq!(statuses(&failed.body), ["failed"]);
 }
@@ -371,22 +434,14 @@ async fn runs_are_listed_newest_first_by_rule_event_and_status_a_page_at_a_time(
     );
     assert_eq!(of_event_and_rule.body["items"].as_array().unwrap().len(), 1);
 
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", "3")];
-        if let Some(cursor) = &cursor {
-            query.push(("cursor", cursor));
-        }
-        let page = desk.runs(&query).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        seen.extend(page.body["items"].as_array().unwrap().iter().cloned());
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
+    for filter in [
+        vec![],
+        vec![("event_id", second_event.as_str())],
+        vec![("status", "succeeded")],
+    ] {
+        let whole = desk.runs(&filter).await.body["items"].clone();
+        assert_eq!(desk.page_by_page(&filter, "1").await, whole, "{filter:?}");
     }
-    assert_eq!(seen, *all.body["items"].as_array().unwrap());
 }
 
 #[tokio::test]
@@ -430,7 +485,7 @@ async fn an_execute_body_that_is_not_one_event_is_refused_with_each_field() {
             "entity_id",
         ),
         (
-            json!({"event": event, "rule_id": "01938f4e-7c1a-7b2d-9e3f-4a5b6c7d8e9f"}),
+            json!({"event": event, "rule_id": "01938f4e-7c1a-7b2d-9e3f-4a5b6c7d8e9f", "dry_run": true}),
             422,
             "rule_id",
         ),

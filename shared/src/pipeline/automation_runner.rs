@@ -48,8 +48,16 @@ pub enum ActionError {
 }
 
 impl From<StoreError> for ActionError {
+    /// A storage failure as a run records it: what failed, never the
+    /// SDK's text (endpoints, account ids), which goes to the log.
     fn from(error: StoreError) -> Self {
-        Self::Transient(format!("{:#}", anyhow::Error::new(error)))
+        let summary = match &error {
+            // `classify` names the operation as the outermost context.
+            StoreError::Other(operation) => format!("storage call {operation} failed"),
+            known => known.to_string(),
+        };
+        tracing::warn!(error = %format!("{:#}", anyhow::Error::new(error)), "storage call failed");
+        Self::Transient(summary)
     }
 }
 

@@ -5,7 +5,10 @@
 //! `event_type`: its `data` is the entity as the API shows it). Either
 //! way the caller is its actor, it is at depth 0 and it carries the
 //! request's correlation id, so the events its actions cause are traced to
-//! this request.
+//! this request. A described event about a platform entity (an approval,
+//! a workflow, a rule, a user) may only be a dry run: actions act on the
+//! stored entity, so a real run's conditions must see the stored entity,
+//! never a caller's account of it.
 //!
 //! Without `rule_id` the enabled rules whose trigger matches run in
 //! priority order, as the automation runner would run them; with it only
@@ -19,8 +22,11 @@
 //!   id>, so the audit log shows who executed what) is committed first, then
 //!   each rule runs exactly as the runner runs it and its run is recorded,
 //!   once: a transient failure is not retried here but recorded as the
-//!   run's failure, for the caller to see at once. `Idempotency-Key` makes
-//!   a retried request answer with the first response.
+//!   run's failure, for the caller to see at once. Should a run not even
+//!   be recorded (storage failing), its result says `error` and the other
+//!   rules still run: the answer is never a bare 5xx after actions may have
+//!   happened, so a retry with the same `Idempotency-Key` gets this answer
+//!   back instead of running the actions again.
 
 use crate::api::{approvals, idempotency, rules, workflows, UserView};
 use crate::auth::Principal;
@@ -141,6 +147,18 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
     let source = match (body.event, reference) {
         (Some(event), false) => {
             check_event(&mut v, &event);
+            if !body.dry_run && ENTITY_KINDS.contains(&event.entity.as_str()) {
+                // Actions act on the stored entity: its rules must see the
+                // stored entity too, not a caller's account of it.
+                v.push(
+                    "event.entity",
+                    format!(
+                        "a real run about a platform {} takes its data from the {0} itself: \
+                         name it with entity, entity_id and event_type, or try this event with dry_run",
+                        event.entity
+                    ),
+                );
+            }
             Some(Source::Described(event))
         }
         (None, true) => {
@@ -333,7 +351,11 @@ fn dry_results(selected: &Selected, envelope: &Envelope) -> ApiResult<Vec<Value>
     let event = serde_json::to_value(envelope).map_err(|e| ApiError::Internal(e.into()))?;
     let (rules, unmatched) = selected.split(&envelope.event_type);
     let mut results: Vec<Value> = unmatched
-        .map(|rule| not_triggered(rule, &envelope.event_type))
+        .map(|rule| {
+            let mut result = not_triggered(rule, &envelope.event_type);
+            result["evaluation"] = json!(rule.spec.evaluate(&event));
+            result
+        })
         .into_iter()
         .collect();
     for rule in rules {
@@ -393,14 +415,23 @@ async fn execute_rules(
         .into_iter()
         .collect();
     for rule in rules {
-        let record = runner
-            .run_rule(rule, envelope, 1)
-            .await
-            .map_err(|error| ApiError::Internal(anyhow::anyhow!("rule {}: {error}", rule.id)))?;
-        results.push(
-            serde_json::to_value(super::run_view(&record))
+        let result = match runner.run_rule(rule, envelope, 1).await {
+            Ok(record) => serde_json::to_value(super::run_view(&record))
                 .map_err(|e| ApiError::Internal(e.into()))?,
-        );
+            Err(error) => {
+                tracing::error!(rule_id = %rule.id, event_id = %envelope.id, %error, "rule run not recorded");
+                json!({
+                    "rule_id": rule.id,
+                    "rule_name": rule.spec.name(),
+                    "status": "error",
+                    "reason": format!(
+                        "the run could not be completed and recorded; quote request {}",
+                        meta.request_id
+                    ),
+                })
+            }
+        };
+        results.push(result);
     }
     Ok(results)
 }

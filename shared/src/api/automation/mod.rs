@@ -4,8 +4,8 @@
 //!   describes, or on one built from an existing entity; with `dry_run` it
 //!   only evaluates them and writes nothing ([`execute`]).
 //! - `GET /api/v1/automation/runs` lists the runs the automation runner
-//!   and this route recorded, newest first, by rule, event and status
-//!   (`store::runs`).
+//!   and this route recorded, filtered by rule, event and status: newest
+//!   first, or for one event by rule id (`store::runs`).
 //!
 //! Both are for admins: a run's trace shows how rules decide (a threshold,
 //! say), and executing rules acts as the system on any approval.

@@ -11,7 +11,7 @@ use crate::automation::Action;
 use crate::domain::{ApprovalStatus, EntityId};
 use crate::events::{Actor, Envelope};
 use crate::store::StoreError;
-use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
 use serde_json::{json, Value};
 
 /// One action of one rule on one event.
@@ -118,6 +118,14 @@ impl Act<'_> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| ActionError::Transient(format!("SendMessage: {}", DisplayErrorContext(e))))
+            .map_err(|error| {
+                // The run (which admins read) gets the error's code; the
+                // whole chain, with its endpoint and account, goes to the log.
+                tracing::warn!(error = %DisplayErrorContext(&error), "SendMessage failed");
+                let cause = error
+                    .code()
+                    .map_or_else(|| "the queue did not answer".to_owned(), str::to_owned);
+                ActionError::Transient(format!("SendMessage failed: {cause}"))
+            })
     }
 }

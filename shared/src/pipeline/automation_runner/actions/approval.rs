@@ -6,7 +6,7 @@
 //!
 //! | action | event | `changes` |
 //! |---|---|---|
-//! | `approve` / `reject` | `approval.approved` / `approval.rejected` | `status`, `decision` (rule and comment) |
+//! | `approve` / `reject` | `approval.approved` / `approval.rejected` | `status`, `decision` (rule, causing event id, comment) |
 //! | `assign` | `approval.approver_assigned` | `steps[<i>].assigned_ids` of the current step |
 //! | `set_field` | `approval.payload_updated` | `payload.<path>` (old value or null, new value) |
 //!
@@ -127,7 +127,10 @@ impl Act<'_> {
                 .change(
                     "decision",
                     Value::Null,
-                    json!({"rule_id": self.rule_id, "comment": comment}),
+                    // The event that caused the decision: the audit trail
+                    // leads from the approval to it (and so to whoever
+                    // executed rules on it), for good.
+                    json!({"rule_id": self.rule_id, "event_id": self.envelope.id, "comment": comment}),
                 );
             Ok(Edit::Commit {
                 detail: format!("{} by the rule", after.status.as_str()),
