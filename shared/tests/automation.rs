@@ -94,16 +94,8 @@ impl World {
     }
 
     async fn rule(&self, rule: Value) -> EntityId {
-        let reply = self
-            .env
-            .call(
-                Call::new("rules/create")
-                    .token(Some(&self.admin.tokens.access))
-                    .body(rule),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        EntityId::parse(reply.body["id"].as_str().unwrap()).unwrap()
+        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        EntityId::parse(&self.env.create(call.body(rule)).await).unwrap()
     }
 
     async fn file(&self, amount: f64) -> String {
@@ -112,21 +104,14 @@ impl World {
 
     /// Files a request with `payload` against `workflow`, as the requester.
     async fn file_in(&self, workflow: &str, payload: Value, amount: f64) -> String {
-        let reply = self
-            .env
-            .call(
-                Call::new("approvals/create")
-                    .token(Some(&self.requester.tokens.access))
-                    .body(json!({
-                        "workflow_id": workflow,
-                        "title": "Stationery",
-                        "payload": payload,
-                        "amount": amount,
-                    })),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        reply.body["id"].as_str().unwrap().to_owned()
+        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let body = json!({
+            "workflow_id": workflow,
+            "title": "Stationery",
+            "payload": payload,
+            "amount": amount,
+        });
+        self.env.create(call.body(body)).await
     }
 
     async fn events_of_type(&self, event_type: &str) -> Vec<Value> {

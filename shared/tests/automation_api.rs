@@ -37,29 +37,14 @@ impl Desk {
     }
 
     async fn rule(&self, rule: Value) -> String {
-        let reply = self
-            .env
-            .call(
-                Call::new("rules/create")
-                    .token(Some(&self.admin.tokens.access))
-                    .body(rule),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        reply.body["id"].as_str().unwrap().to_owned()
+        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        self.env.create(call.body(rule)).await
     }
 
     async fn file(&self, amount: f64) -> String {
-        let reply = self
-            .env
-            .call(
-                Call::new("approvals/create")
-                    .token(Some(&self.requester.tokens.access))
-                    .body(json!({"workflow_id": self.workflow, "title": "Pens", "amount": amount})),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        reply.body["id"].as_str().unwrap().to_owned()
+        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let body = json!({"workflow_id": self.workflow, "title": "Pens", "amount": amount});
+        self.env.create(call.body(body)).await
     }
 
     async fn approval_status(&self, id: &str) -> Value {

@@ -35,6 +35,18 @@ async fn start() -> (Platform, PathBuf) {
     (platform, keys_dir)
 }
 
+/// A started platform with the demo data, and a client of its gateway.
+async fn start_seeded() -> (Platform, PathBuf, Client, Vec<seed::DemoLogin>) {
+    let (platform, keys_dir) = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
+    };
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.expect("seed");
+    (platform, keys_dir, client, logins)
+}
+
 /// Stops the platform and removes what its start created: its tables
 /// (named after the test's own environment) and its keys.
 async fn finish(platform: Platform, keys_dir: PathBuf) {
@@ -251,13 +263,7 @@ impl Client {
 #[tokio::test]
 async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     use reqwest::Method;
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
+    let (platform, keys_dir, client, logins) = start_seeded().await;
     let admin = client.demo_login(&logins, "admin@example.com").await;
     let approver = client.demo_login(&logins, "approver@example.com").await;
     let user = client.demo_login(&logins, "user@example.com").await;
@@ -350,13 +356,7 @@ async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize
 #[tokio::test]
 async fn the_audit_log_is_read_and_appended_over_http() {
     use reqwest::Method;
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
+    let (platform, keys_dir, client, logins) = start_seeded().await;
     let admin = client.demo_login(&logins, "admin@example.com").await;
     let user = client.demo_login(&logins, "user@example.com").await;
 
@@ -510,13 +510,7 @@ async fn poll_until(
 #[tokio::test]
 async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_are_listed() {
     use reqwest::Method;
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
+    let (platform, keys_dir, client, logins) = start_seeded().await;
     let admin = client.demo_login(&logins, "admin@example.com").await;
     let approver = client.demo_login(&logins, "approver@example.com").await;
     let user = client.demo_login(&logins, "user@example.com").await;
@@ -621,13 +615,7 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
 async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_event_is_audited_regardless(
 ) {
     use reqwest::Method;
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
+    let (platform, keys_dir, client, logins) = start_seeded().await;
     let admin = client.demo_login(&logins, "admin@example.com").await;
     let user = client.demo_login(&logins, "user@example.com").await;
     let nobody = uuid::Uuid::now_v7().to_string();

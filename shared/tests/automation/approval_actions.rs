@@ -82,27 +82,16 @@ impl World {
     /// An active workflow of two steps: an approver, then an admin.
     async fn two_step_workflow(&self) -> String {
         let token = Some(self.admin.tokens.access.as_str());
-        let created = self
+        let id = self
             .env
-            .call(Call::new("workflows/create").token(token).body(
+            .create(Call::new("workflows/create").token(token).body(
                 json!({"name": "Large purchases", "steps": [
                     {"name": "Review", "approver_role": "approver", "required_approvals": 1},
                     {"name": "Sign-off", "approver_role": "admin", "required_approvals": 1}
                 ]}),
             ))
             .await;
-        assert_eq!(created.status, 201, "{}", created.body);
-        let id = created.body["id"].as_str().unwrap().to_owned();
-        let activated = self
-            .env
-            .call(
-                Call::new("workflows/patch")
-                    .resource_id("workflows", &id)
-                    .token(token)
-                    .body(json!({"status": "ACTIVE"})),
-            )
-            .await;
-        assert_eq!(activated.status, 200, "{}", activated.body);
+        self.env.activate_workflow(&self.admin, &id).await;
         id
     }
 }

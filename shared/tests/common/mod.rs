@@ -170,27 +170,40 @@ impl TestEnv {
         }
     }
 
-    /// An active one-step workflow (`Review`, one approver of the
-    /// `approver` role) made by `admin`; its id.
-    pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
-        let token = Some(admin.tokens.access.as_str());
-        let created = self
-            .call(Call::new("workflows/create").token(token).body(json!({
-                "name": name,
-                "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
-            })))
-            .await;
-        assert_eq!(created.status, 201, "{}", created.body);
-        let id = created.body["id"].as_str().unwrap().to_owned();
+    /// Sends a create and returns the new resource's id (201 expected).
+    pub async fn create(&self, call: Call) -> String {
+        let reply = self.call(call).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Activates the draft workflow `id` as `admin`.
+    pub async fn activate_workflow(&self, admin: &Account, id: &str) {
         let activated = self
             .call(
                 Call::new("workflows/patch")
-                    .resource_id("workflows", &id)
-                    .token(token)
+                    .resource_id("workflows", id)
+                    .token(Some(&admin.tokens.access))
                     .body(json!({"status": "ACTIVE"})),
             )
             .await;
         assert_eq!(activated.status, 200, "{}", activated.body);
+    }
+
+    /// An active one-step workflow (`Review`, one approver of the
+    /// `approver` role) made by `admin`; its id.
+    pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
+        let id = self
+            .create(
+                Call::new("workflows/create")
+                    .token(Some(&admin.tokens.access))
+                    .body(json!({
+                        "name": name,
+                        "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
+                    })),
+            )
+            .await;
+        self.activate_workflow(admin, &id).await;
         id
     }
 
