@@ -158,11 +158,12 @@ impl Runner {
     /// message is to be retried; rules finished before it keep their runs.
     #[tracing::instrument(skip_all, fields(event_id = %envelope.id, event_type = %envelope.event_type, depth = envelope.depth))]
     pub async fn run_event(&self, rules: &[LoadedRule], envelope: &Envelope) -> Result<(), String> {
+        let event = serde_json::to_value(envelope).map_err(|e| e.to_string())?;
         for rule in rules {
             if !rule.spec.trigger().matches(&envelope.event_type) {
                 continue;
             }
-            self.run_rule(rule, envelope, MAX_ATTEMPTS)
+            self.run_rule(rule, envelope, &event, MAX_ATTEMPTS)
                 .await
                 .map_err(|error| format!("rule {}: {error}", rule.id))?;
         }
@@ -171,13 +172,16 @@ impl Runner {
 
     /// Runs one rule on `envelope` (whose type it is known to match) and
     /// returns its final run: the one recorded now, or the one an earlier
-    /// delivery recorded. A transient failure on an attempt before
-    /// `max_attempts` is an error, for the caller to retry; from the
-    /// `max_attempts`th on, it is recorded as the run's failure.
+    /// delivery recorded. `event` is the envelope as JSON, which the
+    /// conditions read (made once per event, not once per rule). A
+    /// transient failure on an attempt before `max_attempts` is an error,
+    /// for the caller to retry; from the `max_attempts`th on, it is
+    /// recorded as the run's failure.
     pub async fn run_rule(
         &self,
         rule: &LoadedRule,
         envelope: &Envelope,
+        event: &serde_json::Value,
         max_attempts: u32,
     ) -> Result<RunRecord, String> {
         let store_error = |e: StoreError| format!("{:#}", anyhow::Error::new(e));
@@ -189,7 +193,6 @@ impl Runner {
         {
             return Ok(done);
         }
-        let event = serde_json::to_value(envelope).map_err(|e| e.to_string())?;
         let subject = RunSubject {
             event_id: envelope.id,
             event_type: envelope.event_type.clone(),
@@ -210,7 +213,7 @@ impl Runner {
                 finished_at: clock::now(),
             }
         } else {
-            let evaluation = rule.spec.evaluate(&event);
+            let evaluation = rule.spec.evaluate(event);
             let recorded = serde_json::to_value(&evaluation).ok();
             if !evaluation.matched {
                 RunEnd {

@@ -314,9 +314,7 @@ impl Store {
         let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
         Ok((records, next))
     }
-}
 
-impl Store {
     /// The final run of `rule` on `event`, if it was recorded.
     pub async fn run_of(
         &self,

@@ -115,10 +115,12 @@ async fn run(
     let (source, rule_id) = check(body)?;
     let envelope = build_event(app, principal, meta, source).await?;
     let selected = select_rules(app, rule_id.as_ref()).await?;
+    // The envelope as the conditions read it, made once for every rule.
+    let event = serde_json::to_value(&envelope).map_err(|e| ApiError::Internal(e.into()))?;
     let results = if dry_run {
-        dry_results(&selected, &envelope)?
+        dry_results(&selected, &envelope, &event)
     } else {
-        execute_rules(app, principal, meta, &selected, &envelope).await?
+        execute_rules(app, principal, meta, &selected, &envelope, &event).await?
     };
     json(
         StatusCode::OK,
@@ -347,19 +349,18 @@ fn not_triggered(rule: &LoadedRule, event_type: &str) -> Value {
     })
 }
 
-fn dry_results(selected: &Selected, envelope: &Envelope) -> ApiResult<Vec<Value>> {
-    let event = serde_json::to_value(envelope).map_err(|e| ApiError::Internal(e.into()))?;
+fn dry_results(selected: &Selected, envelope: &Envelope, event: &Value) -> Vec<Value> {
     let (rules, unmatched) = selected.split(&envelope.event_type);
     let mut results: Vec<Value> = unmatched
         .map(|rule| {
             let mut result = not_triggered(rule, &envelope.event_type);
-            result["evaluation"] = json!(rule.spec.evaluate(&event));
+            result["evaluation"] = json!(rule.spec.evaluate(event));
             result
         })
         .into_iter()
         .collect();
     for rule in rules {
-        let evaluation = rule.spec.evaluate(&event);
+        let evaluation = rule.spec.evaluate(event);
         let matched = evaluation.matched;
         let actions: Vec<Value> = rule
             .spec
@@ -376,7 +377,7 @@ fn dry_results(selected: &Selected, envelope: &Envelope) -> ApiResult<Vec<Value>
             "actions": actions,
         }));
     }
-    Ok(results)
+    results
 }
 
 /// An action of a dry run: what it would do, and whether it would run.
@@ -395,6 +396,7 @@ async fn execute_rules(
     meta: &RequestMeta,
     selected: &Selected,
     envelope: &Envelope,
+    event: &Value,
 ) -> ApiResult<Vec<Value>> {
     let (rules, unmatched) = selected.split(&envelope.event_type);
     let runner = app.runner()?;
@@ -405,7 +407,7 @@ async fn execute_rules(
         Actor::from(principal),
         &meta.correlation_id,
         json!({
-            "event": envelope,
+            "event": event,
             "rule_ids": rules.iter().map(|rule| rule.id).collect::<Vec<_>>(),
         }),
     );
@@ -415,7 +417,7 @@ async fn execute_rules(
         .into_iter()
         .collect();
     for rule in rules {
-        let result = match runner.run_rule(rule, envelope, 1).await {
+        let result = match runner.run_rule(rule, envelope, event, 1).await {
             Ok(record) => serde_json::to_value(super::run_view(&record))
                 .map_err(|e| ApiError::Internal(e.into()))?,
             Err(error) => {
