@@ -85,7 +85,8 @@ pub struct Needs {
     pub cursors: bool,
     /// `AUDIT_TABLE_NAME` (the audit writer and reader).
     pub audit_table: bool,
-    /// `AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL` (the router).
+    /// `AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL` and
+    /// `QUARANTINE_QUEUE_URL` (the router).
     pub event_queues: bool,
     /// `WEBHOOKS_QUEUE_URL`, and `JOBS_QUEUE_URL` if set (the automation
     /// runner: where its actions send messages).
@@ -104,6 +105,9 @@ pub struct Config {
     pub audit_table_name: Option<String>,
     /// Every queue an event goes to, in the order above.
     pub event_queue_urls: Vec<String>,
+    /// Where the router parks envelopes SQS refuses for good (with
+    /// `event_queues`).
+    pub quarantine_queue_url: Option<String>,
     /// Where `notify_webhook` actions send (with `action_queues`).
     pub webhooks_queue_url: Option<String>,
     /// Where `enqueue_job` actions send, if anywhere.
@@ -213,6 +217,11 @@ impl Config {
         } else {
             Vec::new()
         };
+        let quarantine_queue_url = if needs.event_queues {
+            Some(required("QUARANTINE_QUEUE_URL")?.to_owned())
+        } else {
+            None
+        };
 
         let (webhooks_queue_url, jobs_queue_url) = if needs.action_queues {
             (
@@ -233,6 +242,7 @@ impl Config {
             login_limits,
             audit_table_name,
             event_queue_urls,
+            quarantine_queue_url,
             webhooks_queue_url,
             jobs_queue_url,
         })
@@ -393,10 +403,12 @@ mod tests {
         let error = Config::from_vars(&env, needs).unwrap_err();
         assert_eq!(error, ConfigError::Missing("WEBHOOKS_QUEUE_URL"));
         env.insert("WEBHOOKS_QUEUE_URL".into(), "c".into());
-        assert_eq!(
-            Config::from_vars(&env, needs).unwrap().event_queue_urls,
-            ["a", "b", "c"]
-        );
+        let error = Config::from_vars(&env, needs).unwrap_err();
+        assert_eq!(error, ConfigError::Missing("QUARANTINE_QUEUE_URL"));
+        env.insert("QUARANTINE_QUEUE_URL".into(), "q".into());
+        let config = Config::from_vars(&env, needs).unwrap();
+        assert_eq!(config.event_queue_urls, ["a", "b", "c"]);
+        assert_eq!(config.quarantine_queue_url.as_deref(), Some("q"));
     }
 
     #[test]

@@ -18,6 +18,42 @@ use time::{Duration, OffsetDateTime};
 pub const OUTBOX_RETENTION: Duration = Duration::hours(24);
 /// Automation stops at this depth, so rules cannot loop.
 pub const MAX_DEPTH: u32 = 3;
+/// The largest SQS message body, and the largest `SendMessageBatch`
+/// (256 KiB; Amazon SQS quotas). The router sizes its batches by it.
+pub const MAX_QUEUE_MESSAGE_BYTES: usize = 262_144;
+/// The largest envelope the outbox accepts, measured as the router will
+/// send it ([`queue_safe`]): a message's room less what its attributes
+/// take. A change whose event would be larger is refused when it is
+/// written (413), so every committed envelope fits a queue message.
+pub const MAX_ENVELOPE_BYTES: usize = MAX_QUEUE_MESSAGE_BYTES - 2_048;
+
+/// Whether SQS accepts `c` in a message body or attribute: `#x9 | #xA |
+/// #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF`.
+pub fn queue_accepts(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `text` with every character SQS refuses written as a JSON `\uXXXX`
+/// escape. Envelopes are JSON, whose structure is ASCII, so such a
+/// character can only stand inside a string, where the escape means the
+/// same character: the consumer parses back exactly what was committed.
+/// (serde_json already escapes control characters; U+FFFE and U+FFFF are
+/// the ones it writes as they are.)
+pub fn queue_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(queue_accepts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if queue_accepts(c) {
+            safe.push(c);
+        } else {
+            // Every refused character is in the Basic Multilingual Plane.
+            safe.push_str(&format!("\\u{:04x}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(safe)
+}
 
 /// Who caused an event: a user, or the platform itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +149,10 @@ pub struct OutboxItem {
 impl OutboxItem {
     pub fn new(envelope: &Envelope) -> Result<Self, StoreError> {
         let text = serde_json::to_string(envelope).map_err(|e| StoreError::Other(e.into()))?;
+        let bytes = queue_safe(&text).len();
+        if bytes > MAX_ENVELOPE_BYTES {
+            return Err(StoreError::EventTooLarge { bytes });
+        }
         Ok(Self {
             pk: keys::event_pk(&envelope.id),
             sk: keys::EVENT_SK.into(),
@@ -156,5 +196,39 @@ mod tests {
             back.changes["role"],
             serde_json::json!(["user", "approver"])
         );
+    }
+
+    #[test]
+    fn characters_sqs_refuses_are_escaped_and_parse_back_unchanged() {
+        let name = "a\u{FFFF}b\u{FFFE}c\u{1F600}\u{7}";
+        let text = serde_json::to_string(&serde_json::json!({ "name": name })).unwrap();
+        assert!(
+            !text.chars().all(queue_accepts),
+            "serde_json keeps U+FFFF raw"
+        );
+        let safe = queue_safe(&text);
+        assert!(safe.chars().all(queue_accepts));
+        assert!(safe.contains("\\uffff") && safe.contains("\\ufffe"));
+        let back: Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["name"], name);
+        let plain = r#"{"name":"Grace"}"#;
+        assert!(matches!(queue_safe(plain), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_envelope_too_large_for_a_queue_message_is_refused_at_write_time() {
+        let big = "x".repeat(MAX_ENVELOPE_BYTES);
+        let envelope = Envelope::new(
+            "approval.created",
+            "approval",
+            "a-1",
+            Actor::system(),
+            "corr-1",
+            serde_json::json!({ "description": big }),
+        );
+        assert!(matches!(
+            OutboxItem::new(&envelope),
+            Err(StoreError::EventTooLarge { .. })
+        ));
     }
 }

@@ -9,7 +9,8 @@ use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use common::fixture;
 use opsflow_shared::domain::EntityId;
-use opsflow_shared::pipeline::{audit_writer, router::Router};
+use opsflow_shared::pipeline::audit_writer;
+use opsflow_shared::pipeline::router::{EventQueue, Router};
 use opsflow_shared::store::{emulator_sdk_config, schema, Store};
 use serde_json::Value;
 
@@ -62,7 +63,9 @@ async fn the_router_sends_every_envelope_to_every_queue_in_order() {
         queue(&client, "automation").await,
         queue(&client, "webhooks").await,
     ];
-    let router = Router::new(client.clone(), urls.clone());
+    let quarantine = queue(&client, "quarantine").await;
+    let queues = urls.iter().map(EventQueue::every_event).collect();
+    let router = Router::new(client.clone(), queues, quarantine.clone());
     let response = router.route(&stream_event()).await;
     assert!(response.batch_item_failures.is_empty());
     for url in &urls {
@@ -89,7 +92,15 @@ async fn an_unreachable_queue_makes_the_router_retry_from_the_first_record() {
     let client = sqs().await;
     let good = queue(&client, "audit").await;
     let missing = format!("{}-gone", good);
-    let router = Router::new(client.clone(), vec![good.clone(), missing]);
+    let quarantine = queue(&client, "quarantine").await;
+    let router = Router::new(
+        client.clone(),
+        vec![
+            EventQueue::every_event(&good),
+            EventQueue::every_event(missing),
+        ],
+        quarantine.clone(),
+    );
     let event = stream_event();
     let response = router.route(&event).await;
     let failed: Vec<Option<String>> = response
@@ -102,6 +113,92 @@ async fn an_unreachable_queue_makes_the_router_retry_from_the_first_record() {
     // The reachable queue got them; the retry may send them again, which the
     // consumers absorb.
     assert_eq!(drain(&client, &good).await.len(), 2);
+}
+
+/// The fixture with its first event reported by a client.
+fn stream_event_with_a_client_report() -> StreamEvent {
+    let mut event = fixture("event-router/stream");
+    let image = &mut event["Records"][0]["dynamodb"]["NewImage"];
+    let mut envelope: Value =
+        serde_json::from_str(image["envelope"]["S"].as_str().expect("an envelope")).expect("JSON");
+    envelope["type"] = "client.created".into();
+    envelope["entity"] = "approval".into();
+    image["event_type"]["S"] = "client.created".into();
+    image["envelope"]["S"] = envelope.to_string().into();
+    serde_json::from_value(event).expect("a stream event")
+}
+
+#[tokio::test]
+async fn client_reports_reach_the_audit_queue_but_never_the_automation_queue() {
+    let client = sqs().await;
+    let audit = queue(&client, "audit").await;
+    let automation = queue(&client, "automation").await;
+    let quarantine = queue(&client, "quarantine").await;
+    let router = Router::new(
+        client.clone(),
+        vec![
+            EventQueue::every_event(&audit),
+            EventQueue::platform_events(&automation),
+        ],
+        quarantine.clone(),
+    );
+    let response = router.route(&stream_event_with_a_client_report()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let types = |messages: Vec<aws_sdk_sqs::types::Message>| -> Vec<String> {
+        messages
+            .iter()
+            .map(|m| {
+                let envelope: Value =
+                    serde_json::from_str(m.body().unwrap_or_default()).expect("JSON");
+                envelope["type"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        types(drain(&client, &audit).await),
+        ["client.created", "user.role_changed"]
+    );
+    assert_eq!(
+        types(drain(&client, &automation).await),
+        ["user.role_changed"]
+    );
+    assert!(drain(&client, &quarantine).await.is_empty());
+}
+
+#[tokio::test]
+async fn ten_large_envelopes_reach_the_queue_in_batches_sized_by_bytes() {
+    // Ten of 110 KiB: over any batch limit together (moto, like SQS, refuses
+    // a batch over 1 MiB), each well within one message.
+    let client = sqs().await;
+    let audit = queue(&client, "audit").await;
+    let quarantine = queue(&client, "quarantine").await;
+    let mut event = fixture("event-router/stream");
+    let template = event["Records"][0].clone();
+    let records: Vec<Value> = (0..10)
+        .map(|i| {
+            let mut record = template.clone();
+            let image = &mut record["dynamodb"]["NewImage"];
+            let mut envelope: Value =
+                serde_json::from_str(image["envelope"]["S"].as_str().expect("an envelope"))
+                    .expect("JSON");
+            envelope["id"] = EntityId::new().to_string().into();
+            envelope["data"]["notes"] = "n".repeat(110 * 1024).into();
+            image["envelope"]["S"] = envelope.to_string().into();
+            record["dynamodb"]["SequenceNumber"] = format!("2000000000000000000{i:02}").into();
+            record
+        })
+        .collect();
+    event["Records"] = Value::Array(records);
+    let event: StreamEvent = serde_json::from_value(event).expect("a stream event");
+    let router = Router::new(
+        client.clone(),
+        vec![EventQueue::every_event(&audit)],
+        quarantine.clone(),
+    );
+    let response = router.route(&event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(drain(&client, &audit).await.len(), 10);
+    assert!(drain(&client, &quarantine).await.is_empty());
 }
 
 struct AuditTable {

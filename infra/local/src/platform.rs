@@ -308,6 +308,15 @@ impl Platform {
                                     )
                                 })?,
                             region: options.region.clone(),
+                            on_failure: match &source.on_failure {
+                                None => None,
+                                Some(queue) => Some(stream::OnFailureQueue {
+                                    sqs: sqs_client.clone(),
+                                    url: resources.queue_urls.get(queue).cloned().with_context(
+                                        || format!("{}: no queue {queue}", function.logical_id),
+                                    )?,
+                                }),
+                            },
                         };
                         tasks.push(tokio::spawn(stream::run(
                             mapping,

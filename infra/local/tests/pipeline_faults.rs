@@ -29,10 +29,20 @@
 //! webhooks queues receive every envelope; the poisoned message is delivered
 //! `maxReceiveCount` times, writes nothing and ends in the dead-letter
 //! queue; and each injected fault did happen.
+//!
+//! A second test commits poisoned changes ahead of twenty normal ones, with
+//! an SQS in front of moto that refuses for good what SQS refuses (a
+//! character outside its set, such as U+FFFF) and one envelope whatever
+//! its contents, and the stream mapping configured as in the template.
+//! Proved: the twenty are all audited, once; the envelope with U+FFFF is
+//! delivered escaped and reads back unchanged; the one refused for good is
+//! in the quarantine with its reason and text; nothing is sent twice and
+//! the stream never retries.
 
 mod faults;
 
 use aws_sdk_sqs::config::retry::RetryConfig;
+use base64::Engine;
 use faults::changes;
 use faults::emulators::Resources;
 use faults::envelope_id;
@@ -42,7 +52,7 @@ use opsflow_local::sources::{sqs, stream};
 use opsflow_local::template::{SqsSource, StreamSource};
 use opsflow_shared::pipeline::router::{Router, SEND_ATTEMPTS};
 use opsflow_shared::store::{emulator_sdk_config, Store};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -104,7 +114,11 @@ fn has_all(bodies: &HashMap<String, u32>, ids: &HashSet<String>) -> bool {
 /// Polls until every committed envelope has its audit record and reached
 /// the other queues, the audit queue is empty and the dead-letter queue
 /// holds one message, or until `SETTLE_LIMIT`.
-async fn settle(resources: &Resources, committed: &HashSet<String>) -> Received {
+async fn settle(
+    resources: &Resources,
+    committed: &HashSet<String>,
+    platform: &HashSet<String>,
+) -> Received {
     let mut received = Received::default();
     let started = Instant::now();
     loop {
@@ -121,7 +135,7 @@ async fn settle(resources: &Resources, committed: &HashSet<String>) -> Received 
             .map(|(id, _, _)| id)
             .collect();
         let settled = committed.is_subset(&audited)
-            && has_all(&received.automation, committed)
+            && has_all(&received.automation, platform)
             && has_all(&received.webhooks, committed)
             && resources.queue_depth(&resources.audit_url).await == 0
             && resources.queue_depth(&resources.audit_dlq_url).await == 1;
@@ -144,6 +158,14 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         .map(|c| c.envelope().id.to_string())
         .collect();
     let committed: HashSet<String> = committed_in_order.iter().cloned().collect();
+    // Client reports are audit-only: the automation queue gets the rest.
+    let platform: HashSet<String> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.envelope().event_type.starts_with("client."))
+        .map(|c| c.envelope().id.to_string())
+        .collect();
+    assert_eq!(platform.len(), committed.len() - REPORTS);
     let flaky: HashSet<String> = committed_in_order
         .iter()
         .enumerate()
@@ -169,6 +191,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     let router = Arc::new(RouterFunction::new(Router::new(
         aws_sdk_sqs::Client::from_conf(through_proxy),
         resources.event_queues(),
+        resources.quarantine_url.clone(),
     )));
     let writer = Arc::new(AuditWriterFunction::new(
         Store::new(resources.dynamodb.clone(), &resources.audit_table),
@@ -198,10 +221,14 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
                 ],
                 report_batch_item_failures: true,
                 maximum_retry_attempts: -1,
+                maximum_record_age_secs: -1,
+                bisect_batch_on_function_error: false,
+                on_failure: None,
                 enabled: true,
             },
             stream_arn: resources.stream_arn.clone(),
             region: "us-east-1".into(),
+            on_failure: None,
         },
         resources.streams.clone(),
         router.clone(),
@@ -233,7 +260,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         change.commit(&store).await;
     }
     let rejected = changes::attempt_rejected(&store, &run, &plan.first_user).await;
-    let received = settle(&resources, &committed).await;
+    let received = settle(&resources, &committed, &platform).await;
     let _ = stop.send(true);
     for task in [stream_task, sqs_task] {
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
@@ -288,19 +315,19 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     assert_eq!(count("user.role_changed", "platform"), PROMOTIONS);
     assert_eq!(count("client.report.exported", "client"), REPORTS);
 
-    // The other queues got every committed envelope and nothing else, at
-    // least once each. More than once is allowed: the router resends from
-    // a failed stream record, and these queues' consumers are idempotent on
-    // the envelope id.
-    for (queue, bodies) in [
-        ("automation", &received.automation),
-        ("webhooks", &received.webhooks),
+    // The webhooks queue got every committed envelope and the automation
+    // queue every platform one, and nothing else, at least once each. More
+    // than once is allowed: the router resends from a failed stream record,
+    // and these queues' consumers are idempotent on the envelope id.
+    for (queue, bodies, expected) in [
+        ("automation", &received.automation, &platform),
+        ("webhooks", &received.webhooks, &committed),
     ] {
         let ids: HashSet<String> = bodies.keys().filter_map(|b| envelope_id(b)).collect();
-        let missing: Vec<&String> = committed.difference(&ids).collect();
+        let missing: Vec<&String> = expected.difference(&ids).collect();
         assert!(missing.is_empty(), "{queue} never got {missing:?}");
-        let extra: Vec<&String> = ids.difference(&committed).collect();
-        assert!(extra.is_empty(), "{queue} got uncommitted {extra:?}");
+        let extra: Vec<&String> = ids.difference(expected).collect();
+        assert!(extra.is_empty(), "{queue} got unexpected {extra:?}");
     }
 
     // The poisoned message was delivered `maxReceiveCount` times, then
@@ -341,4 +368,205 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         most_deliveries.values().all(|n| *n > AUDIT_FAILURES),
         "each flaky envelope was redelivered until it was written: {most_deliveries:?}"
     );
+}
+
+/// Normal changes committed after the poisoned ones.
+const AFTER_POISON: usize = 20;
+
+/// Polls until `expected` envelopes have their audit record and the
+/// quarantine holds `quarantined` messages, or until `SETTLE_LIMIT`;
+/// returns the quarantine's messages.
+async fn settle_with_quarantine(
+    resources: &Resources,
+    expected: &HashSet<String>,
+    quarantined: usize,
+) -> HashMap<String, u32> {
+    let mut quarantine = HashMap::new();
+    let started = Instant::now();
+    loop {
+        resources
+            .drain_into(&resources.quarantine_url, &mut quarantine)
+            .await;
+        let audited: HashSet<String> = resources
+            .audit_records()
+            .await
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        let settled = expected.is_subset(&audited) && quarantine.len() >= quarantined;
+        if settled || started.elapsed() > SETTLE_LIMIT {
+            return quarantine;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
+    // Arrange: an SQS that refuses for good, as SQS does, any entry with a
+    // character it does not accept, and one envelope whatever the router
+    // does with it; the stream mapping as the template configures it.
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let resources = Resources::create(&run, MAX_RECEIVE_COUNT, VISIBILITY_SECS).await;
+    let odd_name = "Mallory \u{FFFF}\u{FFFE}";
+    let mut changes = vec![
+        changes::registration(&run, 0, odd_name),
+        changes::registration(&run, 1, "Refused For Good"),
+    ];
+    changes.extend((0..AFTER_POISON).map(|i| changes::registration(&run, i + 2, "After Poison")));
+    let ids: Vec<String> = changes
+        .iter()
+        .map(|c| c.envelope().id.to_string())
+        .collect();
+    let odd = ids[0].clone();
+    let refused = ids[1].clone();
+    let refused_text = serde_json::to_string(changes[1].envelope()).expect("an envelope");
+    let delivered: HashSet<String> = ids.iter().filter(|id| **id != refused).cloned().collect();
+
+    let proxy = Arc::new(
+        SqsProxy::new(resources.moto.clone(), HashMap::new(), String::new(), 0)
+            .refusing_for_good([refused.clone()]),
+    );
+    let (proxy_url, proxy_task) = proxy.clone().start().await;
+    let router = Arc::new(RouterFunction::new(Router::new(
+        aws_sdk_sqs::Client::new(&emulator_sdk_config(&proxy_url, "us-east-1").await),
+        resources.event_queues(),
+        resources.quarantine_url.clone(),
+    )));
+    let writer = Arc::new(AuditWriterFunction::new(
+        Store::new(resources.dynamodb.clone(), &resources.audit_table),
+        HashSet::new(),
+        0,
+    ));
+    let (stop, stop_rx) = watch::channel(false);
+    let stream_task = tokio::spawn(stream::run(
+        stream::StreamMapping {
+            source: StreamSource {
+                function: "EventRouterFunction".into(),
+                table: "MainTable".into(),
+                batch_size: 100,
+                starting_position: "TRIM_HORIZON".into(),
+                filter_patterns: vec![
+                    json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
+                ],
+                report_batch_item_failures: true,
+                maximum_retry_attempts: 1000,
+                maximum_record_age_secs: 21600,
+                bisect_batch_on_function_error: true,
+                on_failure: Some("EventQuarantineQueue".into()),
+                enabled: true,
+            },
+            stream_arn: resources.stream_arn.clone(),
+            region: "us-east-1".into(),
+            on_failure: Some(stream::OnFailureQueue {
+                sqs: resources.sqs.clone(),
+                url: resources.quarantine_url.clone(),
+            }),
+        },
+        resources.streams.clone(),
+        router.clone(),
+        stop_rx.clone(),
+    ));
+    let sqs_task = tokio::spawn(sqs::run(
+        sqs::SqsMapping {
+            source: SqsSource {
+                function: "AuditWriterFunction".into(),
+                queue: "AuditQueue".into(),
+                batch_size: 10,
+                batching_window_secs: 0,
+                report_batch_item_failures: true,
+                enabled: true,
+            },
+            queue_url: resources.audit_url.clone(),
+            queue_arn: resources.audit_arn.clone(),
+            region: "us-east-1".into(),
+        },
+        resources.sqs.clone(),
+        writer.clone(),
+        stop_rx,
+    ));
+
+    // Act: the two poisoned changes, then twenty normal ones.
+    let store = Store::new(resources.dynamodb.clone(), &resources.entity_table);
+    for change in changes {
+        change.commit(&store).await;
+    }
+    let quarantine = settle_with_quarantine(&resources, &delivered, 3).await;
+    let _ = stop.send(true);
+    for task in [stream_task, sqs_task] {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
+    proxy_task.abort();
+    let records = resources.audit_records().await;
+    let mut webhooks = HashMap::new();
+    resources
+        .drain_into(&resources.webhooks_url, &mut webhooks)
+        .await;
+    let mut expected_queues = vec![
+        resources.audit_url.clone(),
+        resources.automation_url.clone(),
+        resources.webhooks_url.clone(),
+    ];
+    expected_queues.sort();
+    resources.delete().await;
+
+    // Assert: everything but the envelope refused for good has exactly one
+    // audit record; it has none.
+    let mut per_event: HashMap<String, usize> = HashMap::new();
+    for (id, _, _) in &records {
+        *per_event.entry(id.clone()).or_default() += 1;
+    }
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "held back behind the poison: {missing:?}"
+    );
+    assert!(per_event.values().all(|n| *n == 1), "{per_event:?}");
+    assert!(!per_event.contains_key(&refused));
+
+    // The refused envelope is in the quarantine, once per queue that
+    // refused it, with the reason and its exact text.
+    let parked: Vec<Value> = quarantine
+        .keys()
+        .map(|body| serde_json::from_str(body).expect("a JSON quarantine message"))
+        .collect();
+    assert_eq!(parked.len(), 3, "{parked:?}");
+    let mut queues: Vec<String> = parked
+        .iter()
+        .map(|m| m["queue"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    queues.sort();
+    assert_eq!(queues, expected_queues);
+    for message in &parked {
+        assert_eq!(message["kind"], "refused_envelope");
+        assert_eq!(message["event_id"], refused.as_str());
+        assert!(message["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("InvalidMessageContents")));
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(message["envelope_base64"].as_str().unwrap_or_default())
+            .expect("base64");
+        assert_eq!(String::from_utf8(text).expect("UTF-8"), refused_text);
+    }
+
+    // The envelope with characters SQS refuses went through escaped, and
+    // reads back exactly as committed.
+    let odd_envelope: Value = webhooks
+        .keys()
+        .map(|body| serde_json::from_str::<Value>(body).expect("an envelope"))
+        .find(|e| e["id"] == odd.as_str())
+        .expect("the webhooks queue got the envelope with odd characters");
+    assert_eq!(odd_envelope["data"]["name"], odd_name);
+
+    // Nothing was sent twice, nothing with a refused character was sent
+    // at all, and the stream never had to retry.
+    let log = proxy.log();
+    let twice: Vec<_> = log.delivered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(log.delivered.len(), 3 * delivered.len());
+    assert_eq!(log.refused_for_good, 3, "only the envelope refused by id");
+    assert_eq!(router.failed_invocations(), 0);
 }

@@ -259,10 +259,14 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
             filter_patterns: vec![json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})],
             report_batch_item_failures: true,
             maximum_retry_attempts: -1,
+            maximum_record_age_secs: -1,
+            bisect_batch_on_function_error: false,
+            on_failure: None,
             enabled: true,
         },
         stream_arn,
         region: "us-east-1".into(),
+        on_failure: None,
     };
     let task = tokio::spawn(stream::run(
         mapping,

@@ -171,6 +171,17 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
     let source = router.stream_sources().next().expect("a stream trigger");
     assert_eq!(source.table, "MainTable");
     assert!(source.report_batch_item_failures);
+    // A failing record is isolated and given up in bounded time, described
+    // on the quarantine queue, never retried until the stream trims it.
+    assert!(source.bisect_batch_on_function_error);
+    assert!(source.maximum_retry_attempts >= 0);
+    assert!((0..86_400).contains(&source.maximum_record_age_secs));
+    assert_eq!(source.on_failure.as_deref(), Some("EventQuarantineQueue"));
+    let quarantine = &template.queue("EventQuarantineQueue").unwrap().name;
+    assert!(router
+        .environment
+        .get("QUARANTINE_QUEUE_URL")
+        .is_some_and(|url| url.ends_with(quarantine.as_str())));
     assert_eq!(
         source.filter_patterns,
         [serde_json::json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})]
@@ -189,7 +200,7 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         .keys()
         .filter(|k| k.ends_with("_QUEUE_URL"))
         .collect();
-    assert_eq!(variables.len(), 3);
+    assert_eq!(variables.len(), 4);
     for function in &template.functions {
         let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
         assert_eq!(

@@ -1,29 +1,70 @@
 //! `event-router`: sends each outbox envelope from the table's stream to
-//! every event queue.
+//! every event queue that takes it.
 //!
-//! Sends use `SendMessageBatch`, retrying the entries SQS did not accept. If
-//! an envelope still cannot reach every queue, the router reports the
-//! earliest such stream record as failed, so Lambda retries from there: a
-//! record is never skipped, and a queue may see a record twice (its
-//! consumers are idempotent). An event item whose envelope is missing is
-//! logged and passed over, as no retry can mend it.
+//! Invariants:
+//! - **Nothing committed is skipped.** An envelope that could not reach a
+//!   queue for a passing reason (throttling, an outage, a missing queue) is
+//!   reported as the batch's first failed record, so Lambda retries from
+//!   there; a queue may then see an envelope twice (consumers are
+//!   idempotent on its id).
+//! - **Nothing stalls the stream.** What SQS refuses for good (a sender
+//!   fault such as `InvalidMessageContents`, a message too long) is never
+//!   retried: the envelope is parked in the router's quarantine queue, with
+//!   the reason and its exact text, and the stream moves on. Bodies are made
+//!   valid for SQS before they are sent ([`queue_safe`]), and batches are
+//!   sized by bytes as well as by count, so neither is a reason in practice.
+//! - **Client events are audit-only.** `client.*` events (what callers
+//!   report through `POST /auditLogs`) never reach a queue marked
+//!   [`EventQueue::platform_only`], the automation queue: a caller cannot
+//!   make rules act by describing an event.
+//!
+//! An event item whose envelope is missing is logged and passed over, as
+//! no retry can mend it.
 
+use crate::events::{queue_safe, MAX_QUEUE_MESSAGE_BYTES};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use base64::Engine;
 use std::time::Duration;
 
 /// Attempts per batch before a record is reported as failed. Public so
 /// that fault tests can refuse an envelope more often than this and so
 /// reach the stream mapping's retry.
 pub const SEND_ATTEMPTS: u32 = 3;
+/// Entries per `SendMessageBatch` (the SQS maximum).
+const BATCH_ENTRIES: usize = 10;
+/// The prefix of event types that callers report themselves.
+pub const CLIENT_EVENT_PREFIX: &str = "client.";
+/// Error codes with which SQS refuses a request for its contents, so that
+/// sending it again can never succeed.
+const CONTENT_ERRORS: [&str; 3] = [
+    "InvalidMessageContents",
+    "MessageTooLong",
+    "BatchRequestTooLong",
+];
 
 /// One envelope to forward, with the stream record it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     pub sequence_number: String,
     pub event_type: String,
+    /// The envelope as committed.
     pub envelope: String,
+}
+
+impl Outgoing {
+    /// Whether the event was reported by a client (`POST /auditLogs`).
+    pub fn is_client_event(&self) -> bool {
+        self.event_type.starts_with(CLIENT_EVENT_PREFIX)
+    }
+
+    /// The envelope id, for logs and the quarantine.
+    fn event_id(&self) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_str(&self.envelope).ok()?;
+        value.get("id")?.as_str().map(str::to_owned)
+    }
 }
 
 /// The envelopes in a stream batch, in stream order. Records that are not
@@ -56,32 +97,168 @@ pub fn envelopes(event: &StreamEvent) -> Vec<Outgoing> {
         .collect()
 }
 
+/// A queue the router feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventQueue {
+    pub url: String,
+    /// Only platform events: client-reported ones are left out.
+    pub platform_only: bool,
+}
+
+impl EventQueue {
+    /// A queue that receives every event.
+    pub fn every_event(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            platform_only: false,
+        }
+    }
+
+    /// A queue that receives platform events only.
+    pub fn platform_events(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            platform_only: true,
+        }
+    }
+
+    fn takes(&self, outgoing: &Outgoing) -> bool {
+        !(self.platform_only && outgoing.is_client_event())
+    }
+}
+
+/// How sending one envelope to one queue ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sent {
+    Delivered,
+    /// Worth trying again later (the stream mapping's retry).
+    Retry,
+    /// Refused for good, with the reason: to the quarantine.
+    Refused(String),
+}
+
+/// One message ready to send: its body and attribute, made valid for SQS.
+struct Message {
+    index: usize,
+    body: String,
+    event_type: String,
+}
+
+impl Message {
+    fn new(index: usize, outgoing: &Outgoing) -> Self {
+        Self {
+            index,
+            body: queue_safe(&outgoing.envelope).into_owned(),
+            event_type: queue_safe(&outgoing.event_type).into_owned(),
+        }
+    }
+
+    /// Bytes SQS counts against the message and batch limits: the body and
+    /// the attribute's name, type and value.
+    fn size(&self) -> usize {
+        let attribute = if self.event_type.is_empty() {
+            0
+        } else {
+            "event_type".len() + "String".len() + self.event_type.len()
+        };
+        self.body.len() + attribute
+    }
+
+    fn entry(&self, id: usize) -> Option<SendMessageBatchRequestEntry> {
+        let mut entry = SendMessageBatchRequestEntry::builder()
+            .id(id.to_string())
+            .message_body(&self.body);
+        if !self.event_type.is_empty() {
+            if let Ok(attribute) = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(&self.event_type)
+                .build()
+            {
+                entry = entry.message_attributes("event_type", attribute);
+            }
+        }
+        entry.build().ok()
+    }
+}
+
+/// Groups messages into batches of at most ten entries and
+/// [`MAX_QUEUE_MESSAGE_BYTES`]; a message over the limit on its own is
+/// returned apart, as it can never be sent.
+fn batches(messages: Vec<Message>) -> (Vec<Vec<Message>>, Vec<Message>) {
+    let mut batches: Vec<Vec<Message>> = Vec::new();
+    let mut too_large = Vec::new();
+    let mut current: Vec<Message> = Vec::new();
+    let mut bytes = 0;
+    for message in messages {
+        let size = message.size();
+        if size > MAX_QUEUE_MESSAGE_BYTES {
+            too_large.push(message);
+            continue;
+        }
+        if current.len() == BATCH_ENTRIES || bytes + size > MAX_QUEUE_MESSAGE_BYTES {
+            batches.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += size;
+        current.push(message);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    (batches, too_large)
+}
+
 pub struct Router {
     sqs: aws_sdk_sqs::Client,
-    queues: Vec<String>,
+    queues: Vec<EventQueue>,
+    quarantine: String,
 }
 
 impl Router {
-    pub fn new(sqs: aws_sdk_sqs::Client, queues: Vec<String>) -> Self {
-        Self { sqs, queues }
+    /// A router feeding `queues`, parking what SQS refuses for good in
+    /// `quarantine`.
+    pub fn new(sqs: aws_sdk_sqs::Client, queues: Vec<EventQueue>, quarantine: String) -> Self {
+        Self {
+            sqs,
+            queues,
+            quarantine,
+        }
     }
 
     /// Forwards a stream batch; the response names the first record that
-    /// did not reach every queue (and so everything after it is retried).
+    /// must be tried again (and so everything after it is retried).
     #[tracing::instrument(skip_all, fields(records = event.records.len()))]
     pub async fn route(&self, event: &StreamEvent) -> DynamoDbEventResponse {
         let outgoing = envelopes(event);
-        let mut first_failed: Option<usize> = None;
+        let mut first_retry: Option<usize> = None;
+        let mut refused: Vec<(usize, &str, String)> = Vec::new();
         for queue in &self.queues {
-            for (chunk_index, chunk) in outgoing.chunks(10).enumerate() {
-                if let Some(failed) = self.send_chunk(queue, chunk).await {
-                    let index = chunk_index * 10 + failed;
-                    first_failed = Some(first_failed.map_or(index, |f| f.min(index)));
+            let messages = outgoing
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| queue.takes(o))
+                .map(|(index, o)| Message::new(index, o))
+                .collect();
+            for (index, sent) in self.send_all(&queue.url, messages).await {
+                match sent {
+                    Sent::Delivered => {}
+                    Sent::Retry => first_retry = Some(first_retry.map_or(index, |f| f.min(index))),
+                    Sent::Refused(reason) => refused.push((index, &queue.url, reason)),
                 }
             }
         }
+        // Records from the first retry on are sent again anyway; the
+        // quarantine takes only those before it, so nothing is parked twice.
+        for (index, queue, reason) in refused {
+            if first_retry.is_some_and(|first| index >= first) {
+                continue;
+            }
+            if !self.quarantine(&outgoing[index], queue, &reason).await {
+                first_retry = Some(first_retry.map_or(index, |f| f.min(index)));
+            }
+        }
         let mut response = DynamoDbEventResponse::default();
-        if let Some(index) = first_failed {
+        if let Some(index) = first_retry {
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = Some(outgoing[index].sequence_number.clone());
             response.batch_item_failures.push(failure);
@@ -89,18 +266,34 @@ impl Router {
         response
     }
 
-    /// Sends up to 10 envelopes to one queue, retrying what SQS refused;
-    /// returns the index of the first one that never got through.
-    async fn send_chunk(&self, queue: &str, chunk: &[Outgoing]) -> Option<usize> {
-        let mut pending: Vec<usize> = (0..chunk.len()).collect();
+    /// Sends every message to one queue; how each ended, by record index.
+    async fn send_all(&self, queue: &str, messages: Vec<Message>) -> Vec<(usize, Sent)> {
+        let (batches, too_large) = batches(messages);
+        let mut results: Vec<(usize, Sent)> = too_large
+            .iter()
+            .map(|m| {
+                let reason = format!("MessageTooLong: {} bytes", m.size());
+                (m.index, Sent::Refused(reason))
+            })
+            .collect();
+        for batch in batches {
+            results.extend(self.send_batch(queue, &batch).await);
+        }
+        results
+    }
+
+    /// Sends one batch, retrying what failed for a passing reason. A batch
+    /// refused as a whole for its contents is sent again one message at a
+    /// time, so that only the offending message is refused.
+    async fn send_batch(&self, queue: &str, batch: &[Message]) -> Vec<(usize, Sent)> {
+        let mut results = Vec::with_capacity(batch.len());
+        let mut pending: Vec<usize> = (0..batch.len()).collect();
         for attempt in 0..SEND_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1))).await;
             }
-            let entries: Vec<SendMessageBatchRequestEntry> = pending
-                .iter()
-                .filter_map(|&i| entry(i, &chunk[i]))
-                .collect();
+            let entries: Vec<SendMessageBatchRequestEntry> =
+                pending.iter().filter_map(|&i| batch[i].entry(i)).collect();
             match self
                 .sqs
                 .send_message_batch()
@@ -110,47 +303,104 @@ impl Router {
                 .await
             {
                 Ok(output) => {
-                    let refused: Vec<usize> = output
-                        .failed()
-                        .iter()
-                        .filter_map(|f| f.id().parse().ok())
-                        .collect();
+                    let mut again = Vec::new();
                     for failure in output.failed() {
+                        let Some(i) = failure
+                            .id()
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|i| pending.contains(i))
+                        else {
+                            continue;
+                        };
+                        let code = failure.code();
                         tracing::warn!(
                             queue,
-                            id = failure.id(),
-                            code = failure.code(),
+                            code,
+                            sender_fault = failure.sender_fault(),
                             "SQS refused an envelope"
                         );
+                        if failure.sender_fault() {
+                            let reason =
+                                format!("{code}: {}", failure.message().unwrap_or_default());
+                            results.push((batch[i].index, Sent::Refused(reason)));
+                        } else {
+                            again.push(i);
+                        }
                     }
-                    pending.retain(|i| refused.contains(i));
+                    for &i in &pending {
+                        if !again.contains(&i)
+                            && !results.iter().any(|(index, _)| *index == batch[i].index)
+                        {
+                            results.push((batch[i].index, Sent::Delivered));
+                        }
+                    }
+                    pending = again;
                 }
                 Err(error) => {
+                    let code = error.code().unwrap_or_default().to_owned();
                     tracing::warn!(queue, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "sending envelopes failed");
+                    if CONTENT_ERRORS.iter().any(|c| code.ends_with(c)) {
+                        if pending.len() == 1 {
+                            let reason = format!("{code}: {}", error.message().unwrap_or_default());
+                            results.push((batch[pending[0]].index, Sent::Refused(reason)));
+                            pending.clear();
+                        } else {
+                            for &i in &pending {
+                                let single = std::slice::from_ref(&batch[i]);
+                                results.extend(Box::pin(self.send_batch(queue, single)).await);
+                            }
+                            pending.clear();
+                        }
+                    }
                 }
             }
             if pending.is_empty() {
-                return None;
+                break;
             }
         }
-        pending.into_iter().min()
+        results.extend(pending.into_iter().map(|i| (batch[i].index, Sent::Retry)));
+        results
     }
-}
 
-fn entry(index: usize, outgoing: &Outgoing) -> Option<SendMessageBatchRequestEntry> {
-    let mut entry = SendMessageBatchRequestEntry::builder()
-        .id(index.to_string())
-        .message_body(&outgoing.envelope);
-    if !outgoing.event_type.is_empty() {
-        if let Ok(attribute) = MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(&outgoing.event_type)
-            .build()
+    /// Parks an envelope that `queue` refused for good; whether the
+    /// quarantine has it. The envelope travels base64-encoded, so the
+    /// quarantine can take whatever the queue refused.
+    async fn quarantine(&self, outgoing: &Outgoing, queue: &str, reason: &str) -> bool {
+        let event_id = outgoing.event_id();
+        tracing::error!(queue, reason, event_id, event_type = %outgoing.event_type, "envelope refused for good; quarantined");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&outgoing.envelope);
+        let mut message = serde_json::json!({
+            "kind": "refused_envelope",
+            "reason": reason,
+            "queue": queue,
+            "event_id": event_id,
+            "event_type": outgoing.event_type,
+            "sequence_number": outgoing.sequence_number,
+            "envelope_bytes": outgoing.envelope.len(),
+            "envelope_base64": encoded,
+        });
+        if message.to_string().len() > MAX_QUEUE_MESSAGE_BYTES {
+            // Too large even for the quarantine: the event item itself
+            // stays in the table for 24 hours under its id.
+            message["envelope_base64"] = serde_json::Value::Null;
+        }
+        let body = queue_safe(&message.to_string()).into_owned();
+        match self
+            .sqs
+            .send_message()
+            .queue_url(&self.quarantine)
+            .message_body(body)
+            .send()
+            .await
         {
-            entry = entry.message_attributes("event_type", attribute);
+            Ok(_) => true,
+            Err(error) => {
+                tracing::error!(error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "the quarantine refused an envelope; the record is retried");
+                false
+            }
         }
     }
-    entry.build().ok()
 }
 
 #[cfg(test)]
@@ -167,5 +417,69 @@ mod tests {
         assert_eq!(types, ["user.registered", "user.role_changed"]);
         assert!(outgoing.iter().all(|o| o.envelope.starts_with('{')));
         assert!(outgoing[0].sequence_number < outgoing[1].sequence_number);
+    }
+
+    fn message(index: usize, bytes: usize) -> Message {
+        Message {
+            index,
+            body: "x".repeat(bytes),
+            event_type: String::new(),
+        }
+    }
+
+    #[test]
+    fn batches_hold_at_most_ten_messages_and_256_kib() {
+        let (large, too_large) = batches((0..10).map(|i| message(i, 30 * 1024)).collect());
+        assert!(too_large.is_empty());
+        let sizes: Vec<usize> = large.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [8, 2], "ten 30 KiB envelopes do not fit one batch");
+        let (small, _) = batches((0..25).map(|i| message(i, 10)).collect());
+        let sizes: Vec<usize> = small.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [10, 10, 5]);
+        for batch in large.iter().chain(&small) {
+            assert!(batch.iter().map(Message::size).sum::<usize>() <= MAX_QUEUE_MESSAGE_BYTES);
+        }
+    }
+
+    #[test]
+    fn a_message_over_the_limit_on_its_own_is_set_apart_in_order() {
+        let (batches, too_large) = batches(vec![
+            message(0, 10),
+            message(1, MAX_QUEUE_MESSAGE_BYTES + 1),
+            message(2, 10),
+        ]);
+        assert_eq!(too_large.iter().map(|m| m.index).collect::<Vec<_>>(), [1]);
+        let sent: Vec<usize> = batches.iter().flatten().map(|m| m.index).collect();
+        assert_eq!(sent, [0, 2]);
+    }
+
+    #[test]
+    fn client_events_skip_platform_only_queues() {
+        let client = Outgoing {
+            sequence_number: "1".into(),
+            event_type: "client.created".into(),
+            envelope: "{}".into(),
+        };
+        let platform = Outgoing {
+            event_type: "approval.created".into(),
+            ..client.clone()
+        };
+        let automation = EventQueue::platform_events("automation");
+        let audit = EventQueue::every_event("audit");
+        assert!(!automation.takes(&client));
+        assert!(automation.takes(&platform));
+        assert!(audit.takes(&client) && audit.takes(&platform));
+    }
+
+    #[test]
+    fn bodies_and_attributes_are_made_valid_for_sqs() {
+        let outgoing = Outgoing {
+            sequence_number: "1".into(),
+            event_type: "client.x\u{FFFF}".into(),
+            envelope: "{\"name\":\"\u{FFFF}\"}".into(),
+        };
+        let message = Message::new(0, &outgoing);
+        assert_eq!(message.body, "{\"name\":\"\\uffff\"}");
+        assert_eq!(message.event_type, "client.x\\uffff");
     }
 }

@@ -56,6 +56,10 @@ pub enum StoreError {
     /// DynamoDB throttled the request after the SDK's retries.
     #[error("the table is throttling requests")]
     Throttled,
+    /// The change's event would not fit in a queue message
+    /// (`events::MAX_ENVELOPE_BYTES`); nothing was written.
+    #[error("the event of this change is {bytes} bytes, over the outbox limit")]
+    EventTooLarge { bytes: usize },
     /// Anything else; logged, never shown.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -87,6 +91,9 @@ impl From<StoreError> for ApiError {
             StoreError::Throttled => {
                 ApiError::ServiceUnavailable("the service is busy; retry shortly".into())
             }
+            StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
+                limit: crate::events::MAX_ENVELOPE_BYTES,
+            },
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }

@@ -6,8 +6,15 @@
 //! As on Lambda: a failed batch (function error or timeout) is retried —
 //! with `ReportBatchItemFailures`, from the first failed record's sequence
 //! number — with backoff, up to `MaximumRetryAttempts` (-1: until it
-//! succeeds, holding the shard back); an exhausted batch is skipped with a
-//! log line. Records filtered out are passed over, never delivered.
+//! succeeds, holding the shard back). With `BisectBatchOnFunctionError` a
+//! batch whose invocation fails is split in two and the halves retried on
+//! their own (a split uses no retry). Records older than
+//! `MaximumRecordAgeInSeconds` are not delivered. What is given up (retries
+//! exhausted, records too old) is skipped with a log line and, with a
+//! `DestinationConfig.OnFailure` queue, described there as Lambda does: the
+//! shard and the first and last sequence numbers of the records, which
+//! stay readable from the stream. Records filtered out are passed over,
+//! never delivered.
 
 use super::filter;
 use crate::template::StreamSource;
@@ -25,6 +32,114 @@ pub struct StreamMapping {
     pub source: StreamSource,
     pub stream_arn: String,
     pub region: String,
+    /// The `DestinationConfig.OnFailure` queue, resolved.
+    pub on_failure: Option<OnFailureQueue>,
+}
+
+/// Where a mapping describes the batches it gives up.
+#[derive(Debug, Clone)]
+pub struct OnFailureQueue {
+    pub sqs: aws_sdk_sqs::Client,
+    pub url: String,
+}
+
+/// Why records were given up, in Lambda's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    RetryAttemptsExhausted,
+    RecordAgeExceeded,
+}
+
+impl GiveUp {
+    fn condition(self) -> &'static str {
+        match self {
+            Self::RetryAttemptsExhausted => "RetryAttemptsExhausted",
+            Self::RecordAgeExceeded => "RecordAgeExceeded",
+        }
+    }
+}
+
+/// The on-failure record Lambda sends for records of a stream given up:
+/// what failed and where the records are, not the records themselves.
+pub fn on_failure_record(
+    mapping: &StreamMapping,
+    shard_id: &str,
+    records: &[Value],
+    why: GiveUp,
+    invocations: i64,
+) -> Value {
+    let sequence = |r: Option<&Value>| r.map(|r| r["dynamodb"]["SequenceNumber"].clone());
+    let arrival = |r: Option<&Value>| {
+        r.and_then(|r| r["dynamodb"]["ApproximateCreationDateTime"].as_f64())
+            .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs as i64).ok())
+            .and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+    };
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    json!({
+        "requestContext": {
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "functionArn": format!("arn:aws:lambda:{}:000000000000:function:{}", mapping.region, mapping.source.function),
+            "condition": why.condition(),
+            "approximateInvokeCount": invocations,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": if why == GiveUp::RetryAttemptsExhausted { json!("Unhandled") } else { Value::Null },
+        },
+        "version": "1.0",
+        "timestamp": now,
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": sequence(records.first()),
+            "endSequenceNumber": sequence(records.last()),
+            "approximateArrivalOfFirstRecord": arrival(records.first()),
+            "approximateArrivalOfLastRecord": arrival(records.last()),
+            "batchSize": records.len(),
+            "streamArn": mapping.stream_arn,
+        },
+    })
+}
+
+/// Logs records given up and describes them on the on-failure queue.
+async fn give_up(
+    mapping: &StreamMapping,
+    shard_id: &str,
+    records: &[Value],
+    why: GiveUp,
+    invocations: i64,
+) {
+    if records.is_empty() {
+        return;
+    }
+    tracing::warn!(function = %mapping.source.function, records = records.len(), condition = why.condition(), "stream records given up");
+    let Some(destination) = &mapping.on_failure else {
+        return;
+    };
+    let record = on_failure_record(mapping, shard_id, records, why, invocations);
+    if let Err(error) = destination
+        .sqs
+        .send_message()
+        .queue_url(&destination.url)
+        .message_body(record.to_string())
+        .send()
+        .await
+    {
+        tracing::error!(queue = %destination.url, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "the on-failure destination refused a record");
+    }
+}
+
+/// Whether a record is older than the mapping's `MaximumRecordAgeInSeconds`.
+fn too_old(record: &Value, max_age_secs: i64, now: f64) -> bool {
+    max_age_secs >= 0
+        && record["dynamodb"]["ApproximateCreationDateTime"]
+            .as_f64()
+            .is_some_and(|created| now - created > max_age_secs as f64)
 }
 
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -137,6 +252,8 @@ struct Shard {
     last_read: Option<String>,
     buffered: Vec<Value>,
     attempts: i64,
+    /// A smaller batch size after a bisection, until a batch succeeds.
+    batch_limit: Option<usize>,
 }
 
 pub async fn run(
@@ -229,6 +346,7 @@ async fn discover(
                 last_read: None,
                 buffered: Vec::new(),
                 attempts: 0,
+                batch_limit: None,
             },
         );
     }
@@ -324,26 +442,66 @@ async fn poll_shard(
             ShardState::Idle
         });
     }
-    let take = shard.buffered.len().min(batch_size);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    let max_age = mapping.source.maximum_record_age_secs;
+    let old = shard
+        .buffered
+        .iter()
+        .take_while(|r| too_old(r, max_age, now))
+        .count();
+    if old > 0 {
+        let expired: Vec<Value> = shard.buffered.drain(..old).collect();
+        give_up(
+            mapping,
+            shard_id,
+            &expired,
+            GiveUp::RecordAgeExceeded,
+            shard.attempts,
+        )
+        .await;
+        shard.attempts = 0;
+        return Ok(ShardState::Busy);
+    }
+    let take = shard
+        .buffered
+        .len()
+        .min(shard.batch_limit.unwrap_or(batch_size));
     let batch: Vec<Value> = shard.buffered[..take].to_vec();
     let event = json!({ "Records": batch });
     let outcome = invoker
         .invoke(&mapping.source.function, event.to_string().into_bytes())
         .await;
+    let function_error = !matches!(outcome, InvokeOutcome::Success(_));
     match retry_from(&outcome, &batch, mapping.source.report_batch_item_failures) {
         None => {
             shard.buffered.drain(..take);
             shard.attempts = 0;
+            shard.batch_limit = None;
+        }
+        Some(_) if function_error && mapping.source.bisect_batch_on_function_error && take > 1 => {
+            // Split to isolate the failing record; a split is not a retry.
+            shard.batch_limit = Some(take / 2);
         }
         Some(index) => {
             shard.buffered.drain(..index);
             shard.attempts += 1;
             let limit = mapping.source.maximum_retry_attempts;
             if limit >= 0 && shard.attempts > limit {
-                let skipped = take - index;
-                tracing::warn!(function = %mapping.source.function, skipped, "stream batch failed past its retry limit; skipped");
-                shard.buffered.drain(..skipped.min(shard.buffered.len()));
+                let skipped = (take - index).min(shard.buffered.len());
+                let given_up: Vec<Value> = shard.buffered.drain(..skipped).collect();
+                give_up(
+                    mapping,
+                    shard_id,
+                    &given_up,
+                    GiveUp::RetryAttemptsExhausted,
+                    shard.attempts,
+                )
+                .await;
                 shard.attempts = 0;
+                shard.batch_limit = None;
             } else {
                 let backoff =
                     Duration::from_millis(200 * 2u64.pow(shard.attempts.clamp(0, 5) as u32));

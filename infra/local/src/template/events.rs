@@ -97,6 +97,9 @@ impl Reader<'_> {
                         "FilterCriteria",
                         "FunctionResponseTypes",
                         "MaximumRetryAttempts",
+                        "MaximumRecordAgeInSeconds",
+                        "BisectBatchOnFunctionError",
+                        "DestinationConfig",
                         "Enabled",
                     ],
                     &["KmsKeyArn", "MetricsConfig"],
@@ -139,6 +142,13 @@ impl Reader<'_> {
                     maximum_retry_attempts: self
                         .opt_number(props, "MaximumRetryAttempts", &pp, -1..=10_000)?
                         .unwrap_or(-1),
+                    maximum_record_age_secs: self
+                        .opt_number(props, "MaximumRecordAgeInSeconds", &pp, -1..=604_800)?
+                        .unwrap_or(-1),
+                    bisect_batch_on_function_error: self
+                        .opt_bool(props, "BisectBatchOnFunctionError", &pp)?
+                        .unwrap_or(false),
+                    on_failure: self.on_failure_destination(props, &pp)?,
                     enabled: self.opt_bool(props, "Enabled", &pp)?.unwrap_or(true),
                 })
             }
@@ -246,6 +256,39 @@ impl Reader<'_> {
     }
 
     /// Checks that the table of every DynamoDB event has a stream.
+    /// `DestinationConfig.OnFailure` of a stream mapping: the logical id of
+    /// the queue that gets a record of each batch given up. Only SQS
+    /// destinations run locally; any other is refused.
+    fn on_failure_destination(&self, props: &Mapping, pp: &str) -> Result<Option<String>> {
+        let path = format!("{pp}.DestinationConfig");
+        let config = match props.get("DestinationConfig") {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Mapping(config)) => config,
+            Some(_) => bail!("{path}: expected a mapping"),
+        };
+        let on_failure = match config.get("OnFailure") {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Mapping(on_failure)) => on_failure,
+            Some(_) => bail!("{path}.OnFailure: expected a mapping"),
+        };
+        let path = format!("{path}.OnFailure");
+        if let Some(kind) = self.opt_text(on_failure, "Type", &path)? {
+            if kind != "SQS" {
+                bail!("{path}.Type: only SQS on-failure destinations run locally, got {kind}");
+            }
+        }
+        match on_failure.get("Destination") {
+            Some(destination) => Ok(Some(self.target(
+                destination,
+                &format!("{path}.Destination"),
+                &[QUEUE],
+                &["Arn"],
+                "a queue (!GetAtt Queue.Arn)",
+            )?)),
+            None => bail!("{path}.Destination: missing"),
+        }
+    }
+
     pub(super) fn check_stream_uses(&self, tables: &[TableDef]) -> Result<()> {
         for (path, table) in self.stream_uses.borrow().iter() {
             let has_stream = tables
@@ -373,6 +416,9 @@ mod tests {
                 filter_patterns: Vec::new(),
                 report_batch_item_failures: false,
                 maximum_retry_attempts: -1,
+                maximum_record_age_secs: -1,
+                bisect_batch_on_function_error: false,
+                on_failure: None,
                 enabled: true,
             }
         );
@@ -389,6 +435,9 @@ mod tests {
                 ],
                 report_batch_item_failures: true,
                 maximum_retry_attempts: 2,
+                maximum_record_age_secs: -1,
+                bisect_batch_on_function_error: false,
+                on_failure: None,
                 enabled: false,
             }
         );
@@ -478,11 +527,39 @@ mod tests {
     #[test]
     fn unhandled_event_settings_are_warnings() {
         let yaml = events(
-            "        E:\n          Type: DynamoDB\n          Properties: {Stream: !GetAtt Table.StreamArn, StartingPosition: LATEST, BisectBatchOnFunctionError: true}\n",
+            "        E:\n          Type: DynamoDB\n          Properties: {Stream: !GetAtt Table.StreamArn, StartingPosition: LATEST, ParallelizationFactor: 2}\n",
         );
         let template = parse(&yaml, &ctx()).unwrap();
         assert!(template.warnings.contains(
-            &"Resources.Fn.Properties.Events.E.Properties.BisectBatchOnFunctionError: not applied locally".to_owned()
+            &"Resources.Fn.Properties.Events.E.Properties.ParallelizationFactor: not applied locally".to_owned()
         ));
+    }
+
+    #[test]
+    fn stream_failure_handling_is_read_and_other_destinations_are_refused() {
+        let yaml = events(
+            "        E:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            BisectBatchOnFunctionError: true\n            MaximumRecordAgeInSeconds: 60\n            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}}\n",
+        );
+        let template = parse(&yaml, &ctx()).unwrap();
+        let source = template
+            .function("Fn")
+            .unwrap()
+            .stream_sources()
+            .next()
+            .cloned()
+            .unwrap();
+        assert!(source.bisect_batch_on_function_error);
+        assert_eq!(source.maximum_record_age_secs, 60);
+        assert_eq!(source.on_failure.as_deref(), Some("Queue"));
+        assert!(template.warnings.is_empty(), "{:?}", template.warnings);
+        let sns = yaml.replace(
+            "Type: SQS, Destination: !GetAtt Queue.Arn",
+            "Type: SNS, Destination: arn:aws:sns:us-east-1:1:t",
+        );
+        let message = error(&sns, &ctx());
+        assert!(
+            message.contains("only SQS on-failure destinations run locally"),
+            "{message}"
+        );
     }
 }

@@ -156,6 +156,15 @@ pub struct StreamSource {
     pub report_batch_item_failures: bool,
     /// `MaximumRetryAttempts`, -1 for infinite (Lambda's default).
     pub maximum_retry_attempts: i64,
+    /// `MaximumRecordAgeInSeconds`, -1 for infinite (Lambda's default):
+    /// older records are given up without being delivered.
+    pub maximum_record_age_secs: i64,
+    /// `BisectBatchOnFunctionError`: a batch whose invocation fails is
+    /// split in two, and each half retried on its own.
+    pub bisect_batch_on_function_error: bool,
+    /// `DestinationConfig.OnFailure.Destination`: the logical id of the
+    /// queue that gets a record of every batch given up.
+    pub on_failure: Option<String>,
     pub enabled: bool,
 }
 

@@ -47,11 +47,15 @@ impl Change {
 }
 
 fn new_user(email: &str) -> (User, UserRecord) {
+    named_user(email, "Fault Tester")
+}
+
+fn named_user(email: &str, name: &str) -> (User, UserRecord) {
     let now = clock::now();
     let user = User {
         id: EntityId::new(),
         email: Email::parse(email).expect("a valid e-mail address"),
-        name: DisplayName::parse("Fault Tester").expect("a valid name"),
+        name: DisplayName::parse(name).expect("a valid name"),
         role: Role::User,
         is_active: true,
         created_at: now,
@@ -89,6 +93,12 @@ fn role_changed(record: &UserRecord, from: Role, to: Role) -> Envelope {
 /// The e-mail address of the `index`-th registration of a run.
 fn email(run: &str, index: usize) -> String {
     format!("faults-{run}-{index}@example.com")
+}
+
+/// The `index`-th registration of a run, of a user called `name`.
+pub fn registration(run: &str, index: usize, name: &str) -> Change {
+    let (user, record) = named_user(&email(run, index), name);
+    Change::Register(record, registered(&user))
 }
 
 /// The changes to commit, in order: `registrations` users registered, the

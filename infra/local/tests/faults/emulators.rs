@@ -4,6 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
+use opsflow_shared::pipeline::router::EventQueue;
 use opsflow_shared::store::{emulator_sdk_config, schema};
 use serde_json::json;
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub struct Resources {
     pub audit_dlq_url: String,
     pub automation_url: String,
     pub webhooks_url: String,
+    pub quarantine_url: String,
 }
 
 impl Resources {
@@ -82,6 +84,7 @@ impl Resources {
         let audit_arn = queue_arn(&sqs, &audit_url).await;
         let automation_url = create_queue(&sqs, format!("faults-automation-{run}"), &[]).await;
         let webhooks_url = create_queue(&sqs, format!("faults-webhooks-{run}"), &[]).await;
+        let quarantine_url = create_queue(&sqs, format!("faults-quarantine-{run}"), &[]).await;
         Self {
             dynamodb,
             streams,
@@ -95,15 +98,16 @@ impl Resources {
             audit_dlq_url,
             automation_url,
             webhooks_url,
+            quarantine_url,
         }
     }
 
-    /// The router's destinations, in the template's order.
-    pub fn event_queues(&self) -> Vec<String> {
+    /// The router's destinations, as `event-router`'s main sets them up.
+    pub fn event_queues(&self) -> Vec<EventQueue> {
         vec![
-            self.audit_url.clone(),
-            self.automation_url.clone(),
-            self.webhooks_url.clone(),
+            EventQueue::every_event(&self.audit_url),
+            EventQueue::platform_events(&self.automation_url),
+            EventQueue::every_event(&self.webhooks_url),
         ]
     }
 
@@ -204,6 +208,7 @@ impl Resources {
             &self.audit_dlq_url,
             &self.automation_url,
             &self.webhooks_url,
+            &self.quarantine_url,
         ] {
             let _ = self.sqs.delete_queue().queue_url(url).send().await;
         }

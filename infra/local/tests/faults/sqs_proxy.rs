@@ -7,6 +7,11 @@
 //! result lists `Successful` and `Failed` entries by their `Id`. A refused
 //! entry is removed before the batch is forwarded and added to `Failed` as
 //! a server-side `InternalError`, as SQS reports a transient failure.
+//!
+//! Refused for good, as SQS refuses them (a sender fault,
+//! `InvalidMessageContents`): every entry whose body or attributes hold a
+//! character SQS does not accept (such as U+FFFF), and the envelopes named
+//! by [`SqsProxy::refusing_for_good`].
 
 use super::envelope_id;
 use axum::body::Body;
@@ -23,12 +28,16 @@ use std::sync::{Arc, Mutex};
 pub struct SendLog {
     /// (queue URL, envelope id) → batches the envelope was in.
     pub seen: HashMap<(String, String), u32>,
-    /// Entries removed from batches and reported as failed.
+    /// Entries removed from batches and reported as failed (transient).
     pub refused: u32,
     /// Batches answered with HTTP 500.
     pub server_errors: u32,
     /// Batches sent to `failing_queue`.
     pub batches_to_failing_queue: u32,
+    /// (queue URL, envelope id) → times it was passed on to moto.
+    pub delivered: HashMap<(String, String), u32>,
+    /// Entries refused for good (sender faults).
+    pub refused_for_good: u32,
 }
 
 /// What becomes of one batch.
@@ -39,6 +48,7 @@ enum Decision {
     Split {
         kept: Vec<Value>,
         refused: Vec<Value>,
+        invalid: Vec<Value>,
     },
 }
 
@@ -51,6 +61,8 @@ pub struct SqsProxy {
     /// The queue whose first `failing_requests` batches get HTTP 500.
     failing_queue: String,
     failing_requests: u32,
+    /// Envelope ids SQS refuses for good in any batch.
+    for_good: std::collections::HashSet<String>,
     log: Mutex<SendLog>,
 }
 
@@ -67,8 +79,16 @@ impl SqsProxy {
             refusals,
             failing_queue,
             failing_requests,
+            for_good: Default::default(),
             log: Mutex::new(SendLog::default()),
         }
+    }
+
+    /// Also refuses these envelopes for good, as SQS refuses contents it
+    /// cannot take.
+    pub fn refusing_for_good(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        self.for_good.extend(ids);
+        self
     }
 
     pub fn log(&self) -> std::sync::MutexGuard<'_, SendLog> {
@@ -111,14 +131,22 @@ impl SqsProxy {
                     &json!({"__type": "InternalError", "message": "injected"}),
                 )
             }
-            Decision::Split { kept, refused } => (kept, refused),
+            Decision::Split {
+                kept,
+                refused,
+                invalid,
+            } => (kept, (refused, invalid)),
         };
-        let failed: Vec<Value> = refused
+        let (refused, invalid) = refused;
+        let mut failed: Vec<Value> = refused
             .iter()
             .map(|entry| {
                 json!({"Id": entry["Id"], "SenderFault": false, "Code": "InternalError", "Message": "injected"})
             })
             .collect();
+        failed.extend(invalid.iter().map(|entry| {
+            json!({"Id": entry["Id"], "SenderFault": true, "Code": "InvalidMessageContents", "Message": "Invalid characters found"})
+        }));
         if kept.is_empty() {
             // SQS refuses an empty batch, so this one is answered here.
             return json_response(StatusCode::OK, &json!({"Successful": [], "Failed": failed}));
@@ -147,6 +175,12 @@ impl SqsProxy {
                 return Decision::ServerError;
             }
         }
+        let (invalid, entries): (Vec<Value>, Vec<Value>) = entries.into_iter().partition(|entry| {
+            let id =
+                envelope_id(entry["MessageBody"].as_str().unwrap_or_default()).unwrap_or_default();
+            !sqs_accepts(entry) || self.for_good.contains(&id)
+        });
+        log.refused_for_good += invalid.len() as u32;
         let (kept, refused): (Vec<Value>, Vec<Value>) = entries.into_iter().partition(|entry| {
             let id =
                 envelope_id(entry["MessageBody"].as_str().unwrap_or_default()).unwrap_or_default();
@@ -156,7 +190,16 @@ impl SqsProxy {
             *seen > limit
         });
         log.refused += refused.len() as u32;
-        Decision::Split { kept, refused }
+        for entry in &kept {
+            let id =
+                envelope_id(entry["MessageBody"].as_str().unwrap_or_default()).unwrap_or_default();
+            *log.delivered.entry((queue.to_owned(), id)).or_default() += 1;
+        }
+        Decision::Split {
+            kept,
+            refused,
+            invalid,
+        }
     }
 
     async fn forward(&self, parts: &http::request::Parts, body: Bytes) -> Response {
@@ -181,6 +224,20 @@ impl SqsProxy {
         let body = upstream.bytes().await.expect("moto's response body");
         response.body(Body::from(body)).expect("a response")
     }
+}
+
+/// Whether SQS takes an entry's characters: its body and every string
+/// attribute value.
+fn sqs_accepts(entry: &Value) -> bool {
+    let body = entry["MessageBody"].as_str().unwrap_or_default();
+    let attributes = entry["MessageAttributes"]
+        .as_object()
+        .into_iter()
+        .flat_map(|a| a.values())
+        .filter_map(|a| a["StringValue"].as_str());
+    std::iter::once(body)
+        .chain(attributes)
+        .all(|text| text.chars().all(opsflow_shared::events::queue_accepts))
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
