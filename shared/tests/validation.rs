@@ -347,3 +347,64 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
     assert_eq!(reply.status, 404);
     assert_nothing_written(&env, before).await;
 }
+
+#[tokio::test]
+async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
+    let env = TestEnv::new().await;
+    let before = env.all_items().await.len();
+    // Written as JSON escapes and as raw UTF-8: U+FFFF, U+FFFE and a
+    // control character, which no queue message may hold.
+    let cases: [(&str, &str); 4] = [
+        (r#"{"email":"m@example.com","password":"a long passphrase","name":"Mallory \uffff"}"#, "name"),
+        ("{\"email\":\"m@example.com\",\"password\":\"a long passphrase\",\"name\":\"Mallory \u{FFFE}\"}", "name"),
+        (r#"{"email":"m@example.com","password":"a long passphrase","name":"Bell \u0007"}"#, "name"),
+        (r#"{"email":"m\uffff@example.com","password":"a long passphrase","name":"M"}"#, "email"),
+    ];
+    for (body, field) in cases {
+        let reply = env.call(Call::new("auth/register").raw_body(body)).await;
+        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        reply.assert_problem(422, field);
+    }
+    assert_nothing_written(&env, before).await;
+
+    // Keys and values deep inside a payload are named by their path.
+    let admin = env.account("Admin", Role::Admin).await;
+    let workflow = env.active_workflow(&admin, "Purchase").await;
+    let user = env.account("User", Role::User).await;
+    let before = env.all_items().await.len();
+    let body = format!(
+        r#"{{"workflow_id":"{workflow}","title":"Laptop","payload":{{"lines":[{{"sku":"A-1"}},{{"note":"\ufffe"}}],"k\uffffey":1}}}}"#
+    );
+    let reply = env
+        .call(
+            Call::new("approvals/create")
+                .token(Some(&user.tokens.access))
+                .raw_body(&body),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(
+        fields == ["payload.lines[1].note"] || fields == ["payload.k\\uffffey"],
+        "{fields:?}"
+    );
+    assert_nothing_written(&env, before).await;
+
+    // Tabs and line breaks are ordinary text.
+    let body = format!(
+        r#"{{"workflow_id":"{workflow}","title":"Laptop","description":"line one\nline\ttwo","payload":{{"note":"a\r\nb"}}}}"#
+    );
+    let reply = env
+        .call(
+            Call::new("approvals/create")
+                .token(Some(&user.tokens.access))
+                .raw_body(&body),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
