@@ -318,3 +318,202 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
     assert_eq!(keys, ["ITEM#0", "ITEM#2", "ITEM#4"]);
     let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
 }
+
+/// Fails as a whole (a function error) every invocation whose batch holds
+/// the poisoned item; records what each invocation got and how it ended.
+#[derive(Default)]
+struct PoisonCrasher {
+    invocations: Mutex<Vec<(Vec<String>, bool)>>,
+}
+
+impl PoisonCrasher {
+    fn invocations(&self) -> Vec<(Vec<String>, bool)> {
+        self.invocations.lock().expect("not poisoned").clone()
+    }
+}
+
+impl Invoke for PoisonCrasher {
+    fn invoke<'a>(
+        &'a self,
+        _function: &'a str,
+        payload: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
+        Box::pin(async move {
+            let event: Value = serde_json::from_slice(&payload).expect("a JSON event");
+            let keys: Vec<String> = event["Records"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["dynamodb"]["Keys"]["pk"]["S"].as_str().map(str::to_owned))
+                .collect();
+            let crash = keys.iter().any(|k| k == "ITEM#poison");
+            self.invocations
+                .lock()
+                .expect("not poisoned")
+                .push((keys, crash));
+            if crash {
+                InvokeOutcome::FunctionError {
+                    error_type: "Runtime.ExitError".into(),
+                    error_message: "injected".into(),
+                }
+            } else {
+                InvokeOutcome::Success(b"{}".to_vec())
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_to_the_on_failure_queue(
+) {
+    let dynamodb_config = emulator_sdk_config(
+        &endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+        "us-east-1",
+    )
+    .await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
+    let sqs = aws_sdk_sqs::Client::new(
+        &emulator_sdk_config(
+            &endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
+            "us-east-1",
+        )
+        .await,
+    );
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let table = format!("sources-bisect-{run}");
+    opsflow_shared::store::schema::create_entity_table(&dynamodb, &table)
+        .await
+        .expect("create the table");
+    let stream_arn = dynamodb
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("describe")
+        .table()
+        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
+        .expect("a stream");
+    let on_failure_url = sqs
+        .create_queue()
+        .queue_name(format!("sources-on-failure-{run}"))
+        .send()
+        .await
+        .expect("moto must be running")
+        .queue_url
+        .expect("a queue url");
+    let keys: Vec<String> = (0..8)
+        .map(|i| {
+            if i == 3 {
+                "ITEM#poison".to_owned()
+            } else {
+                format!("ITEM#{i}")
+            }
+        })
+        .collect();
+    for key in &keys {
+        dynamodb
+            .put_item()
+            .table_name(&table)
+            .item(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(key.clone()),
+            )
+            .item("sk", aws_sdk_dynamodb::types::AttributeValue::S("X".into()))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    let crasher = Arc::new(PoisonCrasher::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(stream::run(
+        stream::StreamMapping {
+            source: StreamSource {
+                function: "Router".into(),
+                table: "MainTable".into(),
+                batch_size: 8,
+                starting_position: "TRIM_HORIZON".into(),
+                filter_patterns: Vec::new(),
+                report_batch_item_failures: true,
+                maximum_retry_attempts: 1,
+                maximum_record_age_secs: -1,
+                bisect_batch_on_function_error: true,
+                on_failure: Some("OnFailure".into()),
+                enabled: true,
+            },
+            stream_arn: stream_arn.clone(),
+            region: "us-east-1".into(),
+            on_failure: Some(stream::OnFailureQueue {
+                sqs: sqs.clone(),
+                url: on_failure_url.clone(),
+            }),
+        },
+        aws_sdk_dynamodbstreams::Client::new(&dynamodb_config),
+        crasher.clone(),
+        stop_rx,
+    ));
+    let seen = crasher.clone();
+    let expected = keys.len() - 1;
+    let settled = wait_until(Duration::from_secs(30), move || {
+        let delivered = seen
+            .invocations()
+            .iter()
+            .filter(|(_, crashed)| !crashed)
+            .map(|(keys, _)| keys.len())
+            .sum::<usize>();
+        Box::pin(async move { delivered >= expected })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    let described = sqs
+        .receive_message()
+        .queue_url(&on_failure_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("read the on-failure queue")
+        .messages
+        .unwrap_or_default();
+    let _ = sqs.delete_queue().queue_url(&on_failure_url).send().await;
+    let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
+
+    // Every other record was delivered in a successful invocation, once.
+    assert!(settled, "{:?}", crasher.invocations());
+    let mut delivered: Vec<String> = crasher
+        .invocations()
+        .into_iter()
+        .filter(|(_, crashed)| !crashed)
+        .flat_map(|(keys, _)| keys)
+        .collect();
+    delivered.sort();
+    let mut others: Vec<String> = keys
+        .iter()
+        .filter(|k| !k.ends_with("poison"))
+        .cloned()
+        .collect();
+    others.sort();
+    assert_eq!(delivered, others);
+    // Bisection isolated the poison: the last failed invocations held it
+    // alone, retried as many times as the mapping allows.
+    let alone = crasher
+        .invocations()
+        .iter()
+        .filter(|(keys, crashed)| *crashed && keys.len() == 1)
+        .count();
+    assert_eq!(alone, 2, "{:?}", crasher.invocations());
+    // What was given up is described, as Lambda describes it.
+    assert_eq!(described.len(), 1);
+    let record: Value =
+        serde_json::from_str(described[0].body().unwrap_or_default()).expect("a JSON record");
+    assert_eq!(
+        record["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    let info = &record["DDBStreamBatchInfo"];
+    assert_eq!(info["batchSize"], 1);
+    assert_eq!(info["streamArn"], stream_arn.as_str());
+    assert_eq!(info["startSequenceNumber"], info["endSequenceNumber"]);
+    assert!(info["shardId"].as_str().is_some_and(|s| !s.is_empty()));
+}
