@@ -11,11 +11,21 @@ use std::collections::HashSet;
 
 /// Creates and activates a workflow with `steps`, as `admin`.
 async fn active_workflow(env: &TestEnv, admin: &Account, steps: Value) -> String {
+    active_workflow_from(
+        env,
+        admin,
+        json!({"name": "Purchase request", "steps": steps}),
+    )
+    .await
+}
+
+/// Creates and activates the workflow `body` describes, as `admin`.
+async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> String {
     let created = env
         .call(
             Call::new("workflows/create")
                 .token(Some(&admin.tokens.access))
-                .body(json!({"name": "Purchase request", "steps": steps})),
+                .body(body),
         )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -200,6 +210,96 @@ async fn a_two_step_request_is_decided_in_order_and_every_transition_is_an_event
     // A final request takes no more decisions.
     let after = env.call(decide(&id, &second, "REJECTED")).await;
     assert_eq!(after.status, 409, "{}", after.body);
+}
+
+/// A workflow of two steps that both name the `approver` role, with
+/// `allow_same_approver_across_steps` as given.
+fn two_reviews(allow_same_approver_across_steps: bool) -> Value {
+    json!({
+        "name": "Two reviews",
+        "allow_same_approver_across_steps": allow_same_approver_across_steps,
+        "steps": [
+            {"name": "First look", "approver_role": "approver", "required_approvals": 1},
+            {"name": "Second look", "approver_role": "approver", "required_approvals": 1},
+        ],
+    })
+}
+
+#[tokio::test]
+async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let requester = env.account("requester", Role::User).await;
+    let a = env.account("a", Role::Approver).await;
+    let b = env.account("b", Role::Approver).await;
+    let workflow = active_workflow_from(&env, &admin, two_reviews(false)).await;
+    let filed = file(&env, &requester, &workflow).await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    assert_eq!(filed["allow_same_approver_across_steps"], false);
+    let assigned = |who: &Account| list(who, &[("assigned", "me")]);
+
+    let first = env.call(decide(&id, &a, "APPROVED")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["current_step"], 1);
+
+    // The second step waits on every approver but A.
+    assert!(ids(&env.call(assigned(&a)).await.body).is_empty());
+    assert_eq!(ids(&env.call(assigned(&b)).await.body), [id.as_str()]);
+    for verdict in ["APPROVED", "REJECTED"] {
+        let refused = env.call(decide(&id, &a, verdict)).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(
+            refused.header("content-type"),
+            Some("application/problem+json")
+        );
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("earlier step"), "{detail}");
+    }
+    let read = env.call(get(&id, &a)).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(
+        (read.body["status"].clone(), read.body["version"].clone()),
+        (json!("PENDING"), json!(2))
+    );
+
+    let second = env.call(decide(&id, &b, "APPROVED")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body["status"], "APPROVED");
+    let deciders: Vec<(Value, Value)> = second.body["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["step"].clone(), d["approver_id"].clone()))
+        .collect();
+    assert_eq!(deciders, [(json!(0), json!(a.id)), (json!(1), json!(b.id))]);
+}
+
+#[tokio::test]
+async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver_decide_both() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let requester = env.account("requester", Role::User).await;
+    let a = env.account("a", Role::Approver).await;
+    let workflow = active_workflow_from(&env, &admin, two_reviews(true)).await;
+    let filed = file(&env, &requester, &workflow).await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    assert_eq!(filed["allow_same_approver_across_steps"], true);
+
+    let first = env.call(decide(&id, &a, "APPROVED")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["current_step"], 1);
+    let waiting = env.call(list(&a, &[("assigned", "me")])).await;
+    assert_eq!(ids(&waiting.body), [id.as_str()]);
+    let second = env.call(decide(&id, &a, "APPROVED")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body["status"], "APPROVED");
+
+    // The requester still never decides, opt-out or not.
+    let own = file(&env, &a, &workflow).await;
+    let refused = env
+        .call(decide(own["id"].as_str().unwrap(), &a, "APPROVED"))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
 }
 
 #[tokio::test]
@@ -512,7 +612,7 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
     let body = &read.body;
     let decisions = body["decisions"].as_array().unwrap();
     // Each success is one version, one event, and (except a cancel) one
-    // decision; nobody decided a step twice.
+    // decision; nobody decided a step twice, nor two steps.
     assert_eq!(body["version"], 1 + successes as u64);
     let events = approval_events(&env, id).await;
     assert_eq!(events.len(), 1 + successes);
@@ -523,6 +623,11 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
         .map(|d| (d["step"].to_string(), d["approver_id"].to_string()))
         .collect();
     assert_eq!(pairs.len(), decisions.len());
+    let deciders: HashSet<String> = decisions
+        .iter()
+        .map(|d| d["approver_id"].to_string())
+        .collect();
+    assert_eq!(deciders.len(), decisions.len());
     // No step took more approvals than its quorum, and only a finished step
     // let the next one start.
     let approvals_at = |step: u64| {
@@ -562,18 +667,17 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
         .iter()
         .all(|d| d["approver_id"] != requester.id.as_str()));
     // It waits exactly on the approvers of its open step who have not
-    // approved that step yet.
+    // approved any step of it yet.
     let waiting_on_approvers =
         body["status"] == "PENDING" && body["current_step"].as_u64().is_some_and(|step| step < 2);
     for who in &approvers {
         let listed = ids(&env.call(list(who, &[("assigned", "me")])).await.body);
-        let approved_step = body["step_approvals"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(who.id));
+        let approved_a_step = decisions
+            .iter()
+            .any(|d| d["approver_id"] == who.id.as_str());
         assert_eq!(
             listed == [id],
-            waiting_on_approvers && !approved_step,
+            waiting_on_approvers && !approved_a_step,
             "{who:?}: {body}"
         );
     }

@@ -166,6 +166,60 @@ async fn the_life_cycle_only_moves_forward_and_steps_freeze_once_active() {
 }
 
 #[tokio::test]
+async fn one_approver_per_step_is_the_default_and_may_be_waived_only_while_a_draft() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let token = admin.tokens.access.clone();
+    let patch = |id: &Value, body: Value| {
+        at(Call::new("workflows/patch"), id)
+            .token(Some(&token))
+            .body(body)
+    };
+
+    let strict = create(&env, &token, create_body()).await;
+    assert_eq!(strict["allow_same_approver_across_steps"], false);
+    let mut body = create_body();
+    body["allow_same_approver_across_steps"] = json!(true);
+    let relaxed = create(&env, &token, body).await;
+    assert_eq!(relaxed["allow_same_approver_across_steps"], true);
+
+    let waived = env
+        .call(patch(
+            &strict["id"],
+            json!({"allow_same_approver_across_steps": true}),
+        ))
+        .await;
+    assert_eq!(waived.status, 200, "{}", waived.body);
+    assert_eq!(waived.body["allow_same_approver_across_steps"], true);
+    let changed = env
+        .events()
+        .await
+        .into_iter()
+        .find(|e| e["type"] == "workflow.updated" && e["entity_id"] == strict["id"])
+        .expect("an update event");
+    assert_eq!(
+        changed["changes"]["allow_same_approver_across_steps"],
+        json!([false, true])
+    );
+
+    let activated = env
+        .call(patch(&strict["id"], json!({"status": "ACTIVE"})))
+        .await;
+    assert_eq!(activated.status, 200, "{}", activated.body);
+    let frozen = env
+        .call(patch(
+            &strict["id"],
+            json!({"allow_same_approver_across_steps": false}),
+        ))
+        .await;
+    assert_eq!(frozen.status, 409, "{}", frozen.body);
+    let read = env
+        .call(at(Call::new("workflows/get"), &strict["id"]).token(Some(&token)))
+        .await;
+    assert_eq!(read.body["allow_same_approver_across_steps"], true);
+}
+
+#[tokio::test]
 async fn stale_versions_are_refused() {
     let env = TestEnv::new().await;
     let admin = env.account("admin", Role::Admin).await;
@@ -317,6 +371,11 @@ async fn bad_workflows_are_refused_with_the_path_and_nothing_is_written() {
             json!({"name": "Ok", "steps": [{"approver_ids": ["not-an-id"], "required_approvals": 1}]}),
             422,
             "steps[0].approver_ids",
+        ),
+        (
+            json!({"name": "Ok", "allow_same_approver_across_steps": "yes"}),
+            400,
+            "allow_same_approver_across_steps",
         ),
     ];
     for (body, status, field) in cases {

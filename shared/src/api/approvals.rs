@@ -8,7 +8,10 @@
 //! not exist.
 //!
 //! `PATCH /approvals/{id}` with `{"status": "APPROVED" | "REJECTED"}` is a
-//! decision on the current step (rules in [`crate::domain::approval`]);
+//! decision on the current step (rules in [`crate::domain::approval`]):
+//! not an approver of the step, the requester, or someone who approved an
+//! earlier step (unless the workflow allows the same approver across
+//! steps) is 403; a repeat or a final approval is 409;
 //! `{"status": "CANCELLED"}` is the requester's withdrawal. Without
 //! `If-Match` or `version`, a decision that meets a concurrent one is
 //! re-read and tried again while the same step is still open; with them,
@@ -95,6 +98,9 @@ struct ApprovalView {
     #[serde(skip_serializing_if = "Option::is_none")]
     current_step: Option<usize>,
     step_approvals: Vec<String>,
+    /// Copied from the workflow: whether one person may decide several
+    /// steps.
+    allow_same_approver_across_steps: bool,
     requester_id: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -140,6 +146,7 @@ fn view(record: &ApprovalRecord) -> ApprovalView {
             .iter()
             .map(ToString::to_string)
             .collect(),
+        allow_same_approver_across_steps: record.allow_same_approver_across_steps,
         requester_id: record.requester_id.to_string(),
         created_at: record.created_at,
         updated_at: record.updated_at,
@@ -353,6 +360,7 @@ async fn create(
             payload,
             amount,
             requester_id: principal.user_id,
+            allow_same_approver_across_steps: workflow.allow_same_approver_across_steps,
         },
         clock::now(),
     );
@@ -400,7 +408,9 @@ enum Wanted {
 
 fn refusal(refusal: Refusal) -> ApiError {
     match refusal {
-        Refusal::OwnRequest | Refusal::NotAnApprover => ApiError::Forbidden(refusal.to_string()),
+        Refusal::OwnRequest | Refusal::NotAnApprover | Refusal::DecidedEarlierStep => {
+            ApiError::Forbidden(refusal.to_string())
+        }
         Refusal::NotPending(_) | Refusal::AlreadyDecided => ApiError::Conflict(refusal.to_string()),
     }
 }
@@ -460,6 +470,7 @@ async fn patch(
             Wanted::Decide(verdict) => {
                 let (progress, outcome) = approval::decide(
                     &record.steps,
+                    record.separation(),
                     &record.progress(),
                     &record.requester_id,
                     &principal.user_id,

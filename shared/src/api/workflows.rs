@@ -1,8 +1,10 @@
 //! `workflows`: admins design workflows (name, description, ordered
 //! approval steps) and move them `DRAFT → ACTIVE → ARCHIVED`; everyone
 //! signed in can list and read the active ones, which approvals are filed
-//! against. Steps are fixed once a workflow is active. A workflow with
-//! pending approvals cannot be deleted.
+//! against. Steps are fixed once a workflow is active, and so is
+//! `allow_same_approver_across_steps` (false by default: a person decides
+//! at most one step of a request). A workflow with pending approvals
+//! cannot be deleted.
 
 use crate::api::views::{step_view, StepView};
 use crate::api::{idempotency, paged};
@@ -55,6 +57,7 @@ struct WorkflowView {
     description: String,
     status: WorkflowStatus,
     steps: Vec<StepView>,
+    allow_same_approver_across_steps: bool,
     created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -70,6 +73,7 @@ fn view(record: &WorkflowRecord) -> WorkflowView {
         description: record.description.as_str().to_owned(),
         status: record.status,
         steps: record.steps.iter().map(step_view).collect(),
+        allow_same_approver_across_steps: record.allow_same_approver_across_steps,
         created_by: record.created_by.to_string(),
         created_at: record.created_at,
         updated_at: record.updated_at,
@@ -142,6 +146,8 @@ struct CreateBody {
     description: Option<String>,
     #[serde(default)]
     steps: Vec<StepInput>,
+    #[serde(default)]
+    allow_same_approver_across_steps: bool,
 }
 
 /// Records every bad step with its path.
@@ -178,7 +184,8 @@ async fn create(
     let (Some(name), Some(steps)) = (name, steps) else {
         return Err(ApiError::internal("validated input went missing"));
     };
-    let record = WorkflowRecord::new(name, description, steps, principal.user_id, clock::now());
+    let mut record = WorkflowRecord::new(name, description, steps, principal.user_id, clock::now());
+    record.allow_same_approver_across_steps = body.allow_same_approver_across_steps;
     let event = Envelope::new(
         "workflow.created",
         "workflow",
@@ -202,6 +209,7 @@ struct PatchBody {
     description: Option<String>,
     status: Option<String>,
     steps: Option<Vec<StepInput>>,
+    allow_same_approver_across_steps: Option<bool>,
     version: Option<u64>,
 }
 
@@ -228,10 +236,11 @@ async fn patch(
         && body.description.is_none()
         && body.status.is_none()
         && body.steps.is_none()
+        && body.allow_same_approver_across_steps.is_none()
     {
         v.push(
             "body",
-            "give at least one of name, description, status, steps",
+            "give at least one of name, description, status, steps, allow_same_approver_across_steps",
         );
     }
     let name = v.check_opt("name", body.name.as_deref(), WorkflowName::parse);
@@ -258,6 +267,15 @@ async fn patch(
             ));
         }
         record.steps = steps;
+    }
+    if let Some(allow) = body.allow_same_approver_across_steps {
+        if record.status != WorkflowStatus::Draft {
+            return Err(ApiError::Conflict(
+                "allow_same_approver_across_steps can only change while the workflow is a DRAFT"
+                    .into(),
+            ));
+        }
+        record.allow_same_approver_across_steps = allow;
     }
     if let Some(name) = name {
         record.name = name;
@@ -302,6 +320,13 @@ async fn patch(
     }
     if before.status != record.status {
         event = event.change("status", before.status, record.status);
+    }
+    if before.allow_same_approver_across_steps != record.allow_same_approver_across_steps {
+        event = event.change(
+            "allow_same_approver_across_steps",
+            before.allow_same_approver_across_steps,
+            record.allow_same_approver_across_steps,
+        );
     }
     if before.steps != record.steps {
         let old: Vec<StepView> = before.steps.iter().map(step_view).collect();

@@ -12,9 +12,14 @@
 //!   role, one of its named users, or a user assigned to it ([`assign`]);
 //! - a requester never decides their own request;
 //! - one decision per approver per step;
+//! - a person decides at most one step of a request: whoever approved an
+//!   earlier step is refused the later ones (403, like any caller who is
+//!   not an approver of the step), unless the workflow waived it
+//!   ([`StepSeparation::Waived`]);
 //! - a step completes when its approvals reach `required_approvals`; the
 //!   last step's completion approves the request; one rejection ends it.
 
+use super::workflow::StepSeparation;
 use super::{EntityId, Role, Step};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -237,6 +242,8 @@ pub struct Progress {
     pub current_step: usize,
     /// Who has approved the current step so far.
     pub step_approvals: Vec<EntityId>,
+    /// Who approved the steps already completed, each once.
+    pub earlier_approvers: Vec<EntityId>,
 }
 
 /// What a decision did.
@@ -275,6 +282,9 @@ pub enum Refusal {
     NotPending(ApprovalStatus),
     /// The caller already decided the current step (409).
     AlreadyDecided,
+    /// The caller approved an earlier step of this request, and the
+    /// workflow wants a different person for each step (403).
+    DecidedEarlierStep,
 }
 
 impl fmt::Display for Refusal {
@@ -284,14 +294,19 @@ impl fmt::Display for Refusal {
             Self::NotAnApprover => f.write_str("you are not an approver of the current step"),
             Self::NotPending(status) => write!(f, "the approval is already {status}"),
             Self::AlreadyDecided => f.write_str("you have already decided the current step"),
+            Self::DecidedEarlierStep => f.write_str(
+                "you approved an earlier step of this request, and each step needs a different approver",
+            ),
         }
     }
 }
 
 /// Applies one approver's verdict to an approval in `progress` over
-/// `steps`, filed by `requester`.
+/// `steps`, filed by `requester`, whose steps need different people unless
+/// `separation` is waived.
 pub fn decide(
     steps: &[Step],
+    separation: StepSeparation,
     progress: &Progress,
     requester: &EntityId,
     approver: &EntityId,
@@ -313,6 +328,9 @@ pub fn decide(
     if progress.step_approvals.contains(approver) {
         return Err(Refusal::AlreadyDecided);
     }
+    if separation.bars(&progress.earlier_approvers, approver) {
+        return Err(Refusal::DecidedEarlierStep);
+    }
     let mut next = progress.clone();
     if verdict == Verdict::Rejected {
         next.status = ApprovalStatus::Rejected;
@@ -328,7 +346,11 @@ pub fn decide(
         return Ok((next, Outcome::Approved));
     }
     next.current_step += 1;
-    next.step_approvals.clear();
+    for done in std::mem::take(&mut next.step_approvals) {
+        if !next.earlier_approvers.contains(&done) {
+            next.earlier_approvers.push(done);
+        }
+    }
     Ok((next, Outcome::StepCompleted))
 }
 
@@ -362,6 +384,7 @@ mod tests {
             status: ApprovalStatus::Pending,
             current_step: 0,
             step_approvals: Vec::new(),
+            earlier_approvers: Vec::new(),
         }
     }
 
@@ -380,7 +403,15 @@ mod tests {
         let requester = EntityId::new();
         let (a, b) = (EntityId::new(), EntityId::new());
         let approve = |p: &Progress, who: &EntityId, role| {
-            decide(&steps, p, &requester, who, role, Verdict::Approved)
+            decide(
+                &steps,
+                StepSeparation::Distinct,
+                p,
+                &requester,
+                who,
+                role,
+                Verdict::Approved,
+            )
         };
         let (p, outcome) = approve(&pending(), &a, Role::Approver).unwrap();
         assert_eq!(outcome, Outcome::Recorded);
@@ -392,6 +423,7 @@ mod tests {
         let (p, outcome) = approve(&p, &b, Role::Approver).unwrap();
         assert_eq!(outcome, Outcome::StepCompleted);
         assert_eq!((p.current_step, p.step_approvals.len()), (1, 0));
+        assert_eq!(p.earlier_approvers, [a, b]);
         assert_eq!(approve(&p, &a, Role::Approver), Err(Refusal::NotAnApprover));
         let (p, outcome) = approve(&p, &boss, Role::User).unwrap();
         assert_eq!(outcome, Outcome::Approved);
@@ -407,6 +439,7 @@ mod tests {
         let steps = vec![role_step(Role::Approver, 3)];
         let (p, outcome) = decide(
             &steps,
+            StepSeparation::Distinct,
             &pending(),
             &EntityId::new(),
             &EntityId::new(),
@@ -425,6 +458,7 @@ mod tests {
         assert_eq!(
             decide(
                 &steps,
+                StepSeparation::Distinct,
                 &pending(),
                 &me,
                 &me,
@@ -433,6 +467,130 @@ mod tests {
             ),
             Err(Refusal::OwnRequest)
         );
+    }
+
+    /// Two steps that both name the `approver` role; `a` completed the
+    /// first.
+    fn second_of_two_role_steps(a: EntityId) -> (Vec<Step>, Progress) {
+        let steps = vec![role_step(Role::Approver, 1), role_step(Role::Approver, 1)];
+        let requester = EntityId::new();
+        let (progress, outcome) = decide(
+            &steps,
+            StepSeparation::Distinct,
+            &pending(),
+            &requester,
+            &a,
+            Role::Approver,
+            Verdict::Approved,
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::StepCompleted);
+        (steps, progress)
+    }
+
+    #[test]
+    fn whoever_approved_an_earlier_step_cannot_decide_a_later_one() {
+        let a = EntityId::new();
+        let (steps, progress) = second_of_two_role_steps(a);
+        for verdict in [Verdict::Approved, Verdict::Rejected] {
+            assert_eq!(
+                decide(
+                    &steps,
+                    StepSeparation::Distinct,
+                    &progress,
+                    &EntityId::new(),
+                    &a,
+                    Role::Approver,
+                    verdict,
+                ),
+                Err(Refusal::DecidedEarlierStep)
+            );
+        }
+        let (done, outcome) = decide(
+            &steps,
+            StepSeparation::Distinct,
+            &progress,
+            &EntityId::new(),
+            &EntityId::new(),
+            Role::Approver,
+            Verdict::Approved,
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::Approved);
+        assert_eq!(done.status, ApprovalStatus::Approved);
+    }
+
+    #[test]
+    fn a_workflow_that_waives_separation_lets_one_approver_decide_every_step() {
+        let a = EntityId::new();
+        let (steps, progress) = second_of_two_role_steps(a);
+        let (done, outcome) = decide(
+            &steps,
+            StepSeparation::Waived,
+            &progress,
+            &EntityId::new(),
+            &a,
+            Role::Approver,
+            Verdict::Approved,
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::Approved);
+        assert_eq!(done.status, ApprovalStatus::Approved);
+    }
+
+    #[test]
+    fn an_earlier_approver_named_by_id_on_a_later_step_is_still_refused() {
+        let a = EntityId::new();
+        let steps = vec![
+            role_step(Role::Approver, 1),
+            Step {
+                name: "named".into(),
+                approvers: Approvers::Users(vec![a]),
+                required_approvals: 1,
+                assigned: Vec::new(),
+            },
+        ];
+        let mut progress = pending();
+        progress.current_step = 1;
+        progress.earlier_approvers = vec![a];
+        assert_eq!(
+            decide(
+                &steps,
+                StepSeparation::Distinct,
+                &progress,
+                &EntityId::new(),
+                &a,
+                Role::User,
+                Verdict::Approved,
+            ),
+            Err(Refusal::DecidedEarlierStep)
+        );
+    }
+
+    #[test]
+    fn earlier_approvers_are_listed_once_when_one_person_decides_several_steps() {
+        let a = EntityId::new();
+        let steps = vec![
+            role_step(Role::Approver, 1),
+            role_step(Role::Approver, 1),
+            role_step(Role::Approver, 1),
+        ];
+        let requester = EntityId::new();
+        let mut progress = pending();
+        for _ in 0..2 {
+            (progress, _) = decide(
+                &steps,
+                StepSeparation::Waived,
+                &progress,
+                &requester,
+                &a,
+                Role::Approver,
+                Verdict::Approved,
+            )
+            .unwrap();
+        }
+        assert_eq!(progress.current_step, 2);
+        assert_eq!(progress.earlier_approvers, [a]);
     }
 
     #[test]

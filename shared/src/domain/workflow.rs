@@ -3,7 +3,9 @@
 //! A workflow is `DRAFT` while it is being designed, `ACTIVE` while
 //! approvals may be filed against it, and `ARCHIVED` for good. Its steps are
 //! fixed once it is active, so an approval in flight never sees its steps
-//! change underneath it.
+//! change underneath it. So is its [`StepSeparation`]: by default a person
+//! decides at most one step of a request; a workflow may opt out while it
+//! is a draft.
 
 use super::{EntityId, Role};
 use serde::{Deserialize, Serialize};
@@ -116,6 +118,36 @@ pub struct Step {
     /// assignments existed read back unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assigned: Vec<EntityId>,
+}
+
+/// Whether the steps of one request need different people (four eyes
+/// across steps). An approval copies it from its workflow when filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepSeparation {
+    /// A person decides at most one step of a request: whoever approved
+    /// an earlier step is not an approver of the later ones. The default.
+    #[default]
+    Distinct,
+    /// The workflow opted out (`allow_same_approver_across_steps`): one
+    /// approver may decide every step they are named for.
+    Waived,
+}
+
+impl StepSeparation {
+    /// The separation a workflow's `allow_same_approver_across_steps` asks for.
+    pub fn from_opt_out(allow_same_approver_across_steps: bool) -> Self {
+        if allow_same_approver_across_steps {
+            Self::Waived
+        } else {
+            Self::Distinct
+        }
+    }
+
+    /// Whether `user`, having approved the earlier steps' `earlier_approvers`,
+    /// is barred from deciding a later step.
+    pub fn bars(self, earlier_approvers: &[EntityId], user: &EntityId) -> bool {
+        self == Self::Distinct && earlier_approvers.contains(user)
+    }
 }
 
 /// A step as a client writes it.
@@ -256,6 +288,18 @@ mod tests {
             approver_ids: ids,
             required_approvals: required,
         }
+    }
+
+    #[test]
+    fn steps_need_different_people_unless_the_workflow_opts_out() {
+        let (earlier, other) = (EntityId::new(), EntityId::new());
+        assert_eq!(StepSeparation::default(), StepSeparation::Distinct);
+        let distinct = StepSeparation::from_opt_out(false);
+        assert!(distinct.bars(&[earlier], &earlier));
+        assert!(!distinct.bars(&[earlier], &other));
+        let waived = StepSeparation::from_opt_out(true);
+        assert_eq!(waived, StepSeparation::Waived);
+        assert!(!waived.bars(&[earlier], &earlier));
     }
 
     #[test]

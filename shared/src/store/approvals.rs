@@ -10,8 +10,10 @@
 //!   and, for the current step, its assignees' (`ASSIGNED#ROLE#<role>` or
 //!   `ASSIGNED#USER#<id>`, for each user the step names or has assigned).
 //!   Each carries `status`, `workflow_id` and `requester_id` for
-//!   filtering; an assignee link also carries `decided_by`, who of a role
-//!   already approved the step.
+//!   filtering; an assignee link also carries `decided_by`: who approved
+//!   an earlier step of the request (unless its workflow waived step
+//!   separation, they may not decide this one), then who of a role
+//!   already approved this step.
 //! - the workflow's count of pending approvals: `WORKFLOW#<id> / PENDING`,
 //!   which a workflow's deletion requires to be zero.
 //!
@@ -21,8 +23,10 @@
 //! - of a workflow / of a requester: `Query WORKFLOW#<id>` / `USER#<id>`,
 //!   `begins_with(sk, APPROVAL#)`, then `BatchGetItem` of the approvals
 //! - waiting on a caller: `Query ASSIGNED#ROLE#<role>` and
-//!   `ASSIGNED#USER#<id>`, merged, without the caller's own requests and the
-//!   steps they already approved (filter), then `BatchGetItem`
+//!   `ASSIGNED#USER#<id>`, merged, without the caller's own requests, the
+//!   steps they already approved and the later steps of requests they
+//!   approved an earlier step of (filter on `decided_by`), then
+//!   `BatchGetItem`
 //!
 //! Every write is one `TransactWriteItems`: the approval at the version it
 //! was read (or new), its decision, the link items it moves, the pending
@@ -31,6 +35,7 @@
 
 use super::{from_item, keys, n, s, to_item, Expr, Item, Partition, Store, StoreError};
 use crate::domain::approval::Progress;
+use crate::domain::workflow::StepSeparation;
 use crate::domain::{
     Amount, ApprovalStatus, Approvers, Comment, Description, EntityId, Payload, Role, Step, Title,
     Verdict, WorkflowName,
@@ -63,6 +68,13 @@ pub struct ApprovalRecord {
     pub current_step: usize,
     /// Who approved the current step so far.
     pub step_approvals: Vec<EntityId>,
+    /// Who approved the steps already completed.
+    #[serde(default)]
+    pub earlier_approvers: Vec<EntityId>,
+    /// The workflow's opt-out of step separation when the approval was
+    /// filed: whether one person may decide several of its steps.
+    #[serde(default)]
+    pub allow_same_approver_across_steps: bool,
     pub status: ApprovalStatus,
     pub requester_id: EntityId,
     #[serde(with = "time::serde::rfc3339")]
@@ -89,6 +101,8 @@ pub struct NewApproval {
     pub payload: Payload,
     pub amount: Option<Amount>,
     pub requester_id: EntityId,
+    /// The workflow's `allow_same_approver_across_steps`.
+    pub allow_same_approver_across_steps: bool,
 }
 
 impl ApprovalRecord {
@@ -112,6 +126,8 @@ impl ApprovalRecord {
             steps: new.steps,
             current_step: 0,
             step_approvals: Vec::new(),
+            earlier_approvers: Vec::new(),
+            allow_same_approver_across_steps: new.allow_same_approver_across_steps,
             status: ApprovalStatus::Pending,
             requester_id: new.requester_id,
             created_at: now,
@@ -132,7 +148,13 @@ impl ApprovalRecord {
             status: self.status,
             current_step: self.current_step,
             step_approvals: self.step_approvals.clone(),
+            earlier_approvers: self.earlier_approvers.clone(),
         }
+    }
+
+    /// Whether its steps need different people.
+    pub fn separation(&self) -> StepSeparation {
+        StepSeparation::from_opt_out(self.allow_same_approver_across_steps)
     }
 
     /// This approval after a change of progress at `now`: the next version.
@@ -141,6 +163,7 @@ impl ApprovalRecord {
         next.status = progress.status;
         next.current_step = progress.current_step;
         next.step_approvals = progress.step_approvals;
+        next.earlier_approvers = progress.earlier_approvers;
         if next.status.is_final() {
             next.decided_at = Some(now);
         }
@@ -166,6 +189,7 @@ impl ApprovalRecord {
         self.steps.iter().any(|step| step.names(user, role))
     }
 
+    /// A link for the workflow's or the requester's listing.
     fn link(&self, pk: String) -> ApprovalLink {
         ApprovalLink {
             pk,
@@ -176,6 +200,19 @@ impl ApprovalRecord {
             workflow_id: self.workflow_id,
             requester_id: self.requester_id,
             decided_by: Vec::new(),
+        }
+    }
+
+    /// A link for an assignee's listing of the current step: it leaves out
+    /// whoever approved an earlier step, unless separation is waived.
+    fn assignee_link(&self, pk: String) -> ApprovalLink {
+        let decided_by = match self.separation() {
+            StepSeparation::Distinct => self.earlier_approvers.clone(),
+            StepSeparation::Waived => Vec::new(),
+        };
+        ApprovalLink {
+            decided_by,
+            ..self.link(pk)
         }
     }
 }
@@ -319,7 +356,7 @@ impl Store {
         }
         if let Some(step) = record.current() {
             for pk in assignee_pks(step) {
-                items.push(self.put(to_item(&record.link(pk))?, None)?);
+                items.push(self.put(to_item(&record.assignee_link(pk))?, None)?);
             }
         }
         items.push(self.bump_pending(&record.workflow_id, 1)?);
@@ -503,7 +540,7 @@ impl Store {
             }
         }
         for pk in next_assignees {
-            items.push(self.put(to_item(&after.link(pk))?, None)?);
+            items.push(self.put(to_item(&after.assignee_link(pk))?, None)?);
         }
         // The event's id must be new: an action that derives its event's id
         // finds a repeat of itself refused here (the last item).
@@ -518,8 +555,9 @@ impl Store {
     }
 
     /// A page of approvals, newest first, from `source` with `filter`;
-    /// `waiting_on` (assigned listings) leaves out the caller's own
-    /// requests and the steps they already approved. `after` and the
+    /// `AssignedTo` leaves out the caller's own requests, the steps they
+    /// already approved and those they are barred from for approving an
+    /// earlier step. `after` and the
     /// returned key are sort keys (`APPROVAL#<id>`).
     pub async fn list_approvals(
         &self,

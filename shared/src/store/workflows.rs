@@ -31,6 +31,11 @@ pub struct WorkflowRecord {
     pub description: Description,
     pub status: WorkflowStatus,
     pub steps: Vec<Step>,
+    /// Whether one person may decide several steps of a request (the
+    /// opt-out of step separation); false unless set, and for workflows
+    /// stored before it existed.
+    #[serde(default)]
+    pub allow_same_approver_across_steps: bool,
     pub created_by: EntityId,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -61,6 +66,7 @@ impl WorkflowRecord {
             description,
             status: WorkflowStatus::Draft,
             steps,
+            allow_same_approver_across_steps: false,
             created_by,
             created_at: now,
             updated_at: now,

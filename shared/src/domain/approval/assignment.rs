@@ -3,11 +3,13 @@
 //!
 //! The invariants [`super::decide`] relies on hold after an assignment: a
 //! requester is never an approver of their own request, a step never names
-//! a user twice, and no step names more than [`MAX_APPROVERS`] users (the
-//! bound that keeps a step change within one transaction).
+//! a user twice, no step names more than [`MAX_APPROVERS`] users (the
+//! bound that keeps a step change within one transaction), and, unless the
+//! workflow waived it, nobody who approved an earlier step is assigned to a
+//! later one (they could not decide it).
 
 use super::{ApprovalStatus, Progress};
-use crate::domain::workflow::MAX_APPROVERS;
+use crate::domain::workflow::{StepSeparation, MAX_APPROVERS};
 use crate::domain::{EntityId, Role, Step};
 use std::fmt;
 
@@ -20,6 +22,9 @@ pub enum AssignRefusal {
     OwnRequest,
     /// The current step already names the most users a step may.
     StepFull,
+    /// The user approved an earlier step, and each step needs a different
+    /// person.
+    DecidedEarlierStep,
 }
 
 impl fmt::Display for AssignRefusal {
@@ -36,16 +41,21 @@ impl fmt::Display for AssignRefusal {
                 f,
                 "the current step already names {MAX_APPROVERS} users, the most a step may"
             ),
+            Self::DecidedEarlierStep => f.write_str(
+                "the user approved an earlier step of the request, and each step needs a different approver",
+            ),
         }
     }
 }
 
 /// Makes `user` (of `role`) an approver of the current step of an approval
-/// in `progress` over `steps`, filed by `requester`. Returns the steps
-/// after, or `None` when the user already is an approver of that step (by
-/// its role, by name or assigned), so there is nothing to change.
+/// in `progress` over `steps` (kept apart by `separation`), filed by
+/// `requester`. Returns the steps after, or `None` when the user already
+/// is an approver of that step (by its role, by name or assigned), so there
+/// is nothing to change.
 pub fn assign(
     steps: &[Step],
+    separation: StepSeparation,
     progress: &Progress,
     requester: &EntityId,
     user: &EntityId,
@@ -56,6 +66,9 @@ pub fn assign(
     }
     if user == requester {
         return Err(AssignRefusal::OwnRequest);
+    }
+    if separation.bars(&progress.earlier_approvers, user) {
+        return Err(AssignRefusal::DecidedEarlierStep);
     }
     let step = steps
         .get(progress.current_step)
@@ -93,6 +106,7 @@ mod tests {
             status: ApprovalStatus::Pending,
             current_step,
             step_approvals: Vec::new(),
+            earlier_approvers: Vec::new(),
         }
     }
 
@@ -103,6 +117,7 @@ mod tests {
         let approve = |steps: &[Step]| {
             decide(
                 steps,
+                StepSeparation::Distinct,
                 &at(0),
                 &requester,
                 &user,
@@ -112,9 +127,16 @@ mod tests {
         };
         assert!(approve(&steps).is_err());
 
-        let after = assign(&steps, &at(0), &requester, &user, Role::User)
-            .unwrap()
-            .unwrap();
+        let after = assign(
+            &steps,
+            StepSeparation::Distinct,
+            &at(0),
+            &requester,
+            &user,
+            Role::User,
+        )
+        .unwrap()
+        .unwrap();
 
         assert_eq!(after[0].assigned, [user]);
         assert_eq!(approve(&after).unwrap().1, Outcome::Approved);
@@ -129,9 +151,16 @@ mod tests {
         ];
         let user = EntityId::new();
 
-        let after = assign(&steps, &at(1), &EntityId::new(), &user, Role::User)
-            .unwrap()
-            .unwrap();
+        let after = assign(
+            &steps,
+            StepSeparation::Distinct,
+            &at(1),
+            &EntityId::new(),
+            &user,
+            Role::User,
+        )
+        .unwrap()
+        .unwrap();
 
         assert!(after[0].assigned.is_empty());
         assert_eq!(after[1].named_users().collect::<Vec<_>>(), [&boss, &user]);
@@ -151,7 +180,17 @@ mod tests {
             (&by_name, Role::User),
             (&assigned, Role::User),
         ] {
-            assert_eq!(assign(steps, &at(0), &requester, &named, role), Ok(None));
+            assert_eq!(
+                assign(
+                    steps,
+                    StepSeparation::Distinct,
+                    &at(0),
+                    &requester,
+                    &named,
+                    role
+                ),
+                Ok(None)
+            );
         }
     }
 
@@ -160,9 +199,50 @@ mod tests {
         let steps = vec![step(Approvers::Role(Role::Approver))];
         let requester = EntityId::new();
         assert_eq!(
-            assign(&steps, &at(0), &requester, &requester, Role::User),
+            assign(
+                &steps,
+                StepSeparation::Distinct,
+                &at(0),
+                &requester,
+                &requester,
+                Role::User
+            ),
             Err(AssignRefusal::OwnRequest)
         );
+    }
+
+    #[test]
+    fn an_earlier_approver_is_assigned_to_a_later_step_only_when_separation_is_waived() {
+        let steps = vec![
+            step(Approvers::Role(Role::Approver)),
+            step(Approvers::Role(Role::Admin)),
+        ];
+        let (requester, earlier) = (EntityId::new(), EntityId::new());
+        let mut second = at(1);
+        second.earlier_approvers = vec![earlier];
+
+        assert_eq!(
+            assign(
+                &steps,
+                StepSeparation::Distinct,
+                &second,
+                &requester,
+                &earlier,
+                Role::Approver
+            ),
+            Err(AssignRefusal::DecidedEarlierStep)
+        );
+        let after = assign(
+            &steps,
+            StepSeparation::Waived,
+            &second,
+            &requester,
+            &earlier,
+            Role::Approver,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(after[1].assigned, [earlier]);
     }
 
     #[test]
@@ -173,6 +253,7 @@ mod tests {
         assert_eq!(
             assign(
                 &steps,
+                StepSeparation::Distinct,
                 &done,
                 &EntityId::new(),
                 &EntityId::new(),
@@ -198,6 +279,7 @@ mod tests {
             assert_eq!(
                 assign(
                     &steps,
+                    StepSeparation::Distinct,
                     &at(0),
                     &EntityId::new(),
                     &EntityId::new(),

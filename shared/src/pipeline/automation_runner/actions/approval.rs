@@ -113,8 +113,7 @@ impl Act<'_> {
             }
             let progress = Progress {
                 status: target,
-                current_step: before.current_step,
-                step_approvals: before.step_approvals.clone(),
+                ..before.progress()
             };
             let after = before.advanced(progress, clock::now());
             let event_type = match target {
@@ -157,6 +156,7 @@ impl Act<'_> {
             let step_name = before.current().map(|s| s.name.clone()).unwrap_or_default();
             let assigned = approval::assign(
                 &before.steps,
+                before.separation(),
                 &before.progress(),
                 &before.requester_id,
                 &user.id,
