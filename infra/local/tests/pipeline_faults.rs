@@ -47,16 +47,14 @@ use faults::changes;
 use faults::emulators::Resources;
 use faults::envelope_id;
 use faults::functions::{AuditWriterFunction, RouterFunction};
+use faults::mappings::Mappings;
 use faults::sqs_proxy::SqsProxy;
-use opsflow_local::sources::{sqs, stream};
-use opsflow_local::template::{SqsSource, StreamSource};
 use opsflow_shared::pipeline::router::{Router, SEND_ATTEMPTS};
 use opsflow_shared::store::{emulator_sdk_config, Store};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// The audit queue's redrive policy, as in `template.yaml`.
 const MAX_RECEIVE_COUNT: u32 = 5;
@@ -208,50 +206,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         .expect("send the poisoned message");
 
     // The two mappings, configured as the template configures them.
-    let (stop, stop_rx) = watch::channel(false);
-    let stream_task = tokio::spawn(stream::run(
-        stream::StreamMapping {
-            source: StreamSource {
-                function: "EventRouterFunction".into(),
-                table: "MainTable".into(),
-                batch_size: 100,
-                starting_position: "TRIM_HORIZON".into(),
-                filter_patterns: vec![
-                    json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
-                ],
-                report_batch_item_failures: true,
-                maximum_retry_attempts: -1,
-                maximum_record_age_secs: -1,
-                bisect_batch_on_function_error: false,
-                on_failure: None,
-                enabled: true,
-            },
-            stream_arn: resources.stream_arn.clone(),
-            region: "us-east-1".into(),
-            on_failure: None,
-        },
-        resources.streams.clone(),
-        router.clone(),
-        stop_rx.clone(),
-    ));
-    let sqs_task = tokio::spawn(sqs::run(
-        sqs::SqsMapping {
-            source: SqsSource {
-                function: "AuditWriterFunction".into(),
-                queue: "AuditQueue".into(),
-                batch_size: 10,
-                batching_window_secs: 0,
-                report_batch_item_failures: true,
-                enabled: true,
-            },
-            queue_url: resources.audit_url.clone(),
-            queue_arn: resources.audit_arn.clone(),
-            region: "us-east-1".into(),
-        },
-        resources.sqs.clone(),
-        writer.clone(),
-        stop_rx,
-    ));
+    let mappings = Mappings::start(&resources, router.clone(), writer.clone());
 
     // Act: commit the changes while the pipeline runs, then attempt two
     // that must not commit.
@@ -261,10 +216,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     }
     let rejected = changes::attempt_rejected(&store, &run, &plan.first_user).await;
     let received = settle(&resources, &committed, &platform).await;
-    let _ = stop.send(true);
-    for task in [stream_task, sqs_task] {
-        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
-    }
+    mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
     let mut dead = HashMap::new();
@@ -438,53 +390,7 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
         HashSet::new(),
         0,
     ));
-    let (stop, stop_rx) = watch::channel(false);
-    let stream_task = tokio::spawn(stream::run(
-        stream::StreamMapping {
-            source: StreamSource {
-                function: "EventRouterFunction".into(),
-                table: "MainTable".into(),
-                batch_size: 100,
-                starting_position: "TRIM_HORIZON".into(),
-                filter_patterns: vec![
-                    json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
-                ],
-                report_batch_item_failures: true,
-                maximum_retry_attempts: 1000,
-                maximum_record_age_secs: 21600,
-                bisect_batch_on_function_error: true,
-                on_failure: Some("EventQuarantineQueue".into()),
-                enabled: true,
-            },
-            stream_arn: resources.stream_arn.clone(),
-            region: "us-east-1".into(),
-            on_failure: Some(stream::OnFailureQueue {
-                sqs: resources.sqs.clone(),
-                url: resources.quarantine_url.clone(),
-            }),
-        },
-        resources.streams.clone(),
-        router.clone(),
-        stop_rx.clone(),
-    ));
-    let sqs_task = tokio::spawn(sqs::run(
-        sqs::SqsMapping {
-            source: SqsSource {
-                function: "AuditWriterFunction".into(),
-                queue: "AuditQueue".into(),
-                batch_size: 10,
-                batching_window_secs: 0,
-                report_batch_item_failures: true,
-                enabled: true,
-            },
-            queue_url: resources.audit_url.clone(),
-            queue_arn: resources.audit_arn.clone(),
-            region: "us-east-1".into(),
-        },
-        resources.sqs.clone(),
-        writer.clone(),
-        stop_rx,
-    ));
+    let mappings = Mappings::start(&resources, router.clone(), writer.clone());
 
     // Act: the two poisoned changes, then twenty normal ones.
     let store = Store::new(resources.dynamodb.clone(), &resources.entity_table);
@@ -492,10 +398,7 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
         change.commit(&store).await;
     }
     let quarantine = settle_with_quarantine(&resources, &delivered, 3).await;
-    let _ = stop.send(true);
-    for task in [stream_task, sqs_task] {
-        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
-    }
+    mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
     let mut webhooks = HashMap::new();

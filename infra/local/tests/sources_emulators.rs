@@ -63,6 +63,22 @@ impl Invoke for Recorder {
     }
 }
 
+/// Creates an entity table (with its stream); returns the stream's ARN.
+async fn table_with_stream(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> String {
+    opsflow_shared::store::schema::create_entity_table(dynamodb, table)
+        .await
+        .expect("create the table");
+    dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe")
+        .table()
+        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
+        .expect("a stream")
+}
+
 async fn wait_until(
     limit: Duration,
     mut done: impl FnMut() -> Pin<Box<dyn Future<Output = bool> + Send>>,
@@ -235,18 +251,7 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
     let config = emulator_sdk_config(&endpoint, "us-east-1").await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let table = format!("sources-stream-{}", uuid::Uuid::new_v4().simple());
-    opsflow_shared::store::schema::create_entity_table(&dynamodb, &table)
-        .await
-        .expect("create the table");
-    let stream_arn = dynamodb
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .expect("describe")
-        .table()
-        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
-        .expect("a stream");
+    let stream_arn = table_with_stream(&dynamodb, &table).await;
 
     let recorder = Arc::new(Recorder::default());
     let (stop, stop_rx) = watch::channel(false);
@@ -381,18 +386,7 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
     );
     let run = uuid::Uuid::new_v4().simple().to_string();
     let table = format!("sources-bisect-{run}");
-    opsflow_shared::store::schema::create_entity_table(&dynamodb, &table)
-        .await
-        .expect("create the table");
-    let stream_arn = dynamodb
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .expect("describe")
-        .table()
-        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
-        .expect("a stream");
+    let stream_arn = table_with_stream(&dynamodb, &table).await;
     let on_failure_url = sqs
         .create_queue()
         .queue_name(format!("sources-on-failure-{run}"))

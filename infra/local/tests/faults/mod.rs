@@ -5,6 +5,7 @@
 pub mod changes;
 pub mod emulators;
 pub mod functions;
+pub mod mappings;
 pub mod sqs_proxy;
 
 use serde_json::Value;

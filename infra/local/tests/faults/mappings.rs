@@ -1,0 +1,87 @@
+//! The pipeline's two event source mappings, configured as `template.yaml`
+//! configures them, run by the local runtime's pollers: the stream into
+//! the router, the audit queue into the audit writer.
+
+use super::emulators::Resources;
+use super::functions::{AuditWriterFunction, RouterFunction};
+use opsflow_local::sources::{sqs, stream};
+use opsflow_local::template::{SqsSource, StreamSource};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The running mappings.
+pub struct Mappings {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Mappings {
+    pub fn start(
+        resources: &Resources,
+        router: Arc<RouterFunction>,
+        writer: Arc<AuditWriterFunction>,
+    ) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let stream_task = tokio::spawn(stream::run(
+            stream::StreamMapping {
+                source: StreamSource {
+                    function: "EventRouterFunction".into(),
+                    table: "MainTable".into(),
+                    batch_size: 100,
+                    starting_position: "TRIM_HORIZON".into(),
+                    filter_patterns: vec![
+                        json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
+                    ],
+                    report_batch_item_failures: true,
+                    maximum_retry_attempts: 1000,
+                    maximum_record_age_secs: 21600,
+                    bisect_batch_on_function_error: true,
+                    on_failure: Some("EventQuarantineQueue".into()),
+                    enabled: true,
+                },
+                stream_arn: resources.stream_arn.clone(),
+                region: "us-east-1".into(),
+                on_failure: Some(stream::OnFailureQueue {
+                    sqs: resources.sqs.clone(),
+                    url: resources.quarantine_url.clone(),
+                }),
+            },
+            resources.streams.clone(),
+            router,
+            stop_rx.clone(),
+        ));
+        let sqs_task = tokio::spawn(sqs::run(
+            sqs::SqsMapping {
+                source: SqsSource {
+                    function: "AuditWriterFunction".into(),
+                    queue: "AuditQueue".into(),
+                    batch_size: 10,
+                    batching_window_secs: 0,
+                    report_batch_item_failures: true,
+                    enabled: true,
+                },
+                queue_url: resources.audit_url.clone(),
+                queue_arn: resources.audit_arn.clone(),
+                region: "us-east-1".into(),
+            },
+            resources.sqs.clone(),
+            writer,
+            stop_rx,
+        ));
+        Self {
+            stop,
+            tasks: vec![stream_task, sqs_task],
+        }
+    }
+
+    /// Stops both pollers, waiting a little for each.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+    }
+}
