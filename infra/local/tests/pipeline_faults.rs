@@ -215,6 +215,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
                 batch_size: 10,
                 batching_window_secs: 0,
                 report_batch_item_failures: true,
+                maximum_concurrency: None,
                 enabled: true,
             },
             queue_url: resources.audit_url.clone(),

@@ -22,6 +22,7 @@ fn probe(logical_id: &str, timeout_secs: u32, environment: &[(&str, &str)]) -> F
         memory_mb: 128,
         timeout_secs,
         architecture: "x86_64".into(),
+        reserved_concurrency: None,
         events: Vec::new(),
     }
 }
