@@ -342,7 +342,10 @@ mod tests {
         );
         assert_eq!(sources[2].queue, "Queue");
         assert!(
-            !template.warnings.iter().any(|w| w.contains("ScalingConfig")),
+            !template
+                .warnings
+                .iter()
+                .any(|w| w.contains("ScalingConfig")),
             "{:?}",
             template.warnings
         );
@@ -355,7 +358,11 @@ mod tests {
                 "        E:\n          Type: SQS\n          Properties: {{Queue: !GetAtt Queue.Arn, ScalingConfig: {scaling}}}\n"
             ))
         };
-        for bad in ["{MaximumConcurrency: 1}", "{MaximumConcurrency: 1001}", "{MaximumConcurrency: lots}"] {
+        for bad in [
+            "{MaximumConcurrency: 1}",
+            "{MaximumConcurrency: 1001}",
+            "{MaximumConcurrency: lots}",
+        ] {
             let message = error(&sqs(bad), &ctx());
             assert!(
                 message.contains(
@@ -366,11 +373,18 @@ mod tests {
         }
         let message = error(&sqs("{MaximumConcurrency: 2, Burst: 3}"), &ctx());
         assert!(
-            message.contains("Resources.Fn.Properties.Events.E.Properties.ScalingConfig.Burst: unknown setting"),
+            message.contains(
+                "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.Burst: unknown setting"
+            ),
             "{message}"
         );
         let template = parse(&sqs("{MaximumConcurrency: 1000}"), &ctx()).unwrap();
-        let source = template.function("Fn").unwrap().sqs_sources().next().cloned();
+        let source = template
+            .function("Fn")
+            .unwrap()
+            .sqs_sources()
+            .next()
+            .cloned();
         assert_eq!(source.and_then(|s| s.maximum_concurrency), Some(1000));
     }
 

@@ -255,7 +255,10 @@ Globals:
             &ctx(),
         )
         .unwrap();
-        assert_eq!(template.function("Fn").unwrap().reserved_concurrency, Some(5));
+        assert_eq!(
+            template.function("Fn").unwrap().reserved_concurrency,
+            Some(5)
+        );
         for bad in ["0", "-1", "many"] {
             let message = error(
                 &function_with(&format!("      ReservedConcurrentExecutions: {bad}\n")),
