@@ -239,7 +239,7 @@ fn only_the_router_reads_a_stream_and_only_the_outbox() {
             .filter(|s| STREAM_ACTIONS.iter().any(|a| s.actions.contains(*a)))
             .flat_map(|s| {
                 assert!(!s.allows_every_resource(), "{s:?}");
-                s.resources.iter().cloned().collect::<Vec<_>>()
+                s.resources.to_vec()
             })
             .map(|r| r.to_string())
             .collect();
