@@ -1,19 +1,107 @@
-//! Every route × every kind of caller → the status the caller gets.
+//! Every route × every kind of caller → the status the caller gets. The
+//! routes are those of `template.yaml`: a route without a row (or a row
+//! for a route the template does not have) fails the matrix.
 
 mod common;
 
-use common::{Call, TestEnv, PASSWORD};
+use common::{Call, Reply, TestEnv, PASSWORD};
+use opsflow_shared::config::{Config, Needs};
 use opsflow_shared::domain::{EntityId, Role};
+use opsflow_shared::store::schema;
+use opsflow_shared::{api, App};
 use serde_json::json;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 const CALLERS: [&str; 5] = ["anonymous", "user", "approver", "owner", "admin"];
 
 /// A route, how to build its request, and the status for each caller.
 type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
 
+/// Every `METHOD /path` of the template's `HttpApi` events.
+fn template_routes() -> BTreeSet<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let text = std::fs::read_to_string(path).expect("template.yaml");
+    let root: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
+    let resources = root["Resources"].as_mapping().expect("Resources");
+    let mut routes = BTreeSet::new();
+    for resource in resources.values() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let events = resource["Properties"]["Events"].as_mapping();
+        for event in events.into_iter().flat_map(|events| events.values()) {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let method = event["Properties"]["Method"].as_str().expect("a method");
+            let path = event["Properties"]["Path"].as_str().expect("a path");
+            routes.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    routes
+}
+
+/// The route a row's label names: `PATCH /users/{id} role` → `PATCH
+/// /users/{id}`, `GET /approvals?requester_id=owner` → `GET /approvals`.
+fn route_of(label: &str) -> String {
+    let mut words = label.split_whitespace();
+    let method = words.next().unwrap_or_default();
+    let path = words.next().unwrap_or_default();
+    let path = path.split('?').next().unwrap_or_default();
+    format!("{method} {path}")
+}
+
+/// The `audit-logs` function's app, over an audit table of its own.
+struct AuditLogs {
+    app: App,
+    table: String,
+}
+
+impl AuditLogs {
+    async fn new(env: &TestEnv) -> Self {
+        let sdk = common::sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = format!("opsflow-audit-test-{}", EntityId::new());
+        schema::create_audit_table(&client, &table)
+            .await
+            .expect("DynamoDB Local must be running: run `make emulators`");
+        let mut vars = env.vars.clone();
+        vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
+        let needs = Needs {
+            verify_tokens: true,
+            cursors: true,
+            audit_table: true,
+            ..Needs::default()
+        };
+        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
+        let app = App::new(config, &sdk).await.expect("the audit-logs app");
+        Self { app, table }
+    }
+}
+
+impl Drop for AuditLogs {
+    fn drop(&mut self) {
+        let table = self.table.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(async {
+                    let client = aws_sdk_dynamodb::Client::new(&common::sdk_config().await);
+                    let _ = schema::delete_table(&client, &table).await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = TestEnv::new().await;
+    let audit_logs = AuditLogs::new(&env).await;
     let user = env.account("user", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
     let admin = env.account("admin", Role::Admin).await;
@@ -82,6 +170,15 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         .to_owned();
     let rule_at = |fixture: &str| Call::new(fixture).resource_id("api/v1/rules", &rule);
 
+    // Refresh tokens of an account nobody changes, one per caller: the
+    // refresh token is the credential, whatever access token comes along.
+    let refresher = env.account("refresher", Role::User).await;
+    let mut refresh_tokens = Vec::new();
+    for _ in CALLERS {
+        refresh_tokens.push(env.login(&refresher.email).await.refresh);
+    }
+    let refresh_tokens = RefCell::new(refresh_tokens);
+
     // (route, request, expected per CALLERS). Logout and delete come last:
     // they end sessions and accounts (the admin deactivates the owner last).
     let rows: Vec<Row> = vec![
@@ -115,6 +212,14 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             "POST /auth/login",
             Box::new(|| {
                 Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
+            }),
+            [200; 5],
+        ),
+        (
+            "POST /auth/refresh",
+            Box::new(|| {
+                let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
+                Call::new("auth/refresh").body(json!({"refresh_token": token}))
             }),
             [200; 5],
         ),
@@ -268,6 +373,22 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             [401, 403, 403, 403, 200],
         ),
         (
+            // Everyone signed in lists the audit log: admins and auditors
+            // all of it, others what they may see.
+            "GET /auditLogs",
+            Box::new(|| Call::new("audit-logs/list").query(&[])),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            // A client's entry about an entity every caller may see.
+            "POST /auditLogs",
+            Box::new(|| {
+                Call::new("audit-logs/create").body(json!({"action": "report.exported",
+                    "entity": "workflow", "entity_id": workflow, "details": {"format": "csv"}}))
+            }),
+            [401, 202, 202, 202, 202],
+        ),
+        (
             "DELETE /api/v1/rules/{id}",
             Box::new(|| rule_at("rules/delete")),
             [401, 403, 403, 403, 204],
@@ -289,6 +410,15 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         ),
     ];
 
+    let covered: BTreeSet<String> = rows.iter().map(|(label, _, _)| route_of(label)).collect();
+    let routes = template_routes();
+    let without_row: Vec<&String> = routes.difference(&covered).collect();
+    let not_in_template: Vec<&String> = covered.difference(&routes).collect();
+    assert!(
+        without_row.is_empty() && not_in_template.is_empty(),
+        "routes of template.yaml without a row: {without_row:?}; rows for routes it does not have: {not_in_template:?}"
+    );
+
     let mut mismatches = Vec::new();
     for (route, request, expected) in &rows {
         for (caller, expected) in CALLERS.iter().zip(expected) {
@@ -296,7 +426,12 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
                 Some(email) => Some(env.login(&email).await.access),
                 None => None,
             };
-            let reply = env.call(request().token(token.as_deref())).await;
+            let call = request().token(token.as_deref());
+            let reply = if route_of(route).contains(" /auditLogs") {
+                Reply::from(api::audit_logs::handle(&audit_logs.app, call.request()).await)
+            } else {
+                env.call(call).await
+            };
             if reply.status != *expected {
                 mismatches.push(format!(
                     "{route} as {caller}: expected {expected}, got {} {}",

@@ -326,6 +326,7 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
         memory_mb: 128,
         timeout_secs: 3,
         architecture: "x86_64".into(),
+        reserved_concurrency: None,
         events: Vec::new(),
     };
     let probe_runtime = Runtime::new(

@@ -22,6 +22,7 @@ fn probe(logical_id: &str, timeout_secs: u32, environment: &[(&str, &str)]) -> F
         memory_mb: 128,
         timeout_secs,
         architecture: "x86_64".into(),
+        reserved_concurrency: None,
         events: Vec::new(),
     }
 }
@@ -201,6 +202,36 @@ async fn concurrent_calls_use_up_to_the_instance_limit() {
         }
     }
     assert_eq!(cold, 3, "three instances started, then reused");
+}
+
+#[tokio::test]
+async fn reserved_concurrency_below_the_instance_limit_caps_the_instances() {
+    let mut capped = probe("Probe", 5, &[]);
+    capped.reserved_concurrency = Some(2);
+    let runtime = runtime(&[capped], 4);
+    let mut reports = runtime.reports();
+    let calls = (0..6).map(|_| {
+        runtime.invoke_function(
+            "Probe",
+            json!({"action": "sleep", "ms": 300})
+                .to_string()
+                .into_bytes(),
+        )
+    });
+    let outcomes = futures::future::join_all(calls).await;
+    assert!(outcomes
+        .iter()
+        .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
+    let mut cold = 0;
+    for _ in 0..6 {
+        if reports.recv().await.unwrap().init_duration_ms.is_some() {
+            cold += 1;
+        }
+    }
+    assert_eq!(
+        cold, 2,
+        "two instances (the reserved concurrency), then reused"
+    );
 }
 
 #[tokio::test]

@@ -183,6 +183,7 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
             batch_size: 5,
             batching_window_secs: 0,
             report_batch_item_failures: true,
+            maximum_concurrency: None,
             enabled: true,
         },
         queue_url: queue_url.clone(),

@@ -1,10 +1,12 @@
 //! The repository's own `template.yaml`, read as `opsflow-local` reads it:
 //! its functions, routes, tables and CORS settings, and the main table
-//! matching the schema the Rust code (and its tests) create.
+//! matching the schema the Rust code (and its tests) create. The `iam`
+//! module reads it as CloudFormation will: expanded by the SAM translator.
+
+mod iam;
 
 use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, TableDef, Template};
 use opsflow_shared::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const SECRET_ARN: &str =
@@ -232,61 +234,6 @@ fn the_audit_log_is_routed_for_reading_and_client_entries_only() {
             &route("POST", "/auditLogs", "AuditLogsFunction"),
         ]
     );
-}
-
-/// The DynamoDB actions each function's policies allow on the audit table
-/// (a SAM policy template naming it counts as `<policy template>`).
-fn audit_table_actions() -> BTreeMap<String, BTreeSet<String>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
-    let text = std::fs::read_to_string(path).expect("template.yaml");
-    let root: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
-    let mut actions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let resources = root["Resources"].as_mapping().expect("Resources");
-    for (id, resource) in resources {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let id = id.as_str().expect("a logical id").to_owned();
-        let policies = resource["Properties"]["Policies"].as_sequence();
-        for policy in policies.into_iter().flatten() {
-            let Some(statements) = policy["Statement"].as_sequence() else {
-                if format!("{policy:?}").contains("AuditTable") {
-                    actions
-                        .entry(id.clone())
-                        .or_default()
-                        .insert("<policy template>".into());
-                }
-                continue;
-            };
-            for statement in statements {
-                if !format!("{:?}", statement["Resource"]).contains("AuditTable") {
-                    continue;
-                }
-                let allowed = match &statement["Action"] {
-                    serde_yaml::Value::Sequence(list) => list
-                        .iter()
-                        .filter_map(|a| a.as_str().map(str::to_owned))
-                        .collect(),
-                    other => vec![other.as_str().unwrap_or("<not a list>").to_owned()],
-                };
-                actions.entry(id.clone()).or_default().extend(allowed);
-            }
-        }
-    }
-    actions
-}
-
-#[test]
-fn only_the_writer_may_write_the_audit_table_and_its_reader_only_queries_it() {
-    let actions = audit_table_actions();
-    let expected: BTreeMap<String, BTreeSet<String>> = [
-        ("AuditWriterFunction", "dynamodb:PutItem"),
-        ("AuditLogsFunction", "dynamodb:Query"),
-    ]
-    .into_iter()
-    .map(|(function, action)| (function.to_owned(), BTreeSet::from([action.to_owned()])))
-    .collect();
-    assert_eq!(actions, expected);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! emulated Runtime API ([`api`]) of its own.
 //!
 //! - Instances stay warm between invocations; a function has at most
-//!   `max_instances` running at once (further calls wait for one).
+//!   `max_instances` running at once, or its reserved concurrency when
+//!   lower (further calls wait for one).
 //! - The first invocation of an instance is a cold start: its init duration
 //!   is from spawn to the runtime's first `next`.
 //! - A timeout kills the instance (`Task timed out after … seconds`); a
@@ -31,6 +32,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Mutex, Semaphore};
+
+/// A function's instance limit: the runtime's, or its reserved
+/// concurrency when that is lower.
+fn instance_limit(def: &FunctionDef, options: &RuntimeOptions) -> usize {
+    let limit = match def.reserved_concurrency {
+        Some(reserved) => options.max_instances.min(reserved as usize),
+        None => options.max_instances,
+    };
+    limit.max(1)
+}
 
 /// How functions are run locally.
 #[derive(Debug, Clone)]
@@ -146,7 +157,7 @@ impl Runtime {
                 options: Arc::clone(&options),
                 binary,
                 idle: Mutex::new(Vec::new()),
-                permits: Semaphore::new(options.max_instances.max(1)),
+                permits: Semaphore::new(instance_limit(def, &options)),
             });
             pools.insert(def.logical_id.clone(), Arc::clone(&pool));
             if def.function_name != def.logical_id {

@@ -9,6 +9,11 @@
 //! batch, fails the whole batch. Redrive to the dead-letter queue after
 //! `maxReceiveCount` receives is the queue's own (moto applies it on a later
 //! receive).
+//!
+//! A mapping has one batch in flight at a time: it waits for an invocation
+//! to end before it receives again. That keeps within any
+//! `ScalingConfig.MaximumConcurrency` (Lambda's smallest is 2) and within the
+//! function's reserved concurrency.
 
 use crate::template::SqsSource;
 use crate::{Invoke, InvokeOutcome};

@@ -7,6 +7,7 @@
 
 use super::properties::check_keys;
 use super::reader::Reader;
+use super::values::key_text;
 use super::{EventSource, ScheduleSource, SqsSource, StreamSource, TableDef, QUEUE, TABLE};
 use anyhow::{anyhow, bail, Result};
 use serde_yaml::{Mapping, Value};
@@ -55,6 +56,7 @@ impl Reader<'_> {
                         "BatchSize",
                         "MaximumBatchingWindowInSeconds",
                         "FunctionResponseTypes",
+                        "ScalingConfig",
                         "Enabled",
                     ],
                     &["KmsKeyArn", "MetricsConfig"],
@@ -83,6 +85,7 @@ impl Reader<'_> {
                         .opt_number(props, "MaximumBatchingWindowInSeconds", &pp, 0..=300)?
                         .unwrap_or(0),
                     report_batch_item_failures: self.report_failures(props, &pp)?,
+                    maximum_concurrency: self.sqs_scaling(props, &pp)?,
                     enabled: self.opt_bool(props, "Enabled", &pp)?.unwrap_or(true),
                 })
             }
@@ -225,6 +228,28 @@ impl Reader<'_> {
         Ok(!types.is_empty())
     }
 
+    /// `ScalingConfig.MaximumConcurrency` of an SQS event (Lambda accepts
+    /// 2–1000); any other key of `ScalingConfig` is an error.
+    fn sqs_scaling(&self, props: &Mapping, pp: &str) -> Result<Option<u32>> {
+        let Some(value) = props.get("ScalingConfig") else {
+            return Ok(None);
+        };
+        let path = format!("{pp}.ScalingConfig");
+        let scaling = match self.resolve_value(value, &path)? {
+            Value::Null => return Ok(None),
+            Value::Mapping(scaling) => scaling,
+            _ => bail!("{path}: expected a mapping"),
+        };
+        if let Some(unknown) = scaling
+            .keys()
+            .map(key_text)
+            .find(|key| key != "MaximumConcurrency")
+        {
+            bail!("{path}.{unknown}: unknown setting");
+        }
+        self.opt_number(&scaling, "MaximumConcurrency", &path, 2..=1000)
+    }
+
     fn filter_patterns(&self, props: &Mapping, pp: &str) -> Result<Vec<serde_json::Value>> {
         let Some(criteria) = props.get("FilterCriteria") else {
             return Ok(Vec::new());
@@ -320,6 +345,7 @@ mod tests {
             BatchSize: 5
             MaximumBatchingWindowInSeconds: 2
             FunctionResponseTypes: [ReportBatchItemFailures]
+            ScalingConfig: {MaximumConcurrency: 4}
             Enabled: false
         ByArnText:
           Type: SQS
@@ -341,6 +367,7 @@ mod tests {
                 batch_size: 10,
                 batching_window_secs: 0,
                 report_batch_item_failures: false,
+                maximum_concurrency: None,
                 enabled: true,
             }
         );
@@ -352,10 +379,56 @@ mod tests {
                 batch_size: 5,
                 batching_window_secs: 2,
                 report_batch_item_failures: true,
+                maximum_concurrency: Some(4),
                 enabled: false,
             }
         );
         assert_eq!(sources[2].queue, "Queue");
+        assert!(
+            !template
+                .warnings
+                .iter()
+                .any(|w| w.contains("ScalingConfig")),
+            "{:?}",
+            template.warnings
+        );
+    }
+
+    #[test]
+    fn sqs_maximum_concurrency_outside_lambdas_range_or_unknown_scaling_is_an_error() {
+        let sqs = |scaling: &str| {
+            events(&format!(
+                "        E:\n          Type: SQS\n          Properties: {{Queue: !GetAtt Queue.Arn, ScalingConfig: {scaling}}}\n"
+            ))
+        };
+        for bad in [
+            "{MaximumConcurrency: 1}",
+            "{MaximumConcurrency: 1001}",
+            "{MaximumConcurrency: lots}",
+        ] {
+            let message = error(&sqs(bad), &ctx());
+            assert!(
+                message.contains(
+                    "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.MaximumConcurrency: expected a whole number from 2 to 1000"
+                ),
+                "{bad}: {message}"
+            );
+        }
+        let message = error(&sqs("{MaximumConcurrency: 2, Burst: 3}"), &ctx());
+        assert!(
+            message.contains(
+                "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.Burst: unknown setting"
+            ),
+            "{message}"
+        );
+        let template = parse(&sqs("{MaximumConcurrency: 1000}"), &ctx()).unwrap();
+        let source = template
+            .function("Fn")
+            .unwrap()
+            .sqs_sources()
+            .next()
+            .cloned();
+        assert_eq!(source.and_then(|s| s.maximum_concurrency), Some(1000));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `AWS::Serverless::Function` resources: SAM's `Globals` merge, the
 //! cargo binary, environment, memory, timeout, architecture and events of
-//! each function, and the context's environment overrides. Invariant: only
+//! each function, its reserved concurrency, and the context's environment
+//! overrides. Invariant: only
 //! `rust-cargolambda` functions naming their binary are accepted; a
 //! function's environment holds resolved text only, with the overrides
 //! applied to the variables it declares and to every `AWS_…` variable; and
@@ -137,8 +138,15 @@ impl Reader<'_> {
                 .opt_number(&props, "Timeout", &pp, 1..=900)?
                 .unwrap_or(3),
             architecture,
+            reserved_concurrency: self.reserved_concurrency(&props, &pp)?,
             events,
         })
+    }
+
+    /// `ReservedConcurrentExecutions`. Zero (a function that never runs)
+    /// is refused: locally it would run all the same.
+    fn reserved_concurrency(&self, props: &Mapping, pp: &str) -> Result<Option<u32>> {
+        self.opt_number(props, "ReservedConcurrentExecutions", pp, 1..=10_000)
     }
 
     /// Applies the context's environment overrides to every function (to
@@ -241,6 +249,29 @@ Globals:
     }
 
     #[test]
+    fn reserved_concurrency_is_read_and_zero_or_nonsense_is_refused() {
+        let template = parse(
+            &function_with("      ReservedConcurrentExecutions: 5\n"),
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(
+            template.function("Fn").unwrap().reserved_concurrency,
+            Some(5)
+        );
+        for bad in ["0", "-1", "many"] {
+            let message = error(
+                &function_with(&format!("      ReservedConcurrentExecutions: {bad}\n")),
+                &ctx(),
+            );
+            assert!(
+                message.contains("Resources.Fn.Properties.ReservedConcurrentExecutions"),
+                "{bad}: {message}"
+            );
+        }
+    }
+
+    #[test]
     fn function_defaults() {
         let template = parse(&function_with("      Description: x\n"), &ctx()).unwrap();
         let f = template.function("Fn").unwrap();
@@ -249,6 +280,7 @@ Globals:
             (128, 3, "x86_64")
         );
         assert!(f.environment.is_empty() && f.events.is_empty());
+        assert_eq!(f.reserved_concurrency, None);
     }
 
     #[test]

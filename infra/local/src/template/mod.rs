@@ -104,6 +104,9 @@ pub struct FunctionDef {
     pub memory_mb: u32,
     pub timeout_secs: u32,
     pub architecture: String,
+    /// `ReservedConcurrentExecutions`: at most this many instances run at
+    /// once (locally too, within the runtime's own instance limit).
+    pub reserved_concurrency: Option<u32>,
     pub events: Vec<EventSource>,
 }
 
@@ -141,6 +144,9 @@ pub struct SqsSource {
     pub batching_window_secs: u32,
     /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
     pub report_batch_item_failures: bool,
+    /// `ScalingConfig.MaximumConcurrency`: the most invocations the mapping
+    /// has in flight (2–1000); `None` leaves it to Lambda.
+    pub maximum_concurrency: Option<u32>,
     pub enabled: bool,
 }
 

@@ -61,6 +61,7 @@ impl Mappings {
                     batch_size: 10,
                     batching_window_secs: 0,
                     report_batch_item_failures: true,
+                    maximum_concurrency: Some(5),
                     enabled: true,
                 },
                 queue_url: resources.audit_url.clone(),

@@ -1,0 +1,487 @@
+//! Least privilege, checked on the template as CloudFormation will see it:
+//! `template.yaml` expanded by the pinned SAM translator
+//! (`infra/local/expand_template.py`, offline), so that whatever SAM adds
+//! on its own (generated roles, managed policies for event sources) is
+//! checked too.
+//!
+//! What holds: every function runs with a role of its own that carries no
+//! managed policy; no statement allows every resource (`"*"`) except the
+//! actions AWS accepts no resource for; a function reaches exactly the
+//! queues it is wired to and reads only the stream it is triggered by; no
+//! API function can write the audit table; only `auth` can read the signing
+//! key; every statement on a table's items is limited to key prefixes
+//! (`dynamodb:LeadingKeys`), and each function writes only the prefixes it
+//! owns; the queue consumers are capped so they cannot starve the API.
+//!
+//! The tests skip, saying so, only when the venv is missing (`make setup`
+//! installs it, and `make test` runs setup first).
+
+mod model;
+
+use model::{api_functions, expanded, functions, references, resource_type, Statement};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+/// Actions AWS authorises only on `"*"`.
+const STAR_ONLY_ACTIONS: [&str; 3] = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+];
+
+/// What a queue's event source mapping needs on its queue.
+const CONSUME_ACTIONS: [&str; 4] = [
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+];
+
+/// What a stream's event source mapping needs on its stream (besides
+/// `ListStreams`).
+const STREAM_ACTIONS: [&str; 3] = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+];
+
+/// DynamoDB actions on items (and their keys), as opposed to tables and
+/// streams.
+const ITEM_ACTIONS: [&str; 12] = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+];
+
+const ITEM_WRITES: [&str; 4] = [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+];
+
+#[test]
+fn every_function_has_a_role_of_its_own_without_managed_policies() {
+    let Some(template) = expanded() else { return };
+    let functions = functions(template);
+    assert_eq!(functions.len(), 11);
+    let roles: BTreeSet<&str> = functions.iter().map(|f| f.role.as_str()).collect();
+    assert_eq!(
+        roles.len(),
+        functions.len(),
+        "no two functions share a role"
+    );
+    for function in &functions {
+        let role = &template["Resources"][&function.role]["Properties"];
+        assert!(
+            role.get("ManagedPolicyArns").is_none(),
+            "{}: managed policies cannot be checked here (and SAM's allow \"*\"): {}",
+            function.logical_id,
+            role["ManagedPolicyArns"]
+        );
+        for statement in &function.statements {
+            assert!(
+                statement.actions.iter().all(|a| !a.contains('*')),
+                "{}: {statement:?} names actions by wildcard",
+                function.logical_id
+            );
+        }
+        assert!(
+            function.actions_on(&format!(
+                "{}LogGroup",
+                function.logical_id.trim_end_matches("Function")
+            )) == BTreeSet::from(["logs:CreateLogStream".into(), "logs:PutLogEvents".into()]),
+            "{} writes its own log group",
+            function.logical_id
+        );
+    }
+}
+
+#[test]
+fn no_statement_allows_every_resource_except_where_aws_requires_it() {
+    let Some(template) = expanded() else { return };
+    for function in functions(template) {
+        for statement in function
+            .statements
+            .iter()
+            .filter(|s| s.allows_every_resource())
+        {
+            let beyond: Vec<&String> = statement
+                .actions
+                .iter()
+                .filter(|a| !STAR_ONLY_ACTIONS.contains(&a.as_str()))
+                .collect();
+            assert!(
+                beyond.is_empty(),
+                "{} allows {beyond:?} on every resource ({})",
+                function.logical_id,
+                statement.sid
+            );
+            assert_eq!(
+                statement.resources,
+                [Value::from("*")],
+                "{}: {}",
+                function.logical_id,
+                statement.sid
+            );
+        }
+    }
+}
+
+#[test]
+fn each_function_reaches_exactly_the_queues_it_is_wired_to() {
+    let Some(template) = expanded() else { return };
+    let mut consumed = BTreeMap::new();
+    let mut sent = BTreeMap::new();
+    for function in functions(template) {
+        let id = function.logical_id.clone();
+        let queues_consumed: BTreeSet<String> = function
+            .event_sources()
+            .into_iter()
+            .filter(|source| resource_type(template, source) == "AWS::SQS::Queue")
+            .collect();
+        let send_queues = function.send_queues();
+        let mut reached = BTreeSet::new();
+        for statement in &function.statements {
+            let sqs: BTreeSet<&String> = statement
+                .actions
+                .iter()
+                .filter(|a| a.starts_with("sqs:"))
+                .collect();
+            if sqs.is_empty() {
+                continue;
+            }
+            assert!(!statement.allows_every_resource(), "{id}: {statement:?}");
+            for queue in statement.targets() {
+                reached.insert(queue.clone());
+                let expected: BTreeSet<&str> = match (
+                    queues_consumed.contains(&queue),
+                    send_queues.contains(&queue),
+                ) {
+                    (true, false) => CONSUME_ACTIONS.into_iter().collect(),
+                    (false, true) => BTreeSet::from(["sqs:SendMessage"]),
+                    (true, true) => CONSUME_ACTIONS
+                        .into_iter()
+                        .chain(["sqs:SendMessage"])
+                        .collect(),
+                    (false, false) => panic!("{id} reaches {queue}, which it is not wired to"),
+                };
+                let allowed: BTreeSet<&str> = sqs.iter().map(|a| a.as_str()).collect();
+                assert!(
+                    allowed.is_subset(&expected),
+                    "{id} may {allowed:?} on {queue}; it needs only {expected:?}"
+                );
+            }
+        }
+        for queue in &queues_consumed {
+            assert_eq!(
+                function
+                    .actions_on(queue)
+                    .iter()
+                    .filter(|a| CONSUME_ACTIONS.contains(&a.as_str()))
+                    .count(),
+                CONSUME_ACTIONS.len(),
+                "{id} cannot consume {queue}, its event source"
+            );
+        }
+        for queue in &send_queues {
+            assert!(
+                function.actions_on(queue).contains("sqs:SendMessage"),
+                "{id} cannot send to {queue}, which it is configured with"
+            );
+        }
+        assert_eq!(
+            reached,
+            &queues_consumed | &send_queues,
+            "{id} reaches exactly its queues"
+        );
+        consumed.insert(id.clone(), queues_consumed);
+        sent.insert(id, send_queues);
+    }
+    let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(consumed["AuditWriterFunction"], set(&["AuditQueue"]));
+    assert_eq!(
+        consumed["AutomationRunnerFunction"],
+        set(&["AutomationQueue"])
+    );
+    assert!(sent["AuditWriterFunction"].is_empty());
+    assert_eq!(
+        sent["AutomationRunnerFunction"],
+        set(&["JobsQueue", "WebhooksQueue"])
+    );
+    assert!(sent["EventRouterFunction"].is_superset(&set(&[
+        "AuditQueue",
+        "AutomationQueue",
+        "WebhooksQueue"
+    ])));
+    for api in api_functions() {
+        if api != "AutomationFunction" {
+            assert!(sent[&api].is_empty() && consumed[&api].is_empty(), "{api}");
+        }
+    }
+}
+
+#[test]
+fn only_the_router_reads_a_stream_and_only_the_outbox() {
+    let Some(template) = expanded() else { return };
+    for function in functions(template) {
+        let streams: BTreeSet<String> = function
+            .statements
+            .iter()
+            .filter(|s| STREAM_ACTIONS.iter().any(|a| s.actions.contains(*a)))
+            .flat_map(|s| {
+                assert!(!s.allows_every_resource(), "{s:?}");
+                s.resources.to_vec()
+            })
+            .map(|r| r.to_string())
+            .collect();
+        if function.logical_id == "EventRouterFunction" {
+            assert_eq!(
+                streams,
+                BTreeSet::from([r#"{"Fn::GetAtt":["MainTable","StreamArn"]}"#.to_owned()])
+            );
+            assert_eq!(
+                function.event_sources(),
+                BTreeSet::from(["MainTable".to_owned()])
+            );
+        } else {
+            assert!(streams.is_empty(), "{}: {streams:?}", function.logical_id);
+            assert!(
+                !function
+                    .statements
+                    .iter()
+                    .any(|s| s.actions.contains("dynamodb:ListStreams")),
+                "{}",
+                function.logical_id
+            );
+        }
+    }
+}
+
+#[test]
+fn no_api_function_can_write_the_audit_table() {
+    let Some(template) = expanded() else { return };
+    let access: BTreeMap<String, BTreeSet<String>> = functions(template)
+        .iter()
+        .map(|f| (f.logical_id.clone(), f.actions_on("AuditTable")))
+        .filter(|(_, actions)| !actions.is_empty())
+        .collect();
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("AuditWriterFunction", "dynamodb:PutItem"),
+        ("AuditLogsFunction", "dynamodb:Query"),
+    ]
+    .into_iter()
+    .map(|(f, a)| (f.to_owned(), BTreeSet::from([a.to_owned()])))
+    .collect();
+    assert_eq!(access, expected);
+    for api in api_functions() {
+        let writes: Vec<&String> = access
+            .get(&api)
+            .into_iter()
+            .flatten()
+            .filter(|a| ITEM_WRITES.contains(&a.as_str()))
+            .collect();
+        assert!(writes.is_empty(), "{api} may {writes:?} the audit table");
+    }
+}
+
+#[test]
+fn only_auth_can_read_the_signing_key() {
+    let Some(template) = expanded() else { return };
+    for function in functions(template) {
+        let secret_statements: Vec<&Statement> = function
+            .statements
+            .iter()
+            .filter(|s| s.actions.iter().any(|a| a.starts_with("secretsmanager:")))
+            .collect();
+        if function.logical_id == "AuthFunction" {
+            assert_eq!(secret_statements.len(), 1);
+            let statement = secret_statements[0];
+            assert_eq!(
+                statement.actions,
+                BTreeSet::from(["secretsmanager:GetSecretValue".to_owned()])
+            );
+            assert_eq!(
+                statement.resources,
+                [serde_json::json!({"Ref": "JwtSigningKeySecretArn"})]
+            );
+        } else {
+            assert!(
+                secret_statements.is_empty(),
+                "{} can read secrets: {secret_statements:?}",
+                function.logical_id
+            );
+        }
+    }
+}
+
+/// The key prefixes each function may write on the main table. A prefix is
+/// an entity's partition (or a partition its links share); writing one not
+/// listed here needs this table and the template changed together.
+fn owned_write_prefixes() -> BTreeMap<&'static str, &'static [&'static str]> {
+    BTreeMap::from([
+        ("HealthFunction", &[][..]),
+        (
+            "AuthFunction",
+            &[
+                "EMAIL#*",
+                "EVENT#*",
+                "IDEMPOTENCY#*",
+                "RATE#*",
+                "REFRESH#*",
+                "SESSION#*",
+                "USER#*",
+            ][..],
+        ),
+        (
+            "UsersFunction",
+            &["EVENT#*", "RATE#*", "SESSION#*", "USER#*"][..],
+        ),
+        (
+            "WorkflowsFunction",
+            &["EVENT#*", "IDEMPOTENCY#*", "WORKFLOW#*"][..],
+        ),
+        (
+            "ApprovalsFunction",
+            &[
+                "APPROVAL#*",
+                "ASSIGNED#*",
+                "EVENT#*",
+                "IDEMPOTENCY#*",
+                "USER#*",
+                "WORKFLOW#*",
+            ][..],
+        ),
+        ("RulesFunction", &["EVENT#*", "IDEMPOTENCY#*", "RULE#*"][..]),
+        (
+            "AutomationFunction",
+            &[
+                "APPROVAL#*",
+                "ASSIGNED#*",
+                "EVENT#*",
+                "IDEMPOTENCY#*",
+                "RUNS#EVENT#*",
+                "USER#*",
+                "WORKFLOW#*",
+            ][..],
+        ),
+        ("EventRouterFunction", &[][..]),
+        ("AuditWriterFunction", &[][..]),
+        (
+            "AutomationRunnerFunction",
+            &[
+                "APPROVAL#*",
+                "ASSIGNED#*",
+                "EVENT#*",
+                "RUNS#EVENT#*",
+                "USER#*",
+                "WORKFLOW#*",
+            ][..],
+        ),
+        (
+            "AuditLogsFunction",
+            &["EVENT#*", "IDEMPOTENCY#*", "RATE#*"][..],
+        ),
+    ])
+}
+
+#[test]
+fn table_item_access_is_limited_to_key_prefixes_and_writes_to_owned_ones() {
+    let Some(template) = expanded() else { return };
+    let owned = owned_write_prefixes();
+    for function in functions(template) {
+        let id = function.logical_id.as_str();
+        let mut written = BTreeSet::new();
+        for statement in &function.statements {
+            let on_items = statement
+                .actions
+                .iter()
+                .any(|a| ITEM_ACTIONS.contains(&a.as_str()));
+            let on_tables = statement.targets().iter().any(|t| {
+                resource_type(template, t) == "AWS::DynamoDB::Table"
+                    && !statement
+                        .resources
+                        .iter()
+                        .all(|r| r.to_string().contains("StreamArn"))
+            });
+            if !(on_items && on_tables) {
+                continue;
+            }
+            assert!(
+                !statement.actions.contains("dynamodb:Scan"),
+                "{id}: no request path scans"
+            );
+            let keys = statement.leading_keys.clone().unwrap_or_else(|| {
+                panic!(
+                    "{id}: {} has no dynamodb:LeadingKeys condition",
+                    statement.sid
+                )
+            });
+            assert!(
+                !keys.is_empty() && keys.iter().all(|k| k != "*" && k.len() > 2),
+                "{id}: {} allows any key: {keys:?}",
+                statement.sid
+            );
+            if statement.targets_resource("MainTable")
+                && statement.actions.iter().any(|a| {
+                    ITEM_WRITES.contains(&a.as_str()) || a == "dynamodb:ConditionCheckItem"
+                })
+            {
+                written.extend(keys);
+            }
+        }
+        let written: Vec<&str> = written
+            .iter()
+            .map(String::as_str)
+            .filter(|k| *k != "ENTITY#*")
+            .collect();
+        let expected = owned.get(id).unwrap_or_else(|| panic!("{id}: no row"));
+        assert_eq!(written, *expected, "{id} writes exactly its own prefixes");
+    }
+}
+
+#[test]
+fn queue_consumers_are_capped_so_they_cannot_starve_the_api() {
+    let Some(template) = expanded() else { return };
+    let apis = api_functions();
+    for function in functions(template) {
+        let id = &function.logical_id;
+        let reserved = function.properties["ReservedConcurrentExecutions"].as_u64();
+        if apis.contains(id) {
+            assert_eq!(reserved, None, "{id}: the API shares the unreserved pool");
+        }
+        for mapping in &function.mappings {
+            let source = references(&mapping["Properties"]["EventSourceArn"]);
+            let on_queue = source
+                .iter()
+                .all(|s| resource_type(template, s) == "AWS::SQS::Queue");
+            if !on_queue {
+                continue;
+            }
+            let maximum = mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{id}: {source:?} has no MaximumConcurrency"));
+            let reserved = reserved.unwrap_or_else(|| panic!("{id}: no reserved concurrency"));
+            assert!(
+                (2..=reserved).contains(&maximum),
+                "{id}: MaximumConcurrency {maximum} must be within 2..={reserved} (its reserved concurrency), or pollers are throttled"
+            );
+        }
+    }
+    // The local runtime reads the same settings.
+    let local = super::real_template(&super::context());
+    for id in ["AuditWriterFunction", "AutomationRunnerFunction"] {
+        let function = local.function(id).expect("the function");
+        assert_eq!(function.reserved_concurrency, Some(5), "{id}");
+        let source = function.sqs_sources().next().expect("its queue");
+        assert_eq!(source.maximum_concurrency, Some(5), "{id}");
+    }
+}
