@@ -434,3 +434,45 @@ fn failure(message: &SqsMessage) -> BatchItemFailure {
     failure.item_identifier = message.message_id.clone().unwrap_or_default();
     failure
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Actor;
+
+    fn message(body: String) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.body = Some(body);
+        message
+    }
+
+    fn about(entity_id: &str) -> SqsMessage {
+        let event = Envelope::new(
+            "approval.created",
+            "approval",
+            entity_id,
+            Actor::system(),
+            "corr-1",
+            serde_json::Value::Null,
+        );
+        message(serde_json::to_string(&event).unwrap_or_default())
+    }
+
+    #[test]
+    fn a_batch_is_grouped_by_entity_in_arrival_order() {
+        let messages = [
+            about("a"),
+            about("b"),
+            message("not an envelope".into()),
+            about("a"),
+            message("nor this".into()),
+            about("b"),
+            about("c"),
+        ];
+        let groups: Vec<Vec<usize>> = in_order_groups(&messages)
+            .iter()
+            .map(|group| group.iter().map(|(position, ..)| *position).collect())
+            .collect();
+        assert_eq!(groups, [vec![0, 3], vec![1, 5], vec![2], vec![4], vec![6]]);
+    }
+}
