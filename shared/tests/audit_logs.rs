@@ -887,7 +887,10 @@ async fn bad_query_parameters_are_refused_naming_the_parameter() {
         vec![("to", "9999-12-31T23:59:59.999Z")],
         vec![("from", "9999-12-31T23:59:59Z")],
         vec![("to", "0001-01-01T00:00:00Z")],
-        vec![("from", "0001-01-01T00:00:00Z"), ("to", "0001-01-31T00:00:00Z")],
+        vec![
+            ("from", "0001-01-01T00:00:00Z"),
+            ("to", "0001-01-31T00:00:00Z"),
+        ],
         vec![("user_id", "system"), ("to", "9999-12-31T23:59:59+00:00")],
     ] {
         let reply = audit.list(token, &query).await;
@@ -1005,7 +1008,9 @@ impl AuditEnv {
         items
             .iter()
             .filter(|item| {
-                item.get("type").and_then(|t| t.as_s().ok()).map(String::as_str)
+                item.get("type")
+                    .and_then(|t| t.as_s().ok())
+                    .map(String::as_str)
                     != Some("rate_counter")
             })
             .count()
@@ -1142,14 +1147,11 @@ async fn any_details_that_pass_the_edge_are_recorded_and_read_back_as_sent() {
         .await;
     assert_eq!(accepted.status, 202, "{}", accepted.body);
     // A platform event whose changes nest deeper than DynamoDB allows.
-    let deep_change = event(
-        "user.updated",
-        "user",
-        &ann.id,
-        actor(&admin),
-        clock::now(),
-    )
-    .change("profile", Value::Null, nested(40));
+    let deep_change = event("user.updated", "user", &ann.id, actor(&admin), clock::now()).change(
+        "profile",
+        Value::Null,
+        nested(40),
+    );
 
     audit.deliver_committed().await;
     audit.deliver(std::slice::from_ref(&deep_change)).await;
@@ -1214,7 +1216,10 @@ async fn records_written_with_details_as_a_map_still_read() {
         .await;
 
     assert_eq!(listed.status, 200, "{}", listed.body);
-    assert_eq!(listed.body["items"][0]["id"], json!(envelope.id.to_string()));
+    assert_eq!(
+        listed.body["items"][0]["id"],
+        json!(envelope.id.to_string())
+    );
     assert_eq!(
         listed.body["items"][0]["details"],
         json!({"note": [null, "user.role_changed"]})

@@ -375,9 +375,35 @@ mod never_5xx {
         prop_oneof![
             any::<String>(),
             "[ -~]{0,48}",
-            "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+            rfc3339(),
             "[A-Za-z0-9_-]{0,120}",
         ]
+    }
+
+    /// RFC 3339 times of any year, and often on the first or last days
+    /// the format can write, where an offset moves the time out of range.
+    fn rfc3339() -> impl Strategy<Value = String> {
+        let any_day = (0..10_000u32, 1..=12u32, 1..=31u32)
+            .prop_map(|(year, month, day)| format!("{year:04}-{month:02}-{day:02}"));
+        let edge_day = prop_oneof![
+            Just("9999-12-31".to_owned()),
+            Just("0000-01-01".to_owned()),
+            Just("0001-01-01".to_owned()),
+            Just("0000-12-31".to_owned()),
+        ];
+        let offset = prop_oneof![
+            Just("Z".to_owned()),
+            ("[+-]", 0..24u32, 0..60u32).prop_map(|(sign, h, m)| format!("{sign}{h:02}:{m:02}")),
+        ];
+        (
+            prop_oneof![any_day, edge_day],
+            (0..24u32, 0..60u32, 0..61u32),
+            "(\\.[0-9]{1,9})?",
+            offset,
+        )
+            .prop_map(|(day, (h, m, s), fraction, offset)| {
+                format!("{day}T{h:02}:{m:02}:{s:02}{fraction}{offset}")
+            })
     }
 
     /// A query string component as a browser would send it.
@@ -409,7 +435,7 @@ mod never_5xx {
                 .worker_threads(2)
                 .enable_all()
                 .build()
-                .unwrap();
+                .expect("a runtime");
             let (env, audit, audit_table, admin, user) = runtime.block_on(async {
                 let env = TestEnv::new().await;
                 let sdk = super::common::sdk_config().await;
@@ -426,9 +452,10 @@ mod never_5xx {
                     audit_table: true,
                     ..Needs::default()
                 };
-                let audit = App::new(Config::from_vars(&vars, needs).unwrap(), &sdk)
+                let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
+                let audit = App::new(config, &sdk)
                     .await
-                    .unwrap();
+                    .expect("the audit-logs app starts");
                 let admin = env.account("admin", Role::Admin).await;
                 let user = env.account("user", Role::User).await;
                 (env, audit, audit_table, admin, user)
@@ -499,11 +526,7 @@ mod never_5xx {
                             TestCaseError::fail(format!("the handler panicked on {event}"))
                         })?;
                     if let Some(status) = status {
-                        prop_assert!(
-                            status < 500,
-                            "{} answered {status}",
-                            event["routeKey"]
-                        );
+                        prop_assert!(status < 500, "{} answered {status}", event["routeKey"]);
                     }
                 }
                 Ok(())
@@ -532,8 +555,10 @@ mod never_5xx {
             .map(|(k, v)| format!("{k}={}", encode(v)))
             .collect();
         event["rawQueryString"] = json!(raw.join("&"));
-        let single: serde_json::Map<String, Value> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        let single: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
         event["queryStringParameters"] = Value::Object(single);
         event
     }
@@ -555,27 +580,28 @@ mod never_5xx {
     #[test]
     fn no_audit_log_time_window_makes_a_handler_fail() {
         let probe = Probe::new();
-        let strategy = (text(), text(), any::<bool>());
-        probe.check(strategy, |(from, to, keyed)| {
-            let mut events = Vec::new();
-            for who in [&probe.admin, &probe.user] {
-                let base = probe.event("audit-logs/list", who);
-                let user_id = who.id.as_str();
-                let keys: Vec<(&str, &str)> = if *keyed {
-                    vec![("user_id", user_id)]
-                } else {
-                    Vec::new()
-                };
-                for times in [
-                    vec![("from", from.as_str())],
-                    vec![("to", to.as_str())],
-                    vec![("from", from.as_str()), ("to", to.as_str())],
-                ] {
-                    let pairs: Vec<(&str, &str)> = keys.iter().copied().chain(times).collect();
-                    events.push(with_query(base.clone(), &pairs));
-                }
-            }
-            events
+        let time = || prop_oneof![3 => rfc3339(), 1 => text()];
+        probe.check((time(), time()), |(from, to)| {
+            // An admin's listing without filters walks the days of the
+            // window (one `Query` a day, so once per case); with a key,
+            // and a user's own listing, read one key.
+            let admin = probe.event("audit-logs/list", &probe.admin);
+            let user = probe.event("audit-logs/list", &probe.user);
+            let key = [("entity", "user"), ("entity_id", probe.admin.id.as_str())];
+            let keyed = |time: (&'static str, &str)| {
+                let mut pairs = key.to_vec();
+                pairs.push(time);
+                with_query(admin.clone(), &pairs)
+            };
+            vec![
+                keyed(("from", from.as_str())),
+                keyed(("to", to.as_str())),
+                with_query(
+                    admin.clone(),
+                    &[("from", from.as_str()), ("to", to.as_str())],
+                ),
+                with_query(user, &[("from", from.as_str()), ("to", to.as_str())]),
+            ]
         });
     }
 
@@ -617,10 +643,12 @@ mod never_5xx {
                 ("rules/patch", "/api/v1/rules"),
             ]
             .into_iter()
-            .flat_map(|(name, prefix)| {
-                [&probe.admin, &probe.user]
-                    .map(|who| with_id(probe.event(name, who), prefix, id))
-            })
+            .map(|(name, prefix)| with_id(probe.event(name, &probe.admin), prefix, id))
+            // Whether a user may see an approval is decided from the id too.
+            .chain(
+                ["approvals/get", "approvals/patch"]
+                    .map(|name| with_id(probe.event(name, &probe.user), "/approvals", id)),
+            )
             .collect()
         });
     }

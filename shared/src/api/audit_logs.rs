@@ -315,8 +315,7 @@ async fn may_report_about(
     entity: &EntityKind,
     entity_id: &AuditId,
 ) -> ApiResult<bool> {
-    if principal.can(Permission::AuditReadAll) || entity.as_str().starts_with(CLIENT_KIND_PREFIX)
-    {
+    if principal.can(Permission::AuditReadAll) || entity.as_str().starts_with(CLIENT_KIND_PREFIX) {
         return Ok(true);
     }
     entity_visible(app, principal, entity, entity_id).await

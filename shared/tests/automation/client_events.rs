@@ -117,7 +117,11 @@ async fn a_client_report_in_a_batch_is_acknowledged_while_the_platform_s_events_
         .is_none());
     // The platform's own event is run: its changes name no workflow, so
     // the rule does not match, and the approval stays pending.
-    let run = store.run_of(&id_of(&created), &rule).await.unwrap().unwrap();
+    let run = store
+        .run_of(&id_of(&created), &rule)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(run.status, RunStatus::NotMatched);
     assert_eq!(world.status_of(&approval).await, "PENDING");
 }

@@ -30,11 +30,7 @@ fn runner_timeout() -> Duration {
         .lines()
         .position(|line| line.starts_with("  ") && !line.starts_with("   "))
         .unwrap_or(usize::MAX);
-    let own: String = resource
-        .lines()
-        .take(end)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let own: String = resource.lines().take(end).collect::<Vec<_>>().join("\n");
     let globals = template
         .split_once("\nGlobals:\n")
         .expect("Globals in template.yaml")
