@@ -1,6 +1,17 @@
 //! Time as the platform records it: UTC, millisecond precision, RFC 3339.
+//!
+//! Invariant: nothing here panics, whatever the time it is given. A time
+//! a client sends is first checked with [`checked_utc`], which keeps it
+//! within [`EARLIEST`]..=[`LATEST`] (four-digit years, so that every
+//! [`sortable`] text has the same width and sorts in time order).
 
-use time::OffsetDateTime;
+use time::macros::datetime;
+use time::{OffsetDateTime, UtcOffset};
+
+/// The earliest time a client may name (a query's `from`, say).
+pub const EARLIEST: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
+/// The latest time a client may name.
+pub const LATEST: OffsetDateTime = datetime!(9999-12-31 23:59:59.999_999_999 UTC);
 
 /// Now, truncated to milliseconds so stored and returned times agree.
 pub fn now() -> OffsetDateTime {
@@ -8,10 +19,31 @@ pub fn now() -> OffsetDateTime {
     now.replace_millisecond(now.millisecond()).unwrap_or(now)
 }
 
+/// `at` in UTC, if it lies within [`EARLIEST`]..=[`LATEST`]. A time such
+/// as `9999-12-31T23:59:59-01:00` is a valid RFC 3339 text, but it falls
+/// in the year 10000 once in UTC, which the platform does not represent.
+pub fn checked_utc(at: OffsetDateTime) -> Option<OffsetDateTime> {
+    at.checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| (EARLIEST..=LATEST).contains(utc))
+}
+
+/// `at` in UTC; a time beyond what UTC can represent is clamped to the
+/// nearest end of the range, rather than panicking.
+pub fn to_utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(UtcOffset::UTC).unwrap_or_else(|| {
+        if at.year() > 0 {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        }
+    })
+}
+
 /// A fixed-width UTC timestamp (`2026-11-22T09:15:02.041Z`) that sorts as
-/// text in time order, for sort keys.
+/// text in time order, for sort keys. Fixed width holds for times within
+/// [`EARLIEST`]..=[`LATEST`].
 pub fn sortable(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = to_utc(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         at.year(),
@@ -27,7 +59,6 @@ pub fn sortable(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
     #[test]
     fn sortable_times_have_a_fixed_width_and_sort_in_time_order() {
@@ -36,5 +67,20 @@ mod tests {
         assert_eq!(early, "2026-11-22T09:15:02.500Z");
         assert_eq!(late, "2026-11-22T08:15:02.041Z");
         assert!(late < early);
+    }
+
+    #[test]
+    fn times_beyond_utc_are_refused_or_clamped_never_a_panic() {
+        let beyond = datetime!(9999-12-31 23:59:59 -01:00);
+        let before = datetime!(-9999-01-01 00:00:00 +01:00);
+        assert_eq!(checked_utc(beyond), None);
+        assert_eq!(checked_utc(before), None);
+        assert_eq!(checked_utc(datetime!(0000-12-31 23:00:00 UTC)), None);
+        assert_eq!(
+            checked_utc(datetime!(9999-12-31 23:59:59 +01:00)),
+            Some(datetime!(9999-12-31 22:59:59 UTC))
+        );
+        assert_eq!(sortable(beyond), "9999-12-31T23:59:59.999Z");
+        assert_eq!(to_utc(before).year(), -9999);
     }
 }

@@ -14,7 +14,7 @@ use opsflow_shared::config::{Config, Needs};
 use opsflow_shared::domain::{EntityId, Role};
 use opsflow_shared::events::{Actor, Envelope};
 use opsflow_shared::pipeline::audit_writer;
-use opsflow_shared::store::audit::MAX_ROUND_TRIPS;
+use opsflow_shared::store::audit::{AuditRecord, AuditSource, MAX_ROUND_TRIPS};
 use opsflow_shared::store::{schema, Store};
 use opsflow_shared::{api, App};
 use serde_json::{json, Value};
@@ -730,8 +730,8 @@ async fn a_retried_client_entry_is_recorded_once() {
 async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
     let audit = AuditEnv::new().await;
     let ann = audit.env.account("ann", Role::User).await;
-    let before = audit.env.all_items().await.len();
-    let good = json!({"action": "report.exported", "entity": "report", "entity_id": "r-1"});
+    let before = audit.stored_items().await;
+    let good = json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1"});
     let with = |field: &str, value: Value| {
         let mut body = good.clone();
         body[field] = value;
@@ -799,7 +799,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
         )
         .await;
     assert_eq!(accepted_sizes.status, 202, "{}", accepted_sizes.body);
-    assert_eq!(audit.env.all_items().await.len(), before + 1);
+    assert_eq!(audit.stored_items().await, before + 1);
 }
 
 #[tokio::test]
@@ -871,11 +871,30 @@ async fn bad_query_parameters_are_refused_naming_the_parameter() {
         (vec![("user_id", "")], 422, "user_id"),
         (vec![("cursor", "not-a-cursor")], 400, "cursor"),
         (vec![("entity", "order"), ("entity", "user")], 400, "entity"),
+        // Valid RFC 3339, but past the year 9999 (or before the year 1) in UTC.
+        (vec![("to", "9999-12-31T23:59:59-01:00")], 422, "to"),
+        (vec![("from", "9999-12-31T23:59:59-00:01")], 422, "from"),
+        (vec![("from", "0000-12-31T23:59:59Z")], 422, "from"),
+        (vec![("to", "0001-01-01T00:59:59+01:00")], 422, "to"),
     ];
     for (query, status, field) in cases {
         let reply = audit.list(token, &query).await;
         assert_eq!(reply.status, status, "{query:?}: {}", reply.body);
         reply.assert_problem(status, field);
+    }
+    // The ends of the range are fine, with a key filter or without.
+    for query in [
+        vec![("to", "9999-12-31T23:59:59.999Z")],
+        vec![("from", "9999-12-31T23:59:59Z")],
+        vec![("to", "0001-01-01T00:00:00Z")],
+        vec![
+            ("from", "0001-01-01T00:00:00Z"),
+            ("to", "0001-01-31T00:00:00Z"),
+        ],
+        vec![("user_id", "system"), ("to", "9999-12-31T23:59:59+00:00")],
+    ] {
+        let reply = audit.list(token, &query).await;
+        assert_eq!(reply.status, 200, "{query:?}: {}", reply.body);
     }
     // Offsets are understood, `+` encoded or not: 10:00+01:00 is 09:00Z.
     for from in ["2026-11-22T10:00:00%2B01:00", "2026-11-22T10:00:00+01:00"] {
@@ -969,4 +988,240 @@ async fn the_records_of_an_approval_are_visible_to_whoever_may_see_the_approval(
     }
     let hidden = audit.list(&outsider.tokens.access, &query).await;
     assert_eq!(hidden.status, 404, "{}", hidden.body);
+}
+
+/// A client entry about `entity`/`entity_id`.
+fn entry(entity: &str, entity_id: &str, details: Value) -> Value {
+    json!({"action": "report.exported", "entity": entity, "entity_id": entity_id, "details": details})
+}
+
+/// `levels` objects, one inside the other: `{"in": {"in": … 1}}`.
+fn nested(levels: usize) -> Value {
+    (0..levels).fold(json!(1), |inner, _| json!({ "in": inner }))
+}
+
+impl AuditEnv {
+    /// How many items the entity table holds, leaving out the rate
+    /// counters every entry bumps, valid or not.
+    async fn stored_items(&self) -> usize {
+        let items = self.env.all_items().await;
+        items
+            .iter()
+            .filter(|item| {
+                item.get("type")
+                    .and_then(|t| t.as_s().ok())
+                    .map(String::as_str)
+                    != Some("rate_counter")
+            })
+            .count()
+    }
+
+    async fn post(&self, who: &Account, body: Value) -> Reply {
+        let call = Call::new("audit-logs/create").token(Some(&who.tokens.access));
+        self.call(call.body(body)).await
+    }
+
+    /// How many client events the outbox holds.
+    async fn client_events(&self) -> usize {
+        let events = self.env.events().await;
+        events
+            .iter()
+            .filter(|e| e["type"].as_str().is_some_and(|t| t.starts_with("client.")))
+            .count()
+    }
+
+    /// A request `requester` filed in an active workflow of `admin`'s.
+    async fn filed_approval(&self, admin: &Account, requester: &Account) -> (String, String) {
+        let workflow = self.env.active_workflow(admin, "Purchases").await;
+        let call = Call::new("approvals/create")
+            .token(Some(&requester.tokens.access))
+            .body(json!({"workflow_id": workflow, "title": "Desk"}));
+        (workflow.clone(), self.env.create(call).await)
+    }
+}
+
+#[tokio::test]
+async fn users_record_client_actions_only_about_what_they_may_see() {
+    let audit = AuditEnv::new().await;
+    let admin = audit.env.account("admin", Role::Admin).await;
+    let ann = audit.env.account("ann", Role::User).await;
+    let bob = audit.env.account("bob", Role::User).await;
+    let (workflow, bobs_request) = audit.filed_approval(&admin, &bob).await;
+    let before = audit.client_events().await;
+
+    let unknown_workflow = EntityId::new().to_string();
+    for (entity, id) in [
+        ("user", bob.id.as_str()),
+        ("approval", bobs_request.as_str()),
+        ("workflow", unknown_workflow.as_str()),
+        ("order", "o-1"),
+    ] {
+        let refused = audit.post(&ann, entry(entity, id, json!({}))).await;
+        assert_eq!(refused.status, 404, "{entity} {id}: {}", refused.body);
+    }
+    assert_eq!(audit.client_events().await, before);
+
+    for (who, entity, id) in [
+        (&ann, "user", ann.id.as_str()),
+        (&ann, "workflow", workflow.as_str()),
+        (&ann, "client_report", "monthly-2026-11"),
+        (&bob, "approval", bobs_request.as_str()),
+        (&admin, "user", bob.id.as_str()),
+        (&admin, "order", "o-1"),
+    ] {
+        let accepted = audit.post(who, entry(entity, id, json!({}))).await;
+        assert_eq!(accepted.status, 202, "{entity} {id}: {}", accepted.body);
+    }
+    assert_eq!(audit.client_events().await, before + 6);
+}
+
+#[tokio::test]
+async fn client_entries_are_limited_per_caller_and_the_limit_says_when_to_retry() {
+    let audit = AuditEnv::new().await;
+    let ann = audit.env.account("ann", Role::User).await;
+    let bob = audit.env.account("bob", Role::User).await;
+    // The limit counts per minute: start early in one, so that all the
+    // entries fall in the same minute.
+    let second = clock::now().second();
+    if second > 40 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+    let limit = api::audit_logs::ENTRIES_PER_MINUTE;
+    for n in 0..limit {
+        let accepted = audit
+            .post(&ann, entry("client_report", &format!("r-{n}"), json!({})))
+            .await;
+        assert_eq!(accepted.status, 202, "entry {n}: {}", accepted.body);
+    }
+
+    let refused = audit
+        .post(&ann, entry("client_report", "one-too-many", json!({})))
+        .await;
+
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.body["status"], 429);
+    let retry_after: u64 = refused
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(audit.client_events().await, limit as usize);
+    let others = audit
+        .post(&bob, entry("client_report", "r-1", json!({})))
+        .await;
+    assert_eq!(others.status, 202, "{}", others.body);
+}
+
+#[tokio::test]
+async fn details_too_deep_are_refused_at_the_edge_naming_the_field() {
+    let audit = AuditEnv::new().await;
+    let ann = audit.env.account("ann", Role::User).await;
+    let before = audit.client_events().await;
+    for levels in [16, 39] {
+        let refused = audit
+            .post(
+                &ann,
+                entry("client_report", "r-1", json!({"deep": nested(levels)})),
+            )
+            .await;
+        refused.assert_problem(422, "details");
+    }
+    assert_eq!(audit.client_events().await, before);
+}
+
+#[tokio::test]
+async fn any_details_that_pass_the_edge_are_recorded_and_read_back_as_sent() {
+    let audit = AuditEnv::new().await;
+    let admin = audit.env.account("admin", Role::Admin).await;
+    let ann = audit.env.account("ann", Role::User).await;
+    // 16 levels (the most allowed), numbers beyond DynamoDB's range.
+    let details = json!({
+        "deep": nested(15),
+        "huge": 1e300,
+        "tiny": -1e-300,
+        "list": [[[1e200]]],
+    });
+    let accepted = audit
+        .post(&ann, entry("client_report", "r-1", details.clone()))
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    // A platform event whose changes nest deeper than DynamoDB allows.
+    let deep_change = event("user.updated", "user", &ann.id, actor(&admin), clock::now()).change(
+        "profile",
+        Value::Null,
+        nested(40),
+    );
+
+    audit.deliver_committed().await;
+    audit.deliver(std::slice::from_ref(&deep_change)).await;
+
+    let mine = audit.list(&ann.tokens.access, &[]).await;
+    let record = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == accepted.body["id"])
+        .unwrap_or_else(|| panic!("the entry is in the log: {}", mine.body))
+        .clone();
+    assert_eq!(record["details"], details);
+    let about_ann = audit
+        .list(
+            &admin.tokens.access,
+            &[("entity", "user"), ("entity_id", ann.id.as_str())],
+        )
+        .await;
+    let platform = about_ann.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == json!(deep_change.id.to_string()))
+        .unwrap_or_else(|| panic!("the change is in the log: {}", about_ann.body))
+        .clone();
+    assert_eq!(platform["details"]["profile"], json!([null, nested(40)]));
+}
+
+#[tokio::test]
+async fn records_written_with_details_as_a_map_still_read() {
+    let audit = AuditEnv::new().await;
+    let admin = audit.env.account("admin", Role::Admin).await;
+    let envelope = event(
+        "user.role_changed",
+        "user",
+        &admin.id,
+        actor(&admin),
+        clock::now(),
+    );
+    let record = AuditRecord::from_event(&envelope, AuditSource::Platform);
+    let mut item = opsflow_shared::store::to_item(&record).unwrap();
+    item.insert(
+        "details".into(),
+        serde_dynamo::to_attribute_value(&record.details).unwrap(),
+    );
+    audit
+        .writer
+        .client()
+        .put_item()
+        .table_name(&audit.audit_table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+
+    let listed = audit
+        .list(
+            &admin.tokens.access,
+            &[("entity", "user"), ("entity_id", admin.id.as_str())],
+        )
+        .await;
+
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        listed.body["items"][0]["id"],
+        json!(envelope.id.to_string())
+    );
+    assert_eq!(
+        listed.body["items"][0]["details"],
+        json!({"note": [null, "user.role_changed"]})
+    );
 }

@@ -10,6 +10,14 @@ mod common;
 #[path = "automation/approval_actions.rs"]
 mod approval_actions;
 
+/// Client events are audit-only.
+#[path = "automation/client_events.rs"]
+mod client_events;
+
+/// A full batch inside the function's timeout.
+#[path = "automation/throughput.rs"]
+mod throughput;
+
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use common::{Account, Call, TestEnv};
 use opsflow_shared::domain::{EntityId, Role};

@@ -315,6 +315,38 @@ async fn a_real_run_on_a_described_platform_entity_is_refused_and_a_dry_run_of_i
 }
 
 #[tokio::test]
+async fn a_real_run_on_a_client_event_is_refused_and_a_dry_run_of_it_allowed() {
+    let desk = Desk::new().await;
+    desk.rule(json!({
+        "name": "Approve what is created with a workflow",
+        "trigger": "*.created",
+        "conditions": {"all": [{"path": "changes.workflow_id", "op": "exists", "value": true}]},
+        "actions": [{"type": "approve", "comment": "Created, so approved"}],
+    }))
+    .await;
+    let approval = desk.file(99_999.0).await;
+    let described = json!({"type": "client.created", "entity": "client_report",
+        "entity_id": "r-1", "changes": {"workflow_id": [null, desk.workflow]}});
+    let named =
+        json!({"entity": "approval", "entity_id": approval, "event_type": "client.created"});
+
+    let real_described = desk
+        .env
+        .call(desk.execute(json!({"event": described})))
+        .await;
+    let real_named = desk.env.call(desk.execute(named.clone())).await;
+    let mut dry = named;
+    dry["dry_run"] = json!(true);
+    let dry = desk.env.call(desk.execute(dry)).await;
+
+    real_described.assert_problem(422, "event.type");
+    real_named.assert_problem(422, "event_type");
+    assert_eq!(desk.approval_status(&approval).await, "PENDING");
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(dry.body["results"][0]["actions"][0]["status"], "not_run");
+}
+
+#[tokio::test]
 async fn a_failing_action_is_recorded_as_the_runs_failure_at_once() {
     // The test table's webhooks queue does not exist: every send fails.
     let desk = Desk::new().await;

@@ -235,7 +235,13 @@ impl AuditTable {
             .unwrap_or_default();
         items
             .into_iter()
-            .map(|item| serde_dynamo::from_item(item).expect("a record"))
+            .map(|item| {
+                let mut record: Value = serde_dynamo::from_item(item).expect("a record");
+                // `details` is stored as its JSON text.
+                let details = record["details"].as_str().expect("details as JSON text");
+                record["details"] = serde_json::from_str(details).expect("JSON");
+                record
+            })
             .collect()
     }
 

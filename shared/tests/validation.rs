@@ -1,5 +1,6 @@
 //! Bad input on every route is refused with a problem naming the field,
-//! and nothing is written.
+//! and nothing is written. Property tests: no string in a time parameter,
+//! a cursor, a path id or a header makes a handler panic or answer 5xx.
 
 mod common;
 
@@ -407,4 +408,337 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+/// The property tests: requests built from the recorded events in
+/// `events/`, one part replaced by an arbitrary string, sent to the real
+/// handlers against DynamoDB Local. Every answer must be below 500, and a
+/// panic fails the case (proptest then shrinks it to a small input).
+mod never_5xx {
+    use super::common::{fixture, Account, TestEnv};
+    use opsflow_shared::config::{Config, Needs};
+    use opsflow_shared::domain::{EntityId, Role};
+    use opsflow_shared::store::schema;
+    use opsflow_shared::{api, App};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as Cases, TestRunner};
+    use serde_json::{json, Value};
+    use std::panic::AssertUnwindSafe;
+
+    /// Cases per property: enough to meet the odd inputs, few enough to
+    /// keep the suite fast.
+    const CASES: u32 = 64;
+
+    /// Text of every kind: anything at all, printable ASCII, and
+    /// well-formed RFC 3339 times of any year and offset (which reach the
+    /// range checks rather than the parser's refusal).
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ -~]{0,48}",
+            rfc3339(),
+            "[A-Za-z0-9_-]{0,120}",
+        ]
+    }
+
+    /// RFC 3339 times of any year, and often on the first or last days
+    /// the format can write, where an offset moves the time out of range.
+    fn rfc3339() -> impl Strategy<Value = String> {
+        let any_day = (0..10_000u32, 1..=12u32, 1..=31u32)
+            .prop_map(|(year, month, day)| format!("{year:04}-{month:02}-{day:02}"));
+        let edge_day = prop_oneof![
+            Just("9999-12-31".to_owned()),
+            Just("0000-01-01".to_owned()),
+            Just("0001-01-01".to_owned()),
+            Just("0000-12-31".to_owned()),
+        ];
+        let offset = prop_oneof![
+            Just("Z".to_owned()),
+            ("[+-]", 0..24u32, 0..60u32).prop_map(|(sign, h, m)| format!("{sign}{h:02}:{m:02}")),
+        ];
+        (
+            prop_oneof![any_day, edge_day],
+            (0..24u32, 0..60u32, 0..61u32),
+            "(\\.[0-9]{1,9})?",
+            offset,
+        )
+            .prop_map(|(day, (h, m, s), fraction, offset)| {
+                format!("{day}T{h:02}:{m:02}:{s:02}{fraction}{offset}")
+            })
+    }
+
+    /// A query string component as a browser would send it.
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// Everything the properties call: the API functions' apps (and the
+    /// audit-logs one, with its own audit table), an admin and a user.
+    struct Probe {
+        runtime: tokio::runtime::Runtime,
+        env: TestEnv,
+        audit: App,
+        audit_table: String,
+        admin: Account,
+        user: Account,
+    }
+
+    impl Probe {
+        fn new() -> Self {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            let (env, audit, audit_table, admin, user) = runtime.block_on(async {
+                let env = TestEnv::new().await;
+                let sdk = super::common::sdk_config().await;
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                let audit_table = format!("opsflow-audit-test-{}", EntityId::new());
+                schema::create_audit_table(&client, &audit_table)
+                    .await
+                    .expect("DynamoDB Local must be running: run `make emulators`");
+                let mut vars = env.vars.clone();
+                vars.insert("AUDIT_TABLE_NAME".into(), audit_table.clone());
+                let needs = Needs {
+                    verify_tokens: true,
+                    cursors: true,
+                    audit_table: true,
+                    ..Needs::default()
+                };
+                let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
+                let audit = App::new(config, &sdk)
+                    .await
+                    .expect("the audit-logs app starts");
+                let admin = env.account("admin", Role::Admin).await;
+                let user = env.account("user", Role::User).await;
+                (env, audit, audit_table, admin, user)
+            });
+            Self {
+                runtime,
+                env,
+                audit,
+                audit_table,
+                admin,
+                user,
+            }
+        }
+
+        /// A recorded request as `who`.
+        fn event(&self, name: &str, who: &Account) -> Value {
+            let mut event = fixture(name);
+            event["headers"]["authorization"] = json!(format!("Bearer {}", who.tokens.access));
+            event
+        }
+
+        /// The status a handler answers `event` with; `None` when `event`
+        /// is not a request Lambda could deliver (a header value HTTP does
+        /// not allow, say), which never reaches a handler.
+        fn status(&self, event: &Value) -> Option<u16> {
+            let text = event.to_string();
+            let request = std::panic::catch_unwind(|| lambda_http::request::from_str(&text))
+                .ok()?
+                .ok()?;
+            let function = event["rawPath"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("/api/v1")
+                .split('/')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let env = &self.env;
+            let response = self.runtime.block_on(async {
+                match function.as_str() {
+                    "users" => api::users::handle(&env.users, request).await,
+                    "workflows" => api::workflows::handle(&env.users, request).await,
+                    "approvals" => api::approvals::handle(&env.users, request).await,
+                    "rules" => api::rules::handle(&env.users, request).await,
+                    "automation" => api::automation::handle(&env.automation, request).await,
+                    "auditLogs" => api::audit_logs::handle(&self.audit, request).await,
+                    other => panic!("no function for {other}"),
+                }
+            });
+            Some(response.status().as_u16())
+        }
+
+        /// Runs `property` on [`CASES`] values of `strategy`: each event it
+        /// returns must be answered below 500, without a panic.
+        fn check<S: Strategy>(&self, strategy: S, property: impl Fn(&S::Value) -> Vec<Value>)
+        where
+            S::Value: std::fmt::Debug,
+        {
+            let mut runner = TestRunner::new(Cases {
+                cases: CASES,
+                failure_persistence: None,
+                ..Cases::default()
+            });
+            let result = runner.run(&strategy, |value| {
+                for event in property(&value) {
+                    let status = std::panic::catch_unwind(AssertUnwindSafe(|| self.status(&event)))
+                        .map_err(|_| {
+                            TestCaseError::fail(format!("the handler panicked on {event}"))
+                        })?;
+                    if let Some(status) = status {
+                        prop_assert!(status < 500, "{} answered {status}", event["routeKey"]);
+                    }
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                panic!("{error}");
+            }
+        }
+    }
+
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            let table = self.audit_table.clone();
+            self.runtime.block_on(async {
+                let sdk = super::common::sdk_config().await;
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                let _ = schema::delete_table(&client, &table).await;
+            });
+        }
+    }
+
+    /// Sets the query string to `pairs`, encoded as a client would.
+    fn with_query(mut event: Value, pairs: &[(&str, &str)]) -> Value {
+        let raw: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        event["rawQueryString"] = json!(raw.join("&"));
+        let single: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        event["queryStringParameters"] = Value::Object(single);
+        event
+    }
+
+    /// Targets `<prefix>/{id}` at `id`.
+    fn with_id(mut event: Value, prefix: &str, id: &str) -> Value {
+        let path = format!("{prefix}/{}", encode(id));
+        event["pathParameters"] = json!({ "id": id });
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event
+    }
+
+    fn with_header(mut event: Value, name: &str, value: &str) -> Value {
+        event["headers"][name] = json!(value);
+        event
+    }
+
+    #[test]
+    fn no_audit_log_time_window_makes_a_handler_fail() {
+        let probe = Probe::new();
+        let time = || prop_oneof![3 => rfc3339(), 1 => text()];
+        probe.check((time(), time()), |(from, to)| {
+            // An admin's listing without filters walks the days of the
+            // window (one `Query` a day, so once per case); with a key,
+            // and a user's own listing, read one key.
+            let admin = probe.event("audit-logs/list", &probe.admin);
+            let user = probe.event("audit-logs/list", &probe.user);
+            let key = [("entity", "user"), ("entity_id", probe.admin.id.as_str())];
+            let keyed = |time: (&'static str, &str)| {
+                let mut pairs = key.to_vec();
+                pairs.push(time);
+                with_query(admin.clone(), &pairs)
+            };
+            vec![
+                keyed(("from", from.as_str())),
+                keyed(("to", to.as_str())),
+                with_query(
+                    admin.clone(),
+                    &[("from", from.as_str()), ("to", to.as_str())],
+                ),
+                with_query(user, &[("from", from.as_str()), ("to", to.as_str())]),
+            ]
+        });
+    }
+
+    #[test]
+    fn no_cursor_makes_a_listing_fail() {
+        let probe = Probe::new();
+        probe.check(text(), |cursor| {
+            [
+                "users/list",
+                "workflows/list",
+                "approvals/list",
+                "rules/list",
+                "automation/runs",
+                "audit-logs/list",
+            ]
+            .into_iter()
+            .map(|name| {
+                with_query(
+                    probe.event(name, &probe.admin),
+                    &[("cursor", cursor.as_str())],
+                )
+            })
+            .collect()
+        });
+    }
+
+    #[test]
+    fn no_path_id_makes_a_route_fail() {
+        let probe = Probe::new();
+        probe.check(text(), |id| {
+            [
+                ("users/get", "/users"),
+                ("users/patch", "/users"),
+                ("workflows/get", "/workflows"),
+                ("workflows/patch", "/workflows"),
+                ("approvals/get", "/approvals"),
+                ("approvals/patch", "/approvals"),
+                ("rules/get", "/api/v1/rules"),
+                ("rules/patch", "/api/v1/rules"),
+            ]
+            .into_iter()
+            .map(|(name, prefix)| with_id(probe.event(name, &probe.admin), prefix, id))
+            // Whether a user may see an approval is decided from the id too.
+            .chain(
+                ["approvals/get", "approvals/patch"]
+                    .map(|name| with_id(probe.event(name, &probe.user), "/approvals", id)),
+            )
+            .collect()
+        });
+    }
+
+    #[test]
+    fn no_header_value_makes_a_route_fail() {
+        let probe = Probe::new();
+        let admin = &probe.admin;
+        probe.check(text(), |value| {
+            let own = |name: &str| with_id(probe.event(name, admin), "/users", &admin.id);
+            vec![
+                with_header(own("users/patch"), "if-match", value),
+                with_header(own("users/get"), "x-correlation-id", value),
+                with_header(
+                    probe.event("workflows/create", admin),
+                    "idempotency-key",
+                    value,
+                ),
+                with_header(
+                    probe.event("audit-logs/list", admin),
+                    "x-correlation-id",
+                    value,
+                ),
+                with_header(
+                    probe.event("audit-logs/create", &probe.user),
+                    "idempotency-key",
+                    value,
+                ),
+            ]
+        });
+    }
 }

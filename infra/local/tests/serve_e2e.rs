@@ -386,7 +386,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
             "/auditLogs",
             Some(&user),
             Some(
-                json!({"action": "report.exported", "entity": "report", "entity_id": "r-1",
+                json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1",
                         "details": {"format": "csv"}}),
             ),
         )

@@ -12,7 +12,22 @@
 //! `POST /auditLogs` lets a signed-in client report one of its own actions.
 //! It does not write the audit table: it commits a `client.<action>` event
 //! to the outbox, and `audit-writer` records it like every other event,
-//! with source `client` and the sender as the actor.
+//! with source `client` and the sender as the actor. Such events are
+//! audit-only: no rule ever runs on them (the router does not send them to
+//! the automation queue, and the runner refuses them).
+//!
+//! Who may report about what: admins about anything; everyone else about
+//! an entity they may see (as for `GET`: [`entity_visible`], else 404) or
+//! about anything in the clients' own namespace, kinds named `client_…`
+//! (`client_report`), which no platform entity uses. Each caller may send
+//! [`ENTRIES_PER_MINUTE`] entries a minute (a DynamoDB counter per caller
+//! and minute; retries with the same `Idempotency-Key` count too), then
+//! 429 with `Retry-After`. `details` is a JSON object of at most
+//! [`MAX_DETAILS_BYTES`] and [`MAX_DETAILS_DEPTH`] levels, else 422.
+//!
+//! Times (`from`, `to`) must lie within `0001-01-01T00:00:00Z` and
+//! `9999-12-31T23:59:59.999999999Z` once in UTC (`clock::checked_utc`),
+//! else 422 naming the parameter.
 //!
 //! Invariant: nothing here writes, changes or deletes an audit record, and
 //! the function's role in `template.yaml` could not either; routes other
@@ -30,7 +45,7 @@ use crate::store::audit::{
     ActionName, AuditFilter, AuditId, AuditQuery, AuditRecord, AuditSource, ClientAction,
     EntityKind,
 };
-use crate::App;
+use crate::{clock, App};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -40,6 +55,14 @@ use time::OffsetDateTime;
 
 /// The largest `details` object a client may attach, serialised.
 pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
+/// The deepest `details` may nest: the object itself is level 1, so
+/// `{"a": {"b": 1}}` has 2 levels.
+pub const MAX_DETAILS_DEPTH: usize = 16;
+/// How many client entries one caller may send a minute.
+pub const ENTRIES_PER_MINUTE: u32 = 60;
+/// The kinds of entity clients name for themselves start with this; no
+/// platform entity does.
+pub const CLIENT_KIND_PREFIX: &str = "client_";
 /// The largest `POST /auditLogs` body: room for the largest details and
 /// the other fields.
 const ENTRY_BODY_LIMIT: usize = 16 * 1024;
@@ -63,6 +86,7 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
     match meta.route_key.as_str() {
         "GET /auditLogs" => list(app, &principal, &req).await,
         "POST /auditLogs" => {
+            throttle(app, &principal).await?;
             let scope = format!("audit-logs-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
                 record(app, &principal, &meta, &req)
@@ -103,17 +127,23 @@ fn view(record: &AuditRecord) -> AuditLogView {
     }
 }
 
-/// A time parameter. An offset's `+` sent unencoded arrives as a space
-/// (query strings are form-decoded), and no RFC 3339 time has a space, so
-/// it is read back as `+`.
+/// A time parameter, in UTC. An offset's `+` sent unencoded arrives as a
+/// space (query strings are form-decoded), and no RFC 3339 time has a
+/// space, so it is read back as `+`. Unreadable is 400; a time outside the
+/// years 1 to 9999 once in UTC is 422.
 fn time_param(req: &Request, name: &str) -> ApiResult<Option<OffsetDateTime>> {
-    query_param(req, name)?
-        .map(|raw| {
-            OffsetDateTime::parse(&raw.replace(' ', "+"), &Rfc3339).map_err(|_| {
-                ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
-            })
-        })
-        .transpose()
+    let Some(raw) = query_param(req, name)? else {
+        return Ok(None);
+    };
+    let at = OffsetDateTime::parse(&raw.replace(' ', "+"), &Rfc3339).map_err(|_| {
+        ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
+    })?;
+    clock::checked_utc(at).map(Some).ok_or_else(|| {
+        ApiError::invalid_field(
+            name,
+            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+        )
+    })
 }
 
 /// The listing the query string asks for: unknown parameters and
@@ -245,6 +275,52 @@ struct Accepted {
     status: &'static str,
 }
 
+/// Counts one entry of the caller's this minute; past the limit, 429.
+async fn throttle(app: &App, principal: &Principal) -> ApiResult<()> {
+    let count = app
+        .store
+        .bump_counter(
+            "audit-entries",
+            &principal.user_id.to_string(),
+            60,
+            clock::now(),
+        )
+        .await?;
+    if count.count > ENTRIES_PER_MINUTE {
+        return Err(ApiError::TooManyRequests {
+            detail: format!("at most {ENTRIES_PER_MINUTE} entries a minute; retry later"),
+            retry_after: count.resets_in,
+        });
+    }
+    Ok(())
+}
+
+/// How deep `value` nests: a scalar is 0, an object or array one more than
+/// its deepest member.
+fn depth(value: &Value) -> usize {
+    let members: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Object(map) => Box::new(map.values()),
+        Value::Array(items) => Box::new(items.iter()),
+        _ => return 0,
+    };
+    1 + members.map(depth).max().unwrap_or(0)
+}
+
+/// Whether `principal` may report about `entity_id` of kind `entity`:
+/// admins about anything, others about the clients' own kinds and what
+/// they may see.
+async fn may_report_about(
+    app: &App,
+    principal: &Principal,
+    entity: &EntityKind,
+    entity_id: &AuditId,
+) -> ApiResult<bool> {
+    if principal.can(Permission::AuditReadAll) || entity.as_str().starts_with(CLIENT_KIND_PREFIX) {
+        return Ok(true);
+    }
+    entity_visible(app, principal, entity, entity_id).await
+}
+
 async fn record(
     app: &App,
     principal: &Principal,
@@ -266,10 +342,20 @@ async fn record(
             format!("must be at most {MAX_DETAILS_BYTES} bytes as JSON, not {size}"),
         );
     }
+    let levels = details.values().map(depth).max().unwrap_or(0) + 1;
+    if levels > MAX_DETAILS_DEPTH {
+        v.push(
+            "details",
+            format!("must nest at most {MAX_DETAILS_DEPTH} levels deep, not {levels}"),
+        );
+    }
     v.finish()?;
     let (Some(action), Some(entity), Some(entity_id)) = (action, entity, entity_id) else {
         return Err(ApiError::internal("validated input went missing"));
     };
+    if !may_report_about(app, principal, &entity, &entity_id).await? {
+        return Err(ApiError::NotFound("no such entity".into()));
+    }
     let mut event = Envelope::new(
         action.event_type(),
         entity.as_str(),

@@ -8,6 +8,9 @@
 //!
 //! A `client.<action>` event (reported through `POST /auditLogs`) becomes a
 //! record with source `client`; every other event is the platform's.
+//! Whatever an event's changes hold, its record is written: they are
+//! stored as their JSON text (`store::audit`), so no number or nesting
+//! DynamoDB refuses in a map can send a message to the dead-letter queue.
 
 use crate::events::Envelope;
 use crate::store::audit::{AuditRecord, AuditSource, Written};

@@ -16,6 +16,20 @@
 //! for their consumers to deduplicate on should a send be repeated after
 //! a crash.
 //!
+//! Client events are refused: a `client.<action>` event (what a client
+//! reported through `POST /auditLogs`, about an entity and with changes
+//! of its choosing) runs no rule and leaves no run; its message is
+//! acknowledged, not retried, and the refusal logged. Rules act as the
+//! system, so they only ever see what the platform committed.
+//!
+//! A batch's messages run [`PARALLEL_EVENTS`] at a time, grouped by the
+//! entity their event is about: the events about one entity (one
+//! approval, say) run one after another in the order they arrived, so two
+//! of them never race on it, while events about different entities run
+//! side by side. Approval actions only ever act on the approval their
+//! event is about, so this keeps every approval's edits in order. Within
+//! an event, rules run one after another in priority order.
+//!
 //! Failures: a transient one (storage, queue) fails the message, which SQS
 //! redelivers, and counts an attempt; at the [`MAX_ATTEMPTS`]th attempt the
 //! run is recorded `failed` with the error and the message succeeds, so the
@@ -29,14 +43,18 @@ use crate::automation::RuleSpec;
 use crate::clock;
 use crate::domain::EntityId;
 use crate::events::{Envelope, MAX_DEPTH};
-use crate::store::audit::Written;
+use crate::store::audit::{AuditSource, Written};
 use crate::store::rules::RuleRecord;
 use crate::store::runs::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 use crate::store::{Store, StoreError};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+use std::collections::HashSet;
 
 /// A run that has failed transiently this many times is recorded `failed`.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// How many events of a batch (each with all its rules) run at once.
+pub const PARALLEL_EVENTS: usize = 4;
 
 /// Why an action did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,9 +120,9 @@ impl Runner {
         }
     }
 
-    /// Runs a batch; the response lists the messages to retry. Messages are
-    /// handled one after another, in order, so two events about the same
-    /// approval act on it in the order they arrived.
+    /// Runs a batch; the response lists the messages to retry. Events
+    /// about one entity run in the order they arrived, one after another;
+    /// the others run side by side, [`PARALLEL_EVENTS`] at a time.
     #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
     pub async fn run_batch(&self, event: &SqsEvent) -> SqsBatchResponse {
         let mut response = SqsBatchResponse::default();
@@ -118,14 +136,33 @@ impl Runner {
                 return response;
             }
         };
-        for message in &event.records {
-            let id = message.message_id.clone().unwrap_or_default();
-            match self.run_message(&rules, message).await {
-                Ok(()) => tracing::info!(message_id = %id, "event automated"),
-                Err(reason) => {
-                    tracing::error!(message_id = %id, %reason, "event not automated; will be retried");
-                    response.batch_item_failures.push(failure(message));
+        let rules = &rules;
+        let failed: HashSet<usize> = futures::stream::iter(in_order_groups(&event.records))
+            .map(|group| async move {
+                let mut failed = Vec::new();
+                for (position, message, envelope) in group {
+                    let id = message.message_id.as_deref().unwrap_or_default();
+                    let result = match envelope {
+                        Ok(envelope) => self.run_event(rules, &envelope).await,
+                        Err(reason) => Err(reason),
+                    };
+                    match result {
+                        Ok(()) => tracing::info!(message_id = %id, "event automated"),
+                        Err(reason) => {
+                            tracing::error!(message_id = %id, %reason, "event not automated; will be retried");
+                            failed.push(position);
+                        }
+                    }
                 }
+                failed
+            })
+            .buffer_unordered(PARALLEL_EVENTS)
+            .flat_map(futures::stream::iter)
+            .collect()
+            .await;
+        for (position, message) in event.records.iter().enumerate() {
+            if failed.contains(&position) {
+                response.batch_item_failures.push(failure(message));
             }
         }
         response
@@ -147,17 +184,17 @@ impl Runner {
             .collect())
     }
 
-    async fn run_message(&self, rules: &[LoadedRule], message: &SqsMessage) -> Result<(), String> {
-        let body = message.body.as_deref().unwrap_or_default();
-        let envelope: Envelope = serde_json::from_str(body)
-            .map_err(|error| format!("not an event envelope: {error}"))?;
-        self.run_event(rules, &envelope).await
-    }
-
     /// Runs every rule that `envelope` triggers. An error means the
     /// message is to be retried; rules finished before it keep their runs.
     #[tracing::instrument(skip_all, fields(event_id = %envelope.id, event_type = %envelope.event_type, depth = envelope.depth))]
     pub async fn run_event(&self, rules: &[LoadedRule], envelope: &Envelope) -> Result<(), String> {
+        if AuditSource::of(envelope) == AuditSource::Client {
+            tracing::warn!(
+                actor = %envelope.actor.id,
+                "a client's event reached the runner; no rule runs on it"
+            );
+            return Ok(());
+        }
         let event = serde_json::to_value(envelope).map_err(|e| e.to_string())?;
         for rule in rules {
             if !rule.spec.trigger().matches(&envelope.event_type) {
@@ -360,8 +397,82 @@ fn not_run_from(spec: &RuleSpec, start: usize) -> Vec<ActionOutcome> {
         .collect()
 }
 
+/// A message with its position in the batch, and its envelope or why it
+/// is not one.
+type Positioned<'m> = (usize, &'m SqsMessage, Result<Envelope, String>);
+
+/// The batch's messages grouped by the entity their event is about, each
+/// group in arrival order, the groups in the order of their first
+/// message. A message that is not an envelope is a group of its own.
+fn in_order_groups(messages: &[SqsMessage]) -> Vec<Vec<Positioned<'_>>> {
+    let mut groups: Vec<Vec<Positioned<'_>>> = Vec::new();
+    let mut keys: Vec<Option<(String, String)>> = Vec::new();
+    for (position, message) in messages.iter().enumerate() {
+        let body = message.body.as_deref().unwrap_or_default();
+        let envelope = serde_json::from_str::<Envelope>(body)
+            .map_err(|error| format!("not an event envelope: {error}"));
+        let key = envelope
+            .as_ref()
+            .ok()
+            .map(|e| (e.entity.clone(), e.entity_id.clone()));
+        let group = key
+            .as_ref()
+            .and_then(|key| keys.iter().position(|k| k.as_ref() == Some(key)));
+        match group {
+            Some(index) => groups[index].push((position, message, envelope)),
+            None => {
+                keys.push(key);
+                groups.push(vec![(position, message, envelope)]);
+            }
+        }
+    }
+    groups
+}
+
 fn failure(message: &SqsMessage) -> BatchItemFailure {
     let mut failure = BatchItemFailure::default();
     failure.item_identifier = message.message_id.clone().unwrap_or_default();
     failure
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Actor;
+
+    fn message(body: String) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.body = Some(body);
+        message
+    }
+
+    fn about(entity_id: &str) -> SqsMessage {
+        let event = Envelope::new(
+            "approval.created",
+            "approval",
+            entity_id,
+            Actor::system(),
+            "corr-1",
+            serde_json::Value::Null,
+        );
+        message(serde_json::to_string(&event).unwrap_or_default())
+    }
+
+    #[test]
+    fn a_batch_is_grouped_by_entity_in_arrival_order() {
+        let messages = [
+            about("a"),
+            about("b"),
+            message("not an envelope".into()),
+            about("a"),
+            message("nor this".into()),
+            about("b"),
+            about("c"),
+        ];
+        let groups: Vec<Vec<usize>> = in_order_groups(&messages)
+            .iter()
+            .map(|group| group.iter().map(|(position, ..)| *position).collect())
+            .collect();
+        assert_eq!(groups, [vec![0, 3], vec![1, 5], vec![2], vec![4], vec![6]]);
+    }
 }

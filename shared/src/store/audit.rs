@@ -16,6 +16,13 @@
 //! Reads are in `audit/query.rs` (which key serves which filters); what a
 //! key may contain is in `audit/names.rs`.
 //!
+//! `details` (the event's changes, or what a client reported) is stored
+//! as its JSON text, a string attribute: any valid JSON fits, whatever its
+//! numbers (`1e300` is beyond DynamoDB's number range) or its nesting
+//! (DynamoDB refuses more than 32 levels), so no event's details can stop
+//! its record from being written. Records written before kept `details`
+//! as a map; both read back as the same JSON.
+//!
 //! Invariant: a record's keys follow from its event alone, and it is
 //! written with `attribute_not_exists(pk)`, so delivering an event twice
 //! writes one record. Nothing updates or deletes a record.
@@ -102,7 +109,8 @@ pub struct AuditRecord {
     pub action: String,
     pub user_id: String,
     pub user_role: String,
-    /// The changes, `{"field": [before, after]}`.
+    /// The changes, `{"field": [before, after]}`; stored as JSON text.
+    #[serde(with = "details_text")]
     pub details: Value,
     /// When the change happened (RFC 3339, milliseconds).
     pub timestamp: String,
@@ -140,6 +148,28 @@ impl AuditRecord {
     }
 }
 
+/// `details` as a string attribute holding its JSON text. Reading also
+/// takes the map that records written before this held: a stored string
+/// is always JSON text written here (details are an object, never a
+/// string), so the two cannot be confused.
+mod details_text {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(details: &Value, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(details).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => serde_json::from_str(&text).map_err(D::Error::custom),
+            stored_as_map => Ok(stored_as_map),
+        }
+    }
+}
+
 /// Whether a write stored a new record or found it already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -172,6 +202,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::events::Actor;
+    use crate::store::from_item;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use serde_json::json;
 
     #[test]
     fn records_are_keyed_by_their_event_alone() {
@@ -201,6 +234,53 @@ mod tests {
             record.details["role"],
             serde_json::json!(["user", "approver"])
         );
+    }
+
+    fn deep(levels: usize) -> Value {
+        (0..levels).fold(json!(1e300), |inner, _| json!({ "in": inner }))
+    }
+
+    #[test]
+    fn details_are_stored_as_json_text_and_read_back_whatever_they_hold() {
+        let mut event = Envelope::new(
+            "client.report.exported",
+            "user",
+            "u-1",
+            Actor::system(),
+            "corr-1",
+            Value::Null,
+        );
+        event.changes.insert("deep".into(), deep(40));
+        event.changes.insert("huge".into(), json!(-1e300));
+        let record = AuditRecord::from_event(&event, AuditSource::Client);
+        let item = to_item(&record).unwrap();
+        let Some(AttributeValue::S(text)) = item.get("details") else {
+            panic!("details are a string attribute: {:?}", item.get("details"));
+        };
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), record.details);
+        let read: AuditRecord = from_item(item).unwrap();
+        assert_eq!(read, record);
+        assert_eq!(read.details["huge"], json!(-1e300));
+    }
+
+    #[test]
+    fn records_stored_with_details_as_a_map_still_read() {
+        let event = Envelope::new(
+            "user.role_changed",
+            "user",
+            "u-1",
+            Actor::system(),
+            "corr-1",
+            Value::Null,
+        )
+        .change("role", "user", "approver");
+        let record = AuditRecord::from_event(&event, AuditSource::Platform);
+        let mut item = to_item(&record).unwrap();
+        let as_map: AttributeValue = serde_dynamo::to_attribute_value(&record.details).unwrap();
+        assert!(matches!(as_map, AttributeValue::M(_)));
+        item.insert("details".into(), as_map);
+        let read: AuditRecord = from_item(item).unwrap();
+        assert_eq!(read.details, json!({"role": ["user", "approver"]}));
     }
 
     #[test]

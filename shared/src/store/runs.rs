@@ -162,9 +162,7 @@ fn sortable(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_default()
+    crate::clock::to_utc(at).format(&format).unwrap_or_default()
 }
 
 impl RunRecord {

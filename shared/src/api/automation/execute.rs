@@ -8,7 +8,10 @@
 //! this request. A described event about a platform entity (an approval,
 //! a workflow, a rule, a user) may only be a dry run: actions act on the
 //! stored entity, so a real run's conditions must see the stored entity,
-//! never a caller's account of it.
+//! never a caller's account of it. A real run on a client's kind of event
+//! (`client.…`) is refused too: rules never run on what clients report
+//! (the runner refuses those events), so executing them would show
+//! something that never happens.
 //!
 //! Without `rule_id` the enabled rules whose trigger matches run in
 //! priority order, as the automation runner would run them; with it only
@@ -36,7 +39,7 @@ use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{json, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
 use crate::pipeline::automation_runner::LoadedRule;
-use crate::store::audit::{ActionName, AuditId, EntityKind};
+use crate::store::audit::{ActionName, AuditId, EntityKind, CLIENT_ACTION_PREFIX};
 use crate::App;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -149,6 +152,9 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
     let source = match (body.event, reference) {
         (Some(event), false) => {
             check_event(&mut v, &event);
+            if !body.dry_run {
+                refuse_client_event(&mut v, "event.type", &event.event_type);
+            }
             if !body.dry_run && ENTITY_KINDS.contains(&event.entity.as_str()) {
                 // Actions act on the stored entity: its rules must see the
                 // stored entity too, not a caller's account of it.
@@ -186,6 +192,9 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
             let id = v.check_opt("entity_id", body.entity_id.as_deref(), EntityId::parse);
             let event_type =
                 v.check_opt("event_type", body.event_type.as_deref(), ActionName::parse);
+            if let (false, Some(event_type)) = (body.dry_run, &event_type) {
+                refuse_client_event(&mut v, "event_type", event_type.as_str());
+            }
             match (kind, id, event_type) {
                 (Some(kind), Some(id), Some(event_type)) => Some(Source::Entity {
                     kind,
@@ -213,6 +222,16 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
     v.finish()?;
     let source = source.ok_or_else(|| ApiError::internal("validated input went missing"))?;
     Ok((source, rule_id))
+}
+
+/// A real run is never on a client's event: the runner runs no rule on one.
+fn refuse_client_event(v: &mut Validator, field: &str, event_type: &str) {
+    if event_type.starts_with(CLIENT_ACTION_PREFIX) {
+        v.push(
+            field,
+            "rules never run on a client's event (client.…); try it with dry_run",
+        );
+    }
 }
 
 fn check_event(v: &mut Validator, event: &EventInput) {

@@ -10,6 +10,15 @@
 //! | `assign` | `approval.approver_assigned` | `steps[<i>].assigned_ids` of the current step |
 //! | `set_field` | `approval.payload_updated` | `payload.<path>` (old value or null, new value) |
 //!
+//! Which approval: the one the event is about, and only when the event is
+//! the platform's account of a change to that approval. That is, the
+//! event is not a client's report (`client.…`), its `entity` is
+//! `approval`, its type is an approval event (`approval.<verb>`), and its
+//! `entity_id` is the approval's id. An approval named anywhere else (in
+//! `data` or `changes`, or by an event about another entity) is never
+//! acted on: those are whatever the change's author wrote, and rules act
+//! as the system. Any other event fails the run at once, naming why.
+//!
 //! An action whose change is already there (the user already decides the
 //! step, the field already holds the value) writes nothing. A concurrent
 //! change to the approval is read again, up to [`VERSION_RETRIES`] times;
@@ -24,6 +33,7 @@ use crate::domain::{ApprovalStatus, EntityId};
 use crate::events::Envelope;
 use crate::pipeline::automation_runner::ActionError;
 use crate::store::approvals::ApprovalRecord;
+use crate::store::audit::AuditSource;
 use crate::store::StoreError;
 use serde_json::{json, Value};
 
@@ -44,15 +54,29 @@ enum Edit {
 }
 
 impl Act<'_> {
-    /// The id of the approval the event is about.
+    /// The id of the approval the event is about, for a platform event
+    /// about an approval; anything else is a permanent failure.
     fn approval_id(&self) -> Result<EntityId, ActionError> {
-        if self.envelope.entity != "approval" {
+        let event = self.envelope;
+        if AuditSource::of(event) == AuditSource::Client {
             return Err(ActionError::Permanent(format!(
-                "acts on an approval, and the event is about a {}",
-                self.envelope.entity
+                "acts only on the platform's events, and {} is a client's report",
+                event.event_type
             )));
         }
-        EntityId::parse(&self.envelope.entity_id)
+        if event.entity != "approval" {
+            return Err(ActionError::Permanent(format!(
+                "acts on an approval, and the event is about a {}",
+                event.entity
+            )));
+        }
+        if !event.event_type.starts_with("approval.") {
+            return Err(ActionError::Permanent(format!(
+                "acts on the approval an approval event is about, and {} is not one",
+                event.event_type
+            )));
+        }
+        EntityId::parse(&event.entity_id)
             .map_err(|e| ActionError::Permanent(format!("the event's entity_id {e}")))
     }
 

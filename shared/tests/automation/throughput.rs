@@ -1,0 +1,163 @@
+//! A batch's events run side by side, those about one entity in order:
+//! the runs' own times show it. A full batch finishes inside the
+//! function's timeout: ten events, each matching twenty rules, run in one
+//! `run_batch` call with every run recorded, in less time than
+//! `template.yaml` gives the runner.
+
+use super::{batch, id_of, World};
+use opsflow_shared::domain::EntityId;
+use opsflow_shared::events::{Actor, Envelope};
+use opsflow_shared::store::runs::{RunRecord, RunStatus};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// The automation runner's `Timeout` in `template.yaml`: its own, or the
+/// one in `Globals`.
+fn runner_timeout() -> Duration {
+    let template = include_str!("../../../template.yaml");
+    let timeout_in = |block: &str| {
+        block.lines().find_map(|line| {
+            let value = line.trim().strip_prefix("Timeout:")?;
+            value.trim().parse::<u64>().ok()
+        })
+    };
+    // A resource ends where the next line indented by two spaces begins.
+    let resource = template
+        .split_once("\n  AutomationRunnerFunction:\n")
+        .expect("the runner in template.yaml")
+        .1;
+    let end = resource
+        .lines()
+        .position(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .unwrap_or(usize::MAX);
+    let own: String = resource.lines().take(end).collect::<Vec<_>>().join("\n");
+    let globals = template
+        .split_once("\nGlobals:\n")
+        .expect("Globals in template.yaml")
+        .1;
+    let globals: String = globals
+        .lines()
+        .take_while(|line| line.is_empty() || line.starts_with(' '))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let seconds = timeout_in(&own)
+        .or_else(|| timeout_in(&globals))
+        .expect("a Timeout for the runner");
+    Duration::from_secs(seconds)
+}
+
+#[tokio::test]
+async fn ten_events_matching_twenty_rules_each_finish_inside_the_function_timeout() {
+    let world = World::new().await;
+    let mut rules = Vec::new();
+    for n in 0..20 {
+        let rule = json!({
+            "name": format!("Note placed orders {n}"),
+            "trigger": "order.placed",
+            "actions": [{"type": "log", "message": format!("order noted by rule {n}")}],
+        });
+        rules.push(world.rule(rule).await);
+    }
+    let events: Vec<Value> = (0..10)
+        .map(|_| {
+            let order = EntityId::new();
+            let event = Envelope::new(
+                "order.placed",
+                "order",
+                order,
+                Actor::system(),
+                "corr-orders",
+                json!({"id": order.to_string()}),
+            );
+            serde_json::to_value(event).unwrap()
+        })
+        .collect();
+    let messages = batch(&events.iter().collect::<Vec<_>>());
+    let timeout = runner_timeout();
+
+    let started = Instant::now();
+    let response = world.runner(None).run_batch(&messages).await;
+    let took = started.elapsed();
+
+    assert!(response.batch_item_failures.is_empty());
+    assert!(
+        took < timeout,
+        "the batch took {took:?}, the runner's timeout is {timeout:?}"
+    );
+    let store = world.store();
+    for event in &events {
+        for rule in &rules {
+            let run = store.run_of(&id_of(event), rule).await.unwrap();
+            assert_eq!(run.map(|r| r.status), Some(RunStatus::Succeeded));
+        }
+    }
+    assert_eq!(world.events_of_type("automation.logged").await.len(), 200);
+}
+
+fn placed(order: EntityId) -> Value {
+    let event = Envelope::new(
+        "order.placed",
+        "order",
+        order,
+        Actor::system(),
+        "corr-orders",
+        json!({"id": order.to_string()}),
+    );
+    serde_json::to_value(event).unwrap()
+}
+
+#[tokio::test]
+async fn events_about_one_entity_run_in_arrival_order_and_others_side_by_side() {
+    let world = World::new().await;
+    let mut rules = Vec::new();
+    for n in 0..4 {
+        let rule = json!({
+            "name": format!("Note placed orders {n}"),
+            "trigger": "order.placed",
+            "actions": [{"type": "log", "message": format!("order noted by rule {n}")}],
+        });
+        rules.push(world.rule(rule).await);
+    }
+    let (first, second) = (EntityId::new(), EntityId::new());
+    // Interleaved: first, second, first, second, …
+    let events: Vec<Value> = (0..6)
+        .map(|n| placed(if n % 2 == 0 { first } else { second }))
+        .collect();
+
+    let response = world
+        .runner(None)
+        .run_batch(&batch(&events.iter().collect::<Vec<_>>()))
+        .await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let store = world.store();
+    let mut spans: Vec<Vec<RunRecord>> = Vec::new();
+    for event in &events {
+        let mut runs = Vec::new();
+        for rule in &rules {
+            runs.push(store.run_of(&id_of(event), rule).await.unwrap().unwrap());
+        }
+        spans.push(runs);
+    }
+    let start = |n: usize| spans[n].iter().map(|r| r.started_at).min().unwrap();
+    let end = |n: usize| spans[n].iter().map(|r| r.finished_at).max().unwrap();
+    // One entity's events: each one's runs end before the next one's begin.
+    for same in [[0, 2, 4], [1, 3, 5]] {
+        for pair in same.windows(2) {
+            assert!(
+                end(pair[0]) <= start(pair[1]),
+                "event {} ran before event {} had finished",
+                pair[1],
+                pair[0]
+            );
+        }
+    }
+    // The two entities' events ran at the same time.
+    let overlap = |a: usize, b: usize| start(a) < end(b) && start(b) < end(a);
+    assert!(
+        [0, 2, 4]
+            .iter()
+            .any(|&a| [1, 3, 5].iter().any(|&b| overlap(a, b))),
+        "the two orders' events ran one after the other"
+    );
+}
