@@ -47,6 +47,7 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
             // Validate, then count, then claim the key: an invalid body
             // claims nothing, and the key is the caller's (per IP).
             let account = registration(&req)?;
+            idempotency::check_header(&req)?;
             let ip = source_ip(&meta);
             limit_registrations(app, ip).await?;
             let scope = format!("auth-register:ip={ip}");

@@ -89,6 +89,15 @@ fn replay(response: StoredResponse) -> ApiResult<Response<Body>> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
+/// Refuses a malformed `Idempotency-Key` header, for callers that do other
+/// work (such as counting a rate limit) before [`idempotent`].
+pub fn check_header(req: &Request) -> ApiResult<()> {
+    match header(req, HEADER) {
+        Some(raw) => parse_key(raw).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Runs `handler` at most once per (`scope`, key). Without the header it
 /// simply runs it. `scope` names the route, plus the caller when known.
 pub async fn idempotent<F, Fut>(

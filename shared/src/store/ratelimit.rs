@@ -323,7 +323,14 @@ impl Store {
                 _ => 0,
             };
             let attempt = attempts.saturating_add(1);
-            let open_at_ms = now_ms.saturating_add(whole_millis(policy.delay_after(attempt)));
+            // A free attempt leaves the gate open for everyone (0), whatever
+            // their clocks say; a delay opens it at a time.
+            let delay = policy.delay_after(attempt);
+            let open_at_ms = if delay.is_zero() {
+                0
+            } else {
+                now_ms.saturating_add(whole_millis(delay))
+            };
             let expires_at = now.unix_timestamp()
                 + (policy.max_delay + policy.forget_after).whole_seconds()
                 + 1;
