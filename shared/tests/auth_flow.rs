@@ -408,9 +408,8 @@ async fn the_owner_logs_in_once_the_delay_has_passed() {
     let (_, email) = env.register("owner").await;
     let statuses = concurrent_wrong_logins(&env, &email, 10).await;
     assert!(statuses.contains(&429), "{statuses:?}");
-    let owner = || {
-        env.call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
-    };
+    let owner =
+        || env.call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})));
     assert_eq!(owner().await.status, 429, "the delay is still running");
     tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
     let login = owner().await;

@@ -116,11 +116,7 @@ async fn limit_registrations(app: &App, ip: &str) -> ApiResult<()> {
     }
 }
 
-async fn register(
-    app: &App,
-    meta: &RequestMeta,
-    account: NewAccount,
-) -> ApiResult<Response<Body>> {
+async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiResult<Response<Body>> {
     let user = match create_account(
         &app.store,
         account,
@@ -171,7 +167,10 @@ fn token_response(body: &TokenResponse) -> ApiResult<Response<Body>> {
 }
 
 fn too_many_from_here(retry_after: u64) -> ApiError {
-    throttle::too_many("too many login attempts from this address; retry later", retry_after)
+    throttle::too_many(
+        "too many login attempts from this address; retry later",
+        retry_after,
+    )
 }
 
 /// A session event: about the session, or (`session.revoked`) the user.

@@ -116,32 +116,31 @@ where
     };
     let key = parse_key(raw)?;
     let now = crate::clock::now();
-    let lease = match store
-        .claim_idempotency_key(scope, key, &fingerprint(meta, req), now)
-        .await?
-    {
-        Claim::New(lease) => lease,
-        Claim::Replay(response) => return replay(response),
-        Claim::InProgress => {
-            return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still being processed; retry shortly"
-                    .into(),
-            ))
-        }
-        Claim::Committed => {
-            return Err(ApiError::Conflict(
+    let lease =
+        match store
+            .claim_idempotency_key(scope, key, &fingerprint(meta, req), now)
+            .await?
+        {
+            Claim::New(lease) => lease,
+            Claim::Replay(response) => return replay(response),
+            Claim::InProgress => {
+                return Err(ApiError::Conflict(
+                    "a request with this Idempotency-Key is still being processed; retry shortly"
+                        .into(),
+                ))
+            }
+            Claim::Committed => return Err(ApiError::Conflict(
                 "a request with this Idempotency-Key was already carried out, but its response \
                  was not kept; read the resource instead of retrying"
                     .into(),
-            ))
-        }
-        Claim::Mismatch => {
-            return Err(ApiError::invalid_field(
-                "Idempotency-Key",
-                "was already used for a different request",
-            ))
-        }
-    };
+            )),
+            Claim::Mismatch => {
+                return Err(ApiError::invalid_field(
+                    "Idempotency-Key",
+                    "was already used for a different request",
+                ))
+            }
+        };
     let response = match lease.hold(handler()).await {
         Ok(response) => response,
         Err(error) => problem_response(&error, meta),

@@ -164,7 +164,9 @@ pub struct Slot {
 pub enum SlotTaken {
     Taken(Slot),
     /// The window's limit is reached; it resets in `resets_in` seconds.
-    Full { resets_in: u64 },
+    Full {
+        resets_in: u64,
+    },
 }
 
 /// How a backoff gate opens: `free_attempts` attempts go through at once;
@@ -309,7 +311,10 @@ impl Store {
         for _ in 0..GATE_RACES {
             let stored: Option<GateState> = self.get(pk.clone(), keys::GATE_SK).await?;
             let forgotten = |state: &GateState| {
-                state.last_at_ms.saturating_add(whole_millis(policy.forget_after)) <= now_ms
+                state
+                    .last_at_ms
+                    .saturating_add(whole_millis(policy.forget_after))
+                    <= now_ms
             };
             let attempts = match &stored {
                 Some(state) if !forgotten(state) => {
@@ -331,9 +336,8 @@ impl Store {
             } else {
                 now_ms.saturating_add(whole_millis(delay))
             };
-            let expires_at = now.unix_timestamp()
-                + (policy.max_delay + policy.forget_after).whole_seconds()
-                + 1;
+            let expires_at =
+                now.unix_timestamp() + (policy.max_delay + policy.forget_after).whole_seconds() + 1;
             let mut update = self
                 .client
                 .update_item()
