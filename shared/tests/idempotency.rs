@@ -153,10 +153,10 @@ mod lease {
     }
 
     fn created() -> ApiResult<Response<Body>> {
-        Ok(Response::builder()
+        Response::builder()
             .status(201)
             .body(Body::Text("{}".into()))
-            .unwrap())
+            .map_err(|e| ApiError::Internal(e.into()))
     }
 
     /// The change a run makes: one event committed to the outbox.
