@@ -93,9 +93,10 @@ impl Lease {
     }
 
     /// Runs `work` holding this lease: the store's transactions on this
-    /// task carry its commit mark.
+    /// task carry its commit mark. (The work is boxed: a handler's future
+    /// is large, and nesting it inline would grow every caller's stack.)
     pub async fn hold<F: std::future::Future>(&self, work: F) -> F::Output {
-        HELD.scope(self.clone(), work).await
+        HELD.scope(self.clone(), Box::pin(work)).await
     }
 }
 
