@@ -464,6 +464,51 @@ mod tests {
     }
 
     #[test]
+    fn idempotency_leases_default_to_the_timeout_and_stay_within_a_lambda_timeout() {
+        let mut env = vars(&[("TABLE_NAME", "t-1")]);
+        let config = Config::from_vars(&env, Needs::default()).unwrap();
+        assert_eq!(config.idempotency_lease_secs, 10);
+        for bad in ["0", "901", "soon"] {
+            env.insert("IDEMPOTENCY_LEASE_SECS".into(), bad.into());
+            let error = Config::from_vars(&env, Needs::default()).unwrap_err();
+            assert!(matches!(
+                error,
+                ConfigError::Invalid {
+                    var: "IDEMPOTENCY_LEASE_SECS",
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn throttling_defaults_are_the_documented_ones() {
+        let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")]), Needs::default()).unwrap();
+        let limits = config.login_limits;
+        assert_eq!(
+            (
+                limits.failures_per_ip,
+                limits.attempts_per_ip,
+                limits.ip_window_secs
+            ),
+            (20, 300, 300)
+        );
+        assert_eq!(
+            (
+                limits.failures_per_email,
+                limits.backoff_unit_ms,
+                limits.backoff_max_secs,
+                limits.email_window_secs
+            ),
+            (5, 1000, 900, 3600)
+        );
+        assert_eq!(
+            (limits.registrations_per_ip, limits.register_window_secs),
+            (10, 3600)
+        );
+    }
+
+    #[test]
     fn cors_origins_default_to_local_frontends() {
         let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")]), Needs::default()).unwrap();
         assert_eq!(

@@ -133,12 +133,13 @@ mod lease {
     use opsflow_shared::{ApiError, ApiResult};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
+    use tokio::sync::Notify;
 
     const SCOPE: &str = "test-create";
 
     async fn leased_env() -> TestEnv {
         TestEnv::with_vars(|vars| {
-            vars.insert("IDEMPOTENCY_LEASE_SECS".into(), "1".into());
+            vars.insert("IDEMPOTENCY_LEASE_SECS".into(), "2".into());
         })
         .await
     }
@@ -173,6 +174,18 @@ mod lease {
         Ok(())
     }
 
+    /// Runs `run` until `reached` is notified, then drops it, as a Lambda
+    /// timeout ends a function mid-request.
+    async fn abandon<F: std::future::Future>(run: F, reached: &Notify) {
+        tokio::select! {
+            _ = run => panic!("the abandoned run finished"),
+            _ = reached.notified() => {}
+        }
+    }
+
+    /// How long a test waits for a lease of 2 s to run out.
+    const PAST_THE_LEASE: Duration = Duration::from_millis(2300);
+
     async fn events(env: &TestEnv) -> usize {
         env.events()
             .await
@@ -188,15 +201,16 @@ mod lease {
         let (req, meta) = request("lease-1");
         let runs = AtomicUsize::new(0);
         // The first run's function times out before it changes anything.
-        let abandoned = tokio::time::timeout(
-            Duration::from_millis(200),
+        let started = Notify::new();
+        abandon(
             idempotent(store, SCOPE, &meta, &req, || async {
                 runs.fetch_add(1, Ordering::SeqCst);
+                started.notify_one();
                 futures::future::pending::<ApiResult<Response<Body>>>().await
             }),
+            &started,
         )
         .await;
-        assert!(abandoned.is_err());
         let retry = || {
             idempotent(store, SCOPE, &meta, &req, || async {
                 runs.fetch_add(1, Ordering::SeqCst);
@@ -205,7 +219,7 @@ mod lease {
             })
         };
         assert!(matches!(retry().await, Err(ApiError::Conflict(_))));
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(PAST_THE_LEASE).await;
         let after_lease = retry().await.unwrap();
         assert_eq!(after_lease.status(), 201);
         assert_eq!(runs.load(Ordering::SeqCst), 2);
@@ -219,17 +233,18 @@ mod lease {
         let (req, meta) = request("lease-2");
         let runs = AtomicUsize::new(0);
         // The change commits, then the function times out.
-        let abandoned = tokio::time::timeout(
-            Duration::from_millis(500),
+        let committed = Notify::new();
+        abandon(
             idempotent(store, SCOPE, &meta, &req, || async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 commit(store).await?;
+                committed.notify_one();
                 futures::future::pending::<ApiResult<Response<Body>>>().await
             }),
+            &committed,
         )
         .await;
-        assert!(abandoned.is_err());
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(PAST_THE_LEASE).await;
         let retried = idempotent(store, SCOPE, &meta, &req, || async {
             runs.fetch_add(1, Ordering::SeqCst);
             commit(store).await?;
@@ -298,18 +313,28 @@ mod lease {
         let env = leased_env().await;
         let store = &env.auth.store;
         let (req, meta) = request("lease-5");
+        let taken_over = Notify::new();
+        // The first run is slow: it commits only after another has taken
+        // its lapsed claim over and committed.
         let slow = idempotent(store, SCOPE, &meta, &req, || async {
-            tokio::time::sleep(Duration::from_millis(1800)).await;
+            taken_over.notified().await;
             commit(store).await?;
             created()
         });
         let takeover = async {
-            tokio::time::sleep(Duration::from_millis(1200)).await;
-            idempotent(store, SCOPE, &meta, &req, || async {
-                commit(store).await?;
-                created()
-            })
-            .await
+            for _ in 0..40 {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                let attempt = idempotent(store, SCOPE, &meta, &req, || async {
+                    commit(store).await?;
+                    created()
+                })
+                .await;
+                if !matches!(attempt, Err(ApiError::Conflict(_))) {
+                    taken_over.notify_one();
+                    return attempt;
+                }
+            }
+            panic!("the claim was never free again");
         };
         let (slow, takeover) = tokio::join!(slow, takeover);
         assert_eq!(takeover.unwrap().status(), 201);
