@@ -222,44 +222,47 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
     let limits = app.config.login_limits;
     let now = clock::now();
     let ip = source_ip(meta);
-    // Every attempt from this address, whatever its outcome (a high ceiling).
-    if let SlotTaken::Full { resets_in } = app
-        .store
-        .take_slot(
+    // Every attempt from this address, whatever its outcome (a high
+    // ceiling), and a failure slot, given back if the login succeeds (or is
+    // not tried). Both are taken at once.
+    let (any, failures) = futures::try_join!(
+        app.store.take_slot(
             "login-ip",
             ip,
             limits.ip_window_secs,
             limits.attempts_per_ip,
-            now,
-        )
-        .await?
-    {
-        return Err(too_many_from_here(resets_in));
-    }
-    // A failure slot, given back if the login succeeds (or is not tried).
-    let failure_slot = match app
-        .store
-        .take_slot(
+            now
+        ),
+        app.store.take_slot(
             "login-ip-failures",
             ip,
             limits.ip_window_secs,
             limits.failures_per_ip,
             now,
-        )
-        .await?
-    {
-        SlotTaken::Taken(slot) => slot,
-        SlotTaken::Full { resets_in } => return Err(too_many_from_here(resets_in)),
+        ),
+    )?;
+    let failure_slot = match (any, failures) {
+        (SlotTaken::Taken(_), SlotTaken::Taken(slot)) => slot,
+        (SlotTaken::Full { resets_in }, SlotTaken::Taken(slot)) => {
+            app.store.give_back(&slot).await?;
+            return Err(too_many_from_here(resets_in));
+        }
+        (_, SlotTaken::Full { resets_in }) => return Err(too_many_from_here(resets_in)),
     };
-    let attempt = match throttle::enter(&app.store, &limits, &email, now).await {
+    // The account's gate counts the attempt before the password is
+    // verified; the account is read meanwhile (reading verifies nothing).
+    let (attempt, record) = futures::join!(
+        throttle::enter(&app.store, &limits, &email, now),
+        app.store.user_by_email(&email),
+    );
+    let attempt = match attempt {
         Ok(attempt) => attempt,
         Err(refused) => {
             app.store.give_back(&failure_slot).await?;
             return Err(refused);
         }
     };
-
-    let record = app.store.user_by_email(&email).await?;
+    let record = record?;
     let verified = match &record {
         Some(record) => password::verify(&body.password, &record.password_hash),
         None => {
@@ -274,8 +277,15 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
     }
-    app.store.give_back(&failure_slot).await?;
-    throttle::passed(&app.store, &email).await?;
+    futures::try_join!(
+        async {
+            app.store
+                .give_back(&failure_slot)
+                .await
+                .map_err(ApiError::from)
+        },
+        throttle::passed(&app.store, &email),
+    )?;
     let Some(record) = record else {
         return Err(ApiError::internal("a verified login without an account"));
     };
