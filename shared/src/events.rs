@@ -27,8 +27,8 @@ pub const SESSION_LOGIN: &str = "session.login";
 pub const SESSION_LOGOUT: &str = "session.logout";
 /// A spent refresh token came back: its session (token family) is revoked.
 pub const SESSION_REFRESH_REUSED: &str = "session.refresh_reused";
-/// Every session of a user ended with a deactivation, a role change or a
-/// new password (`data.reason`).
+/// Every session of a user ended with a deactivation (or reactivation),
+/// a role change or a new password (`data.reason`).
 pub const SESSION_REVOKED: &str = "session.revoked";
 
 /// Who caused an event: a user, or the platform itself.

@@ -331,6 +331,23 @@ async fn a_retried_deactivation_never_leaves_a_session_alive() {
             .await;
         assert_eq!(refresh.status, 401);
     }
+    // Reactivating the account does not bring those sessions back.
+    let reactivated = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id)
+                .body(json!({"is_active": true})),
+        )
+        .await;
+    assert_eq!(reactivated.status, 200, "{}", reactivated.body);
+    for tokens in [&target.tokens, &other] {
+        let me = env
+            .call(Call::new("auth/me").token(Some(&tokens.access)))
+            .await;
+        assert_eq!(me.status, 401, "a session came back: {}", me.body);
+    }
+    assert!(!env.login(&target.email).await.access.is_empty());
 }
 
 #[tokio::test]

@@ -195,9 +195,12 @@ async fn patch(
     }
     // A deactivated account loses every session at once, and so does one
     // whose role changed (tokens carry the role); a new password ends every
-    // other session of its holder.
+    // other session of its holder. Sessions from before a deactivation stay
+    // over when the account is reactivated, however it was deactivated.
     let (sessions, reason) = if !record.is_active && before.is_active {
         (SessionsAfter::Ended, Some("deactivated"))
+    } else if record.is_active && !before.is_active {
+        (SessionsAfter::Ended, Some("reactivated"))
     } else if before.role != record.role {
         (SessionsAfter::Ended, Some("role_changed"))
     } else if new_password.is_some() {
