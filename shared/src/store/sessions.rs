@@ -23,8 +23,8 @@
 //! change it reports.
 //!
 //! Access patterns:
-//! - session by id, with its user: `BatchGetItem` (consistent) of
-//!   `pk=SESSION#<id>, sk=SESSION` and `pk=USER#<user id>, sk=USER`
+//! - session by id, with its user: `GetItem pk=SESSION#<id>, sk=SESSION` and
+//!   `GetItem pk=USER#<user id>, sk=USER`, concurrently
 //! - refresh token by fingerprint: `GetItem pk=REFRESH#<sha256>, sk=REFRESH`
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
@@ -152,26 +152,10 @@ impl Store {
         user_id: &EntityId,
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let session_pk = keys::session_pk(id);
-        let items = self
-            .batch_get(vec![
-                (session_pk.clone(), keys::SESSION_SK.to_owned()),
-                (keys::user_pk(user_id), keys::USER_SK.to_owned()),
-            ])
-            .await?;
-        let mut session = None;
-        let mut holder = None;
-        for item in items {
-            let is_session = item
-                .get("pk")
-                .and_then(|pk| pk.as_s().ok())
-                .is_some_and(|pk| *pk == session_pk);
-            if is_session {
-                session = Some(super::from_item::<SessionRecord>(item)?);
-            } else {
-                holder = Some(super::from_item::<Holder>(item)?);
-            }
-        }
+        let (session, holder) = futures::try_join!(
+            self.get::<SessionRecord>(keys::session_pk(id), keys::SESSION_SK),
+            self.get::<Holder>(keys::user_pk(user_id), keys::USER_SK),
+        )?;
         let (Some(session), Some(holder)) = (session, holder) else {
             return Ok(None);
         };
