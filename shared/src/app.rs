@@ -41,7 +41,11 @@ impl App {
             .audit_table_name
             .clone()
             .map(|table| Store::new(client.clone(), table));
-        let store = Store::new(client, config.table_name.clone());
+        let store = Store::new(client, config.table_name.clone()).with_idempotency_lease(
+            time::Duration::seconds(
+                i64::try_from(config.idempotency_lease_secs).unwrap_or(i64::MAX),
+            ),
+        );
         let verifier = config
             .jwt
             .as_ref()
@@ -117,7 +121,8 @@ impl App {
     }
 
     /// The caller of a request: a valid, unexpired access token of this
-    /// issuer and audience whose session is still live. Anything else is
+    /// issuer and audience whose session is still live (not ended, and of
+    /// its active user's current session generation). Anything else is
     /// 401.
     pub async fn authenticate(&self, req: &Request) -> ApiResult<Principal> {
         let verifier = self
@@ -134,7 +139,7 @@ impl App {
             .map_err(|_| ApiError::Unauthorized("the access token is invalid".into()))?;
         if self
             .store
-            .live_session(&claims.sid, crate::clock::now())
+            .live_session(&claims.sid, &user_id, crate::clock::now())
             .await?
             .is_none()
         {

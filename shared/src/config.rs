@@ -56,23 +56,44 @@ impl std::fmt::Debug for JwtConfig {
     }
 }
 
-/// Login throttling (DESIGN §6): attempts per source IP and failures per
-/// e-mail address, each in a fixed window.
+/// Password and registration throttling (DESIGN §6; the README's
+/// "Throttling" section states the numbers).
+///
+/// - Per source IP (API Gateway's `sourceIp`, never `x-forwarded-for`):
+///   at most `failures_per_ip` failed logins and `attempts_per_ip` logins of
+///   any outcome per `ip_window_secs`, and `registrations_per_ip`
+///   registrations per `register_window_secs`.
+/// - Per account (by e-mail address; `PATCH /users/{id}` with
+///   `current_password` counts here too): `failures_per_email` attempts go
+///   through at once; after attempt `n` ≥ that, the next waits
+///   `backoff_unit_ms × 2^(n − failures_per_email)` ms, at most
+///   `backoff_max_secs`. A success, or `email_window_secs` without an
+///   attempt, starts the count again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginLimits {
     pub attempts_per_ip: u32,
+    pub failures_per_ip: u32,
     pub ip_window_secs: u64,
     pub failures_per_email: u32,
     pub email_window_secs: u64,
+    pub backoff_unit_ms: u64,
+    pub backoff_max_secs: u64,
+    pub registrations_per_ip: u32,
+    pub register_window_secs: u64,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
         Self {
-            attempts_per_ip: 20,
+            attempts_per_ip: 300,
+            failures_per_ip: 20,
             ip_window_secs: 300,
             failures_per_email: 5,
-            email_window_secs: 900,
+            email_window_secs: 3600,
+            backoff_unit_ms: 1000,
+            backoff_max_secs: 900,
+            registrations_per_ip: 10,
+            register_window_secs: 3600,
         }
     }
 }
@@ -102,6 +123,10 @@ pub struct Config {
     pub signing_key: Option<SigningKeySource>,
     pub cursor_secret: Option<Vec<u8>>,
     pub login_limits: LoginLimits,
+    /// How long a claimed `Idempotency-Key` stays "in progress" before a
+    /// retry may claim it again (`IDEMPOTENCY_LEASE_SECS`; the functions'
+    /// timeout, 10 s, by default).
+    pub idempotency_lease_secs: u64,
     pub audit_table_name: Option<String>,
     /// Every queue an event goes to, in the order above.
     pub event_queue_urls: Vec<String>,
@@ -202,7 +227,27 @@ impl Config {
                 defaults.failures_per_email,
             )?,
             email_window_secs: number(&get, "LOGIN_EMAIL_WINDOW_SECS", defaults.email_window_secs)?,
+            failures_per_ip: number(&get, "LOGIN_FAILURES_PER_IP", defaults.failures_per_ip)?,
+            backoff_unit_ms: number(&get, "LOGIN_BACKOFF_UNIT_MS", defaults.backoff_unit_ms)?,
+            backoff_max_secs: number(&get, "LOGIN_BACKOFF_MAX_SECS", defaults.backoff_max_secs)?,
+            registrations_per_ip: number(
+                &get,
+                "REGISTRATIONS_PER_IP",
+                defaults.registrations_per_ip,
+            )?,
+            register_window_secs: number(
+                &get,
+                "REGISTER_IP_WINDOW_SECS",
+                defaults.register_window_secs,
+            )?,
         };
+        let idempotency_lease_secs = number(&get, "IDEMPOTENCY_LEASE_SECS", 10_u64)?;
+        if !(1..=900).contains(&idempotency_lease_secs) {
+            return Err(ConfigError::Invalid {
+                var: "IDEMPOTENCY_LEASE_SECS",
+                reason: "must be 1 to 900 (a Lambda function's longest timeout)".into(),
+            });
+        }
 
         let audit_table_name = if needs.audit_table {
             Some(required("AUDIT_TABLE_NAME")?.to_owned())
@@ -240,6 +285,7 @@ impl Config {
             signing_key,
             cursor_secret,
             login_limits,
+            idempotency_lease_secs,
             audit_table_name,
             event_queue_urls,
             quarantine_queue_url,
@@ -427,6 +473,51 @@ mod tests {
         env.insert("JOBS_QUEUE_URL".into(), "j".into());
         let config = Config::from_vars(&env, needs).unwrap();
         assert_eq!(config.jobs_queue_url.as_deref(), Some("j"));
+    }
+
+    #[test]
+    fn idempotency_leases_default_to_the_timeout_and_stay_within_a_lambda_timeout() {
+        let mut env = vars(&[("TABLE_NAME", "t-1")]);
+        let config = Config::from_vars(&env, Needs::default()).unwrap();
+        assert_eq!(config.idempotency_lease_secs, 10);
+        for bad in ["0", "901", "soon"] {
+            env.insert("IDEMPOTENCY_LEASE_SECS".into(), bad.into());
+            let error = Config::from_vars(&env, Needs::default()).unwrap_err();
+            assert!(matches!(
+                error,
+                ConfigError::Invalid {
+                    var: "IDEMPOTENCY_LEASE_SECS",
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn throttling_defaults_are_the_documented_ones() {
+        let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")]), Needs::default()).unwrap();
+        let limits = config.login_limits;
+        assert_eq!(
+            (
+                limits.failures_per_ip,
+                limits.attempts_per_ip,
+                limits.ip_window_secs
+            ),
+            (20, 300, 300)
+        );
+        assert_eq!(
+            (
+                limits.failures_per_email,
+                limits.backoff_unit_ms,
+                limits.backoff_max_secs,
+                limits.email_window_secs
+            ),
+            (5, 1000, 900, 3600)
+        );
+        assert_eq!(
+            (limits.registrations_per_ip, limits.register_window_secs),
+            (10, 3600)
+        );
     }
 
     #[test]

@@ -342,9 +342,10 @@ async fn login_is_rate_limited_per_source_ip_with_retry_after() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_email_even_for_the_right_password() {
+async fn once_the_free_attempts_are_spent_even_the_right_password_waits() {
     let env = TestEnv::with_vars(|vars| {
         vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
+        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
     })
     .await;
     let (_, email) = env.register("dave").await;
@@ -358,7 +359,191 @@ async fn repeated_failures_lock_the_email_even_for_the_right_password() {
         .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
         .await;
     assert_eq!(locked.status, 429);
-    assert!(locked.header("retry-after").is_some());
+    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    // The delay after the third failure (60 s), not the rest of a window.
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+}
+
+/// Logins of one account with the wrong password, from `count` addresses
+/// at once.
+async fn concurrent_wrong_logins(env: &TestEnv, email: &str, count: usize) -> Vec<u16> {
+    let attempt = |i: usize| {
+        env.call(
+            Call::new("auth/login")
+                .ip(&format!("192.0.2.{}", i + 1))
+                .body(json!({"email": email, "password": "guess guess"})),
+        )
+    };
+    futures::future::join_all((0..count).map(attempt))
+        .await
+        .into_iter()
+        .map(|reply| reply.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_are_verified_at_most_the_free_attempts() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
+    })
+    .await;
+    let (_, email) = env.register("target").await;
+    let statuses = concurrent_wrong_logins(&env, &email, 20).await;
+    // 401 is a verified wrong password; 429 was refused before verifying.
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        verified <= 5,
+        "{verified} passwords verified of 20 concurrent guesses: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| [401, 429].contains(s)));
+    assert_eq!(statuses.len(), 20);
+}
+
+#[tokio::test]
+async fn the_owner_logs_in_once_the_delay_has_passed() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
+        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "1000".into());
+    })
+    .await;
+    let (_, email) = env.register("owner").await;
+    let statuses = concurrent_wrong_logins(&env, &email, 10).await;
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let owner =
+        || env.call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})));
+    let first = owner().await;
+    if first.status == 429 {
+        // A delay of seconds, not a lockout of the window.
+        let wait: u64 = first.header("retry-after").unwrap().parse().unwrap();
+        assert!(wait <= 8, "the owner is told to wait {wait} s");
+        tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 300)).await;
+    }
+    let login = owner().await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    // The success started the count again: three free attempts.
+    let after = concurrent_wrong_logins(&env, &email, 3).await;
+    assert_eq!(after, [401, 401, 401]);
+}
+
+#[tokio::test]
+async fn successful_logins_from_one_address_are_never_refused() {
+    let env = TestEnv::new().await;
+    let mut emails = Vec::new();
+    for i in 0..5 {
+        emails.push(env.register(&format!("colleague{i}")).await.1);
+    }
+    // 25 logins behind one office NAT: more than the failure limit.
+    for round in 0..5 {
+        for email in &emails {
+            let login = env
+                .call(
+                    Call::new("auth/login")
+                        .ip("192.0.2.200")
+                        .body(json!({"email": email, "password": PASSWORD})),
+                )
+                .await;
+            assert_eq!(login.status, 200, "round {round}: {}", login.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_source_ip_not_per_forwarded_header() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_FAILURES_PER_IP".into(), "2".into());
+    })
+    .await;
+    let guess = |ip: &str, forwarded: &str| {
+        env.call(
+            Call::new("auth/login")
+                .ip(ip)
+                .forwarded_for(forwarded)
+                .body(json!({
+                    "email": format!("someone-{}@example.com", EntityId::new()),
+                    "password": "guess guess",
+                })),
+        )
+    };
+    // A new x-forwarded-for each time does not reset the address's count.
+    assert_eq!(guess("192.0.2.10", "10.0.0.1").await.status, 401);
+    assert_eq!(guess("192.0.2.10", "10.0.0.2").await.status, 401);
+    let limited = guess("192.0.2.10", "10.0.0.3").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.header("retry-after").is_some());
+    // Another address claiming the limited one in x-forwarded-for is not
+    // limited.
+    assert_eq!(guess("192.0.2.11", "192.0.2.10").await.status, 401);
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_source_ip() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("REGISTRATIONS_PER_IP".into(), "2".into());
+    })
+    .await;
+    let register = |ip: &str, forwarded: &str| {
+        env.call(
+            Call::new("auth/register")
+                .ip(ip)
+                .forwarded_for(forwarded)
+                .body(json!({
+                    "email": format!("new-{}@example.com", EntityId::new()),
+                    "password": PASSWORD,
+                    "name": "New",
+                })),
+        )
+    };
+    assert_eq!(register("192.0.2.30", "10.0.0.1").await.status, 201);
+    assert_eq!(register("192.0.2.30", "10.0.0.2").await.status, 201);
+    let limited = register("192.0.2.30", "10.0.0.3").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after));
+    assert_eq!(register("192.0.2.31", "192.0.2.30").await.status, 201);
+}
+
+#[tokio::test]
+async fn logins_logouts_and_refresh_token_reuse_are_audited() {
+    let env = TestEnv::new().await;
+    let (id, email) = env.register("watched").await;
+    let first = env.login(&email).await;
+    let rotated = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(rotated.status, 200);
+    let reuse = env
+        .call(Call::new("auth/refresh").body(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(reuse.status, 401);
+    let second = env.login(&email).await;
+    let logout = env
+        .call(Call::new("auth/logout").token(Some(&second.access)))
+        .await;
+    assert_eq!(logout.status, 204);
+
+    let events = env.events().await;
+    let of = |kind: &str| -> Vec<&Value> { events.iter().filter(|e| e["type"] == kind).collect() };
+    let logins = of("session.login");
+    assert_eq!(logins.len(), 2);
+    for login in &logins {
+        assert_eq!(login["entity"], "session");
+        assert_eq!(login["data"]["user_id"], json!(id));
+        assert_eq!(login["actor"]["id"], json!(id));
+        assert!(login["data"]["source_ip"].is_string());
+    }
+    let reused = of("session.refresh_reused");
+    assert_eq!(reused.len(), 1);
+    assert_eq!(reused[0]["data"]["user_id"], json!(id));
+    let logouts = of("session.logout");
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(logouts[0]["actor"]["id"], json!(id));
+    // Each event names its session: the reused one is the first login's,
+    // the logout the second's.
+    let session_of = |e: &Value| e["entity_id"].as_str().unwrap().to_owned();
+    let login_sessions: Vec<String> = logins.iter().map(|e| session_of(e)).collect();
+    assert!(login_sessions.contains(&session_of(reused[0])));
+    assert!(login_sessions.contains(&session_of(logouts[0])));
+    assert_ne!(session_of(reused[0]), session_of(logouts[0]));
 }
 
 #[tokio::test]

@@ -260,3 +260,155 @@ async fn admins_cannot_deactivate_themselves() {
         .await;
     assert_eq!(reply.status, 409);
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_are_throttled_like_logins() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
+        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
+    })
+    .await;
+    let owner = env.account("owner", Role::User).await;
+    let change = |current: &str| {
+        env.call(
+            Call::new("users/patch")
+                .token(Some(&owner.tokens.access))
+                .id(&owner.id)
+                .body(json!({"password": "a brand new secret", "current_password": current})),
+        )
+    };
+    for _ in 0..3 {
+        change("not it at all")
+            .await
+            .assert_problem(422, "current_password");
+    }
+    // The free attempts are spent: even the right password waits now.
+    let throttled = change(PASSWORD).await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+    assert!(throttled.header("retry-after").is_some());
+    // One allowance per account: login waits too, and the password is
+    // unchanged.
+    let login = env
+        .call(Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})))
+        .await;
+    assert_eq!(login.status, 429);
+    let events = env.events().await;
+    assert!(events.iter().all(|e| e["type"] != "user.updated"));
+}
+
+#[tokio::test]
+async fn a_retried_deactivation_never_leaves_a_session_alive() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let target = env.account("target", Role::User).await;
+    let other = env.login(&target.email).await;
+    // A deactivation that stored the flag but ended no session (as an
+    // earlier request that failed half-way would have left it).
+    let id = opsflow_shared::domain::EntityId::parse(&target.id).unwrap();
+    let mut record = env.users.store.user_by_id(&id).await.unwrap().unwrap();
+    record.is_active = false;
+    env.users
+        .store
+        .update_user(&mut record, opsflow_shared::clock::now(), None)
+        .await
+        .unwrap();
+
+    let retried = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id),
+        )
+        .await;
+    assert_eq!(retried.status, 204);
+    for tokens in [&target.tokens, &other] {
+        let me = env
+            .call(Call::new("auth/me").token(Some(&tokens.access)))
+            .await;
+        assert_eq!(me.status, 401, "{}", me.body);
+        let refresh = env
+            .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
+            .await;
+        assert_eq!(refresh.status, 401);
+    }
+    // Reactivating the account does not bring those sessions back.
+    let reactivated = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id)
+                .body(json!({"is_active": true})),
+        )
+        .await;
+    assert_eq!(reactivated.status, 200, "{}", reactivated.body);
+    for tokens in [&target.tokens, &other] {
+        let me = env
+            .call(Call::new("auth/me").token(Some(&tokens.access)))
+            .await;
+        assert_eq!(me.status, 401, "a session came back: {}", me.body);
+    }
+    assert!(!env.login(&target.email).await.access.is_empty());
+}
+
+#[tokio::test]
+async fn a_role_change_or_deactivation_ends_every_session_and_is_audited() {
+    let env = TestEnv::new().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let target = env.account("target", Role::User).await;
+    let second = env.login(&target.email).await;
+    let promote = env
+        .call(
+            Call::new("users/patch")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id)
+                .body(json!({"role": "approver"})),
+        )
+        .await;
+    assert_eq!(promote.status, 200, "{}", promote.body);
+    for tokens in [&target.tokens, &second] {
+        let me = env
+            .call(Call::new("auth/me").token(Some(&tokens.access)))
+            .await;
+        assert_eq!(me.status, 401);
+        let refresh = env
+            .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
+            .await;
+        assert_eq!(
+            refresh.status, 401,
+            "a refresh token outlived the role change"
+        );
+    }
+    // A login after the change is a session of the new generation.
+    let fresh = env.login(&target.email).await;
+    let delete = env
+        .call(
+            Call::new("users/delete")
+                .token(Some(&admin.tokens.access))
+                .id(&target.id),
+        )
+        .await;
+    assert_eq!(delete.status, 204);
+    let me = env
+        .call(Call::new("auth/me").token(Some(&fresh.access)))
+        .await;
+    assert_eq!(me.status, 401);
+
+    let events = env.events().await;
+    let revoked: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "session.revoked")
+        .collect();
+    let reasons: Vec<_> = revoked
+        .iter()
+        .map(|e| e["data"]["reason"].clone())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.contains(&json!("role_changed")));
+    assert!(reasons.contains(&json!("deactivated")));
+    for event in &revoked {
+        assert_eq!(event["entity"], "session");
+        assert_eq!(event["entity_id"], json!(target.id));
+        assert_eq!(event["data"]["user_id"], json!(target.id));
+        assert_eq!(event["actor"]["id"], json!(admin.id));
+    }
+}

@@ -3,15 +3,28 @@
 //!
 //! Credentials are accepted only in JSON bodies and the `Authorization`
 //! header, never in a URL. Token responses are `Cache-Control: no-store`.
+//!
+//! Throttling (numbers in `config::LoginLimits`) counts before the work it
+//! limits, so concurrent requests cannot slip past it: registrations per
+//! source IP; logins per source IP (failures, and a higher ceiling on all
+//! attempts; a success gives its failure slot back); and every password
+//! check passes the account's backoff gate (`auth::throttle`) before the
+//! password is verified. The source IP is API Gateway's
+//! `requestContext.http.sourceIp`; `x-forwarded-for` is the client's to set
+//! and is never trusted.
+//!
+//! Logins, logouts and refresh-token reuse are audited: each commits its
+//! `session.*` event in the transaction that makes its change.
 
 use crate::accounts::{create_account, NewAccount, Registrar};
 use crate::api::{idempotency, UserView};
-use crate::auth::{password, secret, ACCESS_TOKEN_TTL};
+use crate::auth::{password, secret, throttle, Principal, ACCESS_TOKEN_TTL};
 use crate::clock;
-use crate::domain::{DisplayName, Email, NewPassword, Role};
+use crate::domain::{DisplayName, Email, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{Actor, Envelope};
+use crate::events::{self, Actor, Envelope};
 use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
+use crate::store::ratelimit::SlotTaken;
 use crate::store::sessions::Rotation;
 use crate::store::users::CreateUserError;
 use crate::App;
@@ -31,17 +44,29 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     match meta.route_key.as_str() {
         "POST /auth/register" => {
-            idempotency::idempotent(&app.store, "auth-register", &meta, &req, || {
-                register(app, &meta, &req)
+            // Validate, then count, then claim the key: an invalid body
+            // claims nothing, and the key is the caller's (per IP).
+            let account = registration(&req)?;
+            idempotency::check_header(&req)?;
+            let ip = source_ip(&meta);
+            limit_registrations(app, ip).await?;
+            let scope = format!("auth-register:ip={ip}");
+            idempotency::idempotent(&app.store, &scope, &meta, &req, || {
+                register(app, &meta, account)
             })
             .await
         }
         "POST /auth/login" => login(app, &meta, &req).await,
-        "POST /auth/refresh" => refresh(app, &req).await,
-        "POST /auth/logout" => logout(app, &req).await,
+        "POST /auth/refresh" => refresh(app, &meta, &req).await,
+        "POST /auth/logout" => logout(app, &meta, &req).await,
         "GET /auth/me" => me(app, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
     }
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
+fn source_ip(meta: &RequestMeta) -> &str {
+    meta.source_ip.as_deref().unwrap_or("unknown")
 }
 
 #[derive(Deserialize)]
@@ -52,23 +77,46 @@ struct RegisterBody {
     name: String,
 }
 
-async fn register(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+fn registration(req: &Request) -> ApiResult<NewAccount> {
     let body: RegisterBody = parse_json(req, AUTH_BODY_LIMIT)?;
     let mut v = Validator::new();
     let email = v.check("email", Email::parse(&body.email));
     let name = v.check("name", DisplayName::parse(&body.name));
     let new_password = v.check("password", NewPassword::parse(body.password));
     v.finish()?;
-    let (Some(email), Some(name), Some(new_password)) = (email, name, new_password) else {
+    let (Some(email), Some(name), Some(password)) = (email, name, new_password) else {
         return Err(ApiError::internal("validated input went missing"));
     };
-
-    let account = NewAccount {
+    Ok(NewAccount {
         email,
         name,
-        password: new_password,
+        password,
         role: Role::User,
-    };
+    })
+}
+
+async fn limit_registrations(app: &App, ip: &str) -> ApiResult<()> {
+    let limits = app.config.login_limits;
+    match app
+        .store
+        .take_slot(
+            "register-ip",
+            ip,
+            limits.register_window_secs,
+            limits.registrations_per_ip,
+            clock::now(),
+        )
+        .await?
+    {
+        SlotTaken::Taken(_) => Ok(()),
+        SlotTaken::Full { resets_in } => Err(throttle::too_many(
+            "too many registrations from this address; retry later",
+            resets_in,
+        )),
+    }
+}
+
+async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiResult<Response<Body>> {
     let user = match create_account(
         &app.store,
         account,
@@ -118,10 +166,41 @@ fn token_response(body: &TokenResponse) -> ApiResult<Response<Body>> {
     Ok(response)
 }
 
-fn too_many(retry_after: u64) -> ApiError {
-    ApiError::TooManyRequests {
-        detail: "too many login attempts; retry later".into(),
+fn too_many_from_here(retry_after: u64) -> ApiError {
+    throttle::too_many(
+        "too many login attempts from this address; retry later",
         retry_after,
+    )
+}
+
+/// A session event: about the session, or (`session.revoked`) the user.
+pub(crate) fn session_event(
+    event_type: &str,
+    entity_id: &str,
+    user_id: &EntityId,
+    actor: Actor,
+    meta: &RequestMeta,
+    data: serde_json::Value,
+) -> Envelope {
+    let mut data = match data {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    data.insert("user_id".into(), serde_json::json!(user_id));
+    Envelope::new(
+        event_type,
+        "session",
+        entity_id,
+        actor,
+        &meta.correlation_id,
+        serde_json::Value::Object(data),
+    )
+}
+
+fn anonymous() -> Actor {
+    Actor {
+        id: "anonymous".into(),
+        role: "anonymous".into(),
     }
 }
 
@@ -142,23 +221,48 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
 
     let limits = app.config.login_limits;
     let now = clock::now();
-    let source_ip = meta.source_ip.as_deref().unwrap_or("unknown");
-    let by_ip = app
-        .store
-        .bump_counter("login-ip", source_ip, limits.ip_window_secs, now)
-        .await?;
-    if by_ip.count > limits.attempts_per_ip {
-        return Err(too_many(by_ip.resets_in));
-    }
-    let failures = app
-        .store
-        .read_counter("login-email", email.as_str(), limits.email_window_secs, now)
-        .await?;
-    if failures.count >= limits.failures_per_email {
-        return Err(too_many(failures.resets_in));
-    }
-
-    let record = app.store.user_by_email(&email).await?;
+    let ip = source_ip(meta);
+    // Every attempt from this address, whatever its outcome (a high
+    // ceiling), and a failure slot, given back if the login succeeds (or is
+    // not tried). Both are taken at once.
+    let (any, failures) = futures::try_join!(
+        app.store.take_slot(
+            "login-ip",
+            ip,
+            limits.ip_window_secs,
+            limits.attempts_per_ip,
+            now
+        ),
+        app.store.take_slot(
+            "login-ip-failures",
+            ip,
+            limits.ip_window_secs,
+            limits.failures_per_ip,
+            now,
+        ),
+    )?;
+    let failure_slot = match (any, failures) {
+        (SlotTaken::Taken(_), SlotTaken::Taken(slot)) => slot,
+        (SlotTaken::Full { resets_in }, SlotTaken::Taken(slot)) => {
+            app.store.give_back(&slot).await?;
+            return Err(too_many_from_here(resets_in));
+        }
+        (_, SlotTaken::Full { resets_in }) => return Err(too_many_from_here(resets_in)),
+    };
+    // The account's gate counts the attempt before the password is
+    // verified; the account is read meanwhile (reading verifies nothing).
+    let (attempt, record) = futures::join!(
+        throttle::enter(&app.store, &limits, &email, now),
+        app.store.user_by_email(&email),
+    );
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            app.store.give_back(&failure_slot).await?;
+            return Err(refused);
+        }
+    };
+    let record = record?;
     let verified = match &record {
         Some(record) => password::verify(&body.password, &record.password_hash),
         None => {
@@ -167,10 +271,21 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
         }
     };
     if !verified {
-        count_failure(app, meta, &email, record.as_ref(), failures.count, now).await?;
+        if attempt == limits.failures_per_email.max(1) {
+            record_burst(app, meta, &email, record.as_ref(), attempt).await?;
+        }
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
     }
+    futures::try_join!(
+        async {
+            app.store
+                .give_back(&failure_slot)
+                .await
+                .map_err(ApiError::from)
+        },
+        throttle::passed(&app.store, &email),
+    )?;
     let Some(record) = record else {
         return Err(ApiError::internal("a verified login without an account"));
     };
@@ -179,9 +294,28 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
     }
 
     let refresh_token = secret::generate()?;
+    let actor = Actor {
+        id: record.id.to_string(),
+        role: record.role.to_string(),
+    };
     let session = app
         .store
-        .create_session(record.id, &secret::fingerprint(&refresh_token), now)
+        .create_session(
+            record.id,
+            record.session_generation,
+            &secret::fingerprint(&refresh_token),
+            now,
+            |session_id| {
+                session_event(
+                    events::SESSION_LOGIN,
+                    session_id,
+                    &record.id,
+                    actor,
+                    meta,
+                    serde_json::json!({"source_ip": meta.source_ip}),
+                )
+            },
+        )
         .await?;
     let access = app
         .signer()?
@@ -196,62 +330,36 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
     })
 }
 
-/// Counts a failed login against the e-mail address. The failure that
-/// reaches the limit also records a `user.login_failures_exceeded` event
-/// (about the account, or about the address when no account has it), in
-/// the same transaction as the count, so each burst is audited once.
-async fn count_failure(
+/// Records that an account's free password attempts are spent: a
+/// `user.login_failures_exceeded` event (about the account, or about the
+/// address when no account has it). Attempts are numbered one by one at
+/// the gate, so exactly one failed attempt per burst has the number that
+/// spends them, and it alone records the event.
+async fn record_burst(
     app: &App,
     meta: &RequestMeta,
     email: &Email,
     account: Option<&crate::store::users::UserRecord>,
-    previous: u32,
-    now: time::OffsetDateTime,
+    failed: u32,
 ) -> ApiResult<()> {
-    let limits = app.config.login_limits;
-    let window = limits.email_window_secs;
     let (entity, entity_id) = match account {
         Some(account) => ("user", account.id.to_string()),
         None => ("login", email.to_string()),
     };
-    let burst = |failed: u32| {
-        Envelope::new(
-            "user.login_failures_exceeded",
-            entity,
-            &entity_id,
-            Actor {
-                id: "anonymous".into(),
-                role: "anonymous".into(),
-            },
-            &meta.correlation_id,
-            serde_json::json!({
-                "email": email.as_str(),
-                "source_ip": meta.source_ip,
-                "window_secs": window,
-            }),
-        )
-        .change("failed_logins", failed - 1, failed)
-    };
-    if previous + 1 == limits.failures_per_email {
-        let event = burst(previous + 1);
-        match app
-            .store
-            .bump_counter_with_event("login-email", email.as_str(), window, now, previous, &event)
-            .await
-        {
-            Err(crate::store::StoreError::ConditionFailed) => {}
-            other => return other.map_err(Into::into),
-        }
-    }
-    // The count moved under us (or is far from the limit): count plainly;
-    // whoever's count reaches the limit records the burst.
-    let count = app
-        .store
-        .bump_counter("login-email", email.as_str(), window, now)
-        .await?;
-    if count.count == limits.failures_per_email {
-        app.store.publish_event(&burst(count.count)).await?;
-    }
+    let event = Envelope::new(
+        "user.login_failures_exceeded",
+        entity,
+        &entity_id,
+        anonymous(),
+        &meta.correlation_id,
+        serde_json::json!({
+            "email": email.as_str(),
+            "source_ip": meta.source_ip,
+            "window_secs": app.config.login_limits.email_window_secs,
+        }),
+    )
+    .change("failed_logins", failed - 1, failed);
+    app.store.publish_event(&event).await?;
     Ok(())
 }
 
@@ -261,7 +369,7 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+async fn refresh(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
     let body: RefreshBody = parse_json(req, AUTH_BODY_LIMIT)?;
     let refused = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
     if !secret::is_well_formed(&body.refresh_token) {
@@ -275,6 +383,16 @@ async fn refresh(app: &App, req: &Request) -> ApiResult<Response<Body>> {
             &secret::fingerprint(&body.refresh_token),
             &secret::fingerprint(&next_token),
             now,
+            |session_id, user_id| {
+                session_event(
+                    events::SESSION_REFRESH_REUSED,
+                    session_id,
+                    user_id,
+                    anonymous(),
+                    meta,
+                    serde_json::json!({"source_ip": meta.source_ip}),
+                )
+            },
         )
         .await?;
     let session = match rotation {
@@ -304,9 +422,19 @@ async fn refresh(app: &App, req: &Request) -> ApiResult<Response<Body>> {
     })
 }
 
-async fn logout(app: &App, req: &Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(req).await?;
-    app.store.revoke_session(&principal.session_id).await?;
+async fn logout(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+    let principal: Principal = app.authenticate(req).await?;
+    let event = session_event(
+        events::SESSION_LOGOUT,
+        &principal.session_id,
+        &principal.user_id,
+        Actor::from(&principal),
+        meta,
+        serde_json::Value::Null,
+    );
+    app.store
+        .revoke_session_with_event(&principal.session_id, &event)
+        .await?;
     tracing::info!(user_id = %principal.user_id, session_id = %principal.session_id, "logged out");
     no_content()
 }

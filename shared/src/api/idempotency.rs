@@ -1,7 +1,12 @@
 //! The `Idempotency-Key` header on creates: wraps a handler so that a
 //! retried request gets the first response again (marked
 //! `idempotent-replayed: true`) and creates nothing new. See
-//! `store::idempotency` for how keys are claimed and kept.
+//! `store::idempotency` for how keys are claimed, leased and kept.
+//!
+//! Callers validate the request before they call [`idempotent`], so a key
+//! is only claimed for a request that can be carried out; and they scope
+//! the key to the caller (the user, or the source IP when anonymous), so
+//! one caller's key never answers another's request.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, problem_response, RequestMeta};
@@ -84,6 +89,15 @@ fn replay(response: StoredResponse) -> ApiResult<Response<Body>> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
+/// Refuses a malformed `Idempotency-Key` header, for callers that do other
+/// work (such as counting a rate limit) before [`idempotent`].
+pub fn check_header(req: &Request) -> ApiResult<()> {
+    match header(req, HEADER) {
+        Some(raw) => parse_key(raw).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Runs `handler` at most once per (`scope`, key). Without the header it
 /// simply runs it. `scope` names the route, plus the caller when known.
 pub async fn idempotent<F, Fut>(
@@ -102,40 +116,49 @@ where
     };
     let key = parse_key(raw)?;
     let now = crate::clock::now();
-    match store
-        .claim_idempotency_key(scope, key, &fingerprint(meta, req), now)
-        .await?
-    {
-        Claim::New => {}
-        Claim::Replay(response) => return replay(response),
-        Claim::InProgress => {
-            return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still being processed; retry shortly"
+    let lease =
+        match store
+            .claim_idempotency_key(scope, key, &fingerprint(meta, req), now)
+            .await?
+        {
+            Claim::New(lease) => lease,
+            Claim::Replay(response) => return replay(response),
+            Claim::InProgress => {
+                return Err(ApiError::Conflict(
+                    "a request with this Idempotency-Key is still being processed; retry shortly"
+                        .into(),
+                ))
+            }
+            Claim::Committed => return Err(ApiError::Conflict(
+                "a request with this Idempotency-Key was already carried out, but its response \
+                 was not kept; read the resource instead of retrying"
                     .into(),
-            ))
-        }
-        Claim::Mismatch => {
-            return Err(ApiError::invalid_field(
-                "Idempotency-Key",
-                "was already used for a different request",
-            ))
-        }
-    }
-    let response = match handler().await {
+            )),
+            Claim::Mismatch => {
+                return Err(ApiError::invalid_field(
+                    "Idempotency-Key",
+                    "was already used for a different request",
+                ))
+            }
+        };
+    let response = match lease.hold(handler()).await {
         Ok(response) => response,
         Err(error) => problem_response(&error, meta),
     };
-    if response.status().is_server_error() {
-        // Our failure, not the client's: let the retry run for real.
-        if let Err(error) = store.release_idempotency_key(scope, key).await {
+    if response.status().is_server_error() && !lease.committed() {
+        // Our failure before any change: let the retry run for real.
+        if let Err(error) = store.release_idempotency_key(&lease).await {
             tracing::warn!(error = %error, "releasing an idempotency key failed");
         }
     } else if let Err(error) = store
-        .complete_idempotency_key(scope, key, &stored(&response))
+        .complete_idempotency_key(&lease, &stored(&response))
         .await
     {
         tracing::warn!(error = %error, "storing an idempotent response failed");
-        let _ = store.release_idempotency_key(scope, key).await;
+        // A change that committed keeps its key; anything else may run again.
+        if !lease.committed() {
+            let _ = store.release_idempotency_key(&lease).await;
+        }
     }
     Ok(response)
 }

@@ -3,18 +3,24 @@
 //! every user reads their own account and changes their own name, or their
 //! password given the current one. Someone else's account is 404 to a
 //! caller who may not see it.
+//!
+//! Checking `current_password` is throttled like login (`auth::throttle`,
+//! one allowance per account). Deactivation, a role change and a new
+//! password end the account's sessions (all of them; for a new password,
+//! all but the caller's) in the same transaction as the change, with a
+//! `session.revoked` event beside the user's own.
 
 use crate::api::{paged, UserView};
-use crate::auth::{password, Permission, Principal};
+use crate::auth::{password, throttle, Permission, Principal};
 use crate::clock;
 use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{Actor, Envelope};
+use crate::events::{self, Actor, Envelope};
 use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
     query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
-use crate::store::users::{list_scope, UserRecord};
+use crate::store::users::{list_scope, SessionsAfter, UserRecord};
 use crate::store::StoreError;
 use crate::App;
 use http::StatusCode;
@@ -118,12 +124,8 @@ async fn patch(
     let new_password = v.check_opt("password", body.password, NewPassword::parse);
     let role = v.check_opt("role", body.role.as_deref(), Role::parse);
     if new_password.is_some() {
-        match body.current_password.as_deref() {
-            None => v.push("current_password", "is required to change the password"),
-            Some(current) if !password::verify(current, &record.password_hash) => {
-                v.push("current_password", "is incorrect")
-            }
-            Some(_) => {}
+        if body.current_password.is_none() {
+            v.push("current_password", "is required to change the password");
         }
     } else if body.current_password.is_some() {
         v.push("current_password", "is only accepted with password");
@@ -137,6 +139,14 @@ async fn patch(
     v.finish()?;
 
     check_version(req, body.version, record.version, "user")?;
+    if let (Some(_), Some(current)) = (&new_password, body.current_password.as_deref()) {
+        let limits = app.config.login_limits;
+        throttle::enter(&app.store, &limits, &record.email, clock::now()).await?;
+        if !password::verify(current, &record.password_hash) {
+            return Err(ApiError::invalid_field("current_password", "is incorrect"));
+        }
+        throttle::passed(&app.store, &record.email).await?;
+    }
 
     let before = record.user();
     if let Some(name) = name {
@@ -183,34 +193,64 @@ async fn patch(
     if new_password.is_some() {
         event = event.change("password", "redacted", "redacted");
     }
-    save(app, &mut record, now, event).await?;
     // A deactivated account loses every session at once, and so does one
     // whose role changed (tokens carry the role); a new password ends every
-    // other session of its holder.
-    if !record.is_active || before.role != record.role {
-        app.store.revoke_sessions_of(&record.id, None).await?;
+    // other session of its holder. Sessions from before a deactivation stay
+    // over when the account is reactivated, however it was deactivated.
+    let (sessions, reason) = if !record.is_active && before.is_active {
+        (SessionsAfter::Ended, Some("deactivated"))
+    } else if record.is_active && !before.is_active {
+        (SessionsAfter::Ended, Some("reactivated"))
+    } else if before.role != record.role {
+        (SessionsAfter::Ended, Some("role_changed"))
     } else if new_password.is_some() {
-        app.store
-            .revoke_sessions_of(&record.id, Some(&principal.session_id))
-            .await?;
-    }
+        (
+            SessionsAfter::EndedExcept(&principal.session_id),
+            Some("password_changed"),
+        )
+    } else {
+        (SessionsAfter::Kept, None)
+    };
+    let revoked = reason.map(|reason| revocation(principal, meta, &record.id, reason));
+    save(app, &mut record, now, event, revoked, sessions).await?;
     let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
     Ok(with_etag(response, record.version))
 }
 
-/// Stores the changed record with its event; the event's `data` is the
-/// user as stored.
+/// The `session.revoked` event of ending a user's sessions.
+fn revocation(
+    principal: &Principal,
+    meta: &RequestMeta,
+    user_id: &EntityId,
+    reason: &str,
+) -> Envelope {
+    crate::api::auth::session_event(
+        events::SESSION_REVOKED,
+        &user_id.to_string(),
+        user_id,
+        Actor::from(principal),
+        meta,
+        serde_json::json!({"reason": reason}),
+    )
+}
+
+/// Stores the changed record with its event (and the sessions' event, if
+/// they end), in one transaction; the event's `data` is the user as
+/// stored.
 async fn save(
     app: &App,
     record: &mut UserRecord,
     now: time::OffsetDateTime,
     mut event: Envelope,
+    revoked: Option<Envelope>,
+    sessions: SessionsAfter<'_>,
 ) -> ApiResult<()> {
     let mut after = record.user();
     after.version += 1;
     after.updated_at = now;
     event.data = UserView::from(&after).to_value();
-    match app.store.update_user(record, now, Some(&event)).await {
+    let events: Vec<Envelope> = std::iter::once(event).chain(revoked).collect();
+    match app.store.change_user(record, now, &events, sessions).await {
         Ok(()) => Ok(()),
         Err(StoreError::ConditionFailed) => Err(ApiError::Conflict(
             "the user was changed concurrently; reload and retry".into(),
@@ -232,6 +272,8 @@ async fn deactivate(
             "you cannot deactivate your own account".into(),
         ));
     }
+    // An inactive account has no live session (the session check reads
+    // the flag), so answering a retry at once leaves nothing alive.
     if !record.is_active {
         return no_content();
     }
@@ -245,8 +287,16 @@ async fn deactivate(
         serde_json::Value::Null,
     )
     .change("is_active", true, false);
-    save(app, &mut record, clock::now(), event).await?;
-    let ended = app.store.revoke_sessions_of(&record.id, None).await?;
-    tracing::info!(user_id = %record.id, sessions_ended = ended, "user deactivated");
+    let revoked = revocation(principal, meta, &record.id, "deactivated");
+    save(
+        app,
+        &mut record,
+        clock::now(),
+        event,
+        Some(revoked),
+        SessionsAfter::Ended,
+    )
+    .await?;
+    tracing::info!(user_id = %record.id, "user deactivated; its sessions ended");
     no_content()
 }

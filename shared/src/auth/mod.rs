@@ -11,6 +11,7 @@ pub mod keys;
 pub mod password;
 pub mod rbac;
 pub mod secret;
+pub mod throttle;
 
 pub use jwt::{AccessToken, Claims, TokenError, TokenSigner, TokenVerifier, ACCESS_TOKEN_TTL};
 pub use rbac::{Permission, Principal};

@@ -10,6 +10,7 @@ pub const EMAIL_SK: &str = "EMAIL";
 pub const SESSION_SK: &str = "SESSION";
 pub const REFRESH_SK: &str = "REFRESH";
 pub const RATE_SK: &str = "RATE";
+pub const GATE_SK: &str = "GATE";
 pub const EVENT_SK: &str = "EVENT";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 pub const WORKFLOW_SK: &str = "WORKFLOW";
@@ -140,6 +141,11 @@ pub fn refresh_pk(fingerprint: &str) -> String {
 /// subject counted, and the window's index.
 pub fn rate_pk(scope: &str, subject: &str, window: u64) -> String {
     format!("RATE#{scope}#{subject}#{window}")
+}
+
+/// The backoff gate of one subject (an account's password attempts).
+pub fn gate_pk(scope: &str, subject: &str) -> String {
+    format!("GATE#{scope}#{subject}")
 }
 
 /// An idempotency key within its scope (the route, and the caller when

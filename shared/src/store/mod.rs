@@ -41,6 +41,8 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Store {
     client: Client,
     table: String,
+    /// How long a claimed idempotency key stays in progress.
+    idempotency_lease: time::Duration,
 }
 
 /// Why a storage call failed.
@@ -158,7 +160,15 @@ impl Store {
         Self {
             client,
             table: table.into(),
+            idempotency_lease: idempotency::DEFAULT_LEASE,
         }
+    }
+
+    /// The same store with another idempotency lease (the function's
+    /// timeout, from configuration).
+    pub fn with_idempotency_lease(mut self, lease: time::Duration) -> Self {
+        self.idempotency_lease = lease;
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -351,16 +361,29 @@ impl Store {
     }
 
     /// Commits writes atomically. Cancellation reasons come back in item
-    /// order so the caller can tell which condition failed.
+    /// order so the caller can tell which condition failed. Inside a
+    /// request that holds an idempotency key, the key's commit mark is
+    /// appended as the last item (see `idempotency`), so the change and
+    /// "this key made its change" commit together.
     #[tracing::instrument(skip_all, fields(table = %self.table, items = items.len()))]
-    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    pub(crate) async fn transact(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+    ) -> Result<(), StoreError> {
+        let held = idempotency::held_lease();
+        if let Some(held) = &held {
+            items.push(self.commit_mark(held)?);
+        }
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
             .await
-            .map(|_| ())
-            .map_err(classify_transaction)
+            .map_err(classify_transaction)?;
+        if let Some(held) = held {
+            held.mark_committed();
+        }
+        Ok(())
     }
 }
 
@@ -386,6 +409,11 @@ impl Store {
     /// is new, so the put never replaces an event.
     #[tracing::instrument(skip_all, fields(table = %self.table, event_id = %event.id))]
     pub async fn publish_event(&self, event: &crate::events::Envelope) -> Result<(), StoreError> {
+        if idempotency::held_lease().is_some() {
+            let item = crate::events::OutboxItem::new(event)?.to_item()?;
+            let put = self.put(item, Some(("attribute_not_exists(pk)", Vec::new())))?;
+            return self.transact(vec![put]).await;
+        }
         self.client
             .put_item()
             .table_name(&self.table)

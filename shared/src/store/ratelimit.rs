@@ -1,11 +1,27 @@
-//! Fixed-window counters for rate limits (login attempts per source IP,
-//! failed logins per e-mail). One item per (scope, subject, window), bumped
-//! atomically with `ADD` and expired by TTL after its window.
+//! Rate limits, in two shapes.
 //!
-//! Access pattern: `UpdateItem`/`GetItem pk=RATE#<scope>#<subject>#<window>, sk=RATE`.
+//! - Fixed-window counters (attempts and failures per source IP,
+//!   registrations per source IP): one item per (scope, subject, window),
+//!   changed atomically with `ADD` and expired by TTL after its window.
+//!   [`Store::take_slot`] counts *before* the work it limits, with the
+//!   limit in the write's condition, so concurrent requests can never pass
+//!   more than the limit; a slot that turns out not to count (a login that
+//!   succeeded, against a failures limit) is given back.
+//! - Backoff gates (password attempts per account): one item per subject
+//!   holding the attempts since the last success and when the next attempt
+//!   may start. [`Store::enter_gate`] counts an attempt with a compare-and-set
+//!   on the exact state it read, before the password is checked, so every
+//!   verification was counted first; once the free attempts are spent each
+//!   further attempt waits twice as long as the one before, up to a cap, so
+//!   a stranger can slow an account down but never lock it shut.
+//!
+//! Access patterns:
+//! - `UpdateItem`/`GetItem pk=RATE#<scope>#<subject>#<window>, sk=RATE`
+//! - `GetItem`, conditional `UpdateItem`, `DeleteItem`
+//!   `pk=GATE#<scope>#<subject>, sk=GATE`
 
 use super::{keys, n, s, Store, StoreError};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 /// A counter's state after a read or a bump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +152,250 @@ impl Store {
     }
 }
 
+/// A slot taken from a fixed-window limit, to give back if the attempt
+/// turns out not to count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pk: String,
+}
+
+/// The answer of [`Store::take_slot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotTaken {
+    Taken(Slot),
+    /// The window's limit is reached; it resets in `resets_in` seconds.
+    Full {
+        resets_in: u64,
+    },
+}
+
+/// How a backoff gate opens: `free_attempts` attempts go through at once;
+/// after attempt `n ≥ free_attempts` the next one waits
+/// `unit × 2^(n − free_attempts)`, at most `max_delay`. The attempts are
+/// forgotten `forget_after` after the last one, and at once by a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free_attempts: u32,
+    pub unit: Duration,
+    pub max_delay: Duration,
+    pub forget_after: Duration,
+}
+
+impl Backoff {
+    /// How long the attempt after the `attempts`-th must wait.
+    pub fn delay_after(&self, attempts: u32) -> Duration {
+        if attempts < self.free_attempts {
+            return Duration::ZERO;
+        }
+        let doublings = attempts - self.free_attempts;
+        if doublings > 30 {
+            return self.max_delay;
+        }
+        self.unit
+            .checked_mul(1_i32 << doublings)
+            .map_or(self.max_delay, |delay| delay.min(self.max_delay))
+    }
+}
+
+/// The answer of [`Store::enter_gate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Go ahead: this is attempt number `attempt` since the last success.
+    Open { attempt: u32 },
+    /// Wait `retry_after` seconds (at least 1).
+    Closed { retry_after: u64 },
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct GateState {
+    attempts: u32,
+    last_at_ms: i64,
+    open_at_ms: i64,
+}
+
+fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn whole_millis(duration: Duration) -> i64 {
+    i64::try_from(duration.whole_milliseconds()).unwrap_or(i64::MAX)
+}
+
+/// Seconds to wait until `open_at_ms`, rounded up, at least 1.
+fn seconds_until(open_at_ms: i64, now_ms: i64) -> u64 {
+    let wait = open_at_ms.saturating_sub(now_ms).max(1);
+    u64::try_from((wait + 999) / 1000).unwrap_or(1).max(1)
+}
+
+/// How often a gate's compare-and-set is retried when other attempts
+/// change it between the read and the write.
+const GATE_RACES: usize = 8;
+
+impl Store {
+    /// Takes one slot of a fixed-window limit: adds one to the window's
+    /// counter if it is below `limit`, in one conditional write.
+    #[tracing::instrument(skip(self, subject))]
+    pub async fn take_slot(
+        &self,
+        scope: &str,
+        subject: &str,
+        window_secs: u64,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<SlotTaken, StoreError> {
+        let (index, resets_in) = window(now, window_secs);
+        let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
+        let pk = keys::rate_pk(scope, subject, index);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s(keys::RATE_SK))
+            .update_expression(
+                "ADD #count :one SET expires_at = if_not_exists(expires_at, :exp), #type = :type",
+            )
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":type", s("rate_counter"))
+            .send()
+            .await
+            .map_err(|e| super::classify(e, "UpdateItem"));
+        match result {
+            Ok(_) => Ok(SlotTaken::Taken(Slot { pk })),
+            Err(StoreError::ConditionFailed) => Ok(SlotTaken::Full { resets_in }),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Gives a slot back to its window (never below zero).
+    #[tracing::instrument(skip_all)]
+    pub async fn give_back(&self, slot: &Slot) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&slot.pk))
+            .key("sk", s(keys::RATE_SK))
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(|e| super::classify(e, "UpdateItem"));
+        match result {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Counts an attempt at the gate of `subject`, if the gate is open. The
+    /// count is a compare-and-set on the state read, so concurrent attempts
+    /// are numbered one by one and each sees the delay its predecessors set.
+    #[tracing::instrument(skip(self, subject, policy))]
+    pub async fn enter_gate(
+        &self,
+        scope: &str,
+        subject: &str,
+        policy: &Backoff,
+        now: OffsetDateTime,
+    ) -> Result<Gate, StoreError> {
+        let pk = keys::gate_pk(scope, subject);
+        let now_ms = millis(now);
+        for race in 0..GATE_RACES {
+            // Most attempts find no gate (the last one succeeded): the first
+            // try assumes so, and its condition checks it, saving a read.
+            let stored: Option<GateState> = if race == 0 {
+                None
+            } else {
+                self.get(pk.clone(), keys::GATE_SK).await?
+            };
+            let forgotten = |state: &GateState| {
+                state
+                    .last_at_ms
+                    .saturating_add(whole_millis(policy.forget_after))
+                    <= now_ms
+            };
+            let attempts = match &stored {
+                Some(state) if !forgotten(state) => {
+                    if state.open_at_ms > now_ms {
+                        return Ok(Gate::Closed {
+                            retry_after: seconds_until(state.open_at_ms, now_ms),
+                        });
+                    }
+                    state.attempts
+                }
+                _ => 0,
+            };
+            let attempt = attempts.saturating_add(1);
+            // A free attempt leaves the gate open for everyone (0), whatever
+            // their clocks say; a delay opens it at a time.
+            let delay = policy.delay_after(attempt);
+            let open_at_ms = if delay.is_zero() {
+                0
+            } else {
+                now_ms.saturating_add(whole_millis(delay))
+            };
+            let expires_at =
+                now.unix_timestamp() + (policy.max_delay + policy.forget_after).whole_seconds() + 1;
+            let mut update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(&pk))
+                .key("sk", s(keys::GATE_SK))
+                .update_expression(
+                    "SET attempts = :attempt, last_at_ms = :now, open_at_ms = :open, \
+                     expires_at = :exp, #type = :type",
+                )
+                .expression_attribute_names("#type", "type")
+                .expression_attribute_values(":attempt", n(attempt))
+                .expression_attribute_values(":now", n(now_ms))
+                .expression_attribute_values(":open", n(open_at_ms))
+                .expression_attribute_values(":exp", n(expires_at))
+                .expression_attribute_values(":type", s("backoff_gate"));
+            update = match &stored {
+                None => update.condition_expression("attribute_not_exists(pk)"),
+                Some(state) => update
+                    .condition_expression("attempts = :seen AND last_at_ms = :seen_at")
+                    .expression_attribute_values(":seen", n(state.attempts))
+                    .expression_attribute_values(":seen_at", n(state.last_at_ms)),
+            };
+            match update
+                .send()
+                .await
+                .map_err(|e| super::classify(e, "UpdateItem"))
+            {
+                Ok(_) => return Ok(Gate::Open { attempt }),
+                // Another attempt got in first: read its state and decide again.
+                Err(StoreError::ConditionFailed) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(Gate::Closed { retry_after: 1 })
+    }
+
+    /// Forgets the attempts at a gate (the right password was given).
+    #[tracing::instrument(skip(self, subject))]
+    pub async fn reset_gate(&self, scope: &str, subject: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::gate_pk(scope, subject)))
+            .key("sk", s(keys::GATE_SK))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| super::classify(e, "DeleteItem"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +406,30 @@ mod tests {
         assert_eq!(window(at(600), 300), (2, 300));
         assert_eq!(window(at(899), 300), (2, 1));
         assert_eq!(window(at(900), 300), (3, 300));
+    }
+
+    #[test]
+    fn the_backoff_doubles_after_the_free_attempts_up_to_its_cap() {
+        let policy = Backoff {
+            free_attempts: 5,
+            unit: Duration::seconds(1),
+            max_delay: Duration::minutes(15),
+            forget_after: Duration::hours(1),
+        };
+        let delays: Vec<i64> = (1..=16)
+            .map(|n| policy.delay_after(n).whole_seconds())
+            .collect();
+        assert_eq!(
+            delays,
+            [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+        );
+        assert_eq!(policy.delay_after(u32::MAX), Duration::minutes(15));
+    }
+
+    #[test]
+    fn waits_round_up_to_whole_seconds() {
+        assert_eq!(seconds_until(1_500, 1_000), 1);
+        assert_eq!(seconds_until(3_001, 1_000), 3);
+        assert_eq!(seconds_until(1_000, 1_000), 1);
     }
 }

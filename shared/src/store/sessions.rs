@@ -3,21 +3,35 @@
 //! A session is one login; its refresh tokens form a family. Each token is
 //! stored only as the SHA-256 of its text, with a TTL, and is single-use:
 //! refreshing marks it rotated and issues the next one in the same
-//! transaction, which also checks that the session is not revoked. Reuse of a
-//! rotated token (a stolen copy, or a race) revokes the whole session.
-//! Logout revokes the session; access tokens carry the session id (`sid`),
-//! and a revoked session refuses them until they expire.
+//! transaction, which also checks that the session is not revoked and is
+//! still of its user's current generation. Reuse of a rotated token (a
+//! stolen copy, or a race) revokes the whole session. Logout revokes the
+//! session; access tokens carry the session id (`sid`), and a session that
+//! is not live refuses them until they expire.
+//!
+//! Ending every session of a user at once is bounded work: the user item
+//! carries a `session_generation`, each session the generation it was
+//! started in, and a session is live only while the two agree and the user
+//! is active. Deactivation, a role change or a new password bumps the
+//! generation in the same transaction as the change itself (a new
+//! password re-stamps the caller's own session in that transaction, so
+//! only the others end). No session item has to be touched, however many
+//! there are.
+//!
+//! Every session event (`session.login`, `session.logout`,
+//! `session.refresh_reused`) commits in the transaction that makes the
+//! change it reports.
 //!
 //! Access patterns:
-//! - session by id: `GetItem pk=SESSION#<id>, sk=SESSION`
-//! - sessions of a user: `Query gsi1 gsi1pk=SESSIONS#USER#<id>` (to end them
-//!   all when the account is deactivated or its password changes)
+//! - session by id, with its user: `GetItem pk=SESSION#<id>, sk=SESSION` and
+//!   `GetItem pk=USER#<user id>, sk=USER`, concurrently
 //! - refresh token by fingerprint: `GetItem pk=REFRESH#<sha256>, sk=REFRESH`
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
 
 use super::{keys, n, s, Store, StoreError};
 use crate::domain::EntityId;
+use crate::events::{Envelope, OutboxItem};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -32,8 +46,8 @@ pub struct SessionRecord {
     sk: String,
     #[serde(rename = "type")]
     item_type: String,
-    /// `gsi1`: the sessions of one user, so they can all be ended. (Sessions
-    /// started before the index existed have none and still load.)
+    /// `gsi1`: the sessions of one user. (Sessions started before the index
+    /// existed have none and still load.)
     #[serde(default)]
     gsi1pk: String,
     #[serde(default)]
@@ -42,6 +56,18 @@ pub struct SessionRecord {
     pub user_id: EntityId,
     pub revoked: bool,
     pub expires_at: i64,
+    /// The user's `session_generation` when the session started (or was
+    /// last re-stamped); sessions from before generations have 0.
+    #[serde(default)]
+    pub generation: u64,
+}
+
+/// What the session check reads of a user item.
+#[derive(Debug, Deserialize)]
+struct Holder {
+    is_active: bool,
+    #[serde(default)]
+    session_generation: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,14 +108,17 @@ pub enum Rotation {
 }
 
 impl Store {
-    /// Starts a session for `user_id` with its first refresh token
-    /// (`refresh_fingerprint` is the SHA-256 of the token text).
+    /// Starts a session for `user_id` in its current `generation`, with its
+    /// first refresh token (`refresh_fingerprint` is the SHA-256 of the token
+    /// text) and its `session.login` event (`event(session_id)`).
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn create_session(
         &self,
         user_id: EntityId,
+        generation: u64,
         refresh_fingerprint: &str,
         now: OffsetDateTime,
+        event: impl FnOnce(&str) -> Envelope,
     ) -> Result<SessionRecord, StoreError> {
         let id = EntityId::new().to_string();
         let session = SessionRecord {
@@ -102,35 +131,45 @@ impl Store {
             user_id,
             revoked: false,
             expires_at: (now + SESSION_TTL).unix_timestamp(),
+            generation,
         };
         let token = RefreshRecord::new(refresh_fingerprint, &session);
         let absent = Some(("attribute_not_exists(pk)", Vec::new()));
         self.transact(vec![
             self.put(super::to_item(&session)?, absent.clone())?,
             self.put(super::to_item(&token)?, absent)?,
+            self.put(OutboxItem::new(&event(&session.id))?.to_item()?, None)?,
         ])
         .await?;
         Ok(session)
     }
 
-    /// A live session: present, not revoked, not expired.
+    /// A live session of `user_id`: present, not revoked, not expired, and
+    /// of the user's current generation while the user is active.
     pub async fn live_session(
         &self,
         id: &str,
+        user_id: &EntityId,
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let session: Option<SessionRecord> =
-            self.get(keys::session_pk(id), keys::SESSION_SK).await?;
-        Ok(session.filter(|s| !s.revoked && s.expires_at > now.unix_timestamp()))
+        let (session, holder) = futures::try_join!(
+            self.get::<SessionRecord>(keys::session_pk(id), keys::SESSION_SK),
+            self.get::<Holder>(keys::user_pk(user_id), keys::USER_SK),
+        )?;
+        let (Some(session), Some(holder)) = (session, holder) else {
+            return Ok(None);
+        };
+        let live = !session.revoked
+            && session.expires_at > now.unix_timestamp()
+            && session.user_id == *user_id
+            && holder.is_active
+            && session.generation == holder.session_generation;
+        Ok(live.then_some(session))
     }
 
-    /// Revokes a session (logout, reuse detection, deactivation). Revoking
-    /// an unknown or already revoked session is not an error.
-    #[tracing::instrument(skip(self))]
-    pub async fn revoke_session(&self, id: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
+    /// The update that revokes a session, for a transaction.
+    fn revocation(&self, id: &str) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(keys::session_pk(id)))
             .key("sk", s(keys::SESSION_SK))
@@ -140,61 +179,69 @@ impl Store {
                 ":true",
                 aws_sdk_dynamodb::types::AttributeValue::Bool(true),
             )
-            .send()
-            .await;
-        match result.map_err(|e| super::classify(e, "UpdateItem")) {
-            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-            Err(error) => Err(error),
+            .build()
+            .context("building the revocation")?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Revokes a session (a refresh of an inactive account). Revoking an
+    /// unknown or already revoked session is not an error.
+    #[tracing::instrument(skip(self))]
+    pub async fn revoke_session(&self, id: &str) -> Result<(), StoreError> {
+        match self.transact(vec![self.revocation(id)?]).await {
+            Err(error) if error.failed_condition_at(0) => Ok(()),
+            other => other,
         }
     }
 
-    /// Ends every session of a user except `keep` (the caller's own, when a
-    /// user changes their password). Returns how many were ended. The index
-    /// is eventually consistent: a session started in the same instant may
-    /// survive, and is then refused at its next refresh if the account is
-    /// inactive.
-    #[tracing::instrument(skip(self))]
-    pub async fn revoke_sessions_of(
+    /// Revokes a session and commits `event` with it (logout, reuse). An
+    /// unknown session is not an error, and records nothing.
+    #[tracing::instrument(skip(self, event))]
+    pub async fn revoke_session_with_event(
         &self,
-        user_id: &EntityId,
-        keep: Option<&str>,
-    ) -> Result<usize, StoreError> {
-        let mut start = None;
-        let mut ended = 0;
-        loop {
-            let (items, next) = self
-                .query_page(super::PageQuery {
-                    index: Some("gsi1"),
-                    partition_attribute: "gsi1pk",
-                    partition: keys::sessions_of_user_gsi1pk(user_id),
-                    limit: 100,
-                    start,
-                })
-                .await?;
-            for item in items {
-                let session: SessionRecord = super::from_item(item)?;
-                if session.revoked || Some(session.id.as_str()) == keep {
-                    continue;
-                }
-                self.revoke_session(&session.id).await?;
-                ended += 1;
-            }
-            match next {
-                Some(key) => start = Some(key),
-                None => return Ok(ended),
-            }
+        id: &str,
+        event: &Envelope,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            self.revocation(id)?,
+            self.put(OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Ok(()),
+            other => other,
         }
+    }
+
+    /// The update that moves a session to `generation` (the caller's own
+    /// session when their password changes), for the user's transaction.
+    pub(crate) fn restamp(
+        &self,
+        id: &str,
+        generation: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::session_pk(id)))
+            .key("sk", s(keys::SESSION_SK))
+            .update_expression("SET generation = :generation")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":generation", n(generation))
+            .build()
+            .context("building the session re-stamp")?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Presents a refresh token: if it is current and its session live, it
     /// is rotated to `next_fingerprint` atomically; a rotated token revokes
-    /// the session.
+    /// the session, committing `reused(session_id, user_id)` with the
+    /// revocation.
     #[tracing::instrument(skip_all)]
     pub async fn rotate_refresh_token(
         &self,
         fingerprint: &str,
         next_fingerprint: &str,
         now: OffsetDateTime,
+        reused: impl FnOnce(&str, &EntityId) -> Envelope,
     ) -> Result<Rotation, StoreError> {
         let token: Option<RefreshRecord> = self
             .get(keys::refresh_pk(fingerprint), keys::REFRESH_SK)
@@ -203,26 +250,27 @@ impl Store {
             return Ok(Rotation::Refused);
         };
         if token.rotated {
-            self.revoke_session(&token.session_id).await?;
+            let event = reused(&token.session_id, &token.user_id);
+            self.revoke_session_with_event(&token.session_id, &event)
+                .await?;
             return Ok(Rotation::Reused);
         }
-        let Some(session) = self.live_session(&token.session_id, now).await? else {
+        let Some(session) = self
+            .live_session(&token.session_id, &token.user_id, now)
+            .await?
+        else {
             return Ok(Rotation::Refused);
         };
+        let false_ = aws_sdk_dynamodb::types::AttributeValue::Bool(false);
+        let true_ = aws_sdk_dynamodb::types::AttributeValue::Bool(true);
         let mark_rotated = Update::builder()
             .table_name(&self.table)
             .key("pk", s(keys::refresh_pk(fingerprint)))
             .key("sk", s(keys::REFRESH_SK))
             .update_expression("SET rotated = :true, rotated_at = :now")
             .condition_expression("rotated = :false")
-            .expression_attribute_values(
-                ":true",
-                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
-            )
-            .expression_attribute_values(
-                ":false",
-                aws_sdk_dynamodb::types::AttributeValue::Bool(false),
-            )
+            .expression_attribute_values(":true", true_.clone())
+            .expression_attribute_values(":false", false_.clone())
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .build()
             .context("building the rotation update")?;
@@ -231,12 +279,25 @@ impl Store {
             .key("pk", s(keys::session_pk(&session.id)))
             .key("sk", s(keys::SESSION_SK))
             .condition_expression("revoked = :false")
-            .expression_attribute_values(
-                ":false",
-                aws_sdk_dynamodb::types::AttributeValue::Bool(false),
-            )
+            .expression_attribute_values(":false", false_)
             .build()
             .context("building the session check")?;
+        // The user is still active and still in the session's generation.
+        let generation = if session.generation == 0 {
+            "is_active = :true AND \
+             (attribute_not_exists(session_generation) OR session_generation = :generation)"
+        } else {
+            "is_active = :true AND session_generation = :generation"
+        };
+        let holder_current = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::user_pk(&session.user_id)))
+            .key("sk", s(keys::USER_SK))
+            .condition_expression(generation)
+            .expression_attribute_values(":true", true_)
+            .expression_attribute_values(":generation", n(session.generation))
+            .build()
+            .context("building the user check")?;
         let next = RefreshRecord::new(next_fingerprint, &session);
         let items = vec![
             TransactWriteItem::builder().update(mark_rotated).build(),
@@ -247,16 +308,22 @@ impl Store {
                 super::to_item(&next)?,
                 Some(("attribute_not_exists(pk)", Vec::new())),
             )?,
+            TransactWriteItem::builder()
+                .condition_check(holder_current)
+                .build(),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(Rotation::Rotated(session)),
             // Another request rotated this token first: two uses of one
             // token, which is exactly what reuse detection is for.
             Err(error) if error.failed_condition_at(0) => {
-                self.revoke_session(&session.id).await?;
+                let event = reused(&session.id, &session.user_id);
+                self.revoke_session_with_event(&session.id, &event).await?;
                 Ok(Rotation::Reused)
             }
-            Err(error) if error.failed_condition_at(1) => Ok(Rotation::Refused),
+            Err(error) if error.failed_condition_at(1) || error.failed_condition_at(3) => {
+                Ok(Rotation::Refused)
+            }
             Err(error) => Err(error),
         }
     }

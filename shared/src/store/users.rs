@@ -39,6 +39,22 @@ pub struct UserRecord {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub version: u64,
+    /// Sessions started in another generation are over (see
+    /// `store::sessions`); accounts from before generations have 0.
+    #[serde(default)]
+    pub session_generation: u64,
+}
+
+/// What a change to a user does to its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionsAfter<'a> {
+    /// They go on.
+    Kept,
+    /// Every one of them ends (deactivation, a role change).
+    Ended,
+    /// Every one but this one ends (a new password, kept by its holder's
+    /// current session).
+    EndedExcept(&'a str),
 }
 
 impl UserRecord {
@@ -60,6 +76,7 @@ impl UserRecord {
             created_at: user.created_at,
             updated_at: user.updated_at,
             version: user.version,
+            session_generation: 0,
         };
         record.reindex();
         record
@@ -162,6 +179,47 @@ impl Store {
         record.reindex();
         self.replace_versioned(super::to_item(&*record)?, expected, event)
             .await
+    }
+
+    /// Replaces a user if it is still at `expected_version`, together with
+    /// its `events`, and ends its sessions as `sessions` says, all in one
+    /// transaction: ending sessions bumps the user's `session_generation`,
+    /// so no session of the old generation is live once the change is.
+    /// A stale version is `ConditionFailed`.
+    #[tracing::instrument(skip_all, fields(user_id = %record.id))]
+    pub async fn change_user(
+        &self,
+        record: &mut UserRecord,
+        now: OffsetDateTime,
+        events: &[Envelope],
+        sessions: SessionsAfter<'_>,
+    ) -> Result<(), StoreError> {
+        let mut changed = record.clone();
+        changed.version += 1;
+        changed.updated_at = now;
+        if sessions != SessionsAfter::Kept {
+            changed.session_generation += 1;
+        }
+        changed.reindex();
+        let condition = Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", super::n(record.version))],
+        ));
+        let mut items = vec![self.put(super::to_item(&changed)?, condition)?];
+        if let SessionsAfter::EndedExcept(kept) = sessions {
+            items.push(self.restamp(kept, changed.session_generation)?);
+        }
+        for event in events {
+            items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => {
+                *record = changed;
+                Ok(())
+            }
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            Err(error) => Err(error),
+        }
     }
 
     /// A page of users, newest first, optionally of one role.

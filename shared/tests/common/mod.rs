@@ -131,9 +131,14 @@ impl TestEnv {
     pub async fn register(&self, name: &str) -> (String, String) {
         let email = format!("{name}-{}@example.com", EntityId::new());
         let reply = self
-            .call(Call::new("auth/register").token(None).body(json!({
-                "email": email, "password": PASSWORD, "name": name,
-            })))
+            .call(
+                Call::new("auth/register")
+                    .token(None)
+                    .ip(&format!("198.51.100.{}", rand_octet()))
+                    .body(json!({
+                        "email": email, "password": PASSWORD, "name": name,
+                    })),
+            )
             .await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         (reply.body["id"].as_str().unwrap().to_owned(), email)
@@ -352,9 +357,19 @@ impl Call {
         self
     }
 
+    /// Sets the caller's address as API Gateway reports it
+    /// (`requestContext.http.sourceIp`). `x-forwarded-for` gets another,
+    /// fixed value, as a client may send anything there: a limit that
+    /// followed it instead would lump every test caller together.
     pub fn ip(mut self, ip: &str) -> Self {
         self.event["requestContext"]["http"]["sourceIp"] = json!(ip);
-        self.event["headers"]["x-forwarded-for"] = json!(ip);
+        self.event["headers"]["x-forwarded-for"] = json!("203.0.113.250");
+        self
+    }
+
+    /// Sets the client-controlled `x-forwarded-for` header alone.
+    pub fn forwarded_for(mut self, value: &str) -> Self {
+        self.event["headers"]["x-forwarded-for"] = json!(value);
         self
     }
 
