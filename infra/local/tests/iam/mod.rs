@@ -334,6 +334,7 @@ fn owned_write_prefixes() -> BTreeMap<&'static str, &'static [&'static str]> {
             &[
                 "EMAIL#*",
                 "EVENT#*",
+                "GATE#*",
                 "IDEMPOTENCY#*",
                 "RATE#*",
                 "REFRESH#*",
@@ -343,7 +344,7 @@ fn owned_write_prefixes() -> BTreeMap<&'static str, &'static [&'static str]> {
         ),
         (
             "UsersFunction",
-            &["EVENT#*", "RATE#*", "SESSION#*", "USER#*"][..],
+            &["EVENT#*", "GATE#*", "RATE#*", "SESSION#*", "USER#*"][..],
         ),
         (
             "WorkflowsFunction",
