@@ -368,7 +368,7 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
 #[tokio::test]
 async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
     let env = TestEnv::new().await;
-    let before = env.all_items().await.len();
+    let before = entity_items(&env).await;
     // Written as JSON escapes and as raw UTF-8: U+FFFF, U+FFFE and a
     // control character, which no queue message may hold.
     let cases: [(&str, &str); 4] = [
@@ -388,7 +388,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
     let admin = env.account("Admin", Role::Admin).await;
     let workflow = env.active_workflow(&admin, "Purchase").await;
     let user = env.account("User", Role::User).await;
-    let before = env.all_items().await.len();
+    let before = entity_items(&env).await;
     let body = format!(
         r#"{{"workflow_id":"{workflow}","title":"Laptop","payload":{{"lines":[{{"sku":"A-1"}},{{"note":"\ufffe"}}],"k\uffffey":1}}}}"#
     );
