@@ -48,7 +48,9 @@ impl TestEnv {
         let sdk = sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
         let table = format!("opsflow-test-{}", EntityId::new());
-        schema::create_entity_table(&client, &table)
+        // No test here reads the stream (the pipeline tests feed the router
+        // recorded stream events), and a stream slows DynamoDB Local down.
+        schema::create_entity_table_without_stream(&client, &table)
             .await
             .expect("DynamoDB Local must be running: run `make emulators`");
         let keys = keys::generate_ed25519().unwrap();
