@@ -80,6 +80,9 @@ pub struct LoginLimits {
     pub backoff_max_secs: u64,
     pub registrations_per_ip: u32,
     pub register_window_secs: u64,
+    /// Password attempts on one account from every address together, per
+    /// `email_window_secs`.
+    pub attempts_per_account: u32,
 }
 
 impl Default for LoginLimits {
@@ -94,6 +97,7 @@ impl Default for LoginLimits {
             backoff_max_secs: 900,
             registrations_per_ip: 10,
             register_window_secs: 3600,
+            attempts_per_account: 100,
         }
     }
 }
@@ -228,6 +232,11 @@ impl Config {
             )?,
             email_window_secs: number(&get, "LOGIN_EMAIL_WINDOW_SECS", defaults.email_window_secs)?,
             failures_per_ip: number(&get, "LOGIN_FAILURES_PER_IP", defaults.failures_per_ip)?,
+            attempts_per_account: number(
+                &get,
+                "LOGIN_ATTEMPTS_PER_ACCOUNT",
+                defaults.attempts_per_account,
+            )?,
             backoff_unit_ms: number(&get, "LOGIN_BACKOFF_UNIT_MS", defaults.backoff_unit_ms)?,
             backoff_max_secs: number(&get, "LOGIN_BACKOFF_MAX_SECS", defaults.backoff_max_secs)?,
             registrations_per_ip: number(

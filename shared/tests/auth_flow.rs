@@ -366,11 +366,14 @@ async fn once_the_free_attempts_are_spent_even_the_right_password_waits() {
 
 /// Logins of one account with the wrong password, from `count` addresses
 /// at once.
+/// The address the guesses of these tests come from.
+const GUESSER: &str = "192.0.2.1";
+
 async fn concurrent_wrong_logins(env: &TestEnv, email: &str, count: usize) -> Vec<u16> {
-    let attempt = |i: usize| {
+    let attempt = |_: usize| {
         env.call(
             Call::new("auth/login")
-                .ip(&format!("192.0.2.{}", i + 1))
+                .ip(GUESSER)
                 .body(json!({"email": email, "password": "guess guess"})),
         )
     };
@@ -409,8 +412,14 @@ async fn the_owner_logs_in_once_the_delay_has_passed() {
     let (_, email) = env.register("owner").await;
     let statuses = concurrent_wrong_logins(&env, &email, 10).await;
     assert!(statuses.contains(&429), "{statuses:?}");
-    let owner =
-        || env.call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})));
+    // The owner's own mistypes, from the same address.
+    let owner = || {
+        env.call(
+            Call::new("auth/login")
+                .ip(GUESSER)
+                .body(json!({"email": email, "password": PASSWORD})),
+        )
+    };
     let first = owner().await;
     if first.status == 429 {
         // A delay of seconds, not a lockout of the window.
@@ -423,6 +432,62 @@ async fn the_owner_logs_in_once_the_delay_has_passed() {
     // The success started the count again: three free attempts.
     let after = concurrent_wrong_logins(&env, &email, 3).await;
     assert_eq!(after, [401, 401, 401]);
+}
+
+#[tokio::test]
+async fn a_strangers_failures_from_another_address_never_delay_the_owner() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
+    })
+    .await;
+    let (_, email) = env.register("owner").await;
+    let statuses = concurrent_wrong_logins(&env, &email, 10).await;
+    assert!(
+        statuses.contains(&429),
+        "the stranger is slowed: {statuses:?}"
+    );
+    let login = env
+        .call(
+            Call::new("auth/login")
+                .ip("198.51.100.7")
+                .body(json!({"email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let stranger = concurrent_wrong_logins(&env, &email, 1).await;
+    assert_eq!(
+        stranger,
+        [429],
+        "the owner's success does not free the stranger"
+    );
+}
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_meet_the_accounts_ceiling() {
+    let env = TestEnv::with_vars(|vars| {
+        vars.insert("LOGIN_ATTEMPTS_PER_ACCOUNT".into(), "4".into());
+    })
+    .await;
+    let (_, email) = env.register("target").await;
+    for i in 0..4 {
+        let guess = env
+            .call(
+                Call::new("auth/login")
+                    .ip(&format!("203.0.113.{}", i + 1))
+                    .body(json!({"email": email, "password": "guess guess"})),
+            )
+            .await;
+        assert_eq!(guess.status, 401, "{}", guess.body);
+    }
+    let fifth = env
+        .call(
+            Call::new("auth/login")
+                .ip("203.0.113.99")
+                .body(json!({"email": email, "password": "guess guess"})),
+        )
+        .await;
+    assert_eq!(fifth.status, 429, "{}", fifth.body);
+    assert!(fifth.header("retry-after").is_some());
 }
 
 #[tokio::test]

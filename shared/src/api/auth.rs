@@ -252,7 +252,7 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
     // The account's gate counts the attempt before the password is
     // verified; the account is read meanwhile (reading verifies nothing).
     let (attempt, record) = futures::join!(
-        throttle::enter(&app.store, &limits, &email, now),
+        throttle::enter(&app.store, &limits, &email, ip, now),
         app.store.user_by_email(&email),
     );
     let attempt = match attempt {
@@ -284,7 +284,7 @@ async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respon
                 .await
                 .map_err(ApiError::from)
         },
-        throttle::passed(&app.store, &email),
+        throttle::passed(&app.store, &email, ip),
     )?;
     let Some(record) = record else {
         return Err(ApiError::internal("a verified login without an account"));

@@ -141,11 +141,12 @@ async fn patch(
     check_version(req, body.version, record.version, "user")?;
     if let (Some(_), Some(current)) = (&new_password, body.current_password.as_deref()) {
         let limits = app.config.login_limits;
-        throttle::enter(&app.store, &limits, &record.email, clock::now()).await?;
+        let source = meta.source_ip.as_deref().unwrap_or("unknown");
+        throttle::enter(&app.store, &limits, &record.email, source, clock::now()).await?;
         if !password::verify(current, &record.password_hash) {
             return Err(ApiError::invalid_field("current_password", "is incorrect"));
         }
-        throttle::passed(&app.store, &record.email).await?;
+        throttle::passed(&app.store, &record.email, source).await?;
     }
 
     let before = record.user();

@@ -248,7 +248,10 @@ impl Router {
             }
         }
         // Records from the first retry on are sent again anyway; the
-        // quarantine takes only those before it, so nothing is parked twice.
+        // quarantine takes only those before it, in record order, so that
+        // a failed park (which moves the retry point back) never follows a
+        // park of a later record: nothing is parked twice.
+        refused.sort_by_key(|(index, _, _)| *index);
         for (index, queue, reason) in refused {
             if first_retry.is_some_and(|first| index >= first) {
                 continue;

@@ -58,6 +58,10 @@ pub enum StoreError {
     /// DynamoDB throttled the request after the SDK's retries.
     #[error("the table is throttling requests")]
     Throttled,
+    /// The request's idempotency key was taken over by another run of it
+    /// (its lease ran out), so this run's change was not committed.
+    #[error("the idempotency key was taken over by another run of the request")]
+    LeaseLost,
     /// The change's event would not fit in a queue message
     /// (`events::MAX_ENVELOPE_BYTES`); nothing was written.
     #[error("the event of this change is {bytes} bytes, over the outbox limit")]
@@ -93,6 +97,9 @@ impl From<StoreError> for ApiError {
             StoreError::Throttled => {
                 ApiError::ServiceUnavailable("the service is busy; retry shortly".into())
             }
+            StoreError::LeaseLost => ApiError::Conflict(
+                "a retry of this request took it over; its outcome is the retry's".into(),
+            ),
             StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
                 limit: crate::events::MAX_ENVELOPE_BYTES,
             },
@@ -374,16 +381,30 @@ impl Store {
         if let Some(held) = &held {
             items.push(self.commit_mark(held)?);
         }
-        self.client
+        let result = self
+            .client
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
             .await
-            .map_err(classify_transaction)?;
-        if let Some(held) = held {
-            held.mark_committed();
+            .map_err(classify_transaction);
+        match (result, held) {
+            (Ok(_), Some(held)) => {
+                held.mark_committed();
+                Ok(())
+            }
+            (Ok(_), None) => Ok(()),
+            // The commit mark's reason is the last; the caller's items keep
+            // their indices without it. A failed mark: another run of the
+            // request took the key over, so this one must not commit.
+            (Err(StoreError::TransactionCancelled(mut reasons)), Some(_)) => {
+                match reasons.pop().as_deref() {
+                    Some("ConditionalCheckFailed") => Err(StoreError::LeaseLost),
+                    _ => Err(StoreError::TransactionCancelled(reasons)),
+                }
+            }
+            (Err(error), _) => Err(error),
         }
-        Ok(())
     }
 }
 
@@ -412,7 +433,11 @@ impl Store {
         if idempotency::held_lease().is_some() {
             let item = crate::events::OutboxItem::new(event)?.to_item()?;
             let put = self.put(item, Some(("attribute_not_exists(pk)", Vec::new())))?;
-            return self.transact(vec![put]).await;
+            return match self.transact(vec![put]).await {
+                // As the plain put says it: the event id is taken.
+                Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+                other => other,
+            };
         }
         self.client
             .put_item()

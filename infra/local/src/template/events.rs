@@ -125,6 +125,12 @@ impl Reader<'_> {
                 self.stream_uses
                     .borrow_mut()
                     .push((pp.clone(), table.clone()));
+                let maximum_record_age_secs = self
+                    .opt_number(props, "MaximumRecordAgeInSeconds", &pp, -1..=604_800)?
+                    .unwrap_or(-1);
+                if (0..60).contains(&maximum_record_age_secs) {
+                    bail!("{pp}.MaximumRecordAgeInSeconds: expected -1 or 60–604800, got {maximum_record_age_secs}");
+                }
                 let starting_position = self
                     .opt_text(props, "StartingPosition", &pp)?
                     .ok_or_else(|| anyhow!("{pp}.StartingPosition: missing"))?;
@@ -145,9 +151,7 @@ impl Reader<'_> {
                     maximum_retry_attempts: self
                         .opt_number(props, "MaximumRetryAttempts", &pp, -1..=10_000)?
                         .unwrap_or(-1),
-                    maximum_record_age_secs: self
-                        .opt_number(props, "MaximumRecordAgeInSeconds", &pp, -1..=604_800)?
-                        .unwrap_or(-1),
+                    maximum_record_age_secs,
                     bisect_batch_on_function_error: self
                         .opt_bool(props, "BisectBatchOnFunctionError", &pp)?
                         .unwrap_or(false),
@@ -634,5 +638,11 @@ mod tests {
             message.contains("only SQS on-failure destinations run locally"),
             "{message}"
         );
+        let young = yaml.replace(
+            "MaximumRecordAgeInSeconds: 60",
+            "MaximumRecordAgeInSeconds: 59",
+        );
+        let message = error(&young, &ctx());
+        assert!(message.contains("expected -1 or 60–604800"), "{message}");
     }
 }

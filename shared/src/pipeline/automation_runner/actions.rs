@@ -114,7 +114,9 @@ impl Act<'_> {
             .sqs
             .send_message()
             .queue_url(url)
-            .message_body(body.to_string())
+            // Data written before the edge refused such characters may
+            // still hold some SQS cannot carry: escaped, they parse back.
+            .message_body(crate::events::queue_safe(&body.to_string()))
             .send()
             .await
             .map(|_| ())
@@ -125,7 +127,16 @@ impl Act<'_> {
                 let cause = error
                     .code()
                     .map_or_else(|| "the queue did not answer".to_owned(), str::to_owned);
-                ActionError::Transient(format!("SendMessage failed: {cause}"))
+                let message = format!("SendMessage failed: {cause}");
+                // Refused for its contents, a message never gets through.
+                if ["InvalidMessageContents", "MessageTooLong"]
+                    .iter()
+                    .any(|code| cause.ends_with(code))
+                {
+                    ActionError::Permanent(message)
+                } else {
+                    ActionError::Transient(message)
+                }
             })
     }
 }
