@@ -10,7 +10,6 @@ mod common;
 use aws_lambda_events::event::sqs::SqsEvent;
 use common::{fixture, Account, Call, Reply, TestEnv};
 use opsflow_shared::clock;
-use opsflow_shared::config::{Config, Needs};
 use opsflow_shared::domain::{EntityId, Role};
 use opsflow_shared::events::{Actor, Envelope};
 use opsflow_shared::pipeline::audit_writer;
@@ -38,24 +37,8 @@ struct AuditEnv {
 impl AuditEnv {
     async fn new() -> Self {
         let env = TestEnv::new().await;
-        let sdk = common::sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let audit_table = format!("opsflow-audit-test-{}", EntityId::new());
-        schema::create_audit_table(&client, &audit_table)
-            .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
-        let mut vars = env.vars.clone();
-        vars.insert("AUDIT_TABLE_NAME".into(), audit_table.clone());
-        let needs = Needs {
-            verify_tokens: true,
-            cursors: true,
-            audit_table: true,
-            ..Needs::default()
-        };
-        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
-        let app = App::new(config, &sdk)
-            .await
-            .expect("the audit-logs app starts");
+        let (app, audit_table) = env.audit_logs_app().await;
+        let client = aws_sdk_dynamodb::Client::new(&common::sdk_config().await);
         Self {
             env,
             app,

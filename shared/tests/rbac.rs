@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Call, Reply, TestEnv, PASSWORD};
-use opsflow_shared::config::{Config, Needs};
 use opsflow_shared::domain::{EntityId, Role};
 use opsflow_shared::store::schema;
 use opsflow_shared::{api, App};
@@ -60,22 +59,7 @@ struct AuditLogs {
 
 impl AuditLogs {
     async fn new(env: &TestEnv) -> Self {
-        let sdk = common::sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("opsflow-audit-test-{}", EntityId::new());
-        schema::create_audit_table(&client, &table)
-            .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
-        let mut vars = env.vars.clone();
-        vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
-        let needs = Needs {
-            verify_tokens: true,
-            cursors: true,
-            audit_table: true,
-            ..Needs::default()
-        };
-        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
-        let app = App::new(config, &sdk).await.expect("the audit-logs app");
+        let (app, table) = env.audit_logs_app().await;
         Self { app, table }
     }
 }

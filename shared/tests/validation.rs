@@ -432,8 +432,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
 /// panic fails the case (proptest then shrinks it to a small input).
 mod never_5xx {
     use super::common::{fixture, Account, TestEnv};
-    use opsflow_shared::config::{Config, Needs};
-    use opsflow_shared::domain::{EntityId, Role};
+    use opsflow_shared::domain::Role;
     use opsflow_shared::store::schema;
     use opsflow_shared::{api, App};
     use proptest::prelude::*;
@@ -515,24 +514,7 @@ mod never_5xx {
                 .expect("a runtime");
             let (env, audit, audit_table, admin, user) = runtime.block_on(async {
                 let env = TestEnv::new().await;
-                let sdk = super::common::sdk_config().await;
-                let client = aws_sdk_dynamodb::Client::new(&sdk);
-                let audit_table = format!("opsflow-audit-test-{}", EntityId::new());
-                schema::create_audit_table(&client, &audit_table)
-                    .await
-                    .expect("DynamoDB Local must be running: run `make emulators`");
-                let mut vars = env.vars.clone();
-                vars.insert("AUDIT_TABLE_NAME".into(), audit_table.clone());
-                let needs = Needs {
-                    verify_tokens: true,
-                    cursors: true,
-                    audit_table: true,
-                    ..Needs::default()
-                };
-                let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
-                let audit = App::new(config, &sdk)
-                    .await
-                    .expect("the audit-logs app starts");
+                let (audit, audit_table) = env.audit_logs_app().await;
                 let admin = env.account("admin", Role::Admin).await;
                 let user = env.account("user", Role::User).await;
                 (env, audit, audit_table, admin, user)

@@ -225,6 +225,31 @@ impl TestEnv {
             .unwrap();
     }
 
+    /// The `audit-logs` function's app, configured as the template
+    /// configures it, on a fresh audit table of its own; with the table's
+    /// name (the caller removes it).
+    pub async fn audit_logs_app(&self) -> (App, String) {
+        let sdk = sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = format!("opsflow-audit-test-{}", EntityId::new());
+        schema::create_audit_table(&client, &table)
+            .await
+            .expect("DynamoDB Local must be running: run `make emulators`");
+        let mut vars = self.vars.clone();
+        vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
+        let needs = Needs {
+            verify_tokens: true,
+            cursors: true,
+            audit_table: true,
+            ..Needs::default()
+        };
+        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
+        let app = App::new(config, &sdk)
+            .await
+            .expect("the audit-logs app starts");
+        (app, table)
+    }
+
     /// Every item of the table (tests only: checking nothing was written).
     pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let output = self
