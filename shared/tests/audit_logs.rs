@@ -14,7 +14,7 @@ use opsflow_shared::domain::{EntityId, Role};
 use opsflow_shared::events::{Actor, Envelope};
 use opsflow_shared::pipeline::audit_writer;
 use opsflow_shared::store::audit::{AuditRecord, AuditSource, MAX_ROUND_TRIPS};
-use opsflow_shared::store::{schema, Store};
+use opsflow_shared::store::Store;
 use opsflow_shared::{api, App};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -117,19 +117,7 @@ impl AuditEnv {
 
 impl Drop for AuditEnv {
     fn drop(&mut self) {
-        let table = self.audit_table.clone();
-        let _ = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(async {
-                    let client = aws_sdk_dynamodb::Client::new(&common::sdk_config().await);
-                    let _ = schema::delete_table(&client, &table).await;
-                });
-            }
-        })
-        .join();
+        common::delete_table_now(self.audit_table.clone());
     }
 }
 

@@ -6,7 +6,6 @@ mod common;
 
 use common::{Call, Reply, TestEnv, PASSWORD};
 use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::store::schema;
 use opsflow_shared::{api, App};
 use serde_json::json;
 use std::cell::RefCell;
@@ -66,19 +65,7 @@ impl AuditLogs {
 
 impl Drop for AuditLogs {
     fn drop(&mut self) {
-        let table = self.table.clone();
-        let _ = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(async {
-                    let client = aws_sdk_dynamodb::Client::new(&common::sdk_config().await);
-                    let _ = schema::delete_table(&client, &table).await;
-                });
-            }
-        })
-        .join();
+        common::delete_table_now(self.table.clone());
     }
 }
 

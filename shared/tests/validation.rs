@@ -433,7 +433,6 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
 mod never_5xx {
     use super::common::{fixture, Account, TestEnv};
     use opsflow_shared::domain::Role;
-    use opsflow_shared::store::schema;
     use opsflow_shared::{api, App};
     use proptest::prelude::*;
     use proptest::test_runner::{Config as Cases, TestRunner};
@@ -598,12 +597,7 @@ mod never_5xx {
 
     impl Drop for Probe {
         fn drop(&mut self) {
-            let table = self.audit_table.clone();
-            self.runtime.block_on(async {
-                let sdk = super::common::sdk_config().await;
-                let client = aws_sdk_dynamodb::Client::new(&sdk);
-                let _ = schema::delete_table(&client, &table).await;
-            });
+            super::common::delete_table_now(self.audit_table.clone());
         }
     }
 

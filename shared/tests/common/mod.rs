@@ -284,22 +284,26 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        let table = self.table.clone();
-        // Drop cannot await: delete the table from a short-lived runtime,
-        // with a client of its own (connections belong to their runtime).
-        let _ = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(async {
-                    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-                    let _ = schema::delete_table(&client, &table).await;
-                });
-            }
-        })
-        .join();
+        delete_table_now(self.table.clone());
     }
+}
+
+/// Deletes a test's table from a `Drop`, which cannot await: from a
+/// short-lived runtime on a thread of its own, with a client of its own
+/// (connections belong to their runtime).
+pub fn delete_table_now(table: String) {
+    let _ = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(async {
+                let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+                let _ = schema::delete_table(&client, &table).await;
+            });
+        }
+    })
+    .join();
 }
 
 fn rand_octet() -> u8 {
