@@ -22,6 +22,7 @@
 //! no retry can mend it.
 
 use crate::events::{queue_safe, MAX_QUEUE_MESSAGE_BYTES};
+use crate::store::audit::CLIENT_ACTION_PREFIX;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_sqs::error::ProvideErrorMetadata;
@@ -35,8 +36,6 @@ use std::time::Duration;
 pub const SEND_ATTEMPTS: u32 = 3;
 /// Entries per `SendMessageBatch` (the SQS maximum).
 const BATCH_ENTRIES: usize = 10;
-/// The prefix of event types that callers report themselves.
-pub const CLIENT_EVENT_PREFIX: &str = "client.";
 /// Error codes with which SQS refuses a request for its contents, so that
 /// sending it again can never succeed.
 const CONTENT_ERRORS: [&str; 3] = [
@@ -57,7 +56,7 @@ pub struct Outgoing {
 impl Outgoing {
     /// Whether the event was reported by a client (`POST /auditLogs`).
     pub fn is_client_event(&self) -> bool {
-        self.event_type.starts_with(CLIENT_EVENT_PREFIX)
+        self.event_type.starts_with(CLIENT_ACTION_PREFIX)
     }
 
     /// The envelope id, for logs and the quarantine.
@@ -184,10 +183,12 @@ impl Message {
 /// Groups messages into batches of at most ten entries and
 /// [`MAX_QUEUE_MESSAGE_BYTES`]; a message over the limit on its own is
 /// returned apart, as it can never be sent.
-fn batches(messages: Vec<Message>) -> (Vec<Vec<Message>>, Vec<Message>) {
-    let mut batches: Vec<Vec<Message>> = Vec::new();
+fn batches<'m>(
+    messages: impl IntoIterator<Item = &'m Message>,
+) -> (Vec<Vec<&'m Message>>, Vec<&'m Message>) {
+    let mut batches: Vec<Vec<&Message>> = Vec::new();
     let mut too_large = Vec::new();
-    let mut current: Vec<Message> = Vec::new();
+    let mut current: Vec<&Message> = Vec::new();
     let mut bytes = 0;
     for message in messages {
         let size = message.size();
@@ -230,16 +231,17 @@ impl Router {
     #[tracing::instrument(skip_all, fields(records = event.records.len()))]
     pub async fn route(&self, event: &StreamEvent) -> DynamoDbEventResponse {
         let outgoing = envelopes(event);
+        // Made valid for SQS once, for every queue.
+        let messages: Vec<Message> = outgoing
+            .iter()
+            .enumerate()
+            .map(|(index, o)| Message::new(index, o))
+            .collect();
         let mut first_retry: Option<usize> = None;
         let mut refused: Vec<(usize, &str, String)> = Vec::new();
         for queue in &self.queues {
-            let messages = outgoing
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| queue.takes(o))
-                .map(|(index, o)| Message::new(index, o))
-                .collect();
-            for (index, sent) in self.send_all(&queue.url, messages).await {
+            let taken = messages.iter().filter(|m| queue.takes(&outgoing[m.index]));
+            for (index, sent) in self.send_all(&queue.url, taken).await {
                 match sent {
                     Sent::Delivered => {}
                     Sent::Retry => first_retry = Some(first_retry.map_or(index, |f| f.min(index))),
@@ -270,7 +272,11 @@ impl Router {
     }
 
     /// Sends every message to one queue; how each ended, by record index.
-    async fn send_all(&self, queue: &str, messages: Vec<Message>) -> Vec<(usize, Sent)> {
+    async fn send_all<'m>(
+        &self,
+        queue: &str,
+        messages: impl IntoIterator<Item = &'m Message>,
+    ) -> Vec<(usize, Sent)> {
         let (batches, too_large) = batches(messages);
         let mut results: Vec<(usize, Sent)> = too_large
             .iter()
@@ -288,7 +294,7 @@ impl Router {
     /// Sends one batch, retrying what failed for a passing reason. A batch
     /// refused as a whole for its contents is sent again one message at a
     /// time, so that only the offending message is refused.
-    async fn send_batch(&self, queue: &str, batch: &[Message]) -> Vec<(usize, Sent)> {
+    async fn send_batch(&self, queue: &str, batch: &[&Message]) -> Vec<(usize, Sent)> {
         let mut results = Vec::with_capacity(batch.len());
         let mut pending: Vec<usize> = (0..batch.len()).collect();
         for attempt in 0..SEND_ATTEMPTS {
@@ -306,13 +312,13 @@ impl Router {
                 .await
             {
                 Ok(output) => {
-                    let mut again = Vec::new();
+                    // Every entry not listed as failed was delivered.
+                    let mut outcomes: Vec<(usize, Sent)> =
+                        pending.iter().map(|&i| (i, Sent::Delivered)).collect();
                     for failure in output.failed() {
-                        let Some(i) = failure
-                            .id()
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|i| pending.contains(i))
+                        let Some(outcome) = outcomes
+                            .iter_mut()
+                            .find(|(i, _)| failure.id() == i.to_string())
                         else {
                             continue;
                         };
@@ -323,22 +329,22 @@ impl Router {
                             sender_fault = failure.sender_fault(),
                             "SQS refused an envelope"
                         );
-                        if failure.sender_fault() {
-                            let reason =
-                                format!("{code}: {}", failure.message().unwrap_or_default());
-                            results.push((batch[i].index, Sent::Refused(reason)));
+                        outcome.1 = if failure.sender_fault() {
+                            Sent::Refused(format!(
+                                "{code}: {}",
+                                failure.message().unwrap_or_default()
+                            ))
                         } else {
-                            again.push(i);
+                            Sent::Retry
+                        };
+                    }
+                    pending.clear();
+                    for (i, outcome) in outcomes {
+                        match outcome {
+                            Sent::Retry => pending.push(i),
+                            done => results.push((batch[i].index, done)),
                         }
                     }
-                    for &i in &pending {
-                        if !again.contains(&i)
-                            && !results.iter().any(|(index, _)| *index == batch[i].index)
-                        {
-                            results.push((batch[i].index, Sent::Delivered));
-                        }
-                    }
-                    pending = again;
                 }
                 Err(error) => {
                     let code = error.code().unwrap_or_default().to_owned();
@@ -350,8 +356,8 @@ impl Router {
                             pending.clear();
                         } else {
                             for &i in &pending {
-                                let single = std::slice::from_ref(&batch[i]);
-                                results.extend(Box::pin(self.send_batch(queue, single)).await);
+                                let single = [batch[i]];
+                                results.extend(Box::pin(self.send_batch(queue, &single)).await);
                             }
                             pending.clear();
                         }
@@ -432,25 +438,28 @@ mod tests {
 
     #[test]
     fn batches_hold_at_most_ten_messages_and_256_kib() {
-        let (large, too_large) = batches((0..10).map(|i| message(i, 30 * 1024)).collect());
+        let large_messages: Vec<Message> = (0..10).map(|i| message(i, 30 * 1024)).collect();
+        let (large, too_large) = batches(&large_messages);
         assert!(too_large.is_empty());
         let sizes: Vec<usize> = large.iter().map(Vec::len).collect();
         assert_eq!(sizes, [8, 2], "ten 30 KiB envelopes do not fit one batch");
-        let (small, _) = batches((0..25).map(|i| message(i, 10)).collect());
+        let small_messages: Vec<Message> = (0..25).map(|i| message(i, 10)).collect();
+        let (small, _) = batches(&small_messages);
         let sizes: Vec<usize> = small.iter().map(Vec::len).collect();
         assert_eq!(sizes, [10, 10, 5]);
         for batch in large.iter().chain(&small) {
-            assert!(batch.iter().map(Message::size).sum::<usize>() <= MAX_QUEUE_MESSAGE_BYTES);
+            assert!(batch.iter().map(|m| m.size()).sum::<usize>() <= MAX_QUEUE_MESSAGE_BYTES);
         }
     }
 
     #[test]
     fn a_message_over_the_limit_on_its_own_is_set_apart_in_order() {
-        let (batches, too_large) = batches(vec![
+        let messages = [
             message(0, 10),
             message(1, MAX_QUEUE_MESSAGE_BYTES + 1),
             message(2, 10),
-        ]);
+        ];
+        let (batches, too_large) = batches(&messages);
         assert_eq!(too_large.iter().map(|m| m.index).collect::<Vec<_>>(), [1]);
         let sent: Vec<usize> = batches.iter().flatten().map(|m| m.index).collect();
         assert_eq!(sent, [0, 2]);
