@@ -17,6 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
+mod text;
+use text::refuse_unsendable_text;
+
 pub const REQUEST_ID: &str = "x-request-id";
 pub const CORRELATION_ID: &str = "x-correlation-id";
 /// Default largest JSON body a route accepts.
@@ -156,69 +159,6 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, limit: usize) -> ApiResult
     }
     refuse_unsendable_text(bytes)?;
     parse_json_bytes(bytes)
-}
-
-/// Refuses a body with a character, in any string or key, that SQS cannot
-/// carry (`events::queue_accepts`: control characters other than tab and
-/// line breaks, U+FFFE, U+FFFF): such text would reach an event, and is
-/// no one's real input. 422, naming the field.
-fn refuse_unsendable_text(bytes: &[u8]) -> ApiResult<()> {
-    // Such a character reaches a string either raw (U+FFFE and U+FFFF are
-    // EF BF BE / EF BF BF in UTF-8; raw control characters are not JSON)
-    // or as a `\u` escape; a body with neither is let through unread.
-    let raw = bytes
-        .windows(3)
-        .any(|w| w[0] == 0xEF && w[1] == 0xBF && (w[2] == 0xBE || w[2] == 0xBF));
-    let escaped = bytes.windows(2).any(|w| w == b"\\u");
-    if !raw && !escaped {
-        return Ok(());
-    }
-    // Malformed JSON is left to the typed parse, which names the problem.
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
-    };
-    match unsendable_at(&value, "") {
-        Some(field) => Err(ApiError::invalid_field(
-            field,
-            "contains a character that cannot be stored (a control character, U+FFFE or U+FFFF)",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The path (`payload.items[2].name`) of the first string or key holding a
-/// character SQS refuses.
-fn unsendable_at(value: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    let bad = |text: &str| !text.chars().all(crate::events::queue_accepts);
-    match value {
-        Value::String(text) if bad(text) => Some(path_or_body(path)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| unsendable_at(item, &format!("{}[{i}]", path_or_body(path)))),
-        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            let key_path = if path.is_empty() {
-                crate::events::queue_safe(key).into_owned()
-            } else {
-                format!("{path}.{}", crate::events::queue_safe(key))
-            };
-            if bad(key) {
-                Some(key_path)
-            } else {
-                unsendable_at(item, &key_path)
-            }
-        }),
-        _ => None,
-    }
-}
-
-fn path_or_body(path: &str) -> String {
-    if path.is_empty() {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    }
 }
 
 /// [`parse_json`] without the HTTP checks; also used for event payloads.
@@ -452,92 +392,5 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Input {
-        email: String,
-        nested: Option<Nested>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Nested {
-        count: u32,
-    }
-
-    fn field_of(error: ApiError) -> (u16, String) {
-        let status = error.status();
-        match error {
-            ApiError::BadRequest { errors, .. } | ApiError::Unprocessable { errors, .. } => {
-                (status, errors[0].field.clone())
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn json_errors_name_the_field() {
-        let cases: [(&str, u16, &str); 6] = [
-            (r#"{"email": 5}"#, 400, "email"),
-            (r#"{"email": "a", "extra": 1}"#, 400, "extra"),
-            (r#"{}"#, 422, "email"),
-            (
-                r#"{"email": "a", "nested": {"count": "x"}}"#,
-                400,
-                "nested.count",
-            ),
-            (r#"{"email": "a", "nested": {}}"#, 422, "nested.count"),
-            (r#"{"email": "#, 400, "body"),
-        ];
-        for (body, status, field) in cases {
-            let error = parse_json_bytes::<Input>(body.as_bytes()).unwrap_err();
-            assert_eq!(field_of(error), (status, field.to_owned()), "{body}");
-        }
-    }
-
-    #[test]
-    fn text_sqs_cannot_carry_is_found_by_its_path() {
-        let refused = |body: &str| match refuse_unsendable_text(body.as_bytes()) {
-            Ok(()) => None,
-            Err(error) => Some(field_of(error)),
-        };
-        assert_eq!(
-            refused(r#"{"a":"ok","b":["x","\uffff"]}"#),
-            Some((422, "b[1]".into()))
-        );
-        assert_eq!(
-            refused("{\"a\":{\"k\u{FFFE}\":1}}"),
-            Some((422, "a.k\\ufffe".into()))
-        );
-        assert_eq!(refused(r#"{"a":"\u0000"}"#), Some((422, "a".into())));
-        assert_eq!(
-            refused(r#"{"a":"tab\t, line\n, \u00e9, \ud83d\ude00"}"#),
-            None
-        );
-        assert_eq!(
-            refused(r#"{"a": "\uffff"#),
-            None,
-            "malformed: left to the typed parse"
-        );
-    }
-
-    #[test]
-    fn trailing_garbage_is_malformed() {
-        let error = parse_json_bytes::<Input>(br#"{"email":"a"} x"#).unwrap_err();
-        assert_eq!(error.status(), 400);
-    }
-
-    #[test]
-    fn correlation_ids_must_be_plain() {
-        assert!(is_valid_correlation_id("abc-123_x.y:z"));
-        assert!(!is_valid_correlation_id("a b"));
-        assert!(!is_valid_correlation_id("line\nbreak"));
-        assert!(!is_valid_correlation_id(&"a".repeat(129)));
-    }
-}
+#[path = "http_tests.rs"]
+mod tests;

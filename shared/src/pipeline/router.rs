@@ -26,16 +26,17 @@ use crate::store::audit::CLIENT_ACTION_PREFIX;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_sqs::error::ProvideErrorMetadata;
-use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use base64::Engine;
 use std::time::Duration;
+
+mod message;
+use message::{batches, Message};
 
 /// Attempts per batch before a record is reported as failed. Public so
 /// that fault tests can refuse an envelope more often than this and so
 /// reach the stream mapping's retry.
 pub const SEND_ATTEMPTS: u32 = 3;
-/// Entries per `SendMessageBatch` (the SQS maximum).
-const BATCH_ENTRIES: usize = 10;
 /// Error codes with which SQS refuses a request for its contents, so that
 /// sending it again can never succeed.
 const CONTENT_ERRORS: [&str; 3] = [
@@ -134,79 +135,6 @@ enum Sent {
     Retry,
     /// Refused for good, with the reason: to the quarantine.
     Refused(String),
-}
-
-/// One message ready to send: its body and attribute, made valid for SQS.
-struct Message {
-    index: usize,
-    body: String,
-    event_type: String,
-}
-
-impl Message {
-    fn new(index: usize, outgoing: &Outgoing) -> Self {
-        Self {
-            index,
-            body: queue_safe(&outgoing.envelope).into_owned(),
-            event_type: queue_safe(&outgoing.event_type).into_owned(),
-        }
-    }
-
-    /// Bytes SQS counts against the message and batch limits: the body and
-    /// the attribute's name, type and value.
-    fn size(&self) -> usize {
-        let attribute = if self.event_type.is_empty() {
-            0
-        } else {
-            "event_type".len() + "String".len() + self.event_type.len()
-        };
-        self.body.len() + attribute
-    }
-
-    fn entry(&self, id: usize) -> Option<SendMessageBatchRequestEntry> {
-        let mut entry = SendMessageBatchRequestEntry::builder()
-            .id(id.to_string())
-            .message_body(&self.body);
-        if !self.event_type.is_empty() {
-            if let Ok(attribute) = MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(&self.event_type)
-                .build()
-            {
-                entry = entry.message_attributes("event_type", attribute);
-            }
-        }
-        entry.build().ok()
-    }
-}
-
-/// Groups messages into batches of at most ten entries and
-/// [`MAX_QUEUE_MESSAGE_BYTES`]; a message over the limit on its own is
-/// returned apart, as it can never be sent.
-fn batches<'m>(
-    messages: impl IntoIterator<Item = &'m Message>,
-) -> (Vec<Vec<&'m Message>>, Vec<&'m Message>) {
-    let mut batches: Vec<Vec<&Message>> = Vec::new();
-    let mut too_large = Vec::new();
-    let mut current: Vec<&Message> = Vec::new();
-    let mut bytes = 0;
-    for message in messages {
-        let size = message.size();
-        if size > MAX_QUEUE_MESSAGE_BYTES {
-            too_large.push(message);
-            continue;
-        }
-        if current.len() == BATCH_ENTRIES || bytes + size > MAX_QUEUE_MESSAGE_BYTES {
-            batches.push(std::mem::take(&mut current));
-            bytes = 0;
-        }
-        bytes += size;
-        current.push(message);
-    }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    (batches, too_large)
 }
 
 pub struct Router {
@@ -413,85 +341,5 @@ impl Router {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_event_items_with_envelopes_are_forwarded_in_order() {
-        let event: StreamEvent =
-            serde_json::from_str(include_str!("../../../events/event-router/stream.json"))
-                .expect("the fixture is a stream event");
-        let outgoing = envelopes(&event);
-        let types: Vec<&str> = outgoing.iter().map(|o| o.event_type.as_str()).collect();
-        assert_eq!(types, ["user.registered", "user.role_changed"]);
-        assert!(outgoing.iter().all(|o| o.envelope.starts_with('{')));
-        assert!(outgoing[0].sequence_number < outgoing[1].sequence_number);
-    }
-
-    fn message(index: usize, bytes: usize) -> Message {
-        Message {
-            index,
-            body: "x".repeat(bytes),
-            event_type: String::new(),
-        }
-    }
-
-    #[test]
-    fn batches_hold_at_most_ten_messages_and_256_kib() {
-        let large_messages: Vec<Message> = (0..10).map(|i| message(i, 30 * 1024)).collect();
-        let (large, too_large) = batches(&large_messages);
-        assert!(too_large.is_empty());
-        let sizes: Vec<usize> = large.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [8, 2], "ten 30 KiB envelopes do not fit one batch");
-        let small_messages: Vec<Message> = (0..25).map(|i| message(i, 10)).collect();
-        let (small, _) = batches(&small_messages);
-        let sizes: Vec<usize> = small.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [10, 10, 5]);
-        for batch in large.iter().chain(&small) {
-            assert!(batch.iter().map(|m| m.size()).sum::<usize>() <= MAX_QUEUE_MESSAGE_BYTES);
-        }
-    }
-
-    #[test]
-    fn a_message_over_the_limit_on_its_own_is_set_apart_in_order() {
-        let messages = [
-            message(0, 10),
-            message(1, MAX_QUEUE_MESSAGE_BYTES + 1),
-            message(2, 10),
-        ];
-        let (batches, too_large) = batches(&messages);
-        assert_eq!(too_large.iter().map(|m| m.index).collect::<Vec<_>>(), [1]);
-        let sent: Vec<usize> = batches.iter().flatten().map(|m| m.index).collect();
-        assert_eq!(sent, [0, 2]);
-    }
-
-    #[test]
-    fn client_events_skip_platform_only_queues() {
-        let client = Outgoing {
-            sequence_number: "1".into(),
-            event_type: "client.created".into(),
-            envelope: "{}".into(),
-        };
-        let platform = Outgoing {
-            event_type: "approval.created".into(),
-            ..client.clone()
-        };
-        let automation = EventQueue::platform_events("automation");
-        let audit = EventQueue::every_event("audit");
-        assert!(!automation.takes(&client));
-        assert!(automation.takes(&platform));
-        assert!(audit.takes(&client) && audit.takes(&platform));
-    }
-
-    #[test]
-    fn bodies_and_attributes_are_made_valid_for_sqs() {
-        let outgoing = Outgoing {
-            sequence_number: "1".into(),
-            event_type: "client.x\u{FFFF}".into(),
-            envelope: "{\"name\":\"\u{FFFF}\"}".into(),
-        };
-        let message = Message::new(0, &outgoing);
-        assert_eq!(message.body, "{\"name\":\"\\uffff\"}");
-        assert_eq!(message.event_type, "client.x\\uffff");
-    }
-}
+#[path = "router_tests.rs"]
+mod tests;

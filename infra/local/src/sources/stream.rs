@@ -19,13 +19,18 @@
 use super::filter;
 use crate::template::StreamSource;
 use crate::{Invoke, InvokeOutcome};
-use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
-use base64::Engine;
-use serde_json::{json, Map, Value};
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+mod on_failure;
+mod record;
+use on_failure::{give_up, too_old};
+pub use on_failure::{on_failure_record, GiveUp, OnFailureQueue};
+pub use record::{attribute_json, item_json, record_json};
 
 #[derive(Debug, Clone)]
 pub struct StreamMapping {
@@ -36,178 +41,7 @@ pub struct StreamMapping {
     pub on_failure: Option<OnFailureQueue>,
 }
 
-/// Where a mapping describes the batches it gives up.
-#[derive(Debug, Clone)]
-pub struct OnFailureQueue {
-    pub sqs: aws_sdk_sqs::Client,
-    pub url: String,
-}
-
-/// Why records were given up, in Lambda's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GiveUp {
-    RetryAttemptsExhausted,
-    RecordAgeExceeded,
-}
-
-impl GiveUp {
-    fn condition(self) -> &'static str {
-        match self {
-            Self::RetryAttemptsExhausted => "RetryAttemptsExhausted",
-            Self::RecordAgeExceeded => "RecordAgeExceeded",
-        }
-    }
-}
-
-/// The on-failure record Lambda sends for records of a stream given up:
-/// what failed and where the records are, not the records themselves.
-pub fn on_failure_record(
-    mapping: &StreamMapping,
-    shard_id: &str,
-    records: &[Value],
-    why: GiveUp,
-    invocations: i64,
-) -> Value {
-    let sequence = |r: Option<&Value>| r.map(|r| r["dynamodb"]["SequenceNumber"].clone());
-    let arrival = |r: Option<&Value>| {
-        r.and_then(|r| r["dynamodb"]["ApproximateCreationDateTime"].as_f64())
-            .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs as i64).ok())
-            .and_then(|at| {
-                at.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-    };
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    json!({
-        "requestContext": {
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "functionArn": format!("arn:aws:lambda:{}:000000000000:function:{}", mapping.region, mapping.source.function),
-            "condition": why.condition(),
-            "approximateInvokeCount": invocations,
-        },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": "$LATEST",
-            "functionError": if why == GiveUp::RetryAttemptsExhausted { json!("Unhandled") } else { Value::Null },
-        },
-        "version": "1.0",
-        "timestamp": now,
-        "DDBStreamBatchInfo": {
-            "shardId": shard_id,
-            "startSequenceNumber": sequence(records.first()),
-            "endSequenceNumber": sequence(records.last()),
-            "approximateArrivalOfFirstRecord": arrival(records.first()),
-            "approximateArrivalOfLastRecord": arrival(records.last()),
-            "batchSize": records.len(),
-            "streamArn": mapping.stream_arn,
-        },
-    })
-}
-
-/// Logs records given up and describes them on the on-failure queue.
-async fn give_up(
-    mapping: &StreamMapping,
-    shard_id: &str,
-    records: &[Value],
-    why: GiveUp,
-    invocations: i64,
-) {
-    if records.is_empty() {
-        return;
-    }
-    tracing::warn!(function = %mapping.source.function, records = records.len(), condition = why.condition(), "stream records given up");
-    let Some(destination) = &mapping.on_failure else {
-        return;
-    };
-    let record = on_failure_record(mapping, shard_id, records, why, invocations);
-    if let Err(error) = destination
-        .sqs
-        .send_message()
-        .queue_url(&destination.url)
-        .message_body(record.to_string())
-        .send()
-        .await
-    {
-        tracing::error!(queue = %destination.url, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "the on-failure destination refused a record");
-    }
-}
-
-/// Whether a record is older than the mapping's `MaximumRecordAgeInSeconds`.
-fn too_old(record: &Value, max_age_secs: i64, now: f64) -> bool {
-    max_age_secs >= 0
-        && record["dynamodb"]["ApproximateCreationDateTime"]
-            .as_f64()
-            .is_some_and(|created| now - created > max_age_secs as f64)
-}
-
 const IDLE_POLL: Duration = Duration::from_millis(250);
-
-/// DynamoDB JSON (`{"S": "x"}`) of an attribute value, as Lambda sends it.
-pub fn attribute_json(value: &AttributeValue) -> Value {
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-    match value {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::B(b) => json!({ "B": b64(b.as_ref()) }),
-        AttributeValue::Ss(list) => json!({ "SS": list }),
-        AttributeValue::Ns(list) => json!({ "NS": list }),
-        AttributeValue::Bs(list) => {
-            json!({ "BS": list.iter().map(|b| b64(b.as_ref())).collect::<Vec<_>>() })
-        }
-        AttributeValue::M(map) => json!({ "M": item_json(map) }),
-        AttributeValue::L(list) => {
-            json!({ "L": list.iter().map(attribute_json).collect::<Vec<_>>() })
-        }
-        AttributeValue::Null(is_null) => json!({ "NULL": is_null }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        _ => Value::Null,
-    }
-}
-
-pub fn item_json(item: &HashMap<String, AttributeValue>) -> Map<String, Value> {
-    item.iter()
-        .map(|(k, v)| (k.clone(), attribute_json(v)))
-        .collect()
-}
-
-/// The Lambda event record of one stream record.
-pub fn record_json(record: &Record, stream_arn: &str, region: &str) -> Value {
-    let mut dynamodb = Map::new();
-    if let Some(stream) = record.dynamodb() {
-        if let Some(at) = stream.approximate_creation_date_time() {
-            dynamodb.insert("ApproximateCreationDateTime".into(), json!(at.secs()));
-        }
-        if let Some(keys) = stream.keys() {
-            dynamodb.insert("Keys".into(), Value::Object(item_json(keys)));
-        }
-        if let Some(image) = stream.new_image() {
-            dynamodb.insert("NewImage".into(), Value::Object(item_json(image)));
-        }
-        if let Some(image) = stream.old_image() {
-            dynamodb.insert("OldImage".into(), Value::Object(item_json(image)));
-        }
-        if let Some(sequence) = stream.sequence_number() {
-            dynamodb.insert("SequenceNumber".into(), json!(sequence));
-        }
-        if let Some(size) = stream.size_bytes() {
-            dynamodb.insert("SizeBytes".into(), json!(size));
-        }
-        if let Some(view) = stream.stream_view_type() {
-            dynamodb.insert("StreamViewType".into(), json!(view.as_str()));
-        }
-    }
-    json!({
-        "eventID": record.event_id(),
-        "eventName": record.event_name().map(|n| n.as_str()),
-        "eventVersion": record.event_version().unwrap_or("1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    })
-}
 
 /// How a delivered batch ended: everything done, or retry from `index`.
 fn retry_from(outcome: &InvokeOutcome, batch: &[Value], report_failures: bool) -> Option<usize> {
@@ -513,58 +347,5 @@ async fn poll_shard(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn batch(sequences: &[&str]) -> Vec<Value> {
-        sequences
-            .iter()
-            .map(|s| json!({"dynamodb": {"SequenceNumber": s}}))
-            .collect()
-    }
-
-    #[test]
-    fn a_failed_invocation_retries_the_whole_batch() {
-        assert_eq!(
-            retry_from(&InvokeOutcome::Timeout, &batch(&["1"]), true),
-            Some(0)
-        );
-    }
-
-    #[test]
-    fn reported_failures_retry_from_the_earliest_failed_record() {
-        let records = batch(&["1", "2", "3"]);
-        let body = json!({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]});
-        let outcome = InvokeOutcome::Success(body.to_string().into_bytes());
-        assert_eq!(retry_from(&outcome, &records, true), Some(1));
-        let ok = InvokeOutcome::Success(b"{}".to_vec());
-        assert_eq!(retry_from(&ok, &records, true), None);
-        let unknown = json!({"batchItemFailures": [{"itemIdentifier": "9"}]});
-        let outcome = InvokeOutcome::Success(unknown.to_string().into_bytes());
-        assert_eq!(retry_from(&outcome, &records, true), Some(0));
-    }
-
-    #[test]
-    fn attribute_values_become_dynamodb_json() {
-        let item = HashMap::from([
-            ("s".to_owned(), AttributeValue::S("x".into())),
-            ("n".to_owned(), AttributeValue::N("1".into())),
-            (
-                "m".to_owned(),
-                AttributeValue::M(HashMap::from([(
-                    "b".to_owned(),
-                    AttributeValue::Bool(true),
-                )])),
-            ),
-            (
-                "l".to_owned(),
-                AttributeValue::L(vec![AttributeValue::Null(true)]),
-            ),
-        ]);
-        let json = Value::Object(item_json(&item));
-        assert_eq!(
-            json,
-            json!({"s": {"S": "x"}, "n": {"N": "1"}, "m": {"M": {"b": {"BOOL": true}}}, "l": {"L": [{"NULL": true}]}})
-        );
-    }
-}
+#[path = "stream_tests.rs"]
+mod tests;
