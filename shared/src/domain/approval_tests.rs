@@ -1,0 +1,269 @@
+//! The approval state machine: every edge, quorums, four eyes across
+//! steps, and who may decide.
+
+use super::*;
+use crate::domain::Approvers;
+
+fn role_step(role: Role, required: u32) -> Step {
+    Step {
+        name: "role".into(),
+        approvers: Approvers::Role(role),
+        required_approvals: required,
+        assigned: Vec::new(),
+    }
+}
+
+fn pending() -> Progress {
+    Progress {
+        status: ApprovalStatus::Pending,
+        current_step: 0,
+        step_approvals: Vec::new(),
+        earlier_approvers: Vec::new(),
+    }
+}
+
+#[test]
+fn two_steps_with_a_quorum_of_two_then_one() {
+    let boss = EntityId::new();
+    let steps = vec![
+        role_step(Role::Approver, 2),
+        Step {
+            name: "boss".into(),
+            approvers: Approvers::Users(vec![boss]),
+            required_approvals: 1,
+            assigned: Vec::new(),
+        },
+    ];
+    let requester = EntityId::new();
+    let (a, b) = (EntityId::new(), EntityId::new());
+    let approve = |p: &Progress, who: &EntityId, role| {
+        decide(
+            &steps,
+            StepSeparation::Distinct,
+            p,
+            &requester,
+            who,
+            role,
+            Verdict::Approved,
+        )
+    };
+    let (p, outcome) = approve(&pending(), &a, Role::Approver).unwrap();
+    assert_eq!(outcome, Outcome::Recorded);
+    assert_eq!(
+        approve(&p, &a, Role::Approver),
+        Err(Refusal::AlreadyDecided)
+    );
+    assert_eq!(approve(&p, &boss, Role::User), Err(Refusal::NotAnApprover));
+    let (p, outcome) = approve(&p, &b, Role::Approver).unwrap();
+    assert_eq!(outcome, Outcome::StepCompleted);
+    assert_eq!((p.current_step, p.step_approvals.len()), (1, 0));
+    assert_eq!(p.earlier_approvers, [a, b]);
+    assert_eq!(approve(&p, &a, Role::Approver), Err(Refusal::NotAnApprover));
+    let (p, outcome) = approve(&p, &boss, Role::User).unwrap();
+    assert_eq!(outcome, Outcome::Approved);
+    assert_eq!(p.status, ApprovalStatus::Approved);
+    assert_eq!(
+        approve(&p, &boss, Role::User),
+        Err(Refusal::NotPending(ApprovalStatus::Approved))
+    );
+}
+
+#[test]
+fn one_rejection_ends_the_request() {
+    let steps = vec![role_step(Role::Approver, 3)];
+    let (p, outcome) = decide(
+        &steps,
+        StepSeparation::Distinct,
+        &pending(),
+        &EntityId::new(),
+        &EntityId::new(),
+        Role::Approver,
+        Verdict::Rejected,
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Rejected);
+    assert_eq!(p.status, ApprovalStatus::Rejected);
+}
+
+#[test]
+fn requesters_never_decide_their_own_request() {
+    let steps = vec![role_step(Role::Approver, 1)];
+    let me = EntityId::new();
+    assert_eq!(
+        decide(
+            &steps,
+            StepSeparation::Distinct,
+            &pending(),
+            &me,
+            &me,
+            Role::Approver,
+            Verdict::Approved
+        ),
+        Err(Refusal::OwnRequest)
+    );
+}
+
+/// Two steps that both name the `approver` role; `a` completed the
+/// first.
+fn second_of_two_role_steps(a: EntityId) -> (Vec<Step>, Progress) {
+    let steps = vec![role_step(Role::Approver, 1), role_step(Role::Approver, 1)];
+    let requester = EntityId::new();
+    let (progress, outcome) = decide(
+        &steps,
+        StepSeparation::Distinct,
+        &pending(),
+        &requester,
+        &a,
+        Role::Approver,
+        Verdict::Approved,
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::StepCompleted);
+    (steps, progress)
+}
+
+#[test]
+fn whoever_approved_an_earlier_step_cannot_decide_a_later_one() {
+    let a = EntityId::new();
+    let (steps, progress) = second_of_two_role_steps(a);
+    for verdict in [Verdict::Approved, Verdict::Rejected] {
+        assert_eq!(
+            decide(
+                &steps,
+                StepSeparation::Distinct,
+                &progress,
+                &EntityId::new(),
+                &a,
+                Role::Approver,
+                verdict,
+            ),
+            Err(Refusal::DecidedEarlierStep)
+        );
+    }
+    let (done, outcome) = decide(
+        &steps,
+        StepSeparation::Distinct,
+        &progress,
+        &EntityId::new(),
+        &EntityId::new(),
+        Role::Approver,
+        Verdict::Approved,
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Approved);
+    assert_eq!(done.status, ApprovalStatus::Approved);
+}
+
+#[test]
+fn a_workflow_that_waives_separation_lets_one_approver_decide_every_step() {
+    let a = EntityId::new();
+    let (steps, progress) = second_of_two_role_steps(a);
+    let (done, outcome) = decide(
+        &steps,
+        StepSeparation::Waived,
+        &progress,
+        &EntityId::new(),
+        &a,
+        Role::Approver,
+        Verdict::Approved,
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Approved);
+    assert_eq!(done.status, ApprovalStatus::Approved);
+}
+
+#[test]
+fn an_earlier_approver_named_by_id_on_a_later_step_is_still_refused() {
+    let a = EntityId::new();
+    let steps = vec![
+        role_step(Role::Approver, 1),
+        Step {
+            name: "named".into(),
+            approvers: Approvers::Users(vec![a]),
+            required_approvals: 1,
+            assigned: Vec::new(),
+        },
+    ];
+    let mut progress = pending();
+    progress.current_step = 1;
+    progress.earlier_approvers = vec![a];
+    assert_eq!(
+        decide(
+            &steps,
+            StepSeparation::Distinct,
+            &progress,
+            &EntityId::new(),
+            &a,
+            Role::User,
+            Verdict::Approved,
+        ),
+        Err(Refusal::DecidedEarlierStep)
+    );
+}
+
+#[test]
+fn earlier_approvers_are_listed_once_when_one_person_decides_several_steps() {
+    let a = EntityId::new();
+    let steps = vec![
+        role_step(Role::Approver, 1),
+        role_step(Role::Approver, 1),
+        role_step(Role::Approver, 1),
+    ];
+    let requester = EntityId::new();
+    let mut progress = pending();
+    for _ in 0..2 {
+        (progress, _) = decide(
+            &steps,
+            StepSeparation::Waived,
+            &progress,
+            &requester,
+            &a,
+            Role::Approver,
+            Verdict::Approved,
+        )
+        .unwrap();
+    }
+    assert_eq!(progress.current_step, 2);
+    assert_eq!(progress.earlier_approvers, [a]);
+}
+
+#[test]
+fn only_pending_requests_can_be_cancelled() {
+    let cancelled = cancel(&pending()).unwrap();
+    assert_eq!(cancelled.status, ApprovalStatus::Cancelled);
+    assert_eq!(
+        cancel(&cancelled),
+        Err(Refusal::NotPending(ApprovalStatus::Cancelled))
+    );
+}
+
+#[test]
+fn payloads_are_bounded_objects() {
+    assert!(Payload::parse(serde_json::json!({"a": [1, {"b": 2}]})).is_ok());
+    assert!(Payload::parse(serde_json::json!([1])).is_err());
+    let big = "x".repeat(Payload::MAX_BYTES);
+    assert!(Payload::parse(serde_json::json!({ "big": big })).is_err());
+    let mut deep = serde_json::json!(1);
+    for _ in 0..20 {
+        deep = serde_json::json!({ "d": deep });
+    }
+    assert!(Payload::parse(deep).is_err());
+}
+
+#[test]
+fn payloads_are_stored_as_their_json_text() {
+    let payload = Payload::parse(serde_json::json!({"a": {}, "n": 1.50})).unwrap();
+    let stored = serde_json::to_value(&payload).unwrap();
+    assert!(stored.is_string());
+    let back: Payload = serde_json::from_value(stored).unwrap();
+    assert_eq!(back, payload);
+}
+
+#[test]
+fn amounts_are_non_negative_with_cents() {
+    assert!(Amount::parse(1234.5).is_ok());
+    assert!(Amount::parse(0.0).is_ok());
+    for bad in [-1.0, 0.001, f64::NAN, 2e12] {
+        assert!(Amount::parse(bad).is_err(), "{bad}");
+    }
+}
