@@ -2,8 +2,8 @@
 //! (client-side entries, through the outbox). It reads the audit table and
 //! never writes it.
 
-use opsflow_shared::api;
-use opsflow_shared::config::Needs;
+use opsflow_platform::api;
+use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -13,5 +13,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         audit_table: true,
         ..Needs::default()
     };
-    api::run(needs, api::audit_logs::handle).await
+    api::run(needs, opsflow_audit::api::audit_logs::handle).await
 }

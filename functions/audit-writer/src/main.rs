@@ -2,10 +2,10 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use opsflow_shared::config::{Config, Needs};
-use opsflow_shared::pipeline::audit_writer;
-use opsflow_shared::store::Store;
-use opsflow_shared::telemetry;
+use opsflow_audit::pipeline::audit_writer;
+use opsflow_platform::config::{Config, Needs};
+use opsflow_platform::store::Store;
+use opsflow_platform::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
         audit_table: true,
         ..Needs::default()
     })?;
-    let sdk = opsflow_shared::store::sdk_config().await;
+    let sdk = opsflow_platform::store::sdk_config().await;
     let table = config.audit_table_name.unwrap_or_default();
     // Built once per cold start and kept for the life of the process.
     let store: &'static Store = Box::leak(Box::new(Store::new(

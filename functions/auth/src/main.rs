@@ -1,8 +1,8 @@
 //! `auth`: `POST /auth/register`, `/auth/login`, `/auth/refresh`,
 //! `/auth/logout` and `GET /auth/me`. The only function with a signing key.
 
-use opsflow_shared::api;
-use opsflow_shared::config::Needs;
+use opsflow_platform::api;
+use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -11,5 +11,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         sign_tokens: true,
         ..Needs::default()
     };
-    api::run(needs, api::auth::handle).await
+    api::run(needs, opsflow_identity::api::auth::handle).await
 }

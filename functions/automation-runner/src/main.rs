@@ -6,10 +6,10 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use opsflow_shared::config::{Config, Needs};
-use opsflow_shared::pipeline::automation_runner::Runner;
-use opsflow_shared::store::Store;
-use opsflow_shared::telemetry;
+use opsflow_automation::pipeline::automation_runner::Runner;
+use opsflow_platform::config::{Config, Needs};
+use opsflow_platform::store::Store;
+use opsflow_platform::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
         action_queues: true,
         ..Needs::default()
     })?;
-    let sdk = opsflow_shared::store::sdk_config().await;
+    let sdk = opsflow_platform::store::sdk_config().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     // Built once per cold start and kept for the life of the process.
     let runner: &'static Runner = Box::leak(Box::new(Runner::new(

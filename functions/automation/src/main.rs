@@ -4,8 +4,9 @@
 // deeply than the default limit allows the compiler to lay it out.
 #![recursion_limit = "256"]
 
-use opsflow_shared::api;
-use opsflow_shared::config::Needs;
+use opsflow_automation::api::automation::{self, Automation};
+use opsflow_platform::api;
+use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -15,5 +16,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         action_queues: true,
         ..Needs::default()
     };
-    api::run(needs, api::automation::handle).await
+    api::run_with(needs, Automation::new, automation::handle).await
 }

@@ -4,9 +4,9 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use opsflow_shared::config::{Config, Needs};
-use opsflow_shared::pipeline::router::{EventQueue, Router};
-use opsflow_shared::telemetry;
+use opsflow_platform::config::{Config, Needs};
+use opsflow_platform::pipeline::router::{EventQueue, Router};
+use opsflow_platform::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
         event_queues: true,
         ..Needs::default()
     })?;
-    let sdk = opsflow_shared::store::sdk_config().await;
+    let sdk = opsflow_platform::store::sdk_config().await;
     let [audit, automation, webhooks]: [String; 3] = config
         .event_queue_urls
         .try_into()

@@ -1,7 +1,7 @@
 //! `users`: `GET /users`, `GET|PATCH|DELETE /users/{id}`.
 
-use opsflow_shared::api;
-use opsflow_shared::config::Needs;
+use opsflow_platform::api;
+use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -10,5 +10,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         cursors: true,
         ..Needs::default()
     };
-    api::run(needs, api::users::handle).await
+    api::run(needs, opsflow_identity::api::users::handle).await
 }

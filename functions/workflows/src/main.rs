@@ -1,7 +1,7 @@
 //! `workflows`: `GET|POST /workflows`, `GET|PATCH|DELETE /workflows/{id}`.
 
-use opsflow_shared::api;
-use opsflow_shared::config::Needs;
+use opsflow_platform::api;
+use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -10,5 +10,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         cursors: true,
         ..Needs::default()
     };
-    api::run(needs, api::workflows::handle).await
+    api::run(needs, opsflow_approvals::api::workflows::handle).await
 }

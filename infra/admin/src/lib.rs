@@ -3,11 +3,12 @@
 //! (there is no open endpoint that grants the admin role).
 
 use anyhow::{bail, Context};
-use opsflow_shared::accounts::{create_account, NewAccount, Registrar};
-use opsflow_shared::auth::{keys, secret};
-use opsflow_shared::domain::{DisplayName, Email, EntityId, NewPassword, Role, User};
-use opsflow_shared::store::users::CreateUserError;
-use opsflow_shared::store::Store;
+use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
+use opsflow_identity::store::users::CreateUserError;
+use opsflow_platform::auth::{keys, secret};
+use opsflow_identity::domain::{DisplayName, Email, NewPassword, User};
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::store::Store;
 use std::path::{Path, PathBuf};
 
 /// Writes a new key pair as `jwt-private.pem` (mode 0600) and

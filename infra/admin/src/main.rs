@@ -11,7 +11,7 @@
 //! (`AWS_ENDPOINT_URL_DYNAMODB`).
 
 use clap::{Parser, Subcommand};
-use opsflow_shared::store::Store;
+use opsflow_platform::store::Store;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CreateAdmin { email, name, table } => {
             let password = std::env::var("OPSFLOW_ADMIN_PASSWORD").ok();
-            let sdk = opsflow_shared::store::sdk_config().await;
+            let sdk = opsflow_platform::store::sdk_config().await;
             let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table);
             let created = opsflow_admin::create_admin(&store, &email, &name, password).await?;
             println!("created admin {} <{}>", created.user.id, created.user.email);

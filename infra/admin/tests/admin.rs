@@ -1,14 +1,17 @@
 //! Operator commands against DynamoDB Local.
 
-use opsflow_shared::auth::{password, TokenSigner, TokenVerifier};
-use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
-use opsflow_shared::domain::{Email, EntityId, Role};
-use opsflow_shared::store::{schema, Store};
+use opsflow_identity::auth::password;
+use opsflow_platform::auth::{TokenSigner, TokenVerifier};
+use opsflow_platform::config::{JwtAlgorithm, JwtConfig};
+use opsflow_identity::domain::Email;
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::store::{schema, Store};
+use opsflow_identity::store::users::UserStore;
 
 async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
-    let sdk = opsflow_shared::store::emulator_sdk_config(&endpoint, "us-east-1").await;
+    let sdk = opsflow_platform::store::emulator_sdk_config(&endpoint, "us-east-1").await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = format!("opsflow-admin-test-{}", EntityId::new());
     schema::create_entity_table(&client, &table)
@@ -74,7 +77,7 @@ fn generated_keys_sign_and_verify_and_are_never_overwritten() {
             &EntityId::new(),
             Role::Admin,
             "s",
-            opsflow_shared::clock::now(),
+            opsflow_platform::clock::now(),
         )
         .unwrap();
     assert!(TokenVerifier::new(&config)

@@ -13,7 +13,7 @@ use crate::runtime::{InvocationReport, Runtime, RuntimeOptions};
 use crate::template::FunctionDef;
 use crate::{seed, InvokeOutcome};
 use anyhow::Context;
-use opsflow_shared::store::Store;
+use opsflow_platform::store::Store;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -188,7 +188,7 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     let logins = seed::seed(&store).await?;
     let admin = logins
         .iter()
-        .find(|l| l.role == opsflow_shared::domain::Role::Admin)
+        .find(|l| l.role == opsflow_platform::domain::Role::Admin)
         .and_then(|l| l.password.clone().map(|p| (l.email.clone(), p)))
         .context("the bench needs a fresh environment (the demo admin already existed)")?;
 

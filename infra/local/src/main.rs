@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::{seed, InvokeOutcome};
-use opsflow_shared::store::Store;
+use opsflow_platform::store::Store;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

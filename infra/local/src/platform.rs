@@ -12,8 +12,8 @@ use crate::sources::{schedule, sqs, stream};
 use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
-use opsflow_shared::auth::keys;
-use opsflow_shared::store::emulator_sdk_config;
+use opsflow_platform::auth::keys;
+use opsflow_platform::store::emulator_sdk_config;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -90,7 +90,7 @@ impl LocalSecrets {
             let pair = keys::generate_ed25519()?;
             std::fs::write(&private, &pair.private_pem)?;
             std::fs::write(&public, &pair.public_pem)?;
-            std::fs::write(&cursor, opsflow_shared::auth::secret::generate()?)?;
+            std::fs::write(&cursor, opsflow_platform::auth::secret::generate()?)?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;

@@ -3,18 +3,20 @@
 //! "Purchase request" workflow, and two rules of the admin's (see
 //! [`DEMO_RULES`]). Running it again leaves existing data alone.
 
-use opsflow_shared::accounts::{create_account, NewAccount, Registrar};
-use opsflow_shared::auth::secret;
-use opsflow_shared::automation::{RuleInput, RuleSpec};
-use opsflow_shared::domain::workflow::{parse_steps, StepInput};
-use opsflow_shared::domain::{
-    Description, DisplayName, Email, EntityId, NewPassword, Role, WorkflowName, WorkflowStatus,
-};
-use opsflow_shared::events::{Actor, Envelope};
-use opsflow_shared::store::rules::RuleRecord;
-use opsflow_shared::store::users::CreateUserError;
-use opsflow_shared::store::workflows::WorkflowRecord;
-use opsflow_shared::store::Store;
+use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
+use opsflow_approvals::store::workflows::WorkflowRecord;
+use opsflow_automation::language::{RuleInput, RuleSpec};
+use opsflow_automation::store::rules::RuleRecord;
+use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
+use opsflow_identity::store::users::CreateUserError;
+use opsflow_platform::auth::secret;
+use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
+use opsflow_identity::domain::{DisplayName, Email, NewPassword};
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::events::{Actor, Envelope};
+use opsflow_platform::store::Store;
+use opsflow_approvals::store::WorkflowStore;
+use opsflow_automation::store::RuleStore;
 
 /// A demo account; `password` is `None` when it already existed.
 #[derive(Debug, Clone)]
@@ -103,7 +105,7 @@ async fn seed_rules(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         let input: RuleInput = serde_json::from_value(rule)?;
         let spec = RuleSpec::parse(input)
             .map_err(|problems| anyhow::anyhow!("demo rule: {problems:?}"))?;
-        let record = RuleRecord::new(&spec, admin, opsflow_shared::clock::now())?;
+        let record = RuleRecord::new(&spec, admin, opsflow_platform::clock::now())?;
         let created = Envelope::new(
             "rule.created",
             "rule",
@@ -135,7 +137,7 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         },
     ])
     .map_err(|errors| anyhow::anyhow!("demo workflow steps: {errors:?}"))?;
-    let now = opsflow_shared::clock::now();
+    let now = opsflow_platform::clock::now();
     let mut workflow = WorkflowRecord::new(
         WorkflowName::parse("Purchase request").map_err(anyhow::Error::msg)?,
         Description::parse("Purchases above the team card limit").map_err(anyhow::Error::msg)?,

@@ -70,7 +70,7 @@ async fn emulators() -> Emulators {
     let dynamodb_endpoint = endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
     let sqs_endpoint = endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000");
     let config = |url: String| async move {
-        opsflow_shared::store::emulator_sdk_config(&url, "us-east-1").await
+        opsflow_platform::store::emulator_sdk_config(&url, "us-east-1").await
     };
     Emulators {
         dynamodb: aws_sdk_dynamodb::Client::new(&config(dynamodb_endpoint).await),

@@ -5,7 +5,7 @@
 
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;
-use opsflow_shared::store::Store;
+use opsflow_platform::store::Store;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,7 @@ async fn finish(platform: Platform, keys_dir: PathBuf) {
     let tables: Vec<String> = platform.resources.table_names.values().cloned().collect();
     platform.stop().await;
     for table in tables {
-        let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
+        let _ = opsflow_platform::store::schema::delete_table(&dynamodb, &table).await;
     }
     let _ = std::fs::remove_dir_all(keys_dir);
 }

@@ -5,7 +5,7 @@
 use opsflow_local::sources::{sqs, stream};
 use opsflow_local::template::{SqsSource, StreamSource};
 use opsflow_local::{Invoke, InvokeOutcome};
-use opsflow_shared::store::emulator_sdk_config;
+use opsflow_platform::store::emulator_sdk_config;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -65,7 +65,7 @@ impl Invoke for Recorder {
 
 /// Creates an entity table (with its stream); returns the stream's ARN.
 async fn table_with_stream(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> String {
-    opsflow_shared::store::schema::create_entity_table(dynamodb, table)
+    opsflow_platform::store::schema::create_entity_table(dynamodb, table)
         .await
         .expect("create the table");
     dynamodb
@@ -322,7 +322,7 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
         })
         .collect();
     assert_eq!(keys, ["ITEM#0", "ITEM#2", "ITEM#4"]);
-    let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
+    let _ = opsflow_platform::store::schema::delete_table(&dynamodb, &table).await;
 }
 
 /// Fails as a whole (a function error) every invocation whose batch holds
@@ -472,7 +472,7 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
         .messages
         .unwrap_or_default();
     let _ = sqs.delete_queue().queue_url(&on_failure_url).send().await;
-    let _ = opsflow_shared::store::schema::delete_table(&dynamodb, &table).await;
+    let _ = opsflow_platform::store::schema::delete_table(&dynamodb, &table).await;
 
     // Every other record was delivered in a successful invocation, once.
     assert!(settled, "{:?}", crasher.invocations());

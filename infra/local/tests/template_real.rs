@@ -6,7 +6,7 @@
 mod iam;
 
 use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, TableDef, Template};
-use opsflow_shared::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
+use opsflow_platform::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
 use std::path::Path;
 
 const SECRET_ARN: &str =

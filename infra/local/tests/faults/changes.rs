@@ -3,13 +3,15 @@
 //! transaction), role changes (`update_user`: versioned replace and event),
 //! client reports (`publish_event`); and two attempts that must not commit.
 
-use opsflow_shared::api::UserView;
-use opsflow_shared::clock;
-use opsflow_shared::domain::{DisplayName, Email, EntityId, Role, User};
-use opsflow_shared::events::{Actor, Envelope};
-use opsflow_shared::store::users::{CreateUserError, UserRecord};
-use opsflow_shared::store::{Store, StoreError};
+use opsflow_identity::api::UserView;
+use opsflow_identity::store::users::{CreateUserError, UserRecord};
+use opsflow_platform::clock;
+use opsflow_identity::domain::{DisplayName, Email, User};
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::events::{Actor, Envelope};
+use opsflow_platform::store::{Store, StoreError};
 use serde_json::json;
+use opsflow_identity::store::UserStore;
 
 /// One change and how it is committed.
 pub enum Change {

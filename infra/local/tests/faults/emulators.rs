@@ -4,8 +4,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
-use opsflow_shared::pipeline::router::EventQueue;
-use opsflow_shared::store::{emulator_sdk_config, schema};
+use opsflow_platform::pipeline::router::EventQueue;
+use opsflow_platform::store::{emulator_sdk_config, schema};
 use serde_json::json;
 use std::collections::HashMap;
 

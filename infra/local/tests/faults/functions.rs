@@ -6,10 +6,10 @@
 use super::envelope_id;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsEvent};
+use opsflow_audit::pipeline::audit_writer;
 use opsflow_local::{Invoke, InvokeOutcome};
-use opsflow_shared::pipeline::audit_writer;
-use opsflow_shared::pipeline::router::Router;
-use opsflow_shared::store::Store;
+use opsflow_platform::pipeline::router::Router;
+use opsflow_platform::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;

@@ -237,7 +237,7 @@ fn sqs_accepts(entry: &Value) -> bool {
         .filter_map(|a| a["StringValue"].as_str());
     std::iter::once(body)
         .chain(attributes)
-        .all(|text| text.chars().all(opsflow_shared::events::queue_accepts))
+        .all(|text| text.chars().all(opsflow_platform::events::queue_accepts))
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {

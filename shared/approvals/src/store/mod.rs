@@ -1,0 +1,11 @@
+//! Workflows and approvals in the entity table. Access patterns are
+//! written in each file's `//!`.
+
+pub use opsflow_platform::store::*;
+
+pub mod approvals;
+pub mod keys;
+pub mod workflows;
+
+pub use approvals::ApprovalStore;
+pub use workflows::WorkflowStore;

@@ -1,0 +1,381 @@
+//! `audit-logs`: reading the audit log, and recording what a client did.
+//!
+//! `GET /auditLogs` lists records newest first, filtered by `entity`,
+//! `entity_id`, `user_id`, `action` and a `from`/`to` window, each served
+//! by a `Query` on a documented key (`store::audit`). Admins see every
+//! record. Everyone else sees their own actions (the default, or
+//! `user_id=<self>`) and the records about one entity they may see
+//! (`entity` + `entity_id`, decided by [`entity_visible`]); another user's
+//! id is 403, an entity they may not see 404, a whole kind of entity or an
+//! action across users 403.
+//!
+//! `POST /auditLogs` lets a signed-in client report one of its own actions.
+//! It does not write the audit table: it commits a `client.<action>` event
+//! to the outbox, and `audit-writer` records it like every other event,
+//! with source `client` and the sender as the actor. Such events are
+//! audit-only: no rule ever runs on them (the router does not send them to
+//! the automation queue, and the runner refuses them).
+//!
+//! Who may report about what: admins about anything; everyone else about
+//! an entity they may see (as for `GET`: [`entity_visible`], else 404) or
+//! about anything in the clients' own namespace, kinds named `client_…`
+//! (`client_report`), which no platform entity uses. Each caller may send
+//! [`ENTRIES_PER_MINUTE`] entries a minute (a DynamoDB counter per caller
+//! and minute; retries with the same `Idempotency-Key` count too), then
+//! 429 with `Retry-After`. `details` is a JSON object of at most
+//! [`MAX_DETAILS_BYTES`] and [`MAX_DETAILS_DEPTH`] levels, else 422.
+//!
+//! Times (`from`, `to`) must lie within `0001-01-01T00:00:00Z` and
+//! `9999-12-31T23:59:59.999999999Z` once in UTC (`clock::checked_utc`),
+//! else 422 naming the parameter.
+//!
+//! Invariant: nothing here writes, changes or deletes an audit record, and
+//! the function's role in `template.yaml` could not either; routes other
+//! than these two are 404.
+
+use crate::api::{idempotency, paged};
+use crate::auth::{Permission, Principal};
+use crate::domain::EntityId;
+use crate::error::{ApiError, ApiResult, Validator};
+use crate::events::{Actor, Envelope};
+use crate::http::{
+    dispatch, json, only_query_params, page_limit, parse_json, query_param, RequestMeta,
+};
+use crate::store::audit::{
+    ActionName, AuditFilter, AuditId, AuditQuery, AuditRecord, AuditSource, ClientAction,
+    EntityKind,
+};
+use crate::store::AuditQueryStore;
+use crate::{clock, App};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use opsflow_approvals::domain::WorkflowStatus;
+use opsflow_approvals::store::WorkflowStore;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// The largest `details` object a client may attach, serialised.
+pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
+/// The deepest `details` may nest: the object itself is level 1, so
+/// `{"a": {"b": 1}}` has 2 levels.
+pub const MAX_DETAILS_DEPTH: usize = 16;
+/// How many client entries one caller may send a minute.
+pub const ENTRIES_PER_MINUTE: u32 = 60;
+/// The kinds of entity clients name for themselves start with this; no
+/// platform entity does.
+pub const CLIENT_KIND_PREFIX: &str = "client_";
+/// The largest `POST /auditLogs` body: room for the largest details and
+/// the other fields.
+const ENTRY_BODY_LIMIT: usize = 16 * 1024;
+const LIST_PARAMS: [&str; 8] = [
+    "entity",
+    "entity_id",
+    "user_id",
+    "action",
+    "from",
+    "to",
+    "limit",
+    "cursor",
+];
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+}
+
+async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let principal = app.authenticate(&req).await?;
+    match meta.route_key.as_str() {
+        "GET /auditLogs" => list(app, &principal, &req).await,
+        "POST /auditLogs" => {
+            throttle(app, &principal).await?;
+            let scope = format!("audit-logs-create#{}", principal.user_id);
+            idempotency::idempotent(&app.store, &scope, &meta, &req, || {
+                record(app, &principal, &meta, &req)
+            })
+            .await
+        }
+        // Records are never changed or deleted: no such routes.
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct AuditLogView {
+    id: String,
+    entity: String,
+    entity_id: String,
+    action: String,
+    user_id: String,
+    user_role: String,
+    details: Value,
+    timestamp: String,
+    correlation_id: String,
+    source: AuditSource,
+}
+
+fn view(record: &AuditRecord) -> AuditLogView {
+    AuditLogView {
+        id: record.id.clone(),
+        entity: record.entity.clone(),
+        entity_id: record.entity_id.clone(),
+        action: record.action.clone(),
+        user_id: record.user_id.clone(),
+        user_role: record.user_role.clone(),
+        details: record.details.clone(),
+        timestamp: record.timestamp.clone(),
+        correlation_id: record.correlation_id.clone(),
+        source: record.source,
+    }
+}
+
+/// A time parameter, in UTC. An offset's `+` sent unencoded arrives as a
+/// space (query strings are form-decoded), and no RFC 3339 time has a
+/// space, so it is read back as `+`. Unreadable is 400; a time outside the
+/// years 1 to 9999 once in UTC is 422.
+fn time_param(req: &Request, name: &str) -> ApiResult<Option<OffsetDateTime>> {
+    let Some(raw) = query_param(req, name)? else {
+        return Ok(None);
+    };
+    let at = OffsetDateTime::parse(&raw.replace(' ', "+"), &Rfc3339).map_err(|_| {
+        ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
+    })?;
+    clock::checked_utc(at).map(Some).ok_or_else(|| {
+        ApiError::invalid_field(
+            name,
+            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+        )
+    })
+}
+
+/// The listing the query string asks for: unknown parameters and
+/// unreadable times are 400, invalid values 422 (all of them at once).
+fn parse_query(req: &Request) -> ApiResult<AuditQuery> {
+    only_query_params(req, &LIST_PARAMS)?;
+    let from = time_param(req, "from")?;
+    let to = time_param(req, "to")?;
+    page_limit(req)?;
+    let raw_entity = query_param(req, "entity")?;
+    let raw_entity_id = query_param(req, "entity_id")?;
+    let mut v = Validator::new();
+    let entity = v.check_opt("entity", raw_entity, EntityKind::parse);
+    let entity_id = v.check_opt("entity_id", raw_entity_id, AuditId::parse);
+    let user_id = v.check_opt("user_id", query_param(req, "user_id")?, AuditId::parse);
+    let action = v.check_opt("action", query_param(req, "action")?, ActionName::parse);
+    if raw_entity_id.is_some() && raw_entity.is_none() {
+        v.push("entity_id", "needs entity (the kind of entity it names)");
+    }
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            v.push("from", "must not be after to");
+        }
+    }
+    v.finish()?;
+    Ok(AuditQuery {
+        filter: AuditFilter {
+            entity: entity.map(|entity| (entity, entity_id)),
+            user_id,
+            action,
+        },
+        from,
+        to,
+    })
+}
+
+/// Whether `principal` may see `entity_id` of kind `entity`, and so the
+/// records about it. One arm per kind of entity; a kind not listed is not
+/// visible to anyone but admins (who never ask).
+pub async fn entity_visible(
+    app: &App,
+    principal: &Principal,
+    entity: &EntityKind,
+    entity_id: &AuditId,
+) -> ApiResult<bool> {
+    match entity.as_str() {
+        "user" => Ok(entity_id.as_str() == principal.user_id.to_string()),
+        "workflow" => {
+            let Ok(id) = EntityId::parse(entity_id.as_str()) else {
+                return Ok(false);
+            };
+            let workflow = app.store.workflow_by_id(&id).await?;
+            Ok(workflow.is_some_and(|w| w.status == WorkflowStatus::Active))
+        }
+        "approval" => {
+            opsflow_approvals::api::approvals::visible_to(app, principal, entity_id.as_str()).await
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The filter a caller may run: admins any; others only their own actions
+/// or the records about an entity they may see.
+async fn visible_filter(
+    app: &App,
+    principal: &Principal,
+    mut filter: AuditFilter,
+) -> ApiResult<AuditFilter> {
+    if principal.can(Permission::AuditReadAll) {
+        return Ok(filter);
+    }
+    let me = AuditId::from(principal.user_id);
+    if filter
+        .user_id
+        .as_ref()
+        .is_some_and(|user_id| *user_id != me)
+    {
+        return Err(ApiError::Forbidden(
+            "you may only list your own actions".into(),
+        ));
+    }
+    match &filter.entity {
+        Some((entity, Some(entity_id))) => {
+            if !entity_visible(app, principal, entity, entity_id).await? {
+                return Err(ApiError::NotFound("no such entity".into()));
+            }
+        }
+        Some((_, None)) => {
+            return Err(ApiError::Forbidden(
+                "only admins can list the records of a whole kind of entity; add entity_id".into(),
+            ))
+        }
+        None if filter.user_id.is_none() && filter.action.is_some() => {
+            return Err(ApiError::Forbidden(
+                "only admins can list an action across users; add user_id=<your id>".into(),
+            ))
+        }
+        None => filter.user_id = Some(me),
+    }
+    Ok(filter)
+}
+
+async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+    let mut query = parse_query(req)?;
+    query.filter = visible_filter(app, principal, query.filter).await?;
+    let audit = app.audit_store()?;
+    let scope = query.scope();
+    paged(
+        app,
+        req,
+        &scope,
+        |limit, start| audit.audit_records(&query, limit, start),
+        view,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryBody {
+    action: String,
+    entity: String,
+    entity_id: String,
+    #[serde(default)]
+    details: Option<Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    id: String,
+    status: &'static str,
+}
+
+/// Counts one entry of the caller's this minute; past the limit, 429.
+async fn throttle(app: &App, principal: &Principal) -> ApiResult<()> {
+    let count = app
+        .store
+        .bump_counter(
+            "audit-entries",
+            &principal.user_id.to_string(),
+            60,
+            clock::now(),
+        )
+        .await?;
+    if count.count > ENTRIES_PER_MINUTE {
+        return Err(ApiError::TooManyRequests {
+            detail: format!("at most {ENTRIES_PER_MINUTE} entries a minute; retry later"),
+            retry_after: count.resets_in,
+        });
+    }
+    Ok(())
+}
+
+/// How deep `value` nests: a scalar is 0, an object or array one more than
+/// its deepest member.
+fn depth(value: &Value) -> usize {
+    let members: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Object(map) => Box::new(map.values()),
+        Value::Array(items) => Box::new(items.iter()),
+        _ => return 0,
+    };
+    1 + members.map(depth).max().unwrap_or(0)
+}
+
+/// Whether `principal` may report about `entity_id` of kind `entity`:
+/// admins about anything, others about the clients' own kinds and what
+/// they may see.
+async fn may_report_about(
+    app: &App,
+    principal: &Principal,
+    entity: &EntityKind,
+    entity_id: &AuditId,
+) -> ApiResult<bool> {
+    if principal.can(Permission::AuditReadAll) || entity.as_str().starts_with(CLIENT_KIND_PREFIX) {
+        return Ok(true);
+    }
+    entity_visible(app, principal, entity, entity_id).await
+}
+
+async fn record(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    let body: EntryBody = parse_json(req, ENTRY_BODY_LIMIT)?;
+    let mut v = Validator::new();
+    let action = v.check("action", ClientAction::parse(&body.action));
+    let entity = v.check("entity", EntityKind::parse(&body.entity));
+    let entity_id = v.check("entity_id", AuditId::parse(&body.entity_id));
+    let details = body.details.unwrap_or_default();
+    let size = serde_json::to_vec(&details)
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .len();
+    if size > MAX_DETAILS_BYTES {
+        v.push(
+            "details",
+            format!("must be at most {MAX_DETAILS_BYTES} bytes as JSON, not {size}"),
+        );
+    }
+    let levels = details.values().map(depth).max().unwrap_or(0) + 1;
+    if levels > MAX_DETAILS_DEPTH {
+        v.push(
+            "details",
+            format!("must nest at most {MAX_DETAILS_DEPTH} levels deep, not {levels}"),
+        );
+    }
+    v.finish()?;
+    let (Some(action), Some(entity), Some(entity_id)) = (action, entity, entity_id) else {
+        return Err(ApiError::internal("validated input went missing"));
+    };
+    if !may_report_about(app, principal, &entity, &entity_id).await? {
+        return Err(ApiError::NotFound("no such entity".into()));
+    }
+    let mut event = Envelope::new(
+        action.event_type(),
+        entity.as_str(),
+        entity_id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        Value::Null,
+    );
+    event.changes = details;
+    app.store.publish_event(&event).await?;
+    json(
+        StatusCode::ACCEPTED,
+        &Accepted {
+            id: event.id.to_string(),
+            status: "accepted",
+        },
+    )
+}

@@ -1,0 +1,63 @@
+//! `audit-writer`: one audit record per event from the `audit` queue.
+//!
+//! Each message is handled on its own: a message that is not an envelope,
+//! or whose write fails, is reported as a batch item failure, so it alone is
+//! retried and, after the queue's `maxReceiveCount`, lands in the
+//! dead-letter queue. A redelivered event finds its record already written
+//! and succeeds without writing anything.
+//!
+//! A `client.<action>` event (reported through `POST /auditLogs`) becomes a
+//! record with source `client`; every other event is the platform's.
+//! Whatever an event's changes hold, its record is written: they are
+//! stored as their JSON text (`store::audit`), so no number or nesting
+//! DynamoDB refuses in a map can send a message to the dead-letter queue.
+
+use crate::events::Envelope;
+use crate::store::audit::AuditStore;
+use crate::store::audit::{AuditRecord, AuditSource, Written};
+use crate::store::Store;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Written,
+    Duplicate,
+    Failed(String),
+}
+
+async fn write_one(store: &Store, message: &SqsMessage) -> Outcome {
+    let body = message.body.as_deref().unwrap_or_default();
+    let envelope: Envelope = match serde_json::from_str(body) {
+        Ok(envelope) => envelope,
+        Err(error) => return Outcome::Failed(format!("not an event envelope: {error}")),
+    };
+    let record = AuditRecord::from_event(&envelope, AuditSource::of(&envelope));
+    match store.put_audit_record(&record).await {
+        Ok(Written::New) => Outcome::Written,
+        Ok(Written::AlreadyThere) => Outcome::Duplicate,
+        Err(error) => Outcome::Failed(error.to_string()),
+    }
+}
+
+/// Writes a batch; the response lists the messages to retry.
+#[tracing::instrument(skip_all, fields(messages = event.records.len()))]
+pub async fn write_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
+    let outcomes =
+        futures::future::join_all(event.records.iter().map(|m| write_one(store, m))).await;
+    let mut response = SqsBatchResponse::default();
+    for (message, outcome) in event.records.iter().zip(outcomes) {
+        let id = message.message_id.clone().unwrap_or_default();
+        match outcome {
+            Outcome::Written => tracing::info!(message_id = %id, "audit record written"),
+            Outcome::Duplicate => tracing::info!(message_id = %id, "audit record already written"),
+            Outcome::Failed(reason) => {
+                tracing::error!(message_id = %id, %reason, "audit record not written; will be retried");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                response.batch_item_failures.push(failure);
+            }
+        }
+    }
+    response
+}

@@ -1,0 +1,3 @@
+//! The `audit` queue's consumer.
+
+pub mod audit_writer;

@@ -1,0 +1,149 @@
+//! `automation`: rules on demand, and what rules did.
+//!
+//! - `POST /api/v1/automation/execute` runs rules on an event the caller
+//!   describes, or on one built from an existing entity; with `dry_run` it
+//!   only evaluates them and writes nothing ([`execute`]).
+//! - `GET /api/v1/automation/runs` lists the runs the automation runner
+//!   and this route recorded, filtered by rule, event and status: newest
+//!   first, or for one event by rule id (`store::runs`).
+//!
+//! Both are for admins: a run's trace shows how rules decide (a threshold,
+//! say), and executing rules acts as the system on any approval.
+
+mod execute;
+
+use crate::api::paged_by_key;
+use crate::auth::Permission;
+use crate::domain::EntityId;
+use crate::error::{ApiError, ApiResult, Validator};
+use crate::http::{dispatch, only_query_params, query_param, RequestMeta};
+use crate::pipeline::automation_runner::Runner;
+use crate::store::runs::RunStore;
+use crate::store::runs::{ActionOutcome, RunFilter, RunRecord, RunStatus};
+use crate::App;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// The `automation` function's context: its [`App`] and the rule runner
+/// that carries out what `execute` runs for real.
+pub struct Automation {
+    pub app: App,
+    pub runner: Runner,
+}
+
+impl Automation {
+    /// The runner sends rule actions' messages to the queues the
+    /// configuration names (`WEBHOOKS_QUEUE_URL`, optional `JOBS_QUEUE_URL`).
+    pub fn new(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let webhooks = app
+            .config
+            .webhooks_queue_url
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("WEBHOOKS_QUEUE_URL is not configured"))?;
+        let runner = Runner::new(
+            app.store.clone(),
+            aws_sdk_sqs::Client::new(sdk),
+            app.config.jobs_queue_url.clone(),
+            webhooks,
+        );
+        Ok(Self { app, runner })
+    }
+}
+
+pub async fn handle(ctx: &Automation, req: Request) -> Response<Body> {
+    dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
+}
+
+async fn route(ctx: &Automation, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let app = &ctx.app;
+    let principal = app.authenticate(&req).await?;
+    match meta.route_key.as_str() {
+        "POST /api/v1/automation/execute" => {
+            principal.require(Permission::AutomationExecute)?;
+            execute::execute(ctx, &principal, &meta, &req).await
+        }
+        "GET /api/v1/automation/runs" => {
+            principal.require(Permission::AutomationRunsRead)?;
+            list_runs(app, &req).await
+        }
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+/// A run as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RunView {
+    event_id: String,
+    event_type: String,
+    rule_id: String,
+    rule_name: String,
+    depth: u32,
+    correlation_id: String,
+    status: RunStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// `{triggered, matched, conditions}`: each condition's value and result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<Value>,
+    actions: Vec<ActionOutcome>,
+    attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    finished_at: OffsetDateTime,
+    duration_ms: u64,
+}
+
+pub fn run_view(record: &RunRecord) -> RunView {
+    RunView {
+        event_id: record.event_id.to_string(),
+        event_type: record.event_type.clone(),
+        rule_id: record.rule_id.to_string(),
+        rule_name: record.rule_name.clone(),
+        depth: record.depth,
+        correlation_id: record.correlation_id.clone(),
+        status: record.status,
+        reason: record.reason.clone(),
+        evaluation: record.evaluation(),
+        actions: record.actions(),
+        attempts: record.attempts,
+        started_at: record.started_at,
+        finished_at: record.finished_at,
+        duration_ms: record.duration_ms,
+    }
+}
+
+fn id_param(v: &mut Validator, req: &Request, name: &str) -> ApiResult<Option<EntityId>> {
+    Ok(query_param(req, name)?.and_then(|raw| v.check(name, EntityId::parse(raw))))
+}
+
+async fn list_runs(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+    only_query_params(req, &["rule_id", "event_id", "status", "limit", "cursor"])?;
+    let mut v = Validator::new();
+    let rule = id_param(&mut v, req, "rule_id")?;
+    let event = id_param(&mut v, req, "event_id")?;
+    let status =
+        query_param(req, "status")?.and_then(|raw| v.check("status", RunStatus::parse(raw)));
+    v.finish()?;
+    let filter = RunFilter {
+        rule,
+        event,
+        status,
+    };
+    let scope = format!("runs:{filter:?}");
+    let now = crate::clock::now();
+    paged_by_key(
+        app,
+        req,
+        &scope,
+        |limit, after| async move {
+            app.store
+                .list_runs(&filter, limit, after.as_deref(), now)
+                .await
+        },
+        run_view,
+    )
+    .await
+}

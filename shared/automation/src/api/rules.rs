@@ -1,0 +1,275 @@
+//! `rules`: admins write the automation rules that react to events
+//! (`/api/v1/rules`). A rule is checked as a whole when it is written — its
+//! trigger, every condition and every action, each problem named by its
+//! path in the rule (`conditions.all[1].value`) — so a stored rule can
+//! always be evaluated. `PATCH` merges the given fields into the rule and
+//! checks the result the same way.
+//!
+//! Every route is for admins: rules reveal how requests are decided (an
+//! auto-approval threshold, say), which requesters should not be able to
+//! read and work around.
+
+use crate::api::{idempotency, paged_by_key};
+use crate::auth::{Permission, Principal};
+use crate::clock;
+use crate::domain::EntityId;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::events::{Actor, Envelope};
+use crate::http::{
+    check_version, dispatch, json, no_content, only_query_params, parse_json, parse_json_bytes,
+    path_param, query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+};
+use crate::language::{Problems, RuleInput, RuleSpec};
+use crate::store::rules::RuleStore;
+use crate::store::rules::{RuleFilter, RuleRecord};
+use crate::store::StoreError;
+use crate::App;
+use http::header::{HeaderValue, LOCATION};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Map, Value};
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+}
+
+async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let principal = app.authenticate(&req).await?;
+    principal.require(Permission::RulesManage)?;
+    match meta.route_key.as_str() {
+        "GET /api/v1/rules" => list(app, &req).await,
+        "POST /api/v1/rules" => {
+            let scope = format!("rules-create#{}", principal.user_id);
+            idempotency::idempotent(&app.store, &scope, &meta, &req, || {
+                create(app, &principal, &meta, &req)
+            })
+            .await
+        }
+        "GET /api/v1/rules/{id}" => {
+            let record = existing(app, &req).await?;
+            Ok(with_etag(
+                json(StatusCode::OK, &view(&record)?)?,
+                record.version,
+            ))
+        }
+        "PATCH /api/v1/rules/{id}" => patch(app, &principal, &meta, &req).await,
+        "DELETE /api/v1/rules/{id}" => delete(app, &principal, &meta, &req).await,
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+/// A rule as the API shows it: its definition as written, plus identity
+/// and versioning.
+pub fn view(record: &RuleRecord) -> Result<Value, StoreError> {
+    let mut body = definition(&record.spec()?)?;
+    body.insert("id".into(), record.id.to_string().into());
+    body.insert("created_by".into(), record.created_by.to_string().into());
+    body.insert("created_at".into(), rfc3339(record.created_at).into());
+    body.insert("updated_at".into(), rfc3339(record.updated_at).into());
+    body.insert("version".into(), record.version.into());
+    Ok(Value::Object(body))
+}
+
+/// A rule's definition as the JSON object it is written as.
+fn definition(spec: &RuleSpec) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::to_value(spec) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(StoreError::Other(anyhow::anyhow!(
+            "a rule that is not an object"
+        ))),
+    }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such rule".into())
+}
+
+async fn existing(app: &App, req: &Request) -> ApiResult<RuleRecord> {
+    let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
+    app.store.rule_by_id(&id).await?.ok_or_else(not_found)
+}
+
+fn invalid(problems: Problems) -> ApiError {
+    ApiError::invalid(
+        problems
+            .into_iter()
+            .map(|(field, message)| FieldError::new(field, message))
+            .collect(),
+    )
+}
+
+async fn list(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+    only_query_params(req, &["enabled", "trigger", "limit", "cursor"])?;
+    let enabled = match query_param(req, "enabled")? {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(ApiError::invalid_field("enabled", "must be true or false")),
+    };
+    let trigger = match query_param(req, "trigger")? {
+        Some(raw) => Some(
+            crate::language::Trigger::parse(raw)
+                .map_err(|m| ApiError::invalid_field("trigger", m))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let filter = RuleFilter { enabled, trigger };
+    let scope = format!("rules:{filter:?}");
+    paged_by_key(
+        app,
+        req,
+        &scope,
+        |limit, after| async move {
+            let (records, next) = app
+                .store
+                .list_rules(&filter, limit, after.as_deref())
+                .await?;
+            let views = records.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+            Ok((views, next))
+        },
+        Value::clone,
+    )
+    .await
+}
+
+async fn create(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    let input: RuleInput = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let spec = RuleSpec::parse(input).map_err(invalid)?;
+    let record = RuleRecord::new(&spec, principal.user_id, clock::now())?;
+    let shown = view(&record)?;
+    let event = Envelope::new(
+        "rule.created",
+        "rule",
+        record.id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        shown.clone(),
+    );
+    app.store.create_rule(&record, &event).await?;
+    let mut response = with_etag(json(StatusCode::CREATED, &shown)?, record.version);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/rules/{}", record.id)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The fields a `PATCH` may change (and `version`).
+const PATCHABLE: [&str; 7] = [
+    "name",
+    "description",
+    "trigger",
+    "conditions",
+    "actions",
+    "enabled",
+    "priority",
+];
+
+fn conflict_on_stale(error: StoreError) -> ApiError {
+    match error {
+        StoreError::ConditionFailed => {
+            ApiError::Conflict("the rule was changed concurrently; reload and retry".into())
+        }
+        other => other.into(),
+    }
+}
+
+async fn patch(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    let mut record = existing(app, req).await?;
+    let mut body: Map<String, Value> = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let version = match body.remove("version") {
+        None => None,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(_) => return Err(ApiError::bad_request("version", "must be a whole number")),
+    };
+    if let Some(unknown) = body.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(
+            unknown.as_str(),
+            "unknown field; a rule has name, description, trigger, conditions, actions, enabled, priority",
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid_field(
+            "body",
+            "give at least one of name, description, trigger, conditions, actions, enabled, priority",
+        ));
+    }
+    check_version(req, version, record.version, "rule")?;
+
+    let before = view(&record)?;
+    let mut merged = definition(&record.spec()?)?;
+    for (field, value) in body {
+        if value.is_null() {
+            merged.remove(&field);
+        } else {
+            merged.insert(field, value);
+        }
+    }
+    let bytes = serde_json::to_vec(&merged).map_err(|e| ApiError::Internal(e.into()))?;
+    let input: RuleInput = parse_json_bytes(&bytes)?;
+    let spec = RuleSpec::parse(input).map_err(invalid)?;
+    record.set_spec(&spec)?;
+
+    let now = clock::now();
+    let mut after_record = record.clone();
+    after_record.version += 1;
+    after_record.updated_at = now;
+    let after = view(&after_record)?;
+    let mut event = Envelope::new(
+        "rule.updated",
+        "rule",
+        record.id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        after.clone(),
+    );
+    for field in PATCHABLE {
+        let (old, new) = (&before[field], &after[field]);
+        if old != new {
+            event = event.change(field, old, new);
+        }
+    }
+    app.store
+        .update_rule(&mut record, now, &event)
+        .await
+        .map_err(conflict_on_stale)?;
+    Ok(with_etag(json(StatusCode::OK, &after)?, record.version))
+}
+
+async fn delete(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    let record = existing(app, req).await?;
+    check_version(req, None, record.version, "rule")?;
+    let event = Envelope::new(
+        "rule.deleted",
+        "rule",
+        record.id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        view(&record)?,
+    );
+    app.store
+        .delete_rule(&record, &event)
+        .await
+        .map_err(conflict_on_stale)?;
+    no_content()
+}

@@ -1,0 +1,115 @@
+//! The automation rule language: what a rule is, how its trigger and
+//! conditions are matched against an event envelope (DESIGN §4), and which
+//! actions it may ask for.
+//!
+//! Everything here is pure: no storage, no queues, no HTTP. A rule written
+//! by a client is a [`RuleInput`]; [`RuleSpec::parse`] turns it into a
+//! [`RuleSpec`] or returns every problem with its JSON path inside the rule
+//! (`conditions.all[1].value`, `actions[2].topic`). The invariant it keeps:
+//! a `RuleSpec` can always be evaluated. Its trigger is well formed, every
+//! condition path is rooted in the envelope and typed consistently with its
+//! operator and operand, and every action is one the runner knows, with
+//! fields it can use as they are. Stored rules are read back through the
+//! same parsers, so nothing unchecked enters through storage either.
+//!
+//! - [`trigger`]: event-type patterns such as `approval.*`.
+//! - [`path`]: field paths into the envelope (`data.amount`,
+//!   `changes.status.1`).
+//! - [`condition`]: the condition language and its write-time checks.
+//! - [`evaluate`]: evaluation of a condition against an event, with a trace.
+//! - [`action`]: the actions a rule may take.
+//! - [`rule`]: a whole rule.
+
+pub mod action;
+pub mod condition;
+pub mod evaluate;
+pub mod path;
+pub mod rule;
+pub mod trigger;
+
+#[cfg(test)]
+mod properties;
+
+pub use action::{Action, JobType, PayloadPath, WebhookTopic};
+pub use condition::{Condition, Leaf, Operator};
+pub use evaluate::{Evaluation, Trace};
+pub use path::FieldPath;
+pub use rule::{RuleInput, RuleSpec};
+pub use trigger::Trigger;
+
+/// Problems found in a rule at write time: `(path, message)` pairs, the
+/// path being where the problem sits inside the rule's JSON.
+pub type Problems = Vec<(String, String)>;
+
+/// The size of a value as compact JSON, in bytes.
+pub fn json_size(value: &serde_json::Value) -> usize {
+    serde_json::to_vec(value)
+        .map(|bytes| bytes.len())
+        .unwrap_or(usize::MAX)
+}
+
+/// How deeply a value nests, counted as `Payload` counts it: a scalar is
+/// 0, `[]` and `{"a":1}` are 1, `{"a":[1]}` is 2.
+pub fn json_depth(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    // Iterative, so a pathological value cannot exhaust the stack.
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, level)) = stack.pop() {
+        match value {
+            Value::Array(items) => {
+                deepest = deepest.max(level + 1);
+                stack.extend(items.iter().map(|v| (v, level + 1)));
+            }
+            Value::Object(map) => {
+                deepest = deepest.max(level + 1);
+                stack.extend(map.values().map(|v| (v, level + 1)));
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The JSON type of a value, as messages and traces name it.
+pub fn json_type(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The JSON type of a value with its article, for messages: "an array".
+pub fn a_json_type(value: &serde_json::Value) -> String {
+    let name = json_type(value);
+    let article = if name.starts_with(['a', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn depth_counts_levels_of_nesting() {
+        assert_eq!(json_depth(&json!(1)), 0);
+        assert_eq!(json_depth(&json!([1])), 1);
+        assert_eq!(json_depth(&json!({})), 1);
+        assert_eq!(json_depth(&json!({"a": [1, {"b": 2}]})), 3);
+    }
+
+    #[test]
+    fn size_is_the_compact_json_length() {
+        assert_eq!(json_size(&json!({"a": 1})), 7);
+    }
+}

@@ -1,0 +1,3 @@
+//! The `automation` queue's consumer.
+
+pub mod automation_runner;

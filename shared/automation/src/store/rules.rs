@@ -1,0 +1,230 @@
+//! Automation rules.
+//!
+//! Access patterns:
+//! - rule by id: `GetItem pk=RULE#<id>, sk=RULE`
+//! - all rules, newest first: `Query gsi1 gsi1pk=RULES` (descending)
+//! - enabled (or disabled) rules in priority order: `Query gsi2
+//!   gsi2pk=RULES#ENABLED` (ascending `RULE#<priority>#<id>`), which is how
+//!   the runner reads the rules it applies
+//! - a trigger filter on either listing is a `FilterExpression` on
+//!   `trigger`
+//!
+//! The rule itself is kept as its JSON text (`definition`) and read back
+//! through [`RuleSpec`]'s parser, so a stored rule is always one that
+//! evaluates, and no operand of a condition (an empty object, say) has to
+//! become a DynamoDB type. Writes carry their event (outbox) and, after
+//! creation, the version they expect.
+
+use super::{from_item, keys, s, to_item, Expr, Partition, Store, StoreError};
+use crate::domain::EntityId;
+use crate::events::Envelope;
+use crate::language::RuleSpec;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub id: EntityId,
+    /// Copied from the definition for filters.
+    trigger: String,
+    /// The rule, as JSON text.
+    definition: String,
+    pub created_by: EntityId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: u64,
+}
+
+impl RuleRecord {
+    pub fn new(
+        spec: &RuleSpec,
+        created_by: EntityId,
+        now: OffsetDateTime,
+    ) -> Result<Self, StoreError> {
+        let id = EntityId::new();
+        let mut record = Self {
+            pk: keys::rule_pk(&id),
+            sk: keys::RULE_SK.into(),
+            item_type: "rule".into(),
+            gsi1pk: keys::RULES_GSI1PK.into(),
+            gsi1sk: keys::rule_gsi1sk(&id),
+            gsi2pk: String::new(),
+            gsi2sk: String::new(),
+            id,
+            trigger: String::new(),
+            definition: String::new(),
+            created_by,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        record.set_spec(spec)?;
+        Ok(record)
+    }
+
+    /// The rule, checked again on the way out of storage.
+    pub fn spec(&self) -> Result<RuleSpec, StoreError> {
+        serde_json::from_str(&self.definition)
+            .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("a stored rule")))
+    }
+
+    /// Replaces the definition and the index keys that follow from it.
+    pub fn set_spec(&mut self, spec: &RuleSpec) -> Result<(), StoreError> {
+        self.definition = serde_json::to_string(spec).map_err(|e| StoreError::Other(e.into()))?;
+        self.trigger = spec.trigger().to_string();
+        self.gsi2pk = keys::rules_by_state_gsi2pk(spec.enabled());
+        self.gsi2sk = keys::rule_gsi2sk(spec.priority(), &self.id);
+        Ok(())
+    }
+}
+
+/// Which rules a listing reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleFilter {
+    pub enabled: Option<bool>,
+    pub trigger: Option<String>,
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait RuleStore {
+    fn create_rule(
+        &self,
+        record: &RuleRecord,
+        event: &Envelope,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    fn rule_by_id(
+        &self,
+        id: &EntityId,
+    ) -> impl std::future::Future<Output = Result<Option<RuleRecord>, StoreError>> + Send;
+
+    /// Replaces a rule still at its current version (advancing version and
+    /// `updated_at`), with its event.
+    fn update_rule(
+        &self,
+        record: &mut RuleRecord,
+        now: OffsetDateTime,
+        event: &Envelope,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    fn delete_rule(
+        &self,
+        record: &RuleRecord,
+        event: &Envelope,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// A page of rules: newest first, or, for one state, in priority order.
+    /// `after` and the returned key are index sort keys.
+    fn list_rules(
+        &self,
+        filter: &RuleFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl std::future::Future<Output = Result<(Vec<RuleRecord>, Option<String>), StoreError>> + Send;
+
+    /// Every enabled rule, in the order they apply (ascending priority).
+    fn enabled_rules(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<RuleRecord>, StoreError>> + Send;
+}
+
+impl RuleStore for Store {
+    async fn create_rule(&self, record: &RuleRecord, event: &Envelope) -> Result<(), StoreError> {
+        self.insert_with_event(to_item(record)?, event).await
+    }
+
+    async fn rule_by_id(&self, id: &EntityId) -> Result<Option<RuleRecord>, StoreError> {
+        self.get(keys::rule_pk(id), keys::RULE_SK).await
+    }
+
+    async fn update_rule(
+        &self,
+        record: &mut RuleRecord,
+        now: OffsetDateTime,
+        event: &Envelope,
+    ) -> Result<(), StoreError> {
+        let expected = record.version;
+        record.version += 1;
+        record.updated_at = now;
+        self.replace_versioned(to_item(record)?, expected, Some(event))
+            .await
+    }
+
+    async fn delete_rule(&self, record: &RuleRecord, event: &Envelope) -> Result<(), StoreError> {
+        self.delete_versioned(
+            keys::rule_pk(&record.id),
+            keys::RULE_SK,
+            record.version,
+            Vec::new(),
+            event,
+        )
+        .await
+    }
+
+    async fn list_rules(
+        &self,
+        filter: &RuleFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<RuleRecord>, Option<String>), StoreError> {
+        let partition = match filter.enabled {
+            None => Partition {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                sort_attribute: "gsi1sk",
+                partition: keys::RULES_GSI1PK.into(),
+            },
+            Some(enabled) => Partition {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                sort_attribute: "gsi2sk",
+                partition: keys::rules_by_state_gsi2pk(enabled),
+            },
+        };
+        let condition = filter.trigger.as_ref().map(|trigger| {
+            Expr::new("#trigger = :trigger")
+                .name("#trigger", "trigger")
+                .value(":trigger", s(trigger.as_str()))
+        });
+        let ascending = filter.enabled.is_some();
+        let (items, next) = self
+            .query_merged(
+                std::slice::from_ref(&partition),
+                keys::RULE_SORT_PREFIX,
+                condition.as_ref(),
+                limit,
+                after,
+                !ascending,
+            )
+            .await?;
+        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+
+    async fn enabled_rules(&self) -> Result<Vec<RuleRecord>, StoreError> {
+        let filter = RuleFilter {
+            enabled: Some(true),
+            trigger: None,
+        };
+        let mut rules = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (page, next) = self.list_rules(&filter, 100, after.as_deref()).await?;
+            rules.extend(page);
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(rules),
+            }
+        }
+    }
+}

@@ -1,0 +1,492 @@
+//! Automation runs: what one rule did with one event.
+//!
+//! Items (in the entity table), every run of one event in one partition:
+//! - the run: `pk = RUNS#EVENT#<event id>, sk = RUN#<rule id>`, written
+//!   once, when it is final, with `attribute_not_exists(pk)`; so at most one
+//!   run exists per (event, rule), and a redelivered event that finds it
+//!   does nothing. It is in `gsi1 = RUNS` and `gsi2 = RUNS#RULE#<rule id>`,
+//!   both sorted `RUN#<started>#<event id>#<rule id>` (`started`
+//!   fixed-width UTC), and expires [`RUN_RETENTION`] after it finished.
+//! - its attempt counter beside it while it retries: `sk = ATTEMPT#<rule
+//!   id>`, with `attempts` (`ADD 1` per attempt) and `done_actions` (the
+//!   indexes of the actions already carried out), kept 14 days (SQS's
+//!   longest retention).
+//!
+//! The evaluation and the actions' outcomes are stored as JSON text, like
+//! an approval's payload: a trace is arbitrary JSON (operands, values
+//! found), and arbitrary JSON never becomes DynamoDB maps.
+//!
+//! Access patterns:
+//! - run of an event and rule: `GetItem RUNS#EVENT#<event> / RUN#<rule>`
+//!   (consistent)
+//! - count an attempt: `UpdateItem RUNS#EVENT#<event> / ATTEMPT#<rule> ADD attempts 1`
+//! - mark an action done: `UpdateItem … / ATTEMPT#<rule> ADD done_actions <index>`
+//! - runs, newest first: `Query gsi1 gsi1pk = RUNS`, descending; of one
+//!   rule: `Query gsi2 gsi2pk = RUNS#RULE#<id>`, descending; of one event:
+//!   `Query RUNS#EVENT#<id>, begins_with(sk, RUN#)` (by rule id). A status
+//!   (and a second id) is a filter on the chosen key.
+
+use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
+use crate::domain::EntityId;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use opsflow_audit::store::audit::Written;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// How long an attempt counter outlives its last attempt.
+pub const ATTEMPT_RETENTION: Duration = Duration::days(14);
+/// How long a run is kept after it finished. What its actions did stays in
+/// the audit log for good; the run is the explanation, kept for a quarter.
+pub const RUN_RETENTION: Duration = Duration::days(90);
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Matched, and every action was carried out.
+    Succeeded,
+    /// Matched, and an action failed (the rest did not run).
+    Failed,
+    /// Triggered, and the conditions did not hold.
+    NotMatched,
+    /// Triggered, and not evaluated (`reason` says why).
+    Skipped,
+}
+
+impl RunStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Succeeded,
+        Self::Failed,
+        Self::NotMatched,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::NotMatched => "not_matched",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == input)
+            .ok_or_else(|| "must be succeeded, failed, not_matched or skipped".to_owned())
+    }
+}
+
+/// How one action went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Ok,
+    Failed,
+    NotRun,
+}
+
+/// The outcome of one action of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub index: usize,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: ActionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The final record of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub event_id: EntityId,
+    pub event_type: String,
+    pub rule_id: EntityId,
+    pub rule_name: String,
+    pub depth: u32,
+    pub correlation_id: String,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The rule's evaluation (trigger, match, condition trace) as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evaluation: Option<String>,
+    /// The actions' outcomes, as JSON text.
+    actions: String,
+    pub attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    pub duration_ms: u64,
+    expires_at: i64,
+}
+
+/// What a run is about, known before it is evaluated.
+#[derive(Debug, Clone)]
+pub struct RunSubject {
+    pub event_id: EntityId,
+    pub event_type: String,
+    pub rule_id: EntityId,
+    pub rule_name: String,
+    pub depth: u32,
+    pub correlation_id: String,
+    pub started_at: OffsetDateTime,
+}
+
+/// How a run ended, to be recorded.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    pub status: RunStatus,
+    pub reason: Option<String>,
+    pub evaluation: Option<serde_json::Value>,
+    pub actions: Vec<ActionOutcome>,
+    pub attempts: u32,
+    pub finished_at: OffsetDateTime,
+}
+
+/// `started` as fixed-width UTC with microseconds, so that it sorts as text.
+fn sortable(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    crate::clock::to_utc(at).format(&format).unwrap_or_default()
+}
+
+impl RunRecord {
+    pub fn new(subject: RunSubject, end: RunEnd) -> Result<Self, StoreError> {
+        let sort = keys::run_sort(
+            &sortable(subject.started_at),
+            &subject.event_id,
+            &subject.rule_id,
+        );
+        let millis = (end.finished_at - subject.started_at).whole_milliseconds();
+        Ok(Self {
+            pk: keys::runs_of_event_pk(&subject.event_id),
+            sk: keys::run_sk(&subject.rule_id),
+            item_type: "automation_run".into(),
+            gsi1pk: keys::RUNS_GSI1PK.into(),
+            gsi1sk: sort.clone(),
+            gsi2pk: keys::runs_of_rule_gsi2pk(&subject.rule_id),
+            gsi2sk: sort,
+            event_id: subject.event_id,
+            event_type: subject.event_type,
+            rule_id: subject.rule_id,
+            rule_name: subject.rule_name,
+            depth: subject.depth,
+            correlation_id: subject.correlation_id,
+            status: end.status,
+            reason: end.reason,
+            evaluation: end.evaluation.as_ref().map(json_text).transpose()?,
+            actions: json_text(&end.actions)?,
+            attempts: end.attempts,
+            started_at: subject.started_at,
+            finished_at: end.finished_at,
+            duration_ms: u64::try_from(millis).unwrap_or(0),
+            expires_at: (end.finished_at + RUN_RETENTION).unix_timestamp(),
+        })
+    }
+
+    /// The evaluation, as it was recorded.
+    pub fn evaluation(&self) -> Option<serde_json::Value> {
+        self.evaluation
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+    }
+
+    /// The actions' outcomes, in the rule's order.
+    pub fn actions(&self) -> Vec<ActionOutcome> {
+        serde_json::from_str(&self.actions).unwrap_or_default()
+    }
+}
+
+fn json_text<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// Where a run's retries stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attempt {
+    /// This attempt's number, from 1.
+    pub number: u32,
+    /// The indexes of the actions carried out by earlier attempts.
+    pub done_actions: Vec<usize>,
+}
+
+/// Which runs a listing returns; every given filter must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub rule: Option<EntityId>,
+    pub event: Option<EntityId>,
+    pub status: Option<RunStatus>,
+}
+
+impl RunFilter {
+    /// The narrowest key the filter names: the event's partition, the
+    /// rule's index partition, or every run; and the sort key prefix there.
+    fn partition(&self) -> (Partition, &'static str) {
+        match (&self.event, &self.rule) {
+            (Some(event), _) => (
+                Partition {
+                    index: None,
+                    partition_attribute: "pk",
+                    sort_attribute: "sk",
+                    partition: keys::runs_of_event_pk(event),
+                },
+                keys::RUN_OF_EVENT_PREFIX,
+            ),
+            (None, Some(rule)) => (
+                Partition {
+                    index: Some("gsi2"),
+                    partition_attribute: "gsi2pk",
+                    sort_attribute: "gsi2sk",
+                    partition: keys::runs_of_rule_gsi2pk(rule),
+                },
+                keys::RUN_SORT_PREFIX,
+            ),
+            (None, None) => (
+                Partition {
+                    index: Some("gsi1"),
+                    partition_attribute: "gsi1pk",
+                    sort_attribute: "gsi1sk",
+                    partition: keys::RUNS_GSI1PK.into(),
+                },
+                keys::RUN_SORT_PREFIX,
+            ),
+        }
+    }
+
+    /// What the key leaves to a filter: the status, a rule within an
+    /// event's runs, and expiry (TTL deletes only eventually).
+    fn condition(&self, now: OffsetDateTime) -> Expr {
+        let mut condition = Expr::new("expires_at > :now").value(":now", n(now.unix_timestamp()));
+        if let Some(status) = self.status {
+            condition = condition.and(
+                Expr::new("#status = :status")
+                    .name("#status", "status")
+                    .value(":status", s(status.as_str())),
+            );
+        }
+        if let (Some(_), Some(rule)) = (&self.event, &self.rule) {
+            condition =
+                condition.and(Expr::new("rule_id = :rule").value(":rule", s(rule.to_string())));
+        }
+        condition
+    }
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait RunStore {
+    /// A page of runs: newest first, or, for one event, by rule id.
+    /// `after` and the returned key are sort keys of the chosen key.
+    fn list_runs(
+        &self,
+        filter: &RunFilter,
+        limit: usize,
+        after: Option<&str>,
+        now: OffsetDateTime,
+    ) -> impl std::future::Future<Output = Result<(Vec<RunRecord>, Option<String>), StoreError>> + Send;
+
+    /// The final run of `rule` on `event`, if it was recorded.
+    fn run_of(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+    ) -> impl std::future::Future<Output = Result<Option<RunRecord>, StoreError>> + Send;
+
+    /// Records a final run once; a second write of the same run is a no-op.
+    fn put_run(
+        &self,
+        record: &RunRecord,
+    ) -> impl std::future::Future<Output = Result<Written, StoreError>> + Send;
+
+    /// Counts one more attempt at a run and returns where it stands.
+    fn begin_attempt(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+        now: OffsetDateTime,
+    ) -> impl std::future::Future<Output = Result<Attempt, StoreError>> + Send;
+
+    /// Notes that action `index` of a run was carried out, so a retry of
+    /// the run does not carry it out again.
+    fn mark_action_done(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+        index: usize,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl RunStore for Store {
+    async fn list_runs(
+        &self,
+        filter: &RunFilter,
+        limit: usize,
+        after: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<RunRecord>, Option<String>), StoreError> {
+        let (partition, prefix) = filter.partition();
+        let condition = filter.condition(now);
+        let (items, next) = self
+            .query_merged(
+                std::slice::from_ref(&partition),
+                prefix,
+                Some(&condition),
+                limit,
+                after,
+                filter.event.is_none(),
+            )
+            .await?;
+        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+
+    async fn run_of(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+    ) -> Result<Option<RunRecord>, StoreError> {
+        self.get(keys::runs_of_event_pk(event), &keys::run_sk(rule))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event_id = %record.event_id, rule_id = %record.rule_id))]
+    async fn put_run(&self, record: &RunRecord) -> Result<Written, StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(record)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| classify(e, "PutItem"));
+        match result {
+            Ok(_) => Ok(Written::New),
+            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
+            Err(error) => Err(error),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(event_id = %event, rule_id = %rule))]
+    async fn begin_attempt(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+        now: OffsetDateTime,
+    ) -> Result<Attempt, StoreError> {
+        let output = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key("pk", s(keys::runs_of_event_pk(event)))
+            .key("sk", s(keys::run_attempt_sk(rule)))
+            .update_expression("ADD attempts :one SET #type = :type, expires_at = :expires")
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":type", s("automation_attempt"))
+            .expression_attribute_values(":expires", n((now + ATTEMPT_RETENTION).unix_timestamp()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| classify(e, "UpdateItem"))?;
+        let attributes = output.attributes.unwrap_or_default();
+        let number = match attributes.get("attempts") {
+            Some(AttributeValue::N(text)) => text.parse().unwrap_or(1),
+            _ => 1,
+        };
+        let mut done_actions: Vec<usize> = match attributes.get("done_actions") {
+            Some(AttributeValue::Ns(indexes)) => {
+                indexes.iter().filter_map(|i| i.parse().ok()).collect()
+            }
+            _ => Vec::new(),
+        };
+        done_actions.sort_unstable();
+        Ok(Attempt {
+            number,
+            done_actions,
+        })
+    }
+
+    async fn mark_action_done(
+        &self,
+        event: &EntityId,
+        rule: &EntityId,
+        index: usize,
+    ) -> Result<(), StoreError> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .key("pk", s(keys::runs_of_event_pk(event)))
+            .key("sk", s(keys::run_attempt_sk(rule)))
+            .update_expression("ADD done_actions :index")
+            .expression_attribute_values(":index", AttributeValue::Ns(vec![index.to_string()]))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "UpdateItem"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_sort_by_their_start_and_keep_json_as_text() {
+        let subject = |at| RunSubject {
+            event_id: EntityId::new(),
+            event_type: "approval.created".into(),
+            rule_id: EntityId::new(),
+            rule_name: "small".into(),
+            depth: 0,
+            correlation_id: "c".into(),
+            started_at: at,
+        };
+        let end = RunEnd {
+            status: RunStatus::NotMatched,
+            reason: None,
+            evaluation: Some(serde_json::json!({"matched": false, "trace": {}})),
+            actions: vec![ActionOutcome {
+                index: 0,
+                kind: "log".into(),
+                status: ActionStatus::NotRun,
+                detail: None,
+                error: None,
+            }],
+            attempts: 1,
+            finished_at: time::macros::datetime!(2026-01-01 00:00:01 UTC),
+        };
+        let early = RunRecord::new(
+            subject(time::macros::datetime!(2026-01-01 00:00:00.5 UTC)),
+            end.clone(),
+        )
+        .unwrap();
+        let late = RunRecord::new(
+            subject(time::macros::datetime!(2026-01-01 00:00:00.25 UTC)),
+            end,
+        )
+        .unwrap();
+        assert!(early.gsi1sk.starts_with("RUN#2026-01-01T00:00:00.500000Z#"));
+        assert!(late.gsi1sk < early.gsi1sk);
+        assert_eq!(early.duration_ms, 500);
+        let item = to_item(&early).unwrap();
+        assert!(item["evaluation"].as_s().is_ok());
+        assert!(item["actions"].as_s().is_ok());
+        assert_eq!(early.evaluation().unwrap()["trace"], serde_json::json!({}));
+        assert_eq!(early.actions()[0].status, ActionStatus::NotRun);
+    }
+}

@@ -1,0 +1,452 @@
+//! `auth`: registration, login, token refresh, logout and the caller's own
+//! profile. The only function that holds the token signing key.
+//!
+//! Credentials are accepted only in JSON bodies and the `Authorization`
+//! header, never in a URL. Token responses are `Cache-Control: no-store`.
+//!
+//! Throttling (numbers in `config::LoginLimits`) counts before the work it
+//! limits, so concurrent requests cannot slip past it: registrations per
+//! source IP; logins per source IP (failures, and a higher ceiling on all
+//! attempts; a success gives its failure slot back); and every password
+//! check passes the account's backoff gate (`auth::throttle`) before the
+//! password is verified. The source IP is API Gateway's
+//! `requestContext.http.sourceIp`; `x-forwarded-for` is the client's to set
+//! and is never trusted.
+//!
+//! Logins, logouts and refresh-token reuse are audited: each commits its
+//! `session.*` event in the transaction that makes its change.
+
+use crate::accounts::{create_account, NewAccount, Registrar};
+use crate::api::{idempotency, UserView};
+use crate::auth::{password, secret, throttle, Principal, ACCESS_TOKEN_TTL};
+use crate::clock;
+use crate::domain::{DisplayName, Email, EntityId, NewPassword, Role};
+use crate::error::{ApiError, ApiResult, Validator};
+use crate::events::{self, Actor, Envelope};
+use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
+use crate::store::ratelimit::SlotTaken;
+use crate::store::sessions::Rotation;
+use crate::store::sessions::SessionStore;
+use crate::store::users::CreateUserError;
+use crate::store::users::UserStore;
+use crate::App;
+use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+/// Auth bodies are small; anything larger is refused before parsing.
+const AUTH_BODY_LIMIT: usize = 8 * 1024;
+const _: () = assert!(AUTH_BODY_LIMIT < DEFAULT_BODY_LIMIT);
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+}
+
+async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    match meta.route_key.as_str() {
+        "POST /auth/register" => {
+            // Validate, then count, then claim the key: an invalid body
+            // claims nothing, and the key is the caller's (per IP).
+            let account = registration(&req)?;
+            idempotency::check_header(&req)?;
+            let ip = source_ip(&meta);
+            limit_registrations(app, ip).await?;
+            let scope = format!("auth-register:ip={ip}");
+            idempotency::idempotent(&app.store, &scope, &meta, &req, || {
+                register(app, &meta, account)
+            })
+            .await
+        }
+        "POST /auth/login" => login(app, &meta, &req).await,
+        "POST /auth/refresh" => refresh(app, &meta, &req).await,
+        "POST /auth/logout" => logout(app, &meta, &req).await,
+        "GET /auth/me" => me(app, &req).await,
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
+fn source_ip(meta: &RequestMeta) -> &str {
+    meta.source_ip.as_deref().unwrap_or("unknown")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    email: String,
+    password: String,
+    name: String,
+}
+
+fn registration(req: &Request) -> ApiResult<NewAccount> {
+    let body: RegisterBody = parse_json(req, AUTH_BODY_LIMIT)?;
+    let mut v = Validator::new();
+    let email = v.check("email", Email::parse(&body.email));
+    let name = v.check("name", DisplayName::parse(&body.name));
+    let new_password = v.check("password", NewPassword::parse(body.password));
+    v.finish()?;
+    let (Some(email), Some(name), Some(password)) = (email, name, new_password) else {
+        return Err(ApiError::internal("validated input went missing"));
+    };
+    Ok(NewAccount {
+        email,
+        name,
+        password,
+        role: Role::User,
+    })
+}
+
+async fn limit_registrations(app: &App, ip: &str) -> ApiResult<()> {
+    let limits = app.config.login_limits;
+    match app
+        .store
+        .take_slot(
+            "register-ip",
+            ip,
+            limits.register_window_secs,
+            limits.registrations_per_ip,
+            clock::now(),
+        )
+        .await?
+    {
+        SlotTaken::Taken(_) => Ok(()),
+        SlotTaken::Full { resets_in } => Err(throttle::too_many(
+            "too many registrations from this address; retry later",
+            resets_in,
+        )),
+    }
+}
+
+async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiResult<Response<Body>> {
+    let user = match create_account(
+        &app.store,
+        account,
+        Registrar::SelfService,
+        &meta.correlation_id,
+    )
+    .await
+    {
+        Ok(user) => user,
+        Err(CreateUserError::EmailTaken) => {
+            return Err(ApiError::Conflict(
+                "an account with this e-mail address already exists".into(),
+            ))
+        }
+        Err(CreateUserError::Store(error)) => return Err(error.into()),
+    };
+    let view = UserView::from(&user);
+    tracing::info!(user_id = %user.id, "user registered");
+    let mut response = json(StatusCode::CREATED, &view)?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/users/{}", user.id)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_token: String,
+    user: UserView,
+}
+
+fn token_response(body: &TokenResponse) -> ApiResult<Response<Body>> {
+    let mut response = json(StatusCode::OK, body)?;
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn too_many_from_here(retry_after: u64) -> ApiError {
+    throttle::too_many(
+        "too many login attempts from this address; retry later",
+        retry_after,
+    )
+}
+
+/// A session event: about the session, or (`session.revoked`) the user.
+pub fn session_event(
+    event_type: &str,
+    entity_id: &str,
+    user_id: &EntityId,
+    actor: Actor,
+    meta: &RequestMeta,
+    data: serde_json::Value,
+) -> Envelope {
+    let mut data = match data {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    data.insert("user_id".into(), serde_json::json!(user_id));
+    Envelope::new(
+        event_type,
+        "session",
+        entity_id,
+        actor,
+        &meta.correlation_id,
+        serde_json::Value::Object(data),
+    )
+}
+
+fn anonymous() -> Actor {
+    Actor {
+        id: "anonymous".into(),
+        role: "anonymous".into(),
+    }
+}
+
+async fn login(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+    let body: LoginBody = parse_json(req, AUTH_BODY_LIMIT)?;
+    let mut v = Validator::new();
+    let email = v.check("email", Email::parse(&body.email));
+    if body.password.is_empty() || body.password.chars().count() > NewPassword::MAX_CHARS {
+        v.push(
+            "password",
+            format!("must be 1 to {} characters", NewPassword::MAX_CHARS),
+        );
+    }
+    v.finish()?;
+    let Some(email) = email else {
+        return Err(ApiError::internal("validated input went missing"));
+    };
+
+    let limits = app.config.login_limits;
+    let now = clock::now();
+    let ip = source_ip(meta);
+    // Every attempt from this address, whatever its outcome (a high
+    // ceiling), and a failure slot, given back if the login succeeds (or is
+    // not tried). Both are taken at once.
+    let (any, failures) = futures::try_join!(
+        app.store.take_slot(
+            "login-ip",
+            ip,
+            limits.ip_window_secs,
+            limits.attempts_per_ip,
+            now
+        ),
+        app.store.take_slot(
+            "login-ip-failures",
+            ip,
+            limits.ip_window_secs,
+            limits.failures_per_ip,
+            now,
+        ),
+    )?;
+    let failure_slot = match (any, failures) {
+        (SlotTaken::Taken(_), SlotTaken::Taken(slot)) => slot,
+        (SlotTaken::Full { resets_in }, SlotTaken::Taken(slot)) => {
+            app.store.give_back(&slot).await?;
+            return Err(too_many_from_here(resets_in));
+        }
+        (_, SlotTaken::Full { resets_in }) => return Err(too_many_from_here(resets_in)),
+    };
+    // The account's gate counts the attempt before the password is
+    // verified; the account is read meanwhile (reading verifies nothing).
+    let (attempt, record) = futures::join!(
+        throttle::enter(&app.store, &limits, &email, ip, now),
+        app.store.user_by_email(&email),
+    );
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            app.store.give_back(&failure_slot).await?;
+            return Err(refused);
+        }
+    };
+    let record = record?;
+    let verified = match &record {
+        Some(record) => password::verify(&body.password, &record.password_hash),
+        None => {
+            password::verify_against_nothing(&body.password);
+            false
+        }
+    };
+    if !verified {
+        if attempt == limits.failures_per_email.max(1) {
+            record_burst(app, meta, &email, record.as_ref(), attempt).await?;
+        }
+        tracing::info!("login refused: bad credentials");
+        return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
+    }
+    futures::try_join!(
+        async {
+            app.store
+                .give_back(&failure_slot)
+                .await
+                .map_err(ApiError::from)
+        },
+        throttle::passed(&app.store, &email, ip),
+    )?;
+    let Some(record) = record else {
+        return Err(ApiError::internal("a verified login without an account"));
+    };
+    if !record.is_active {
+        return Err(ApiError::Forbidden("this account is deactivated".into()));
+    }
+
+    let refresh_token = secret::generate()?;
+    let actor = Actor {
+        id: record.id.to_string(),
+        role: record.role.to_string(),
+    };
+    let session = app
+        .store
+        .create_session(
+            record.id,
+            record.session_generation,
+            &secret::fingerprint(&refresh_token),
+            now,
+            |session_id| {
+                session_event(
+                    events::SESSION_LOGIN,
+                    session_id,
+                    &record.id,
+                    actor,
+                    meta,
+                    serde_json::json!({"source_ip": meta.source_ip}),
+                )
+            },
+        )
+        .await?;
+    let access = app
+        .signer()?
+        .issue(&record.id, record.role, &session.id, now)?;
+    tracing::info!(user_id = %record.id, session_id = %session.id, "login succeeded");
+    token_response(&TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_TTL.whole_seconds(),
+        refresh_token,
+        user: UserView::from(&record.user()),
+    })
+}
+
+/// Records that an account's free password attempts are spent: a
+/// `user.login_failures_exceeded` event (about the account, or about the
+/// address when no account has it). Attempts are numbered one by one at
+/// the gate, so exactly one failed attempt per burst has the number that
+/// spends them, and it alone records the event.
+async fn record_burst(
+    app: &App,
+    meta: &RequestMeta,
+    email: &Email,
+    account: Option<&crate::store::users::UserRecord>,
+    failed: u32,
+) -> ApiResult<()> {
+    let (entity, entity_id) = match account {
+        Some(account) => ("user", account.id.to_string()),
+        None => ("login", email.to_string()),
+    };
+    let event = Envelope::new(
+        "user.login_failures_exceeded",
+        entity,
+        &entity_id,
+        anonymous(),
+        &meta.correlation_id,
+        serde_json::json!({
+            "email": email.as_str(),
+            "source_ip": meta.source_ip,
+            "window_secs": app.config.login_limits.email_window_secs,
+        }),
+    )
+    .change("failed_logins", failed - 1, failed);
+    app.store.publish_event(&event).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+async fn refresh(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+    let body: RefreshBody = parse_json(req, AUTH_BODY_LIMIT)?;
+    let refused = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
+    if !secret::is_well_formed(&body.refresh_token) {
+        return Err(refused());
+    }
+    let now = clock::now();
+    let next_token = secret::generate()?;
+    let rotation = app
+        .store
+        .rotate_refresh_token(
+            &secret::fingerprint(&body.refresh_token),
+            &secret::fingerprint(&next_token),
+            now,
+            |session_id, user_id| {
+                session_event(
+                    events::SESSION_REFRESH_REUSED,
+                    session_id,
+                    user_id,
+                    anonymous(),
+                    meta,
+                    serde_json::json!({"source_ip": meta.source_ip}),
+                )
+            },
+        )
+        .await?;
+    let session = match rotation {
+        Rotation::Rotated(session) => session,
+        Rotation::Refused => return Err(refused()),
+        Rotation::Reused => {
+            tracing::warn!("refresh token reuse: session revoked");
+            return Err(ApiError::Unauthorized(
+                "the refresh token was already used; the session has been revoked".into(),
+            ));
+        }
+    };
+    let record = app.store.user_by_id(&session.user_id).await?;
+    let Some(record) = record.filter(|r| r.is_active) else {
+        app.store.revoke_session(&session.id).await?;
+        return Err(refused());
+    };
+    let access = app
+        .signer()?
+        .issue(&record.id, record.role, &session.id, now)?;
+    token_response(&TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_TTL.whole_seconds(),
+        refresh_token: next_token,
+        user: UserView::from(&record.user()),
+    })
+}
+
+async fn logout(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+    let principal: Principal = app.authenticate(req).await?;
+    let event = session_event(
+        events::SESSION_LOGOUT,
+        &principal.session_id,
+        &principal.user_id,
+        Actor::from(&principal),
+        meta,
+        serde_json::Value::Null,
+    );
+    app.store
+        .revoke_session_with_event(&principal.session_id, &event)
+        .await?;
+    tracing::info!(user_id = %principal.user_id, session_id = %principal.session_id, "logged out");
+    no_content()
+}
+
+async fn me(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+    let principal = app.authenticate(req).await?;
+    let record = app
+        .store
+        .user_by_id(&principal.user_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the account no longer exists".into()))?;
+    json(StatusCode::OK, &UserView::from(&record.user()))
+}

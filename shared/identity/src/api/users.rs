@@ -1,0 +1,304 @@
+//! `users`: account administration. Admins list users (by role, paged),
+//! read anyone, change roles and the active flag, and deactivate accounts;
+//! every user reads their own account and changes their own name, or their
+//! password given the current one. Someone else's account is 404 to a
+//! caller who may not see it.
+//!
+//! Checking `current_password` is throttled like login (`auth::throttle`,
+//! one allowance per account). Deactivation, a role change and a new
+//! password end the account's sessions (all of them; for a new password,
+//! all but the caller's) in the same transaction as the change, with a
+//! `session.revoked` event beside the user's own.
+
+use crate::api::{paged, UserView};
+use crate::auth::{password, throttle, Permission, Principal};
+use crate::clock;
+use crate::domain::{DisplayName, EntityId, NewPassword, Role};
+use crate::error::{ApiError, ApiResult, Validator};
+use crate::events::{self, Actor, Envelope};
+use crate::http::{
+    check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
+    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+};
+use crate::store::users::UserStore;
+use crate::store::users::{list_scope, SessionsAfter, UserRecord};
+use crate::store::StoreError;
+use crate::App;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+}
+
+async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let principal = app.authenticate(&req).await?;
+    match meta.route_key.as_str() {
+        "GET /users" => list(app, &principal, &req).await,
+        "GET /users/{id}" => get(app, &principal, &req).await,
+        "PATCH /users/{id}" => patch(app, &principal, &meta, &req).await,
+        "DELETE /users/{id}" => deactivate(app, &principal, &meta, &req).await,
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such user".into())
+}
+
+/// The target of `/users/{id}`, if the caller may see it.
+async fn visible_user(app: &App, principal: &Principal, req: &Request) -> ApiResult<UserRecord> {
+    let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
+    if !principal.is(&id) && !principal.can(Permission::UsersReadAny) {
+        return Err(not_found());
+    }
+    app.store.user_by_id(&id).await?.ok_or_else(not_found)
+}
+
+async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+    principal.require(Permission::UsersList)?;
+    only_query_params(req, &["role", "limit", "cursor"])?;
+    let role = match query_param(req, "role")? {
+        Some(raw) => Some(Role::parse(raw).map_err(|m| ApiError::invalid_field("role", m))?),
+        None => None,
+    };
+    let scope = list_scope(role);
+    paged(
+        app,
+        req,
+        &scope,
+        |limit, start| app.store.list_users(role, limit, start),
+        |record| UserView::from(&record.user()),
+    )
+    .await
+}
+
+async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+    let record = visible_user(app, principal, req).await?;
+    let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
+    Ok(with_etag(response, record.version))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    name: Option<String>,
+    password: Option<String>,
+    current_password: Option<String>,
+    role: Option<String>,
+    is_active: Option<bool>,
+    version: Option<u64>,
+}
+
+async fn patch(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    let mut record = visible_user(app, principal, req).await?;
+    let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let is_self = principal.is(&record.id);
+
+    if (body.name.is_some() || body.password.is_some()) && !is_self {
+        return Err(ApiError::Forbidden(
+            "only the account holder can change its name or password".into(),
+        ));
+    }
+    if body.role.is_some() || body.is_active.is_some() {
+        principal.require(Permission::UsersAdminister)?;
+    }
+
+    let mut v = Validator::new();
+    if body.name.is_none()
+        && body.password.is_none()
+        && body.role.is_none()
+        && body.is_active.is_none()
+    {
+        v.push(
+            "body",
+            "give at least one of name, password, role, is_active",
+        );
+    }
+    let name = v.check_opt("name", body.name.as_deref(), DisplayName::parse);
+    let new_password = v.check_opt("password", body.password, NewPassword::parse);
+    let role = v.check_opt("role", body.role.as_deref(), Role::parse);
+    if new_password.is_some() {
+        if body.current_password.is_none() {
+            v.push("current_password", "is required to change the password");
+        }
+    } else if body.current_password.is_some() {
+        v.push("current_password", "is only accepted with password");
+    }
+    if is_self && role.is_some_and(|r| r != record.role) {
+        v.push("role", "you cannot change your own role");
+    }
+    if is_self && body.is_active == Some(false) {
+        v.push("is_active", "you cannot deactivate your own account");
+    }
+    v.finish()?;
+
+    check_version(req, body.version, record.version, "user")?;
+    if let (Some(_), Some(current)) = (&new_password, body.current_password.as_deref()) {
+        let limits = app.config.login_limits;
+        let source = meta.source_ip.as_deref().unwrap_or("unknown");
+        throttle::enter(&app.store, &limits, &record.email, source, clock::now()).await?;
+        if !password::verify(current, &record.password_hash) {
+            return Err(ApiError::invalid_field("current_password", "is incorrect"));
+        }
+        throttle::passed(&app.store, &record.email, source).await?;
+    }
+
+    let before = record.user();
+    if let Some(name) = name {
+        record.name = name;
+    }
+    if let Some(role) = role {
+        record.role = role;
+    }
+    if let Some(is_active) = body.is_active {
+        record.is_active = is_active;
+    }
+    if let Some(new_password) = &new_password {
+        record.password_hash = password::hash(new_password.expose())?;
+    }
+    let now = clock::now();
+    let event_type = if before.is_active != record.is_active {
+        if record.is_active {
+            "user.reactivated"
+        } else {
+            "user.deactivated"
+        }
+    } else if before.role != record.role {
+        "user.role_changed"
+    } else {
+        "user.updated"
+    };
+    let mut event = Envelope::new(
+        event_type,
+        "user",
+        record.id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        serde_json::Value::Null,
+    );
+    if before.name != record.name {
+        event = event.change("name", before.name.as_str(), record.name.as_str());
+    }
+    if before.role != record.role {
+        event = event.change("role", before.role, record.role);
+    }
+    if before.is_active != record.is_active {
+        event = event.change("is_active", before.is_active, record.is_active);
+    }
+    if new_password.is_some() {
+        event = event.change("password", "redacted", "redacted");
+    }
+    // A deactivated account loses every session at once, and so does one
+    // whose role changed (tokens carry the role); a new password ends every
+    // other session of its holder. Sessions from before a deactivation stay
+    // over when the account is reactivated, however it was deactivated.
+    let (sessions, reason) = if !record.is_active && before.is_active {
+        (SessionsAfter::Ended, Some("deactivated"))
+    } else if record.is_active && !before.is_active {
+        (SessionsAfter::Ended, Some("reactivated"))
+    } else if before.role != record.role {
+        (SessionsAfter::Ended, Some("role_changed"))
+    } else if new_password.is_some() {
+        (
+            SessionsAfter::EndedExcept(&principal.session_id),
+            Some("password_changed"),
+        )
+    } else {
+        (SessionsAfter::Kept, None)
+    };
+    let revoked = reason.map(|reason| revocation(principal, meta, &record.id, reason));
+    save(app, &mut record, now, event, revoked, sessions).await?;
+    let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
+    Ok(with_etag(response, record.version))
+}
+
+/// The `session.revoked` event of ending a user's sessions.
+fn revocation(
+    principal: &Principal,
+    meta: &RequestMeta,
+    user_id: &EntityId,
+    reason: &str,
+) -> Envelope {
+    crate::api::auth::session_event(
+        events::SESSION_REVOKED,
+        &user_id.to_string(),
+        user_id,
+        Actor::from(principal),
+        meta,
+        serde_json::json!({"reason": reason}),
+    )
+}
+
+/// Stores the changed record with its event (and the sessions' event, if
+/// they end), in one transaction; the event's `data` is the user as
+/// stored.
+async fn save(
+    app: &App,
+    record: &mut UserRecord,
+    now: time::OffsetDateTime,
+    mut event: Envelope,
+    revoked: Option<Envelope>,
+    sessions: SessionsAfter<'_>,
+) -> ApiResult<()> {
+    let mut after = record.user();
+    after.version += 1;
+    after.updated_at = now;
+    event.data = UserView::from(&after).to_value();
+    let events: Vec<Envelope> = std::iter::once(event).chain(revoked).collect();
+    match app.store.change_user(record, now, &events, sessions).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(ApiError::Conflict(
+            "the user was changed concurrently; reload and retry".into(),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn deactivate(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
+    principal.require(Permission::UsersAdminister)?;
+    let mut record = visible_user(app, principal, req).await?;
+    if principal.is(&record.id) {
+        return Err(ApiError::Conflict(
+            "you cannot deactivate your own account".into(),
+        ));
+    }
+    // An inactive account has no live session (the session check reads
+    // the flag), so answering a retry at once leaves nothing alive.
+    if !record.is_active {
+        return no_content();
+    }
+    record.is_active = false;
+    let event = Envelope::new(
+        "user.deactivated",
+        "user",
+        record.id,
+        Actor::from(principal),
+        &meta.correlation_id,
+        serde_json::Value::Null,
+    )
+    .change("is_active", true, false);
+    let revoked = revocation(principal, meta, &record.id, "deactivated");
+    save(
+        app,
+        &mut record,
+        clock::now(),
+        event,
+        Some(revoked),
+        SessionsAfter::Ended,
+    )
+    .await?;
+    tracing::info!(user_id = %record.id, "user deactivated; its sessions ended");
+    no_content()
+}

@@ -1,0 +1,14 @@
+//! `opsflow-identity`: user accounts, sign-in sessions and their refresh
+//! tokens, login limits, and the `auth` and `users` APIs.
+//!
+//! Token verification, the session check and permissions are the kernel's
+//! (`opsflow-platform`); this crate creates what they check.
+
+pub use opsflow_platform::{clock, config, error, http, telemetry, ApiError, ApiResult, App};
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod domain;
+pub mod events;
+pub mod store;

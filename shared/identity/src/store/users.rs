@@ -1,0 +1,306 @@
+//! User accounts and their e-mail guards.
+//!
+//! Access patterns:
+//! - user by id: `GetItem pk=USER#<id>, sk=USER`
+//! - user by e-mail: `GetItem pk=EMAIL#<email>, sk=EMAIL` → `user_id`, then by id
+//! - all users, newest first: `Query gsi1 gsi1pk=USERS` (descending)
+//! - users of a role, newest first: `Query gsi2 gsi2pk=USERS#ROLE#<role>`
+//!
+//! Invariant: an e-mail address belongs to at most one user. The user and
+//! its guard item are written in one transaction, each with
+//! `attribute_not_exists(pk)`, so two concurrent registrations of one address
+//! cannot both commit.
+
+use super::{keys, PageQuery, Store, StoreError};
+use crate::domain::{DisplayName, Email, EntityId, Role, User};
+use crate::events::{Envelope, OutboxItem};
+use crate::store::sessions::SessionStore;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A user as stored: the account plus its password hash and keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub id: EntityId,
+    pub email: Email,
+    pub name: DisplayName,
+    pub role: Role,
+    pub is_active: bool,
+    pub password_hash: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: u64,
+    /// Sessions started in another generation are over (see
+    /// `store::sessions`); accounts from before generations have 0.
+    #[serde(default)]
+    pub session_generation: u64,
+}
+
+/// What a change to a user does to its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionsAfter<'a> {
+    /// They go on.
+    Kept,
+    /// Every one of them ends (deactivation, a role change).
+    Ended,
+    /// Every one but this one ends (a new password, kept by its holder's
+    /// current session).
+    EndedExcept(&'a str),
+}
+
+impl UserRecord {
+    pub fn new(user: &User, password_hash: String) -> Self {
+        let mut record = Self {
+            pk: keys::user_pk(&user.id),
+            sk: keys::USER_SK.into(),
+            item_type: "user".into(),
+            gsi1pk: keys::USERS_GSI1PK.into(),
+            gsi1sk: keys::user_gsi1sk(&user.id),
+            gsi2pk: String::new(),
+            gsi2sk: keys::user_gsi1sk(&user.id),
+            id: user.id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            is_active: user.is_active,
+            password_hash,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            version: user.version,
+            session_generation: 0,
+        };
+        record.reindex();
+        record
+    }
+
+    /// Recomputes index keys after a change of role.
+    fn reindex(&mut self) {
+        self.gsi2pk = keys::users_by_role_gsi2pk(self.role);
+    }
+
+    pub fn user(&self) -> User {
+        User {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            is_active: self.is_active,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EmailGuard<'a> {
+    pk: String,
+    sk: &'static str,
+    #[serde(rename = "type")]
+    item_type: &'static str,
+    user_id: &'a EntityId,
+}
+
+#[derive(Deserialize)]
+struct EmailGuardRead {
+    user_id: EntityId,
+}
+
+/// Why a new user could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the e-mail address is already registered")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait UserStore {
+    /// Stores a new user, its e-mail guard and its event, atomically.
+    fn create_user(
+        &self,
+        record: &UserRecord,
+        event: &Envelope,
+    ) -> impl std::future::Future<Output = Result<(), CreateUserError>> + Send;
+
+    fn user_by_id(
+        &self,
+        id: &EntityId,
+    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    fn user_by_email(
+        &self,
+        email: &Email,
+    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// Replaces a user if it is still at `expected_version`, together with
+    /// its event. The record's version and `updated_at` are advanced here.
+    /// A stale version is `ConditionFailed`.
+    fn update_user(
+        &self,
+        record: &mut UserRecord,
+        now: OffsetDateTime,
+        event: Option<&Envelope>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces a user if it is still at `expected_version`, together with
+    /// its `events`, and ends its sessions as `sessions` says, all in one
+    /// transaction: ending sessions bumps the user's `session_generation`,
+    /// so no session of the old generation is live once the change is.
+    /// A stale version is `ConditionFailed`.
+    fn change_user(
+        &self,
+        record: &mut UserRecord,
+        now: OffsetDateTime,
+        events: &[Envelope],
+        sessions: SessionsAfter<'_>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// A page of users, newest first, optionally of one role.
+    fn list_users(
+        &self,
+        role: Option<Role>,
+        limit: i32,
+        start: Option<super::Item>,
+    ) -> impl std::future::Future<Output = Result<(Vec<UserRecord>, Option<super::Item>), StoreError>>
+           + Send;
+}
+
+impl UserStore for Store {
+    #[tracing::instrument(skip_all, fields(user_id = %record.id))]
+    async fn create_user(
+        &self,
+        record: &UserRecord,
+        event: &Envelope,
+    ) -> Result<(), CreateUserError> {
+        let absent = Some(("attribute_not_exists(pk)", Vec::new()));
+        let guard = EmailGuard {
+            pk: keys::email_pk(&record.email),
+            sk: keys::EMAIL_SK,
+            item_type: "email_guard",
+            user_id: &record.id,
+        };
+        let items = vec![
+            self.put(super::to_item(record)?, absent.clone())?,
+            self.put(super::to_item(&guard)?, absent)?,
+            self.put(OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.failed_condition_at(1) => Err(CreateUserError::EmailTaken),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn user_by_id(&self, id: &EntityId) -> Result<Option<UserRecord>, StoreError> {
+        self.get(keys::user_pk(id), keys::USER_SK).await
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<UserRecord>, StoreError> {
+        let guard: Option<EmailGuardRead> = self.get(keys::email_pk(email), keys::EMAIL_SK).await?;
+        match guard {
+            Some(guard) => self.user_by_id(&guard.user_id).await,
+            None => Ok(None),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %record.id))]
+    async fn update_user(
+        &self,
+        record: &mut UserRecord,
+        now: OffsetDateTime,
+        event: Option<&Envelope>,
+    ) -> Result<(), StoreError> {
+        let expected = record.version;
+        record.version += 1;
+        record.updated_at = now;
+        record.reindex();
+        self.replace_versioned(super::to_item(&*record)?, expected, event)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %record.id))]
+    async fn change_user(
+        &self,
+        record: &mut UserRecord,
+        now: OffsetDateTime,
+        events: &[Envelope],
+        sessions: SessionsAfter<'_>,
+    ) -> Result<(), StoreError> {
+        let mut changed = record.clone();
+        changed.version += 1;
+        changed.updated_at = now;
+        if sessions != SessionsAfter::Kept {
+            changed.session_generation += 1;
+        }
+        changed.reindex();
+        let condition = Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", super::n(record.version))],
+        ));
+        let mut items = vec![self.put(super::to_item(&changed)?, condition)?];
+        if let SessionsAfter::EndedExcept(kept) = sessions {
+            items.push(self.restamp(kept, changed.session_generation)?);
+        }
+        for event in events {
+            items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => {
+                *record = changed;
+                Ok(())
+            }
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        limit: i32,
+        start: Option<super::Item>,
+    ) -> Result<(Vec<UserRecord>, Option<super::Item>), StoreError> {
+        let query = match role {
+            None => PageQuery {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                partition: keys::USERS_GSI1PK.into(),
+                limit,
+                start,
+            },
+            Some(role) => PageQuery {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                partition: keys::users_by_role_gsi2pk(role),
+                limit,
+                start,
+            },
+        };
+        let (items, next) = self.query_page(query).await?;
+        let users = items
+            .into_iter()
+            .map(super::from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((users, next))
+    }
+}
+
+/// The key string of a role filter, for cursor scopes.
+pub fn list_scope(role: Option<Role>) -> String {
+    match role {
+        None => "users".into(),
+        Some(role) => format!("users:role={role}"),
+    }
+}

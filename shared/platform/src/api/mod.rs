@@ -1,0 +1,116 @@
+//! What every HTTP function shares: its `main` ([`run`]), list paging,
+//! `Idempotency-Key` replay and the probes. Each module's `handle` takes the
+//! function's [`App`](crate::App) and an API Gateway (HTTP API, payload 2.0)
+//! request, dispatches on the route key and always returns a response:
+//! errors become problem documents in [`crate::http::dispatch`].
+
+pub mod health;
+pub mod idempotency;
+
+use crate::config::Needs;
+use crate::App;
+use futures::Future;
+use lambda_http::{Body, Request, Response};
+
+/// The whole `main` of an HTTP function: tracing, configuration and
+/// clients built once per cold start, then every request to `handler`.
+pub async fn run<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    run_with(needs, |app, _| Ok(app), handler).await
+}
+
+/// [`run`] for a function whose handlers need more than the [`App`]: `build`
+/// turns the app (and the SDK configuration, for more clients) into the
+/// function's own context once per cold start, so a handler's context type
+/// says what it may use.
+pub async fn run_with<C, B, F, Fut>(
+    needs: Needs,
+    build: B,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    C: Sync + 'static,
+    B: FnOnce(App, &aws_config::SdkConfig) -> anyhow::Result<C>,
+    F: Fn(&'static C, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    crate::telemetry::init();
+    let config = crate::config::Config::from_env(needs)?;
+    let sdk = crate::store::sdk_config().await;
+    let app = App::new(config, &sdk).await?;
+    // Kept for the life of the process, like the clients inside it.
+    let context: &'static C = Box::leak(Box::new(build(app, &sdk)?));
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, lambda_http::Error>(handler(context, req).await)
+    }))
+    .await
+}
+
+/// One page of a list route (DESIGN §5): reads `?limit=` and `?cursor=`
+/// (a cursor only valid for `scope`, the query it came from), fetches the
+/// page, and answers `{"items": […], "next_cursor": …}`.
+pub async fn paged<T, V, F, Fut>(
+    app: &App,
+    req: &Request,
+    scope: &str,
+    fetch: F,
+    view: impl Fn(&T) -> V,
+) -> crate::ApiResult<Response<Body>>
+where
+    V: serde::Serialize,
+    F: FnOnce(i32, Option<crate::store::Item>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<crate::store::Item>), crate::store::StoreError>>,
+{
+    let limit = crate::http::page_limit(req)?;
+    let cursors = app.cursors()?;
+    let start = crate::http::query_param(req, "cursor")?
+        .map(|cursor| cursors.decode(scope, cursor))
+        .transpose()?;
+    let (records, next) = fetch(limit, start).await?;
+    let next_cursor = next.map(|key| cursors.encode(scope, &key)).transpose()?;
+    crate::http::json(
+        http::StatusCode::OK,
+        &crate::http::Page {
+            items: records.iter().map(view).collect(),
+            next_cursor,
+        },
+    )
+}
+
+/// [`paged`] for listings that resume from a sort key (see
+/// [`crate::store::Store::query_merged`]): the cursor carries the key.
+pub async fn paged_by_key<T, V, F, Fut>(
+    app: &App,
+    req: &Request,
+    scope: &str,
+    fetch: F,
+    view: impl Fn(&T) -> V,
+) -> crate::ApiResult<Response<Body>>
+where
+    V: serde::Serialize,
+    F: FnOnce(usize, Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), crate::store::StoreError>>,
+{
+    const AFTER: &str = "after";
+    paged(
+        app,
+        req,
+        scope,
+        |limit, start| async move {
+            let after = match start.as_ref().and_then(|item| item.get(AFTER)) {
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(after)) => Some(after.clone()),
+                _ => None,
+            };
+            let (records, next) = fetch(usize::try_from(limit).unwrap_or(1), after).await?;
+            let next = next.map(|after| {
+                crate::store::Item::from([(AFTER.to_owned(), crate::store::s(after))])
+            });
+            Ok((records, next))
+        },
+        view,
+    )
+    .await
+}

@@ -1,0 +1,137 @@
+//! Everything a function builds once at cold start and shares across
+//! invocations: configuration, the store (and the audit table's, for the
+//! functions that read it), CORS, and the token and cursor keys it needs.
+//! Also the one place requests are authenticated. A module whose function
+//! needs more (the rule runner, say) wraps an `App` in a context of its own.
+
+use crate::auth::keys::fetch_signing_key;
+use crate::auth::{Principal, TokenError, TokenSigner, TokenVerifier};
+use crate::config::{Config, Needs, SigningKeySource};
+use crate::domain::{EntityId, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{bearer_token, Cors};
+use crate::store::{CursorKey, Store};
+use anyhow::Context;
+use lambda_http::Request;
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub cors: Cors,
+    verifier: Option<TokenVerifier>,
+    signer: Option<TokenSigner>,
+    cursors: Option<CursorKey>,
+    audit: Option<Store>,
+}
+
+impl App {
+    /// Reads the environment, builds the SDK clients and loads key material.
+    /// Any failure here fails the function's init with a clear message.
+    pub async fn from_env(needs: Needs) -> anyhow::Result<Self> {
+        let config = Config::from_env(needs)?;
+        let sdk = crate::store::sdk_config().await;
+        Self::new(config, &sdk).await
+    }
+
+    pub async fn new(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let client = aws_sdk_dynamodb::Client::new(sdk);
+        let audit = config
+            .audit_table_name
+            .clone()
+            .map(|table| Store::new(client.clone(), table));
+        let store = Store::new(client, config.table_name.clone()).with_idempotency_lease(
+            time::Duration::seconds(
+                i64::try_from(config.idempotency_lease_secs).unwrap_or(i64::MAX),
+            ),
+        );
+        let verifier = config
+            .jwt
+            .as_ref()
+            .map(TokenVerifier::new)
+            .transpose()
+            .context("loading JWT_PUBLIC_KEY")?;
+        let signer = match (&config.jwt, &config.signing_key) {
+            (Some(jwt), Some(source)) => {
+                let pem = match source {
+                    SigningKeySource::Pem(pem) => pem.clone(),
+                    SigningKeySource::SecretArn(arn) => fetch_signing_key(sdk, arn).await?,
+                };
+                Some(TokenSigner::new(jwt, Some(&pem)).context("loading the JWT signing key")?)
+            }
+            (Some(jwt), None) if jwt.algorithm == crate::config::JwtAlgorithm::Hs256 => {
+                Some(TokenSigner::new(jwt, None)?)
+            }
+            _ => None,
+        };
+        if let (Some(signer), Some(verifier)) = (&signer, &verifier) {
+            // A signing key that does not match the public key would issue
+            // tokens no function accepts; refuse to start instead.
+            let probe = signer.issue(&EntityId::new(), Role::User, "probe", crate::clock::now())?;
+            verifier.verify(&probe.token).map_err(|_| {
+                anyhow::anyhow!("the JWT signing key does not match JWT_PUBLIC_KEY")
+            })?;
+        }
+        let cursors = config.cursor_secret.as_deref().map(CursorKey::new);
+        Ok(Self {
+            cors: Cors::new(config.cors_origins.clone()),
+            config,
+            store,
+            verifier,
+            signer,
+            cursors,
+            audit,
+        })
+    }
+
+    pub fn signer(&self) -> ApiResult<&TokenSigner> {
+        self.signer
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("this function holds no signing key"))
+    }
+
+    /// The audit table (`AUDIT_TABLE_NAME`), for the functions that read it.
+    pub fn audit_store(&self) -> ApiResult<&Store> {
+        self.audit
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("AUDIT_TABLE_NAME is not configured"))
+    }
+
+    pub fn cursors(&self) -> ApiResult<&CursorKey> {
+        self.cursors
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("CURSOR_SECRET is not configured"))
+    }
+
+    /// The caller of a request: a valid, unexpired access token of this
+    /// issuer and audience whose session is still live (not ended, and of
+    /// its active user's current session generation). Anything else is
+    /// 401.
+    pub async fn authenticate(&self, req: &Request) -> ApiResult<Principal> {
+        let verifier = self
+            .verifier
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("this function cannot verify tokens"))?;
+        let token = bearer_token(req)
+            .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
+        let claims = verifier.verify(token).map_err(|e| match e {
+            TokenError::Expired => ApiError::Unauthorized("the access token has expired".into()),
+            TokenError::Invalid => ApiError::Unauthorized("the access token is invalid".into()),
+        })?;
+        let user_id = EntityId::parse(&claims.sub)
+            .map_err(|_| ApiError::Unauthorized("the access token is invalid".into()))?;
+        if !crate::auth::session::is_live(&self.store, &claims.sid, &user_id, crate::clock::now())
+            .await?
+        {
+            return Err(ApiError::Unauthorized(
+                "the session has ended; log in again".into(),
+            ));
+        }
+        Ok(Principal {
+            user_id,
+            role: claims.role,
+            session_id: claims.sid,
+            token_id: claims.jti,
+            expires_at: claims.exp,
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! `opsflow-platform`: the kernel every Opsflow module and function is
+//! built on. Configuration, Lambda wiring, HTTP (request parsing,
+//! problem+json, paging, idempotency, CORS), errors, token verification and
+//! permissions, the store (client, transactions, outbox, cursor, rate
+//! limits), event envelopes and the router that fans them out, clock and
+//! telemetry.
+//!
+//! It imports no module crate: modules (`opsflow-identity`,
+//! `opsflow-approvals`, `opsflow-audit`, `opsflow-automation`) depend on it,
+//! and functions on them.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod pipeline;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use error::{ApiError, ApiResult};

@@ -1,0 +1,509 @@
+//! Test harness: every test gets its own uniquely named table on DynamoDB
+//! Local (`AWS_ENDPOINT_URL_DYNAMODB`, default `http://127.0.0.1:8000`; `make
+//! test` starts it), its own freshly generated signing keys, and the three
+//! API functions' apps configured as the template configures them. Requests
+//! are the recorded API Gateway events of `events/`, edited per case.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use http::HeaderMap;
+use lambda_http::Request;
+use opsflow_shared::auth::keys::{self, KeyPairPem};
+use opsflow_shared::config::{Config, Needs};
+use opsflow_shared::domain::{EntityId, Role};
+use opsflow_shared::store::schema;
+use opsflow_shared::{api, App};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
+    opsflow_shared::store::emulator_sdk_config(&endpoint, "us-east-1").await
+}
+
+pub struct TestEnv {
+    pub auth: App,
+    pub users: App,
+    pub health: App,
+    /// The `automation` function's app: the runner sends to
+    /// `WEBHOOKS_QUEUE_URL` (a queue that does not exist unless the test
+    /// sets one) and `JOBS_QUEUE_URL` (if set).
+    pub automation: App,
+    pub keys: KeyPairPem,
+    pub vars: HashMap<String, String>,
+    pub table: String,
+    client: aws_sdk_dynamodb::Client,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        Self::with_vars(|_| {}).await
+    }
+
+    /// A fresh table and apps; `tweak` may change the environment first.
+    pub async fn with_vars(tweak: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+        let sdk = sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = format!("opsflow-test-{}", EntityId::new());
+        // No test here reads the stream (the pipeline tests feed the router
+        // recorded stream events), and a stream slows DynamoDB Local down.
+        schema::create_entity_table_without_stream(&client, &table)
+            .await
+            .expect("DynamoDB Local must be running: run `make emulators`");
+        let keys = keys::generate_ed25519().unwrap();
+        let mut vars: HashMap<String, String> = [
+            ("TABLE_NAME", table.as_str()),
+            ("ENVIRONMENT", "test"),
+            ("JWT_ALGORITHM", "EdDSA"),
+            ("JWT_PUBLIC_KEY", keys.public_pem.as_str()),
+            ("JWT_PRIVATE_KEY", keys.private_pem.as_str()),
+            ("JWT_ISSUER", "opsflow-test"),
+            ("JWT_AUDIENCE", "opsflow-api"),
+            ("CURSOR_SECRET", &"c".repeat(48)),
+            ("CORS_ORIGINS", "http://localhost:5173"),
+            (
+                "WEBHOOKS_QUEUE_URL",
+                "http://127.0.0.1:5000/123456789012/opsflow-test-no-webhooks-queue",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        tweak(&mut vars);
+        let app = |needs| {
+            let config = Config::from_vars(&vars, needs).unwrap();
+            App::new(config, &sdk)
+        };
+        let auth = app(Needs {
+            verify_tokens: true,
+            sign_tokens: true,
+            cursors: false,
+            ..Needs::default()
+        })
+        .await
+        .unwrap();
+        let users = app(Needs {
+            verify_tokens: true,
+            sign_tokens: false,
+            cursors: true,
+            ..Needs::default()
+        })
+        .await
+        .unwrap();
+        let health = app(Needs::default()).await.unwrap();
+        let automation = app(Needs {
+            verify_tokens: true,
+            cursors: true,
+            action_queues: true,
+            ..Needs::default()
+        })
+        .await
+        .unwrap();
+        Self {
+            auth,
+            users,
+            health,
+            automation,
+            keys,
+            vars,
+            table,
+            client,
+        }
+    }
+
+    /// Sends a request to the function its fixture belongs to.
+    pub async fn call(&self, call: Call) -> Reply {
+        let request = call.request();
+        let response = match call.function() {
+            "auth" => api::auth::handle(&self.auth, request).await,
+            "users" => api::users::handle(&self.users, request).await,
+            "workflows" => api::workflows::handle(&self.users, request).await,
+            "approvals" => api::approvals::handle(&self.users, request).await,
+            "rules" => api::rules::handle(&self.users, request).await,
+            "automation" => api::automation::handle(&self.automation, request).await,
+            "health" => api::health::handle(&self.health, request).await,
+            other => panic!("no function {other}"),
+        };
+        Reply::from(response)
+    }
+
+    pub async fn register(&self, name: &str) -> (String, String) {
+        let email = format!("{name}-{}@example.com", EntityId::new());
+        let reply = self
+            .call(
+                Call::new("auth/register")
+                    .token(None)
+                    .ip(&format!("198.51.100.{}", rand_octet()))
+                    .body(json!({
+                        "email": email, "password": PASSWORD, "name": name,
+                    })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        (reply.body["id"].as_str().unwrap().to_owned(), email)
+    }
+
+    pub async fn login(&self, email: &str) -> Tokens {
+        let reply = self
+            .call(
+                Call::new("auth/login")
+                    .body(json!({"email": email, "password": PASSWORD}))
+                    .ip(&format!("198.51.100.{}", rand_octet())),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        Tokens {
+            access: reply.body["access_token"].as_str().unwrap().to_owned(),
+            refresh: reply.body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A registered, logged-in account with `role` (set directly in the
+    /// store: the arrangement, not the behaviour under test).
+    pub async fn account(&self, name: &str, role: Role) -> Account {
+        let (id, email) = self.register(name).await;
+        if role != Role::User {
+            self.set_role(&id, role).await;
+        }
+        let tokens = self.login(&email).await;
+        Account {
+            id,
+            email,
+            role,
+            tokens,
+        }
+    }
+
+    /// Sends a create and returns the new resource's id (201 expected).
+    pub async fn create(&self, call: Call) -> String {
+        let reply = self.call(call).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Activates the draft workflow `id` as `admin`.
+    pub async fn activate_workflow(&self, admin: &Account, id: &str) {
+        let activated = self
+            .call(
+                Call::new("workflows/patch")
+                    .resource_id("workflows", id)
+                    .token(Some(&admin.tokens.access))
+                    .body(json!({"status": "ACTIVE"})),
+            )
+            .await;
+        assert_eq!(activated.status, 200, "{}", activated.body);
+    }
+
+    /// An active one-step workflow (`Review`, one approver of the
+    /// `approver` role) made by `admin`; its id.
+    pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
+        let id = self
+            .create(
+                Call::new("workflows/create")
+                    .token(Some(&admin.tokens.access))
+                    .body(json!({
+                        "name": name,
+                        "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
+                    })),
+            )
+            .await;
+        self.activate_workflow(admin, &id).await;
+        id
+    }
+
+    pub async fn set_role(&self, id: &str, role: Role) {
+        let id = EntityId::parse(id).unwrap();
+        let mut record = self.auth.store.user_by_id(&id).await.unwrap().unwrap();
+        record.role = role;
+        self.auth
+            .store
+            .update_user(&mut record, opsflow_shared::clock::now(), None)
+            .await
+            .unwrap();
+    }
+
+    /// The `audit-logs` function's app, configured as the template
+    /// configures it, on a fresh audit table of its own; with the table's
+    /// name (the caller removes it).
+    pub async fn audit_logs_app(&self) -> (App, String) {
+        let sdk = sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = format!("opsflow-audit-test-{}", EntityId::new());
+        schema::create_audit_table(&client, &table)
+            .await
+            .expect("DynamoDB Local must be running: run `make emulators`");
+        let mut vars = self.vars.clone();
+        vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
+        let needs = Needs {
+            verify_tokens: true,
+            cursors: true,
+            audit_table: true,
+            ..Needs::default()
+        };
+        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
+        let app = App::new(config, &sdk)
+            .await
+            .expect("the audit-logs app starts");
+        (app, table)
+    }
+
+    /// Every item of the table (tests only: checking nothing was written).
+    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let output = self
+            .client()
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        output.items.unwrap_or_default()
+    }
+
+    /// The outbox events in the table, as envelopes.
+    pub async fn events(&self) -> Vec<Value> {
+        self.all_items()
+            .await
+            .into_iter()
+            .filter(|item| {
+                item.get("type")
+                    .and_then(|t| t.as_s().ok())
+                    .map(String::as_str)
+                    == Some("event")
+            })
+            .map(|item| {
+                let text = item["envelope"].as_s().unwrap();
+                serde_json::from_str(text).unwrap()
+            })
+            .collect()
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        delete_table_now(self.table.clone());
+    }
+}
+
+/// Deletes a test's table from a `Drop`, which cannot await: from a
+/// short-lived runtime on a thread of its own, with a client of its own
+/// (connections belong to their runtime).
+pub fn delete_table_now(table: String) {
+    let _ = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(async {
+                let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+                let _ = schema::delete_table(&client, &table).await;
+            });
+        }
+    })
+    .join();
+}
+
+fn rand_octet() -> u8 {
+    (EntityId::new().to_string().as_bytes()[35] % 200) + 1
+}
+
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub tokens: Tokens,
+}
+
+/// A request built from a recorded event in `events/`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    fixture: String,
+    event: Value,
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+impl Call {
+    pub fn new(fixture_name: &str) -> Self {
+        Self {
+            fixture: fixture_name.to_owned(),
+            event: fixture(fixture_name),
+        }
+    }
+
+    fn function(&self) -> &str {
+        self.fixture.split('/').next().unwrap_or_default()
+    }
+
+    pub fn body(self, body: Value) -> Self {
+        self.raw_body(&body.to_string())
+    }
+
+    pub fn raw_body(mut self, body: &str) -> Self {
+        self.event["body"] = Value::String(body.to_owned());
+        self.event["headers"]["content-length"] = Value::String(body.len().to_string());
+        if self.event["headers"].get("content-type").is_none() {
+            self.event["headers"]["content-type"] = json!("application/json");
+        }
+        self
+    }
+
+    pub fn no_body(mut self) -> Self {
+        if let Some(event) = self.event.as_object_mut() {
+            event.remove("body");
+        }
+        self
+    }
+
+    /// `Some(token)` sets the bearer token, `None` removes the header.
+    pub fn token(mut self, token: Option<&str>) -> Self {
+        let headers = self.event["headers"].as_object_mut().unwrap();
+        match token {
+            Some(token) => {
+                headers.insert("authorization".into(), json!(format!("Bearer {token}")));
+            }
+            None => {
+                headers.remove("authorization");
+            }
+        }
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.event["headers"][name] = json!(value);
+        self
+    }
+
+    /// Sets the caller's address as API Gateway reports it
+    /// (`requestContext.http.sourceIp`). `x-forwarded-for` gets another,
+    /// fixed value, as a client may send anything there: a limit that
+    /// followed it instead would lump every test caller together.
+    pub fn ip(mut self, ip: &str) -> Self {
+        self.event["requestContext"]["http"]["sourceIp"] = json!(ip);
+        self.event["headers"]["x-forwarded-for"] = json!("203.0.113.250");
+        self
+    }
+
+    /// Sets the client-controlled `x-forwarded-for` header alone.
+    pub fn forwarded_for(mut self, value: &str) -> Self {
+        self.event["headers"]["x-forwarded-for"] = json!(value);
+        self
+    }
+
+    /// Targets `/users/{id}` at `id`.
+    pub fn id(self, id: &str) -> Self {
+        self.resource_id("users", id)
+    }
+
+    /// Targets `/<resource>/{id}` at `id`.
+    pub fn resource_id(mut self, resource: &str, id: &str) -> Self {
+        let path = format!("/{resource}/{id}");
+        self.event["pathParameters"] = json!({"id": id});
+        self.event["rawPath"] = json!(path);
+        self.event["requestContext"]["http"]["path"] = json!(path);
+        self
+    }
+
+    /// Sends the request as another route key (`"DELETE /auditLogs/{id}"`),
+    /// such as one the template does not declare.
+    pub fn route(mut self, route_key: &str) -> Self {
+        let (method, _) = route_key.split_once(' ').unwrap();
+        self.event["routeKey"] = json!(route_key);
+        self.event["requestContext"]["routeKey"] = json!(route_key);
+        self.event["requestContext"]["http"]["method"] = json!(method);
+        self
+    }
+
+    /// Replaces the query string (keys may repeat).
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        let raw: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.event["rawQueryString"] = json!(raw.join("&"));
+        let mut single = serde_json::Map::new();
+        for (k, v) in pairs {
+            let joined = match single.get(*k).and_then(Value::as_str) {
+                Some(previous) => format!("{previous},{v}"),
+                None => (*v).to_owned(),
+            };
+            single.insert((*k).to_owned(), json!(joined));
+        }
+        self.event["queryStringParameters"] = Value::Object(single);
+        self
+    }
+
+    pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.event.to_string()).unwrap()
+    }
+}
+
+/// A response, its body parsed as JSON (or `Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl From<lambda_http::Response<lambda_http::Body>> for Reply {
+    fn from(response: lambda_http::Response<lambda_http::Body>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes: Vec<u8> = match response.into_body() {
+            lambda_http::Body::Empty => Vec::new(),
+            lambda_http::Body::Text(text) => text.into_bytes(),
+            lambda_http::Body::Binary(bytes) => bytes,
+            _ => Vec::new(),
+        };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem response with `status` that names `field`.
+    pub fn assert_problem(&self, status: u16, field: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["status"], json!(status));
+        let fields: Vec<&str> = self.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.contains(&field),
+            "expected field {field} in {}",
+            self.body
+        );
+    }
+}
