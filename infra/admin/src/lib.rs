@@ -4,9 +4,9 @@
 
 use anyhow::{bail, Context};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
+use opsflow_identity::domain::{DisplayName, Email, NewPassword, User};
 use opsflow_identity::store::users::CreateUserError;
 use opsflow_platform::auth::{keys, secret};
-use opsflow_identity::domain::{DisplayName, Email, NewPassword, User};
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::store::Store;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,12 @@
 //! Operator commands against DynamoDB Local.
 
 use opsflow_identity::auth::password;
+use opsflow_identity::domain::Email;
+use opsflow_identity::store::users::UserStore;
 use opsflow_platform::auth::{TokenSigner, TokenVerifier};
 use opsflow_platform::config::{JwtAlgorithm, JwtConfig};
-use opsflow_identity::domain::Email;
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::store::{schema, Store};
-use opsflow_identity::store::users::UserStore;
 
 async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")

@@ -4,19 +4,19 @@
 //! [`DEMO_RULES`]). Running it again leaves existing data alone.
 
 use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
+use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
 use opsflow_approvals::store::workflows::WorkflowRecord;
+use opsflow_approvals::store::WorkflowStore;
 use opsflow_automation::language::{RuleInput, RuleSpec};
 use opsflow_automation::store::rules::RuleRecord;
+use opsflow_automation::store::RuleStore;
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
+use opsflow_identity::domain::{DisplayName, Email, NewPassword};
 use opsflow_identity::store::users::CreateUserError;
 use opsflow_platform::auth::secret;
-use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
-use opsflow_identity::domain::{DisplayName, Email, NewPassword};
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::events::{Actor, Envelope};
 use opsflow_platform::store::Store;
-use opsflow_approvals::store::WorkflowStore;
-use opsflow_automation::store::RuleStore;
 
 /// A demo account; `password` is `None` when it already existed.
 #[derive(Debug, Clone)]

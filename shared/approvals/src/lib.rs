@@ -6,6 +6,12 @@ pub use opsflow_platform::{
     auth, clock, config, error, events, http, telemetry, ApiError, ApiResult, App,
 };
 
+// Lets `testkit` name this crate as its users do, so that the crate's own
+// integration tests can include it too.
+extern crate self as opsflow_approvals;
+
 pub mod api;
 pub mod domain;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;

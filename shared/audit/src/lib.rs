@@ -6,6 +6,10 @@ pub use opsflow_platform::{
     auth, clock, config, error, events, http, telemetry, ApiError, ApiResult, App,
 };
 
+// Lets `testkit` name this crate as its users do, so that the crate's own
+// integration tests can include it too.
+extern crate self as opsflow_audit;
+
 pub mod api;
 pub mod domain;
 pub mod pipeline;

@@ -6,8 +6,14 @@ pub use opsflow_platform::{
     auth, clock, config, error, events, http, telemetry, ApiError, ApiResult, App,
 };
 
+// Lets `testkit` name this crate as its users do, so that the crate's own
+// integration tests can include it too.
+extern crate self as opsflow_automation;
+
 pub mod api;
 pub mod domain;
 pub mod language;
 pub mod pipeline;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -6,9 +6,15 @@
 
 pub use opsflow_platform::{clock, config, error, http, telemetry, ApiError, ApiResult, App};
 
+// Lets `testkit` name this crate as its users do, so that the crate's own
+// integration tests can include it too.
+extern crate self as opsflow_identity;
+
 pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod domain;
 pub mod events;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -9,6 +9,10 @@
 //! `opsflow-approvals`, `opsflow-audit`, `opsflow-automation`) depend on it,
 //! and functions on them.
 
+// Lets `testkit` name this crate as its users do, so that the crate's own
+// integration tests can include it too.
+extern crate self as opsflow_platform;
+
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -21,6 +25,8 @@ pub mod http;
 pub mod pipeline;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use app::App;
 pub use error::{ApiError, ApiResult};

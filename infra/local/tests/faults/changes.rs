@@ -4,14 +4,14 @@
 //! client reports (`publish_event`); and two attempts that must not commit.
 
 use opsflow_identity::api::UserView;
-use opsflow_identity::store::users::{CreateUserError, UserRecord};
-use opsflow_platform::clock;
 use opsflow_identity::domain::{DisplayName, Email, User};
+use opsflow_identity::store::users::{CreateUserError, UserRecord};
+use opsflow_identity::store::UserStore;
+use opsflow_platform::clock;
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::events::{Actor, Envelope};
 use opsflow_platform::store::{Store, StoreError};
 use serde_json::json;
-use opsflow_identity::store::UserStore;
 
 /// One change and how it is committed.
 pub enum Change {

@@ -2,11 +2,9 @@
 //! routes are those of `template.yaml`: a route without a row (or a row
 //! for a route the template does not have) fails the matrix.
 
-mod common;
-
-use common::{Call, Reply, TestEnv, PASSWORD};
-use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::{api, App};
+use crate::helpers::{Call, Reply, TestEnv, PASSWORD};
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::App;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -18,7 +16,7 @@ type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
 
 /// Every `METHOD /path` of the template's `HttpApi` events.
 fn template_routes() -> BTreeSet<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let text = std::fs::read_to_string(path).expect("template.yaml");
     let root: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
     let resources = root["Resources"].as_mapping().expect("Resources");
@@ -65,13 +63,13 @@ impl AuditLogs {
 
 impl Drop for AuditLogs {
     fn drop(&mut self) {
-        common::delete_table_now(self.table.clone());
+        crate::helpers::delete_table_now(self.table.clone());
     }
 }
 
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let audit_logs = AuditLogs::new(&env).await;
     let user = env.account("user", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -399,7 +397,9 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             };
             let call = request().token(token.as_deref());
             let reply = if route_of(route).contains(" /auditLogs") {
-                Reply::from(api::audit_logs::handle(&audit_logs.app, call.request()).await)
+                Reply::from(
+                    opsflow_audit::api::audit_logs::handle(&audit_logs.app, call.request()).await,
+                )
             } else {
                 env.call(call).await
             };
@@ -416,7 +416,7 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
 
 #[tokio::test]
 async fn refresh_needs_no_access_token_but_a_valid_refresh_token() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let account = env.account("refresher", Role::User).await;
     let anonymous = env
         .call(

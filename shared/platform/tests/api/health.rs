@@ -1,12 +1,10 @@
 //! Liveness and readiness.
 
-mod common;
-
-use common::{Call, TestEnv};
+use crate::helpers::Call;
 
 #[tokio::test]
 async fn liveness_answers_on_both_paths() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     for fixture in ["health/health", "health/api-v1-health"] {
         let reply = env.call(Call::new(fixture)).await;
         assert_eq!(reply.status, 200);
@@ -18,7 +16,7 @@ async fn liveness_answers_on_both_paths() {
 
 #[tokio::test]
 async fn readiness_is_ok_when_the_table_answers() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let reply = env.call(Call::new("health/readiness")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["checks"]["table"], "ok");
@@ -26,7 +24,7 @@ async fn readiness_is_ok_when_the_table_answers() {
 
 #[tokio::test]
 async fn readiness_is_503_with_a_problem_when_the_table_is_missing() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("TABLE_NAME".into(), "opsflow-test-no-such-table".into());
     })
     .await;
@@ -43,7 +41,7 @@ async fn readiness_is_503_with_a_problem_when_the_table_is_missing() {
 
 #[tokio::test]
 async fn allowed_origins_get_cors_headers_and_others_do_not() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let allowed = env
         .call(Call::new("health/health").header("origin", "http://localhost:5173"))
         .await;

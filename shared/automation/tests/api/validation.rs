@@ -2,10 +2,8 @@
 //! and nothing is written. Property tests: no string in a time parameter,
 //! a cursor, a path id or a header makes a handler panic or answer 5xx.
 
-mod common;
-
-use common::{Call, Reply, TestEnv, PASSWORD};
-use opsflow_shared::domain::Role;
+use crate::helpers::{Call, Reply, TestEnv, PASSWORD};
+use opsflow_platform::domain::Role;
 use serde_json::json;
 
 /// The items of the table but the counters throttling keeps (a wrong
@@ -30,7 +28,7 @@ async fn assert_nothing_written(env: &TestEnv, before: usize) {
 
 #[tokio::test]
 async fn register_refuses_each_kind_of_bad_input() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let before = entity_items(&env).await;
     let long = "x".repeat(101);
     let cases: Vec<(&str, String, u16, &str)> = vec![
@@ -102,7 +100,7 @@ async fn register_refuses_each_kind_of_bad_input() {
 
 #[tokio::test]
 async fn every_bad_field_is_reported_at_once() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let reply = env
         .call(
             Call::new("auth/register").body(json!({"email": "nope", "password": "x", "name": ""})),
@@ -115,7 +113,7 @@ async fn every_bad_field_is_reported_at_once() {
 
 #[tokio::test]
 async fn non_json_bodies_and_huge_bodies_are_refused() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let text = env
         .call(
             Call::new("auth/login")
@@ -134,7 +132,7 @@ async fn non_json_bodies_and_huge_bodies_are_refused() {
 
 #[tokio::test]
 async fn login_and_refresh_refuse_bad_input() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let before = entity_items(&env).await;
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("login", r#"{"email": "#.into(), 400, "body"),
@@ -194,7 +192,7 @@ async fn login_and_refresh_refuse_bad_input() {
 
 #[tokio::test]
 async fn user_routes_refuse_bad_input_and_write_nothing() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let before = entity_items(&env).await;
@@ -367,7 +365,7 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
 
 #[tokio::test]
 async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let before = entity_items(&env).await;
     // Written as JSON escapes and as raw UTF-8: U+FFFF, U+FFFE and a
     // control character, which no queue message may hold.
@@ -431,9 +429,9 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
 /// handlers against DynamoDB Local. Every answer must be below 500, and a
 /// panic fails the case (proptest then shrinks it to a small input).
 mod never_5xx {
-    use super::common::{fixture, Account, TestEnv};
-    use opsflow_shared::domain::Role;
-    use opsflow_shared::{api, App};
+    use crate::helpers::{fixture, Account, TestEnv};
+    use opsflow_platform::domain::Role;
+    use opsflow_platform::App;
     use proptest::prelude::*;
     use proptest::test_runner::{Config as Cases, TestRunner};
     use serde_json::{json, Value};
@@ -512,7 +510,7 @@ mod never_5xx {
                 .build()
                 .expect("a runtime");
             let (env, audit, audit_table, admin, user) = runtime.block_on(async {
-                let env = TestEnv::new().await;
+                let env = crate::env().await;
                 let (audit, audit_table) = env.audit_logs_app().await;
                 let admin = env.account("admin", Role::Admin).await;
                 let user = env.account("user", Role::User).await;
@@ -554,13 +552,10 @@ mod never_5xx {
             let env = &self.env;
             let response = self.runtime.block_on(async {
                 match function.as_str() {
-                    "users" => api::users::handle(&env.users, request).await,
-                    "workflows" => api::workflows::handle(&env.users, request).await,
-                    "approvals" => api::approvals::handle(&env.users, request).await,
-                    "rules" => api::rules::handle(&env.users, request).await,
-                    "automation" => api::automation::handle(&env.automation, request).await,
-                    "auditLogs" => api::audit_logs::handle(&self.audit, request).await,
-                    other => panic!("no function for {other}"),
+                    "auditLogs" => {
+                        opsflow_audit::api::audit_logs::handle(&self.audit, request).await
+                    }
+                    other => env.dispatch(other, request).await,
                 }
             });
             Some(response.status().as_u16())
@@ -597,7 +592,7 @@ mod never_5xx {
 
     impl Drop for Probe {
         fn drop(&mut self) {
-            super::common::delete_table_now(self.audit_table.clone());
+            crate::helpers::delete_table_now(self.audit_table.clone());
         }
     }
 

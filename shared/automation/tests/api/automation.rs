@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 /// `assign` and `set_field`, through the APIs their users see.
 #[path = "automation/approval_actions.rs"]
 mod approval_actions;
@@ -18,12 +16,14 @@ mod client_events;
 #[path = "automation/throughput.rs"]
 mod throughput;
 
+use crate::helpers::{Account, Call, TestEnv};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use common::{Account, Call, TestEnv};
-use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::pipeline::automation_runner::Runner;
-use opsflow_shared::store::runs::{ActionStatus, RunRecord, RunStatus};
-use opsflow_shared::store::{emulator_sdk_config, Store};
+use opsflow_approvals::store::ApprovalStore;
+use opsflow_automation::pipeline::automation_runner::Runner;
+use opsflow_automation::store::runs::{ActionStatus, RunRecord, RunStatus};
+use opsflow_automation::store::RunStore;
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::store::{emulator_sdk_config, Store};
 use serde_json::{json, Value};
 
 async fn sqs() -> aws_sdk_sqs::Client {
@@ -77,7 +77,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let env = TestEnv::new().await;
+        let env = crate::env().await;
         let admin = env.account("admin", Role::Admin).await;
         let requester = env.account("requester", Role::User).await;
         let workflow = env.active_workflow(&admin, "Purchases").await;

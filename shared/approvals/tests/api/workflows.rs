@@ -1,10 +1,8 @@
 //! Workflows: design by admins, DRAFT → ACTIVE → ARCHIVED, steps fixed
 //! once active, active ones visible to everyone, events for every change.
 
-mod common;
-
-use common::{Call, TestEnv};
-use opsflow_shared::domain::Role;
+use crate::helpers::{Call, TestEnv};
+use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 
 fn create_body() -> Value {
@@ -33,7 +31,7 @@ fn at(call: Call, id: &Value) -> Call {
 
 #[tokio::test]
 async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let user = env.account("user", Role::User).await;
     let created = create(&env, &admin.tokens.access, create_body()).await;
@@ -107,7 +105,7 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
 
 #[tokio::test]
 async fn the_life_cycle_only_moves_forward_and_steps_freeze_once_active() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = admin.tokens.access.clone();
     let patch = |id: &Value, body: Value| {
@@ -167,7 +165,7 @@ async fn the_life_cycle_only_moves_forward_and_steps_freeze_once_active() {
 
 #[tokio::test]
 async fn one_approver_per_step_is_the_default_and_may_be_waived_only_while_a_draft() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = admin.tokens.access.clone();
     let patch = |id: &Value, body: Value| {
@@ -221,7 +219,7 @@ async fn one_approver_per_step_is_the_default_and_may_be_waived_only_while_a_dra
 
 #[tokio::test]
 async fn stale_versions_are_refused() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = admin.tokens.access.clone();
     let workflow = create(&env, &token, create_body()).await;
@@ -256,7 +254,7 @@ async fn stale_versions_are_refused() {
 
 #[tokio::test]
 async fn admins_delete_workflows_and_the_deletion_is_an_event() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = admin.tokens.access.clone();
     let workflow = create(&env, &token, create_body()).await;
@@ -277,7 +275,7 @@ async fn admins_delete_workflows_and_the_deletion_is_an_event() {
 
 #[tokio::test]
 async fn only_admins_change_workflows() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let approver = env.account("approver", Role::Approver).await;
     let user = env.account("user", Role::User).await;
@@ -333,7 +331,7 @@ async fn only_admins_change_workflows() {
 
 #[tokio::test]
 async fn bad_workflows_are_refused_with_the_path_and_nothing_is_written() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = admin.tokens.access.clone();
     let before = env.all_items().await.len();

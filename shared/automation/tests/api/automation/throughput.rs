@@ -5,16 +5,17 @@
 //! `template.yaml` gives the runner.
 
 use super::{batch, id_of, World};
-use opsflow_shared::domain::EntityId;
-use opsflow_shared::events::{Actor, Envelope};
-use opsflow_shared::store::runs::{RunRecord, RunStatus};
+use opsflow_automation::store::runs::{RunRecord, RunStatus};
+use opsflow_automation::store::RunStore;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::events::{Actor, Envelope};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// The automation runner's `Timeout` in `template.yaml`: its own, or the
 /// one in `Globals`.
 fn runner_timeout() -> Duration {
-    let template = include_str!("../../../template.yaml");
+    let template = include_str!("../../../../../template.yaml");
     let timeout_in = |block: &str| {
         block.lines().find_map(|line| {
             let value = line.trim().strip_prefix("Timeout:")?;

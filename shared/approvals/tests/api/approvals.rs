@@ -2,10 +2,8 @@
 //! quorums, cancellation, visibility, listings, races, and the event each
 //! transition commits with it.
 
-mod common;
-
-use common::{Account, Call, TestEnv};
-use opsflow_shared::domain::Role;
+use crate::helpers::{Account, Call, TestEnv};
+use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -101,7 +99,7 @@ async fn approval_events(env: &TestEnv, id: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_two_step_request_is_decided_in_order_and_every_transition_is_an_event() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let first = env.account("first", Role::Approver).await;
@@ -227,7 +225,7 @@ fn two_reviews(allow_same_approver_across_steps: bool) -> Value {
 
 #[tokio::test]
 async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let a = env.account("a", Role::Approver).await;
@@ -276,7 +274,7 @@ async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request(
 
 #[tokio::test]
 async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver_decide_both() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let a = env.account("a", Role::Approver).await;
@@ -304,7 +302,7 @@ async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver
 
 #[tokio::test]
 async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -345,7 +343,7 @@ async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() 
 
 #[tokio::test]
 async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_once_archived() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let workflow = active_workflow(
@@ -401,7 +399,7 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
 
 #[tokio::test]
 async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let first = env.account("first", Role::Approver).await;
@@ -466,7 +464,7 @@ async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
 
 #[tokio::test]
 async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let other = env.account("other", Role::User).await;
@@ -509,7 +507,7 @@ async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
 
 #[tokio::test]
 async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let names: Vec<String> = (0..22).map(|i| format!("approver{i}")).collect();
@@ -562,7 +560,7 @@ async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
 
 #[tokio::test]
 async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let names: Vec<String> = (0..12).map(|i| format!("approver{i}")).collect();
@@ -685,7 +683,7 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
 
 #[tokio::test]
 async fn a_stale_version_changes_nothing() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -726,7 +724,7 @@ async fn a_stale_version_changes_nothing() {
 
 #[tokio::test]
 async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -820,7 +818,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn listings_page_through_every_approval_exactly_once() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -897,7 +895,7 @@ async fn listings_page_through_every_approval_exactly_once() {
 
 #[tokio::test]
 async fn a_retried_create_with_the_same_idempotency_key_files_one_request() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let workflow = active_workflow(

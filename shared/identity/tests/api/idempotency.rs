@@ -1,9 +1,7 @@
 //! `Idempotency-Key` on creates: a retry gets the first response and
 //! creates nothing new.
 
-mod common;
-
-use common::{Call, TestEnv, PASSWORD};
+use crate::helpers::{Call, TestEnv, PASSWORD};
 use serde_json::json;
 
 fn registration(email: &str) -> serde_json::Value {
@@ -26,7 +24,7 @@ fn users_in(
 
 #[tokio::test]
 async fn a_retried_registration_replays_the_first_response() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let call = || {
         Call::new("auth/register")
             .header("idempotency-key", "signup-7f3a")
@@ -45,7 +43,7 @@ async fn a_retried_registration_replays_the_first_response() {
 
 #[tokio::test]
 async fn a_key_reused_for_another_request_is_refused() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let first = env
         .call(
             Call::new("auth/register")
@@ -67,7 +65,7 @@ async fn a_key_reused_for_another_request_is_refused() {
 
 #[tokio::test]
 async fn malformed_keys_are_refused_and_write_nothing() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let before = env.all_items().await.len();
     let reply = env
         .call(
@@ -82,7 +80,7 @@ async fn malformed_keys_are_refused_and_write_nothing() {
 
 #[tokio::test]
 async fn an_invalid_body_claims_no_key() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let call = |body: serde_json::Value| {
         Call::new("auth/register")
             .header("idempotency-key", "signup-fixed")
@@ -102,7 +100,7 @@ async fn an_invalid_body_claims_no_key() {
 
 #[tokio::test]
 async fn keys_of_anonymous_callers_are_scoped_to_their_address() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let call = |ip: &str| {
         Call::new("auth/register")
             .ip(ip)
@@ -126,11 +124,11 @@ async fn keys_of_anonymous_callers_are_scoped_to_their_address() {
 mod lease {
     use super::*;
     use lambda_http::{Body, Request, Response};
-    use opsflow_shared::api::idempotency::idempotent;
-    use opsflow_shared::events::{Actor, Envelope};
-    use opsflow_shared::http::RequestMeta;
-    use opsflow_shared::store::Store;
-    use opsflow_shared::{ApiError, ApiResult};
+    use opsflow_platform::api::idempotency::idempotent;
+    use opsflow_platform::events::{Actor, Envelope};
+    use opsflow_platform::http::RequestMeta;
+    use opsflow_platform::store::Store;
+    use opsflow_platform::{ApiError, ApiResult};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     use tokio::sync::Notify;
@@ -138,7 +136,7 @@ mod lease {
     const SCOPE: &str = "test-create";
 
     async fn leased_env() -> TestEnv {
-        TestEnv::with_vars(|vars| {
+        crate::env_with(|vars| {
             vars.insert("IDEMPOTENCY_LEASE_SECS".into(), "2".into());
         })
         .await

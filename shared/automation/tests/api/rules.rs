@@ -2,10 +2,8 @@
 //! every problem; PATCH merges and checks again; listings by state (in
 //! priority order) and by trigger; every change is an event.
 
-mod common;
-
-use common::{Account, Call, TestEnv};
-use opsflow_shared::domain::Role;
+use crate::helpers::{Account, Call, TestEnv};
+use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 
 fn small_purchases() -> Value {
@@ -48,7 +46,7 @@ fn names(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn admins_write_read_change_and_delete_rules_and_every_change_is_an_event() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let token = Some(admin.tokens.access.as_str());
     let created = create(&env, &admin, small_purchases()).await;
@@ -111,7 +109,7 @@ async fn admins_write_read_change_and_delete_rules_and_every_change_is_an_event(
 
 #[tokio::test]
 async fn invalid_rules_are_refused_with_the_path_of_each_problem_and_nothing_is_written() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let existing = create(&env, &admin, small_purchases()).await;
     let id = existing["id"].as_str().unwrap().to_owned();
@@ -204,7 +202,7 @@ async fn invalid_rules_are_refused_with_the_path_of_each_problem_and_nothing_is_
 
 #[tokio::test]
 async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     for (name, trigger, priority, enabled) in [
         ("late", "approval.*", 500, true),
@@ -272,7 +270,7 @@ async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
 
 #[tokio::test]
 async fn only_admins_reach_the_rules() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let approver = env.account("approver", Role::Approver).await;
     let user = env.account("user", Role::User).await;

@@ -3,15 +3,13 @@
 //! record to retry from; the audit writer writes one record per event,
 //! however often it is delivered, and isolates poisoned messages.
 
-mod common;
-
+use crate::helpers::fixture;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
-use common::fixture;
-use opsflow_shared::domain::EntityId;
-use opsflow_shared::pipeline::audit_writer;
-use opsflow_shared::pipeline::router::{EventQueue, Router};
-use opsflow_shared::store::{emulator_sdk_config, schema, Store};
+use opsflow_audit::pipeline::audit_writer;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::pipeline::router::{EventQueue, Router};
+use opsflow_platform::store::{emulator_sdk_config, schema, Store};
 use serde_json::Value;
 
 async fn sqs() -> aws_sdk_sqs::Client {
@@ -209,7 +207,7 @@ struct AuditTable {
 
 impl AuditTable {
     async fn new() -> Self {
-        let config = common::sdk_config().await;
+        let config = crate::helpers::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let name = format!("opsflow-audit-test-{}", EntityId::new());
         schema::create_audit_table(&client, &name)
@@ -224,7 +222,7 @@ impl AuditTable {
 
     async fn records(&self) -> Vec<Value> {
         let items = self
-            .client()
+            .client
             .scan()
             .table_name(&self.name)
             .consistent_read(true)

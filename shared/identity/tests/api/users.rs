@@ -1,15 +1,14 @@
 //! User administration: listing, reading, updating with optimistic
 //! locking, deactivation, and the events each change writes.
 
-mod common;
-
-use common::{Call, TestEnv, PASSWORD};
-use opsflow_shared::domain::Role;
+use crate::helpers::{Call, PASSWORD};
+use opsflow_identity::store::UserStore;
+use opsflow_platform::domain::Role;
 use serde_json::json;
 
 #[tokio::test]
 async fn admins_page_through_users_newest_first_and_filter_by_role() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let mut approvers = Vec::new();
     for i in 0..3 {
@@ -67,7 +66,7 @@ async fn admins_page_through_users_newest_first_and_filter_by_role() {
 
 #[tokio::test]
 async fn owners_rename_themselves_and_the_change_is_an_event() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let reply = env
         .call(
@@ -91,7 +90,7 @@ async fn owners_rename_themselves_and_the_change_is_an_event() {
 
 #[tokio::test]
 async fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let patch = |body: serde_json::Value| {
         Call::new("users/patch")
@@ -118,7 +117,7 @@ async fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
 
 #[tokio::test]
 async fn concurrent_patches_of_one_version_commit_once() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let attempt = |i: usize| {
         env.call(
@@ -150,7 +149,7 @@ async fn concurrent_patches_of_one_version_commit_once() {
 
 #[tokio::test]
 async fn password_changes_need_the_current_password_and_take_effect() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let reply = env
         .call(
@@ -183,7 +182,7 @@ async fn password_changes_need_the_current_password_and_take_effect() {
 
 #[tokio::test]
 async fn role_changes_and_deactivation_are_recorded_as_events() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let promote = env
@@ -249,7 +248,7 @@ async fn role_changes_and_deactivation_are_recorded_as_events() {
 
 #[tokio::test]
 async fn admins_cannot_deactivate_themselves() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let reply = env
         .call(
@@ -263,7 +262,7 @@ async fn admins_cannot_deactivate_themselves() {
 
 #[tokio::test]
 async fn wrong_current_passwords_are_throttled_like_logins() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
         vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
     })
@@ -298,18 +297,18 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
 
 #[tokio::test]
 async fn a_retried_deactivation_never_leaves_a_session_alive() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let other = env.login(&target.email).await;
     // A deactivation that stored the flag but ended no session (as an
     // earlier request that failed half-way would have left it).
-    let id = opsflow_shared::domain::EntityId::parse(&target.id).unwrap();
+    let id = opsflow_platform::domain::EntityId::parse(&target.id).unwrap();
     let mut record = env.users.store.user_by_id(&id).await.unwrap().unwrap();
     record.is_active = false;
     env.users
         .store
-        .update_user(&mut record, opsflow_shared::clock::now(), None)
+        .update_user(&mut record, opsflow_platform::clock::now(), None)
         .await
         .unwrap();
 
@@ -352,7 +351,7 @@ async fn a_retried_deactivation_never_leaves_a_session_alive() {
 
 #[tokio::test]
 async fn a_role_change_or_deactivation_ends_every_session_and_is_audited() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let second = env.login(&target.email).await;

@@ -1,18 +1,16 @@
 //! The identity life cycle through the `auth` and `users` handlers, against
 //! DynamoDB Local.
 
-mod common;
-
-use common::{Call, TestEnv, PASSWORD};
-use opsflow_shared::auth::TokenSigner;
-use opsflow_shared::config::{JwtAlgorithm, JwtConfig};
-use opsflow_shared::domain::{EntityId, Role};
+use crate::helpers::{Call, TestEnv, PASSWORD};
+use opsflow_platform::auth::TokenSigner;
+use opsflow_platform::config::{JwtAlgorithm, JwtConfig};
+use opsflow_platform::domain::{EntityId, Role};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
 #[tokio::test]
 async fn register_login_me_refresh_logout_round_trip() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (id, email) = env.register("ada").await;
 
     let login = env
@@ -64,7 +62,7 @@ async fn register_login_me_refresh_logout_round_trip() {
 
 #[tokio::test]
 async fn registration_writes_the_user_and_its_event_and_never_the_password() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (id, email) = env.register("grace").await;
     let events = env.events().await;
     assert_eq!(events.len(), 1);
@@ -80,7 +78,7 @@ async fn registration_writes_the_user_and_its_event_and_never_the_password() {
 
 #[tokio::test]
 async fn refresh_token_reuse_revokes_the_whole_session() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (_, email) = env.register("eve").await;
     let first = env.login(&email).await;
 
@@ -123,7 +121,7 @@ async fn refresh_token_reuse_revokes_the_whole_session() {
 
 #[tokio::test]
 async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (_, email) = env.register("race").await;
     let tokens = env.login(&email).await;
     let attempt =
@@ -153,7 +151,7 @@ fn signer(
 
 #[tokio::test]
 async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (id, email) = env.register("mallory").await;
     let good = env.login(&email).await;
     let claims = env
@@ -190,7 +188,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     .issue(&user, Role::User, &claims.session_id, now)
     .unwrap()
     .token;
-    let other_keys = opsflow_shared::auth::keys::generate_ed25519().unwrap();
+    let other_keys = opsflow_platform::auth::keys::generate_ed25519().unwrap();
     let other_config = JwtConfig {
         algorithm: JwtAlgorithm::EdDsa,
         verification_key: other_keys.public_pem.clone().into_bytes(),
@@ -243,7 +241,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
 
 #[tokio::test]
 async fn two_concurrent_registrations_of_one_email_yield_one_account() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let email = format!("twin-{}@example.com", EntityId::new());
     let attempt = |name: &'static str| {
         env.call(Call::new("auth/register").body(json!({
@@ -277,7 +275,7 @@ async fn two_concurrent_registrations_of_one_email_yield_one_account() {
 
 #[tokio::test]
 async fn emails_are_unique_regardless_of_case() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (_, email) = env.register("case").await;
     let reply = env
         .call(Call::new("auth/register").body(json!({
@@ -289,7 +287,7 @@ async fn emails_are_unique_regardless_of_case() {
 
 #[tokio::test]
 async fn wrong_passwords_and_unknown_accounts_get_the_same_401() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (_, email) = env.register("bob").await;
     let wrong = env
         .call(Call::new("auth/login").body(json!({"email": email, "password": "not the password"})))
@@ -307,7 +305,7 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_401() {
 
 #[tokio::test]
 async fn login_is_rate_limited_per_source_ip_with_retry_after() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_ATTEMPTS_PER_IP".into(), "3".into());
     })
     .await;
@@ -343,7 +341,7 @@ async fn login_is_rate_limited_per_source_ip_with_retry_after() {
 
 #[tokio::test]
 async fn once_the_free_attempts_are_spent_even_the_right_password_waits() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
         vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
     })
@@ -386,7 +384,7 @@ async fn concurrent_wrong_logins(env: &TestEnv, email: &str, count: usize) -> Ve
 
 #[tokio::test]
 async fn concurrent_wrong_passwords_are_verified_at_most_the_free_attempts() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
     })
     .await;
@@ -404,7 +402,7 @@ async fn concurrent_wrong_passwords_are_verified_at_most_the_free_attempts() {
 
 #[tokio::test]
 async fn the_owner_logs_in_once_the_delay_has_passed() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
         vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "1000".into());
     })
@@ -436,7 +434,7 @@ async fn the_owner_logs_in_once_the_delay_has_passed() {
 
 #[tokio::test]
 async fn a_strangers_failures_from_another_address_never_delay_the_owner() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
     })
     .await;
@@ -464,7 +462,7 @@ async fn a_strangers_failures_from_another_address_never_delay_the_owner() {
 
 #[tokio::test]
 async fn guesses_spread_over_many_addresses_meet_the_accounts_ceiling() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_ATTEMPTS_PER_ACCOUNT".into(), "4".into());
     })
     .await;
@@ -492,7 +490,7 @@ async fn guesses_spread_over_many_addresses_meet_the_accounts_ceiling() {
 
 #[tokio::test]
 async fn successful_logins_from_one_address_are_never_refused() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let mut emails = Vec::new();
     for i in 0..5 {
         emails.push(env.register(&format!("colleague{i}")).await.1);
@@ -514,7 +512,7 @@ async fn successful_logins_from_one_address_are_never_refused() {
 
 #[tokio::test]
 async fn failed_logins_are_limited_per_source_ip_not_per_forwarded_header() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_FAILURES_PER_IP".into(), "2".into());
     })
     .await;
@@ -542,7 +540,7 @@ async fn failed_logins_are_limited_per_source_ip_not_per_forwarded_header() {
 
 #[tokio::test]
 async fn registrations_are_limited_per_source_ip() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("REGISTRATIONS_PER_IP".into(), "2".into());
     })
     .await;
@@ -569,7 +567,7 @@ async fn registrations_are_limited_per_source_ip() {
 
 #[tokio::test]
 async fn logins_logouts_and_refresh_token_reuse_are_audited() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (id, email) = env.register("watched").await;
     let first = env.login(&email).await;
     let rotated = env
@@ -613,7 +611,7 @@ async fn logins_logouts_and_refresh_token_reuse_are_audited() {
 
 #[tokio::test]
 async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
-    let env = TestEnv::with_vars(|vars| {
+    let env = crate::env_with(|vars| {
         vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "4".into());
     })
     .await;
@@ -652,7 +650,7 @@ async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
 
 #[tokio::test]
 async fn deactivated_users_cannot_log_in_or_refresh() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let (id, email) = env.register("leaver").await;
     let tokens = env.login(&email).await;
@@ -684,7 +682,7 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
 
 #[tokio::test]
 async fn a_new_password_ends_every_other_session() {
-    let env = TestEnv::new().await;
+    let env = crate::env().await;
     let (id, email) = env.register("mover").await;
     let here = env.login(&email).await;
     let elsewhere = env.login(&email).await;

@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Account, Call, TestEnv};
-use opsflow_shared::domain::Role;
-use opsflow_shared::store::from_item;
+use crate::helpers::{Account, Call, TestEnv};
+use opsflow_platform::domain::Role;
+use opsflow_platform::store::from_item;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -24,7 +22,7 @@ struct Desk {
 
 impl Desk {
     async fn new() -> Self {
-        let env = TestEnv::new().await;
+        let env = crate::env().await;
         let admin = env.account("admin", Role::Admin).await;
         let requester = env.account("requester", Role::User).await;
         let workflow = env.active_workflow(&admin, "Purchases").await;
@@ -66,7 +64,7 @@ impl Desk {
             .body(body)
     }
 
-    async fn runs(&self, query: &[(&str, &str)]) -> common::Reply {
+    async fn runs(&self, query: &[(&str, &str)]) -> crate::helpers::Reply {
         self.env
             .call(
                 Call::new("automation/runs")

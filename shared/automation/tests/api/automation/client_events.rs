@@ -4,9 +4,11 @@
 //! acts on one, even when a rule is run on it directly.
 
 use super::{batch, id_of, World};
-use opsflow_shared::domain::EntityId;
-use opsflow_shared::events::{Actor, Envelope};
-use opsflow_shared::store::runs::{ActionStatus, RunStatus};
+use opsflow_approvals::store::ApprovalStore;
+use opsflow_automation::store::runs::{ActionStatus, RunStatus};
+use opsflow_automation::store::RunStore;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::events::{Actor, Envelope};
 use serde_json::{json, Value};
 
 /// The rule of the report: approve whatever "created" event names a

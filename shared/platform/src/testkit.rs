@@ -1,18 +1,25 @@
-//! Test harness: every test gets its own uniquely named table on DynamoDB
-//! Local (`AWS_ENDPOINT_URL_DYNAMODB`, default `http://127.0.0.1:8000`; `make
-//! test` starts it), its own freshly generated signing keys, and the three
-//! API functions' apps configured as the template configures them. Requests
-//! are the recorded API Gateway events of `events/`, edited per case.
+//! The test harness every crate's integration tests share (feature
+//! `testkit`): every test gets its own uniquely named table on DynamoDB
+//! Local (`AWS_ENDPOINT_URL_DYNAMODB`, default `http://127.0.0.1:8000`;
+//! `make test` starts it), deleted when the test ends, its own freshly
+//! generated signing keys, and apps configured as the template configures
+//! them. Requests are the recorded API Gateway events of `events/`, edited
+//! per case, sent to the handlers a test binary [serves](TestEnv::serve):
+//! the kernel knows no module, so each crate's tests plug in the functions
+//! they call.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
+
+use futures::future::BoxFuture;
+use lambda_http::{Body, Response};
 
 use http::HeaderMap;
 use lambda_http::Request;
-use opsflow_shared::auth::keys::{self, KeyPairPem};
-use opsflow_shared::config::{Config, Needs};
-use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::store::schema;
-use opsflow_shared::{api, App};
+use opsflow_platform::auth::keys::{self, KeyPairPem};
+use opsflow_platform::config::{Config, Needs};
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::store::schema;
+use opsflow_platform::App;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -21,21 +28,30 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());
-    opsflow_shared::store::emulator_sdk_config(&endpoint, "us-east-1").await
+    opsflow_platform::store::emulator_sdk_config(&endpoint, "us-east-1").await
 }
 
+/// A function's handler as a test calls it.
+pub type Handler = Box<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+/// How a test binary sets a user's role directly in the store (the
+/// arrangement of [`TestEnv::account`], not the behaviour under test).
+pub type SetRole = for<'a> fn(&'a App, EntityId, Role) -> BoxFuture<'a, ()>;
+
 pub struct TestEnv {
-    pub auth: App,
-    pub users: App,
-    pub health: App,
-    /// The `automation` function's app: the runner sends to
-    /// `WEBHOOKS_QUEUE_URL` (a queue that does not exist unless the test
-    /// sets one) and `JOBS_QUEUE_URL` (if set).
-    pub automation: App,
+    /// An app configured like the `auth` function's: it signs tokens.
+    pub auth: &'static App,
+    /// An app configured like every other API function's: it verifies
+    /// tokens and signs cursors.
+    pub users: &'static App,
+    pub health: &'static App,
     pub keys: KeyPairPem,
     pub vars: HashMap<String, String>,
     pub table: String,
+    pub sdk: aws_config::SdkConfig,
     client: aws_sdk_dynamodb::Client,
+    functions: HashMap<&'static str, Handler>,
+    set_role: Option<SetRole>,
 }
 
 impl TestEnv {
@@ -94,40 +110,60 @@ impl TestEnv {
         .await
         .unwrap();
         let health = app(Needs::default()).await.unwrap();
-        let automation = app(Needs {
-            verify_tokens: true,
-            cursors: true,
-            action_queues: true,
-            ..Needs::default()
-        })
-        .await
-        .unwrap();
+        // Apps live as long as the test process, like a function's.
+        let leak = |app: App| -> &'static App { Box::leak(Box::new(app)) };
+        let (auth, users, health) = (leak(auth), leak(users), leak(health));
         Self {
             auth,
             users,
             health,
-            automation,
             keys,
             vars,
             table,
+            sdk,
             client,
+            functions: HashMap::new(),
+            set_role: None,
         }
+    }
+
+    /// Routes calls to `function` (the fixture folder's name) to `handler`.
+    pub fn serve(&mut self, function: &'static str, handler: Handler) -> &mut Self {
+        self.functions.insert(function, handler);
+        self
+    }
+
+    /// How [`account`](Self::account) sets roles other than `user`.
+    pub fn with_role_setter(&mut self, set_role: SetRole) -> &mut Self {
+        self.set_role = Some(set_role);
+        self
+    }
+
+    /// An app configured with `needs` and this test's environment, kept for
+    /// the life of the process.
+    pub async fn app(&self, needs: Needs) -> &'static App {
+        Box::leak(Box::new(self.owned_app(needs).await))
+    }
+
+    /// An app configured with `needs` and this test's environment, for a
+    /// function context that wraps it.
+    pub async fn owned_app(&self, needs: Needs) -> App {
+        let config = Config::from_vars(&self.vars, needs).unwrap();
+        App::new(config, &self.sdk).await.unwrap()
     }
 
     /// Sends a request to the function its fixture belongs to.
     pub async fn call(&self, call: Call) -> Reply {
-        let request = call.request();
-        let response = match call.function() {
-            "auth" => api::auth::handle(&self.auth, request).await,
-            "users" => api::users::handle(&self.users, request).await,
-            "workflows" => api::workflows::handle(&self.users, request).await,
-            "approvals" => api::approvals::handle(&self.users, request).await,
-            "rules" => api::rules::handle(&self.users, request).await,
-            "automation" => api::automation::handle(&self.automation, request).await,
-            "health" => api::health::handle(&self.health, request).await,
-            other => panic!("no function {other}"),
-        };
-        Reply::from(response)
+        Reply::from(self.dispatch(call.function(), call.request()).await)
+    }
+
+    /// Sends `request` to the handler served for `function`.
+    pub async fn dispatch(&self, function: &str, request: Request) -> Response<Body> {
+        let handler = self
+            .functions
+            .get(function)
+            .unwrap_or_else(|| panic!("this test binary serves no function {function}"));
+        handler(request).await
     }
 
     pub async fn register(&self, name: &str) -> (String, String) {
@@ -215,14 +251,10 @@ impl TestEnv {
     }
 
     pub async fn set_role(&self, id: &str, role: Role) {
-        let id = EntityId::parse(id).unwrap();
-        let mut record = self.auth.store.user_by_id(&id).await.unwrap().unwrap();
-        record.role = role;
-        self.auth
-            .store
-            .update_user(&mut record, opsflow_shared::clock::now(), None)
-            .await
-            .unwrap();
+        let set_role = self
+            .set_role
+            .expect("this test binary sets no roles (TestEnv::with_role_setter)");
+        set_role(self.auth, EntityId::parse(id).unwrap(), role).await;
     }
 
     /// The `audit-logs` function's app, configured as the template
@@ -253,7 +285,7 @@ impl TestEnv {
     /// Every item of the table (tests only: checking nothing was written).
     pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let output = self
-            .client()
+            .client
             .scan()
             .table_name(&self.table)
             .consistent_read(true)
@@ -332,7 +364,7 @@ pub struct Call {
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

@@ -5,17 +5,15 @@
 //! writer; nothing changes or deletes a record. Records are written by the
 //! real audit writer into a table of the test's own.
 
-mod common;
-
+use crate::helpers::{fixture, Account, Call, Reply, TestEnv};
 use aws_lambda_events::event::sqs::SqsEvent;
-use common::{fixture, Account, Call, Reply, TestEnv};
-use opsflow_shared::clock;
-use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::events::{Actor, Envelope};
-use opsflow_shared::pipeline::audit_writer;
-use opsflow_shared::store::audit::{AuditRecord, AuditSource, MAX_ROUND_TRIPS};
-use opsflow_shared::store::Store;
-use opsflow_shared::{api, App};
+use opsflow_audit::pipeline::audit_writer;
+use opsflow_audit::store::audit::{AuditRecord, AuditSource, MAX_ROUND_TRIPS};
+use opsflow_platform::clock;
+use opsflow_platform::domain::{EntityId, Role};
+use opsflow_platform::events::{Actor, Envelope};
+use opsflow_platform::store::Store;
+use opsflow_platform::App;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use time::{Duration, OffsetDateTime};
@@ -36,9 +34,9 @@ struct AuditEnv {
 
 impl AuditEnv {
     async fn new() -> Self {
-        let env = TestEnv::new().await;
+        let env = crate::env().await;
         let (app, audit_table) = env.audit_logs_app().await;
-        let client = aws_sdk_dynamodb::Client::new(&common::sdk_config().await);
+        let client = aws_sdk_dynamodb::Client::new(&crate::helpers::sdk_config().await);
         Self {
             env,
             app,
@@ -49,7 +47,7 @@ impl AuditEnv {
 
     /// Sends a request to the `audit-logs` function.
     async fn call(&self, call: Call) -> Reply {
-        Reply::from(api::audit_logs::handle(&self.app, call.request()).await)
+        Reply::from(opsflow_audit::api::audit_logs::handle(&self.app, call.request()).await)
     }
 
     async fn list(&self, token: &str, query: &[(&str, &str)]) -> Reply {
@@ -117,7 +115,7 @@ impl AuditEnv {
 
 impl Drop for AuditEnv {
     fn drop(&mut self) {
-        common::delete_table_now(self.audit_table.clone());
+        crate::helpers::delete_table_now(self.audit_table.clone());
     }
 }
 
@@ -1057,7 +1055,7 @@ async fn client_entries_are_limited_per_caller_and_the_limit_says_when_to_retry(
     if second > 40 {
         tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
     }
-    let limit = api::audit_logs::ENTRIES_PER_MINUTE;
+    let limit = opsflow_audit::api::audit_logs::ENTRIES_PER_MINUTE;
     for n in 0..limit {
         let accepted = audit
             .post(&ann, entry("client_report", &format!("r-{n}"), json!({})))
@@ -1164,7 +1162,7 @@ async fn records_written_with_details_as_a_map_still_read() {
         clock::now(),
     );
     let record = AuditRecord::from_event(&envelope, AuditSource::Platform);
-    let mut item = opsflow_shared::store::to_item(&record).unwrap();
+    let mut item = opsflow_platform::store::to_item(&record).unwrap();
     item.insert(
         "details".into(),
         serde_dynamo::to_attribute_value(&record.details).unwrap(),

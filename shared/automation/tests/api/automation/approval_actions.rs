@@ -2,12 +2,12 @@
 //! what the assignee and the requester then see through the approvals
 //! API, the events recorded, and the runs that say why nothing was done.
 
-use super::common::{sdk_config, Account, Call};
 use super::{batch, id_of, run_of, World};
+use crate::helpers::{sdk_config, Account, Call};
 use aws_sdk_dynamodb::types::AttributeValue;
-use opsflow_shared::domain::{EntityId, Role};
-use opsflow_shared::store::keys;
-use opsflow_shared::store::runs::{ActionStatus, RunStatus};
+use opsflow_automation::store::keys;
+use opsflow_automation::store::runs::{ActionStatus, RunStatus};
+use opsflow_platform::domain::{EntityId, Role};
 use serde_json::{json, Value};
 
 fn assign_rule(user: &str) -> Value {

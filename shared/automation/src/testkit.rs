@@ -1,0 +1,32 @@
+//! Serves the `rules` and `automation` functions to the kernel's test
+//! harness. The `automation` function's runner sends to
+//! `WEBHOOKS_QUEUE_URL` (a queue that does not exist unless the test sets
+//! one) and `JOBS_QUEUE_URL` (if set).
+
+#![allow(clippy::unwrap_used)]
+
+use opsflow_automation::api::automation::Automation;
+use opsflow_platform::config::Needs;
+use opsflow_platform::testkit::TestEnv;
+
+pub async fn serve(env: &mut TestEnv) {
+    let users = env.users;
+    env.serve(
+        "rules",
+        Box::new(move |req| Box::pin(opsflow_automation::api::rules::handle(users, req))),
+    );
+    let app = env
+        .owned_app(Needs {
+            verify_tokens: true,
+            cursors: true,
+            action_queues: true,
+            ..Needs::default()
+        })
+        .await;
+    let automation: &'static Automation =
+        Box::leak(Box::new(Automation::new(app, &env.sdk).unwrap()));
+    env.serve(
+        "automation",
+        Box::new(move |req| Box::pin(opsflow_automation::api::automation::handle(automation, req))),
+    );
+}

@@ -1,0 +1,36 @@
+//! The integration tests of `opsflow-automation`, one binary: each test
+//! runs against DynamoDB Local (and moto where it sends to queues) on a
+//! table of its own, through the kernel's test harness.
+
+#![allow(clippy::unwrap_used)]
+
+mod automation;
+mod automation_api;
+mod rbac;
+mod rules;
+mod validation;
+
+#[path = "../../src/testkit.rs"]
+mod own_testkit;
+
+/// What the tests use of the harness.
+mod helpers {
+    pub use opsflow_platform::testkit::*;
+}
+
+use helpers::TestEnv;
+use std::collections::HashMap;
+
+/// A fresh table, apps and keys, serving the functions these tests call.
+pub async fn env() -> TestEnv {
+    env_with(|_| {}).await
+}
+
+/// [`env`], with `tweak` applied to the environment first.
+pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
+    let mut env = TestEnv::with_vars(tweak).await;
+    opsflow_identity::testkit::serve(&mut env);
+    opsflow_approvals::testkit::serve(&mut env);
+    own_testkit::serve(&mut env).await;
+    env
+}

@@ -1,0 +1,30 @@
+//! The integration tests of `opsflow-platform`, one binary: each test
+//! runs against DynamoDB Local (and moto where it sends to queues) on a
+//! table of its own, through the kernel's test harness.
+
+#![allow(clippy::unwrap_used)]
+
+mod health;
+
+#[path = "../../src/testkit.rs"]
+#[allow(dead_code)]
+mod own_testkit;
+
+/// What the tests use of the harness.
+mod helpers {
+    pub use crate::own_testkit::*;
+}
+
+use helpers::TestEnv;
+use std::collections::HashMap;
+
+/// A fresh table, apps and keys, serving the functions these tests call.
+pub async fn env() -> TestEnv {
+    env_with(|_| {}).await
+}
+
+/// [`env`], with `tweak` applied to the environment first.
+pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
+    let env = TestEnv::with_vars(tweak).await;
+    env
+}
