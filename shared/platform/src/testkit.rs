@@ -113,6 +113,12 @@ impl TestEnv {
         // Apps live as long as the test process, like a function's.
         let leak = |app: App| -> &'static App { Box::leak(Box::new(app)) };
         let (auth, users, health) = (leak(auth), leak(users), leak(health));
+        // The probes are the kernel's own function.
+        let mut functions: HashMap<&'static str, Handler> = HashMap::new();
+        functions.insert(
+            "health",
+            Box::new(move |req| Box::pin(opsflow_platform::api::health::handle(health, req))),
+        );
         Self {
             auth,
             users,
@@ -122,7 +128,7 @@ impl TestEnv {
             table,
             sdk,
             client,
-            functions: HashMap::new(),
+            functions,
             set_role: None,
         }
     }
