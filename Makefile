@@ -17,13 +17,14 @@ export DYNAMODB_PORT MOTO_PORT
 
 VENV := .venv
 SAM := $(VENV)/bin/sam
+TOOLS := .tools
 
 .PHONY: help setup emulators emulators-stop build dev test lint fmt bench sam-build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local)
+setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local, cargo-machete)
 	@bash infra/local/setup.sh
 
 emulators: setup ## Start DynamoDB Local and moto on loopback (safe to run twice)
@@ -43,9 +44,10 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	cargo build --workspace --bins
 	cargo test --workspace
 
-lint: setup ## Format check, clippy with warnings denied, SAM template lint
+lint: setup ## Format check, clippy with warnings denied, unused dependencies, SAM template lint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" cargo machete
 	$(SAM) validate --lint --template-file template.yaml
 
 fmt: ## Format the code

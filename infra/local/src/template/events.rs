@@ -10,7 +10,7 @@ use super::reader::Reader;
 use super::values::key_text;
 use super::{EventSource, ScheduleSource, SqsSource, StreamSource, TableDef, QUEUE, TABLE};
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     pub(super) fn event(

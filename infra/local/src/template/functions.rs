@@ -11,8 +11,8 @@ use super::reader::Reader;
 use super::values::{intrinsic, key_text, scalar_text};
 use super::FunctionDef;
 use anyhow::{bail, Result};
-use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
+use yaml_serde::{Mapping, Value};
 
 /// SAM's `Globals` merge: mappings merge key by key, anything else
 /// (scalars, lists, intrinsic calls) is taken from the resource.

@@ -11,7 +11,7 @@ use super::reader::Reader;
 use super::values::{intrinsic, scalar_text};
 use super::{CorsConfig, HttpRoute};
 use anyhow::{bail, Result};
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     /// The CORS settings of the template's HTTP API, once every `HttpApi`

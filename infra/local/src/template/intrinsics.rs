@@ -11,9 +11,9 @@ use super::reader::Reader;
 use super::values::{intrinsic, key_text, scalar_text};
 use anyhow::{anyhow, bail, Result};
 use base64::Engine;
-use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     /// Resolves every intrinsic in `value`; `None` is `AWS::NoValue`.

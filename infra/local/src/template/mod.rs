@@ -52,9 +52,9 @@ mod values;
 
 use anyhow::{anyhow, bail, Context, Result};
 use reader::Reader;
-use serde_yaml::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use yaml_serde::Value;
 
 /// Values the template cannot know locally: parameter overrides, the
 /// region/account used in ARNs, the queue endpoint, and values for dynamic
@@ -351,7 +351,7 @@ pub fn load(path: &Path, ctx: &LocalContext) -> Result<Template> {
 
 /// Parses a template's text, resolving it against `ctx`.
 pub fn parse(yaml: &str, ctx: &LocalContext) -> Result<Template> {
-    let root: Value = serde_yaml::from_str(yaml).context("the template is not valid YAML")?;
+    let root: Value = yaml_serde::from_str(yaml).context("the template is not valid YAML")?;
     let Value::Mapping(root) = root else {
         bail!("the template must be a YAML mapping");
     };

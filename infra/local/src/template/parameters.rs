@@ -8,8 +8,8 @@
 use super::values::{key_text, scalar_text};
 use super::LocalContext;
 use anyhow::{bail, Result};
-use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
+use yaml_serde::{Mapping, Value};
 
 /// The value of a parameter.
 #[derive(Debug, Clone)]

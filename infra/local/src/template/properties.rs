@@ -8,8 +8,8 @@
 use super::reader::Reader;
 use super::values::{key_text, scalar_text};
 use anyhow::{bail, Result};
-use serde_yaml::{Mapping, Value};
 use std::ops::RangeInclusive;
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     pub(super) fn properties<'m>(&self, def: &'m Mapping, path: &str) -> Result<&'m Mapping> {

@@ -9,7 +9,7 @@ use super::reader::Reader;
 use super::values::intrinsic;
 use super::{QueueDef, Redrive, QUEUE};
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     pub(super) fn queue(&self, id: &str, def: &Mapping) -> Result<QueueDef> {

@@ -12,9 +12,9 @@ use super::{
     TABLE,
 };
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::{Mapping, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use yaml_serde::{Mapping, Value};
 
 /// A resource as the template declares it.
 pub(super) struct Resource<'a> {

@@ -11,7 +11,7 @@ use super::reader::{Reader, Resource};
 use super::values::intrinsic;
 use super::{FUNCTION, QUEUE, SECRET, SIMPLE_TABLE, STACK_NAME, TABLE};
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 impl<'a> Reader<'a> {
     pub(super) fn reference(&self, target: &str, path: &str) -> Result<Option<Value>> {

@@ -10,8 +10,8 @@ use super::reader::Reader;
 use super::values::scalar_text;
 use super::{IndexDef, TableDef};
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::{Mapping, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
     pub(super) fn table(&self, id: &str, def: &Mapping) -> Result<TableDef> {

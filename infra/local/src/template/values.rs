@@ -6,7 +6,7 @@
 //! called.
 
 use anyhow::{bail, Result};
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 /// The intrinsic function a value calls, if any: its name without `Fn::`
 /// and its argument.

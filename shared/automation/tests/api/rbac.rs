@@ -18,7 +18,7 @@ type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
 fn template_routes() -> BTreeSet<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let text = std::fs::read_to_string(path).expect("template.yaml");
-    let root: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
+    let root: yaml_serde::Value = yaml_serde::from_str(&text).expect("template.yaml is YAML");
     let resources = root["Resources"].as_mapping().expect("Resources");
     let mut routes = BTreeSet::new();
     for resource in resources.values() {
