@@ -12,6 +12,7 @@ extern crate self as opsflow_approvals;
 
 pub mod api;
 pub mod domain;
+pub mod permissions;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -12,5 +12,6 @@ extern crate self as opsflow_audit;
 
 pub mod api;
 pub mod domain;
+pub mod permissions;
 pub mod pipeline;
 pub mod store;

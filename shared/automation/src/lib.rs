@@ -13,6 +13,7 @@ extern crate self as opsflow_automation;
 pub mod api;
 pub mod domain;
 pub mod language;
+pub mod permissions;
 pub mod pipeline;
 pub mod store;
 #[cfg(feature = "testkit")]

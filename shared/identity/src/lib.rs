@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod domain;
 pub mod events;
+pub mod permissions;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

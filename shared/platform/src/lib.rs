@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod pipeline;
+pub mod registry;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testkit")]

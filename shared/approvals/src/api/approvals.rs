@@ -19,7 +19,7 @@
 
 use crate::api::views::{step_view, StepView};
 use crate::api::{idempotency, paged_by_key};
-use crate::auth::{Permission, Principal};
+use crate::auth::Principal;
 use crate::clock;
 use crate::domain::approval::{self, Outcome, Refusal};
 use crate::domain::{
@@ -31,6 +31,7 @@ use crate::http::{
     check_version, dispatch, json, only_query_params, parse_json, path_param, query_param,
     with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
+use crate::permissions;
 use crate::store::approvals::ApprovalStore;
 use crate::store::approvals::{
     ApprovalFilter, ApprovalRecord, ApprovalSource, DecisionRecord, NewApproval,
@@ -59,7 +60,7 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
     match meta.route_key.as_str() {
         "GET /approvals" => list(app, &principal, &req).await,
         "POST /approvals" => {
-            principal.require(Permission::ApprovalsRequest)?;
+            principal.require(permissions::APPROVALS_REQUEST)?;
             let scope = format!("approvals-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
                 create(app, &principal, &meta, &req)
@@ -176,7 +177,7 @@ fn not_found() -> ApiError {
 /// Whether the caller may see an approval: admins, its requester, the
 /// approvers its steps name, and whoever decided it.
 fn may_see(principal: &Principal, record: &ApprovalRecord, decisions: &[DecisionRecord]) -> bool {
-    principal.can(Permission::ApprovalsReadAll)
+    principal.can(permissions::APPROVALS_READ_ALL)
         || principal.is(&record.requester_id)
         || record.names_approver(&principal.user_id, principal.role)
         || decisions.iter().any(|d| principal.is(&d.approver_id))
@@ -259,7 +260,7 @@ fn listing(principal: &Principal, req: &Request) -> ApiResult<(ApprovalSource, A
             filter,
         ));
     }
-    if !principal.can(Permission::ApprovalsReadAll) {
+    if !principal.can(permissions::APPROVALS_READ_ALL) {
         if requester_id.is_some_and(|id| !principal.is(&id)) {
             return Err(ApiError::Forbidden(
                 "you may list only your own requests, or those assigned to you".into(),

@@ -8,7 +8,7 @@
 
 use crate::api::views::{step_view, StepView};
 use crate::api::{idempotency, paged};
-use crate::auth::{Permission, Principal};
+use crate::auth::Principal;
 use crate::clock;
 use crate::domain::workflow::{parse_steps, StepInput};
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
@@ -18,6 +18,7 @@ use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
     query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
+use crate::permissions;
 use crate::store::workflows::WorkflowStore;
 use crate::store::workflows::{list_scope, WorkflowRecord, DELETE_PENDING_GUARD};
 use crate::store::StoreError;
@@ -37,7 +38,7 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
     match meta.route_key.as_str() {
         "GET /workflows" => list(app, &principal, &req).await,
         "POST /workflows" => {
-            principal.require(Permission::WorkflowsManage)?;
+            principal.require(permissions::WORKFLOWS_MANAGE)?;
             let scope = format!("workflows-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
                 create(app, &principal, &meta, &req)
@@ -95,7 +96,7 @@ fn not_found() -> ApiError {
 async fn visible(app: &App, principal: &Principal, req: &Request) -> ApiResult<WorkflowRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
     let record = app.store.workflow_by_id(&id).await?.ok_or_else(not_found)?;
-    if record.status != WorkflowStatus::Active && !principal.can(Permission::WorkflowsReadAll) {
+    if record.status != WorkflowStatus::Active && !principal.can(permissions::WORKFLOWS_READ_ALL) {
         return Err(not_found());
     }
     Ok(record)
@@ -109,7 +110,7 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
         }
         None => None,
     };
-    let status = if principal.can(Permission::WorkflowsReadAll) {
+    let status = if principal.can(permissions::WORKFLOWS_READ_ALL) {
         status
     } else {
         match status {
@@ -229,7 +230,7 @@ async fn patch(
     meta: &RequestMeta,
     req: &Request,
 ) -> ApiResult<Response<Body>> {
-    principal.require(Permission::WorkflowsManage)?;
+    principal.require(permissions::WORKFLOWS_MANAGE)?;
     let mut record = visible(app, principal, req).await?;
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
@@ -355,7 +356,7 @@ async fn delete(
     meta: &RequestMeta,
     req: &Request,
 ) -> ApiResult<Response<Body>> {
-    principal.require(Permission::WorkflowsManage)?;
+    principal.require(permissions::WORKFLOWS_MANAGE)?;
     let record = visible(app, principal, req).await?;
     check_version(req, None, record.version, "workflow")?;
     let event = Envelope::new(

@@ -34,13 +34,14 @@
 //! than these two are 404.
 
 use crate::api::{idempotency, paged};
-use crate::auth::{Permission, Principal};
+use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
     dispatch, json, only_query_params, page_limit, parse_json, query_param, RequestMeta,
 };
+use crate::permissions;
 use crate::store::audit::{
     ActionName, AuditFilter, AuditId, AuditQuery, AuditRecord, AuditSource, ClientAction,
     EntityKind,
@@ -215,7 +216,7 @@ async fn visible_filter(
     principal: &Principal,
     mut filter: AuditFilter,
 ) -> ApiResult<AuditFilter> {
-    if principal.can(Permission::AuditReadAll) {
+    if principal.can(permissions::AUDIT_READ_ALL) {
         return Ok(filter);
     }
     let me = AuditId::from(principal.user_id);
@@ -320,7 +321,8 @@ async fn may_report_about(
     entity: &EntityKind,
     entity_id: &AuditId,
 ) -> ApiResult<bool> {
-    if principal.can(Permission::AuditReadAll) || entity.as_str().starts_with(CLIENT_KIND_PREFIX) {
+    if principal.can(permissions::AUDIT_READ_ALL) || entity.as_str().starts_with(CLIENT_KIND_PREFIX)
+    {
         return Ok(true);
     }
     entity_visible(app, principal, entity, entity_id).await

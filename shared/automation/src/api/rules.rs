@@ -10,7 +10,7 @@
 //! read and work around.
 
 use crate::api::{idempotency, paged_by_key};
-use crate::auth::{Permission, Principal};
+use crate::auth::Principal;
 use crate::clock;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -20,6 +20,7 @@ use crate::http::{
     path_param, query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::language::{Problems, RuleInput, RuleSpec};
+use crate::permissions;
 use crate::store::rules::RuleStore;
 use crate::store::rules::{RuleFilter, RuleRecord};
 use crate::store::StoreError;
@@ -35,7 +36,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     let principal = app.authenticate(&req).await?;
-    principal.require(Permission::RulesManage)?;
+    principal.require(permissions::RULES_MANAGE)?;
     match meta.route_key.as_str() {
         "GET /api/v1/rules" => list(app, &req).await,
         "POST /api/v1/rules" => {

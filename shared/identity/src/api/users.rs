@@ -11,7 +11,7 @@
 //! `session.revoked` event beside the user's own.
 
 use crate::api::{paged, UserView};
-use crate::auth::{password, throttle, Permission, Principal};
+use crate::auth::{password, throttle, Principal};
 use crate::clock;
 use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
@@ -20,6 +20,7 @@ use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
     query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
+use crate::permissions;
 use crate::store::users::UserStore;
 use crate::store::users::{list_scope, SessionsAfter, UserRecord};
 use crate::store::StoreError;
@@ -50,14 +51,14 @@ fn not_found() -> ApiError {
 /// The target of `/users/{id}`, if the caller may see it.
 async fn visible_user(app: &App, principal: &Principal, req: &Request) -> ApiResult<UserRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
-    if !principal.is(&id) && !principal.can(Permission::UsersReadAny) {
+    if !principal.is(&id) && !principal.can(permissions::USERS_READ_ANY) {
         return Err(not_found());
     }
     app.store.user_by_id(&id).await?.ok_or_else(not_found)
 }
 
 async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
-    principal.require(Permission::UsersList)?;
+    principal.require(permissions::USERS_LIST)?;
     only_query_params(req, &["role", "limit", "cursor"])?;
     let role = match query_param(req, "role")? {
         Some(raw) => Some(Role::parse(raw).map_err(|m| ApiError::invalid_field("role", m))?),
@@ -107,7 +108,7 @@ async fn patch(
         ));
     }
     if body.role.is_some() || body.is_active.is_some() {
-        principal.require(Permission::UsersAdminister)?;
+        principal.require(permissions::USERS_ADMINISTER)?;
     }
 
     let mut v = Validator::new();
@@ -267,7 +268,7 @@ async fn deactivate(
     meta: &RequestMeta,
     req: &Request,
 ) -> ApiResult<Response<Body>> {
-    principal.require(Permission::UsersAdminister)?;
+    principal.require(permissions::USERS_ADMINISTER)?;
     let mut record = visible_user(app, principal, req).await?;
     if principal.is(&record.id) {
         return Err(ApiError::Conflict(

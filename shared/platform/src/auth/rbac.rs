@@ -1,5 +1,6 @@
-//! Roles and permissions: one table in code, checked in one place per
-//! route (`principal.require(Permission::…)`).
+//! Permissions and the caller: each module declares its permissions with
+//! the roles that hold them (`permissions.rs`), and each route checks one in
+//! one place (`principal.require(permissions::…)`).
 //!
 //! Ownership rules ("a user may read their own record") are not
 //! permissions; handlers apply them with [`Principal::is`] after the
@@ -8,56 +9,36 @@
 use crate::domain::{EntityId, Role};
 use crate::error::ApiError;
 
-/// Everything a route may require of its caller.
+/// What a route may require of its caller: a name and the roles that hold
+/// it. Each module declares its own in its `permissions` module, so the
+/// roles a permission is granted to are written beside it, and a new module
+/// adds permissions without editing the kernel. A role not listed is
+/// denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// List every user account (`GET /users`).
-    UsersList,
-    /// Read any user's account, not only one's own.
-    UsersReadAny,
-    /// Change a user's role or active flag, or deactivate a user.
-    UsersAdminister,
-    /// Create, change and delete workflows.
-    WorkflowsManage,
-    /// See draft and archived workflows, not only active ones.
-    WorkflowsReadAll,
-    /// File an approval request against an active workflow.
-    ApprovalsRequest,
-    /// See and list every approval, whoever filed or decides it.
-    ApprovalsReadAll,
-    /// Write, read and delete automation rules.
-    RulesManage,
-    /// Read every audit record, not only those about what one may see.
-    AuditReadAll,
-    /// Run rules on an event on demand, or try them out (dry run).
-    AutomationExecute,
-    /// Read the runs of rules (their traces reveal how rules decide).
-    AutomationRunsRead,
+pub struct Permission {
+    name: &'static str,
+    roles: &'static [Role],
 }
 
-/// The permission table. A permission not listed for a role is denied.
-const GRANTS: &[(Permission, &[Role])] = &[
-    (Permission::UsersList, &[Role::Admin]),
-    (Permission::UsersReadAny, &[Role::Admin]),
-    (Permission::UsersAdminister, &[Role::Admin]),
-    (Permission::WorkflowsManage, &[Role::Admin]),
-    (Permission::WorkflowsReadAll, &[Role::Admin]),
-    (
-        Permission::ApprovalsRequest,
-        &[Role::Admin, Role::Approver, Role::User],
-    ),
-    (Permission::ApprovalsReadAll, &[Role::Admin]),
-    (Permission::AuditReadAll, &[Role::Admin]),
-    (Permission::RulesManage, &[Role::Admin]),
-    (Permission::AutomationExecute, &[Role::Admin]),
-    (Permission::AutomationRunsRead, &[Role::Admin]),
-];
+impl Permission {
+    pub const fn new(name: &'static str, roles: &'static [Role]) -> Self {
+        Self { name, roles }
+    }
 
-pub fn allows(role: Role, permission: Permission) -> bool {
-    GRANTS
-        .iter()
-        .any(|(p, roles)| *p == permission && roles.contains(&role))
+    /// The permission's name, `<module>.<what>` (for logs and tests).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn allows(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
+
+/// Every role: for permissions any signed-in user holds.
+pub const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Approver, Role::User];
+/// Administrators only.
+pub const ADMINS: &[Role] = &[Role::Admin];
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +52,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn can(&self, permission: Permission) -> bool {
-        allows(self.role, permission)
+        permission.allows(self.role)
     }
 
     /// `Ok` if the caller's role grants `permission`, else 403.
@@ -95,22 +76,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_admins_administer_users_and_workflows() {
-        for permission in [
-            Permission::UsersList,
-            Permission::UsersReadAny,
-            Permission::UsersAdminister,
-            Permission::WorkflowsManage,
-            Permission::WorkflowsReadAll,
-            Permission::ApprovalsReadAll,
-            Permission::AuditReadAll,
-            Permission::RulesManage,
-            Permission::AutomationExecute,
-            Permission::AutomationRunsRead,
-        ] {
-            assert!(allows(Role::Admin, permission));
-            assert!(!allows(Role::Approver, permission));
-            assert!(!allows(Role::User, permission));
-        }
+    fn a_permission_allows_exactly_the_roles_it_carries() {
+        const REVIEW: Permission = Permission::new("test.review", &[Role::Admin, Role::Approver]);
+        assert!(REVIEW.allows(Role::Admin));
+        assert!(REVIEW.allows(Role::Approver));
+        assert!(!REVIEW.allows(Role::User));
+        assert!(Permission::new("test.all", EVERY_ROLE).allows(Role::User));
+        assert!(!Permission::new("test.admin", ADMINS).allows(Role::Approver));
     }
 }

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod ratelimit;
 pub mod schema;
+pub mod transaction;
 
 use crate::error::ApiError;
 use anyhow::Context;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub use cursor::CursorKey;
+pub use transaction::Transaction;
 
 pub type Item = HashMap<String, AttributeValue>;
 

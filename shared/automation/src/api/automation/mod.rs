@@ -13,10 +13,10 @@
 mod execute;
 
 use crate::api::paged_by_key;
-use crate::auth::Permission;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{dispatch, only_query_params, query_param, RequestMeta};
+use crate::permissions;
 use crate::pipeline::automation_runner::Runner;
 use crate::store::runs::RunStore;
 use crate::store::runs::{ActionOutcome, RunFilter, RunRecord, RunStatus};
@@ -61,11 +61,11 @@ async fn route(ctx: &Automation, meta: RequestMeta, req: Request) -> ApiResult<R
     let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "POST /api/v1/automation/execute" => {
-            principal.require(Permission::AutomationExecute)?;
+            principal.require(permissions::AUTOMATION_EXECUTE)?;
             execute::execute(ctx, &principal, &meta, &req).await
         }
         "GET /api/v1/automation/runs" => {
-            principal.require(Permission::AutomationRunsRead)?;
+            principal.require(permissions::AUTOMATION_RUNS_READ)?;
             list_runs(app, &req).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),

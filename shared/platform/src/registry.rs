@@ -1,0 +1,184 @@
+//! What modules offer to the consumers that serve every module. A module
+//! describes each kind of entity it owns once ([`EntitySource`]: how to
+//! show one, who may see it) and, where rules may act on it, the actions it
+//! takes ([`ActionTarget`]). It joins with one `register(&mut Registry)`
+//! call in the `main.rs` of each consumer function that needs it; the
+//! consumers (the audit log's visibility check, `execute`'s loading of an
+//! entity, the rule runner's actions) look kinds up here and never `match`
+//! on a module's name. A kind nobody registered is simply unknown: not
+//! visible, not loadable, not acted on.
+
+use crate::auth::Principal;
+use crate::domain::EntityId;
+use crate::error::ApiResult;
+use crate::events::Envelope;
+use crate::store::Store;
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One kind of entity, as the consumers that serve every module see it.
+pub trait EntitySource: Send + Sync {
+    /// The kind, as events name it (`envelope.entity`: `approval`, `user`).
+    fn kind(&self) -> &'static str;
+
+    /// The entity as its events carry it (`data`, its view), or `None`
+    /// when none has this id.
+    fn view<'a>(
+        &'a self,
+        store: &'a Store,
+        id: &'a EntityId,
+    ) -> BoxFuture<'a, ApiResult<Option<Value>>>;
+
+    /// Whether `principal`, who is not an admin, may see the entity with
+    /// this id (as the audit log names it), and so what is recorded about
+    /// it. An id that names nothing is not visible.
+    fn visible_to<'a>(
+        &'a self,
+        store: &'a Store,
+        principal: &'a Principal,
+        id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<bool>>;
+}
+
+/// A rule's action on the entity an event is about.
+#[derive(Debug, Clone, Copy)]
+pub struct EntityAction<'a> {
+    /// The action's name in the rule language (`approve`, `assign`, …).
+    pub name: &'a str,
+    /// Its arguments, as the rule states them (the rule language has
+    /// already checked their shape).
+    pub args: &'a Value,
+    /// The event the rule matched.
+    pub event: &'a Envelope,
+    /// The rule that acts.
+    pub rule_id: EntityId,
+    /// The id the change's own event must carry: derived from the event,
+    /// the rule and the action's place in it, so that a repeated delivery
+    /// finds it in the outbox and does nothing twice.
+    pub event_id: EntityId,
+}
+
+/// Why an action did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionFailure {
+    /// Worth retrying: storage or a queue failed.
+    Transient(String),
+    /// Retrying cannot help; the text says why.
+    Permanent(String),
+}
+
+/// The actions rules may take on one kind of entity.
+pub trait ActionTarget: Send + Sync {
+    /// The kind acted on, as events name it.
+    fn kind(&self) -> &'static str;
+
+    /// The action names this target carries out.
+    fn actions(&self) -> &'static [&'static str];
+
+    /// Carries out `action`; on success, a short detail for the run.
+    fn act<'a>(
+        &'a self,
+        store: &'a Store,
+        action: EntityAction<'a>,
+    ) -> BoxFuture<'a, Result<String, ActionFailure>>;
+}
+
+/// The kinds of entity and the action targets the modules registered.
+#[derive(Clone, Default)]
+pub struct Registry {
+    entities: BTreeMap<&'static str, Arc<dyn EntitySource>>,
+    targets: BTreeMap<&'static str, Arc<dyn ActionTarget>>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a kind of entity. A kind registered twice is a wiring mistake
+    /// in a `main.rs`, caught at cold start.
+    pub fn entity(&mut self, source: impl EntitySource + 'static) -> &mut Self {
+        let kind = source.kind();
+        let previous = self.entities.insert(kind, Arc::new(source));
+        assert!(previous.is_none(), "entity kind {kind} registered twice");
+        self
+    }
+
+    /// Adds the actions rules may take on a kind of entity.
+    pub fn action_target(&mut self, target: impl ActionTarget + 'static) -> &mut Self {
+        let kind = target.kind();
+        let previous = self.targets.insert(kind, Arc::new(target));
+        assert!(previous.is_none(), "action target {kind} registered twice");
+        self
+    }
+
+    /// The source of `kind`, if a module registered it.
+    pub fn entity_source(&self, kind: &str) -> Option<&dyn EntitySource> {
+        self.entities.get(kind).map(|source| source.as_ref())
+    }
+
+    /// The target of rule actions on `kind`, if a module registered one.
+    pub fn action_target_for(&self, kind: &str) -> Option<&dyn ActionTarget> {
+        self.targets.get(kind).map(|target| target.as_ref())
+    }
+
+    /// Every registered kind of entity, in name order.
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entities.keys().copied()
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("entities", &self.entities.keys().collect::<Vec<_>>())
+            .field("targets", &self.targets.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Widgets;
+
+    impl EntitySource for Widgets {
+        fn kind(&self) -> &'static str {
+            "widget"
+        }
+        fn view<'a>(
+            &'a self,
+            _: &'a Store,
+            id: &'a EntityId,
+        ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
+            Box::pin(async move { Ok(Some(serde_json::json!({ "id": id.to_string() }))) })
+        }
+        fn visible_to<'a>(
+            &'a self,
+            _: &'a Store,
+            _: &'a Principal,
+            _: &'a str,
+        ) -> BoxFuture<'a, ApiResult<bool>> {
+            Box::pin(async { Ok(true) })
+        }
+    }
+
+    #[test]
+    fn kinds_are_found_by_name_and_unknown_kinds_are_absent() {
+        let mut registry = Registry::new();
+        registry.entity(Widgets);
+        assert!(registry.entity_source("widget").is_some());
+        assert!(registry.entity_source("gadget").is_none());
+        assert!(registry.action_target_for("widget").is_none());
+        assert_eq!(registry.kinds().collect::<Vec<_>>(), ["widget"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "registered twice")]
+    fn a_kind_registered_twice_is_refused() {
+        Registry::new().entity(Widgets).entity(Widgets);
+    }
+}
