@@ -1,6 +1,7 @@
 //! `audit-logs`: `GET /auditLogs` (reads) and `POST /auditLogs`
 //! (client-side entries, through the outbox). It reads the audit table and
-//! never writes it.
+//! never writes it. Whether a caller may see an entity's records is up to
+//! the module that owns its kind: those registered here.
 
 use opsflow_platform::api;
 use opsflow_platform::config::Needs;
@@ -13,5 +14,11 @@ async fn main() -> Result<(), lambda_http::Error> {
         audit_table: true,
         ..Needs::default()
     };
-    api::run(needs, opsflow_audit::api::audit_logs::handle).await
+    let modules = [opsflow_identity::register, opsflow_approvals::register];
+    api::run_with(
+        needs,
+        move |app, _| Ok(app.with_registry(&modules)),
+        opsflow_audit::api::audit_logs::handle,
+    )
+    .await
 }

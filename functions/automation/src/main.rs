@@ -16,5 +16,16 @@ async fn main() -> Result<(), lambda_http::Error> {
         action_queues: true,
         ..Needs::default()
     };
-    api::run_with(needs, Automation::new, automation::handle).await
+    // The kinds of entity `execute` can build an event from.
+    let modules = [
+        opsflow_identity::register,
+        opsflow_approvals::register,
+        opsflow_automation::register,
+    ];
+    api::run_with(
+        needs,
+        move |app, sdk| Automation::new(app.with_registry(&modules), sdk),
+        automation::handle,
+    )
+    .await
 }

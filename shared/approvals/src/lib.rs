@@ -12,7 +12,10 @@ extern crate self as opsflow_approvals;
 
 pub mod api;
 pub mod domain;
+mod entities;
 pub mod permissions;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+
+pub use entities::register;

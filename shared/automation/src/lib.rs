@@ -15,6 +15,9 @@ pub mod domain;
 pub mod language;
 pub mod permissions;
 pub mod pipeline;
+mod registry;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+
+pub use registry::register;

@@ -16,6 +16,9 @@ pub mod auth;
 pub mod domain;
 pub mod events;
 pub mod permissions;
+mod registry;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+
+pub use registry::register;

@@ -10,6 +10,7 @@ use crate::config::{Config, Needs, SigningKeySource};
 use crate::domain::{EntityId, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{bearer_token, Cors};
+use crate::registry::Registry;
 use crate::store::{CursorKey, Store};
 use anyhow::Context;
 use lambda_http::Request;
@@ -18,6 +19,9 @@ pub struct App {
     pub config: Config,
     pub store: Store,
     pub cors: Cors,
+    /// What the modules this function serves registered (entity kinds,
+    /// rule-action targets): empty unless its `main.rs` registers some.
+    pub registry: Registry,
     verifier: Option<TokenVerifier>,
     signer: Option<TokenSigner>,
     cursors: Option<CursorKey>,
@@ -74,6 +78,7 @@ impl App {
         let cursors = config.cursor_secret.as_deref().map(CursorKey::new);
         Ok(Self {
             cors: Cors::new(config.cors_origins.clone()),
+            registry: Registry::new(),
             config,
             store,
             verifier,
@@ -81,6 +86,15 @@ impl App {
             cursors,
             audit,
         })
+    }
+
+    /// The app, serving what `register` adds to its registry (each module's
+    /// `register` function).
+    pub fn with_registry(mut self, register: &[fn(&mut Registry)]) -> Self {
+        for add in register {
+            add(&mut self.registry);
+        }
+        self
     }
 
     pub fn signer(&self) -> ApiResult<&TokenSigner> {

@@ -7,6 +7,8 @@
 //! the queues. So no event is lost between the database and the queue, and
 //! none exists for a change that did not commit.
 
+pub mod names;
+
 use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::store::{keys, to_item, Item, StoreError};
@@ -127,6 +129,12 @@ impl Envelope {
             data,
             changes: Map::new(),
         }
+    }
+
+    /// Whether this is a client's report about its own action
+    /// (`client.…`), which is recorded but is never a platform fact.
+    pub fn is_client_report(&self) -> bool {
+        self.event_type.starts_with(CLIENT_EVENT_PREFIX)
     }
 
     /// Records a changed field as `[before, after]`.

@@ -52,6 +52,9 @@ pub struct TestEnv {
     client: aws_sdk_dynamodb::Client,
     functions: HashMap<&'static str, Handler>,
     set_role: Option<SetRole>,
+    /// The modules' `register` functions applied to every app built
+    /// after they are added (as the consumer functions' mains do).
+    registered: Vec<fn(&mut opsflow_platform::registry::Registry)>,
 }
 
 impl TestEnv {
@@ -130,12 +133,23 @@ impl TestEnv {
             client,
             functions,
             set_role: None,
+            registered: Vec::new(),
         }
     }
 
     /// Routes calls to `function` (the fixture folder's name) to `handler`.
     pub fn serve(&mut self, function: &'static str, handler: Handler) -> &mut Self {
         self.functions.insert(function, handler);
+        self
+    }
+
+    /// Registers a module's entity kinds (its `register` function) in the
+    /// apps built from now on.
+    pub fn register_module(
+        &mut self,
+        register: fn(&mut opsflow_platform::registry::Registry),
+    ) -> &mut Self {
+        self.registered.push(register);
         self
     }
 
@@ -155,7 +169,8 @@ impl TestEnv {
     /// function context that wraps it.
     pub async fn owned_app(&self, needs: Needs) -> App {
         let config = Config::from_vars(&self.vars, needs).unwrap();
-        App::new(config, &self.sdk).await.unwrap()
+        let app = App::new(config, &self.sdk).await.unwrap();
+        app.with_registry(&self.registered)
     }
 
     /// Sends a request to the function its fixture belongs to.
@@ -284,7 +299,8 @@ impl TestEnv {
         let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
         let app = App::new(config, &sdk)
             .await
-            .expect("the audit-logs app starts");
+            .expect("the audit-logs app starts")
+            .with_registry(&self.registered);
         (app, table)
     }
 

@@ -38,7 +38,7 @@ use crate::store::approvals::{
     CREATE_WORKFLOW_CHECK, TRANSITION_DECISION,
 };
 use crate::store::workflows::WorkflowStore;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
@@ -185,11 +185,11 @@ fn may_see(principal: &Principal, record: &ApprovalRecord, decisions: &[Decision
 
 /// Whether the caller may see the approval `id` (used by the audit log's
 /// visibility rules). An id that is not an approval's is not visible.
-pub async fn visible_to(app: &App, principal: &Principal, id: &str) -> ApiResult<bool> {
+pub async fn visible_to(store: &Store, principal: &Principal, id: &str) -> ApiResult<bool> {
     let Ok(id) = EntityId::parse(id) else {
         return Ok(false);
     };
-    Ok(match app.store.approval_with_decisions(&id).await? {
+    Ok(match store.approval_with_decisions(&id).await? {
         Some((record, decisions)) => may_see(principal, &record, &decisions),
         None => false,
     })

@@ -35,7 +35,6 @@
 
 use crate::api::{idempotency, paged};
 use crate::auth::Principal;
-use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{
@@ -50,8 +49,6 @@ use crate::store::AuditQueryStore;
 use crate::{clock, App};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use opsflow_approvals::domain::WorkflowStatus;
-use opsflow_approvals::store::WorkflowStore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -185,27 +182,22 @@ fn parse_query(req: &Request) -> ApiResult<AuditQuery> {
 }
 
 /// Whether `principal` may see `entity_id` of kind `entity`, and so the
-/// records about it. One arm per kind of entity; a kind not listed is not
-/// visible to anyone but admins (who never ask).
+/// records about it: the module that owns the kind decides (its
+/// registered `EntitySource`). A kind no module registered is not visible
+/// to anyone but admins (who never ask).
 pub async fn entity_visible(
     app: &App,
     principal: &Principal,
     entity: &EntityKind,
     entity_id: &AuditId,
 ) -> ApiResult<bool> {
-    match entity.as_str() {
-        "user" => Ok(entity_id.as_str() == principal.user_id.to_string()),
-        "workflow" => {
-            let Ok(id) = EntityId::parse(entity_id.as_str()) else {
-                return Ok(false);
-            };
-            let workflow = app.store.workflow_by_id(&id).await?;
-            Ok(workflow.is_some_and(|w| w.status == WorkflowStatus::Active))
+    match app.registry.entity_source(entity.as_str()) {
+        Some(source) => {
+            source
+                .visible_to(&app.store, principal, entity_id.as_str())
+                .await
         }
-        "approval" => {
-            opsflow_approvals::api::approvals::visible_to(app, principal, entity_id.as_str()).await
-        }
-        _ => Ok(false),
+        None => Ok(false),
     }
 }
 

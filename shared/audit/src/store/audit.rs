@@ -27,7 +27,10 @@
 //! written with `attribute_not_exists(pk)`, so delivering an event twice
 //! writes one record. Nothing updates or deletes a record.
 
-mod names;
+/// The vocabulary of audit keys is the events' own (the kernel's).
+mod names {
+    pub use opsflow_platform::events::names::*;
+}
 mod query;
 
 pub use names::{ActionName, AuditId, ClientAction, EntityKind, CLIENT_ACTION_PREFIX};
@@ -170,12 +173,7 @@ mod details_text {
     }
 }
 
-/// Whether a write stored a new record or found it already there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    New,
-    AlreadyThere,
-}
+pub use opsflow_platform::store::Written;
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait AuditStore {

@@ -29,6 +29,9 @@ pub async fn env() -> TestEnv {
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
     let mut env = TestEnv::with_vars(tweak).await;
+    env.register_module(opsflow_identity::register)
+        .register_module(opsflow_approvals::register)
+        .register_module(opsflow_automation::register);
     opsflow_identity::testkit::serve(&mut env);
     opsflow_approvals::testkit::serve(&mut env);
     own_testkit::serve(&mut env).await;

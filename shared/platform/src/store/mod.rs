@@ -27,7 +27,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub use cursor::CursorKey;
-pub use transaction::Transaction;
+pub use transaction::{Transaction, Written};
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -7,6 +7,15 @@
 use super::{Store, StoreError};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
+/// Whether an idempotent write (a put on the condition that the item is
+/// absent) stored a new item or found it already there, as a repeated
+/// delivery of the same event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    New,
+    AlreadyThere,
+}
+
 /// The items of one `TransactWriteItems`, in the order they were added.
 #[derive(Debug, Default)]
 pub struct Transaction {

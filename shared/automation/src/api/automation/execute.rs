@@ -32,7 +32,7 @@
 //!   back instead of running the actions again.
 
 use super::Automation;
-use crate::api::{idempotency, rules};
+use crate::api::idempotency;
 use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
@@ -44,17 +44,9 @@ use crate::store::rules::RuleStore;
 use crate::App;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use opsflow_approvals::api::{approvals, workflows};
-use opsflow_approvals::store::ApprovalStore;
-use opsflow_approvals::store::WorkflowStore;
-use opsflow_audit::store::audit::{ActionName, AuditId, EntityKind, CLIENT_ACTION_PREFIX};
-use opsflow_identity::api::UserView;
-use opsflow_identity::store::UserStore;
+use opsflow_platform::events::names::{ActionName, AuditId, EntityKind, CLIENT_ACTION_PREFIX};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-
-/// The kinds of entity an event can be built from.
-const ENTITY_KINDS: [&str; 4] = ["approval", "workflow", "rule", "user"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +115,8 @@ async fn run(
 ) -> ApiResult<Response<Body>> {
     let app = &ctx.app;
     let dry_run = body.dry_run;
-    let (source, rule_id) = check(body)?;
+    let kinds: Vec<&str> = app.registry.kinds().collect();
+    let (source, rule_id) = check(body, &kinds)?;
     let envelope = build_event(app, principal, meta, source).await?;
     let selected = select_rules(ctx, rule_id.as_ref()).await?;
     // The envelope as the conditions read it, made once for every rule.
@@ -152,8 +145,9 @@ struct Executed<'a> {
     results: Vec<Value>,
 }
 
-/// The body's fields, each problem named.
-fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
+/// The body's fields, each problem named. `kinds` are the entity kinds an
+/// event can be built from: those the function's modules registered.
+fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<(Source, Option<EntityId>)> {
     let mut v = Validator::new();
     let rule_id = v.check_opt("rule_id", body.rule_id.as_deref(), EntityId::parse);
     let reference = body.entity.is_some() || body.entity_id.is_some() || body.event_type.is_some();
@@ -163,7 +157,7 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
             if !body.dry_run {
                 refuse_client_event(&mut v, "event.type", &event.event_type);
             }
-            if !body.dry_run && ENTITY_KINDS.contains(&event.entity.as_str()) {
+            if !body.dry_run && kinds.contains(&event.entity.as_str()) {
                 // Actions act on the stored entity: its rules must see the
                 // stored entity too, not a caller's account of it.
                 v.push(
@@ -191,10 +185,10 @@ fn check(body: ExecuteBody) -> ApiResult<(Source, Option<EntityId>)> {
                 }
             }
             let kind = v.check_opt("entity", body.entity, |kind| {
-                if ENTITY_KINDS.contains(&kind.as_str()) {
+                if kinds.contains(&kind.as_str()) {
                     Ok(kind)
                 } else {
-                    Err(format!("must be one of {}", ENTITY_KINDS.join(", ")))
+                    Err(format!("must be one of {}", kinds.join(", ")))
                 }
             });
             let id = v.check_opt("entity_id", body.entity_id.as_deref(), EntityId::parse);
@@ -304,26 +298,10 @@ async fn build_event(
 
 /// An entity as the API shows it, which is what its events carry as `data`.
 async fn entity_data(app: &App, kind: &str, id: &EntityId) -> ApiResult<Option<Value>> {
-    let store = &app.store;
-    Ok(match kind {
-        "approval" => store
-            .approval_by_id(id)
-            .await?
-            .map(|r| approvals::view_value(&r)),
-        "workflow" => store
-            .workflow_by_id(id)
-            .await?
-            .map(|r| workflows::view_value(&r)),
-        "rule" => match store.rule_by_id(id).await? {
-            Some(record) => Some(rules::view(&record)?),
-            None => None,
-        },
-        "user" => store
-            .user_by_id(id)
-            .await?
-            .map(|r| UserView::from(&r.user()).to_value()),
-        _ => None,
-    })
+    match app.registry.entity_source(kind) {
+        Some(source) => source.view(&app.store, id).await,
+        None => Ok(None),
+    }
 }
 
 /// The named rule, or the enabled ones in the order they apply.

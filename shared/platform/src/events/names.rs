@@ -1,6 +1,7 @@
-//! The audit log's vocabulary: what may name a kind of entity, an entity
-//! or a user, and an action. Every audit key is built from these, so they
-//! keep the key layout unambiguous: a kind never contains `#` (it is the
+//! The events' vocabulary, which the audit log keys its records by: what
+//! may name a kind of entity, an entity or a user, and an action (an event
+//! type). Every audit key is built from these, so they keep the key layout
+//! unambiguous: a kind never contains `#` (it is the
 //! middle part of `ENTITY#<entity>#<entity_id>`), and nothing in a key
 //! carries control characters.
 
@@ -9,7 +10,7 @@ use std::fmt;
 /// What a client's own actions are prefixed with in the log, so that a
 /// client-side entry can never pass for a platform action (the kernel's
 /// router knows them by the same prefix).
-pub const CLIENT_ACTION_PREFIX: &str = opsflow_platform::events::CLIENT_EVENT_PREFIX;
+pub const CLIENT_ACTION_PREFIX: &str = super::CLIENT_EVENT_PREFIX;
 
 fn pattern(input: &str, max_chars: usize, extra: &[char]) -> Result<(), String> {
     let mut chars = input.chars();
