@@ -37,30 +37,47 @@ fn route(method: &str, path: &str, function: &str) -> HttpRoute {
     }
 }
 
+/// The binaries of the function packages: `functions/<name>/Cargo.toml`
+/// names its binary `<name>`.
+fn function_binaries() -> std::collections::BTreeSet<String> {
+    let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions");
+    std::fs::read_dir(&functions)
+        .expect("functions/")
+        .map(|entry| entry.expect("a function folder").path())
+        .filter(|path| path.join("Cargo.toml").is_file())
+        .map(|path| {
+            let manifest = std::fs::read_to_string(path.join("Cargo.toml")).expect("Cargo.toml");
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                manifest.contains(&format!("name = \"{name}\"\npath = \"src/main.rs\"")),
+                "functions/{name} builds a binary named {name}"
+            );
+            name
+        })
+        .collect()
+}
+
 #[test]
 fn functions_and_their_binaries() {
     let template = real_template(&context());
-    let functions: Vec<_> = template
+    // Every function of the template is built from a package of its own
+    // under functions/, named `<Name>Function` after its binary, and every
+    // such package is deployed.
+    let binaries: std::collections::BTreeSet<String> = template
         .functions
         .iter()
-        .map(|f| (f.logical_id.as_str(), f.binary.as_str()))
+        .map(|f| {
+            let camel: String = f
+                .binary
+                .split('-')
+                .map(|word| word[..1].to_uppercase() + &word[1..])
+                .collect();
+            assert_eq!(f.logical_id, format!("{camel}Function"), "{}", f.binary);
+            f.binary.clone()
+        })
         .collect();
-    assert_eq!(
-        functions,
-        [
-            ("HealthFunction", "health"),
-            ("AuthFunction", "auth"),
-            ("UsersFunction", "users"),
-            ("WorkflowsFunction", "workflows"),
-            ("ApprovalsFunction", "approvals"),
-            ("RulesFunction", "rules"),
-            ("AutomationFunction", "automation"),
-            ("EventRouterFunction", "event-router"),
-            ("AuditWriterFunction", "audit-writer"),
-            ("AutomationRunnerFunction", "automation-runner"),
-            ("AuditLogsFunction", "audit-logs"),
-        ]
-    );
+    assert_eq!(binaries.len(), template.functions.len(), "one function per binary");
+    assert_eq!(binaries, function_binaries());
     let auth = template.function("AuthFunction").unwrap();
     assert_eq!(auth.function_name, "opsflow-dev-auth");
     assert_eq!(auth.architecture, "arm64");
