@@ -7,9 +7,8 @@ use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
 use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
 use opsflow_approvals::store::workflows::WorkflowRecord;
 use opsflow_approvals::store::WorkflowStore;
-use opsflow_automation::language::{RuleInput, RuleSpec};
-use opsflow_automation::store::rules::RuleRecord;
-use opsflow_automation::store::RuleStore;
+use opsflow_automation::language::RuleInput;
+use opsflow_automation::service::{rules, RuleError};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
 use opsflow_identity::domain::{DisplayName, Email, NewPassword};
 use opsflow_identity::store::users::CreateUserError;
@@ -103,18 +102,12 @@ async fn seed_rules(store: &Store, admin: EntityId) -> anyhow::Result<()> {
     };
     for rule in demo_rules() {
         let input: RuleInput = serde_json::from_value(rule)?;
-        let spec = RuleSpec::parse(input)
-            .map_err(|problems| anyhow::anyhow!("demo rule: {problems:?}"))?;
-        let record = RuleRecord::new(&spec, admin, opsflow_platform::clock::now())?;
-        let created = Envelope::new(
-            "rule.created",
-            "rule",
-            record.id,
-            actor.clone(),
-            "local-seed",
-            serde_json::json!({"id": record.id.to_string(), "name": spec.name()}),
-        );
-        store.create_rule(&record, &created).await?;
+        rules::create_rule(store, actor.clone(), admin, "local-seed", input)
+            .await
+            .map_err(|error| match error {
+                RuleError::Invalid(problems) => anyhow::anyhow!("demo rule: {problems:?}"),
+                other => anyhow::Error::new(other),
+            })?;
     }
     Ok(())
 }

@@ -47,7 +47,11 @@ fn function_binaries() -> std::collections::BTreeSet<String> {
         .filter(|path| path.join("Cargo.toml").is_file())
         .map(|path| {
             let manifest = std::fs::read_to_string(path.join("Cargo.toml")).expect("Cargo.toml");
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("a folder name")
+                .to_string_lossy()
+                .into_owned();
             assert!(
                 manifest.contains(&format!("name = \"{name}\"\npath = \"src/main.rs\"")),
                 "functions/{name} builds a binary named {name}"
@@ -76,7 +80,11 @@ fn functions_and_their_binaries() {
             f.binary.clone()
         })
         .collect();
-    assert_eq!(binaries.len(), template.functions.len(), "one function per binary");
+    assert_eq!(
+        binaries.len(),
+        template.functions.len(),
+        "one function per binary"
+    );
     assert_eq!(binaries, function_binaries());
     let auth = template.function("AuthFunction").unwrap();
     assert_eq!(auth.function_name, "opsflow-dev-auth");

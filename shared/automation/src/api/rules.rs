@@ -11,19 +11,20 @@
 
 use crate::api::{idempotency, paged_by_key};
 use crate::auth::Principal;
-use crate::clock;
 use crate::domain::EntityId;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::events::{Actor, Envelope};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Actor;
 use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, parse_json_bytes,
     path_param, query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
-use crate::language::{Problems, RuleInput, RuleSpec};
+use crate::language::RuleInput;
 use crate::permissions;
+use crate::service::rules::{self as service, CHANGEABLE};
 use crate::store::rules::RuleStore;
 use crate::store::rules::{RuleFilter, RuleRecord};
 use crate::store::StoreError;
+use crate::view::rule_view;
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
@@ -59,31 +60,9 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
     }
 }
 
-/// A rule as the API shows it: its definition as written, plus identity
-/// and versioning.
+/// A rule as the API shows it (see [`crate::view::rule_view`]).
 pub fn view(record: &RuleRecord) -> Result<Value, StoreError> {
-    let mut body = definition(&record.spec()?)?;
-    body.insert("id".into(), record.id.to_string().into());
-    body.insert("created_by".into(), record.created_by.to_string().into());
-    body.insert("created_at".into(), rfc3339(record.created_at).into());
-    body.insert("updated_at".into(), rfc3339(record.updated_at).into());
-    body.insert("version".into(), record.version.into());
-    Ok(Value::Object(body))
-}
-
-/// A rule's definition as the JSON object it is written as.
-fn definition(spec: &RuleSpec) -> Result<Map<String, Value>, StoreError> {
-    match serde_json::to_value(spec) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(StoreError::Other(anyhow::anyhow!(
-            "a rule that is not an object"
-        ))),
-    }
-}
-
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    rule_view(record)
 }
 
 fn not_found() -> ApiError {
@@ -93,15 +72,6 @@ fn not_found() -> ApiError {
 async fn existing(app: &App, req: &Request) -> ApiResult<RuleRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
     app.store.rule_by_id(&id).await?.ok_or_else(not_found)
-}
-
-fn invalid(problems: Problems) -> ApiError {
-    ApiError::invalid(
-        problems
-            .into_iter()
-            .map(|(field, message)| FieldError::new(field, message))
-            .collect(),
-    )
 }
 
 async fn list(app: &App, req: &Request) -> ApiResult<Response<Body>> {
@@ -146,43 +116,19 @@ async fn create(
     req: &Request,
 ) -> ApiResult<Response<Body>> {
     let input: RuleInput = parse_json(req, DEFAULT_BODY_LIMIT)?;
-    let spec = RuleSpec::parse(input).map_err(invalid)?;
-    let record = RuleRecord::new(&spec, principal.user_id, clock::now())?;
-    let shown = view(&record)?;
-    let event = Envelope::new(
-        "rule.created",
-        "rule",
-        record.id,
+    let (record, shown) = service::create_rule(
+        &app.store,
         Actor::from(principal),
+        principal.user_id,
         &meta.correlation_id,
-        shown.clone(),
-    );
-    app.store.create_rule(&record, &event).await?;
+        input,
+    )
+    .await?;
     let mut response = with_etag(json(StatusCode::CREATED, &shown)?, record.version);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/rules/{}", record.id)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
-}
-
-/// The fields a `PATCH` may change (and `version`).
-const PATCHABLE: [&str; 7] = [
-    "name",
-    "description",
-    "trigger",
-    "conditions",
-    "actions",
-    "enabled",
-    "priority",
-];
-
-fn conflict_on_stale(error: StoreError) -> ApiError {
-    match error {
-        StoreError::ConditionFailed => {
-            ApiError::Conflict("the rule was changed concurrently; reload and retry".into())
-        }
-        other => other.into(),
-    }
 }
 
 async fn patch(
@@ -198,7 +144,7 @@ async fn patch(
         Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
         Some(_) => return Err(ApiError::bad_request("version", "must be a whole number")),
     };
-    if let Some(unknown) = body.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
+    if let Some(unknown) = body.keys().find(|k| !CHANGEABLE.contains(&k.as_str())) {
         return Err(ApiError::bad_request(
             unknown.as_str(),
             "unknown field; a rule has name, description, trigger, conditions, actions, enabled, priority",
@@ -211,44 +157,17 @@ async fn patch(
         ));
     }
     check_version(req, version, record.version, "rule")?;
-
-    let before = view(&record)?;
-    let mut merged = definition(&record.spec()?)?;
-    for (field, value) in body {
-        if value.is_null() {
-            merged.remove(&field);
-        } else {
-            merged.insert(field, value);
-        }
-    }
+    let merged = service::merged(&record, body)?;
     let bytes = serde_json::to_vec(&merged).map_err(|e| ApiError::Internal(e.into()))?;
     let input: RuleInput = parse_json_bytes(&bytes)?;
-    let spec = RuleSpec::parse(input).map_err(invalid)?;
-    record.set_spec(&spec)?;
-
-    let now = clock::now();
-    let mut after_record = record.clone();
-    after_record.version += 1;
-    after_record.updated_at = now;
-    let after = view(&after_record)?;
-    let mut event = Envelope::new(
-        "rule.updated",
-        "rule",
-        record.id,
+    let after = service::update_rule(
+        &app.store,
         Actor::from(principal),
         &meta.correlation_id,
-        after.clone(),
-    );
-    for field in PATCHABLE {
-        let (old, new) = (&before[field], &after[field]);
-        if old != new {
-            event = event.change(field, old, new);
-        }
-    }
-    app.store
-        .update_rule(&mut record, now, &event)
-        .await
-        .map_err(conflict_on_stale)?;
+        &mut record,
+        input,
+    )
+    .await?;
     Ok(with_etag(json(StatusCode::OK, &after)?, record.version))
 }
 
@@ -260,17 +179,12 @@ async fn delete(
 ) -> ApiResult<Response<Body>> {
     let record = existing(app, req).await?;
     check_version(req, None, record.version, "rule")?;
-    let event = Envelope::new(
-        "rule.deleted",
-        "rule",
-        record.id,
+    service::delete_rule(
+        &app.store,
         Actor::from(principal),
         &meta.correlation_id,
-        view(&record)?,
-    );
-    app.store
-        .delete_rule(&record, &event)
-        .await
-        .map_err(conflict_on_stale)?;
+        &record,
+    )
+    .await?;
     no_content()
 }
