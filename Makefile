@@ -44,7 +44,10 @@ dev: emulators ## Run the whole platform locally with demo data
 	cargo run --quiet -p opsflow-local -- serve --seed
 
 test: emulators ## Run every test (unit, handler and integration) against the emulators
-	cargo build --workspace --bins
+	# Every target at once: the function binaries the local runtime's tests
+	# start are built with the same features as the tests, so nothing is
+	# compiled twice.
+	cargo build --workspace --all-targets
 	cargo test --workspace
 
 lint: lint-tools ## Format check, clippy with warnings denied, unused dependencies, SAM template lint

@@ -8,25 +8,22 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use opsflow_automation::pipeline::automation_runner::Runner;
 use opsflow_platform::config::{Config, Needs};
-use opsflow_platform::store::Store;
-use opsflow_platform::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let config = Config::from_env(Needs {
+    opsflow_platform::telemetry::init();
+    let needs = Needs {
         action_queues: true,
         ..Needs::default()
-    })?;
+    };
     let sdk = opsflow_platform::store::sdk_config().await;
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
-    // Built once per cold start and kept for the life of the process.
-    let runner: &'static Runner = Box::leak(Box::new(Runner::new(
-        store,
-        aws_sdk_sqs::Client::new(&sdk),
-        config.jobs_queue_url,
-        config.webhooks_queue_url.unwrap_or_default(),
-    )));
+    // Built once per cold start and kept for the life of the process. (The
+    // runner's future is not `Send` for every lifetime the generic
+    // `consumer::run` asks about, so this consumer is wired by hand.)
+    let runner: &'static Runner = Box::leak(Box::new(Runner::from_config(
+        Config::from_env(needs)?,
+        &sdk,
+    )?));
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(runner.run_batch(&event.payload).await)
     }))

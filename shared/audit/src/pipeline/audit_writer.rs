@@ -12,6 +12,7 @@
 //! stored as their JSON text (`store::audit`), so no number or nesting
 //! DynamoDB refuses in a map can send a message to the dead-letter queue.
 
+use crate::config::Config;
 use crate::events::Envelope;
 use crate::store::audit::AuditStore;
 use crate::store::audit::{AuditRecord, AuditSource, Written};
@@ -38,6 +39,15 @@ async fn write_one(store: &Store, message: &SqsMessage) -> Outcome {
         Ok(Written::AlreadyThere) => Outcome::Duplicate,
         Err(error) => Outcome::Failed(error.to_string()),
     }
+}
+
+/// The audit table's store, from the `audit-writer` function's
+/// configuration (`Needs::audit_table`).
+pub fn audit_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Store> {
+    let table = config
+        .audit_table_name
+        .ok_or_else(|| anyhow::anyhow!("AUDIT_TABLE_NAME is not configured"))?;
+    Ok(Store::new(aws_sdk_dynamodb::Client::new(sdk), table))
 }
 
 /// Writes a batch; the response lists the messages to retry.

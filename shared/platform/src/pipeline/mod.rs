@@ -8,4 +8,5 @@
 //! could not finish as a batch item failure, so the platform retries just
 //! that, and every consumer is idempotent on the event id.
 
+pub mod consumer;
 pub mod router;

@@ -154,6 +154,28 @@ impl Router {
         }
     }
 
+    /// The `event-router` function's router, from its configuration
+    /// (`Needs::event_queues`): every event to the audit and webhooks
+    /// queues, platform events only to the automation queue (rules act on
+    /// platform events, never on what a caller reports), and what SQS
+    /// refuses for good to the quarantine queue.
+    pub fn from_config(
+        config: crate::config::Config,
+        sdk: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Self> {
+        let [audit, automation, webhooks]: [String; 3] = config
+            .event_queue_urls
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("three event queues are configured"))?;
+        let queues = vec![
+            EventQueue::every_event(audit),
+            EventQueue::platform_events(automation),
+            EventQueue::every_event(webhooks),
+        ];
+        let quarantine = config.quarantine_queue_url.unwrap_or_default();
+        Ok(Self::new(aws_sdk_sqs::Client::new(sdk), queues, quarantine))
+    }
+
     /// Forwards a stream batch; the response names the first record that
     /// must be tried again (and so everything after it is retried).
     #[tracing::instrument(skip_all, fields(records = event.records.len()))]

@@ -1,0 +1,22 @@
+//! The rule runner as the functions that carry out rule actions build it
+//! from their configuration (`Needs::action_queues`).
+
+use super::automation_runner::Runner;
+use crate::config::Config;
+use crate::store::Store;
+
+impl Runner {
+    /// A runner over the entity table that sends rule actions' messages to
+    /// `WEBHOOKS_QUEUE_URL` and (if set) `JOBS_QUEUE_URL`.
+    pub fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let webhooks = config
+            .webhooks_queue_url
+            .ok_or_else(|| anyhow::anyhow!("WEBHOOKS_QUEUE_URL is not configured"))?;
+        Ok(Runner::new(
+            Store::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name),
+            aws_sdk_sqs::Client::new(sdk),
+            config.jobs_queue_url,
+            webhooks,
+        ))
+    }
+}

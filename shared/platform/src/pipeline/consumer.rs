@@ -1,0 +1,37 @@
+//! The whole `main` of a consumer function (a queue's or the stream's):
+//! tracing, the configuration its [`Needs`] require, and its context built
+//! once per cold start, then every batch to its handler. The handler's
+//! answer is the batch response that names only the records to retry, so
+//! a consumer never fails a whole batch for one record.
+
+use crate::config::{Config, Needs};
+use futures::Future;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Runs a consumer: `build` makes its context from the configuration and
+/// the SDK configuration (for its clients); `handler` answers each batch.
+pub async fn run<E, R, C, B, F, Fut>(
+    needs: Needs,
+    build: B,
+    handler: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    E: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    C: Sync + 'static,
+    B: FnOnce(Config, &aws_config::SdkConfig) -> anyhow::Result<C>,
+    F: Fn(&'static C, E) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = R> + Send,
+{
+    crate::telemetry::init();
+    let config = Config::from_env(needs)?;
+    let sdk = crate::store::sdk_config().await;
+    // Kept for the life of the process, like the clients inside it.
+    let context: &'static C = Box::leak(Box::new(build(config, &sdk)?));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| async move {
+        Ok::<_, lambda_runtime::Error>(handler(context, event.payload).await)
+    }))
+    .await
+}
