@@ -3,6 +3,7 @@
 //! never writes it. Whether a caller may see an entity's records is up to
 //! the module that owns its kind: those registered here.
 
+use opsflow_audit::api::audit_logs::AuditLogs;
 use opsflow_platform::api;
 use opsflow_platform::config::Needs;
 
@@ -17,7 +18,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let modules = [opsflow_identity::register, opsflow_approvals::register];
     api::run_with(
         needs,
-        move |app, _| Ok(app.with_registry(&modules)),
+        move |app, _| AuditLogs::new(app.with_registry(&modules)),
         opsflow_audit::api::audit_logs::handle,
     )
     .await

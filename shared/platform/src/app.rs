@@ -1,6 +1,6 @@
 //! Everything a function builds once at cold start and shares across
-//! invocations: configuration, the store (and the audit table's, for the
-//! functions that read it), CORS, and the token and cursor keys it needs.
+//! invocations: configuration, the store, CORS, and the token and cursor
+//! keys it needs.
 //! Also the one place requests are authenticated. A module whose function
 //! needs more (the rule runner, say) wraps an `App` in a context of its own.
 
@@ -25,7 +25,6 @@ pub struct App {
     verifier: Option<TokenVerifier>,
     signer: Option<TokenSigner>,
     cursors: Option<CursorKey>,
-    audit: Option<Store>,
 }
 
 impl App {
@@ -39,10 +38,6 @@ impl App {
 
     pub async fn new(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let client = aws_sdk_dynamodb::Client::new(sdk);
-        let audit = config
-            .audit_table_name
-            .clone()
-            .map(|table| Store::new(client.clone(), table));
         let store = Store::new(client, config.table_name.clone()).with_idempotency_lease(
             time::Duration::seconds(
                 i64::try_from(config.idempotency_lease_secs).unwrap_or(i64::MAX),
@@ -84,7 +79,6 @@ impl App {
             verifier,
             signer,
             cursors,
-            audit,
         })
     }
 
@@ -101,13 +95,6 @@ impl App {
         self.signer
             .as_ref()
             .ok_or_else(|| ApiError::internal("this function holds no signing key"))
-    }
-
-    /// The audit table (`AUDIT_TABLE_NAME`), for the functions that read it.
-    pub fn audit_store(&self) -> ApiResult<&Store> {
-        self.audit
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("AUDIT_TABLE_NAME is not configured"))
     }
 
     pub fn cursors(&self) -> ApiResult<&CursorKey> {

@@ -46,6 +46,7 @@ use crate::store::audit::{
     EntityKind,
 };
 use crate::store::AuditQueryStore;
+use crate::store::Store;
 use crate::{clock, App};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -78,14 +79,36 @@ const LIST_PARAMS: [&str; 8] = [
     "cursor",
 ];
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+/// The `audit-logs` function's context: its [`App`] and the audit table,
+/// which it only reads (the audit writer alone writes it).
+pub struct AuditLogs {
+    pub app: App,
+    pub audit: Store,
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+impl AuditLogs {
+    /// The audit table is `AUDIT_TABLE_NAME` (`Needs::audit_table`), read
+    /// with the app's own DynamoDB client.
+    pub fn new(app: App) -> anyhow::Result<Self> {
+        let table = app
+            .config
+            .audit_table_name
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("AUDIT_TABLE_NAME is not configured"))?;
+        let audit = Store::new(app.store.client().clone(), table);
+        Ok(Self { app, audit })
+    }
+}
+
+pub async fn handle(ctx: &AuditLogs, req: Request) -> Response<Body> {
+    dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
+}
+
+async fn route(ctx: &AuditLogs, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let app = &ctx.app;
     let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
-        "GET /auditLogs" => list(app, &principal, &req).await,
+        "GET /auditLogs" => list(ctx, &principal, &req).await,
         "POST /auditLogs" => {
             throttle(app, &principal).await?;
             let scope = format!("audit-logs-create#{}", principal.user_id);
@@ -242,10 +265,11 @@ async fn visible_filter(
     Ok(filter)
 }
 
-async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+    let app = &ctx.app;
     let mut query = parse_query(req)?;
     query.filter = visible_filter(app, principal, query.filter).await?;
-    let audit = app.audit_store()?;
+    let audit = &ctx.audit;
     let scope = query.scope();
     paged(
         app,

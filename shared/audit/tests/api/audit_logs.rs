@@ -7,13 +7,13 @@
 
 use crate::helpers::{fixture, Account, Call, Reply, TestEnv};
 use aws_lambda_events::event::sqs::SqsEvent;
+use opsflow_audit::api::audit_logs::AuditLogs;
 use opsflow_audit::pipeline::audit_writer;
 use opsflow_audit::store::audit::{AuditRecord, AuditSource, MAX_ROUND_TRIPS};
 use opsflow_platform::clock;
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::events::{Actor, Envelope};
 use opsflow_platform::store::Store;
-use opsflow_platform::App;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use time::{Duration, OffsetDateTime};
@@ -27,7 +27,7 @@ type Keep<'a> = Box<dyn Fn(&Envelope) -> bool + 'a>;
 /// reads it and the writer's view of it.
 struct AuditEnv {
     env: TestEnv,
-    app: App,
+    app: AuditLogs,
     writer: Store,
     audit_table: String,
 }
@@ -39,7 +39,7 @@ impl AuditEnv {
         let client = aws_sdk_dynamodb::Client::new(&crate::helpers::sdk_config().await);
         Self {
             env,
-            app,
+            app: AuditLogs::new(app).unwrap(),
             writer: Store::new(client, &audit_table),
             audit_table,
         }

@@ -4,7 +4,6 @@
 
 use crate::helpers::{Call, Reply, TestEnv, PASSWORD};
 use opsflow_platform::domain::{EntityId, Role};
-use opsflow_platform::App;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -50,13 +49,15 @@ fn route_of(label: &str) -> String {
 
 /// The `audit-logs` function's app, over an audit table of its own.
 struct AuditLogs {
-    app: App,
+    app: opsflow_audit::api::audit_logs::AuditLogs,
     table: String,
 }
 
 impl AuditLogs {
     async fn new(env: &TestEnv) -> Self {
         let (app, table) = env.audit_logs_app().await;
+        let app =
+            opsflow_audit::api::audit_logs::AuditLogs::new(app).expect("the audit-logs context");
         Self { app, table }
     }
 }

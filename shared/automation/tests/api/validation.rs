@@ -431,7 +431,6 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
 mod never_5xx {
     use crate::helpers::{fixture, Account, TestEnv};
     use opsflow_platform::domain::Role;
-    use opsflow_platform::App;
     use proptest::prelude::*;
     use proptest::test_runner::{Config as Cases, TestRunner};
     use serde_json::{json, Value};
@@ -496,7 +495,7 @@ mod never_5xx {
     struct Probe {
         runtime: tokio::runtime::Runtime,
         env: TestEnv,
-        audit: App,
+        audit: opsflow_audit::api::audit_logs::AuditLogs,
         audit_table: String,
         admin: Account,
         user: Account,
@@ -512,6 +511,7 @@ mod never_5xx {
             let (env, audit, audit_table, admin, user) = runtime.block_on(async {
                 let env = crate::env().await;
                 let (audit, audit_table) = env.audit_logs_app().await;
+                let audit = opsflow_audit::api::audit_logs::AuditLogs::new(audit).unwrap();
                 let admin = env.account("admin", Role::Admin).await;
                 let user = env.account("user", Role::User).await;
                 (env, audit, audit_table, admin, user)
