@@ -10,10 +10,8 @@ use opsflow_platform::config::Needs;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let needs = Needs {
-        verify_tokens: true,
-        cursors: true,
         audit_table: true,
-        ..Needs::default()
+        ..Needs::API
     };
     let modules = [opsflow_identity::register, opsflow_approvals::register];
     api::run_with(

@@ -11,10 +11,8 @@ use opsflow_platform::config::Needs;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let needs = Needs {
-        verify_tokens: true,
-        cursors: true,
         action_queues: true,
-        ..Needs::default()
+        ..Needs::API
     };
     // The kinds of entity `execute` can build an event from.
     let modules = [

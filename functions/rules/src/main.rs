@@ -5,10 +5,5 @@ use opsflow_platform::config::Needs;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let needs = Needs {
-        verify_tokens: true,
-        cursors: true,
-        ..Needs::default()
-    };
-    api::run(needs, opsflow_automation::api::rules::handle).await
+    api::run(Needs::API, opsflow_automation::api::rules::handle).await
 }

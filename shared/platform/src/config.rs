@@ -118,6 +118,25 @@ pub struct Needs {
     pub action_queues: bool,
 }
 
+impl Needs {
+    /// Nothing beyond the table (the probes).
+    pub const NOTHING: Needs = Needs {
+        verify_tokens: false,
+        sign_tokens: false,
+        cursors: false,
+        audit_table: false,
+        event_queues: false,
+        action_queues: false,
+    };
+
+    /// An API function: it verifies access tokens and signs list cursors.
+    pub const API: Needs = Needs {
+        verify_tokens: true,
+        cursors: true,
+        ..Needs::NOTHING
+    };
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: String,
