@@ -17,8 +17,10 @@ pub mod domain;
 pub mod events;
 pub mod permissions;
 mod registry;
+pub mod service;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod view;
 
 pub use registry::register;

@@ -4,6 +4,4 @@ pub use opsflow_platform::api::*;
 
 pub mod auth;
 pub mod users;
-mod views;
-
-pub use views::UserView;
+pub use crate::view::UserView;

@@ -15,15 +15,14 @@ use crate::auth::{password, throttle, Principal};
 use crate::clock;
 use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{self, Actor, Envelope};
 use crate::http::{
     check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
     query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
+use crate::service::users::{self, UserChange};
 use crate::store::users::UserStore;
-use crate::store::users::{list_scope, SessionsAfter, UserRecord};
-use crate::store::StoreError;
+use crate::store::users::{list_scope, UserRecord};
 use crate::App;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -151,115 +150,22 @@ async fn patch(
         throttle::passed(&app.store, &record.email, source).await?;
     }
 
-    let before = record.user();
-    if let Some(name) = name {
-        record.name = name;
-    }
-    if let Some(role) = role {
-        record.role = role;
-    }
-    if let Some(is_active) = body.is_active {
-        record.is_active = is_active;
-    }
-    if let Some(new_password) = &new_password {
-        record.password_hash = password::hash(new_password.expose())?;
-    }
-    let now = clock::now();
-    let event_type = if before.is_active != record.is_active {
-        if record.is_active {
-            "user.reactivated"
-        } else {
-            "user.deactivated"
-        }
-    } else if before.role != record.role {
-        "user.role_changed"
-    } else {
-        "user.updated"
+    let change = UserChange {
+        name,
+        role,
+        is_active: body.is_active,
+        new_password,
     };
-    let mut event = Envelope::new(
-        event_type,
-        "user",
-        record.id,
-        Actor::from(principal),
+    users::change_user(
+        &app.store,
+        principal,
         &meta.correlation_id,
-        serde_json::Value::Null,
-    );
-    if before.name != record.name {
-        event = event.change("name", before.name.as_str(), record.name.as_str());
-    }
-    if before.role != record.role {
-        event = event.change("role", before.role, record.role);
-    }
-    if before.is_active != record.is_active {
-        event = event.change("is_active", before.is_active, record.is_active);
-    }
-    if new_password.is_some() {
-        event = event.change("password", "redacted", "redacted");
-    }
-    // A deactivated account loses every session at once, and so does one
-    // whose role changed (tokens carry the role); a new password ends every
-    // other session of its holder. Sessions from before a deactivation stay
-    // over when the account is reactivated, however it was deactivated.
-    let (sessions, reason) = if !record.is_active && before.is_active {
-        (SessionsAfter::Ended, Some("deactivated"))
-    } else if record.is_active && !before.is_active {
-        (SessionsAfter::Ended, Some("reactivated"))
-    } else if before.role != record.role {
-        (SessionsAfter::Ended, Some("role_changed"))
-    } else if new_password.is_some() {
-        (
-            SessionsAfter::EndedExcept(&principal.session_id),
-            Some("password_changed"),
-        )
-    } else {
-        (SessionsAfter::Kept, None)
-    };
-    let revoked = reason.map(|reason| revocation(principal, meta, &record.id, reason));
-    save(app, &mut record, now, event, revoked, sessions).await?;
+        &mut record,
+        change,
+    )
+    .await?;
     let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
     Ok(with_etag(response, record.version))
-}
-
-/// The `session.revoked` event of ending a user's sessions.
-fn revocation(
-    principal: &Principal,
-    meta: &RequestMeta,
-    user_id: &EntityId,
-    reason: &str,
-) -> Envelope {
-    crate::api::auth::session_event(
-        events::SESSION_REVOKED,
-        &user_id.to_string(),
-        user_id,
-        Actor::from(principal),
-        meta,
-        serde_json::json!({"reason": reason}),
-    )
-}
-
-/// Stores the changed record with its event (and the sessions' event, if
-/// they end), in one transaction; the event's `data` is the user as
-/// stored.
-async fn save(
-    app: &App,
-    record: &mut UserRecord,
-    now: time::OffsetDateTime,
-    mut event: Envelope,
-    revoked: Option<Envelope>,
-    sessions: SessionsAfter<'_>,
-) -> ApiResult<()> {
-    let mut after = record.user();
-    after.version += 1;
-    after.updated_at = now;
-    event.data = UserView::from(&after).to_value();
-    let events: Vec<Envelope> = std::iter::once(event).chain(revoked).collect();
-    match app.store.change_user(record, now, &events, sessions).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::ConditionFailed) => Err(ApiError::Conflict(
-            "the user was changed concurrently; reload and retry".into(),
-        )),
-        Err(error) => Err(error.into()),
-    }
 }
 
 async fn deactivate(
@@ -280,26 +186,7 @@ async fn deactivate(
     if !record.is_active {
         return no_content();
     }
-    record.is_active = false;
-    let event = Envelope::new(
-        "user.deactivated",
-        "user",
-        record.id,
-        Actor::from(principal),
-        &meta.correlation_id,
-        serde_json::Value::Null,
-    )
-    .change("is_active", true, false);
-    let revoked = revocation(principal, meta, &record.id, "deactivated");
-    save(
-        app,
-        &mut record,
-        clock::now(),
-        event,
-        Some(revoked),
-        SessionsAfter::Ended,
-    )
-    .await?;
+    users::deactivate_user(&app.store, principal, &meta.correlation_id, &mut record).await?;
     tracing::info!(user_id = %record.id, "user deactivated; its sessions ended");
     no_content()
 }

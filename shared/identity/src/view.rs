@@ -1,5 +1,6 @@
-//! Response bodies. Only these shapes leave the API; storage records (with
-//! their password hashes and keys) never do.
+//! What clients see of an account, which is also what user events carry as
+//! `data`. Storage records (with their password hashes and keys) never
+//! leave the module.
 
 use crate::domain::User;
 use serde::Serialize;
