@@ -15,7 +15,7 @@
 //! become a DynamoDB type. Writes carry their event (outbox) and, after
 //! creation, the version they expect.
 
-use super::{from_item, keys, s, to_item, Expr, Partition, Store, StoreError};
+use super::{entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use crate::events::Envelope;
 use crate::language::RuleSpec;
@@ -24,17 +24,16 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub id: EntityId,
     /// Copied from the definition for filters.
     trigger: String,
+    /// Copied from the definition: they place the rule in `gsi2`. (Rules
+    /// stored before they were copied read as defaults; every write sets
+    /// them from the definition.)
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    priority: u16,
     /// The rule, as JSON text.
     definition: String,
     pub created_by: EntityId,
@@ -53,15 +52,10 @@ impl RuleRecord {
     ) -> Result<Self, StoreError> {
         let id = EntityId::new();
         let mut record = Self {
-            pk: keys::rule_pk(&id),
-            sk: keys::RULE_SK.into(),
-            item_type: "rule".into(),
-            gsi1pk: keys::RULES_GSI1PK.into(),
-            gsi1sk: keys::rule_gsi1sk(&id),
-            gsi2pk: String::new(),
-            gsi2sk: String::new(),
             id,
             trigger: String::new(),
+            enabled: false,
+            priority: 0,
             definition: String::new(),
             created_by,
             created_at: now,
@@ -78,13 +72,28 @@ impl RuleRecord {
             .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("a stored rule")))
     }
 
-    /// Replaces the definition and the index keys that follow from it.
+    /// Replaces the definition and what is copied from it.
     pub fn set_spec(&mut self, spec: &RuleSpec) -> Result<(), StoreError> {
         self.definition = serde_json::to_string(spec).map_err(|e| StoreError::Other(e.into()))?;
         self.trigger = spec.trigger().to_string();
-        self.gsi2pk = keys::rules_by_state_gsi2pk(spec.enabled());
-        self.gsi2sk = keys::rule_gsi2sk(spec.priority(), &self.id);
+        self.enabled = spec.enabled();
+        self.priority = spec.priority();
         Ok(())
+    }
+}
+
+/// `gsi1`: every rule in id order; `gsi2`: the enabled (or disabled) rules
+/// in priority order.
+impl Entity for RuleRecord {
+    const TYPE: &'static str = "rule";
+
+    fn keys(&self) -> Keys {
+        Keys::table(keys::rule_pk(&self.id), keys::RULE_SK)
+            .gsi1(keys::RULES_GSI1PK, keys::rule_gsi1sk(&self.id))
+            .gsi2(
+                keys::rules_by_state_gsi2pk(self.enabled),
+                keys::rule_gsi2sk(self.priority, &self.id),
+            )
     }
 }
 
@@ -140,7 +149,7 @@ pub trait RuleStore {
 
 impl RuleStore for Store {
     async fn create_rule(&self, record: &RuleRecord, event: &Envelope) -> Result<(), StoreError> {
-        self.insert_with_event(to_item(record)?, event).await
+        self.insert_with_event(entity_item(record)?, event).await
     }
 
     async fn rule_by_id(&self, id: &EntityId) -> Result<Option<RuleRecord>, StoreError> {
@@ -156,7 +165,7 @@ impl RuleStore for Store {
         let expected = record.version;
         record.version += 1;
         record.updated_at = now;
-        self.replace_versioned(to_item(record)?, expected, Some(event))
+        self.replace_versioned(entity_item(record)?, expected, Some(event))
             .await
     }
 

@@ -29,7 +29,7 @@
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
 
-use super::{keys, n, s, Store, StoreError};
+use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError};
 use crate::domain::EntityId;
 use crate::events::{Envelope, OutboxItem};
 use anyhow::Context;
@@ -42,16 +42,6 @@ pub const SESSION_TTL: Duration = Duration::days(30);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    /// `gsi1`: the sessions of one user. (Sessions started before the index
-    /// existed have none and still load.)
-    #[serde(default)]
-    gsi1pk: String,
-    #[serde(default)]
-    gsi1sk: String,
     pub id: String,
     pub user_id: EntityId,
     pub revoked: bool,
@@ -60,6 +50,19 @@ pub struct SessionRecord {
     /// last re-stamped); sessions from before generations have 0.
     #[serde(default)]
     pub generation: u64,
+}
+
+/// `gsi1`: the sessions of one user. (Sessions started before the index
+/// existed have none and still load.)
+impl Entity for SessionRecord {
+    const TYPE: &'static str = "session";
+
+    fn keys(&self) -> Keys {
+        Keys::table(keys::session_pk(&self.id), keys::SESSION_SK).gsi1(
+            keys::sessions_of_user_gsi1pk(&self.user_id),
+            keys::session_pk(&self.id),
+        )
+    }
 }
 
 /// What the session check reads of a user item.
@@ -174,11 +177,6 @@ impl SessionStore for Store {
     ) -> Result<SessionRecord, StoreError> {
         let id = EntityId::new().to_string();
         let session = SessionRecord {
-            pk: keys::session_pk(&id),
-            sk: keys::SESSION_SK.into(),
-            item_type: "session".into(),
-            gsi1pk: keys::sessions_of_user_gsi1pk(&user_id),
-            gsi1sk: keys::session_pk(&id),
             id,
             user_id,
             revoked: false,
@@ -188,7 +186,7 @@ impl SessionStore for Store {
         let token = RefreshRecord::new(refresh_fingerprint, &session);
         let absent = Some(("attribute_not_exists(pk)", Vec::new()));
         self.transact(vec![
-            self.put(super::to_item(&session)?, absent.clone())?,
+            self.put(entity_item(&session)?, absent.clone())?,
             self.put(super::to_item(&token)?, absent)?,
             self.put(OutboxItem::new(&event(&session.id))?.to_item()?, None)?,
         ])

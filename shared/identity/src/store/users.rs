@@ -11,24 +11,16 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{keys, PageQuery, Store, StoreError};
+use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// A user as stored: the account plus its password hash and keys.
+/// A user as stored: the account plus its password hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub id: EntityId,
     pub email: Email,
     pub name: DisplayName,
@@ -60,14 +52,7 @@ pub enum SessionsAfter<'a> {
 
 impl UserRecord {
     pub fn new(user: &User, password_hash: String) -> Self {
-        let mut record = Self {
-            pk: keys::user_pk(&user.id),
-            sk: keys::USER_SK.into(),
-            item_type: "user".into(),
-            gsi1pk: keys::USERS_GSI1PK.into(),
-            gsi1sk: keys::user_gsi1sk(&user.id),
-            gsi2pk: String::new(),
-            gsi2sk: keys::user_gsi1sk(&user.id),
+        Self {
             id: user.id,
             email: user.email.clone(),
             name: user.name.clone(),
@@ -78,14 +63,7 @@ impl UserRecord {
             updated_at: user.updated_at,
             version: user.version,
             session_generation: 0,
-        };
-        record.reindex();
-        record
-    }
-
-    /// Recomputes index keys after a change of role.
-    fn reindex(&mut self) {
-        self.gsi2pk = keys::users_by_role_gsi2pk(self.role);
+        }
     }
 
     pub fn user(&self) -> User {
@@ -99,6 +77,19 @@ impl UserRecord {
             updated_at: self.updated_at,
             version: self.version,
         }
+    }
+}
+
+/// `gsi1` lists every user and `gsi2` the users of one role, both in id
+/// (= creation) order.
+impl Entity for UserRecord {
+    const TYPE: &'static str = "user";
+
+    fn keys(&self) -> Keys {
+        let sort = keys::user_gsi1sk(&self.id);
+        Keys::table(keys::user_pk(&self.id), keys::USER_SK)
+            .gsi1(keys::USERS_GSI1PK, sort.clone())
+            .gsi2(keys::users_by_role_gsi2pk(self.role), sort)
     }
 }
 
@@ -192,7 +183,7 @@ impl UserStore for Store {
             user_id: &record.id,
         };
         let items = vec![
-            self.put(super::to_item(record)?, absent.clone())?,
+            self.put(entity_item(record)?, absent.clone())?,
             self.put(super::to_item(&guard)?, absent)?,
             self.put(OutboxItem::new(event)?.to_item()?, None)?,
         ];
@@ -225,8 +216,7 @@ impl UserStore for Store {
         let expected = record.version;
         record.version += 1;
         record.updated_at = now;
-        record.reindex();
-        self.replace_versioned(super::to_item(&*record)?, expected, event)
+        self.replace_versioned(entity_item(&*record)?, expected, event)
             .await
     }
 
@@ -244,12 +234,11 @@ impl UserStore for Store {
         if sessions != SessionsAfter::Kept {
             changed.session_generation += 1;
         }
-        changed.reindex();
         let condition = Some((
             "attribute_exists(pk) AND version = :expected",
             vec![(":expected", super::n(record.version))],
         ));
-        let mut items = vec![self.put(super::to_item(&changed)?, condition)?];
+        let mut items = vec![self.put(entity_item(&changed)?, condition)?];
         if let SessionsAfter::EndedExcept(kept) = sessions {
             items.push(self.restamp(kept, changed.session_generation)?);
         }

@@ -8,6 +8,7 @@
 //! which of its items failed and why.
 
 pub mod cursor;
+pub mod entity;
 pub mod idempotency;
 pub mod keys;
 pub mod ratelimit;
@@ -27,6 +28,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub use cursor::CursorKey;
+pub use entity::{entity_item, Entity, Keys};
 pub use transaction::{Transaction, Written};
 
 pub type Item = HashMap<String, AttributeValue>;
