@@ -237,6 +237,13 @@ impl Validator {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl From<crate::store::cursor::InvalidCursor> for ApiError {
+    /// A cursor the client edited, or brought from another query: 400.
+    fn from(error: crate::store::cursor::InvalidCursor) -> Self {
+        ApiError::bad_request("cursor", error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,10 @@
 //! strings) as JSON, base64url-encoded, followed by an HMAC-SHA-256 over the
 //! key *and the query it belongs to* (its scope, e.g. `users:role=admin`).
 //! A client can neither forge a start key nor replay a cursor on another
-//! query; either way it gets a 400 naming `cursor`.
+//! query; either way decoding is [`InvalidCursor`], which the HTTP layer
+//! answers with a 400 naming `cursor`.
 
 use super::Item;
-use crate::error::ApiError;
 use aws_lc_rs::hmac;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,8 +23,13 @@ impl std::fmt::Debug for CursorKey {
     }
 }
 
-fn invalid() -> ApiError {
-    ApiError::bad_request("cursor", "is not a cursor issued for this query")
+/// A cursor this key did not issue for this query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is not a cursor issued for this query")]
+pub struct InvalidCursor;
+
+fn invalid() -> InvalidCursor {
+    InvalidCursor
 }
 
 impl CursorKey {
@@ -59,8 +64,8 @@ impl CursorKey {
         ))
     }
 
-    /// Decodes a client's cursor for `scope`, or 400.
-    pub fn decode(&self, scope: &str, cursor: &str) -> Result<Item, ApiError> {
+    /// Decodes a client's cursor for `scope`.
+    pub fn decode(&self, scope: &str, cursor: &str) -> Result<Item, InvalidCursor> {
         let (payload, tag) = cursor.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
@@ -114,7 +119,7 @@ mod tests {
         plain[10] ^= 1;
         let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(plain));
         let error = cursors.decode("users", &forged).unwrap_err();
-        assert_eq!(error.status(), 400);
+        assert_eq!(crate::error::ApiError::from(error).status(), 400);
     }
 
     proptest! {
