@@ -353,3 +353,58 @@ fn parameter_overrides_rename_resources() {
         "opsflow-qa"
     );
 }
+
+/// The functions each module's RBAC matrix covers: the `FUNCTIONS` of
+/// every `shared/<module>/tests/api/rbac.rs`.
+fn rbac_owners() -> Vec<(String, String)> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    let mut owners = Vec::new();
+    for module in std::fs::read_dir(&shared).expect("shared/") {
+        let module = module.expect("a module folder").path();
+        let Ok(text) = std::fs::read_to_string(module.join("tests/api/rbac.rs")) else {
+            continue;
+        };
+        let declared = text
+            .split("const FUNCTIONS: &[&str] = &[")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .expect("rbac.rs declares its FUNCTIONS");
+        for function in declared.split(',').map(|f| f.trim().trim_matches('"')) {
+            if !function.is_empty() {
+                let name = module.file_name().expect("a folder name");
+                owners.push((function.to_owned(), name.to_string_lossy().into_owned()));
+            }
+        }
+    }
+    owners
+}
+
+#[test]
+fn every_function_with_routes_is_in_exactly_one_modules_rbac_matrix() {
+    let template = real_template(&context());
+    let with_routes: std::collections::BTreeSet<String> = template
+        .functions
+        .iter()
+        .filter(|f| template.routes.iter().any(|r| r.function == f.logical_id))
+        .map(|f| f.binary.clone())
+        .collect();
+    let owners = rbac_owners();
+    for function in &with_routes {
+        let matrices: Vec<&String> = owners
+            .iter()
+            .filter(|(f, _)| f == function)
+            .map(|(_, module)| module)
+            .collect();
+        assert_eq!(
+            matrices.len(),
+            1,
+            "{function} is in the RBAC matrix of {matrices:?}"
+        );
+    }
+    for (function, module) in &owners {
+        assert!(
+            with_routes.contains(function),
+            "{module}'s matrix names {function}, which has no routes"
+        );
+    }
+}

@@ -347,8 +347,7 @@ fn owned_write_prefixes(binary: &str) -> Vec<String> {
         .join("../../functions")
         .join(binary)
         .join("table-writes");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut prefixes: Vec<String> = text
         .lines()
         .map(str::trim)

@@ -6,6 +6,7 @@
 
 mod audit_logs;
 mod pipeline;
+mod rbac;
 
 /// What the tests use of the harness.
 mod helpers {

@@ -6,6 +6,7 @@
 
 mod auth_flow;
 mod idempotency;
+mod rbac;
 mod users;
 
 #[path = "../../src/testkit.rs"]

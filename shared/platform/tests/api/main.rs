@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod health;
+mod rbac;
 
 #[path = "../../src/testkit.rs"]
 #[allow(dead_code)]

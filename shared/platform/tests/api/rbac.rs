@@ -1,0 +1,37 @@
+//! The RBAC matrix of the kernel's own function, the probes: every caller
+//! gets them, whatever token it brings.
+
+use crate::helpers::rbac::{Matrix, Row};
+use crate::helpers::Call;
+
+/// The functions whose routes this matrix covers.
+const FUNCTIONS: &[&str] = &["health"];
+
+#[tokio::test]
+async fn the_probes_answer_every_caller() {
+    let env = crate::env().await;
+    let rows: Vec<Row> = vec![
+        (
+            "GET /health",
+            Box::new(|| Call::new("health/health")),
+            [200; 5],
+        ),
+        (
+            "GET /readiness",
+            Box::new(|| Call::new("health/readiness")),
+            [200; 5],
+        ),
+        (
+            "GET /api/v1/health",
+            Box::new(|| Call::new("health/api-v1-health")),
+            [200; 5],
+        ),
+    ];
+    // The probes take no token; every caller comes without one.
+    let matrix = Matrix {
+        env: &env,
+        functions: FUNCTIONS,
+        emails: Default::default(),
+    };
+    matrix.check(&rows, None).await;
+}
