@@ -29,7 +29,7 @@
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
 
-use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError};
+use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError, Transaction};
 use crate::domain::EntityId;
 use crate::events::{Envelope, OutboxItem};
 use anyhow::Context;
@@ -217,8 +217,10 @@ impl SessionStore for Store {
 
     #[tracing::instrument(skip(self))]
     async fn revoke_session(&self, id: &str) -> Result<(), StoreError> {
-        match self.transact(vec![self.revocation(id)?]).await {
-            Err(error) if error.failed_condition_at(0) => Ok(()),
+        let mut tx = Transaction::new();
+        let revoked = tx.add(self.revocation(id)?);
+        match self.commit(tx).await {
+            Err(error) if error.failed(revoked) => Ok(()),
             other => other,
         }
     }
@@ -229,12 +231,11 @@ impl SessionStore for Store {
         id: &str,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let items = vec![
-            self.revocation(id)?,
-            self.put(OutboxItem::new(event)?.to_item()?, None)?,
-        ];
-        match self.transact(items).await {
-            Err(error) if error.failed_condition_at(0) => Ok(()),
+        let mut tx = Transaction::new();
+        let revoked = tx.add(self.revocation(id)?);
+        tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        match self.commit(tx).await {
+            Err(error) if error.failed(revoked) => Ok(()),
             other => other,
         }
     }
@@ -316,29 +317,32 @@ impl SessionStore for Store {
             .build()
             .context("building the user check")?;
         let next = RefreshRecord::new(next_fingerprint, &session);
-        let items = vec![
-            TransactWriteItem::builder().update(mark_rotated).build(),
+        let mut tx = Transaction::new();
+        let still_current = tx.add(TransactWriteItem::builder().update(mark_rotated).build());
+        let session_was_live = tx.add(
             TransactWriteItem::builder()
                 .condition_check(session_live)
                 .build(),
-            self.put(
-                super::to_item(&next)?,
-                Some(("attribute_not_exists(pk)", Vec::new())),
-            )?,
+        );
+        tx.add(self.put(
+            super::to_item(&next)?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?);
+        let holder_was_current = tx.add(
             TransactWriteItem::builder()
                 .condition_check(holder_current)
                 .build(),
-        ];
-        match self.transact(items).await {
+        );
+        match self.commit(tx).await {
             Ok(()) => Ok(Rotation::Rotated(session)),
             // Another request rotated this token first: two uses of one
             // token, which is exactly what reuse detection is for.
-            Err(error) if error.failed_condition_at(0) => {
+            Err(error) if error.failed(still_current) => {
                 let event = reused(&session.id, &session.user_id);
                 self.revoke_session_with_event(&session.id, &event).await?;
                 Ok(Rotation::Reused)
             }
-            Err(error) if error.failed_condition_at(1) || error.failed_condition_at(3) => {
+            Err(error) if error.failed(session_was_live) || error.failed(holder_was_current) => {
                 Ok(Rotation::Refused)
             }
             Err(error) => Err(error),

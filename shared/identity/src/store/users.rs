@@ -11,7 +11,7 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError};
+use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -182,14 +182,13 @@ impl UserStore for Store {
             item_type: "email_guard",
             user_id: &record.id,
         };
-        let items = vec![
-            self.put(entity_item(record)?, absent.clone())?,
-            self.put(super::to_item(&guard)?, absent)?,
-            self.put(OutboxItem::new(event)?.to_item()?, None)?,
-        ];
-        match self.transact(items).await {
+        let mut tx = Transaction::new();
+        tx.add(self.put(entity_item(record)?, absent.clone())?);
+        let email_free = tx.add(self.put(super::to_item(&guard)?, absent)?);
+        tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        match self.commit(tx).await {
             Ok(()) => Ok(()),
-            Err(error) if error.failed_condition_at(1) => Err(CreateUserError::EmailTaken),
+            Err(error) if error.failed(email_free) => Err(CreateUserError::EmailTaken),
             Err(error) => Err(error.into()),
         }
     }
@@ -238,19 +237,20 @@ impl UserStore for Store {
             "attribute_exists(pk) AND version = :expected",
             vec![(":expected", super::n(record.version))],
         ));
-        let mut items = vec![self.put(entity_item(&changed)?, condition)?];
+        let mut tx = Transaction::new();
+        let at_version = tx.add(self.put(entity_item(&changed)?, condition)?);
         if let SessionsAfter::EndedExcept(kept) = sessions {
-            items.push(self.restamp(kept, changed.session_generation)?);
+            tx.add(self.restamp(kept, changed.session_generation)?);
         }
         for event in events {
-            items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+            tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
         }
-        match self.transact(items).await {
+        match self.commit(tx).await {
             Ok(()) => {
                 *record = changed;
                 Ok(())
             }
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            Err(error) if error.failed(at_version) => Err(StoreError::ConditionFailed),
             Err(error) => Err(error),
         }
     }
