@@ -31,64 +31,24 @@
 //!   happened, so a retry with the same `Idempotency-Key` gets this answer
 //!   back instead of running the actions again.
 
+mod body;
+
 use super::Automation;
 use crate::api::idempotency;
 use crate::auth::Principal;
 use crate::domain::EntityId;
-use crate::error::{ApiError, ApiResult, Validator};
+use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, Envelope};
 use crate::http::{json, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
 use crate::language::Action;
 use crate::pipeline::automation_runner::LoadedRule;
 use crate::store::rules::RuleStore;
 use crate::App;
+use body::{check, ExecuteBody, Source};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use opsflow_platform::events::names::{ActionName, AuditId, EntityKind, CLIENT_ACTION_PREFIX};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExecuteBody {
-    #[serde(default)]
-    event: Option<EventInput>,
-    #[serde(default)]
-    entity: Option<String>,
-    #[serde(default)]
-    entity_id: Option<String>,
-    #[serde(default)]
-    event_type: Option<String>,
-    #[serde(default)]
-    rule_id: Option<String>,
-    #[serde(default)]
-    dry_run: bool,
-}
-
-/// An event as a caller describes it: the envelope's own fields, less
-/// those the platform sets (id, actor, time, correlation, depth).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventInput {
-    #[serde(rename = "type")]
-    event_type: String,
-    entity: String,
-    entity_id: String,
-    #[serde(default)]
-    data: Option<Value>,
-    #[serde(default)]
-    changes: Map<String, Value>,
-}
-
-/// Where the event comes from, once the body is checked.
-enum Source {
-    Described(EventInput),
-    Entity {
-        kind: String,
-        id: EntityId,
-        event_type: ActionName,
-    },
-}
+use serde::Serialize;
+use serde_json::{json, Value};
 
 pub(super) async fn execute(
     ctx: &Automation,
@@ -143,116 +103,6 @@ struct Executed<'a> {
     /// One per rule: a run (see the runs listing), or for a dry run the
     /// evaluation and the actions that would run.
     results: Vec<Value>,
-}
-
-/// The body's fields, each problem named. `kinds` are the entity kinds an
-/// event can be built from: those the function's modules registered.
-fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<(Source, Option<EntityId>)> {
-    let mut v = Validator::new();
-    let rule_id = v.check_opt("rule_id", body.rule_id.as_deref(), EntityId::parse);
-    let reference = body.entity.is_some() || body.entity_id.is_some() || body.event_type.is_some();
-    let source = match (body.event, reference) {
-        (Some(event), false) => {
-            check_event(&mut v, &event);
-            if !body.dry_run {
-                refuse_client_event(&mut v, "event.type", &event.event_type);
-            }
-            if !body.dry_run && kinds.contains(&event.entity.as_str()) {
-                // Actions act on the stored entity: its rules must see the
-                // stored entity too, not a caller's account of it.
-                v.push(
-                    "event.entity",
-                    format!(
-                        "a real run about a platform {} takes its data from the {0} itself: \
-                         name it with entity, entity_id and event_type, or try this event with dry_run",
-                        event.entity
-                    ),
-                );
-            }
-            Some(Source::Described(event))
-        }
-        (None, true) => {
-            for (field, given) in [
-                ("entity", body.entity.is_some()),
-                ("entity_id", body.entity_id.is_some()),
-                ("event_type", body.event_type.is_some()),
-            ] {
-                if !given {
-                    v.push(
-                        field,
-                        "is required with an entity reference (entity, entity_id, event_type)",
-                    );
-                }
-            }
-            let kind = v.check_opt("entity", body.entity, |kind| {
-                if kinds.contains(&kind.as_str()) {
-                    Ok(kind)
-                } else {
-                    Err(format!("must be one of {}", kinds.join(", ")))
-                }
-            });
-            let id = v.check_opt("entity_id", body.entity_id.as_deref(), EntityId::parse);
-            let event_type =
-                v.check_opt("event_type", body.event_type.as_deref(), ActionName::parse);
-            if let (false, Some(event_type)) = (body.dry_run, &event_type) {
-                refuse_client_event(&mut v, "event_type", event_type.as_str());
-            }
-            match (kind, id, event_type) {
-                (Some(kind), Some(id), Some(event_type)) => Some(Source::Entity {
-                    kind,
-                    id,
-                    event_type,
-                }),
-                _ => None,
-            }
-        }
-        (Some(_), true) => {
-            v.push(
-                "event",
-                "give either event, or entity with entity_id and event_type, not both",
-            );
-            None
-        }
-        (None, false) => {
-            v.push(
-                "event",
-                "is required, unless entity, entity_id and event_type name an existing entity",
-            );
-            None
-        }
-    };
-    v.finish()?;
-    let source = source.ok_or_else(|| ApiError::internal("validated input went missing"))?;
-    Ok((source, rule_id))
-}
-
-/// A real run is never on a client's event: the runner runs no rule on one.
-fn refuse_client_event(v: &mut Validator, field: &str, event_type: &str) {
-    if event_type.starts_with(CLIENT_ACTION_PREFIX) {
-        v.push(
-            field,
-            "rules never run on a client's event (client.…); try it with dry_run",
-        );
-    }
-}
-
-fn check_event(v: &mut Validator, event: &EventInput) {
-    v.check("event.type", ActionName::parse(&event.event_type));
-    v.check("event.entity", EntityKind::parse(&event.entity));
-    v.check("event.entity_id", AuditId::parse(&event.entity_id));
-    if let Some(data) = &event.data {
-        if !data.is_object() && !data.is_null() {
-            v.push(
-                "event.data",
-                "must be an object (the entity after the change)",
-            );
-        }
-    }
-    for (field, pair) in &event.changes {
-        if pair.as_array().is_none_or(|pair| pair.len() != 2) {
-            v.push(&format!("event.changes.{field}"), "must be [before, after]");
-        }
-    }
 }
 
 /// The event the rules see.
