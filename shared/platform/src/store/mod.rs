@@ -20,6 +20,7 @@ pub mod transaction;
 mod write;
 
 use anyhow::Context;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
@@ -100,6 +101,16 @@ impl Store {
             .await
             .map(|_| ())
             .map_err(|e| classify(e, "DescribeTable"))
+    }
+
+    /// An `UpdateItem` of the item at (`pk`, `sk`), for the caller to
+    /// give its expressions and send.
+    pub(crate) fn update_at(&self, pk: impl Into<String>, sk: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
     }
 
     /// A strongly consistent `GetItem` on the primary key.

@@ -58,11 +58,7 @@ impl Store {
         let (index, resets_in) = window(now, window_secs);
         let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
         let output = self
-            .client()
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::rate_pk(scope, subject, index)))
-            .key("sk", s(keys::RATE_SK))
+            .update_at(keys::rate_pk(scope, subject, index), keys::RATE_SK)
             .update_expression(
                 "ADD #count :one SET expires_at = if_not_exists(expires_at, :exp), #type = :type",
             )
@@ -191,11 +187,7 @@ impl Store {
         let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
         let pk = keys::rate_pk(scope, subject, index);
         let result = self
-            .client()
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(&pk))
-            .key("sk", s(keys::RATE_SK))
+            .update_at(&pk, keys::RATE_SK)
             .update_expression(
                 "ADD #count :one SET expires_at = if_not_exists(expires_at, :exp), #type = :type",
             )
@@ -220,11 +212,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn give_back(&self, slot: &Slot) -> Result<(), StoreError> {
         let result = self
-            .client()
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(&slot.pk))
-            .key("sk", s(keys::RATE_SK))
+            .update_at(&slot.pk, keys::RATE_SK)
             .update_expression("ADD #count :minus_one")
             .condition_expression("#count > :zero")
             .expression_attribute_names("#count", "count")

@@ -121,11 +121,7 @@ impl Store {
             let expires_at =
                 now.unix_timestamp() + (policy.max_delay + policy.forget_after).whole_seconds() + 1;
             let mut update = self
-                .client()
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(&pk))
-                .key("sk", s(keys::GATE_SK))
+                .update_at(&pk, keys::GATE_SK)
                 .update_expression(
                     "SET attempts = :attempt, last_at_ms = :now, open_at_ms = :open, \
                      expires_at = :exp, #type = :type",
