@@ -122,9 +122,9 @@ async fn time_to_live(emulators: &Emulators, table: &str) -> TimeToLiveDescripti
         .table_name(table)
         .send()
         .await
-        .unwrap()
+        .expect("DescribeTimeToLive")
         .time_to_live_description
-        .unwrap()
+        .expect("a TTL description")
 }
 
 async fn item_count(emulators: &Emulators, table: &str) -> usize {

@@ -85,7 +85,13 @@ async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
         .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
     let mut cold = 0;
     for _ in 0..6 {
-        if reports.recv().await.unwrap().init_duration_ms.is_some() {
+        if reports
+            .recv()
+            .await
+            .expect("a report per call")
+            .init_duration_ms
+            .is_some()
+        {
             cold += 1;
         }
     }

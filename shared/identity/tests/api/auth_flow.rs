@@ -588,7 +588,7 @@ async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
     let unknown = "nobody@example.com";
     // Concurrent guesses: the one that reaches the limit records the burst.
     let guesses = (0..6).flat_map(|_| {
-        [email.as_str(), unknown].map(|address| env.call(login_request(&address, "guess guess")))
+        [email.as_str(), unknown].map(|address| env.call(login_request(address, "guess guess")))
     });
     let replies = futures::future::join_all(guesses).await;
     assert!(replies.iter().all(|r| [401, 429].contains(&r.status)));
