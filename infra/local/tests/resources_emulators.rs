@@ -4,7 +4,7 @@
 //! them with `infra/local/emulators.sh start`. Every test uses its own
 //! resource names, so the tests run in parallel.
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeyType, TimeToLiveStatus};
+use aws_sdk_dynamodb::types::{AttributeValue, KeyType, TimeToLiveDescription, TimeToLiveStatus};
 use aws_sdk_sqs::types::QueueAttributeName;
 use opsflow_local::resources::{create_all, delete_all, CreatedResources};
 use opsflow_local::template::{self, LocalContext, Template};
@@ -114,6 +114,19 @@ async fn queue_attributes(
         .unwrap_or_default()
 }
 
+/// The table's TTL setting, as DynamoDB Local describes it.
+async fn time_to_live(emulators: &Emulators, table: &str) -> TimeToLiveDescription {
+    emulators
+        .dynamodb
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .expect("DescribeTimeToLive")
+        .time_to_live_description
+        .expect("a TTL description")
+}
+
 async fn item_count(emulators: &Emulators, table: &str) -> usize {
     emulators
         .dynamodb
@@ -207,15 +220,7 @@ async fn creates_tables_and_queues_once() {
         table.latest_stream_arn(),
         Some(created.stream_arns["Items"].as_str())
     );
-    let ttl = emulators
-        .dynamodb
-        .describe_time_to_live()
-        .table_name(&table_name)
-        .send()
-        .await
-        .unwrap()
-        .time_to_live_description
-        .unwrap();
+    let ttl = time_to_live(&emulators, &table_name).await;
     assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
     assert_eq!(ttl.attribute_name(), Some("expires_at"));
 
@@ -284,15 +289,7 @@ async fn reset_recreates_everything_empty() {
         0
     );
     // Recreated with their settings: TTL and redrive again.
-    let ttl = emulators
-        .dynamodb
-        .describe_time_to_live()
-        .table_name(&table_name)
-        .send()
-        .await
-        .unwrap()
-        .time_to_live_description
-        .unwrap();
+    let ttl = time_to_live(&emulators, &table_name).await;
     assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
     let jobs = queue_attributes(&emulators, &reset.queue_urls["Jobs"]).await;
     let policy: serde_json::Value =

@@ -52,6 +52,52 @@ fn body(outcome: InvokeOutcome) -> Value {
     }
 }
 
+/// Asserts that `outcome` is a `Runtime.ExitError` whose message names
+/// `status` (`exit status: <code>`).
+fn assert_exit_error(outcome: InvokeOutcome, status: &str) {
+    match outcome {
+        InvokeOutcome::FunctionError {
+            error_type,
+            error_message,
+        } => {
+            assert_eq!(error_type, "Runtime.ExitError");
+            assert!(error_message.contains(status), "{error_message}");
+        }
+        other => panic!("expected Runtime.ExitError, got {other:?}"),
+    }
+}
+
+/// Calls `Probe` six times at once (each sleeps 300 ms); all succeed.
+/// Returns how many of the six were cold starts.
+async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
+    let mut reports = runtime.reports();
+    let calls = (0..6).map(|_| {
+        runtime.invoke_function(
+            "Probe",
+            json!({"action": "sleep", "ms": 300})
+                .to_string()
+                .into_bytes(),
+        )
+    });
+    let outcomes = futures::future::join_all(calls).await;
+    assert!(outcomes
+        .iter()
+        .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
+    let mut cold = 0;
+    for _ in 0..6 {
+        if reports
+            .recv()
+            .await
+            .expect("a report per call")
+            .init_duration_ms
+            .is_some()
+        {
+            cold += 1;
+        }
+    }
+    cold
+}
+
 #[tokio::test]
 async fn a_warm_instance_is_reused_and_only_the_first_call_is_cold() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
@@ -146,16 +192,10 @@ async fn a_timeout_kills_the_instance_and_a_fresh_one_serves_next() {
 #[tokio::test]
 async fn a_crash_mid_invocation_is_an_exit_error_and_the_next_call_works() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
-    match call(&runtime, "Probe", json!({"action": "exit"})).await {
-        InvokeOutcome::FunctionError {
-            error_type,
-            error_message,
-        } => {
-            assert_eq!(error_type, "Runtime.ExitError");
-            assert!(error_message.contains("exit status: 3"), "{error_message}");
-        }
-        other => panic!("expected Runtime.ExitError, got {other:?}"),
-    }
+    assert_exit_error(
+        call(&runtime, "Probe", json!({"action": "exit"})).await,
+        "exit status: 3",
+    );
     assert_eq!(
         body(call(&runtime, "Probe", json!({})).await)["hello"],
         "world"
@@ -166,41 +206,14 @@ async fn a_crash_mid_invocation_is_an_exit_error_and_the_next_call_works() {
 async fn a_failed_init_is_an_exit_error_every_time_without_hanging() {
     let runtime = runtime(&[probe("Broken", 5, &[("PROBE_FAIL_INIT", "1")])], 1);
     for _ in 0..2 {
-        match call(&runtime, "Broken", json!({})).await {
-            InvokeOutcome::FunctionError {
-                error_type,
-                error_message,
-            } => {
-                assert_eq!(error_type, "Runtime.ExitError");
-                assert!(error_message.contains("exit status: 1"), "{error_message}");
-            }
-            other => panic!("expected Runtime.ExitError, got {other:?}"),
-        }
+        assert_exit_error(call(&runtime, "Broken", json!({})).await, "exit status: 1");
     }
 }
 
 #[tokio::test]
 async fn concurrent_calls_use_up_to_the_instance_limit() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 3);
-    let mut reports = runtime.reports();
-    let calls = (0..6).map(|_| {
-        runtime.invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 300})
-                .to_string()
-                .into_bytes(),
-        )
-    });
-    let outcomes = futures::future::join_all(calls).await;
-    assert!(outcomes
-        .iter()
-        .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
-    let mut cold = 0;
-    for _ in 0..6 {
-        if reports.recv().await.unwrap().init_duration_ms.is_some() {
-            cold += 1;
-        }
-    }
+    let cold = cold_starts_of_six_concurrent_sleeps(&runtime).await;
     assert_eq!(cold, 3, "three instances started, then reused");
 }
 
@@ -209,25 +222,7 @@ async fn reserved_concurrency_below_the_instance_limit_caps_the_instances() {
     let mut capped = probe("Probe", 5, &[]);
     capped.reserved_concurrency = Some(2);
     let runtime = runtime(&[capped], 4);
-    let mut reports = runtime.reports();
-    let calls = (0..6).map(|_| {
-        runtime.invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 300})
-                .to_string()
-                .into_bytes(),
-        )
-    });
-    let outcomes = futures::future::join_all(calls).await;
-    assert!(outcomes
-        .iter()
-        .all(|(o, _)| matches!(o, InvokeOutcome::Success(_))));
-    let mut cold = 0;
-    for _ in 0..6 {
-        if reports.recv().await.unwrap().init_duration_ms.is_some() {
-            cold += 1;
-        }
-    }
+    let cold = cold_starts_of_six_concurrent_sleeps(&runtime).await;
     assert_eq!(
         cold, 2,
         "two instances (the reserved concurrency), then reused"

@@ -15,23 +15,21 @@
 //!   is broadcast as an [`InvocationReport`] (for benchmarks).
 
 pub mod api;
+mod instance;
 pub mod report;
 
 use crate::template::FunctionDef;
 use crate::{Invoke, InvokeOutcome};
-use anyhow::Context;
-use api::{Answer, InstanceApi, Pending};
+use api::{Answer, Pending};
+use instance::Instance;
 pub use report::InvocationReport;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-use tokio::sync::{broadcast, mpsc, oneshot, watch, Mutex, Semaphore};
+use tokio::sync::{broadcast, oneshot, Mutex, Semaphore};
 
 /// A function's instance limit: the runtime's, or its reserved
 /// concurrency when that is lower.
@@ -86,39 +84,6 @@ struct FunctionPool {
     binary: PathBuf,
     idle: Mutex<Vec<Instance>>,
     permits: Semaphore,
-}
-
-/// One running child process and its Runtime API.
-struct Instance {
-    queue: mpsc::Sender<Pending>,
-    api: Arc<InstanceApi>,
-    pid: Option<u32>,
-    /// `Some(description)` once the process has exited.
-    exited: watch::Receiver<Option<String>>,
-    spawned_at: Instant,
-    initialised: bool,
-    /// Dropping it kills the process.
-    _kill: oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-impl Instance {
-    fn has_exited(&self) -> bool {
-        self.exited.borrow().is_some()
-    }
-
-    async fn wait_exit(&mut self) -> String {
-        match self.exited.wait_for(Option::is_some).await {
-            Ok(status) => status.clone().unwrap_or_default(),
-            Err(_) => "the process was lost".to_owned(),
-        }
-    }
 }
 
 fn epoch_ms() -> u128 {
@@ -208,132 +173,6 @@ impl Invoke for Runtime {
 }
 
 impl FunctionPool {
-    fn log(&self, line: &str) {
-        if self.options.print_logs {
-            eprintln!("[{}] {line}", self.def.logical_id);
-        }
-    }
-
-    fn environment(&self, api_addr: &str) -> BTreeMap<String, String> {
-        let def = &self.def;
-        let options = &self.options;
-        let mut env = BTreeMap::new();
-        let lambda = [
-            ("AWS_LAMBDA_RUNTIME_API", api_addr.to_owned()),
-            ("AWS_LAMBDA_FUNCTION_NAME", def.function_name.clone()),
-            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", def.memory_mb.to_string()),
-            (
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{}", def.function_name),
-            ),
-            (
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!("local/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
-            ),
-            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-            ("AWS_REGION", options.region.clone()),
-            ("AWS_DEFAULT_REGION", options.region.clone()),
-            ("_HANDLER", "bootstrap".to_owned()),
-            (
-                "LAMBDA_TASK_ROOT",
-                options.binaries_dir.display().to_string(),
-            ),
-            ("TZ", ":UTC".to_owned()),
-            ("LANG", "en_US.UTF-8".to_owned()),
-        ];
-        env.extend(lambda.into_iter().map(|(k, v)| (k.to_owned(), v)));
-        env.extend(options.base_environment.clone());
-        env.extend(def.environment.clone());
-        env
-    }
-
-    async fn spawn(&self) -> anyhow::Result<Instance> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("binding a Runtime API port")?;
-        let api_addr = listener.local_addr()?.to_string();
-        let (queue, receiver) = mpsc::channel(1);
-        let api = InstanceApi::new(receiver);
-        let router = api.router();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-
-        let mut child = Command::new(&self.binary)
-            .env_clear()
-            .envs(self.environment(&api_addr))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", self.binary.display()))?;
-        let pid = child.id();
-        for stream in [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let name = self.def.logical_id.clone();
-            let print = self.options.print_logs;
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if print {
-                        eprintln!("[{name}] {line}");
-                    }
-                }
-            });
-        }
-        let (exit_tx, exited) = watch::channel(None);
-        let (kill, kill_rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let status = tokio::select! {
-                status = child.wait() => status,
-                _ = kill_rx => {
-                    let _ = child.kill().await;
-                    child.wait().await
-                }
-            };
-            let description = match status {
-                Ok(status) => status.to_string(),
-                Err(error) => error.to_string(),
-            };
-            let _ = exit_tx.send(Some(description));
-        });
-        Ok(Instance {
-            queue,
-            api,
-            pid,
-            exited,
-            spawned_at: Instant::now(),
-            initialised: false,
-            _kill: kill,
-            server,
-        })
-    }
-
-    /// A warm instance if one is idle and alive, else a new one.
-    async fn checkout(&self) -> anyhow::Result<Instance> {
-        let mut idle = self.idle.lock().await;
-        while let Some(instance) = idle.pop() {
-            if !instance.has_exited() {
-                return Ok(instance);
-            }
-        }
-        drop(idle);
-        self.spawn().await
-    }
-
     async fn invoke(&self, payload: Vec<u8>) -> (InvokeOutcome, Option<InvocationReport>) {
         let Ok(_permit) = self.permits.acquire().await else {
             return (InvokeOutcome::NoSuchFunction, None);

@@ -38,7 +38,10 @@
 //! at once. A message that is not an envelope is a batch item failure.
 
 mod actions;
+mod error;
 mod groups;
+
+pub use error::ActionError;
 
 use crate::clock;
 use crate::domain::EntityId;
@@ -59,29 +62,6 @@ use std::collections::HashSet;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// How many events of a batch (each with all its rules) run at once.
 pub const PARALLEL_EVENTS: usize = 4;
-
-/// Why an action did not complete.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionError {
-    /// Worth retrying: storage or a queue failed.
-    Transient(String),
-    /// Retrying cannot help.
-    Permanent(String),
-}
-
-impl From<StoreError> for ActionError {
-    /// A storage failure as a run records it: what failed, never the
-    /// SDK's text (endpoints, account ids), which goes to the log.
-    fn from(error: StoreError) -> Self {
-        let summary = match &error {
-            // `classify` names the operation as the outermost context.
-            StoreError::Other(operation) => format!("storage call {operation} failed"),
-            known => known.to_string(),
-        };
-        tracing::warn!(error = %format!("{:#}", anyhow::Error::new(error)), "storage call failed");
-        Self::Transient(summary)
-    }
-}
 
 /// A rule as the runner applies it.
 #[derive(Debug, Clone)]

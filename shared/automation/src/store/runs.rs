@@ -26,11 +26,14 @@
 //!   `Query RUNS#EVENT#<id>, begins_with(sk, RUN#)` (by rule id). A status
 //!   (and a second id) is a filter on the chosen key.
 
+mod record;
+
+pub use record::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
+
 use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use opsflow_audit::store::audit::Written;
-use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 /// How long an attempt counter outlives its last attempt.
@@ -38,183 +41,6 @@ pub const ATTEMPT_RETENTION: Duration = Duration::days(14);
 /// How long a run is kept after it finished. What its actions did stays in
 /// the audit log for good; the run is the explanation, kept for a quarter.
 pub const RUN_RETENTION: Duration = Duration::days(90);
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Matched, and every action was carried out.
-    Succeeded,
-    /// Matched, and an action failed (the rest did not run).
-    Failed,
-    /// Triggered, and the conditions did not hold.
-    NotMatched,
-    /// Triggered, and not evaluated (`reason` says why).
-    Skipped,
-}
-
-impl RunStatus {
-    pub const ALL: [Self; 4] = [
-        Self::Succeeded,
-        Self::Failed,
-        Self::NotMatched,
-        Self::Skipped,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::NotMatched => "not_matched",
-            Self::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == input)
-            .ok_or_else(|| "must be succeeded, failed, not_matched or skipped".to_owned())
-    }
-}
-
-/// How one action went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionStatus {
-    Ok,
-    Failed,
-    NotRun,
-}
-
-/// The outcome of one action of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionOutcome {
-    pub index: usize,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub status: ActionStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// The final record of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
-    pub event_id: EntityId,
-    pub event_type: String,
-    pub rule_id: EntityId,
-    pub rule_name: String,
-    pub depth: u32,
-    pub correlation_id: String,
-    pub status: RunStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The rule's evaluation (trigger, match, condition trace) as JSON text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    evaluation: Option<String>,
-    /// The actions' outcomes, as JSON text.
-    actions: String,
-    pub attempts: u32,
-    #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub finished_at: OffsetDateTime,
-    pub duration_ms: u64,
-    expires_at: i64,
-}
-
-/// What a run is about, known before it is evaluated.
-#[derive(Debug, Clone)]
-pub struct RunSubject {
-    pub event_id: EntityId,
-    pub event_type: String,
-    pub rule_id: EntityId,
-    pub rule_name: String,
-    pub depth: u32,
-    pub correlation_id: String,
-    pub started_at: OffsetDateTime,
-}
-
-/// How a run ended, to be recorded.
-#[derive(Debug, Clone)]
-pub struct RunEnd {
-    pub status: RunStatus,
-    pub reason: Option<String>,
-    pub evaluation: Option<serde_json::Value>,
-    pub actions: Vec<ActionOutcome>,
-    pub attempts: u32,
-    pub finished_at: OffsetDateTime,
-}
-
-/// `started` as fixed-width UTC with microseconds, so that it sorts as text.
-fn sortable(at: OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    crate::clock::to_utc(at).format(&format).unwrap_or_default()
-}
-
-impl RunRecord {
-    pub fn new(subject: RunSubject, end: RunEnd) -> Result<Self, StoreError> {
-        let sort = keys::run_sort(
-            &sortable(subject.started_at),
-            &subject.event_id,
-            &subject.rule_id,
-        );
-        let millis = (end.finished_at - subject.started_at).whole_milliseconds();
-        Ok(Self {
-            pk: keys::runs_of_event_pk(&subject.event_id),
-            sk: keys::run_sk(&subject.rule_id),
-            item_type: "automation_run".into(),
-            gsi1pk: keys::RUNS_GSI1PK.into(),
-            gsi1sk: sort.clone(),
-            gsi2pk: keys::runs_of_rule_gsi2pk(&subject.rule_id),
-            gsi2sk: sort,
-            event_id: subject.event_id,
-            event_type: subject.event_type,
-            rule_id: subject.rule_id,
-            rule_name: subject.rule_name,
-            depth: subject.depth,
-            correlation_id: subject.correlation_id,
-            status: end.status,
-            reason: end.reason,
-            evaluation: end.evaluation.as_ref().map(json_text).transpose()?,
-            actions: json_text(&end.actions)?,
-            attempts: end.attempts,
-            started_at: subject.started_at,
-            finished_at: end.finished_at,
-            duration_ms: u64::try_from(millis).unwrap_or(0),
-            expires_at: (end.finished_at + RUN_RETENTION).unix_timestamp(),
-        })
-    }
-
-    /// The evaluation, as it was recorded.
-    pub fn evaluation(&self) -> Option<serde_json::Value> {
-        self.evaluation
-            .as_deref()
-            .and_then(|text| serde_json::from_str(text).ok())
-    }
-
-    /// The actions' outcomes, in the rule's order.
-    pub fn actions(&self) -> Vec<ActionOutcome> {
-        serde_json::from_str(&self.actions).unwrap_or_default()
-    }
-}
-
-fn json_text<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Other(e.into()))
-}
 
 /// Where a run's retries stand.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -438,55 +264,5 @@ impl RunStore for Store {
             .await
             .map(|_| ())
             .map_err(|e| classify(e, "UpdateItem"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_sort_by_their_start_and_keep_json_as_text() {
-        let subject = |at| RunSubject {
-            event_id: EntityId::new(),
-            event_type: "approval.created".into(),
-            rule_id: EntityId::new(),
-            rule_name: "small".into(),
-            depth: 0,
-            correlation_id: "c".into(),
-            started_at: at,
-        };
-        let end = RunEnd {
-            status: RunStatus::NotMatched,
-            reason: None,
-            evaluation: Some(serde_json::json!({"matched": false, "trace": {}})),
-            actions: vec![ActionOutcome {
-                index: 0,
-                kind: "log".into(),
-                status: ActionStatus::NotRun,
-                detail: None,
-                error: None,
-            }],
-            attempts: 1,
-            finished_at: time::macros::datetime!(2026-01-01 00:00:01 UTC),
-        };
-        let early = RunRecord::new(
-            subject(time::macros::datetime!(2026-01-01 00:00:00.5 UTC)),
-            end.clone(),
-        )
-        .unwrap();
-        let late = RunRecord::new(
-            subject(time::macros::datetime!(2026-01-01 00:00:00.25 UTC)),
-            end,
-        )
-        .unwrap();
-        assert!(early.gsi1sk.starts_with("RUN#2026-01-01T00:00:00.500000Z#"));
-        assert!(late.gsi1sk < early.gsi1sk);
-        assert_eq!(early.duration_ms, 500);
-        let item = to_item(&early).unwrap();
-        assert!(item["evaluation"].as_s().is_ok());
-        assert!(item["actions"].as_s().is_ok());
-        assert_eq!(early.evaluation().unwrap()["trace"], serde_json::json!({}));
-        assert_eq!(early.actions()[0].status, ActionStatus::NotRun);
     }
 }

@@ -1,7 +1,7 @@
 //! The identity life cycle through the `auth` and `users` handlers, against
 //! DynamoDB Local.
 
-use crate::helpers::{Call, TestEnv, PASSWORD};
+use crate::helpers::{login_request, me_request, Call, TestEnv, PASSWORD};
 use opsflow_platform::auth::TokenSigner;
 use opsflow_platform::config::{JwtAlgorithm, JwtConfig};
 use opsflow_platform::domain::{EntityId, Role};
@@ -13,9 +13,7 @@ async fn register_login_me_refresh_logout_round_trip() {
     let env = crate::env().await;
     let (id, email) = env.register("ada").await;
 
-    let login = env
-        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
-        .await;
+    let login = env.call(login_request(&email, PASSWORD)).await;
     assert_eq!(login.status, 200);
     assert_eq!(login.header("cache-control"), Some("no-store"));
     assert_eq!(login.body["token_type"], "Bearer");
@@ -25,7 +23,7 @@ async fn register_login_me_refresh_logout_round_trip() {
     let access = login.body["access_token"].as_str().unwrap().to_owned();
     let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let me = env.call(Call::new("auth/me").token(Some(&access))).await;
+    let me = env.call(me_request(&access)).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.body["email"], json!(email));
     assert_eq!(me.body["role"], "user");
@@ -37,12 +35,7 @@ async fn register_login_me_refresh_logout_round_trip() {
     let access2 = refreshed.body["access_token"].as_str().unwrap().to_owned();
     let refresh2 = refreshed.body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(refresh2, refresh);
-    assert_eq!(
-        env.call(Call::new("auth/me").token(Some(&access2)))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(env.call(me_request(&access2)).await.status, 200);
 
     let logout = env
         .call(Call::new("auth/logout").token(Some(&access2)))
@@ -51,7 +44,7 @@ async fn register_login_me_refresh_logout_round_trip() {
 
     // After logout neither the access tokens nor the refresh token work.
     for token in [&access, &access2] {
-        let me = env.call(Call::new("auth/me").token(Some(token))).await;
+        let me = env.call(me_request(token)).await;
         assert_eq!(me.status, 401);
     }
     let again = env
@@ -101,22 +94,12 @@ async fn refresh_token_reuse_revokes_the_whole_session() {
         .await;
     assert_eq!(legit.status, 401);
     for access in [&first.access, &second_access] {
-        assert_eq!(
-            env.call(Call::new("auth/me").token(Some(access)))
-                .await
-                .status,
-            401
-        );
+        assert_eq!(env.call(me_request(access)).await.status, 401);
     }
 
     // Another session of the same user is unaffected.
     let other = env.login(&email).await;
-    assert_eq!(
-        env.call(Call::new("auth/me").token(Some(&other.access)))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(env.call(me_request(&other.access)).await.status, 200);
 }
 
 #[tokio::test]
@@ -156,7 +139,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     let good = env.login(&email).await;
     let claims = env
         .auth
-        .authenticate(&Call::new("auth/me").token(Some(&good.access)).request())
+        .authenticate(&me_request(&good.access).request())
         .await
         .unwrap();
     let user = EntityId::parse(&id).unwrap();
@@ -231,12 +214,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
             );
         }
     }
-    assert_eq!(
-        env.call(Call::new("auth/me").token(Some(&good.access)))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(env.call(me_request(&good.access)).await.status, 200);
 }
 
 #[tokio::test]
@@ -289,14 +267,9 @@ async fn emails_are_unique_regardless_of_case() {
 async fn wrong_passwords_and_unknown_accounts_get_the_same_401() {
     let env = crate::env().await;
     let (_, email) = env.register("bob").await;
-    let wrong = env
-        .call(Call::new("auth/login").body(json!({"email": email, "password": "not the password"})))
-        .await;
+    let wrong = env.call(login_request(&email, "not the password")).await;
     let unknown = env
-        .call(
-            Call::new("auth/login")
-                .body(json!({"email": "nobody@example.com", "password": PASSWORD})),
-        )
+        .call(login_request("nobody@example.com", PASSWORD))
         .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
@@ -348,14 +321,10 @@ async fn once_the_free_attempts_are_spent_even_the_right_password_waits() {
     .await;
     let (_, email) = env.register("dave").await;
     for _ in 0..3 {
-        let reply = env
-            .call(Call::new("auth/login").body(json!({"email": email, "password": "guess guess"})))
-            .await;
+        let reply = env.call(login_request(&email, "guess guess")).await;
         assert_eq!(reply.status, 401);
     }
-    let locked = env
-        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
-        .await;
+    let locked = env.call(login_request(&email, PASSWORD)).await;
     assert_eq!(locked.status, 429);
     let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     // The delay after the third failure (60 s), not the rest of a window.
@@ -619,11 +588,7 @@ async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
     let unknown = "nobody@example.com";
     // Concurrent guesses: the one that reaches the limit records the burst.
     let guesses = (0..6).flat_map(|_| {
-        [email.as_str(), unknown].map(|address| {
-            env.call(
-                Call::new("auth/login").body(json!({"email": address, "password": "guess guess"})),
-            )
-        })
+        [email.as_str(), unknown].map(|address| env.call(login_request(address, "guess guess")))
     });
     let replies = futures::future::join_all(guesses).await;
     assert!(replies.iter().all(|r| [401, 429].contains(&r.status)));
@@ -664,9 +629,7 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
         .await;
     assert_eq!(reply.status, 204);
 
-    let login = env
-        .call(Call::new("auth/login").body(json!({"email": email, "password": PASSWORD})))
-        .await;
+    let login = env.call(login_request(&email, PASSWORD)).await;
     assert_eq!(login.status, 403);
     let refresh = env
         .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
@@ -674,9 +637,7 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
     assert_eq!(refresh.status, 401);
     // Their sessions ended with the deactivation: the access token is
     // refused at once, not only when it expires.
-    let me = env
-        .call(Call::new("auth/me").token(Some(&tokens.access)))
-        .await;
+    let me = env.call(me_request(&tokens.access)).await;
     assert_eq!(me.status, 401);
 }
 
@@ -695,18 +656,8 @@ async fn a_new_password_ends_every_other_session() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
-    assert_eq!(
-        env.call(Call::new("auth/me").token(Some(&here.access)))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        env.call(Call::new("auth/me").token(Some(&elsewhere.access)))
-            .await
-            .status,
-        401
-    );
+    assert_eq!(env.call(me_request(&here.access)).await.status, 200);
+    assert_eq!(env.call(me_request(&elsewhere.access)).await.status, 401);
     let refresh = env
         .call(Call::new("auth/refresh").body(json!({"refresh_token": elsewhere.refresh})))
         .await;

@@ -15,6 +15,25 @@ mod own_testkit;
 /// What the tests use of the harness.
 mod helpers {
     pub use opsflow_platform::testkit::*;
+    use serde_json::{json, Value};
+
+    /// `GET /auth/me` with an access token.
+    pub fn me_request(access: &str) -> Call {
+        Call::new("auth/me").token(Some(access))
+    }
+
+    /// `POST /auth/login` with an email and a password.
+    pub fn login_request(email: &str, password: &str) -> Call {
+        Call::new("auth/login").body(json!({"email": email, "password": password}))
+    }
+
+    /// `PATCH /users/{id}` by `by`, with `body`.
+    pub fn patch_user(by: &Account, id: &str, body: Value) -> Call {
+        Call::new("users/patch")
+            .token(Some(&by.tokens.access))
+            .id(id)
+            .body(body)
+    }
 }
 
 use helpers::TestEnv;

@@ -1,7 +1,7 @@
 //! User administration: listing, reading, updating with optimistic
 //! locking, deactivation, and the events each change writes.
 
-use crate::helpers::{Call, PASSWORD};
+use crate::helpers::{login_request, me_request, patch_user, Call, PASSWORD};
 use opsflow_identity::store::UserStore;
 use opsflow_platform::domain::Role;
 use serde_json::json;
@@ -69,12 +69,11 @@ async fn owners_rename_themselves_and_the_change_is_an_event() {
     let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let reply = env
-        .call(
-            Call::new("users/patch")
-                .token(Some(&owner.tokens.access))
-                .id(&owner.id)
-                .body(json!({"name": "  New Name "})),
-        )
+        .call(patch_user(
+            &owner,
+            &owner.id,
+            json!({"name": "  New Name "}),
+        ))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["name"], "New Name");
@@ -92,12 +91,7 @@ async fn owners_rename_themselves_and_the_change_is_an_event() {
 async fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
     let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
-    let patch = |body: serde_json::Value| {
-        Call::new("users/patch")
-            .token(Some(&owner.tokens.access))
-            .id(&owner.id)
-            .body(body)
-    };
+    let patch = |body: serde_json::Value| patch_user(&owner, &owner.id, body);
     assert_eq!(
         env.call(patch(json!({"name": "One"})).header("if-match", "\"1\""))
             .await
@@ -152,23 +146,17 @@ async fn password_changes_need_the_current_password_and_take_effect() {
     let env = crate::env().await;
     let owner = env.account("owner", Role::User).await;
     let reply = env
-        .call(
-            Call::new("users/patch")
-                .token(Some(&owner.tokens.access))
-                .id(&owner.id)
-                .body(json!({"password": "a brand new secret", "current_password": PASSWORD})),
-        )
+        .call(patch_user(
+            &owner,
+            &owner.id,
+            json!({"password": "a brand new secret", "current_password": PASSWORD}),
+        ))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let old = env
-        .call(Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})))
-        .await;
+    let old = env.call(login_request(&owner.email, PASSWORD)).await;
     assert_eq!(old.status, 401);
     let new = env
-        .call(
-            Call::new("auth/login")
-                .body(json!({"email": owner.email, "password": "a brand new secret"})),
-        )
+        .call(login_request(&owner.email, "a brand new secret"))
         .await;
     assert_eq!(new.status, 200);
     let event = env
@@ -186,24 +174,15 @@ async fn role_changes_and_deactivation_are_recorded_as_events() {
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let promote = env
-        .call(
-            Call::new("users/patch")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id)
-                .body(json!({"role": "approver"})),
-        )
+        .call(patch_user(&admin, &target.id, json!({"role": "approver"})))
         .await;
     assert_eq!(promote.status, 200);
     assert_eq!(promote.body["role"], "approver");
     // The old token carried the old role: it no longer works.
-    let stale = env
-        .call(Call::new("auth/me").token(Some(&target.tokens.access)))
-        .await;
+    let stale = env.call(me_request(&target.tokens.access)).await;
     assert_eq!(stale.status, 401);
     let fresh = env.login(&target.email).await;
-    let me = env
-        .call(Call::new("auth/me").token(Some(&fresh.access)))
-        .await;
+    let me = env.call(me_request(&fresh.access)).await;
     assert_eq!(me.body["role"], "approver");
     let delete = env
         .call(
@@ -269,12 +248,11 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
     .await;
     let owner = env.account("owner", Role::User).await;
     let change = |current: &str| {
-        env.call(
-            Call::new("users/patch")
-                .token(Some(&owner.tokens.access))
-                .id(&owner.id)
-                .body(json!({"password": "a brand new secret", "current_password": current})),
-        )
+        env.call(patch_user(
+            &owner,
+            &owner.id,
+            json!({"password": "a brand new secret", "current_password": current}),
+        ))
     };
     for _ in 0..3 {
         change("not it at all")
@@ -287,9 +265,7 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
     assert!(throttled.header("retry-after").is_some());
     // One allowance per account: login waits too, and the password is
     // unchanged.
-    let login = env
-        .call(Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})))
-        .await;
+    let login = env.call(login_request(&owner.email, PASSWORD)).await;
     assert_eq!(login.status, 429);
     let events = env.events().await;
     assert!(events.iter().all(|e| e["type"] != "user.updated"));
@@ -321,9 +297,7 @@ async fn a_retried_deactivation_never_leaves_a_session_alive() {
         .await;
     assert_eq!(retried.status, 204);
     for tokens in [&target.tokens, &other] {
-        let me = env
-            .call(Call::new("auth/me").token(Some(&tokens.access)))
-            .await;
+        let me = env.call(me_request(&tokens.access)).await;
         assert_eq!(me.status, 401, "{}", me.body);
         let refresh = env
             .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
@@ -332,18 +306,11 @@ async fn a_retried_deactivation_never_leaves_a_session_alive() {
     }
     // Reactivating the account does not bring those sessions back.
     let reactivated = env
-        .call(
-            Call::new("users/patch")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id)
-                .body(json!({"is_active": true})),
-        )
+        .call(patch_user(&admin, &target.id, json!({"is_active": true})))
         .await;
     assert_eq!(reactivated.status, 200, "{}", reactivated.body);
     for tokens in [&target.tokens, &other] {
-        let me = env
-            .call(Call::new("auth/me").token(Some(&tokens.access)))
-            .await;
+        let me = env.call(me_request(&tokens.access)).await;
         assert_eq!(me.status, 401, "a session came back: {}", me.body);
     }
     assert!(!env.login(&target.email).await.access.is_empty());
@@ -356,18 +323,11 @@ async fn a_role_change_or_deactivation_ends_every_session_and_is_audited() {
     let target = env.account("target", Role::User).await;
     let second = env.login(&target.email).await;
     let promote = env
-        .call(
-            Call::new("users/patch")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id)
-                .body(json!({"role": "approver"})),
-        )
+        .call(patch_user(&admin, &target.id, json!({"role": "approver"})))
         .await;
     assert_eq!(promote.status, 200, "{}", promote.body);
     for tokens in [&target.tokens, &second] {
-        let me = env
-            .call(Call::new("auth/me").token(Some(&tokens.access)))
-            .await;
+        let me = env.call(me_request(&tokens.access)).await;
         assert_eq!(me.status, 401);
         let refresh = env
             .call(Call::new("auth/refresh").body(json!({"refresh_token": tokens.refresh})))
@@ -387,9 +347,7 @@ async fn a_role_change_or_deactivation_ends_every_session_and_is_audited() {
         )
         .await;
     assert_eq!(delete.status, 204);
-    let me = env
-        .call(Call::new("auth/me").token(Some(&fresh.access)))
-        .await;
+    let me = env.call(me_request(&fresh.access)).await;
     assert_eq!(me.status, 401);
 
     let events = env.events().await;

@@ -1,6 +1,7 @@
 //! Counter windows and the backoff schedule of the gates.
 
 use super::*;
+use time::Duration;
 
 #[test]
 fn windows_report_the_seconds_left() {

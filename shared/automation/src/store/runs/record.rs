@@ -1,0 +1,189 @@
+//! A run as stored: its status, its actions' outcomes, and the item that
+//! records it. The evaluation trace and the outcomes are JSON text (never
+//! DynamoDB maps); the index sort keys put runs in order of their start.
+
+use super::super::{keys, StoreError};
+use super::RUN_RETENTION;
+use crate::domain::EntityId;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Matched, and every action was carried out.
+    Succeeded,
+    /// Matched, and an action failed (the rest did not run).
+    Failed,
+    /// Triggered, and the conditions did not hold.
+    NotMatched,
+    /// Triggered, and not evaluated (`reason` says why).
+    Skipped,
+}
+
+impl RunStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Succeeded,
+        Self::Failed,
+        Self::NotMatched,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::NotMatched => "not_matched",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == input)
+            .ok_or_else(|| "must be succeeded, failed, not_matched or skipped".to_owned())
+    }
+}
+
+/// How one action went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Ok,
+    Failed,
+    NotRun,
+}
+
+/// The outcome of one action of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub index: usize,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: ActionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The final record of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub event_id: EntityId,
+    pub event_type: String,
+    pub rule_id: EntityId,
+    pub rule_name: String,
+    pub depth: u32,
+    pub correlation_id: String,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The rule's evaluation (trigger, match, condition trace) as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evaluation: Option<String>,
+    /// The actions' outcomes, as JSON text.
+    actions: String,
+    pub attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    pub duration_ms: u64,
+    expires_at: i64,
+}
+
+/// What a run is about, known before it is evaluated.
+#[derive(Debug, Clone)]
+pub struct RunSubject {
+    pub event_id: EntityId,
+    pub event_type: String,
+    pub rule_id: EntityId,
+    pub rule_name: String,
+    pub depth: u32,
+    pub correlation_id: String,
+    pub started_at: OffsetDateTime,
+}
+
+/// How a run ended, to be recorded.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    pub status: RunStatus,
+    pub reason: Option<String>,
+    pub evaluation: Option<serde_json::Value>,
+    pub actions: Vec<ActionOutcome>,
+    pub attempts: u32,
+    pub finished_at: OffsetDateTime,
+}
+
+/// `started` as fixed-width UTC with microseconds, so that it sorts as text.
+fn sortable(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    crate::clock::to_utc(at).format(&format).unwrap_or_default()
+}
+
+impl RunRecord {
+    pub fn new(subject: RunSubject, end: RunEnd) -> Result<Self, StoreError> {
+        let sort = keys::run_sort(
+            &sortable(subject.started_at),
+            &subject.event_id,
+            &subject.rule_id,
+        );
+        let millis = (end.finished_at - subject.started_at).whole_milliseconds();
+        Ok(Self {
+            pk: keys::runs_of_event_pk(&subject.event_id),
+            sk: keys::run_sk(&subject.rule_id),
+            item_type: "automation_run".into(),
+            gsi1pk: keys::RUNS_GSI1PK.into(),
+            gsi1sk: sort.clone(),
+            gsi2pk: keys::runs_of_rule_gsi2pk(&subject.rule_id),
+            gsi2sk: sort,
+            event_id: subject.event_id,
+            event_type: subject.event_type,
+            rule_id: subject.rule_id,
+            rule_name: subject.rule_name,
+            depth: subject.depth,
+            correlation_id: subject.correlation_id,
+            status: end.status,
+            reason: end.reason,
+            evaluation: end.evaluation.as_ref().map(json_text).transpose()?,
+            actions: json_text(&end.actions)?,
+            attempts: end.attempts,
+            started_at: subject.started_at,
+            finished_at: end.finished_at,
+            duration_ms: u64::try_from(millis).unwrap_or(0),
+            expires_at: (end.finished_at + RUN_RETENTION).unix_timestamp(),
+        })
+    }
+
+    /// The evaluation, as it was recorded.
+    pub fn evaluation(&self) -> Option<serde_json::Value> {
+        self.evaluation
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+    }
+
+    /// The actions' outcomes, in the rule's order.
+    pub fn actions(&self) -> Vec<ActionOutcome> {
+        serde_json::from_str(&self.actions).unwrap_or_default()
+    }
+}
+
+fn json_text<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(e.into()))
+}
+
+#[cfg(test)]
+#[path = "record_tests.rs"]
+mod tests;

@@ -1,0 +1,103 @@
+//! Storage failures: [`StoreError`], how SDK errors are classified into it
+//! (by service error code; a cancelled transaction keeps one reason per
+//! item, in item order), and the API error each becomes when the caller did
+//! not map it itself.
+
+use crate::error::ApiError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A single-item write's condition did not hold.
+    #[error("the condition of the write did not hold")]
+    ConditionFailed,
+    /// A transaction was cancelled; one reason per item, in order
+    /// (`"None"`, `"ConditionalCheckFailed"`, `"TransactionConflict"`, …).
+    #[error("the transaction was cancelled: {0:?}")]
+    TransactionCancelled(Vec<String>),
+    /// DynamoDB throttled the request after the SDK's retries.
+    #[error("the table is throttling requests")]
+    Throttled,
+    /// The request's idempotency key was taken over by another run of it
+    /// (its lease ran out), so this run's change was not committed.
+    #[error("the idempotency key was taken over by another run of the request")]
+    LeaseLost,
+    /// The change's event would not fit in a queue message
+    /// (`events::MAX_ENVELOPE_BYTES`); nothing was written.
+    #[error("the event of this change is {bytes} bytes, over the outbox limit")]
+    EventTooLarge { bytes: usize },
+    /// Anything else; logged, never shown.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// Whether item `index` of a cancelled transaction failed its condition.
+    pub fn failed_condition_at(&self, index: usize) -> bool {
+        matches!(self, Self::TransactionCancelled(reasons)
+            if reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed"))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    /// A failure the caller did not map itself: conflicts are 409 (the
+    /// client may retry on fresh state), throttling 503, the rest 500.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::ConditionFailed => {
+                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
+            }
+            StoreError::TransactionCancelled(ref reasons)
+                if reasons
+                    .iter()
+                    .any(|r| r == "ConditionalCheckFailed" || r == "TransactionConflict") =>
+            {
+                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
+            }
+            StoreError::Throttled => {
+                ApiError::ServiceUnavailable("the service is busy; retry shortly".into())
+            }
+            StoreError::LeaseLost => ApiError::Conflict(
+                "a retry of this request took it over; its outcome is the retry's".into(),
+            ),
+            StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
+                limit: crate::events::MAX_ENVELOPE_BYTES,
+            },
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+const THROTTLING_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
+
+/// Maps an SDK error to a [`StoreError`] by its service error code.
+pub fn classify<E>(error: SdkError<E>, what: &'static str) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match error.code() {
+        Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        Some(code) if THROTTLING_CODES.contains(&code) => StoreError::Throttled,
+        _ => StoreError::Other(anyhow::Error::new(error).context(what)),
+    }
+}
+
+pub(super) fn classify_transaction(error: SdkError<TransactWriteItemsError>) -> StoreError {
+    if let SdkError::ServiceError(service) = &error {
+        if let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err() {
+            let reasons = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None").to_owned())
+                .collect();
+            return StoreError::TransactionCancelled(reasons);
+        }
+    }
+    classify(error, "TransactWriteItems")
+}

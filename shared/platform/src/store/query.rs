@@ -1,0 +1,204 @@
+//! Paged reads: one partition newest first ([`Store::query_page`]), and
+//! several partitions merged by sort key ([`Store::query_merged`]). A page
+//! never skips an item: `next` is `None` exactly when nothing follows, and a
+//! merged page stops at the nearest unfinished partition's frontier.
+
+use super::expr::with_placeholders;
+use super::{classify, s, schema, string_attribute, Expr, Item, Store, StoreError};
+
+/// One page of a `Query` on a partition, newest (highest sort key) first.
+#[derive(Debug)]
+pub struct PageQuery {
+    /// `None` for the table itself, or an index name from `schema::INDEXES`.
+    pub index: Option<&'static str>,
+    pub partition_attribute: &'static str,
+    pub partition: String,
+    pub limit: i32,
+    pub start: Option<Item>,
+}
+
+impl Store {
+    /// Runs a page query. It asks for one item more than the page so that
+    /// `next` is `None` exactly when nothing follows; `next` is the key of
+    /// the page's last item (table and index key attributes).
+    #[tracing::instrument(skip(self, query), fields(table = %self.table, index = ?query.index))]
+    pub async fn query_page(
+        &self,
+        query: PageQuery,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let output = self
+            .client()
+            .query()
+            .table_name(&self.table)
+            .set_index_name(query.index.map(str::to_owned))
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", query.partition_attribute)
+            .expression_attribute_values(":pk", s(query.partition))
+            .scan_index_forward(false)
+            .limit(query.limit + 1)
+            .set_exclusive_start_key(query.start)
+            .send()
+            .await
+            .map_err(|e| classify(e, "Query"))?;
+        let mut items = output.items.unwrap_or_default();
+        let limit = usize::try_from(query.limit).unwrap_or(0);
+        if items.len() <= limit {
+            return Ok((items, None));
+        }
+        items.truncate(limit);
+        let mut key_attributes = vec!["pk", "sk"];
+        if let Some((_, pk, sk)) = schema::INDEXES
+            .iter()
+            .find(|(name, _, _)| Some(*name) == query.index)
+        {
+            key_attributes.extend([*pk, *sk]);
+        }
+        let next = items.last().map(|last| {
+            key_attributes
+                .iter()
+                .filter_map(|name| last.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+                .collect()
+        });
+        Ok((items, next))
+    }
+}
+
+/// One partition of a [`Store::query_merged`] listing: a key on the table
+/// or an index whose sort keys share a prefix.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub index: Option<&'static str>,
+    pub partition_attribute: &'static str,
+    pub sort_attribute: &'static str,
+    pub partition: String,
+}
+
+/// How many `Query` rounds a partition may take to fill a filtered page.
+const MAX_ROUNDS: usize = 8;
+
+/// One partition's share of a merged page: its matches (newest first) and
+/// how far down it was read (`None`: to its end).
+struct Share {
+    matches: Vec<(String, Item)>,
+    frontier: Option<String>,
+}
+
+impl Store {
+    /// A page of items from one or more partitions, merged by sort key
+    /// (highest first when `descending`, else lowest first): every partition
+    /// is read from just past `after` (a sort key; the whole prefix when
+    /// `None`) with `filter` applied, in rounds until it has more than
+    /// `limit` matches or ends. The page holds only items before every
+    /// unfinished partition's frontier, so nothing is skipped; the returned
+    /// sort key resumes the listing (`None` at the end). An item found in
+    /// two partitions appears once.
+    #[tracing::instrument(skip(self, partitions, filter), fields(table = %self.table, partitions = partitions.len()))]
+    pub async fn query_merged(
+        &self,
+        partitions: &[Partition],
+        prefix: &'static str,
+        filter: Option<&Expr>,
+        limit: usize,
+        after: Option<&str>,
+        descending: bool,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let shares =
+            futures::future::try_join_all(partitions.iter().map(|partition| {
+                self.read_share(partition, prefix, filter, limit, after, descending)
+            }))
+            .await?;
+        let frontiers = shares.iter().filter_map(|s| s.frontier.clone());
+        let cut = if descending {
+            frontiers.max()
+        } else {
+            frontiers.min()
+        };
+        let before_cut = |sort: &String| match &cut {
+            None => true,
+            Some(cut) if descending => sort >= cut,
+            Some(cut) => sort <= cut,
+        };
+        let mut candidates: Vec<(String, Item)> = shares
+            .into_iter()
+            .flat_map(|share| share.matches)
+            .filter(|(sort, _)| before_cut(sort))
+            .collect();
+        if descending {
+            candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        } else {
+            candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        candidates.dedup_by(|a, b| a.0 == b.0);
+        if candidates.len() > limit {
+            candidates.truncate(limit);
+            let next = candidates.last().map(|(sort, _)| sort.clone());
+            return Ok((candidates.into_iter().map(|(_, item)| item).collect(), next));
+        }
+        Ok((candidates.into_iter().map(|(_, item)| item).collect(), cut))
+    }
+
+    async fn read_share(
+        &self,
+        partition: &Partition,
+        prefix: &'static str,
+        filter: Option<&Expr>,
+        limit: usize,
+        after: Option<&str>,
+        descending: bool,
+    ) -> Result<Share, StoreError> {
+        // Past `after` within the prefix: below it when descending, above
+        // it (up to the highest key with the prefix) when ascending.
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut matches = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..MAX_ROUNDS {
+            let mut query = self
+                .client()
+                .query()
+                .table_name(&self.table)
+                .set_index_name(partition.index.map(str::to_owned))
+                .expression_attribute_names("#pk", partition.partition_attribute)
+                .expression_attribute_names("#sk", partition.sort_attribute)
+                .expression_attribute_values(":pk", s(&partition.partition))
+                .scan_index_forward(!descending)
+                .consistent_read(partition.index.is_none())
+                .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take());
+            query = match after {
+                Some(after) if descending => query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :prefix AND :after")
+                    .expression_attribute_values(":prefix", s(prefix))
+                    .expression_attribute_values(":after", s(after)),
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :after AND :upper")
+                    .expression_attribute_values(":after", s(after))
+                    .expression_attribute_values(":upper", s(&upper)),
+                None => query
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
+            };
+            if let Some(filter) = filter {
+                query = query.filter_expression(&filter.text);
+                query = with_placeholders!(query, filter);
+            }
+            let output = query.send().await.map_err(|e| classify(e, "Query"))?;
+            for item in output.items.unwrap_or_default() {
+                let sort = string_attribute(&item, partition.sort_attribute);
+                if Some(sort.as_str()) != after {
+                    matches.push((sort, item));
+                }
+            }
+            start = output.last_evaluated_key;
+            if matches.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let frontier = if matches.len() > limit {
+            matches.truncate(limit + 1);
+            matches.last().map(|(sort, _)| sort.clone())
+        } else {
+            start.map(|key| string_attribute(&key, partition.sort_attribute))
+        };
+        Ok(Share { matches, frontier })
+    }
+}

@@ -1,0 +1,272 @@
+//! Writes on the entity table: transaction items (`Put`, `Update`,
+//! `Delete`, `ConditionCheck`), batched reads by key, and the atomic
+//! commit. Every change to an entity commits with its outbox event, and
+//! inside an idempotent request with the key's commit mark (the last item),
+//! so callers see their own items' cancellation reasons at their indices.
+
+use super::error::classify_transaction;
+use super::expr::with_placeholders;
+use super::{classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError};
+use anyhow::Context;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
+use std::collections::HashMap;
+
+impl Store {
+    /// A `Put` for use in a transaction, with an optional condition.
+    pub fn put(
+        &self,
+        item: Item,
+        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some((expression, values)) = condition {
+            put = put.condition_expression(expression);
+            for (name, value) in values {
+                put = put.expression_attribute_values(name, value);
+            }
+        }
+        let put = put
+            .build()
+            .context("building a Put")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// An `Update` for use in a transaction.
+    pub fn update(
+        &self,
+        pk: String,
+        sk: &str,
+        expression: &Expr,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(&expression.text);
+        update = with_placeholders!(update, expression);
+        let update = update
+            .build()
+            .context("building an Update")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A `Delete` for use in a transaction, with an optional condition.
+    pub fn delete(
+        &self,
+        pk: String,
+        sk: &str,
+        condition: Option<&Expr>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk));
+        if let Some(condition) = condition {
+            delete = delete.condition_expression(&condition.text);
+            delete = with_placeholders!(delete, condition);
+        }
+        let delete = delete
+            .build()
+            .context("building a Delete")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// A `ConditionCheck` on an item, for use in a transaction.
+    pub fn check(
+        &self,
+        pk: String,
+        sk: &str,
+        condition: &Expr,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression(&condition.text);
+        check = with_placeholders!(check, condition);
+        let check = check
+            .build()
+            .context("building a ConditionCheck")
+            .map_err(StoreError::Other)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// Strongly consistent reads of up to 100 items by primary key, in the
+    /// order asked; missing items are left out. Unprocessed keys are asked
+    /// again until none remain.
+    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        let wanted: Vec<Item> = keys
+            .iter()
+            .map(|(pk, sk)| HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]))
+            .collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        let mut pending = wanted;
+        for _ in 0..8 {
+            if pending.is_empty() {
+                break;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .context("building a BatchGetItem")
+                .map_err(StoreError::Other)?;
+            let output = self
+                .client()
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| classify(e, "BatchGetItem"))?;
+            for item in output
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let key = (string_attribute(&item, "pk"), string_attribute(&item, "sk"));
+                found.insert(key, item);
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Throttled);
+        }
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| found.remove(&key))
+            .collect())
+    }
+
+    /// Commits writes atomically. Cancellation reasons come back in item
+    /// order so the caller can tell which condition failed. Inside a
+    /// request that holds an idempotency key, the key's commit mark is
+    /// appended as the last item (see `idempotency`), so the change and
+    /// "this key made its change" commit together.
+    #[tracing::instrument(skip_all, fields(table = %self.table, items = items.len()))]
+    pub async fn transact(&self, mut items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        let held = idempotency::held_lease();
+        if let Some(held) = &held {
+            items.push(self.commit_mark(held)?);
+        }
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(classify_transaction);
+        match (result, held) {
+            (Ok(_), Some(held)) => {
+                held.mark_committed();
+                Ok(())
+            }
+            (Ok(_), None) => Ok(()),
+            // The commit mark's reason is the last; the caller's items keep
+            // their indices without it. A failed mark: another run of the
+            // request took the key over, so this one must not commit.
+            (Err(StoreError::TransactionCancelled(mut reasons)), Some(_)) => {
+                match reasons.pop().as_deref() {
+                    Some("ConditionalCheckFailed") => Err(StoreError::LeaseLost),
+                    _ => Err(StoreError::TransactionCancelled(reasons)),
+                }
+            }
+            (Err(error), _) => Err(error),
+        }
+    }
+}
+
+impl Store {
+    /// Stores a new item (its `pk` must be free) and its event atomically.
+    pub async fn insert_with_event(
+        &self,
+        item: Item,
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            self.put(item, Some(("attribute_not_exists(pk)", Vec::new())))?,
+            self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?,
+        ];
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    /// Commits an event that changes no entity (a client's report of its
+    /// own action) to the outbox: one `PutItem` of the event item. Its id
+    /// is new, so the put never replaces an event.
+    #[tracing::instrument(skip_all, fields(table = %self.table, event_id = %event.id))]
+    pub async fn publish_event(&self, event: &crate::events::Envelope) -> Result<(), StoreError> {
+        if idempotency::held_lease().is_some() {
+            let item = crate::events::OutboxItem::new(event)?.to_item()?;
+            let put = self.put(item, Some(("attribute_not_exists(pk)", Vec::new())))?;
+            return match self.transact(vec![put]).await {
+                // As the plain put says it: the event id is taken.
+                Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+                other => other,
+            };
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(crate::events::OutboxItem::new(event)?.to_item()?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "PutItem"))
+    }
+
+    /// Replaces an item that is still at version `expected`, with its
+    /// event, atomically. A stale version is `ConditionFailed`.
+    pub async fn replace_versioned(
+        &self,
+        item: Item,
+        expected: u64,
+        event: Option<&crate::events::Envelope>,
+    ) -> Result<(), StoreError> {
+        let condition = Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", n(expected))],
+        ));
+        let mut items = vec![self.put(item, condition)?];
+        if let Some(event) = event {
+            items.push(self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?);
+        }
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    /// Deletes an item that is still at version `expected`, with the
+    /// `guards` that must hold with it (items 1…) and its event, atomically.
+    /// A stale version is `ConditionFailed`; a failed guard comes back as
+    /// the cancelled transaction.
+    pub async fn delete_versioned(
+        &self,
+        pk: String,
+        sk: &str,
+        expected: u64,
+        guards: Vec<TransactWriteItem>,
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let version = Expr::new("version = :expected").value(":expected", n(expected));
+        let mut items = vec![self.delete(pk, sk, Some(&version))?];
+        items.extend(guards);
+        items.push(self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?);
+        match self.transact(items).await {
+            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+}
