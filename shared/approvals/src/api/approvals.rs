@@ -35,8 +35,8 @@ use crate::permissions;
 use crate::store::approvals::ApprovalStore;
 use crate::store::approvals::{
     ApprovalFilter, ApprovalRecord, ApprovalSource, DecisionRecord, NewApproval,
-    CREATE_WORKFLOW_CHECK, TRANSITION_DECISION,
 };
+use crate::store::transaction::Item;
 use crate::store::workflows::WorkflowStore;
 use crate::store::StoreError;
 use crate::App;
@@ -376,8 +376,9 @@ async fn create(
         view_value(&record),
     )
     .change("status", serde_json::Value::Null, record.status);
-    match app.store.create_approval(&record, &event).await {
-        Err(error) if error.failed_condition_at(CREATE_WORKFLOW_CHECK) => {
+    let (tx, filing) = app.store.filing(&record, &event)?;
+    match app.store.commit(tx).await {
+        Err(error) if error.failed(filing.workflow_active) => {
             return Err(ApiError::Conflict(
                 "the workflow stopped being active; file against an active one".into(),
             ))
@@ -419,11 +420,10 @@ fn refusal(refusal: Refusal) -> ApiError {
 }
 
 /// Whether a failed transition lost a race on the approval's version.
-fn lost_race(error: &StoreError) -> bool {
+fn lost_race(error: &StoreError, approval: Item) -> bool {
     match error {
-        StoreError::ConditionFailed => true,
         StoreError::TransactionCancelled(reasons) => {
-            reasons.iter().any(|r| r == "TransactionConflict")
+            error.failed(approval) || reasons.iter().any(|r| r == "TransactionConflict")
         }
         _ => false,
     }
@@ -497,11 +497,10 @@ async fn patch(
             }
         };
         let event = transition_event(&record, &after, decision.as_ref(), outcome, principal, meta);
-        match app
+        let (tx, named) = app
             .store
-            .commit_transition(&record, &after, decision.as_ref(), &event)
-            .await
-        {
+            .transition(&record, &after, decision.as_ref(), &event)?;
+        match app.store.commit(tx).await {
             Ok(()) => {
                 decisions.extend(decision);
                 return Ok(with_etag(
@@ -509,11 +508,11 @@ async fn patch(
                     after.version,
                 ));
             }
-            Err(error) if error.failed_condition_at(TRANSITION_DECISION) => {
+            Err(error) if named.decision.is_some_and(|item| error.failed(item)) => {
                 return Err(refusal(Refusal::AlreadyDecided))
             }
-            Err(error) if lost_race(&error) && !pinned => continue,
-            Err(error) if lost_race(&error) => {
+            Err(error) if lost_race(&error, named.approval) && !pinned => continue,
+            Err(error) if lost_race(&error, named.approval) => {
                 return Err(ApiError::Conflict(
                     "the approval was changed concurrently; reload and retry".into(),
                 ))

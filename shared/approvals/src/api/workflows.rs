@@ -20,7 +20,7 @@ use crate::http::{
 };
 use crate::permissions;
 use crate::store::workflows::WorkflowStore;
-use crate::store::workflows::{list_scope, WorkflowRecord, DELETE_PENDING_GUARD};
+use crate::store::workflows::{list_scope, WorkflowRecord};
 use crate::store::StoreError;
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
@@ -367,10 +367,14 @@ async fn delete(
         &meta.correlation_id,
         view_value(&record),
     );
-    match app.store.delete_workflow(&record, &event).await {
-        Err(error) if error.failed_condition_at(DELETE_PENDING_GUARD) => Err(ApiError::Conflict(
+    let (tx, deletion) = app.store.deletion(&record, &event)?;
+    match app.store.commit(tx).await {
+        Err(error) if error.failed(deletion.no_pending) => Err(ApiError::Conflict(
             "the workflow has pending approvals; decide or cancel them first".into(),
         )),
+        Err(error) if error.failed(deletion.workflow) => {
+            Err(conflict_on_stale(StoreError::ConditionFailed))
+        }
         Err(error) => Err(conflict_on_stale(error)),
         Ok(()) => no_content(),
     }

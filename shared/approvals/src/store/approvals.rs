@@ -33,7 +33,10 @@
 //! count, and its event. So concurrent deciders serialise on the approval's
 //! version: exactly one of them wins each version.
 
-use super::{from_item, keys, n, s, to_item, Expr, Item, Partition, Store, StoreError};
+use super::{
+    from_item, keys, n, s, to_item, transaction, Expr, Item, Partition, Store, StoreError,
+    Transaction,
+};
 use crate::domain::approval::Progress;
 use crate::domain::workflow::StepSeparation;
 use crate::domain::{
@@ -322,22 +325,36 @@ pub struct ApprovalFilter {
     pub requester_id: Option<EntityId>,
 }
 
-/// Index of the workflow check in a creation transaction.
-pub const CREATE_WORKFLOW_CHECK: usize = 0;
-/// Index of the decision put in a transition transaction.
-pub const TRANSITION_DECISION: usize = 1;
+/// The named items of an approval's filing ([`ApprovalStore::filing`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Filing {
+    /// The check that the workflow is still `ACTIVE`.
+    pub workflow_active: transaction::Item,
+}
+
+/// The named items of a transition ([`ApprovalStore::transition`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Transition {
+    /// The approval at the version read: fails when another writer moved it.
+    pub approval: transaction::Item,
+    /// The decision, written once per approver and step: fails on a repeat.
+    pub decision: Option<transaction::Item>,
+    /// The event, whose id must be new: fails when an earlier delivery of
+    /// the same action committed it.
+    pub event: transaction::Item,
+}
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait ApprovalStore {
-    /// Files an approval: only while its workflow is still `ACTIVE`
-    /// (item [`CREATE_WORKFLOW_CHECK`] of the transaction), with its links,
-    /// its first step's assignments, the workflow's pending count and its
+    /// The transaction that files an approval: only while its workflow is
+    /// still `ACTIVE` ([`Filing::workflow_active`]), with its links, its
+    /// first step's assignments, the workflow's pending count and its
     /// event.
-    fn create_approval(
+    fn filing(
         &self,
         record: &ApprovalRecord,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(Transaction, Filing), StoreError>;
 
     /// The delete of a workflow's pending count, which fails unless no
     /// approval of it is pending; part of a workflow's deletion.
@@ -366,10 +383,10 @@ pub trait ApprovalStore {
     /// neither progress nor assignees (a payload edit) writes just the
     /// approval and the event.
     ///
-    /// `before` must be the version read: a concurrent change fails item 0
-    /// (`ConditionFailed`); a repeated decision fails item
-    /// [`TRANSITION_DECISION`]; an event id already in the outbox fails the
-    /// last item.
+    /// `before` must be the version read: a concurrent change is
+    /// `ConditionFailed`; a repeated decision fails
+    /// [`Transition::decision`]; an event id already in the outbox fails
+    /// the last item ([`Transition::event`]).
     fn commit_transition(
         &self,
         before: &ApprovalRecord,
@@ -377,6 +394,16 @@ pub trait ApprovalStore {
         decision: Option<&DecisionRecord>,
         event: &Envelope,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// The transaction of [`ApprovalStore::commit_transition`], for a
+    /// caller that asks which of its named items failed.
+    fn transition(
+        &self,
+        before: &ApprovalRecord,
+        after: &ApprovalRecord,
+        decision: Option<&DecisionRecord>,
+        event: &Envelope,
+    ) -> Result<(Transaction, Transition), StoreError>;
 
     /// A page of approvals, newest first, from `source` with `filter`;
     /// `AssignedTo` leaves out the caller's own requests, the steps they
@@ -394,36 +421,35 @@ pub trait ApprovalStore {
 }
 
 impl ApprovalStore for Store {
-    async fn create_approval(
+    fn filing(
         &self,
         record: &ApprovalRecord,
         event: &Envelope,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(Transaction, Filing), StoreError> {
         let active = Expr::new("#status = :active")
             .name("#status", "status")
             .value(":active", s("ACTIVE"));
-        let mut items = vec![
-            self.check(
-                keys::workflow_pk(&record.workflow_id),
-                keys::WORKFLOW_SK,
-                &active,
-            )?,
-            self.put(
-                to_item(record)?,
-                Some(("attribute_not_exists(pk)", Vec::new())),
-            )?,
-        ];
+        let mut tx = Transaction::new();
+        let workflow_active = tx.add(self.check(
+            keys::workflow_pk(&record.workflow_id),
+            keys::WORKFLOW_SK,
+            &active,
+        )?);
+        tx.add(self.put(
+            to_item(record)?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?);
         for pk in owner_links(record) {
-            items.push(self.put(to_item(&record.link(pk))?, None)?);
+            tx.add(self.put(to_item(&record.link(pk))?, None)?);
         }
         if let Some(step) = record.current() {
             for pk in assignee_pks(step) {
-                items.push(self.put(to_item(&record.assignee_link(pk))?, None)?);
+                tx.add(self.put(to_item(&record.assignee_link(pk))?, None)?);
             }
         }
-        items.push(self.bump_pending(&record.workflow_id, 1)?);
-        items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
-        self.transact(items).await
+        tx.add(self.bump_pending(&record.workflow_id, 1)?);
+        tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        Ok((tx, Filing { workflow_active }))
     }
 
     fn clear_pending(&self, workflow: &EntityId) -> Result<TransactWriteItem, StoreError> {
@@ -484,28 +510,44 @@ impl ApprovalStore for Store {
         decision: Option<&DecisionRecord>,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let mut items = vec![self.put(
+        let (tx, named) = self.transition(before, after, decision, event)?;
+        match self.commit(tx).await {
+            Err(error) if error.failed(named.approval) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    fn transition(
+        &self,
+        before: &ApprovalRecord,
+        after: &ApprovalRecord,
+        decision: Option<&DecisionRecord>,
+        event: &Envelope,
+    ) -> Result<(Transaction, Transition), StoreError> {
+        let mut items = Transaction::new();
+        let approval = items.add(self.put(
             to_item(after)?,
             Some((
                 "attribute_exists(pk) AND version = :expected",
                 vec![(":expected", n(before.version))],
             )),
-        )?];
-        if let Some(decision) = decision {
-            items.push(self.put(
+        )?);
+        let decision_item = match decision {
+            Some(decision) => Some(items.add(self.put(
                 to_item(decision)?,
                 Some(("attribute_not_exists(pk)", Vec::new())),
-            )?);
-        }
+            )?)),
+            None => None,
+        };
         if before.status != after.status {
             let set_status = Expr::new("SET #status = :status")
                 .name("#status", "status")
                 .value(":status", s(after.status.as_str()));
             for pk in owner_links(after) {
-                items.push(self.update(pk, &keys::approval_sort(&after.id), &set_status)?);
+                items.add(self.update(pk, &keys::approval_sort(&after.id), &set_status)?);
             }
             if before.status == ApprovalStatus::Pending {
-                items.push(self.bump_pending(&after.workflow_id, -1)?);
+                items.add(self.bump_pending(&after.workflow_id, -1)?);
             }
         }
         let sort = keys::approval_sort(&after.id);
@@ -531,7 +573,7 @@ impl ApprovalStore for Store {
                 if step_moved {
                     for pk in assignee_pks(step) {
                         if !next_assignees.contains(&pk) {
-                            items.push(self.delete(pk, &sort, None)?);
+                            items.add(self.delete(pk, &sort, None)?);
                         }
                     }
                 } else if let Some(decision) = decision {
@@ -540,7 +582,7 @@ impl ApprovalStore for Store {
                     // records them; a user's own link goes.
                     if let Approvers::Role(role) = &step.approvers {
                         if *role == decision.approver_role {
-                            items.push(self.update(
+                            items.add(self.update(
                                 keys::assigned_to_role_pk(*role),
                                 &sort,
                                 // A concurrent transition may have removed the
@@ -558,7 +600,7 @@ impl ApprovalStore for Store {
                         }
                     }
                     if step.named_users().any(|user| *user == decision.approver_id) {
-                        items.push(self.delete(
+                        items.add(self.delete(
                             keys::assigned_to_user_pk(&decision.approver_id),
                             &sort,
                             None,
@@ -568,18 +610,20 @@ impl ApprovalStore for Store {
             }
         }
         for pk in next_assignees {
-            items.push(self.put(to_item(&after.assignee_link(pk))?, None)?);
+            items.add(self.put(to_item(&after.assignee_link(pk))?, None)?);
         }
         // The event's id must be new: an action that derives its event's id
         // finds a repeat of itself refused here (the last item).
-        items.push(self.put(
+        let event = items.add(self.put(
             OutboxItem::new(event)?.to_item()?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?);
-        match self.transact(items).await {
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
-            other => other,
-        }
+        let named = Transition {
+            approval,
+            decision: decision_item,
+            event,
+        };
+        Ok((items, named))
     }
 
     async fn list_approvals(
