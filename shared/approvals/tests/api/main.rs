@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod approvals;
+mod rule_actions;
 mod workflows;
 
 #[path = "../../src/testkit.rs"]
