@@ -45,8 +45,17 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
             .await
         }
         "GET /workflows/{id}" => get(app, &principal, &req).await,
-        "PATCH /workflows/{id}" => patch(app, &principal, &meta, &req).await,
-        "DELETE /workflows/{id}" => delete(app, &principal, &meta, &req).await,
+        "PATCH /workflows/{id}" => {
+            principal.require(permissions::WORKFLOWS_MANAGE)?;
+            patch(app, &principal, &meta, &req, path_id(&req)?).await
+        }
+        "DELETE /workflows/{id}" => {
+            principal.require(permissions::WORKFLOWS_MANAGE)?;
+            let id = path_id(&req)?;
+            let expected = expected_version(&req, None)?;
+            service::delete(&app.store, &principal, &meta.correlation_id, &id, expected).await?;
+            no_content()
+        }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }
@@ -170,9 +179,8 @@ async fn patch(
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
+    id: EntityId,
 ) -> ApiResult<Response<Body>> {
-    principal.require(permissions::WORKFLOWS_MANAGE)?;
-    let id = path_id(req)?;
     service::workflow_for(&app.store, principal, &id).await?;
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
@@ -217,17 +225,4 @@ async fn patch(
         json(StatusCode::OK, &view(&record))?,
         record.version,
     ))
-}
-
-async fn delete(
-    app: &App,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
-    principal.require(permissions::WORKFLOWS_MANAGE)?;
-    let id = path_id(req)?;
-    let expected = expected_version(req, None)?;
-    service::delete(&app.store, principal, &meta.correlation_id, &id, expected).await?;
-    no_content()
 }

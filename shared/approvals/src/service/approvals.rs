@@ -14,7 +14,9 @@ use crate::domain::{
 };
 use crate::events::{self, Actor};
 use crate::permissions;
-use crate::store::approvals::{ApprovalRecord, ApprovalStore, DecisionRecord, NewApproval};
+use crate::store::approvals::{
+    transition, ApprovalRecord, ApprovalStore, DecisionRecord, NewApproval,
+};
 use crate::store::transaction::Item;
 use crate::store::workflows::WorkflowStore;
 use crate::store::{Store, StoreError};
@@ -212,7 +214,7 @@ pub async fn change_status(
             Actor::from(principal),
             correlation_id,
         );
-        let (tx, named) = store.transition(&record, &after, decision.as_ref(), &event)?;
+        let (tx, named) = transition(store, &record, &after, decision.as_ref(), &event)?;
         match store.commit(tx).await {
             Ok(()) => {
                 decisions.extend(decision);

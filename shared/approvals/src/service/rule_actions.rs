@@ -25,7 +25,7 @@ use crate::clock;
 use crate::domain::approval;
 use crate::domain::{EntityId, Role, Verdict};
 use crate::events::{self, Envelope};
-use crate::store::approvals::{ApprovalRecord, ApprovalStore};
+use crate::store::approvals::{transition, ApprovalRecord, ApprovalStore};
 use crate::store::{keys, Store, StoreError};
 use opsflow_platform::registry::{ActionFailure, EntityAction};
 use serde::Deserialize;
@@ -151,9 +151,7 @@ async fn edit_approval(
                 detail,
             } => (after, event, detail),
         };
-        let (tx, named) = store
-            .transition(&before, &after, None, &event)
-            .map_err(transient)?;
+        let (tx, named) = transition(store, &before, &after, None, &event).map_err(transient)?;
         match store.commit(tx).await {
             Ok(()) => return Ok(detail),
             Err(error) if error.failed(named.event) => {

@@ -52,7 +52,7 @@ pub struct Filing {
     pub workflow_active: transaction::Item,
 }
 
-/// The named items of a transition ([`ApprovalStore::transition`]).
+/// The named items of a transition ([`transition`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Transition {
     /// The approval at the version read: fails when another writer moved it.
@@ -114,16 +114,6 @@ pub trait ApprovalStore {
         decision: Option<&DecisionRecord>,
         event: &Envelope,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
-
-    /// The transaction of [`ApprovalStore::commit_transition`], for a
-    /// caller that asks which of its named items failed.
-    fn transition(
-        &self,
-        before: &ApprovalRecord,
-        after: &ApprovalRecord,
-        decision: Option<&DecisionRecord>,
-        event: &Envelope,
-    ) -> Result<(Transaction, Transition), StoreError>;
 
     /// A page of approvals, newest first, from `source` with `filter`;
     /// `AssignedTo` leaves out the caller's own requests, the steps they
@@ -230,120 +220,11 @@ impl ApprovalStore for Store {
         decision: Option<&DecisionRecord>,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let (tx, named) = self.transition(before, after, decision, event)?;
+        let (tx, named) = transition(self, before, after, decision, event)?;
         match self.commit(tx).await {
             Err(error) if error.failed(named.approval) => Err(StoreError::ConditionFailed),
             other => other,
         }
-    }
-
-    fn transition(
-        &self,
-        before: &ApprovalRecord,
-        after: &ApprovalRecord,
-        decision: Option<&DecisionRecord>,
-        event: &Envelope,
-    ) -> Result<(Transaction, Transition), StoreError> {
-        let mut items = Transaction::new();
-        let approval = items.add(self.put(
-            to_item(after)?,
-            Some((
-                "attribute_exists(pk) AND version = :expected",
-                vec![(":expected", n(before.version))],
-            )),
-        )?);
-        let decision_item = match decision {
-            Some(decision) => Some(items.add(self.put(
-                to_item(decision)?,
-                Some(("attribute_not_exists(pk)", Vec::new())),
-            )?)),
-            None => None,
-        };
-        if before.status != after.status {
-            let set_status = Expr::new("SET #status = :status")
-                .name("#status", "status")
-                .value(":status", s(after.status.as_str()));
-            for pk in owner_links(after) {
-                items.add(self.update(pk, &keys::approval_sort(&after.id), &set_status)?);
-            }
-            if before.status == ApprovalStatus::Pending {
-                items.add(bump_pending(self, &after.workflow_id, -1)?);
-            }
-        }
-        let sort = keys::approval_sort(&after.id);
-        let step_moved = before.current_step != after.current_step || after.status.is_final();
-        // The assignees the approval waits on next: on a new step all of
-        // them, and an assignee of both steps gets a fresh link (one
-        // operation per item and transaction); on the same step, those
-        // assigned to it by this change.
-        let next_assignees = match after.current() {
-            _ if after.status.is_final() => Vec::new(),
-            Some(step) if step_moved => assignee_pks(step),
-            Some(step) => {
-                let had = before.current().map(assignee_pks).unwrap_or_default();
-                assignee_pks(step)
-                    .into_iter()
-                    .filter(|pk| !had.contains(pk))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        if before.status == ApprovalStatus::Pending {
-            if let Some(step) = before.current() {
-                if step_moved {
-                    for pk in assignee_pks(step) {
-                        if !next_assignees.contains(&pk) {
-                            items.add(self.delete(pk, &sort, None)?);
-                        }
-                    }
-                } else if let Some(decision) = decision {
-                    // The step still waits: its decider leaves the listings
-                    // that showed it to them. A role's link is shared, so it
-                    // records them; a user's own link goes.
-                    if let Approvers::Role(role) = &step.approvers {
-                        if *role == decision.approver_role {
-                            items.add(self.update(
-                                keys::assigned_to_role_pk(*role),
-                                &sort,
-                                // A concurrent transition may have removed the
-                                // link; then item 0 fails, and the expression
-                                // must still evaluate for that to be reported.
-                                &Expr::new(
-                                    "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
-                                )
-                                .value(":none", AttributeValue::L(Vec::new()))
-                                .value(
-                                    ":me",
-                                    AttributeValue::L(vec![s(decision.approver_id.to_string())]),
-                                ),
-                            )?);
-                        }
-                    }
-                    if step.named_users().any(|user| *user == decision.approver_id) {
-                        items.add(self.delete(
-                            keys::assigned_to_user_pk(&decision.approver_id),
-                            &sort,
-                            None,
-                        )?);
-                    }
-                }
-            }
-        }
-        for pk in next_assignees {
-            items.add(self.put(to_item(&after.assignee_link(pk))?, None)?);
-        }
-        // The event's id must be new: an action that derives its event's id
-        // finds a repeat of itself refused here (the last item).
-        let event = items.add(self.put(
-            OutboxItem::new(event)?.to_item()?,
-            Some(("attribute_not_exists(pk)", Vec::new())),
-        )?);
-        let named = Transition {
-            approval,
-            decision: decision_item,
-            event,
-        };
-        Ok((items, named))
     }
 
     async fn list_approvals(
@@ -371,4 +252,115 @@ fn bump_pending(
             .value(":by", n(by))
             .value(":type", s("pending_count")),
     )
+}
+
+/// The transaction of [`ApprovalStore::commit_transition`], for a caller
+/// that asks which of its named items failed.
+pub fn transition(
+    store: &Store,
+    before: &ApprovalRecord,
+    after: &ApprovalRecord,
+    decision: Option<&DecisionRecord>,
+    event: &Envelope,
+) -> Result<(Transaction, Transition), StoreError> {
+    let mut items = Transaction::new();
+    let approval = items.add(store.put(
+        to_item(after)?,
+        Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", n(before.version))],
+        )),
+    )?);
+    let decision_item = match decision {
+        Some(decision) => Some(items.add(store.put(
+            to_item(decision)?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?)),
+        None => None,
+    };
+    if before.status != after.status {
+        let set_status = Expr::new("SET #status = :status")
+            .name("#status", "status")
+            .value(":status", s(after.status.as_str()));
+        for pk in owner_links(after) {
+            items.add(store.update(pk, &keys::approval_sort(&after.id), &set_status)?);
+        }
+        if before.status == ApprovalStatus::Pending {
+            items.add(bump_pending(store, &after.workflow_id, -1)?);
+        }
+    }
+    let sort = keys::approval_sort(&after.id);
+    let step_moved = before.current_step != after.current_step || after.status.is_final();
+    // The assignees the approval waits on next: on a new step all of
+    // them, and an assignee of both steps gets a fresh link (one
+    // operation per item and transaction); on the same step, those
+    // assigned to it by this change.
+    let next_assignees = match after.current() {
+        _ if after.status.is_final() => Vec::new(),
+        Some(step) if step_moved => assignee_pks(step),
+        Some(step) => {
+            let had = before.current().map(assignee_pks).unwrap_or_default();
+            assignee_pks(step)
+                .into_iter()
+                .filter(|pk| !had.contains(pk))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    if before.status == ApprovalStatus::Pending {
+        if let Some(step) = before.current() {
+            if step_moved {
+                for pk in assignee_pks(step) {
+                    if !next_assignees.contains(&pk) {
+                        items.add(store.delete(pk, &sort, None)?);
+                    }
+                }
+            } else if let Some(decision) = decision {
+                // The step still waits: its decider leaves the listings
+                // that showed it to them. A role's link is shared, so it
+                // records them; a user's own link goes.
+                if let Approvers::Role(role) = &step.approvers {
+                    if *role == decision.approver_role {
+                        items.add(store.update(
+                            keys::assigned_to_role_pk(*role),
+                            &sort,
+                            // A concurrent transition may have removed the
+                            // link; then item 0 fails, and the expression
+                            // must still evaluate for that to be reported.
+                            &Expr::new(
+                                "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
+                            )
+                            .value(":none", AttributeValue::L(Vec::new()))
+                            .value(
+                                ":me",
+                                AttributeValue::L(vec![s(decision.approver_id.to_string())]),
+                            ),
+                        )?);
+                    }
+                }
+                if step.named_users().any(|user| *user == decision.approver_id) {
+                    items.add(store.delete(
+                        keys::assigned_to_user_pk(&decision.approver_id),
+                        &sort,
+                        None,
+                    )?);
+                }
+            }
+        }
+    }
+    for pk in next_assignees {
+        items.add(store.put(to_item(&after.assignee_link(pk))?, None)?);
+    }
+    // The event's id must be new: an action that derives its event's id
+    // finds a repeat of itself refused here (the last item).
+    let event = items.add(store.put(
+        OutboxItem::new(event)?.to_item()?,
+        Some(("attribute_not_exists(pk)", Vec::new())),
+    )?);
+    let named = Transition {
+        approval,
+        decision: decision_item,
+        event,
+    };
+    Ok((items, named))
 }

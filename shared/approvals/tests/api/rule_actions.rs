@@ -169,3 +169,25 @@ fn register_offers_approvals_workflows_and_the_approval_actions() {
         ["approve", "reject", "assign", "set_field"]
     );
 }
+
+#[tokio::test]
+async fn a_delivery_whose_event_is_already_in_the_outbox_changes_nothing() {
+    let env = crate::env().await;
+    let (admin, id, created) = filed(&env).await;
+    let first = EntityId::new();
+    let set = |value: bool| json!({"path": "review.automated", "value": value});
+    act(&env, "set_field", set(true), &created, first)
+        .await
+        .unwrap();
+    act(&env, "set_field", set(false), &created, EntityId::new())
+        .await
+        .unwrap();
+    let events = env.events().await.len();
+
+    let again = act(&env, "set_field", set(true), &created, first).await;
+
+    assert_eq!(again, Ok("already done by an earlier delivery".to_owned()));
+    let after = approval(&env, &admin, &id).await;
+    assert_eq!(after["payload"]["review"]["automated"], false);
+    assert_eq!(env.events().await.len(), events);
+}
