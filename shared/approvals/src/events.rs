@@ -13,27 +13,40 @@ use crate::view::{approval_value, step_view, workflow_value, StepView};
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// The kinds of entity these events are about.
+pub const WORKFLOW: &str = "workflow";
+pub const APPROVAL: &str = "approval";
+
+// Workflows: created as a DRAFT, activated, archived, any other change,
+// deleted.
 pub const WORKFLOW_CREATED: &str = "workflow.created";
 pub const WORKFLOW_ACTIVATED: &str = "workflow.activated";
 pub const WORKFLOW_ARCHIVED: &str = "workflow.archived";
 pub const WORKFLOW_UPDATED: &str = "workflow.updated";
 pub const WORKFLOW_DELETED: &str = "workflow.deleted";
 
+// Approvals, by people: filed, withdrawn by the requester; decided (also
+// by rules; a decision that leaves the request pending is
+// `Outcome::event_type`).
 pub const APPROVAL_CREATED: &str = "approval.created";
 pub const APPROVAL_CANCELLED: &str = "approval.cancelled";
 pub const APPROVAL_APPROVED: &str = "approval.approved";
 pub const APPROVAL_REJECTED: &str = "approval.rejected";
+
+// Approvals, by rules only: a user made an approver of the current step,
+// a field of the payload set.
 pub const APPROVAL_APPROVER_ASSIGNED: &str = "approval.approver_assigned";
 pub const APPROVAL_PAYLOAD_UPDATED: &str = "approval.payload_updated";
 
-/// The kinds of entity these events are about.
-pub const WORKFLOW: &str = "workflow";
-pub const APPROVAL: &str = "approval";
-
-/// A new workflow.
-pub fn workflow_created(record: &WorkflowRecord, actor: Actor, correlation_id: &str) -> Envelope {
+/// A workflow event whose `data` is `record` as it stands.
+fn workflow_event(
+    event_type: &str,
+    record: &WorkflowRecord,
+    actor: Actor,
+    correlation_id: &str,
+) -> Envelope {
     Envelope::new(
-        WORKFLOW_CREATED,
+        event_type,
         WORKFLOW,
         record.id,
         actor,
@@ -42,16 +55,14 @@ pub fn workflow_created(record: &WorkflowRecord, actor: Actor, correlation_id: &
     )
 }
 
+/// A new workflow.
+pub fn workflow_created(record: &WorkflowRecord, actor: Actor, correlation_id: &str) -> Envelope {
+    workflow_event(WORKFLOW_CREATED, record, actor, correlation_id)
+}
+
 /// A deleted workflow, as it was.
 pub fn workflow_deleted(record: &WorkflowRecord, actor: Actor, correlation_id: &str) -> Envelope {
-    Envelope::new(
-        WORKFLOW_DELETED,
-        WORKFLOW,
-        record.id,
-        actor,
-        correlation_id,
-        workflow_value(record),
-    )
+    workflow_event(WORKFLOW_DELETED, record, actor, correlation_id)
 }
 
 /// A change of a workflow from `before` to `after` (the next version):
@@ -69,14 +80,7 @@ pub fn workflow_changed(
         }
         _ => WORKFLOW_UPDATED,
     };
-    let mut event = Envelope::new(
-        event_type,
-        WORKFLOW,
-        after.id,
-        actor,
-        correlation_id,
-        workflow_value(after),
-    );
+    let mut event = workflow_event(event_type, after, actor, correlation_id);
     if before.name != after.name {
         event = event.change("name", before.name.as_str(), after.name.as_str());
     }

@@ -44,12 +44,38 @@ const CLIENT_EVENT_PREFIX: &str = "client.";
 enum Edit {
     /// Nothing to write; the detail says why.
     Unchanged(String),
-    /// The next version and its event; `detail` reports the commit.
+    /// The next version, with the type of its event and the fields it
+    /// changed (name, old value, new value); `detail` reports the commit.
     Commit {
         after: Box<ApprovalRecord>,
-        event: Box<Envelope>,
+        event_type: &'static str,
+        changes: Vec<(String, Value, Value)>,
         detail: String,
     },
+}
+
+impl Edit {
+    /// Commits `after` with an `event_type` event recording `changes`.
+    fn commit(
+        after: ApprovalRecord,
+        event_type: &'static str,
+        changes: Vec<(String, Value, Value)>,
+        detail: String,
+    ) -> Result<Self, ActionFailure> {
+        Ok(Self::Commit {
+            after: Box::new(after),
+            event_type,
+            changes,
+            detail,
+        })
+    }
+}
+
+/// The approval an action is about, and the action.
+struct Act<'a> {
+    store: &'a Store,
+    action: &'a EntityAction<'a>,
+    id: EntityId,
 }
 
 /// What `assign` needs of a user: read through the kernel's user keys.
@@ -99,11 +125,16 @@ fn args<T: serde::de::DeserializeOwned>(action: &EntityAction<'_>) -> Result<T, 
 /// Carries out `action` on the approval its event is about.
 pub async fn act(store: &Store, action: EntityAction<'_>) -> Result<String, ActionFailure> {
     let id = approval_id(action.event)?;
+    let act = Act {
+        store,
+        action: &action,
+        id,
+    };
     match action.name {
-        "approve" => decide(store, &action, id, Verdict::Approved).await,
-        "reject" => decide(store, &action, id, Verdict::Rejected).await,
-        "assign" => assign(store, &action, id).await,
-        "set_field" => set_field(store, &action, id).await,
+        "approve" => decide(&act, Verdict::Approved).await,
+        "reject" => decide(&act, Verdict::Rejected).await,
+        "assign" => assign(&act).await,
+        "set_field" => set_field(&act).await,
         other => Err(permanent(format!("approvals take no {other} action"))),
     }
 }
@@ -134,11 +165,11 @@ fn approval_id(event: &Envelope) -> Result<EntityId, ActionFailure> {
 /// Reads approval `id` and commits what `edit` makes of it, reading it
 /// again when another writer changed it in between.
 async fn edit_approval(
-    store: &Store,
-    id: EntityId,
+    act: &Act<'_>,
     doing: &str,
     edit: impl Fn(&ApprovalRecord) -> Result<Edit, ActionFailure>,
 ) -> Result<String, ActionFailure> {
+    let Act { store, action, id } = *act;
     for _ in 0..VERSION_RETRIES {
         let Some(before) = store.approval_by_id(&id).await.map_err(transient)? else {
             return Err(permanent(format!("approval {id} not found")));
@@ -147,9 +178,16 @@ async fn edit_approval(
             Edit::Unchanged(detail) => return Ok(detail),
             Edit::Commit {
                 after,
-                event,
+                event_type,
+                changes,
                 detail,
-            } => (after, event, detail),
+            } => {
+                let event = changes.into_iter().fold(
+                    events::approval_by_rule(event_type, &after, action.event, action.event_id),
+                    |event, (field, old, new)| event.change(&field, old, new),
+                );
+                (after, event, detail)
+            }
         };
         let (tx, named) = transition(store, &before, &after, None, &event).map_err(transient)?;
         match store.commit(tx).await {
@@ -166,14 +204,10 @@ async fn edit_approval(
     )))
 }
 
-async fn decide(
-    store: &Store,
-    action: &EntityAction<'_>,
-    id: EntityId,
-    verdict: Verdict,
-) -> Result<String, ActionFailure> {
+async fn decide(act: &Act<'_>, verdict: Verdict) -> Result<String, ActionFailure> {
+    let action = act.action;
     let CommentArgs { comment } = args(action)?;
-    edit_approval(store, id, "being decided", |before| {
+    edit_approval(act, "being decided", |before| {
         let progress = match approval::settle(&before.progress(), verdict) {
             Ok(progress) => progress,
             Err(_) => {
@@ -188,31 +222,31 @@ async fn decide(
             Verdict::Approved => events::APPROVAL_APPROVED,
             Verdict::Rejected => events::APPROVAL_REJECTED,
         };
-        let event = events::approval_by_rule(event_type, &after, action.event, action.event_id)
-            .change("status", before.status, after.status)
-            .change(
-                "decision",
+        let changes = vec![
+            (
+                "status".to_owned(),
+                json!(before.status),
+                json!(after.status),
+            ),
+            (
+                "decision".to_owned(),
                 Value::Null,
                 // The event that caused the decision: the audit trail leads
                 // from the approval to it, for good.
                 json!({"rule_id": action.rule_id, "event_id": action.event.id, "comment": comment}),
-            );
-        Ok(Edit::Commit {
-            detail: format!("{} by the rule", after.status.as_str()),
-            after: Box::new(after),
-            event: Box::new(event),
-        })
+            ),
+        ];
+        let detail = format!("{} by the rule", after.status.as_str());
+        Edit::commit(after, event_type, changes, detail)
     })
     .await
 }
 
-async fn assign(
-    store: &Store,
-    action: &EntityAction<'_>,
-    id: EntityId,
-) -> Result<String, ActionFailure> {
+async fn assign(act: &Act<'_>) -> Result<String, ActionFailure> {
+    let action = act.action;
     let AssignArgs { user_id } = args(action)?;
-    let user: Option<Assignee> = store
+    let user: Option<Assignee> = act
+        .store
         .get(keys::user_pk(&user_id), keys::USER_SK)
         .await
         .map_err(transient)?;
@@ -222,7 +256,7 @@ async fn assign(
     if !user.is_active {
         return Err(permanent(format!("user {user_id} is deactivated")));
     }
-    edit_approval(store, id, "being assigned", |before| {
+    edit_approval(act, "being assigned", |before| {
         let step_name = before.current().map(|s| s.name.clone()).unwrap_or_default();
         let assigned = approval::assign(
             &before.steps,
@@ -246,35 +280,28 @@ async fn assign(
                 .map(|step| step.assigned.clone())
                 .unwrap_or_default()
         };
-        let event = events::approval_by_rule(
-            events::APPROVAL_APPROVER_ASSIGNED,
-            &after,
-            action.event,
-            action.event_id,
-        )
-        .change(
-            &format!("steps[{}].assigned_ids", before.current_step),
-            assigned_ids(before),
-            assigned_ids(&after),
+        let change = (
+            format!("steps[{}].assigned_ids", before.current_step),
+            json!(assigned_ids(before)),
+            json!(assigned_ids(&after)),
         );
-        Ok(Edit::Commit {
-            detail: format!("user {user_id} is now an approver of step {step_name}"),
-            after: Box::new(after),
-            event: Box::new(event),
-        })
+        let detail = format!("user {user_id} is now an approver of step {step_name}");
+        Edit::commit(
+            after,
+            events::APPROVAL_APPROVER_ASSIGNED,
+            vec![change],
+            detail,
+        )
     })
     .await
 }
 
-async fn set_field(
-    store: &Store,
-    action: &EntityAction<'_>,
-    id: EntityId,
-) -> Result<String, ActionFailure> {
+async fn set_field(act: &Act<'_>) -> Result<String, ActionFailure> {
+    let action = act.action;
     let SetFieldArgs { path, value } = args(action)?;
     let keys: Vec<&str> = path.split('.').collect();
     let field = format!("payload.{path}");
-    edit_approval(store, id, "its payload was being set", |before| {
+    edit_approval(act, "its payload was being set", |before| {
         if before.status.is_final() {
             return Err(permanent(format!(
                 "the approval is already {}; only a pending approval's payload changes",
@@ -291,18 +318,18 @@ async fn set_field(
             .map_err(permanent)?;
         let mut after = before.revised(clock::now());
         after.payload = payload;
-        let event = events::approval_by_rule(
+        let change = (
+            field.clone(),
+            previous.cloned().unwrap_or(Value::Null),
+            value.clone(),
+        );
+        let detail = format!("{field} set");
+        Edit::commit(
+            after,
             events::APPROVAL_PAYLOAD_UPDATED,
-            &after,
-            action.event,
-            action.event_id,
+            vec![change],
+            detail,
         )
-        .change(&field, previous.unwrap_or(&Value::Null), &value);
-        Ok(Edit::Commit {
-            detail: format!("{field} set"),
-            after: Box::new(after),
-            event: Box::new(event),
-        })
     })
     .await
 }
