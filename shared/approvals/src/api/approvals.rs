@@ -261,7 +261,15 @@ async fn patch(
         Some(verdict) => Wanted::Decide(verdict, comment),
         None => Wanted::Cancel,
     };
-    let expected = expected_version(req, body.version)?;
+    // A malformed `If-Match` on an approval the caller may not see is
+    // still a 404: visibility is checked first.
+    let expected = match expected_version(req, body.version) {
+        Ok(expected) => expected,
+        Err(error) => {
+            service::approval_for(&app.store, principal, &id).await?;
+            return Err(error);
+        }
+    };
     let (after, decisions) = service::change_status(
         &app.store,
         principal,

@@ -52,6 +52,8 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
         "DELETE /workflows/{id}" => {
             principal.require(permissions::WORKFLOWS_MANAGE)?;
             let id = path_id(&req)?;
+            // Visibility (404) comes before a malformed `If-Match` (400).
+            service::workflow_for(&app.store, &principal, &id).await?;
             let expected = expected_version(&req, None)?;
             service::delete(&app.store, &principal, &meta.correlation_id, &id, expected).await?;
             no_content()
