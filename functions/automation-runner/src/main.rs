@@ -20,10 +20,10 @@ async fn main() -> Result<(), Error> {
     // Built once per cold start and kept for the life of the process. (The
     // runner's future is not `Send` for every lifetime the generic
     // `consumer::run` asks about, so this consumer is wired by hand.)
-    let runner: &'static Runner = Box::leak(Box::new(Runner::from_config(
-        Config::from_env(needs)?,
-        &sdk,
-    )?));
+    let runner = Runner::from_config(Config::from_env(needs)?, &sdk)?
+        // The modules whose entities rules act on.
+        .with_registry(&[opsflow_approvals::register]);
+    let runner: &'static Runner = Box::leak(Box::new(runner));
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(runner.run_batch(&event.payload).await)
     }))

@@ -124,6 +124,15 @@ impl Registry {
         self.targets.get(kind).map(|target| target.as_ref())
     }
 
+    /// The target that carries out the rule action `name`, if a module
+    /// registered one (each action name belongs to one kind).
+    pub fn action_target_offering(&self, name: &str) -> Option<&dyn ActionTarget> {
+        self.targets
+            .values()
+            .find(|target| target.actions().contains(&name))
+            .map(|target| target.as_ref())
+    }
+
     /// Every registered kind of entity, in name order.
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.entities.keys().copied()

@@ -17,39 +17,28 @@
 //! re-read and tried again while the same step is still open; with them,
 //! a stale version is 412/409.
 
-use crate::api::views::{step_view, StepView};
-use crate::api::{idempotency, paged_by_key};
+use crate::api::{expected_version, idempotency, paged_by_key};
 use crate::auth::Principal;
-use crate::clock;
-use crate::domain::approval::{self, Outcome, Refusal};
 use crate::domain::{
-    Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Title, Verdict, WorkflowStatus,
+    Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Title, Verdict,
 };
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{Actor, Envelope};
 use crate::http::{
-    check_version, dispatch, json, only_query_params, parse_json, path_param, query_param,
-    with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+    dispatch, json, only_query_params, parse_json, path_param, query_param, with_etag, RequestMeta,
+    DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
+use crate::service::approvals::{self as service, NewRequest, Wanted};
 use crate::store::approvals::ApprovalStore;
-use crate::store::approvals::{
-    ApprovalFilter, ApprovalRecord, ApprovalSource, DecisionRecord, NewApproval,
-    CREATE_WORKFLOW_CHECK, TRANSITION_DECISION,
-};
-use crate::store::workflows::WorkflowStore;
-use crate::store::{Store, StoreError};
+use crate::store::approvals::{ApprovalFilter, ApprovalSource};
+use crate::view::{approval_view as view, full_view};
 use crate::App;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use time::OffsetDateTime;
+use serde::Deserialize;
 
-/// How often a decision is tried against fresh state when others decide
-/// the same approval at the same moment.
-const MAX_ATTEMPTS: usize = 5;
+pub use crate::view::approval_value as view_value;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
@@ -73,144 +62,8 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
     }
 }
 
-#[derive(Debug, Serialize)]
-struct DecisionView {
-    step: usize,
-    step_name: String,
-    approver_id: String,
-    approver_role: String,
-    decision: Verdict,
-    comment: String,
-    #[serde(with = "time::serde::rfc3339")]
-    decided_at: OffsetDateTime,
-}
-
-#[derive(Debug, Serialize)]
-struct ApprovalView {
-    id: String,
-    workflow_id: String,
-    workflow_name: String,
-    title: String,
-    description: String,
-    payload: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    amount: Option<f64>,
-    status: ApprovalStatus,
-    steps: Vec<StepView>,
-    /// The step being decided (its index), while pending.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    current_step: Option<usize>,
-    step_approvals: Vec<String>,
-    /// Copied from the workflow: whether one person may decide several
-    /// steps.
-    allow_same_approver_across_steps: bool,
-    requester_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    updated_at: OffsetDateTime,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
-    )]
-    decided_at: Option<OffsetDateTime>,
-    version: u64,
-    /// The decision history (single-approval responses only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    decisions: Option<Vec<DecisionView>>,
-}
-
-fn decision_view(decision: &DecisionRecord) -> DecisionView {
-    DecisionView {
-        step: decision.step,
-        step_name: decision.step_name.clone(),
-        approver_id: decision.approver_id.to_string(),
-        approver_role: decision.approver_role.to_string(),
-        decision: decision.verdict,
-        comment: decision.comment.as_str().to_owned(),
-        decided_at: decision.decided_at,
-    }
-}
-
-fn view(record: &ApprovalRecord) -> ApprovalView {
-    ApprovalView {
-        id: record.id.to_string(),
-        workflow_id: record.workflow_id.to_string(),
-        workflow_name: record.workflow_name.as_str().to_owned(),
-        title: record.title.as_str().to_owned(),
-        description: record.description.as_str().to_owned(),
-        payload: record.payload.as_value().clone(),
-        amount: record.amount.map(Amount::value),
-        status: record.status,
-        steps: record.steps.iter().map(step_view).collect(),
-        current_step: (!record.status.is_final()).then_some(record.current_step),
-        step_approvals: record
-            .step_approvals
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        allow_same_approver_across_steps: record.allow_same_approver_across_steps,
-        requester_id: record.requester_id.to_string(),
-        created_at: record.created_at,
-        updated_at: record.updated_at,
-        decided_at: record.decided_at,
-        version: record.version,
-        decisions: None,
-    }
-}
-
-fn full_view(record: &ApprovalRecord, decisions: &[DecisionRecord]) -> ApprovalView {
-    ApprovalView {
-        decisions: Some(decisions.iter().map(decision_view).collect()),
-        ..view(record)
-    }
-}
-
-pub fn view_value(record: &ApprovalRecord) -> serde_json::Value {
-    serde_json::to_value(view(record)).unwrap_or_default()
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound("no such approval".into())
-}
-
-/// Whether the caller may see an approval: admins, its requester, the
-/// approvers its steps name, and whoever decided it.
-fn may_see(principal: &Principal, record: &ApprovalRecord, decisions: &[DecisionRecord]) -> bool {
-    principal.can(permissions::APPROVALS_READ_ALL)
-        || principal.is(&record.requester_id)
-        || record.names_approver(&principal.user_id, principal.role)
-        || decisions.iter().any(|d| principal.is(&d.approver_id))
-}
-
-/// Whether the caller may see the approval `id` (used by the audit log's
-/// visibility rules). An id that is not an approval's is not visible.
-pub async fn visible_to(store: &Store, principal: &Principal, id: &str) -> ApiResult<bool> {
-    let Ok(id) = EntityId::parse(id) else {
-        return Ok(false);
-    };
-    Ok(match store.approval_with_decisions(&id).await? {
-        Some((record, decisions)) => may_see(principal, &record, &decisions),
-        None => false,
-    })
-}
-
-/// The approval of `/approvals/{id}` and its decisions, if the caller may
-/// see it.
-async fn visible(
-    app: &App,
-    principal: &Principal,
-    id: &EntityId,
-) -> ApiResult<(ApprovalRecord, Vec<DecisionRecord>)> {
-    let (record, decisions) = app
-        .store
-        .approval_with_decisions(id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !may_see(principal, &record, &decisions) {
-        return Err(not_found());
-    }
-    Ok((record, decisions))
 }
 
 fn path_id(req: &Request) -> ApiResult<EntityId> {
@@ -299,7 +152,7 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
 }
 
 async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
-    let (record, decisions) = visible(app, principal, &path_id(req)?).await?;
+    let (record, decisions) = service::approval_for(&app.store, principal, &path_id(req)?).await?;
     Ok(with_etag(
         json(StatusCode::OK, &full_view(&record, &decisions))?,
         record.version,
@@ -347,43 +200,14 @@ async fn create(
     let (Some(workflow_id), Some(title), Some(payload)) = (workflow_id, title, payload) else {
         return Err(ApiError::internal("validated input went missing"));
     };
-    let workflow = app
-        .store
-        .workflow_by_id(&workflow_id)
-        .await?
-        .filter(|w| w.status == WorkflowStatus::Active)
-        .ok_or_else(|| ApiError::invalid_field("workflow_id", "must name an active workflow"))?;
-    let record = ApprovalRecord::new(
-        NewApproval {
-            workflow_id,
-            workflow_name: workflow.name,
-            steps: workflow.steps,
-            title,
-            description,
-            payload,
-            amount,
-            requester_id: principal.user_id,
-            allow_same_approver_across_steps: workflow.allow_same_approver_across_steps,
-        },
-        clock::now(),
-    );
-    let event = Envelope::new(
-        "approval.created",
-        "approval",
-        record.id,
-        Actor::from(principal),
-        &meta.correlation_id,
-        view_value(&record),
-    )
-    .change("status", serde_json::Value::Null, record.status);
-    match app.store.create_approval(&record, &event).await {
-        Err(error) if error.failed_condition_at(CREATE_WORKFLOW_CHECK) => {
-            return Err(ApiError::Conflict(
-                "the workflow stopped being active; file against an active one".into(),
-            ))
-        }
-        other => other?,
-    }
+    let request = NewRequest {
+        workflow_id,
+        title,
+        description,
+        payload,
+        amount,
+    };
+    let record = service::file(&app.store, principal, &meta.correlation_id, request).await?;
     let mut response = with_etag(
         json(StatusCode::CREATED, &full_view(&record, &[]))?,
         record.version,
@@ -402,33 +226,6 @@ struct PatchBody {
     version: Option<u64>,
 }
 
-/// What a `PATCH` asks for.
-#[derive(Debug, Clone, Copy)]
-enum Wanted {
-    Decide(Verdict),
-    Cancel,
-}
-
-fn refusal(refusal: Refusal) -> ApiError {
-    match refusal {
-        Refusal::OwnRequest | Refusal::NotAnApprover | Refusal::DecidedEarlierStep => {
-            ApiError::Forbidden(refusal.to_string())
-        }
-        Refusal::NotPending(_) | Refusal::AlreadyDecided => ApiError::Conflict(refusal.to_string()),
-    }
-}
-
-/// Whether a failed transition lost a race on the approval's version.
-fn lost_race(error: &StoreError) -> bool {
-    match error {
-        StoreError::ConditionFailed => true,
-        StoreError::TransactionCancelled(reasons) => {
-            reasons.iter().any(|r| r == "TransactionConflict")
-        }
-        _ => false,
-    }
-}
-
 async fn patch(
     app: &App,
     principal: &Principal,
@@ -439,9 +236,9 @@ async fn patch(
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let wanted = match body.status.as_str() {
-        "APPROVED" => Some(Wanted::Decide(Verdict::Approved)),
-        "REJECTED" => Some(Wanted::Decide(Verdict::Rejected)),
-        "CANCELLED" => Some(Wanted::Cancel),
+        "APPROVED" => Some(Some(Verdict::Approved)),
+        "REJECTED" => Some(Some(Verdict::Rejected)),
+        "CANCELLED" => Some(None),
         _ => {
             v.push("status", "must be one of APPROVED, REJECTED, CANCELLED");
             None
@@ -454,117 +251,30 @@ async fn patch(
     let Some(wanted) = wanted else {
         return Err(ApiError::internal("validated input went missing"));
     };
-    let pinned = body.version.is_some() || crate::http::header(req, "if-match").is_some();
-
-    for _ in 0..MAX_ATTEMPTS {
-        let (record, mut decisions) = visible(app, principal, &id).await?;
-        check_version(req, body.version, record.version, "approval")?;
-        let now = clock::now();
-        let (after, decision, outcome) = match wanted {
-            Wanted::Cancel => {
-                if !principal.is(&record.requester_id) {
-                    return Err(ApiError::Forbidden(
-                        "only the requester can cancel a request".into(),
-                    ));
-                }
-                let progress = approval::cancel(&record.progress()).map_err(refusal)?;
-                (record.advanced(progress, now), None, None)
-            }
-            Wanted::Decide(verdict) => {
-                let (progress, outcome) = approval::decide(
-                    &record.steps,
-                    record.separation(),
-                    &record.progress(),
-                    &record.requester_id,
-                    &principal.user_id,
-                    principal.role,
-                    verdict,
-                )
-                .map_err(refusal)?;
-                let decision = DecisionRecord::new(
-                    &record,
-                    principal.user_id,
-                    principal.role,
-                    verdict,
-                    comment.clone(),
-                    now,
-                );
-                (
-                    record.advanced(progress, now),
-                    Some(decision),
-                    Some(outcome),
-                )
-            }
-        };
-        let event = transition_event(&record, &after, decision.as_ref(), outcome, principal, meta);
-        match app
-            .store
-            .commit_transition(&record, &after, decision.as_ref(), &event)
-            .await
-        {
-            Ok(()) => {
-                decisions.extend(decision);
-                return Ok(with_etag(
-                    json(StatusCode::OK, &full_view(&after, &decisions))?,
-                    after.version,
-                ));
-            }
-            Err(error) if error.failed_condition_at(TRANSITION_DECISION) => {
-                return Err(refusal(Refusal::AlreadyDecided))
-            }
-            Err(error) if lost_race(&error) && !pinned => continue,
-            Err(error) if lost_race(&error) => {
-                return Err(ApiError::Conflict(
-                    "the approval was changed concurrently; reload and retry".into(),
-                ))
-            }
-            Err(error) => return Err(error.into()),
+    let wanted = match wanted {
+        Some(verdict) => Wanted::Decide(verdict, comment),
+        None => Wanted::Cancel,
+    };
+    // A malformed `If-Match` on an approval the caller may not see is
+    // still a 404: visibility is checked first.
+    let expected = match expected_version(req, body.version) {
+        Ok(expected) => expected,
+        Err(error) => {
+            service::approval_for(&app.store, principal, &id).await?;
+            return Err(error);
         }
-    }
-    Err(ApiError::Conflict(
-        "the approval is being decided by others right now; reload and retry".into(),
-    ))
-}
-
-/// The event of a transition: its type says what happened; its changes
-/// hold each changed field and the decision made.
-fn transition_event(
-    before: &ApprovalRecord,
-    after: &ApprovalRecord,
-    decision: Option<&DecisionRecord>,
-    outcome: Option<Outcome>,
-    principal: &Principal,
-    meta: &RequestMeta,
-) -> Envelope {
-    let event_type = outcome.map_or("approval.cancelled", Outcome::event_type);
-    let mut event = Envelope::new(
-        event_type,
-        "approval",
-        after.id,
-        Actor::from(principal),
+    };
+    let (after, decisions) = service::change_status(
+        &app.store,
+        principal,
         &meta.correlation_id,
-        view_value(after),
-    );
-    if before.status != after.status {
-        event = event.change("status", before.status, after.status);
-    }
-    if before.current_step != after.current_step {
-        event = event.change("current_step", before.current_step, after.current_step);
-    }
-    if before.step_approvals != after.step_approvals {
-        event = event.change(
-            "step_approvals",
-            &before.step_approvals,
-            &after.step_approvals,
-        );
-    }
-    if let Some(decision) = decision {
-        let made: HashMap<&str, serde_json::Value> = HashMap::from([
-            ("step", decision.step.into()),
-            ("decision", decision.verdict.as_str().into()),
-            ("comment", decision.comment.as_str().into()),
-        ]);
-        event = event.change("decision", serde_json::Value::Null, made);
-    }
-    event
+        &id,
+        wanted,
+        expected,
+    )
+    .await?;
+    Ok(with_etag(
+        json(StatusCode::OK, &full_view(&after, &decisions))?,
+        after.version,
+    ))
 }

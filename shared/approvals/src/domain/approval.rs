@@ -365,6 +365,21 @@ pub fn cancel(progress: &Progress) -> Result<Progress, Refusal> {
     Ok(next)
 }
 
+/// Settles a pending request by a rule's verdict: the rule acts as the
+/// system, over every step, so no approver rule applies; a final request
+/// stays as it is ([`Refusal::NotPending`]).
+pub fn settle(progress: &Progress, verdict: Verdict) -> Result<Progress, Refusal> {
+    if progress.status.is_final() {
+        return Err(Refusal::NotPending(progress.status));
+    }
+    let mut next = progress.clone();
+    next.status = match verdict {
+        Verdict::Approved => ApprovalStatus::Approved,
+        Verdict::Rejected => ApprovalStatus::Rejected,
+    };
+    Ok(next)
+}
+
 #[cfg(test)]
 #[path = "approval_tests.rs"]
 mod tests;

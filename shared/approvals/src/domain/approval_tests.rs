@@ -267,3 +267,34 @@ fn amounts_are_non_negative_with_cents() {
         assert!(Amount::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_rule_approves_a_pending_request_whatever_its_step() {
+    let settled = settle(&pending(), Verdict::Approved).unwrap();
+    assert_eq!(settled.status, ApprovalStatus::Approved);
+    assert_eq!(settled.current_step, pending().current_step);
+}
+
+#[test]
+fn a_rule_rejects_a_pending_request() {
+    let settled = settle(&pending(), Verdict::Rejected).unwrap();
+    assert_eq!(settled.status, ApprovalStatus::Rejected);
+}
+
+#[test]
+fn a_rule_leaves_a_final_request_as_it_is() {
+    for status in [
+        ApprovalStatus::Approved,
+        ApprovalStatus::Rejected,
+        ApprovalStatus::Cancelled,
+    ] {
+        let done = Progress {
+            status,
+            ..pending()
+        };
+        assert_eq!(
+            settle(&done, Verdict::Approved),
+            Err(Refusal::NotPending(status))
+        );
+    }
+}

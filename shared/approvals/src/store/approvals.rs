@@ -33,311 +33,48 @@
 //! count, and its event. So concurrent deciders serialise on the approval's
 //! version: exactly one of them wins each version.
 
-use super::{from_item, keys, n, s, to_item, Expr, Item, Partition, Store, StoreError};
-use crate::domain::approval::Progress;
-use crate::domain::workflow::StepSeparation;
-use crate::domain::{
-    Amount, ApprovalStatus, Approvers, Comment, Description, EntityId, Payload, Role, Step, Title,
-    Verdict, WorkflowName,
-};
+mod listing;
+mod records;
+
+pub use listing::{ApprovalFilter, ApprovalSource};
+pub use records::{ApprovalRecord, DecisionRecord, NewApproval};
+
+use super::{from_item, keys, n, s, to_item, transaction, Expr, Store, StoreError, Transaction};
+use crate::domain::{ApprovalStatus, Approvers, EntityId};
 use crate::events::{Envelope, OutboxItem};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use records::{assignee_pks, owner_links};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApprovalRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
-    pub id: EntityId,
-    pub workflow_id: EntityId,
-    pub workflow_name: WorkflowName,
-    pub title: Title,
-    pub description: Description,
-    pub payload: Payload,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<Amount>,
-    /// The workflow's steps when the approval was filed.
-    pub steps: Vec<Step>,
-    pub current_step: usize,
-    /// Who approved the current step so far.
-    pub step_approvals: Vec<EntityId>,
-    /// Who approved the steps already completed.
-    #[serde(default)]
-    pub earlier_approvers: Vec<EntityId>,
-    /// The workflow's opt-out of step separation when the approval was
-    /// filed: whether one person may decide several of its steps.
-    #[serde(default)]
-    pub allow_same_approver_across_steps: bool,
-    pub status: ApprovalStatus,
-    pub requester_id: EntityId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
-    )]
-    pub decided_at: Option<OffsetDateTime>,
-    pub version: u64,
+/// The named items of an approval's filing ([`ApprovalStore::filing`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Filing {
+    /// The check that the workflow is still `ACTIVE`.
+    pub workflow_active: transaction::Item,
 }
 
-/// What a new approval is made of.
-#[derive(Debug, Clone)]
-pub struct NewApproval {
-    pub workflow_id: EntityId,
-    pub workflow_name: WorkflowName,
-    pub steps: Vec<Step>,
-    pub title: Title,
-    pub description: Description,
-    pub payload: Payload,
-    pub amount: Option<Amount>,
-    pub requester_id: EntityId,
-    /// The workflow's `allow_same_approver_across_steps`.
-    pub allow_same_approver_across_steps: bool,
+/// The named items of a transition ([`transition`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Transition {
+    /// The approval at the version read: fails when another writer moved it.
+    pub approval: transaction::Item,
+    /// The decision, written once per approver and step: fails on a repeat.
+    pub decision: Option<transaction::Item>,
+    /// The event, whose id must be new: fails when an earlier delivery of
+    /// the same action committed it.
+    pub event: transaction::Item,
 }
-
-impl ApprovalRecord {
-    pub fn new(new: NewApproval, now: OffsetDateTime) -> Self {
-        let id = EntityId::new();
-        let mut record = Self {
-            pk: keys::approval_pk(&id),
-            sk: keys::APPROVAL_SK.into(),
-            item_type: "approval".into(),
-            gsi1pk: keys::APPROVALS_GSI1PK.into(),
-            gsi1sk: keys::approval_sort(&id),
-            gsi2pk: String::new(),
-            gsi2sk: keys::approval_sort(&id),
-            id,
-            workflow_id: new.workflow_id,
-            workflow_name: new.workflow_name,
-            title: new.title,
-            description: new.description,
-            payload: new.payload,
-            amount: new.amount,
-            steps: new.steps,
-            current_step: 0,
-            step_approvals: Vec::new(),
-            earlier_approvers: Vec::new(),
-            allow_same_approver_across_steps: new.allow_same_approver_across_steps,
-            status: ApprovalStatus::Pending,
-            requester_id: new.requester_id,
-            created_at: now,
-            updated_at: now,
-            decided_at: None,
-            version: 1,
-        };
-        record.reindex();
-        record
-    }
-
-    fn reindex(&mut self) {
-        self.gsi2pk = keys::approvals_by_status_gsi2pk(self.status);
-    }
-
-    pub fn progress(&self) -> Progress {
-        Progress {
-            status: self.status,
-            current_step: self.current_step,
-            step_approvals: self.step_approvals.clone(),
-            earlier_approvers: self.earlier_approvers.clone(),
-        }
-    }
-
-    /// Whether its steps need different people.
-    pub fn separation(&self) -> StepSeparation {
-        StepSeparation::from_opt_out(self.allow_same_approver_across_steps)
-    }
-
-    /// This approval after a change of progress at `now`: the next version.
-    pub fn advanced(&self, progress: Progress, now: OffsetDateTime) -> Self {
-        let mut next = self.revised(now);
-        next.status = progress.status;
-        next.current_step = progress.current_step;
-        next.step_approvals = progress.step_approvals;
-        next.earlier_approvers = progress.earlier_approvers;
-        if next.status.is_final() {
-            next.decided_at = Some(now);
-        }
-        next.reindex();
-        next
-    }
-
-    /// The next version of this approval, changed at `now`, for a change
-    /// that leaves its progress alone (its steps' assignees, its payload).
-    pub fn revised(&self, now: OffsetDateTime) -> Self {
-        let mut next = self.clone();
-        next.updated_at = now;
-        next.version += 1;
-        next
-    }
-
-    pub fn current(&self) -> Option<&Step> {
-        self.steps.get(self.current_step)
-    }
-
-    /// Whether `user` (of `role`) is an approver of any of its steps.
-    pub fn names_approver(&self, user: &EntityId, role: Role) -> bool {
-        self.steps.iter().any(|step| step.names(user, role))
-    }
-
-    /// A link for the workflow's or the requester's listing.
-    fn link(&self, pk: String) -> ApprovalLink {
-        ApprovalLink {
-            pk,
-            sk: keys::approval_sort(&self.id),
-            item_type: "approval_link".into(),
-            approval_id: self.id,
-            status: self.status,
-            workflow_id: self.workflow_id,
-            requester_id: self.requester_id,
-            decided_by: Vec::new(),
-        }
-    }
-
-    /// A link for an assignee's listing of the current step: it leaves out
-    /// whoever approved an earlier step, unless separation is waived.
-    fn assignee_link(&self, pk: String) -> ApprovalLink {
-        let decided_by = match self.separation() {
-            StepSeparation::Distinct => self.earlier_approvers.clone(),
-            StepSeparation::Waived => Vec::new(),
-        };
-        ApprovalLink {
-            decided_by,
-            ..self.link(pk)
-        }
-    }
-}
-
-/// One approver's decision on one step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DecisionRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    pub approval_id: EntityId,
-    pub step: usize,
-    pub step_name: String,
-    pub approver_id: EntityId,
-    pub approver_role: Role,
-    pub verdict: Verdict,
-    pub comment: Comment,
-    #[serde(with = "time::serde::rfc3339")]
-    pub decided_at: OffsetDateTime,
-}
-
-impl DecisionRecord {
-    pub fn new(
-        approval: &ApprovalRecord,
-        approver_id: EntityId,
-        approver_role: Role,
-        verdict: Verdict,
-        comment: Comment,
-        now: OffsetDateTime,
-    ) -> Self {
-        let step = approval.current_step;
-        Self {
-            pk: keys::approval_pk(&approval.id),
-            sk: keys::decision_sk(step, &approver_id),
-            item_type: "approval_decision".into(),
-            approval_id: approval.id,
-            step,
-            step_name: approval
-                .current()
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            approver_id,
-            approver_role,
-            verdict,
-            comment,
-            decided_at: now,
-        }
-    }
-}
-
-/// A pointer to an approval from a partition that lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct ApprovalLink {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    approval_id: EntityId,
-    status: ApprovalStatus,
-    workflow_id: EntityId,
-    requester_id: EntityId,
-    decided_by: Vec<EntityId>,
-}
-
-/// The partitions an approval's links live in, besides its assignees'.
-fn owner_links(record: &ApprovalRecord) -> [String; 2] {
-    [
-        keys::workflow_pk(&record.workflow_id),
-        keys::user_pk(&record.requester_id),
-    ]
-}
-
-/// The assignee partitions of a step: its role's, and each user's it names
-/// or has assigned. Never the same one twice, as one transaction may hold
-/// one operation per item.
-fn assignee_pks(step: &Step) -> Vec<String> {
-    let mut pks = match &step.approvers {
-        Approvers::Role(role) => vec![keys::assigned_to_role_pk(*role)],
-        Approvers::Users(_) => Vec::new(),
-    };
-    for user in step.named_users() {
-        let pk = keys::assigned_to_user_pk(user);
-        if !pks.contains(&pk) {
-            pks.push(pk);
-        }
-    }
-    pks
-}
-
-/// Where a listing of approvals reads from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApprovalSource {
-    All,
-    Status(ApprovalStatus),
-    Workflow(EntityId),
-    Requester(EntityId),
-    /// The approvals whose current step waits on this user of this role.
-    AssignedTo(EntityId, Role),
-}
-
-/// Conditions on a listing beyond its source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApprovalFilter {
-    pub status: Option<ApprovalStatus>,
-    pub workflow_id: Option<EntityId>,
-    pub requester_id: Option<EntityId>,
-}
-
-/// Index of the workflow check in a creation transaction.
-pub const CREATE_WORKFLOW_CHECK: usize = 0;
-/// Index of the decision put in a transition transaction.
-pub const TRANSITION_DECISION: usize = 1;
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait ApprovalStore {
-    /// Files an approval: only while its workflow is still `ACTIVE`
-    /// (item [`CREATE_WORKFLOW_CHECK`] of the transaction), with its links,
-    /// its first step's assignments, the workflow's pending count and its
+    /// The transaction that files an approval: only while its workflow is
+    /// still `ACTIVE` ([`Filing::workflow_active`]), with its links, its
+    /// first step's assignments, the workflow's pending count and its
     /// event.
-    fn create_approval(
+    fn filing(
         &self,
         record: &ApprovalRecord,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(Transaction, Filing), StoreError>;
 
     /// The delete of a workflow's pending count, which fails unless no
     /// approval of it is pending; part of a workflow's deletion.
@@ -366,10 +103,10 @@ pub trait ApprovalStore {
     /// neither progress nor assignees (a payload edit) writes just the
     /// approval and the event.
     ///
-    /// `before` must be the version read: a concurrent change fails item 0
-    /// (`ConditionFailed`); a repeated decision fails item
-    /// [`TRANSITION_DECISION`]; an event id already in the outbox fails the
-    /// last item.
+    /// `before` must be the version read: a concurrent change is
+    /// `ConditionFailed`; a repeated decision fails
+    /// [`Transition::decision`]; an event id already in the outbox fails
+    /// the last item ([`Transition::event`]).
     fn commit_transition(
         &self,
         before: &ApprovalRecord,
@@ -394,36 +131,35 @@ pub trait ApprovalStore {
 }
 
 impl ApprovalStore for Store {
-    async fn create_approval(
+    fn filing(
         &self,
         record: &ApprovalRecord,
         event: &Envelope,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(Transaction, Filing), StoreError> {
         let active = Expr::new("#status = :active")
             .name("#status", "status")
             .value(":active", s("ACTIVE"));
-        let mut items = vec![
-            self.check(
-                keys::workflow_pk(&record.workflow_id),
-                keys::WORKFLOW_SK,
-                &active,
-            )?,
-            self.put(
-                to_item(record)?,
-                Some(("attribute_not_exists(pk)", Vec::new())),
-            )?,
-        ];
+        let mut tx = Transaction::new();
+        let workflow_active = tx.add(self.check(
+            keys::workflow_pk(&record.workflow_id),
+            keys::WORKFLOW_SK,
+            &active,
+        )?);
+        tx.add(self.put(
+            to_item(record)?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?);
         for pk in owner_links(record) {
-            items.push(self.put(to_item(&record.link(pk))?, None)?);
+            tx.add(self.put(to_item(&record.link(pk))?, None)?);
         }
         if let Some(step) = record.current() {
             for pk in assignee_pks(step) {
-                items.push(self.put(to_item(&record.assignee_link(pk))?, None)?);
+                tx.add(self.put(to_item(&record.assignee_link(pk))?, None)?);
             }
         }
-        items.push(self.bump_pending(&record.workflow_id, 1)?);
-        items.push(self.put(OutboxItem::new(event)?.to_item()?, None)?);
-        self.transact(items).await
+        tx.add(bump_pending(self, &record.workflow_id, 1)?);
+        tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        Ok((tx, Filing { workflow_active }))
     }
 
     fn clear_pending(&self, workflow: &EntityId) -> Result<TransactWriteItem, StoreError> {
@@ -484,100 +220,9 @@ impl ApprovalStore for Store {
         decision: Option<&DecisionRecord>,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let mut items = vec![self.put(
-            to_item(after)?,
-            Some((
-                "attribute_exists(pk) AND version = :expected",
-                vec![(":expected", n(before.version))],
-            )),
-        )?];
-        if let Some(decision) = decision {
-            items.push(self.put(
-                to_item(decision)?,
-                Some(("attribute_not_exists(pk)", Vec::new())),
-            )?);
-        }
-        if before.status != after.status {
-            let set_status = Expr::new("SET #status = :status")
-                .name("#status", "status")
-                .value(":status", s(after.status.as_str()));
-            for pk in owner_links(after) {
-                items.push(self.update(pk, &keys::approval_sort(&after.id), &set_status)?);
-            }
-            if before.status == ApprovalStatus::Pending {
-                items.push(self.bump_pending(&after.workflow_id, -1)?);
-            }
-        }
-        let sort = keys::approval_sort(&after.id);
-        let step_moved = before.current_step != after.current_step || after.status.is_final();
-        // The assignees the approval waits on next: on a new step all of
-        // them, and an assignee of both steps gets a fresh link (one
-        // operation per item and transaction); on the same step, those
-        // assigned to it by this change.
-        let next_assignees = match after.current() {
-            _ if after.status.is_final() => Vec::new(),
-            Some(step) if step_moved => assignee_pks(step),
-            Some(step) => {
-                let had = before.current().map(assignee_pks).unwrap_or_default();
-                assignee_pks(step)
-                    .into_iter()
-                    .filter(|pk| !had.contains(pk))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        if before.status == ApprovalStatus::Pending {
-            if let Some(step) = before.current() {
-                if step_moved {
-                    for pk in assignee_pks(step) {
-                        if !next_assignees.contains(&pk) {
-                            items.push(self.delete(pk, &sort, None)?);
-                        }
-                    }
-                } else if let Some(decision) = decision {
-                    // The step still waits: its decider leaves the listings
-                    // that showed it to them. A role's link is shared, so it
-                    // records them; a user's own link goes.
-                    if let Approvers::Role(role) = &step.approvers {
-                        if *role == decision.approver_role {
-                            items.push(self.update(
-                                keys::assigned_to_role_pk(*role),
-                                &sort,
-                                // A concurrent transition may have removed the
-                                // link; then item 0 fails, and the expression
-                                // must still evaluate for that to be reported.
-                                &Expr::new(
-                                    "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
-                                )
-                                .value(":none", AttributeValue::L(Vec::new()))
-                                .value(
-                                    ":me",
-                                    AttributeValue::L(vec![s(decision.approver_id.to_string())]),
-                                ),
-                            )?);
-                        }
-                    }
-                    if step.named_users().any(|user| *user == decision.approver_id) {
-                        items.push(self.delete(
-                            keys::assigned_to_user_pk(&decision.approver_id),
-                            &sort,
-                            None,
-                        )?);
-                    }
-                }
-            }
-        }
-        for pk in next_assignees {
-            items.push(self.put(to_item(&after.assignee_link(pk))?, None)?);
-        }
-        // The event's id must be new: an action that derives its event's id
-        // finds a repeat of itself refused here (the last item).
-        items.push(self.put(
-            OutboxItem::new(event)?.to_item()?,
-            Some(("attribute_not_exists(pk)", Vec::new())),
-        )?);
-        match self.transact(items).await {
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
+        let (tx, named) = transition(self, before, after, decision, event)?;
+        match self.commit(tx).await {
+            Err(error) if error.failed(named.approval) => Err(StoreError::ConditionFailed),
             other => other,
         }
     }
@@ -589,135 +234,133 @@ impl ApprovalStore for Store {
         limit: usize,
         after: Option<&str>,
     ) -> Result<(Vec<ApprovalRecord>, Option<String>), StoreError> {
-        let (partitions, mut condition) = match source {
-            ApprovalSource::All => (
-                vec![index_partition("gsi1", keys::APPROVALS_GSI1PK.into())],
-                Expr::default(),
-            ),
-            ApprovalSource::Status(status) => (
-                vec![index_partition(
-                    "gsi2",
-                    keys::approvals_by_status_gsi2pk(*status),
-                )],
-                Expr::default(),
-            ),
-            ApprovalSource::Workflow(id) => {
-                (vec![link_partition(keys::workflow_pk(id))], Expr::default())
-            }
-            ApprovalSource::Requester(id) => {
-                (vec![link_partition(keys::user_pk(id))], Expr::default())
-            }
-            ApprovalSource::AssignedTo(user, role) => (
-                vec![
-                    link_partition(keys::assigned_to_role_pk(*role)),
-                    link_partition(keys::assigned_to_user_pk(user)),
-                ],
-                Expr::new("requester_id <> :me AND NOT contains(decided_by, :me)")
-                    .value(":me", s(user.to_string())),
-            ),
-        };
-        if let Some(status) = filter.status {
-            condition = condition.and(
-                Expr::new("#status = :status")
-                    .name("#status", "status")
-                    .value(":status", s(status.as_str())),
-            );
-        }
-        if let Some(workflow) = filter.workflow_id {
-            condition = condition.and(
-                Expr::new("workflow_id = :workflow").value(":workflow", s(workflow.to_string())),
-            );
-        }
-        if let Some(requester) = filter.requester_id {
-            condition = condition.and(
-                Expr::new("requester_id = :requester")
-                    .value(":requester", s(requester.to_string())),
-            );
-        }
-        let filter = (!condition.text.is_empty()).then_some(&condition);
-        let (items, next) = self
-            .query_merged(
-                &partitions,
-                keys::APPROVAL_SORT_PREFIX,
-                filter,
-                limit,
-                after,
-                true,
-            )
-            .await?;
-        let records = self.approvals_of(items).await?;
-        Ok((records, next))
+        listing::list_approvals(self, source, filter, limit, after).await
     }
 }
 
-trait ApprovalStoreInternal {
-    fn bump_pending(&self, workflow: &EntityId, by: i64) -> Result<TransactWriteItem, StoreError>;
-
-    /// The approvals that listed items stand for: index entries are the
-    /// approvals themselves, links are read with one `BatchGetItem`.
-    fn approvals_of(
-        &self,
-        items: Vec<Item>,
-    ) -> impl std::future::Future<Output = Result<Vec<ApprovalRecord>, StoreError>> + Send;
+/// Moves a workflow's count of pending approvals by `by`.
+fn bump_pending(
+    store: &Store,
+    workflow: &EntityId,
+    by: i64,
+) -> Result<TransactWriteItem, StoreError> {
+    store.update(
+        keys::workflow_pk(workflow),
+        keys::PENDING_SK,
+        &Expr::new("ADD pending :by SET #type = :type")
+            .name("#type", "type")
+            .value(":by", n(by))
+            .value(":type", s("pending_count")),
+    )
 }
 
-impl ApprovalStoreInternal for Store {
-    fn bump_pending(&self, workflow: &EntityId, by: i64) -> Result<TransactWriteItem, StoreError> {
-        self.update(
-            keys::workflow_pk(workflow),
-            keys::PENDING_SK,
-            &Expr::new("ADD pending :by SET #type = :type")
-                .name("#type", "type")
-                .value(":by", n(by))
-                .value(":type", s("pending_count")),
-        )
-    }
-
-    async fn approvals_of(&self, items: Vec<Item>) -> Result<Vec<ApprovalRecord>, StoreError> {
-        let mut keys_wanted = Vec::new();
-        let mut direct = Vec::new();
-        for item in items {
-            let is_link =
-                matches!(item.get("type"), Some(AttributeValue::S(t)) if t == "approval_link");
-            if is_link {
-                let link: ApprovalLink = from_item(item)?;
-                keys_wanted.push((
-                    keys::approval_pk(&link.approval_id),
-                    keys::APPROVAL_SK.to_owned(),
-                ));
-            } else {
-                direct.push(from_item(item)?);
-            }
-        }
-        if keys_wanted.is_empty() {
-            return Ok(direct);
-        }
-        self.batch_get(keys_wanted)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
-    }
-}
-
-fn index_partition(index: &'static str, partition: String) -> Partition {
-    let (partition_attribute, sort_attribute) = match index {
-        "gsi1" => ("gsi1pk", "gsi1sk"),
-        _ => ("gsi2pk", "gsi2sk"),
+/// The transaction of [`ApprovalStore::commit_transition`], for a caller
+/// that asks which of its named items failed.
+pub fn transition(
+    store: &Store,
+    before: &ApprovalRecord,
+    after: &ApprovalRecord,
+    decision: Option<&DecisionRecord>,
+    event: &Envelope,
+) -> Result<(Transaction, Transition), StoreError> {
+    let mut items = Transaction::new();
+    let approval = items.add(store.put(
+        to_item(after)?,
+        Some((
+            "attribute_exists(pk) AND version = :expected",
+            vec![(":expected", n(before.version))],
+        )),
+    )?);
+    let decision_item = match decision {
+        Some(decision) => Some(items.add(store.put(
+            to_item(decision)?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )?)),
+        None => None,
     };
-    Partition {
-        index: Some(index),
-        partition_attribute,
-        sort_attribute,
-        partition,
+    if before.status != after.status {
+        let set_status = Expr::new("SET #status = :status")
+            .name("#status", "status")
+            .value(":status", s(after.status.as_str()));
+        for pk in owner_links(after) {
+            items.add(store.update(pk, &keys::approval_sort(&after.id), &set_status)?);
+        }
+        if before.status == ApprovalStatus::Pending {
+            items.add(bump_pending(store, &after.workflow_id, -1)?);
+        }
     }
-}
-
-fn link_partition(partition: String) -> Partition {
-    Partition {
-        index: None,
-        partition_attribute: "pk",
-        sort_attribute: "sk",
-        partition,
+    let sort = keys::approval_sort(&after.id);
+    let step_moved = before.current_step != after.current_step || after.status.is_final();
+    // The assignees the approval waits on next: on a new step all of
+    // them, and an assignee of both steps gets a fresh link (one
+    // operation per item and transaction); on the same step, those
+    // assigned to it by this change.
+    let next_assignees = match after.current() {
+        _ if after.status.is_final() => Vec::new(),
+        Some(step) if step_moved => assignee_pks(step),
+        Some(step) => {
+            let had = before.current().map(assignee_pks).unwrap_or_default();
+            assignee_pks(step)
+                .into_iter()
+                .filter(|pk| !had.contains(pk))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    if before.status == ApprovalStatus::Pending {
+        if let Some(step) = before.current() {
+            if step_moved {
+                for pk in assignee_pks(step) {
+                    if !next_assignees.contains(&pk) {
+                        items.add(store.delete(pk, &sort, None)?);
+                    }
+                }
+            } else if let Some(decision) = decision {
+                // The step still waits: its decider leaves the listings
+                // that showed it to them. A role's link is shared, so it
+                // records them; a user's own link goes.
+                if let Approvers::Role(role) = &step.approvers {
+                    if *role == decision.approver_role {
+                        items.add(store.update(
+                            keys::assigned_to_role_pk(*role),
+                            &sort,
+                            // A concurrent transition may have removed the
+                            // link; then item 0 fails, and the expression
+                            // must still evaluate for that to be reported.
+                            &Expr::new(
+                                "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
+                            )
+                            .value(":none", AttributeValue::L(Vec::new()))
+                            .value(
+                                ":me",
+                                AttributeValue::L(vec![s(decision.approver_id.to_string())]),
+                            ),
+                        )?);
+                    }
+                }
+                if step.named_users().any(|user| *user == decision.approver_id) {
+                    items.add(store.delete(
+                        keys::assigned_to_user_pk(&decision.approver_id),
+                        &sort,
+                        None,
+                    )?);
+                }
+            }
+        }
     }
+    for pk in next_assignees {
+        items.add(store.put(to_item(&after.assignee_link(pk))?, None)?);
+    }
+    // The event's id must be new: an action that derives its event's id
+    // finds a repeat of itself refused here (the last item).
+    let event = items.add(store.put(
+        OutboxItem::new(event)?.to_item()?,
+        Some(("attribute_not_exists(pk)", Vec::new())),
+    )?);
+    let named = Transition {
+        approval,
+        decision: decision_item,
+        event,
+    };
+    Ok((items, named))
 }

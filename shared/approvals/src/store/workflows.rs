@@ -10,9 +10,11 @@
 //! Every write carries its event (outbox) and, after creation, the version
 //! it expects.
 
-use super::{from_item, keys, to_item, Item, PageQuery, Store, StoreError};
+use super::{
+    from_item, keys, n, to_item, transaction, Expr, Item, PageQuery, Store, StoreError, Transaction,
+};
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
-use crate::events::Envelope;
+use crate::events::{Envelope, OutboxItem};
 use crate::store::approvals::ApprovalStore;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -87,8 +89,14 @@ impl WorkflowRecord {
     }
 }
 
-/// Index of the "no pending approvals" guard in a deletion.
-pub const DELETE_PENDING_GUARD: usize = 1;
+/// The named items of a workflow's deletion ([`WorkflowStore::deletion`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Deletion {
+    /// The workflow at the version read: fails when another writer moved it.
+    pub workflow: transaction::Item,
+    /// The guard that none of its approvals is pending.
+    pub no_pending: transaction::Item,
+}
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait WorkflowStore {
@@ -112,14 +120,14 @@ pub trait WorkflowStore {
         event: &Envelope,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes a workflow still at its version, with its event, only if
-    /// none of its approvals is pending: otherwise item
-    /// [`DELETE_PENDING_GUARD`] of the transaction fails.
-    fn delete_workflow(
+    /// The transaction that deletes a workflow still at its version, with
+    /// its event, only if none of its approvals is pending (otherwise
+    /// [`Deletion::no_pending`] fails).
+    fn deletion(
         &self,
         record: &WorkflowRecord,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(Transaction, Deletion), StoreError>;
 
     /// A page of workflows, newest first, optionally of one status.
     fn list_workflows(
@@ -157,19 +165,27 @@ impl WorkflowStore for Store {
             .await
     }
 
-    async fn delete_workflow(
+    fn deletion(
         &self,
         record: &WorkflowRecord,
         event: &Envelope,
-    ) -> Result<(), StoreError> {
-        self.delete_versioned(
+    ) -> Result<(Transaction, Deletion), StoreError> {
+        let version = Expr::new("version = :expected").value(":expected", n(record.version));
+        let mut tx = Transaction::new();
+        let workflow = tx.add(self.delete(
             keys::workflow_pk(&record.id),
             keys::WORKFLOW_SK,
-            record.version,
-            vec![self.clear_pending(&record.id)?],
-            event,
-        )
-        .await
+            Some(&version),
+        )?);
+        let no_pending = tx.add(self.clear_pending(&record.id)?);
+        tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
+        Ok((
+            tx,
+            Deletion {
+                workflow,
+                no_pending,
+            },
+        ))
     }
 
     async fn list_workflows(

@@ -6,6 +6,7 @@
 
 mod approvals;
 mod rbac;
+mod rule_actions;
 mod workflows;
 
 #[path = "../../src/testkit.rs"]

@@ -55,7 +55,8 @@ use crate::store::{Store, StoreError};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 use groups::in_order_groups;
-use opsflow_audit::store::audit::{AuditSource, Written};
+use opsflow_platform::store::Written;
+use opsflow_platform::registry::Registry;
 use std::collections::HashSet;
 
 /// A run that has failed transiently this many times is recorded `failed`.
@@ -87,6 +88,9 @@ pub struct Runner {
     sqs: aws_sdk_sqs::Client,
     jobs_queue_url: Option<String>,
     webhooks_queue_url: String,
+    /// Who carries out the actions on other modules' entities (`approve`,
+    /// `assign`, …): the modules registered in the function's `main.rs`.
+    registry: Registry,
 }
 
 impl Runner {
@@ -101,7 +105,23 @@ impl Runner {
             sqs,
             jobs_queue_url,
             webhooks_queue_url,
+            registry: Registry::new(),
         }
+    }
+
+    /// The runner, with the action targets `register` adds (each module's
+    /// `register` function).
+    pub fn with_registry(mut self, register: &[fn(&mut Registry)]) -> Self {
+        for add in register {
+            add(&mut self.registry);
+        }
+        self
+    }
+
+    /// The runner, carrying out actions through `registry`'s targets.
+    pub fn using(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
     }
 
     /// Runs a batch; the response lists the messages to retry. Events
@@ -172,7 +192,7 @@ impl Runner {
     /// message is to be retried; rules finished before it keep their runs.
     #[tracing::instrument(skip_all, fields(event_id = %envelope.id, event_type = %envelope.event_type, depth = envelope.depth))]
     pub async fn run_event(&self, rules: &[LoadedRule], envelope: &Envelope) -> Result<(), String> {
-        if AuditSource::of(envelope) == AuditSource::Client {
+        if envelope.is_client_report() {
             tracing::warn!(
                 actor = %envelope.actor.id,
                 "a client's event reached the runner; no rule runs on it"

@@ -7,7 +7,9 @@ use crate::store::Store;
 
 impl Runner {
     /// A runner over the entity table that sends rule actions' messages to
-    /// `WEBHOOKS_QUEUE_URL` and (if set) `JOBS_QUEUE_URL`.
+    /// `WEBHOOKS_QUEUE_URL` and (if set) `JOBS_QUEUE_URL`. Actions on other
+    /// modules' entities need their targets registered
+    /// ([`Runner::with_registry`]).
     pub fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let webhooks = config
             .webhooks_queue_url

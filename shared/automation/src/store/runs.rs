@@ -33,7 +33,7 @@ pub use record::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunS
 use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use opsflow_audit::store::audit::Written;
+use opsflow_platform::store::Written;
 use time::{Duration, OffsetDateTime};
 
 /// How long an attempt counter outlives its last attempt.

@@ -99,6 +99,7 @@ impl World {
 
     fn runner(&self, jobs: Option<String>) -> Runner {
         Runner::new(self.store(), self.sqs.clone(), jobs, self.webhooks.clone())
+            .with_registry(&[opsflow_approvals::register])
     }
 
     async fn rule(&self, rule: Value) -> EntityId {

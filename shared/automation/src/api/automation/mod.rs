@@ -48,6 +48,9 @@ impl Automation {
             app.config.jobs_queue_url.clone(),
             webhooks,
         );
+        // Real runs act on other modules' entities as the app's modules
+        // registered them.
+        let runner = runner.using(app.registry.clone());
         Ok(Self { app, runner })
     }
 }

@@ -1,17 +1,18 @@
 //! The actions a matched rule carries out. Each returns a short detail on
 //! success; every event or message it produces carries an id derived from
 //! (event id, rule id, action index), so a repeat of the action is seen as
-//! done rather than done twice. The actions on an event's approval live in
-//! [`approval`]; the others (`log` and the queue actions) here.
-
-mod approval;
+//! done rather than done twice. `log` and the queue actions are carried
+//! out here; the actions on another module's entity (`approve`, `reject`,
+//! `assign`, `set_field`) by the module that registered them, which checks
+//! that the event is its own account of that entity.
 
 use super::{ActionError, Runner};
-use crate::domain::{ApprovalStatus, EntityId};
+use crate::domain::EntityId;
 use crate::events::{Actor, Envelope};
 use crate::language::Action;
 use crate::store::StoreError;
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
+use opsflow_platform::registry::{ActionFailure, EntityAction};
 use serde_json::{json, Value};
 
 /// One action of one rule on one event.
@@ -26,8 +27,10 @@ impl Act<'_> {
     pub async fn run(&self, action: &Action) -> Result<String, ActionError> {
         match action {
             Action::Log { message } => self.log(message).await,
-            Action::Approve { comment } => self.decide(ApprovalStatus::Approved, comment).await,
-            Action::Reject { comment } => self.decide(ApprovalStatus::Rejected, comment).await,
+            Action::Approve { .. }
+            | Action::Reject { .. }
+            | Action::Assign { .. }
+            | Action::SetField { .. } => self.on_entity(action).await,
             Action::NotifyWebhook { topic } => {
                 let body = json!({
                     "id": self.derived_id(),
@@ -57,9 +60,34 @@ impl Act<'_> {
                 self.send(&url, body).await?;
                 Ok(format!("job {} enqueued", job_type.as_str()))
             }
-            Action::Assign { user_id } => self.assign(user_id).await,
-            Action::SetField { path, value } => self.set_field(path, value).await,
         }
+    }
+
+    /// An action another module carries out, through its registered
+    /// target: `args` is the action as the rule states it.
+    async fn on_entity(&self, action: &Action) -> Result<String, ActionError> {
+        let args = serde_json::to_value(action)
+            .map_err(|e| ActionError::Permanent(format!("the action: {e}")))?;
+        let name = args["type"].as_str().unwrap_or_default().to_owned();
+        let target = self
+            .runner
+            .registry
+            .action_target_offering(&name)
+            .ok_or_else(|| ActionError::Permanent(format!("no module carries out {name}")))?;
+        let request = EntityAction {
+            name: &name,
+            args: &args,
+            event: self.envelope,
+            rule_id: self.rule_id,
+            event_id: self.derived_id(),
+        };
+        target
+            .act(&self.runner.store, request)
+            .await
+            .map_err(|failure| match failure {
+                ActionFailure::Transient(why) => ActionError::Transient(why),
+                ActionFailure::Permanent(why) => ActionError::Permanent(why),
+            })
     }
 
     /// The id of what this action produces: the same on every delivery.

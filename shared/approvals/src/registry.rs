@@ -1,0 +1,106 @@
+//! What this module offers the consumers that serve every module: the
+//! `approval` and `workflow` kinds of entity (how events show one, who may
+//! see it) and the rule actions on approvals. Consumers find them through
+//! the kernel's registry after one [`register`] call in their `main.rs`.
+
+use crate::auth::Principal;
+use crate::domain::EntityId;
+use crate::error::ApiResult;
+use crate::events;
+use crate::service::{approvals, rule_actions, workflows};
+use crate::store::approvals::ApprovalStore;
+use crate::store::workflows::WorkflowStore;
+use crate::store::Store;
+use crate::view::{approval_value, workflow_value};
+use futures::future::BoxFuture;
+use opsflow_platform::registry::{
+    ActionFailure, ActionTarget, EntityAction, EntitySource, Registry,
+};
+use serde_json::Value;
+
+/// Adds approvals and workflows as kinds of entity, and the rule actions
+/// on approvals.
+pub fn register(registry: &mut Registry) {
+    registry
+        .entity(Approvals)
+        .entity(Workflows)
+        .action_target(ApprovalActions);
+}
+
+/// The `approval` kind: seen by admins, its requester, its approvers and
+/// whoever decided it.
+#[derive(Debug, Clone, Copy)]
+pub struct Approvals;
+
+/// The `workflow` kind: seen (by non-admins) when it exists and is ACTIVE.
+#[derive(Debug, Clone, Copy)]
+pub struct Workflows;
+
+/// The rule actions on approvals (`approve`, `reject`, `assign`,
+/// `set_field`; see [`rule_actions`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovalActions;
+
+impl EntitySource for Approvals {
+    fn kind(&self) -> &'static str {
+        events::APPROVAL
+    }
+
+    fn view<'a>(
+        &'a self,
+        store: &'a Store,
+        id: &'a EntityId,
+    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
+        Box::pin(async move { Ok(store.approval_by_id(id).await?.as_ref().map(approval_value)) })
+    }
+
+    fn visible_to<'a>(
+        &'a self,
+        store: &'a Store,
+        principal: &'a Principal,
+        id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<bool>> {
+        Box::pin(async move { Ok(approvals::visible_to(store, principal, id).await?) })
+    }
+}
+
+impl EntitySource for Workflows {
+    fn kind(&self) -> &'static str {
+        events::WORKFLOW
+    }
+
+    fn view<'a>(
+        &'a self,
+        store: &'a Store,
+        id: &'a EntityId,
+    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
+        Box::pin(async move { Ok(store.workflow_by_id(id).await?.as_ref().map(workflow_value)) })
+    }
+
+    fn visible_to<'a>(
+        &'a self,
+        store: &'a Store,
+        _: &'a Principal,
+        id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<bool>> {
+        Box::pin(async move { Ok(workflows::visible_to_all(store, id).await?) })
+    }
+}
+
+impl ActionTarget for ApprovalActions {
+    fn kind(&self) -> &'static str {
+        events::APPROVAL
+    }
+
+    fn actions(&self) -> &'static [&'static str] {
+        rule_actions::ACTIONS
+    }
+
+    fn act<'a>(
+        &'a self,
+        store: &'a Store,
+        action: EntityAction<'a>,
+    ) -> BoxFuture<'a, Result<String, ActionFailure>> {
+        Box::pin(rule_actions::act(store, action))
+    }
+}

@@ -1,0 +1,238 @@
+//! Approvals' use cases: file a request, decide its current step, withdraw
+//! it, and read one as a caller may see it. The rules of deciding are the
+//! domain's ([`crate::domain::approval`]); here they meet storage: a
+//! decision that meets a concurrent one is read again and retried while
+//! the client pinned no version, and a repeated decision is refused by the
+//! transaction's decision item.
+
+use super::{ApprovalsError, ExpectedVersion};
+use crate::auth::Principal;
+use crate::clock;
+use crate::domain::approval::{self, Refusal};
+use crate::domain::{
+    Amount, Comment, Description, EntityId, Payload, Title, Verdict, WorkflowStatus,
+};
+use crate::events::{self, Actor};
+use crate::permissions;
+use crate::store::approvals::{
+    transition, ApprovalRecord, ApprovalStore, DecisionRecord, NewApproval,
+};
+use crate::store::transaction::Item;
+use crate::store::workflows::WorkflowStore;
+use crate::store::{Store, StoreError};
+
+/// How often a decision is tried against fresh state when others decide
+/// the same approval at the same moment.
+const MAX_ATTEMPTS: usize = 5;
+
+/// A request to file.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub workflow_id: EntityId,
+    pub title: Title,
+    pub description: Description,
+    pub payload: Payload,
+    pub amount: Option<Amount>,
+}
+
+/// What a change of an approval's status asks for.
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    /// A decision on the current step, with its comment.
+    Decide(Verdict, Comment),
+    /// The requester's withdrawal.
+    Cancel,
+}
+
+/// An approval and its decisions, in the order they were made.
+pub type ApprovalWithDecisions = (ApprovalRecord, Vec<DecisionRecord>);
+
+fn refusal(refusal: Refusal) -> ApprovalsError {
+    match refusal {
+        Refusal::OwnRequest | Refusal::NotAnApprover | Refusal::DecidedEarlierStep => {
+            ApprovalsError::Forbidden(refusal.to_string())
+        }
+        Refusal::NotPending(_) | Refusal::AlreadyDecided => {
+            ApprovalsError::Conflict(refusal.to_string())
+        }
+    }
+}
+
+/// Whether a failed transaction lost a race on the approval's version.
+pub(crate) fn lost_race(error: &StoreError, approval: Item) -> bool {
+    match error {
+        StoreError::TransactionCancelled(reasons) => {
+            error.failed(approval) || reasons.iter().any(|r| r == "TransactionConflict")
+        }
+        _ => false,
+    }
+}
+
+/// Whether `principal` may see an approval: admins, its requester, the
+/// approvers its steps name, and whoever decided it.
+pub fn may_see(
+    principal: &Principal,
+    record: &ApprovalRecord,
+    decisions: &[DecisionRecord],
+) -> bool {
+    principal.can(permissions::APPROVALS_READ_ALL)
+        || principal.is(&record.requester_id)
+        || record.names_approver(&principal.user_id, principal.role)
+        || decisions.iter().any(|d| principal.is(&d.approver_id))
+}
+
+/// Whether `principal` may see the approval `id` (as the audit log names
+/// it). An id that is not an approval's is not visible.
+pub async fn visible_to(
+    store: &Store,
+    principal: &Principal,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let Ok(id) = EntityId::parse(id) else {
+        return Ok(false);
+    };
+    Ok(match store.approval_with_decisions(&id).await? {
+        Some((record, decisions)) => may_see(principal, &record, &decisions),
+        None => false,
+    })
+}
+
+/// Approval `id` and its decisions, if `principal` may see it.
+pub async fn approval_for(
+    store: &Store,
+    principal: &Principal,
+    id: &EntityId,
+) -> Result<ApprovalWithDecisions, ApprovalsError> {
+    let (record, decisions) = store
+        .approval_with_decisions(id)
+        .await?
+        .ok_or(ApprovalsError::NotFound("approval"))?;
+    if !may_see(principal, &record, &decisions) {
+        return Err(ApprovalsError::NotFound("approval"));
+    }
+    Ok((record, decisions))
+}
+
+/// Files `request` for `principal` against an active workflow.
+#[tracing::instrument(skip_all, fields(user = %principal.user_id))]
+pub async fn file(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    request: NewRequest,
+) -> Result<ApprovalRecord, ApprovalsError> {
+    let workflow = store
+        .workflow_by_id(&request.workflow_id)
+        .await?
+        .filter(|w| w.status == WorkflowStatus::Active)
+        .ok_or_else(|| ApprovalsError::Invalid {
+            field: "workflow_id",
+            message: "must name an active workflow".into(),
+        })?;
+    let record = ApprovalRecord::new(
+        NewApproval {
+            workflow_id: request.workflow_id,
+            workflow_name: workflow.name,
+            steps: workflow.steps,
+            title: request.title,
+            description: request.description,
+            payload: request.payload,
+            amount: request.amount,
+            requester_id: principal.user_id,
+            allow_same_approver_across_steps: workflow.allow_same_approver_across_steps,
+        },
+        clock::now(),
+    );
+    let event = events::approval_created(&record, Actor::from(principal), correlation_id);
+    let (tx, filing) = store.filing(&record, &event)?;
+    match store.commit(tx).await {
+        Err(error) if error.failed(filing.workflow_active) => Err(ApprovalsError::Conflict(
+            "the workflow stopped being active; file against an active one".into(),
+        )),
+        Err(error) => Err(error.into()),
+        Ok(()) => Ok(record),
+    }
+}
+
+/// Decides the current step of approval `id` (`Wanted::Decide`) or
+/// withdraws it (`Wanted::Cancel`, its requester only), as `principal`;
+/// returns the approval after the change, with its decisions.
+#[tracing::instrument(skip_all, fields(user = %principal.user_id, approval = %id))]
+pub async fn change_status(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    id: &EntityId,
+    wanted: Wanted,
+    expected: ExpectedVersion,
+) -> Result<ApprovalWithDecisions, ApprovalsError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let (record, mut decisions) = approval_for(store, principal, id).await?;
+        expected.check(record.version, "approval")?;
+        let now = clock::now();
+        let (after, decision, outcome) = match &wanted {
+            Wanted::Cancel => {
+                if !principal.is(&record.requester_id) {
+                    return Err(ApprovalsError::Forbidden(
+                        "only the requester can cancel a request".into(),
+                    ));
+                }
+                let progress = approval::cancel(&record.progress()).map_err(refusal)?;
+                (record.advanced(progress, now), None, None)
+            }
+            Wanted::Decide(verdict, comment) => {
+                let (progress, outcome) = approval::decide(
+                    &record.steps,
+                    record.separation(),
+                    &record.progress(),
+                    &record.requester_id,
+                    &principal.user_id,
+                    principal.role,
+                    *verdict,
+                )
+                .map_err(refusal)?;
+                let decision = DecisionRecord::new(
+                    &record,
+                    principal.user_id,
+                    principal.role,
+                    *verdict,
+                    comment.clone(),
+                    now,
+                );
+                (
+                    record.advanced(progress, now),
+                    Some(decision),
+                    Some(outcome),
+                )
+            }
+        };
+        let event = events::approval_transition(
+            &record,
+            &after,
+            decision.as_ref(),
+            outcome,
+            Actor::from(principal),
+            correlation_id,
+        );
+        let (tx, named) = transition(store, &record, &after, decision.as_ref(), &event)?;
+        match store.commit(tx).await {
+            Ok(()) => {
+                decisions.extend(decision);
+                return Ok((after, decisions));
+            }
+            Err(error) if named.decision.is_some_and(|item| error.failed(item)) => {
+                return Err(refusal(Refusal::AlreadyDecided))
+            }
+            Err(error) if lost_race(&error, named.approval) && !expected.pinned() => continue,
+            Err(error) if lost_race(&error, named.approval) => {
+                return Err(ApprovalsError::Conflict(
+                    "the approval was changed concurrently; reload and retry".into(),
+                ))
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(ApprovalsError::Conflict(
+        "the approval is being decided by others right now; reload and retry".into(),
+    ))
+}

@@ -1,0 +1,272 @@
+//! The items of an approval: the approval itself (its keys derived from
+//! its id and status when it is written), one approver's decision on one
+//! step, and the link items that list it in other partitions. Keys are in
+//! the `//!` of `store::approvals`.
+
+use super::super::keys;
+use crate::domain::approval::Progress;
+use crate::domain::workflow::StepSeparation;
+use crate::domain::{
+    Amount, ApprovalStatus, Approvers, Comment, Description, EntityId, Payload, Role, Step, Title,
+    Verdict, WorkflowName,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    pub id: EntityId,
+    pub workflow_id: EntityId,
+    pub workflow_name: WorkflowName,
+    pub title: Title,
+    pub description: Description,
+    pub payload: Payload,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    /// The workflow's steps when the approval was filed.
+    pub steps: Vec<Step>,
+    pub current_step: usize,
+    /// Who approved the current step so far.
+    pub step_approvals: Vec<EntityId>,
+    /// Who approved the steps already completed.
+    #[serde(default)]
+    pub earlier_approvers: Vec<EntityId>,
+    /// The workflow's opt-out of step separation when the approval was
+    /// filed: whether one person may decide several of its steps.
+    #[serde(default)]
+    pub allow_same_approver_across_steps: bool,
+    pub status: ApprovalStatus,
+    pub requester_id: EntityId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub decided_at: Option<OffsetDateTime>,
+    pub version: u64,
+}
+
+/// What a new approval is made of.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    pub workflow_id: EntityId,
+    pub workflow_name: WorkflowName,
+    pub steps: Vec<Step>,
+    pub title: Title,
+    pub description: Description,
+    pub payload: Payload,
+    pub amount: Option<Amount>,
+    pub requester_id: EntityId,
+    /// The workflow's `allow_same_approver_across_steps`.
+    pub allow_same_approver_across_steps: bool,
+}
+
+impl ApprovalRecord {
+    pub fn new(new: NewApproval, now: OffsetDateTime) -> Self {
+        let id = EntityId::new();
+        let mut record = Self {
+            pk: keys::approval_pk(&id),
+            sk: keys::APPROVAL_SK.into(),
+            item_type: "approval".into(),
+            gsi1pk: keys::APPROVALS_GSI1PK.into(),
+            gsi1sk: keys::approval_sort(&id),
+            gsi2pk: String::new(),
+            gsi2sk: keys::approval_sort(&id),
+            id,
+            workflow_id: new.workflow_id,
+            workflow_name: new.workflow_name,
+            title: new.title,
+            description: new.description,
+            payload: new.payload,
+            amount: new.amount,
+            steps: new.steps,
+            current_step: 0,
+            step_approvals: Vec::new(),
+            earlier_approvers: Vec::new(),
+            allow_same_approver_across_steps: new.allow_same_approver_across_steps,
+            status: ApprovalStatus::Pending,
+            requester_id: new.requester_id,
+            created_at: now,
+            updated_at: now,
+            decided_at: None,
+            version: 1,
+        };
+        record.reindex();
+        record
+    }
+
+    fn reindex(&mut self) {
+        self.gsi2pk = keys::approvals_by_status_gsi2pk(self.status);
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            status: self.status,
+            current_step: self.current_step,
+            step_approvals: self.step_approvals.clone(),
+            earlier_approvers: self.earlier_approvers.clone(),
+        }
+    }
+
+    /// Whether its steps need different people.
+    pub fn separation(&self) -> StepSeparation {
+        StepSeparation::from_opt_out(self.allow_same_approver_across_steps)
+    }
+
+    /// This approval after a change of progress at `now`: the next version.
+    pub fn advanced(&self, progress: Progress, now: OffsetDateTime) -> Self {
+        let mut next = self.revised(now);
+        next.status = progress.status;
+        next.current_step = progress.current_step;
+        next.step_approvals = progress.step_approvals;
+        next.earlier_approvers = progress.earlier_approvers;
+        if next.status.is_final() {
+            next.decided_at = Some(now);
+        }
+        next.reindex();
+        next
+    }
+
+    /// The next version of this approval, changed at `now`, for a change
+    /// that leaves its progress alone (its steps' assignees, its payload).
+    pub fn revised(&self, now: OffsetDateTime) -> Self {
+        let mut next = self.clone();
+        next.updated_at = now;
+        next.version += 1;
+        next
+    }
+
+    pub fn current(&self) -> Option<&Step> {
+        self.steps.get(self.current_step)
+    }
+
+    /// Whether `user` (of `role`) is an approver of any of its steps.
+    pub fn names_approver(&self, user: &EntityId, role: Role) -> bool {
+        self.steps.iter().any(|step| step.names(user, role))
+    }
+
+    /// A link for the workflow's or the requester's listing.
+    pub(super) fn link(&self, pk: String) -> ApprovalLink {
+        ApprovalLink {
+            pk,
+            sk: keys::approval_sort(&self.id),
+            item_type: "approval_link".into(),
+            approval_id: self.id,
+            status: self.status,
+            workflow_id: self.workflow_id,
+            requester_id: self.requester_id,
+            decided_by: Vec::new(),
+        }
+    }
+
+    /// A link for an assignee's listing of the current step: it leaves out
+    /// whoever approved an earlier step, unless separation is waived.
+    pub(super) fn assignee_link(&self, pk: String) -> ApprovalLink {
+        let decided_by = match self.separation() {
+            StepSeparation::Distinct => self.earlier_approvers.clone(),
+            StepSeparation::Waived => Vec::new(),
+        };
+        ApprovalLink {
+            decided_by,
+            ..self.link(pk)
+        }
+    }
+}
+
+/// One approver's decision on one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    pub approval_id: EntityId,
+    pub step: usize,
+    pub step_name: String,
+    pub approver_id: EntityId,
+    pub approver_role: Role,
+    pub verdict: Verdict,
+    pub comment: Comment,
+    #[serde(with = "time::serde::rfc3339")]
+    pub decided_at: OffsetDateTime,
+}
+
+impl DecisionRecord {
+    pub fn new(
+        approval: &ApprovalRecord,
+        approver_id: EntityId,
+        approver_role: Role,
+        verdict: Verdict,
+        comment: Comment,
+        now: OffsetDateTime,
+    ) -> Self {
+        let step = approval.current_step;
+        Self {
+            pk: keys::approval_pk(&approval.id),
+            sk: keys::decision_sk(step, &approver_id),
+            item_type: "approval_decision".into(),
+            approval_id: approval.id,
+            step,
+            step_name: approval
+                .current()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            approver_id,
+            approver_role,
+            verdict,
+            comment,
+            decided_at: now,
+        }
+    }
+}
+
+/// A pointer to an approval from a partition that lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct ApprovalLink {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    pub(super) approval_id: EntityId,
+    status: ApprovalStatus,
+    workflow_id: EntityId,
+    requester_id: EntityId,
+    decided_by: Vec<EntityId>,
+}
+
+/// The partitions an approval's links live in, besides its assignees'.
+pub(super) fn owner_links(record: &ApprovalRecord) -> [String; 2] {
+    [
+        keys::workflow_pk(&record.workflow_id),
+        keys::user_pk(&record.requester_id),
+    ]
+}
+
+/// The assignee partitions of a step: its role's, and each user's it names
+/// or has assigned. Never the same one twice, as one transaction may hold
+/// one operation per item.
+pub(super) fn assignee_pks(step: &Step) -> Vec<String> {
+    let mut pks = match &step.approvers {
+        Approvers::Role(role) => vec![keys::assigned_to_role_pk(*role)],
+        Approvers::Users(_) => Vec::new(),
+    };
+    for user in step.named_users() {
+        let pk = keys::assigned_to_user_pk(user);
+        if !pks.contains(&pk) {
+            pks.push(pk);
+        }
+    }
+    pks
+}
