@@ -5,16 +5,17 @@
 
 use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
 use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
-use opsflow_approvals::store::workflows::WorkflowRecord;
-use opsflow_approvals::store::WorkflowStore;
+use opsflow_approvals::service::workflows::{self, NewWorkflow, WorkflowChanges};
+use opsflow_approvals::service::ExpectedVersion;
 use opsflow_automation::language::RuleInput;
 use opsflow_automation::service::{rules, RuleError};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
 use opsflow_identity::domain::{DisplayName, Email, NewPassword};
 use opsflow_identity::store::users::CreateUserError;
 use opsflow_platform::auth::secret;
+use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::{EntityId, Role};
-use opsflow_platform::events::{Actor, Envelope};
+use opsflow_platform::events::Actor;
 use opsflow_platform::store::Store;
 
 /// A demo account; `password` is `None` when it already existed.
@@ -130,41 +131,35 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         },
     ])
     .map_err(|errors| anyhow::anyhow!("demo workflow steps: {errors:?}"))?;
-    let now = opsflow_platform::clock::now();
-    let mut workflow = WorkflowRecord::new(
-        WorkflowName::parse("Purchase request").map_err(anyhow::Error::msg)?,
-        Description::parse("Purchases above the team card limit").map_err(anyhow::Error::msg)?,
-        steps,
-        admin,
-        now,
-    );
-    let actor = Actor {
-        id: admin.to_string(),
-        role: Role::Admin.to_string(),
+    // The demo admin acts, as if signed in.
+    let admin = Principal {
+        user_id: admin,
+        role: Role::Admin,
+        session_id: "local-seed".into(),
+        token_id: "local-seed".into(),
+        expires_at: 0,
     };
-    let data = serde_json::json!({"id": workflow.id.to_string(), "name": "Purchase request"});
-    let created = Envelope::new(
-        "workflow.created",
-        "workflow",
-        workflow.id,
-        actor.clone(),
+    let new = NewWorkflow {
+        name: WorkflowName::parse("Purchase request").map_err(anyhow::Error::msg)?,
+        description: Description::parse("Purchases above the team card limit")
+            .map_err(anyhow::Error::msg)?,
+        steps,
+        allow_same_approver_across_steps: false,
+    };
+    let workflow = workflows::create(store, &admin, "local-seed", new).await?;
+    let activate = WorkflowChanges {
+        status: Some(WorkflowStatus::Active),
+        ..WorkflowChanges::default()
+    };
+    workflows::update(
+        store,
+        &admin,
         "local-seed",
-        data.clone(),
-    );
-    store.create_workflow(&workflow, &created).await?;
-    workflow.status = WorkflowStatus::Active;
-    let activated = Envelope::new(
-        "workflow.activated",
-        "workflow",
-        workflow.id,
-        actor,
-        "local-seed",
-        data,
+        &workflow.id,
+        activate,
+        ExpectedVersion::default(),
     )
-    .change("status", WorkflowStatus::Draft, WorkflowStatus::Active);
-    store
-        .update_workflow(&mut workflow, now, &activated)
-        .await?;
+    .await?;
     Ok(())
 }
 

@@ -55,8 +55,8 @@ use crate::store::{Store, StoreError};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 use groups::in_order_groups;
-use opsflow_platform::store::Written;
 use opsflow_platform::registry::Registry;
+use opsflow_platform::store::Written;
 use std::collections::HashSet;
 
 /// A run that has failed transiently this many times is recorded `failed`.
