@@ -90,7 +90,7 @@ pub struct Runner {
     webhooks_queue_url: String,
     /// Who carries out the actions on other modules' entities (`approve`,
     /// `assign`, …): the modules registered in the function's `main.rs`.
-    registry: Registry,
+    pub(super) registry: Registry,
 }
 
 impl Runner {
@@ -107,21 +107,6 @@ impl Runner {
             webhooks_queue_url,
             registry: Registry::new(),
         }
-    }
-
-    /// The runner, with the action targets `register` adds (each module's
-    /// `register` function).
-    pub fn with_registry(mut self, register: &[fn(&mut Registry)]) -> Self {
-        for add in register {
-            add(&mut self.registry);
-        }
-        self
-    }
-
-    /// The runner, carrying out actions through `registry`'s targets.
-    pub fn using(mut self, registry: Registry) -> Self {
-        self.registry = registry;
-        self
     }
 
     /// Runs a batch; the response lists the messages to retry. Events

@@ -1,9 +1,11 @@
-//! The rule runner as the functions that carry out rule actions build it
-//! from their configuration (`Needs::action_queues`).
+//! The rule runner as the functions that carry out rule actions build it:
+//! from their configuration (`Needs::action_queues`), with the action
+//! targets of the modules whose entities rules act on.
 
 use super::automation_runner::Runner;
 use crate::config::Config;
 use crate::store::Store;
+use opsflow_platform::registry::Registry;
 
 impl Runner {
     /// A runner over the entity table that sends rule actions' messages to
@@ -20,5 +22,20 @@ impl Runner {
             config.jobs_queue_url,
             webhooks,
         ))
+    }
+
+    /// The runner, with the action targets `register` adds (each module's
+    /// `register` function).
+    pub fn with_registry(mut self, register: &[fn(&mut Registry)]) -> Self {
+        for add in register {
+            add(&mut self.registry);
+        }
+        self
+    }
+
+    /// The runner, carrying out actions through `registry`'s targets.
+    pub fn using(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
     }
 }
