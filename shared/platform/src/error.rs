@@ -244,6 +244,35 @@ impl From<crate::store::cursor::InvalidCursor> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    /// A failure the caller did not map itself: conflicts are 409 (the
+    /// client may retry on fresh state), throttling 503, the rest 500.
+    fn from(error: crate::store::StoreError) -> Self {
+        match error {
+            crate::store::StoreError::ConditionFailed => {
+                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
+            }
+            crate::store::StoreError::TransactionCancelled(ref reasons)
+                if reasons
+                    .iter()
+                    .any(|r| r == "ConditionalCheckFailed" || r == "TransactionConflict") =>
+            {
+                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
+            }
+            crate::store::StoreError::Throttled => {
+                ApiError::ServiceUnavailable("the service is busy; retry shortly".into())
+            }
+            crate::store::StoreError::LeaseLost => ApiError::Conflict(
+                "a retry of this request took it over; its outcome is the retry's".into(),
+            ),
+            crate::store::StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
+                limit: crate::events::MAX_ENVELOPE_BYTES,
+            },
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,8 @@
 //! Storage failures: [`StoreError`], how SDK errors are classified into it
 //! (by service error code; a cancelled transaction keeps one reason per
-//! item, in item order), and the API error each becomes when the caller did
-//! not map it itself.
+//! item, in item order). The store speaks no HTTP: what a client gets for a
+//! failure its caller did not map is decided in `crate::error`.
 
-use crate::error::ApiError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
@@ -38,35 +37,6 @@ impl StoreError {
     pub fn failed_condition_at(&self, index: usize) -> bool {
         matches!(self, Self::TransactionCancelled(reasons)
             if reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed"))
-    }
-}
-
-impl From<StoreError> for ApiError {
-    /// A failure the caller did not map itself: conflicts are 409 (the
-    /// client may retry on fresh state), throttling 503, the rest 500.
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::ConditionFailed => {
-                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
-            }
-            StoreError::TransactionCancelled(ref reasons)
-                if reasons
-                    .iter()
-                    .any(|r| r == "ConditionalCheckFailed" || r == "TransactionConflict") =>
-            {
-                ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
-            }
-            StoreError::Throttled => {
-                ApiError::ServiceUnavailable("the service is busy; retry shortly".into())
-            }
-            StoreError::LeaseLost => ApiError::Conflict(
-                "a retry of this request took it over; its outcome is the retry's".into(),
-            ),
-            StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
-                limit: crate::events::MAX_ENVELOPE_BYTES,
-            },
-            other => ApiError::Internal(anyhow::Error::new(other)),
-        }
     }
 }
 
