@@ -16,7 +16,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let modules = [opsflow_identity::register, opsflow_approvals::register];
     api::run_with(
         needs,
-        move |app, _| AuditLogs::new(app.with_registry(&modules)),
+        move |app, _| async move { AuditLogs::new(app.with_registry(&modules)) },
         opsflow_audit::api::audit_logs::handle,
     )
     .await

@@ -1,6 +1,8 @@
 //! `auth`: `POST /auth/register`, `/auth/login`, `/auth/refresh`,
-//! `/auth/logout` and `GET /auth/me`. The only function with a signing key.
+//! `/auth/logout` and `GET /auth/me`. The only function with a signing key:
+//! its handlers' context (`Auth`) holds it.
 
+use opsflow_identity::api::auth::{self, Auth};
 use opsflow_platform::api;
 use opsflow_platform::config::Needs;
 
@@ -9,7 +11,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let needs = Needs {
         verify_tokens: true,
         sign_tokens: true,
-        ..Needs::default()
+        ..Needs::NOTHING
     };
-    api::run(needs, opsflow_identity::api::auth::handle).await
+    api::run_with(
+        needs,
+        |app, sdk| async move { Auth::new(app, &sdk).await },
+        auth::handle,
+    )
+    .await
 }

@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     ];
     api::run_with(
         needs,
-        move |app, sdk| Automation::new(app.with_registry(&modules), sdk),
+        move |app, sdk| async move { Automation::new(app.with_registry(&modules), &sdk) },
         automation::handle,
     )
     .await

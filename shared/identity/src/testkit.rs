@@ -3,11 +3,20 @@
 
 #![allow(clippy::unwrap_used)]
 
+use opsflow_identity::api::auth::Auth;
 use opsflow_identity::store::UserStore;
+use opsflow_platform::config::Needs;
 use opsflow_platform::testkit::TestEnv;
 
-pub fn serve(env: &mut TestEnv) {
-    let (auth, users) = (env.auth, env.users);
+pub async fn serve(env: &mut TestEnv) {
+    let app = env
+        .owned_app(Needs {
+            sign_tokens: true,
+            ..Needs::API
+        })
+        .await;
+    let auth: &'static Auth = Box::leak(Box::new(Auth::new(app, &env.sdk).await.unwrap()));
+    let users = env.users;
     env.serve(
         "auth",
         Box::new(move |req| Box::pin(opsflow_identity::api::auth::handle(auth, req))),

@@ -23,7 +23,6 @@ pub struct App {
     /// rule-action targets): empty unless its `main.rs` registers some.
     pub registry: Registry,
     verifier: Option<TokenVerifier>,
-    signer: Option<TokenSigner>,
     cursors: Option<CursorKey>,
 }
 
@@ -49,27 +48,6 @@ impl App {
             .map(TokenVerifier::new)
             .transpose()
             .context("loading JWT_PUBLIC_KEY")?;
-        let signer = match (&config.jwt, &config.signing_key) {
-            (Some(jwt), Some(source)) => {
-                let pem = match source {
-                    SigningKeySource::Pem(pem) => pem.clone(),
-                    SigningKeySource::SecretArn(arn) => fetch_signing_key(sdk, arn).await?,
-                };
-                Some(TokenSigner::new(jwt, Some(&pem)).context("loading the JWT signing key")?)
-            }
-            (Some(jwt), None) if jwt.algorithm == crate::config::JwtAlgorithm::Hs256 => {
-                Some(TokenSigner::new(jwt, None)?)
-            }
-            _ => None,
-        };
-        if let (Some(signer), Some(verifier)) = (&signer, &verifier) {
-            // A signing key that does not match the public key would issue
-            // tokens no function accepts; refuse to start instead.
-            let probe = signer.issue(&EntityId::new(), Role::User, "probe", crate::clock::now())?;
-            verifier.verify(&probe.token).map_err(|_| {
-                anyhow::anyhow!("the JWT signing key does not match JWT_PUBLIC_KEY")
-            })?;
-        }
         let cursors = config.cursor_secret.as_deref().map(CursorKey::new);
         Ok(Self {
             cors: Cors::new(config.cors_origins.clone()),
@@ -77,7 +55,6 @@ impl App {
             config,
             store,
             verifier,
-            signer,
             cursors,
         })
     }
@@ -91,10 +68,37 @@ impl App {
         self
     }
 
-    pub fn signer(&self) -> ApiResult<&TokenSigner> {
-        self.signer
+    /// The token signer of the function that issues tokens (`Needs::
+    /// sign_tokens`): its key from `JWT_PRIVATE_KEY`, the Secrets Manager
+    /// secret `JWT_PRIVATE_KEY_SECRET_ARN` names, or `JWT_SECRET` for
+    /// HS256. A key that does not match the app's verification key would
+    /// issue tokens no function accepts, so it is refused at cold start.
+    pub async fn token_signer(&self, sdk: &aws_config::SdkConfig) -> anyhow::Result<TokenSigner> {
+        let jwt = self
+            .config
+            .jwt
             .as_ref()
-            .ok_or_else(|| ApiError::internal("this function holds no signing key"))
+            .ok_or_else(|| anyhow::anyhow!("JWT_ALGORITHM and its keys are not configured"))?;
+        let signer = match &self.config.signing_key {
+            Some(source) => {
+                let pem = match source {
+                    SigningKeySource::Pem(pem) => pem.clone(),
+                    SigningKeySource::SecretArn(arn) => fetch_signing_key(sdk, arn).await?,
+                };
+                TokenSigner::new(jwt, Some(&pem)).context("loading the JWT signing key")?
+            }
+            None if jwt.algorithm == crate::config::JwtAlgorithm::Hs256 => {
+                TokenSigner::new(jwt, None)?
+            }
+            None => anyhow::bail!("no JWT signing key is configured"),
+        };
+        if let Some(verifier) = &self.verifier {
+            let probe = signer.issue(&EntityId::new(), Role::User, "probe", crate::clock::now())?;
+            verifier.verify(&probe.token).map_err(|_| {
+                anyhow::anyhow!("the JWT signing key does not match JWT_PUBLIC_KEY")
+            })?;
+        }
+        Ok(signer)
     }
 
     pub fn cursors(&self) -> ApiResult<&CursorKey> {

@@ -28,7 +28,7 @@ pub async fn env() -> TestEnv {
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
     let mut env = TestEnv::with_vars(tweak).await;
-    opsflow_identity::testkit::serve(&mut env);
+    opsflow_identity::testkit::serve(&mut env).await;
     own_testkit::serve(&mut env);
     env
 }

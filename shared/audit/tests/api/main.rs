@@ -26,7 +26,7 @@ pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestE
     let mut env = TestEnv::with_vars(tweak).await;
     env.register_module(opsflow_identity::register)
         .register_module(opsflow_approvals::register);
-    opsflow_identity::testkit::serve(&mut env);
+    opsflow_identity::testkit::serve(&mut env).await;
     opsflow_approvals::testkit::serve(&mut env);
     env
 }

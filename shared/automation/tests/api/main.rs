@@ -32,7 +32,7 @@ pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestE
     env.register_module(opsflow_identity::register)
         .register_module(opsflow_approvals::register)
         .register_module(opsflow_automation::register);
-    opsflow_identity::testkit::serve(&mut env);
+    opsflow_identity::testkit::serve(&mut env).await;
     opsflow_approvals::testkit::serve(&mut env);
     own_testkit::serve(&mut env).await;
     env

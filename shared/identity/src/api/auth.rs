@@ -18,6 +18,7 @@
 
 use crate::accounts::{create_account, NewAccount, Registrar};
 use crate::api::{idempotency, UserView};
+use crate::auth::TokenSigner;
 use crate::auth::{secret, throttle, Principal, ACCESS_TOKEN_TTL};
 use crate::clock;
 use crate::domain::{DisplayName, Email, EntityId, NewPassword, Role};
@@ -42,11 +43,28 @@ use login::login;
 const AUTH_BODY_LIMIT: usize = 8 * 1024;
 const _: () = assert!(AUTH_BODY_LIMIT < DEFAULT_BODY_LIMIT);
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+/// The `auth` function's context: its [`App`] and the token signer, which
+/// no other function holds.
+pub struct Auth {
+    pub app: App,
+    pub signer: TokenSigner,
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+impl Auth {
+    /// Loads the signing key (`Needs::sign_tokens`); a key that does not
+    /// match the verification key fails the cold start.
+    pub async fn new(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let signer = app.token_signer(sdk).await?;
+        Ok(Self { app, signer })
+    }
+}
+
+pub async fn handle(ctx: &Auth, req: Request) -> Response<Body> {
+    dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
+}
+
+async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+    let (app, signer) = (&ctx.app, &ctx.signer);
     match meta.route_key.as_str() {
         "POST /auth/register" => {
             // Validate, then count, then claim the key: an invalid body
@@ -61,8 +79,8 @@ async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response
             })
             .await
         }
-        "POST /auth/login" => login(app, &meta, &req).await,
-        "POST /auth/refresh" => refresh(app, &meta, &req).await,
+        "POST /auth/login" => login(app, signer, &meta, &req).await,
+        "POST /auth/refresh" => refresh(app, signer, &meta, &req).await,
         "POST /auth/logout" => logout(app, &meta, &req).await,
         "GET /auth/me" => me(app, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
@@ -201,7 +219,12 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+async fn refresh(
+    app: &App,
+    signer: &TokenSigner,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiResult<Response<Body>> {
     let body: RefreshBody = parse_json(req, AUTH_BODY_LIMIT)?;
     let refused = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
     if !secret::is_well_formed(&body.refresh_token) {
@@ -242,9 +265,7 @@ async fn refresh(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Resp
         app.store.revoke_session(&session.id).await?;
         return Err(refused());
     };
-    let access = app
-        .signer()?
-        .issue(&record.id, record.role, &session.id, now)?;
+    let access = signer.issue(&record.id, record.role, &session.id, now)?;
     token_response(&TokenResponse {
         access_token: access.token,
         token_type: "Bearer",

@@ -47,6 +47,6 @@ pub async fn env() -> TestEnv {
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
     let mut env = TestEnv::with_vars(tweak).await;
-    own_testkit::serve(&mut env);
+    own_testkit::serve(&mut env).await;
     env
 }

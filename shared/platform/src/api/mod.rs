@@ -19,21 +19,22 @@ where
     F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    run_with(needs, |app, _| Ok(app), handler).await
+    run_with(needs, |app, _| async { Ok(app) }, handler).await
 }
 
 /// [`run`] for a function whose handlers need more than the [`App`]: `build`
 /// turns the app (and the SDK configuration, for more clients) into the
-/// function's own context once per cold start, so a handler's context type
-/// says what it may use.
-pub async fn run_with<C, B, F, Fut>(
+/// function's own context once per cold start (it may load keys, so it is
+/// async), so a handler's context type says what it may use.
+pub async fn run_with<C, B, BFut, F, Fut>(
     needs: Needs,
     build: B,
     handler: F,
 ) -> Result<(), lambda_http::Error>
 where
     C: Sync + 'static,
-    B: FnOnce(App, &aws_config::SdkConfig) -> anyhow::Result<C>,
+    B: FnOnce(App, aws_config::SdkConfig) -> BFut,
+    BFut: Future<Output = anyhow::Result<C>>,
     F: Fn(&'static C, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
@@ -42,7 +43,7 @@ where
     let sdk = crate::store::sdk_config().await;
     let app = App::new(config, &sdk).await?;
     // Kept for the life of the process, like the clients inside it.
-    let context: &'static C = Box::leak(Box::new(build(app, &sdk)?));
+    let context: &'static C = Box::leak(Box::new(build(app, sdk).await?));
     lambda_http::run(lambda_http::service_fn(move |req| async move {
         Ok::<_, lambda_http::Error>(handler(context, req).await)
     }))

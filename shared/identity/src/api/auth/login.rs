@@ -7,6 +7,7 @@
 
 use super::{anonymous, session_event, source_ip, token_response, TokenResponse, AUTH_BODY_LIMIT};
 use crate::api::UserView;
+use crate::auth::TokenSigner;
 use crate::auth::{password, secret, throttle, ACCESS_TOKEN_TTL};
 use crate::clock;
 use crate::domain::{Email, NewPassword};
@@ -36,6 +37,7 @@ fn too_many_from_here(retry_after: u64) -> ApiError {
 
 pub(super) async fn login(
     app: &App,
+    signer: &TokenSigner,
     meta: &RequestMeta,
     req: &Request,
 ) -> ApiResult<Response<Body>> {
@@ -151,9 +153,7 @@ pub(super) async fn login(
             },
         )
         .await?;
-    let access = app
-        .signer()?
-        .issue(&record.id, record.role, &session.id, now)?;
+    let access = signer.issue(&record.id, record.role, &session.id, now)?;
     tracing::info!(user_id = %record.id, session_id = %session.id, "login succeeded");
     token_response(&TokenResponse {
         access_token: access.token,
