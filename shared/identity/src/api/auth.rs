@@ -21,9 +21,9 @@ use crate::api::{idempotency, UserView};
 use crate::auth::TokenSigner;
 use crate::auth::{secret, throttle, Principal, ACCESS_TOKEN_TTL};
 use crate::clock;
-use crate::domain::{DisplayName, Email, EntityId, NewPassword, Role};
+use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{self, Actor, Envelope};
+use crate::events::{self, Actor};
 use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
 use crate::store::ratelimit::SlotTaken;
 use crate::store::sessions::Rotation;
@@ -182,30 +182,6 @@ fn token_response(body: &TokenResponse) -> ApiResult<Response<Body>> {
     Ok(response)
 }
 
-/// A session event: about the session, or (`session.revoked`) the user.
-pub fn session_event(
-    event_type: &str,
-    entity_id: &str,
-    user_id: &EntityId,
-    actor: Actor,
-    meta: &RequestMeta,
-    data: serde_json::Value,
-) -> Envelope {
-    let mut data = match data {
-        serde_json::Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    };
-    data.insert("user_id".into(), serde_json::json!(user_id));
-    Envelope::new(
-        event_type,
-        "session",
-        entity_id,
-        actor,
-        &meta.correlation_id,
-        serde_json::Value::Object(data),
-    )
-}
-
 fn anonymous() -> Actor {
     Actor {
         id: "anonymous".into(),
@@ -239,12 +215,12 @@ async fn refresh(
             &secret::fingerprint(&next_token),
             now,
             |session_id, user_id| {
-                session_event(
+                events::session_event(
                     events::SESSION_REFRESH_REUSED,
                     session_id,
                     user_id,
                     anonymous(),
-                    meta,
+                    &meta.correlation_id,
                     serde_json::json!({"source_ip": meta.source_ip}),
                 )
             },
@@ -277,12 +253,12 @@ async fn refresh(
 
 async fn logout(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
     let principal: Principal = app.authenticate(req).await?;
-    let event = session_event(
+    let event = events::session_event(
         events::SESSION_LOGOUT,
         &principal.session_id,
         &principal.user_id,
         Actor::from(&principal),
-        meta,
+        &meta.correlation_id,
         serde_json::Value::Null,
     );
     app.store

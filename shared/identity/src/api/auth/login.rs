@@ -5,7 +5,7 @@
 //! and the failed attempt that spends an account's free attempts records
 //! the burst.
 
-use super::{anonymous, session_event, source_ip, token_response, TokenResponse, AUTH_BODY_LIMIT};
+use super::{anonymous, source_ip, token_response, TokenResponse, AUTH_BODY_LIMIT};
 use crate::api::UserView;
 use crate::auth::TokenSigner;
 use crate::auth::{password, secret, throttle, ACCESS_TOKEN_TTL};
@@ -142,12 +142,12 @@ pub(super) async fn login(
             &secret::fingerprint(&refresh_token),
             now,
             |session_id| {
-                session_event(
+                events::session_event(
                     events::SESSION_LOGIN,
                     session_id,
                     &record.id,
                     actor,
-                    meta,
+                    &meta.correlation_id,
                     serde_json::json!({"source_ip": meta.source_ip}),
                 )
             },
