@@ -7,19 +7,12 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::dynamodb::Event;
-use opsflow_platform::config::Needs;
 use opsflow_platform::pipeline::{consumer, router::Router};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let needs = Needs {
-        event_queues: true,
-        ..Needs::default()
-    };
-    consumer::run(
-        needs,
-        Router::from_config,
-        |router, event: Event| async move { router.route(&event).await },
-    )
+    consumer::run(Router::from_config, |router, event: Event| async move {
+        router.route(&event).await
+    })
     .await
 }

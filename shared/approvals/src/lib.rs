@@ -5,7 +5,9 @@
 //! `permissions`, and [`register`] for the consumers that serve every
 //! module.
 
-pub use opsflow_platform::{auth, clock, config, error, http, telemetry, ApiError, ApiResult, App};
+pub use opsflow_platform::{
+    auth, clock, config, error, http, telemetry, Api, ApiError, ApiResult, App,
+};
 
 // Lets `testkit` name this crate as its users do, so that the crate's own
 // integration tests can include it too.

@@ -3,7 +3,7 @@
 //! serves `/auditLogs` to those allowed to see each entry.
 
 pub use opsflow_platform::{
-    auth, clock, config, error, events, http, telemetry, ApiError, ApiResult, App,
+    auth, clock, config, error, events, http, telemetry, Api, ApiError, ApiResult, App,
 };
 
 // Lets `testkit` name this crate as its users do, so that the crate's own
@@ -14,4 +14,7 @@ pub mod api;
 pub mod domain;
 pub mod permissions;
 pub mod pipeline;
+pub mod registry;
 pub mod store;
+
+pub use registry::register;

@@ -2,7 +2,9 @@
 //! actions), stored rules and their runs, the runner that evaluates rules on
 //! the `automation` queue, and the `rules` and `automation` APIs.
 
-pub use opsflow_platform::{auth, clock, config, error, http, telemetry, ApiError, ApiResult, App};
+pub use opsflow_platform::{
+    auth, clock, config, error, http, telemetry, Api, ApiError, ApiResult, App,
+};
 
 // Lets `testkit` name this crate as its users do, so that the crate's own
 // integration tests can include it too.

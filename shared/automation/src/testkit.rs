@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)]
 
 use opsflow_automation::api::automation::Automation;
-use opsflow_platform::config::Needs;
 use opsflow_platform::testkit::TestEnv;
 
 pub async fn serve(env: &mut TestEnv) {
@@ -15,16 +14,7 @@ pub async fn serve(env: &mut TestEnv) {
         "rules",
         Box::new(move |req| Box::pin(opsflow_automation::api::rules::handle(users, req))),
     );
-    let app = env
-        .owned_app(Needs {
-            verify_tokens: true,
-            cursors: true,
-            action_queues: true,
-            ..Needs::default()
-        })
-        .await;
-    let automation: &'static Automation =
-        Box::leak(Box::new(Automation::new(app, &env.sdk).unwrap()));
+    let automation: &'static Automation = env.context().await;
     env.serve(
         "automation",
         Box::new(move |req| Box::pin(opsflow_automation::api::automation::handle(automation, req))),

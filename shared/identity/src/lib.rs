@@ -4,7 +4,7 @@
 //! Token verification, the session check and permissions are the kernel's
 //! (`opsflow-platform`); this crate creates what they check.
 
-pub use opsflow_platform::{clock, config, error, http, telemetry, ApiError, ApiResult, App};
+pub use opsflow_platform::{clock, config, error, http, telemetry, Api, ApiError, ApiResult, App};
 
 // Lets `testkit` name this crate as its users do, so that the crate's own
 // integration tests can include it too.

@@ -5,17 +5,10 @@
 
 use opsflow_identity::api::auth::Auth;
 use opsflow_identity::store::UserStore;
-use opsflow_platform::config::Needs;
 use opsflow_platform::testkit::TestEnv;
 
 pub async fn serve(env: &mut TestEnv) {
-    let app = env
-        .owned_app(Needs {
-            sign_tokens: true,
-            ..Needs::API
-        })
-        .await;
-    let auth: &'static Auth = Box::leak(Box::new(Auth::new(app, &env.sdk).await.unwrap()));
+    let auth: &'static Auth = env.context().await;
     let users = env.users;
     env.serve(
         "auth",

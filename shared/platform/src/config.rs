@@ -102,64 +102,85 @@ impl Default for LoginLimits {
     }
 }
 
-/// What a function needs beyond the table; each main asks for its parts.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Needs {
-    pub verify_tokens: bool,
-    pub sign_tokens: bool,
-    pub cursors: bool,
-    /// `AUDIT_TABLE_NAME` (the audit writer and reader).
-    pub audit_table: bool,
-    /// `AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL` and
-    /// `QUARANTINE_QUEUE_URL` (the router).
-    pub event_queues: bool,
-    /// `WEBHOOKS_QUEUE_URL`, and `JOBS_QUEUE_URL` if set (the automation
-    /// runner: where its actions send messages).
-    pub action_queues: bool,
-}
-
-impl Needs {
-    /// Nothing beyond the table (the probes).
-    pub const NOTHING: Needs = Needs {
-        verify_tokens: false,
-        sign_tokens: false,
-        cursors: false,
-        audit_table: false,
-        event_queues: false,
-        action_queues: false,
-    };
-
-    /// An API function: it verifies access tokens and signs list cursors.
-    pub const API: Needs = Needs {
-        verify_tokens: true,
-        cursors: true,
-        ..Needs::NOTHING
-    };
-}
-
+/// What every function reads: the table, CORS, throttling and the
+/// idempotency lease. What only some functions need (token keys, the cursor
+/// secret, queues, the audit table) is read from [`Config::vars`] by the
+/// context that holds it, so a function reads only its own variables and
+/// fails its cold start, naming the variable, when one is missing.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: String,
     pub table_name: String,
     pub cors_origins: Vec<String>,
-    pub jwt: Option<JwtConfig>,
-    pub signing_key: Option<SigningKeySource>,
-    pub cursor_secret: Option<Vec<u8>>,
     pub login_limits: LoginLimits,
     /// How long a claimed `Idempotency-Key` stays "in progress" before a
     /// retry may claim it again (`IDEMPOTENCY_LEASE_SECS`; the functions'
     /// timeout, 10 s, by default).
     pub idempotency_lease_secs: u64,
-    pub audit_table_name: Option<String>,
-    /// Every queue an event goes to, in the order above.
-    pub event_queue_urls: Vec<String>,
-    /// Where the router parks envelopes SQS refuses for good (with
-    /// `event_queues`).
-    pub quarantine_queue_url: Option<String>,
-    /// Where `notify_webhook` actions send (with `action_queues`).
-    pub webhooks_queue_url: Option<String>,
-    /// Where `enqueue_job` actions send, if anywhere.
-    pub jobs_queue_url: Option<String>,
+    /// Every variable the function was started with.
+    pub vars: Vars,
+}
+
+/// The environment a function was started with. Values are trimmed; an
+/// empty value counts as unset. Its `Debug` shows names only: values may
+/// be secrets.
+#[derive(Clone, Default)]
+pub struct Vars(HashMap<String, String>);
+
+impl std::fmt::Debug for Vars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.0.keys().collect();
+        names.sort();
+        f.debug_tuple("Vars").field(&names).finish()
+    }
+}
+
+impl From<HashMap<String, String>> for Vars {
+    fn from(vars: HashMap<String, String>) -> Self {
+        Self(vars)
+    }
+}
+
+impl Vars {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing(name))
+    }
+
+    /// A whole number, `default` when unset.
+    pub fn number<T: std::str::FromStr>(
+        &self,
+        var: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+                var,
+                reason: format!("{raw:?} is not a positive whole number"),
+            }),
+        }
+    }
+
+    /// A secret of at least [`MIN_SECRET_BYTES`].
+    pub fn secret(&self, var: &'static str) -> Result<&str, ConfigError> {
+        let secret = self.required(var)?;
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                var,
+                reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+            });
+        }
+        Ok(secret)
+    }
 }
 
 /// The queues every event is sent to.
@@ -184,196 +205,121 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 impl Config {
     /// Reads the process environment.
-    pub fn from_env(needs: Needs) -> Result<Self, ConfigError> {
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_vars(&vars, needs)
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::read(Vars::from_process())
     }
 
     /// Reads a given set of variables (tests, the local runtime).
-    pub fn from_vars(vars: &HashMap<String, String>, needs: Needs) -> Result<Self, ConfigError> {
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::read(Vars::from(vars.clone()))
+    }
 
-        let table_name = required("TABLE_NAME")?.to_owned();
+    pub fn read(vars: Vars) -> Result<Self, ConfigError> {
+        let table_name = vars.required("TABLE_NAME")?.to_owned();
         if table_name.len() < 3 || table_name.len() > 255 {
             return Err(ConfigError::Invalid {
                 var: "TABLE_NAME",
                 reason: "must be 3 to 255 characters".into(),
             });
         }
-        let cors_origins = get("CORS_ORIGINS")
+        let cors_origins = vars
+            .get("CORS_ORIGINS")
             .unwrap_or(DEFAULT_CORS_ORIGINS)
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
-
-        let jwt = if needs.verify_tokens || needs.sign_tokens {
-            Some(jwt_config(&get)?)
-        } else {
-            None
-        };
-        let signing_key = match (&jwt, needs.sign_tokens) {
-            (Some(jwt), true) if jwt.algorithm != JwtAlgorithm::Hs256 => {
-                if let Some(pem) = get("JWT_PRIVATE_KEY") {
-                    Some(SigningKeySource::Pem(unescape_pem(pem)))
-                } else if let Some(arn) = get("JWT_PRIVATE_KEY_SECRET_ARN") {
-                    Some(SigningKeySource::SecretArn(arn.to_owned()))
-                } else {
-                    return Err(ConfigError::Missing(
-                        "JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ARN",
-                    ));
-                }
-            }
-            _ => None,
-        };
-        let cursor_secret = if needs.cursors {
-            let secret = required("CURSOR_SECRET")?;
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::Invalid {
-                    var: "CURSOR_SECRET",
-                    reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
-                });
-            }
-            Some(secret.as_bytes().to_vec())
-        } else {
-            None
-        };
-
-        let defaults = LoginLimits::default();
-        let login_limits = LoginLimits {
-            attempts_per_ip: number(&get, "LOGIN_ATTEMPTS_PER_IP", defaults.attempts_per_ip)?,
-            ip_window_secs: number(&get, "LOGIN_IP_WINDOW_SECS", defaults.ip_window_secs)?,
-            failures_per_email: number(
-                &get,
-                "LOGIN_FAILURES_PER_EMAIL",
-                defaults.failures_per_email,
-            )?,
-            email_window_secs: number(&get, "LOGIN_EMAIL_WINDOW_SECS", defaults.email_window_secs)?,
-            failures_per_ip: number(&get, "LOGIN_FAILURES_PER_IP", defaults.failures_per_ip)?,
-            attempts_per_account: number(
-                &get,
-                "LOGIN_ATTEMPTS_PER_ACCOUNT",
-                defaults.attempts_per_account,
-            )?,
-            backoff_unit_ms: number(&get, "LOGIN_BACKOFF_UNIT_MS", defaults.backoff_unit_ms)?,
-            backoff_max_secs: number(&get, "LOGIN_BACKOFF_MAX_SECS", defaults.backoff_max_secs)?,
-            registrations_per_ip: number(
-                &get,
-                "REGISTRATIONS_PER_IP",
-                defaults.registrations_per_ip,
-            )?,
-            register_window_secs: number(
-                &get,
-                "REGISTER_IP_WINDOW_SECS",
-                defaults.register_window_secs,
-            )?,
-        };
-        let idempotency_lease_secs = number(&get, "IDEMPOTENCY_LEASE_SECS", 10_u64)?;
+        let idempotency_lease_secs = vars.number("IDEMPOTENCY_LEASE_SECS", 10_u64)?;
         if !(1..=900).contains(&idempotency_lease_secs) {
             return Err(ConfigError::Invalid {
                 var: "IDEMPOTENCY_LEASE_SECS",
                 reason: "must be 1 to 900 (a Lambda function's longest timeout)".into(),
             });
         }
-
-        let audit_table_name = if needs.audit_table {
-            Some(required("AUDIT_TABLE_NAME")?.to_owned())
-        } else {
-            None
-        };
-        let event_queue_urls = if needs.event_queues {
-            EVENT_QUEUE_VARIABLES
-                .iter()
-                .map(|var| required(var).map(str::to_owned))
-                .collect::<Result<_, _>>()?
-        } else {
-            Vec::new()
-        };
-        let quarantine_queue_url = if needs.event_queues {
-            Some(required("QUARANTINE_QUEUE_URL")?.to_owned())
-        } else {
-            None
-        };
-
-        let (webhooks_queue_url, jobs_queue_url) = if needs.action_queues {
-            (
-                Some(required("WEBHOOKS_QUEUE_URL")?.to_owned()),
-                get("JOBS_QUEUE_URL").map(str::to_owned),
-            )
-        } else {
-            (None, None)
-        };
-
         Ok(Self {
-            environment: get("ENVIRONMENT").unwrap_or("dev").to_owned(),
+            environment: vars.get("ENVIRONMENT").unwrap_or("dev").to_owned(),
             table_name,
             cors_origins,
-            jwt,
-            signing_key,
-            cursor_secret,
-            login_limits,
+            login_limits: LoginLimits::from_vars(&vars)?,
             idempotency_lease_secs,
-            audit_table_name,
-            event_queue_urls,
-            quarantine_queue_url,
-            webhooks_queue_url,
-            jobs_queue_url,
+            vars,
         })
     }
 }
 
-fn jwt_config<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Result<JwtConfig, ConfigError> {
-    let algorithm = match get("JWT_ALGORITHM").unwrap_or("EdDSA") {
-        "EdDSA" => JwtAlgorithm::EdDsa,
-        "RS256" => JwtAlgorithm::Rs256,
-        "HS256" => JwtAlgorithm::Hs256,
-        other => {
-            return Err(ConfigError::Invalid {
-                var: "JWT_ALGORITHM",
-                reason: format!("{other:?} is not one of EdDSA, RS256, HS256"),
-            })
-        }
-    };
-    let verification_key = match algorithm {
-        JwtAlgorithm::Hs256 => {
-            let secret = get("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET"))?;
-            if secret.len() < MIN_SECRET_BYTES {
+impl LoginLimits {
+    /// The limits, each variable falling back to its default.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let d = LoginLimits::default();
+        Ok(LoginLimits {
+            attempts_per_ip: vars.number("LOGIN_ATTEMPTS_PER_IP", d.attempts_per_ip)?,
+            ip_window_secs: vars.number("LOGIN_IP_WINDOW_SECS", d.ip_window_secs)?,
+            failures_per_email: vars.number("LOGIN_FAILURES_PER_EMAIL", d.failures_per_email)?,
+            email_window_secs: vars.number("LOGIN_EMAIL_WINDOW_SECS", d.email_window_secs)?,
+            failures_per_ip: vars.number("LOGIN_FAILURES_PER_IP", d.failures_per_ip)?,
+            attempts_per_account: vars
+                .number("LOGIN_ATTEMPTS_PER_ACCOUNT", d.attempts_per_account)?,
+            backoff_unit_ms: vars.number("LOGIN_BACKOFF_UNIT_MS", d.backoff_unit_ms)?,
+            backoff_max_secs: vars.number("LOGIN_BACKOFF_MAX_SECS", d.backoff_max_secs)?,
+            registrations_per_ip: vars.number("REGISTRATIONS_PER_IP", d.registrations_per_ip)?,
+            register_window_secs: vars.number("REGISTER_IP_WINDOW_SECS", d.register_window_secs)?,
+        })
+    }
+}
+
+impl JwtConfig {
+    /// The token settings of a function that verifies access tokens:
+    /// `JWT_ALGORITHM` (EdDSA by default), its verification key
+    /// (`JWT_PUBLIC_KEY`, or `JWT_SECRET` for HS256), `JWT_ISSUER` and
+    /// `JWT_AUDIENCE`.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let algorithm = match vars.get("JWT_ALGORITHM").unwrap_or("EdDSA") {
+            "EdDSA" => JwtAlgorithm::EdDsa,
+            "RS256" => JwtAlgorithm::Rs256,
+            "HS256" => JwtAlgorithm::Hs256,
+            other => {
                 return Err(ConfigError::Invalid {
-                    var: "JWT_SECRET",
-                    reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
-                });
+                    var: "JWT_ALGORITHM",
+                    reason: format!("{other:?} is not one of EdDSA, RS256, HS256"),
+                })
             }
-            secret.as_bytes().to_vec()
+        };
+        let verification_key = match algorithm {
+            JwtAlgorithm::Hs256 => vars.secret("JWT_SECRET")?.as_bytes().to_vec(),
+            _ => unescape_pem(vars.required("JWT_PUBLIC_KEY")?).into_bytes(),
+        };
+        Ok(JwtConfig {
+            algorithm,
+            verification_key,
+            issuer: vars.get("JWT_ISSUER").unwrap_or("opsflow").to_owned(),
+            audience: vars.get("JWT_AUDIENCE").unwrap_or("opsflow-api").to_owned(),
+        })
+    }
+}
+
+impl SigningKeySource {
+    /// Where the function that issues tokens finds its private key
+    /// (`JWT_PRIVATE_KEY`, else `JWT_PRIVATE_KEY_SECRET_ARN`); `None` for
+    /// HS256, whose verification secret also signs.
+    pub fn from_vars(vars: &Vars, jwt: &JwtConfig) -> Result<Option<Self>, ConfigError> {
+        if jwt.algorithm == JwtAlgorithm::Hs256 {
+            return Ok(None);
         }
-        _ => unescape_pem(get("JWT_PUBLIC_KEY").ok_or(ConfigError::Missing("JWT_PUBLIC_KEY"))?)
-            .into_bytes(),
-    };
-    Ok(JwtConfig {
-        algorithm,
-        verification_key,
-        issuer: get("JWT_ISSUER").unwrap_or("opsflow").to_owned(),
-        audience: get("JWT_AUDIENCE").unwrap_or("opsflow-api").to_owned(),
-    })
+        if let Some(pem) = vars.get("JWT_PRIVATE_KEY") {
+            Ok(Some(Self::Pem(unescape_pem(pem))))
+        } else if let Some(arn) = vars.get("JWT_PRIVATE_KEY_SECRET_ARN") {
+            Ok(Some(Self::SecretArn(arn.to_owned())))
+        } else {
+            Err(ConfigError::Missing(
+                "JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ARN",
+            ))
+        }
+    }
 }
 
 /// PEMs in environment variables often arrive with `\n` escapes.
 fn unescape_pem(value: &str) -> String {
     value.replace("\\n", "\n")
-}
-
-fn number<'a, T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<&'a str>,
-    var: &'static str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match get(var) {
-        None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
-            var,
-            reason: format!("{raw:?} is not a positive whole number"),
-        }),
-    }
 }
 
 #[cfg(test)]

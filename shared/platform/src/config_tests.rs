@@ -1,4 +1,4 @@
-//! Configuration from the environment: what each function needs, the
+//! Configuration from the environment: what each capability reads, the
 //! defaults, and every invalid value named by its variable.
 
 use super::*;
@@ -12,33 +12,28 @@ fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 #[test]
 fn missing_table_name_is_named() {
-    let error = Config::from_vars(&vars(&[]), Needs::default()).unwrap_err();
+    let error = Config::from_vars(&vars(&[])).unwrap_err();
     assert_eq!(error, ConfigError::Missing("TABLE_NAME"));
     assert!(error.to_string().contains("TABLE_NAME"));
 }
 
+/// The token settings of `vars` (on top of a table name).
+fn jwt(pairs: &[(&str, &str)]) -> Result<JwtConfig, ConfigError> {
+    let config = Config::from_vars(&vars(&[("TABLE_NAME", "opsflow-dev")])).unwrap();
+    let mut all = config.vars.0.clone();
+    all.extend(vars(pairs));
+    JwtConfig::from_vars(&Vars::from(all))
+}
+
 #[test]
 fn verifying_functions_need_a_public_key() {
-    let needs = Needs {
-        verify_tokens: true,
-        ..Needs::default()
-    };
-    let error = Config::from_vars(&vars(&[("TABLE_NAME", "opsflow-dev")]), needs).unwrap_err();
+    let error = jwt(&[]).unwrap_err();
     assert_eq!(error, ConfigError::Missing("JWT_PUBLIC_KEY"));
 }
 
 #[test]
 fn short_hs256_secrets_are_refused() {
-    let needs = Needs {
-        verify_tokens: true,
-        ..Needs::default()
-    };
-    let env = vars(&[
-        ("TABLE_NAME", "opsflow-dev"),
-        ("JWT_ALGORITHM", "HS256"),
-        ("JWT_SECRET", "too-short"),
-    ]);
-    let error = Config::from_vars(&env, needs).unwrap_err();
+    let error = jwt(&[("JWT_ALGORITHM", "HS256"), ("JWT_SECRET", "too-short")]).unwrap_err();
     assert!(matches!(
         error,
         ConfigError::Invalid {
@@ -50,12 +45,7 @@ fn short_hs256_secrets_are_refused() {
 
 #[test]
 fn unknown_algorithms_are_refused() {
-    let needs = Needs {
-        verify_tokens: true,
-        ..Needs::default()
-    };
-    let env = vars(&[("TABLE_NAME", "opsflow-dev"), ("JWT_ALGORITHM", "none")]);
-    let error = Config::from_vars(&env, needs).unwrap_err();
+    let error = jwt(&[("JWT_ALGORITHM", "none")]).unwrap_err();
     assert!(matches!(
         error,
         ConfigError::Invalid {
@@ -67,19 +57,19 @@ fn unknown_algorithms_are_refused() {
 
 #[test]
 fn signing_needs_a_private_key_source() {
-    let needs = Needs {
-        sign_tokens: true,
-        ..Needs::default()
-    };
-    let mut env = vars(&[("TABLE_NAME", "opsflow-dev"), ("JWT_PUBLIC_KEY", "pem")]);
-    assert!(Config::from_vars(&env, needs).is_err());
+    let mut env = vars(&[("JWT_PUBLIC_KEY", "pem")]);
+    let jwt_config = JwtConfig::from_vars(&Vars::from(env.clone())).unwrap();
+    let error = SigningKeySource::from_vars(&Vars::from(env.clone()), &jwt_config).unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::Missing("JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ARN")
+    );
     env.insert(
         "JWT_PRIVATE_KEY_SECRET_ARN".into(),
         "arn:aws:secretsmanager:x".into(),
     );
-    let config = Config::from_vars(&env, needs).unwrap();
     assert_eq!(
-        config.signing_key,
+        SigningKeySource::from_vars(&Vars::from(env), &jwt_config).unwrap(),
         Some(SigningKeySource::SecretArn(
             "arn:aws:secretsmanager:x".into()
         ))
@@ -87,53 +77,66 @@ fn signing_needs_a_private_key_source() {
 }
 
 #[test]
+fn hs256_signs_with_its_verification_secret() {
+    let env = Vars::from(vars(&[
+        ("JWT_ALGORITHM", "HS256"),
+        ("JWT_SECRET", &"s".repeat(MIN_SECRET_BYTES)),
+    ]));
+    let jwt_config = JwtConfig::from_vars(&env).unwrap();
+    assert_eq!(
+        SigningKeySource::from_vars(&env, &jwt_config).unwrap(),
+        None
+    );
+}
+
+#[test]
 fn the_router_needs_every_event_queue() {
-    let needs = Needs {
-        event_queues: true,
-        ..Needs::default()
-    };
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
     let mut env = vars(&[
         ("TABLE_NAME", "t-1"),
         ("AUDIT_QUEUE_URL", "a"),
         ("AUTOMATION_QUEUE_URL", "b"),
     ]);
-    let error = Config::from_vars(&env, needs).unwrap_err();
-    assert_eq!(error, ConfigError::Missing("WEBHOOKS_QUEUE_URL"));
+    let refusal = |env: &HashMap<String, String>| {
+        crate::pipeline::router::Router::from_config(Config::from_vars(env).unwrap(), &sdk)
+            .err()
+            .map(|e| e.to_string())
+    };
+    assert_eq!(
+        refusal(&env).as_deref(),
+        Some("environment variable WEBHOOKS_QUEUE_URL is required")
+    );
     env.insert("WEBHOOKS_QUEUE_URL".into(), "c".into());
-    let error = Config::from_vars(&env, needs).unwrap_err();
-    assert_eq!(error, ConfigError::Missing("QUARANTINE_QUEUE_URL"));
+    assert_eq!(
+        refusal(&env).as_deref(),
+        Some("environment variable QUARANTINE_QUEUE_URL is required")
+    );
     env.insert("QUARANTINE_QUEUE_URL".into(), "q".into());
-    let config = Config::from_vars(&env, needs).unwrap();
-    assert_eq!(config.event_queue_urls, ["a", "b", "c"]);
-    assert_eq!(config.quarantine_queue_url.as_deref(), Some("q"));
+    assert_eq!(refusal(&env), None);
 }
 
 #[test]
-fn the_runner_needs_the_webhooks_queue_and_may_have_a_jobs_queue() {
-    let needs = Needs {
-        action_queues: true,
-        ..Needs::default()
-    };
-    let mut env = vars(&[("TABLE_NAME", "t-1")]);
-    let error = Config::from_vars(&env, needs).unwrap_err();
-    assert_eq!(error, ConfigError::Missing("WEBHOOKS_QUEUE_URL"));
-    env.insert("WEBHOOKS_QUEUE_URL".into(), "w".into());
-    let config = Config::from_vars(&env, needs).unwrap();
-    assert_eq!(config.webhooks_queue_url.as_deref(), Some("w"));
-    assert_eq!(config.jobs_queue_url, None);
-    env.insert("JOBS_QUEUE_URL".into(), "j".into());
-    let config = Config::from_vars(&env, needs).unwrap();
-    assert_eq!(config.jobs_queue_url.as_deref(), Some("j"));
+fn secrets_are_not_in_debug_output() {
+    let config = Config::from_vars(&vars(&[
+        ("TABLE_NAME", "t-1"),
+        ("JWT_SECRET", "do-not-print-this-secret-anywhere"),
+    ]))
+    .unwrap();
+    let shown = format!("{config:?}");
+    assert!(shown.contains("JWT_SECRET"), "{shown}");
+    assert!(!shown.contains("do-not-print"), "{shown}");
 }
 
 #[test]
 fn idempotency_leases_default_to_the_timeout_and_stay_within_a_lambda_timeout() {
     let mut env = vars(&[("TABLE_NAME", "t-1")]);
-    let config = Config::from_vars(&env, Needs::default()).unwrap();
+    let config = Config::from_vars(&env).unwrap();
     assert_eq!(config.idempotency_lease_secs, 10);
     for bad in ["0", "901", "soon"] {
         env.insert("IDEMPOTENCY_LEASE_SECS".into(), bad.into());
-        let error = Config::from_vars(&env, Needs::default()).unwrap_err();
+        let error = Config::from_vars(&env).unwrap_err();
         assert!(matches!(
             error,
             ConfigError::Invalid {
@@ -146,7 +149,7 @@ fn idempotency_leases_default_to_the_timeout_and_stay_within_a_lambda_timeout() 
 
 #[test]
 fn throttling_defaults_are_the_documented_ones() {
-    let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")]), Needs::default()).unwrap();
+    let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")])).unwrap();
     let limits = config.login_limits;
     assert_eq!(
         (
@@ -173,7 +176,7 @@ fn throttling_defaults_are_the_documented_ones() {
 
 #[test]
 fn cors_origins_default_to_local_frontends() {
-    let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")]), Needs::default()).unwrap();
+    let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")])).unwrap();
     assert_eq!(
         config.cors_origins,
         ["http://localhost:5173", "http://localhost:3000"]

@@ -29,5 +29,5 @@ pub mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use app::App;
+pub use app::{Api, App};
 pub use error::{ApiError, ApiResult};

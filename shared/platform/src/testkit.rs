@@ -22,11 +22,12 @@ use futures::future::BoxFuture;
 use lambda_http::{Body, Response};
 
 use lambda_http::Request;
+use opsflow_platform::api::Context;
 use opsflow_platform::auth::keys::{self, KeyPairPem};
-use opsflow_platform::config::{Config, Needs};
+use opsflow_platform::config::Config;
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::store::schema;
-use opsflow_platform::App;
+use opsflow_platform::{Api, App};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -46,11 +47,11 @@ pub type Handler = Box<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + S
 pub type SetRole = for<'a> fn(&'a App, EntityId, Role) -> BoxFuture<'a, ()>;
 
 pub struct TestEnv {
-    /// An app configured like the `auth` function's: it signs tokens.
+    /// The test's app: its store (roles are set through it).
     pub auth: &'static App,
-    /// An app configured like every other API function's: it verifies
-    /// tokens and signs cursors.
-    pub users: &'static App,
+    /// The context of every API function without a context of its own: it
+    /// verifies tokens and signs cursors.
+    pub users: &'static Api,
     pub health: &'static App,
     pub keys: KeyPairPem,
     pub vars: HashMap<String, String>,
@@ -99,30 +100,11 @@ impl TestEnv {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         tweak(&mut vars);
-        let app = |needs| {
-            let config = Config::from_vars(&vars, needs).unwrap();
-            App::new(config, &sdk)
-        };
-        let auth = app(Needs {
-            verify_tokens: true,
-            sign_tokens: true,
-            cursors: false,
-            ..Needs::default()
-        })
-        .await
-        .unwrap();
-        let users = app(Needs {
-            verify_tokens: true,
-            sign_tokens: false,
-            cursors: true,
-            ..Needs::default()
-        })
-        .await
-        .unwrap();
-        let health = app(Needs::default()).await.unwrap();
+        let app = || App::new(Config::from_vars(&vars).unwrap(), &sdk);
         // Apps live as long as the test process, like a function's.
-        let leak = |app: App| -> &'static App { Box::leak(Box::new(app)) };
-        let (auth, users, health) = (leak(auth), leak(users), leak(health));
+        let auth: &'static App = Box::leak(Box::new(app()));
+        let users: &'static Api = Box::leak(Box::new(Api::new(app()).unwrap()));
+        let health: &'static App = Box::leak(Box::new(app()));
         // The probes are the kernel's own function.
         let mut functions: HashMap<&'static str, Handler> = HashMap::new();
         functions.insert(
@@ -166,18 +148,19 @@ impl TestEnv {
         self
     }
 
-    /// An app configured with `needs` and this test's environment, kept for
-    /// the life of the process.
-    pub async fn app(&self, needs: Needs) -> &'static App {
-        Box::leak(Box::new(self.owned_app(needs).await))
+    /// A function's context (`C::build`) over this test's environment and
+    /// the modules registered so far, kept for the life of the process,
+    /// like a function's.
+    pub async fn context<C: Context>(&self) -> &'static C {
+        let context = C::build(self.owned_app(), &self.sdk).await;
+        Box::leak(Box::new(context.expect("the function's context builds")))
     }
 
-    /// An app configured with `needs` and this test's environment, for a
-    /// function context that wraps it.
-    pub async fn owned_app(&self, needs: Needs) -> App {
-        let config = Config::from_vars(&self.vars, needs).unwrap();
-        let app = App::new(config, &self.sdk).await.unwrap();
-        app.with_registry(&self.registered)
+    /// An app over this test's environment and the modules registered so
+    /// far.
+    pub fn owned_app(&self) -> App {
+        let config = Config::from_vars(&self.vars).unwrap();
+        App::new(config, &self.sdk).with_registry(&self.registered)
     }
 
     /// Sends a request to the function its fixture belongs to.
@@ -297,17 +280,8 @@ impl TestEnv {
             .expect("DynamoDB Local must be running: run `make emulators`");
         let mut vars = self.vars.clone();
         vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
-        let needs = Needs {
-            verify_tokens: true,
-            cursors: true,
-            audit_table: true,
-            ..Needs::default()
-        };
-        let config = Config::from_vars(&vars, needs).expect("the audit-logs configuration");
-        let app = App::new(config, &sdk)
-            .await
-            .expect("the audit-logs app starts")
-            .with_registry(&self.registered);
+        let config = Config::from_vars(&vars).expect("the audit-logs configuration");
+        let app = App::new(config, &sdk).with_registry(&self.registered);
         (app, table)
     }
 

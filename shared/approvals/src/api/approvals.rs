@@ -32,7 +32,7 @@ use crate::service::approvals::{self as service, NewRequest, Wanted};
 use crate::store::approvals::ApprovalStore;
 use crate::store::approvals::{ApprovalFilter, ApprovalSource};
 use crate::view::{approval_view as view, full_view};
-use crate::App;
+use crate::Api;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -40,11 +40,11 @@ use serde::Deserialize;
 
 pub use crate::view::approval_value as view_value;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &Api, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "GET /approvals" => list(app, &principal, &req).await,
@@ -134,7 +134,7 @@ fn listing(principal: &Principal, req: &Request) -> ApiResult<(ApprovalSource, A
     Ok((source, filter))
 }
 
-async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     let (source, filter) = listing(principal, req)?;
     let scope = format!("approvals:{source:?}:{filter:?}");
     paged_by_key(
@@ -151,7 +151,7 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     let (record, decisions) = service::approval_for(&app.store, principal, &path_id(req)?).await?;
     Ok(with_etag(
         json(StatusCode::OK, &full_view(&record, &decisions))?,
@@ -170,7 +170,7 @@ struct CreateBody {
 }
 
 async fn create(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
@@ -227,7 +227,7 @@ struct PatchBody {
 }
 
 async fn patch(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,

@@ -20,7 +20,7 @@ use crate::service::workflows::{self as service, NewWorkflow, WorkflowChanges};
 use crate::store::workflows::list_scope;
 use crate::store::workflows::WorkflowStore;
 use crate::view::workflow_view as view;
-use crate::App;
+use crate::Api;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -28,11 +28,11 @@ use serde::Deserialize;
 
 pub use crate::view::workflow_value as view_value;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &Api, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "GET /workflows" => list(app, &principal, &req).await,
@@ -67,7 +67,7 @@ fn path_id(req: &Request) -> ApiResult<EntityId> {
         .map_err(|_| ApiError::NotFound("no such workflow".into()))
 }
 
-async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     only_query_params(req, &["status", "limit", "cursor"])?;
     let status = match query_param(req, "status")? {
         Some(raw) => {
@@ -98,7 +98,7 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     let record = service::workflow_for(&app.store, principal, &path_id(req)?).await?;
     Ok(with_etag(
         json(StatusCode::OK, &view(&record))?,
@@ -131,7 +131,7 @@ fn check_steps(v: &mut Validator, inputs: Vec<StepInput>) -> Option<Vec<Step>> {
 }
 
 async fn create(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
@@ -177,7 +177,7 @@ struct PatchBody {
 }
 
 async fn patch(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,

@@ -33,6 +33,7 @@
 //! the function's role in `template.yaml` could not either; routes other
 //! than these two are 404.
 
+use crate::api::Context;
 use crate::api::{idempotency, paged};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Validator};
@@ -47,7 +48,7 @@ use crate::store::audit::{
 };
 use crate::store::AuditQueryStore;
 use crate::store::Store;
-use crate::{clock, App};
+use crate::{clock, Api, App};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -79,24 +80,29 @@ const LIST_PARAMS: [&str; 8] = [
     "cursor",
 ];
 
-/// The `audit-logs` function's context: its [`App`] and the audit table,
-/// which it only reads (the audit writer alone writes it).
+/// The `audit-logs` function's context: an API function's ([`Api`]) and
+/// the audit table, which it only reads (the audit writer alone writes it).
 pub struct AuditLogs {
-    pub app: App,
+    pub app: Api,
     pub audit: Store,
 }
 
+impl Context for AuditLogs {
+    async fn build(app: App, _: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        Self::new(app)
+    }
+}
+
 impl AuditLogs {
-    /// The audit table is `AUDIT_TABLE_NAME` (`Needs::audit_table`), read
-    /// with the app's own DynamoDB client.
+    /// The audit table is `AUDIT_TABLE_NAME`, read with the app's own
+    /// DynamoDB client.
     pub fn new(app: App) -> anyhow::Result<Self> {
-        let table = app
-            .config
-            .audit_table_name
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("AUDIT_TABLE_NAME is not configured"))?;
+        let table = app.config.vars.required("AUDIT_TABLE_NAME")?.to_owned();
         let audit = Store::new(app.store.client().clone(), table);
-        Ok(Self { app, audit })
+        Ok(Self {
+            app: Api::new(app)?,
+            audit,
+        })
     }
 }
 

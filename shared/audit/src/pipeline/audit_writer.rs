@@ -42,12 +42,13 @@ async fn write_one(store: &Store, message: &SqsMessage) -> Outcome {
 }
 
 /// The audit table's store, from the `audit-writer` function's
-/// configuration (`Needs::audit_table`).
+/// configuration (`AUDIT_TABLE_NAME`).
 pub fn audit_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Store> {
-    let table = config
-        .audit_table_name
-        .ok_or_else(|| anyhow::anyhow!("AUDIT_TABLE_NAME is not configured"))?;
-    Ok(Store::new(aws_sdk_dynamodb::Client::new(sdk), table))
+    let table = config.vars.required("AUDIT_TABLE_NAME")?;
+    Ok(Store::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        table.to_owned(),
+    ))
 }
 
 /// Writes a batch; the response lists the messages to retry.

@@ -25,17 +25,17 @@ use crate::store::rules::RuleStore;
 use crate::store::rules::{RuleFilter, RuleRecord};
 use crate::store::StoreError;
 use crate::view::rule_view;
-use crate::App;
+use crate::Api;
 use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &Api, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     let principal = app.authenticate(&req).await?;
     principal.require(permissions::RULES_MANAGE)?;
     match meta.route_key.as_str() {
@@ -69,12 +69,12 @@ fn not_found() -> ApiError {
     ApiError::NotFound("no such rule".into())
 }
 
-async fn existing(app: &App, req: &Request) -> ApiResult<RuleRecord> {
+async fn existing(app: &Api, req: &Request) -> ApiResult<RuleRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
     app.store.rule_by_id(&id).await?.ok_or_else(not_found)
 }
 
-async fn list(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, req: &Request) -> ApiResult<Response<Body>> {
     only_query_params(req, &["enabled", "trigger", "limit", "cursor"])?;
     let enabled = match query_param(req, "enabled")? {
         None => None,
@@ -110,7 +110,7 @@ async fn list(app: &App, req: &Request) -> ApiResult<Response<Body>> {
 }
 
 async fn create(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
@@ -132,7 +132,7 @@ async fn create(
 }
 
 async fn patch(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
@@ -172,7 +172,7 @@ async fn patch(
 }
 
 async fn delete(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,

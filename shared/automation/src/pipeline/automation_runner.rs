@@ -86,8 +86,8 @@ impl LoadedRule {
 pub struct Runner {
     store: Store,
     sqs: aws_sdk_sqs::Client,
-    jobs_queue_url: Option<String>,
-    webhooks_queue_url: String,
+    pub(super) jobs_queue_url: Option<String>,
+    pub(super) webhooks_queue_url: String,
     /// Who carries out the actions on other modules' entities (`approve`,
     /// `assign`, …): the modules registered in the function's `main.rs`.
     pub(super) registry: Registry,

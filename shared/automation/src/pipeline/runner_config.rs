@@ -1,5 +1,6 @@
 //! The rule runner as the functions that carry out rule actions build it:
-//! from their configuration (`Needs::action_queues`), with the action
+//! from their configuration (`WEBHOOKS_QUEUE_URL`, optional
+//! `JOBS_QUEUE_URL`), with the action
 //! targets of the modules whose entities rules act on.
 
 use super::automation_runner::Runner;
@@ -13,14 +14,14 @@ impl Runner {
     /// modules' entities need their targets registered
     /// ([`Runner::with_registry`]).
     pub fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let webhooks = config
-            .webhooks_queue_url
-            .ok_or_else(|| anyhow::anyhow!("WEBHOOKS_QUEUE_URL is not configured"))?;
         Ok(Runner::new(
-            Store::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name),
+            Store::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                config.table_name.clone(),
+            ),
             aws_sdk_sqs::Client::new(sdk),
-            config.jobs_queue_url,
-            webhooks,
+            config.vars.get("JOBS_QUEUE_URL").map(str::to_owned),
+            config.vars.required("WEBHOOKS_QUEUE_URL")?.to_owned(),
         ))
     }
 
@@ -37,5 +38,33 @@ impl Runner {
     pub fn using(mut self, registry: Registry) -> Self {
         self.registry = registry;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_runner_needs_the_webhooks_queue_and_may_have_a_jobs_queue() {
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let mut vars = HashMap::from([("TABLE_NAME".to_owned(), "t-1".to_owned())]);
+        let runner = |vars: &HashMap<String, String>| {
+            Runner::from_config(Config::from_vars(vars).unwrap(), &sdk)
+        };
+        let error = runner(&vars).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("environment variable WEBHOOKS_QUEUE_URL is required")
+        );
+        vars.insert("WEBHOOKS_QUEUE_URL".into(), "w".into());
+        let without_jobs = runner(&vars).unwrap();
+        assert_eq!(without_jobs.webhooks_queue_url, "w");
+        assert_eq!(without_jobs.jobs_queue_url, None);
+        vars.insert("JOBS_QUEUE_URL".into(), "j".into());
+        assert_eq!(runner(&vars).unwrap().jobs_queue_url.as_deref(), Some("j"));
     }
 }

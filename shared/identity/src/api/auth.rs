@@ -17,9 +17,10 @@
 //! `session.*` event in the transaction that makes its change.
 
 use crate::accounts::{create_account, NewAccount, Registrar};
+use crate::api::Context;
 use crate::api::{idempotency, UserView};
-use crate::auth::TokenSigner;
 use crate::auth::{secret, throttle, Principal, ACCESS_TOKEN_TTL};
+use crate::auth::{TokenSigner, TokenVerifier};
 use crate::clock;
 use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
@@ -34,6 +35,7 @@ use crate::App;
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use opsflow_platform::app::authenticate;
 use serde::{Deserialize, Serialize};
 
 mod login;
@@ -43,19 +45,25 @@ use login::login;
 const AUTH_BODY_LIMIT: usize = 8 * 1024;
 const _: () = assert!(AUTH_BODY_LIMIT < DEFAULT_BODY_LIMIT);
 
-/// The `auth` function's context: its [`App`] and the token signer, which
-/// no other function holds.
+/// The `auth` function's context: its [`App`], the token verifier (for
+/// logout and `me`) and the token signer, which no other function holds.
 pub struct Auth {
     pub app: App,
+    pub verifier: TokenVerifier,
     pub signer: TokenSigner,
 }
 
-impl Auth {
-    /// Loads the signing key (`Needs::sign_tokens`); a key that does not
-    /// match the verification key fails the cold start.
-    pub async fn new(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let signer = app.token_signer(sdk).await?;
-        Ok(Self { app, signer })
+impl Context for Auth {
+    /// Loads the verification and signing keys (`JWT_*`); a signing key
+    /// that does not match the verification key fails the cold start.
+    async fn build(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let verifier = app.token_verifier()?;
+        let signer = app.token_signer(&verifier, sdk).await?;
+        Ok(Self {
+            app,
+            verifier,
+            signer,
+        })
     }
 }
 
@@ -81,8 +89,8 @@ async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiResult<Respons
         }
         "POST /auth/login" => login(app, signer, &meta, &req).await,
         "POST /auth/refresh" => refresh(app, signer, &meta, &req).await,
-        "POST /auth/logout" => logout(app, &meta, &req).await,
-        "GET /auth/me" => me(app, &req).await,
+        "POST /auth/logout" => logout(ctx, &meta, &req).await,
+        "GET /auth/me" => me(ctx, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }
@@ -251,8 +259,9 @@ async fn refresh(
     })
 }
 
-async fn logout(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
-    let principal: Principal = app.authenticate(req).await?;
+async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+    let app = &ctx.app;
+    let principal: Principal = authenticate(&app.store, &ctx.verifier, req).await?;
     let event = events::session_event(
         events::SESSION_LOGOUT,
         &principal.session_id,
@@ -268,8 +277,9 @@ async fn logout(app: &App, meta: &RequestMeta, req: &Request) -> ApiResult<Respo
     no_content()
 }
 
-async fn me(app: &App, req: &Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(req).await?;
+async fn me(ctx: &Auth, req: &Request) -> ApiResult<Response<Body>> {
+    let app = &ctx.app;
+    let principal = authenticate(&app.store, &ctx.verifier, req).await?;
     let record = app
         .store
         .user_by_id(&principal.user_id)

@@ -23,16 +23,16 @@ use crate::permissions;
 use crate::service::users::{self, UserChange};
 use crate::store::users::UserStore;
 use crate::store::users::{list_scope, UserRecord};
-use crate::App;
+use crate::Api;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &Api, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
 }
 
-async fn route(app: &App, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
     let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "GET /users" => list(app, &principal, &req).await,
@@ -48,7 +48,7 @@ fn not_found() -> ApiError {
 }
 
 /// The target of `/users/{id}`, if the caller may see it.
-async fn visible_user(app: &App, principal: &Principal, req: &Request) -> ApiResult<UserRecord> {
+async fn visible_user(app: &Api, principal: &Principal, req: &Request) -> ApiResult<UserRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
     if !principal.is(&id) && !principal.can(permissions::USERS_READ_ANY) {
         return Err(not_found());
@@ -56,7 +56,7 @@ async fn visible_user(app: &App, principal: &Principal, req: &Request) -> ApiRes
     app.store.user_by_id(&id).await?.ok_or_else(not_found)
 }
 
-async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     principal.require(permissions::USERS_LIST)?;
     only_query_params(req, &["role", "limit", "cursor"])?;
     let role = match query_param(req, "role")? {
@@ -74,7 +74,7 @@ async fn list(app: &App, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &App, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
     let record = visible_user(app, principal, req).await?;
     let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
     Ok(with_etag(response, record.version))
@@ -92,7 +92,7 @@ struct PatchBody {
 }
 
 async fn patch(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
@@ -169,7 +169,7 @@ async fn patch(
 }
 
 async fn deactivate(
-    app: &App,
+    app: &Api,
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,

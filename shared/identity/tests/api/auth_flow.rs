@@ -138,7 +138,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     let (id, email) = env.register("mallory").await;
     let good = env.login(&email).await;
     let claims = env
-        .auth
+        .users
         .authenticate(&me_request(&good.access).request())
         .await
         .unwrap();

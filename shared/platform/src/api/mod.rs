@@ -1,49 +1,73 @@
 //! What every HTTP function shares: its `main` ([`run`]), list paging,
 //! `Idempotency-Key` replay and the probes. Each module's `handle` takes the
-//! function's [`App`](crate::App) and an API Gateway (HTTP API, payload 2.0)
+//! function's context ([`Context`]) and an API Gateway (HTTP API, payload 2.0)
 //! request, dispatches on the route key and always returns a response:
 //! errors become problem documents in [`crate::http::dispatch`].
 
 pub mod health;
 pub mod idempotency;
 
-use crate::config::Needs;
-use crate::App;
+use crate::registry::Registry;
+use crate::{Api, App};
 use futures::Future;
 use lambda_http::{Body, Request, Response};
 
-/// The whole `main` of an HTTP function: tracing, configuration and
-/// clients built once per cold start, then every request to `handler`.
-pub async fn run<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
-where
-    F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
-    Fut: Future<Output = Response<Body>> + Send,
-{
-    run_with(needs, |app, _| async { Ok(app) }, handler).await
+/// What a function's handlers are given, built once per cold start from
+/// the [`App`] (and the SDK configuration, for more clients). The handler's
+/// context type says what it may use: a function whose configuration lacks
+/// a part fails its cold start naming the variable, and a handler cannot
+/// reach a capability its context does not hold.
+pub trait Context: Sized + Sync + 'static {
+    fn build(
+        app: App,
+        sdk: &aws_config::SdkConfig,
+    ) -> impl Future<Output = anyhow::Result<Self>> + Send;
 }
 
-/// [`run`] for a function whose handlers need more than the [`App`]: `build`
-/// turns the app (and the SDK configuration, for more clients) into the
-/// function's own context once per cold start (it may load keys, so it is
-/// async), so a handler's context type says what it may use.
-pub async fn run_with<C, B, BFut, F, Fut>(
-    needs: Needs,
-    build: B,
+/// The probes: the table and nothing more.
+impl Context for App {
+    async fn build(app: App, _: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        Ok(app)
+    }
+}
+
+/// Every API function: it verifies access tokens and signs list cursors.
+impl Context for Api {
+    async fn build(app: App, _: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        Api::new(app)
+    }
+}
+
+/// The whole `main` of an HTTP function: tracing, configuration, clients
+/// and the handler's context built once per cold start, then every
+/// request to `handler`.
+pub async fn run<C, F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    C: Context,
+    F: Fn(&'static C, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    run_with_modules(&[], handler).await
+}
+
+/// [`run`] for a function that serves other modules' entities (the audit
+/// log, `execute`): each module's `register` function adds to the app's
+/// registry before the context is built.
+pub async fn run_with_modules<C, F, Fut>(
+    modules: &[fn(&mut Registry)],
     handler: F,
 ) -> Result<(), lambda_http::Error>
 where
-    C: Sync + 'static,
-    B: FnOnce(App, aws_config::SdkConfig) -> BFut,
-    BFut: Future<Output = anyhow::Result<C>>,
+    C: Context,
     F: Fn(&'static C, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
     crate::telemetry::init();
-    let config = crate::config::Config::from_env(needs)?;
+    let config = crate::config::Config::from_env()?;
     let sdk = crate::store::sdk_config().await;
-    let app = App::new(config, &sdk).await?;
+    let app = App::new(config, &sdk).with_registry(modules);
     // Kept for the life of the process, like the clients inside it.
-    let context: &'static C = Box::leak(Box::new(build(app, sdk).await?));
+    let context: &'static C = Box::leak(Box::new(C::build(app, &sdk).await?));
     lambda_http::run(lambda_http::service_fn(move |req| async move {
         Ok::<_, lambda_http::Error>(handler(context, req).await)
     }))
@@ -54,7 +78,7 @@ where
 /// (a cursor only valid for `scope`, the query it came from), fetches the
 /// page, and answers `{"items": […], "next_cursor": …}`.
 pub async fn paged<T, V, F, Fut>(
-    app: &App,
+    app: &Api,
     req: &Request,
     scope: &str,
     fetch: F,
@@ -66,7 +90,7 @@ where
     Fut: Future<Output = Result<(Vec<T>, Option<crate::store::Item>), crate::store::StoreError>>,
 {
     let limit = crate::http::page_limit(req)?;
-    let cursors = app.cursors()?;
+    let cursors = &app.cursors;
     let start = crate::http::query_param(req, "cursor")?
         .map(|cursor| cursors.decode(scope, cursor))
         .transpose()?;
@@ -84,7 +108,7 @@ where
 /// [`paged`] for listings that resume from a sort key (see
 /// [`crate::store::Store::query_merged`]): the cursor carries the key.
 pub async fn paged_by_key<T, V, F, Fut>(
-    app: &App,
+    app: &Api,
     req: &Request,
     scope: &str,
     fetch: F,

@@ -1,10 +1,10 @@
 //! The whole `main` of a consumer function (a queue's or the stream's):
-//! tracing, the configuration its [`Needs`] require, and its context built
+//! tracing, its configuration, and its context built
 //! once per cold start, then every batch to its handler. The handler's
 //! answer is the batch response that names only the records to retry, so
 //! a consumer never fails a whole batch for one record.
 
-use crate::config::{Config, Needs};
+use crate::config::Config;
 use futures::Future;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::de::DeserializeOwned;
@@ -12,11 +12,7 @@ use serde::Serialize;
 
 /// Runs a consumer: `build` makes its context from the configuration and
 /// the SDK configuration (for its clients); `handler` answers each batch.
-pub async fn run<E, R, C, B, F, Fut>(
-    needs: Needs,
-    build: B,
-    handler: F,
-) -> Result<(), lambda_runtime::Error>
+pub async fn run<E, R, C, B, F, Fut>(build: B, handler: F) -> Result<(), lambda_runtime::Error>
 where
     E: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
@@ -26,7 +22,7 @@ where
     Fut: Future<Output = R> + Send,
 {
     crate::telemetry::init();
-    let config = Config::from_env(needs)?;
+    let config = Config::from_env()?;
     let sdk = crate::store::sdk_config().await;
     // Kept for the life of the process, like the clients inside it.
     let context: &'static C = Box::leak(Box::new(build(config, &sdk)?));

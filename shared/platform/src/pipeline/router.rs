@@ -155,7 +155,8 @@ impl Router {
     }
 
     /// The `event-router` function's router, from its configuration
-    /// (`Needs::event_queues`): every event to the audit and webhooks
+    /// (`AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL`,
+    /// `QUARANTINE_QUEUE_URL`): every event to the audit and webhooks
     /// queues, platform events only to the automation queue (rules act on
     /// platform events, never on what a caller reports), and what SQS
     /// refuses for good to the quarantine queue.
@@ -163,16 +164,14 @@ impl Router {
         config: crate::config::Config,
         sdk: &aws_config::SdkConfig,
     ) -> anyhow::Result<Self> {
-        let [audit, automation, webhooks]: [String; 3] = config
-            .event_queue_urls
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("three event queues are configured"))?;
+        let [audit, automation, webhooks] =
+            crate::config::EVENT_QUEUE_VARIABLES.map(|var| config.vars.required(var));
         let queues = vec![
-            EventQueue::every_event(audit),
-            EventQueue::platform_events(automation),
-            EventQueue::every_event(webhooks),
+            EventQueue::every_event(audit?.to_owned()),
+            EventQueue::platform_events(automation?.to_owned()),
+            EventQueue::every_event(webhooks?.to_owned()),
         ];
-        let quarantine = config.quarantine_queue_url.unwrap_or_default();
+        let quarantine = config.vars.required("QUARANTINE_QUEUE_URL")?.to_owned();
         Ok(Self::new(aws_sdk_sqs::Client::new(sdk), queues, quarantine))
     }
 

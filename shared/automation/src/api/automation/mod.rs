@@ -13,6 +13,7 @@
 mod execute;
 
 use crate::api::paged_by_key;
+use crate::api::Context;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{dispatch, only_query_params, query_param, RequestMeta};
@@ -20,38 +21,30 @@ use crate::permissions;
 use crate::pipeline::automation_runner::Runner;
 use crate::store::runs::RunStore;
 use crate::store::runs::{ActionOutcome, RunFilter, RunRecord, RunStatus};
-use crate::App;
+use crate::{Api, App};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-/// The `automation` function's context: its [`App`] and the rule runner
-/// that carries out what `execute` runs for real.
+/// The `automation` function's context: an API function's ([`Api`]) and
+/// the rule runner that carries out what `execute` runs for real.
 pub struct Automation {
-    pub app: App,
+    pub app: Api,
     pub runner: Runner,
 }
 
-impl Automation {
+impl Context for Automation {
     /// The runner sends rule actions' messages to the queues the
-    /// configuration names (`WEBHOOKS_QUEUE_URL`, optional `JOBS_QUEUE_URL`).
-    pub fn new(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
-        let webhooks = app
-            .config
-            .webhooks_queue_url
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("WEBHOOKS_QUEUE_URL is not configured"))?;
-        let runner = Runner::new(
-            app.store.clone(),
-            aws_sdk_sqs::Client::new(sdk),
-            app.config.jobs_queue_url.clone(),
-            webhooks,
-        );
-        // Real runs act on other modules' entities as the app's modules
-        // registered them.
-        let runner = runner.using(app.registry.clone());
-        Ok(Self { app, runner })
+    /// configuration names (`WEBHOOKS_QUEUE_URL`, optional `JOBS_QUEUE_URL`),
+    /// and acts on other modules' entities as the app's modules registered
+    /// them.
+    async fn build(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let runner = Runner::from_config(app.config.clone(), sdk)?.using(app.registry.clone());
+        Ok(Self {
+            app: Api::new(app)?,
+            runner,
+        })
     }
 }
 
@@ -122,7 +115,7 @@ fn id_param(v: &mut Validator, req: &Request, name: &str) -> ApiResult<Option<En
     Ok(query_param(req, name)?.and_then(|raw| v.check(name, EntityId::parse(raw))))
 }
 
-async fn list_runs(app: &App, req: &Request) -> ApiResult<Response<Body>> {
+async fn list_runs(app: &Api, req: &Request) -> ApiResult<Response<Body>> {
     only_query_params(req, &["rule_id", "event_id", "status", "limit", "cursor"])?;
     let mut v = Validator::new();
     let rule = id_param(&mut v, req, "rule_id")?;
