@@ -106,6 +106,12 @@ impl std::ops::Deref for Api {
     }
 }
 
+impl AsRef<Api> for Api {
+    fn as_ref(&self) -> &Api {
+        self
+    }
+}
+
 impl Api {
     /// Reads `JWT_*` and `CURSOR_SECRET`; either missing or invalid fails
     /// the cold start, naming the variable.

@@ -17,6 +17,8 @@
 //! re-read and tried again while the same step is still open; with them,
 //! a stale version is 412/409.
 
+use crate::api::ApiReply;
+
 use crate::api::{expected_version, idempotency, paged_by_key};
 use crate::auth::Principal;
 use crate::domain::{
@@ -24,7 +26,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
-    dispatch, json, only_query_params, parse_json, path_param, query_param, with_etag, RequestMeta,
+    json, only_query_params, parse_json, path_param, query_param, with_etag, RequestMeta,
     DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
@@ -41,11 +43,10 @@ use serde::Deserialize;
 pub use crate::view::approval_value as view_value;
 
 pub async fn handle(app: &Api, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+    crate::api::serve(app, req, route).await
 }
 
-async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(&req).await?;
+async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
         "GET /approvals" => list(app, &principal, &req).await,
         "POST /approvals" => {
@@ -134,7 +135,7 @@ fn listing(principal: &Principal, req: &Request) -> ApiResult<(ApprovalSource, A
     Ok((source, filter))
 }
 
-async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     let (source, filter) = listing(principal, req)?;
     let scope = format!("approvals:{source:?}:{filter:?}");
     paged_by_key(
@@ -151,7 +152,7 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     let (record, decisions) = service::approval_for(&app.store, principal, &path_id(req)?).await?;
     Ok(with_etag(
         json(StatusCode::OK, &full_view(&record, &decisions))?,
@@ -169,12 +170,7 @@ struct CreateBody {
     amount: Option<f64>,
 }
 
-async fn create(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: CreateBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let workflow_id = v.check(
@@ -226,12 +222,7 @@ struct PatchBody {
     version: Option<u64>,
 }
 
-async fn patch(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let id = path_id(req)?;
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();

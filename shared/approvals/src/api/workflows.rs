@@ -6,13 +6,15 @@
 //! at most one step of a request). A workflow with pending approvals
 //! cannot be deleted.
 
+use crate::api::ApiReply;
+
 use crate::api::{expected_version, idempotency, paged};
 use crate::auth::Principal;
 use crate::domain::workflow::{parse_steps, StepInput};
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
-    dispatch, json, no_content, only_query_params, parse_json, path_param, query_param, with_etag,
+    json, no_content, only_query_params, parse_json, path_param, query_param, with_etag,
     RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
@@ -29,11 +31,10 @@ use serde::Deserialize;
 pub use crate::view::workflow_value as view_value;
 
 pub async fn handle(app: &Api, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+    crate::api::serve(app, req, route).await
 }
 
-async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(&req).await?;
+async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
         "GET /workflows" => list(app, &principal, &req).await,
         "POST /workflows" => {
@@ -67,7 +68,7 @@ fn path_id(req: &Request) -> ApiResult<EntityId> {
         .map_err(|_| ApiError::NotFound("no such workflow".into()))
 }
 
-async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     only_query_params(req, &["status", "limit", "cursor"])?;
     let status = match query_param(req, "status")? {
         Some(raw) => {
@@ -98,7 +99,7 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     let record = service::workflow_for(&app.store, principal, &path_id(req)?).await?;
     Ok(with_etag(
         json(StatusCode::OK, &view(&record))?,
@@ -130,12 +131,7 @@ fn check_steps(v: &mut Validator, inputs: Vec<StepInput>) -> Option<Vec<Step>> {
     }
 }
 
-async fn create(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: CreateBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let name = v.check("name", WorkflowName::parse(&body.name));
@@ -182,7 +178,7 @@ async fn patch(
     meta: &RequestMeta,
     req: &Request,
     id: EntityId,
-) -> ApiResult<Response<Body>> {
+) -> ApiReply {
     service::workflow_for(&app.store, principal, &id).await?;
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();

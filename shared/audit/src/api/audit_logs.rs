@@ -33,14 +33,14 @@
 //! the function's role in `template.yaml` could not either; routes other
 //! than these two are 404.
 
+use crate::api::ApiReply;
+
 use crate::api::Context;
 use crate::api::{idempotency, paged};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
-use crate::http::{
-    dispatch, json, only_query_params, page_limit, parse_json, query_param, RequestMeta,
-};
+use crate::http::{json, only_query_params, page_limit, parse_json, query_param, RequestMeta};
 use crate::permissions;
 use crate::store::audit::{
     ActionName, AuditFilter, AuditId, AuditQuery, AuditRecord, AuditSource, ClientAction,
@@ -106,13 +106,18 @@ impl AuditLogs {
     }
 }
 
-pub async fn handle(ctx: &AuditLogs, req: Request) -> Response<Body> {
-    dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
+impl AsRef<Api> for AuditLogs {
+    fn as_ref(&self) -> &Api {
+        &self.app
+    }
 }
 
-async fn route(ctx: &AuditLogs, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+pub async fn handle(ctx: &AuditLogs, req: Request) -> Response<Body> {
+    crate::api::serve(ctx, req, route).await
+}
+
+async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     let app = &ctx.app;
-    let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "GET /auditLogs" => list(ctx, &principal, &req).await,
         "POST /auditLogs" => {
@@ -271,7 +276,7 @@ async fn visible_filter(
     Ok(filter)
 }
 
-async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiReply {
     let app = &ctx.app;
     let mut query = parse_query(req)?;
     query.filter = visible_filter(app, principal, query.filter).await?;
@@ -350,12 +355,7 @@ async fn may_report_about(
     entity_visible(app, principal, entity, entity_id).await
 }
 
-async fn record(
-    app: &App,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn record(app: &App, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: EntryBody = parse_json(req, ENTRY_BODY_LIMIT)?;
     let mut v = Validator::new();
     let action = v.check("action", ClientAction::parse(&body.action));

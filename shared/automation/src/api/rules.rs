@@ -9,14 +9,16 @@
 //! auto-approval threshold, say), which requesters should not be able to
 //! read and work around.
 
+use crate::api::ApiReply;
+
 use crate::api::{idempotency, paged_by_key};
 use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Actor;
 use crate::http::{
-    check_version, dispatch, json, no_content, only_query_params, parse_json, parse_json_bytes,
-    path_param, query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, json, no_content, only_query_params, parse_json, parse_json_bytes, path_param,
+    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::language::RuleInput;
 use crate::permissions;
@@ -32,11 +34,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 
 pub async fn handle(app: &Api, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+    crate::api::serve(app, req, route).await
 }
 
-async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(&req).await?;
+async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     principal.require(permissions::RULES_MANAGE)?;
     match meta.route_key.as_str() {
         "GET /api/v1/rules" => list(app, &req).await,
@@ -74,7 +75,7 @@ async fn existing(app: &Api, req: &Request) -> ApiResult<RuleRecord> {
     app.store.rule_by_id(&id).await?.ok_or_else(not_found)
 }
 
-async fn list(app: &Api, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, req: &Request) -> ApiReply {
     only_query_params(req, &["enabled", "trigger", "limit", "cursor"])?;
     let enabled = match query_param(req, "enabled")? {
         None => None,
@@ -109,12 +110,7 @@ async fn list(app: &Api, req: &Request) -> ApiResult<Response<Body>> {
     .await
 }
 
-async fn create(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let input: RuleInput = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let (record, shown) = service::create_rule(
         &app.store,
@@ -131,12 +127,7 @@ async fn create(
     Ok(response)
 }
 
-async fn patch(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let mut record = existing(app, req).await?;
     let mut body: Map<String, Value> = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let version = match body.remove("version") {
@@ -171,12 +162,7 @@ async fn patch(
     Ok(with_etag(json(StatusCode::OK, &after)?, record.version))
 }
 
-async fn delete(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn delete(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let record = existing(app, req).await?;
     check_version(req, None, record.version, "rule")?;
     service::delete_rule(

@@ -16,6 +16,8 @@
 //! Logins, logouts and refresh-token reuse are audited: each commits its
 //! `session.*` event in the transaction that makes its change.
 
+use crate::api::ApiReply;
+
 use crate::accounts::{create_account, NewAccount, Registrar};
 use crate::api::Context;
 use crate::api::{idempotency, UserView};
@@ -71,7 +73,7 @@ pub async fn handle(ctx: &Auth, req: Request) -> Response<Body> {
     dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
 }
 
-async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiReply {
     let (app, signer) = (&ctx.app, &ctx.signer);
     match meta.route_key.as_str() {
         "POST /auth/register" => {
@@ -147,7 +149,7 @@ async fn limit_registrations(app: &App, ip: &str) -> ApiResult<()> {
     }
 }
 
-async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiResult<Response<Body>> {
+async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiReply {
     let user = match create_account(
         &app.store,
         account,
@@ -182,7 +184,7 @@ struct TokenResponse {
     user: UserView,
 }
 
-fn token_response(body: &TokenResponse) -> ApiResult<Response<Body>> {
+fn token_response(body: &TokenResponse) -> ApiReply {
     let mut response = json(StatusCode::OK, body)?;
     response
         .headers_mut()
@@ -203,12 +205,7 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(
-    app: &App,
-    signer: &TokenSigner,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn refresh(app: &App, signer: &TokenSigner, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: RefreshBody = parse_json(req, AUTH_BODY_LIMIT)?;
     let refused = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
     if !secret::is_well_formed(&body.refresh_token) {
@@ -259,7 +256,7 @@ async fn refresh(
     })
 }
 
-async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiResult<Response<Body>> {
+async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiReply {
     let app = &ctx.app;
     let principal: Principal = authenticate(&app.store, &ctx.verifier, req).await?;
     let event = events::session_event(
@@ -277,7 +274,7 @@ async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiResult<Resp
     no_content()
 }
 
-async fn me(ctx: &Auth, req: &Request) -> ApiResult<Response<Body>> {
+async fn me(ctx: &Auth, req: &Request) -> ApiReply {
     let app = &ctx.app;
     let principal = authenticate(&app.store, &ctx.verifier, req).await?;
     let record = app

@@ -10,14 +10,16 @@
 //! all but the caller's) in the same transaction as the change, with a
 //! `session.revoked` event beside the user's own.
 
+use crate::api::ApiReply;
+
 use crate::api::{paged, UserView};
 use crate::auth::{password, throttle, Principal};
 use crate::clock;
 use crate::domain::{DisplayName, EntityId, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
-    check_version, dispatch, json, no_content, only_query_params, parse_json, path_param,
-    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, json, no_content, only_query_params, parse_json, path_param, query_param,
+    with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
 use crate::service::users::{self, UserChange};
@@ -29,11 +31,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 pub async fn handle(app: &Api, req: Request) -> Response<Body> {
-    dispatch(&app.cors, req, |meta, req| route(app, meta, req)).await
+    crate::api::serve(app, req, route).await
 }
 
-async fn route(app: &Api, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
-    let principal = app.authenticate(&req).await?;
+async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
         "GET /users" => list(app, &principal, &req).await,
         "GET /users/{id}" => get(app, &principal, &req).await,
@@ -56,7 +57,7 @@ async fn visible_user(app: &Api, principal: &Principal, req: &Request) -> ApiRes
     app.store.user_by_id(&id).await?.ok_or_else(not_found)
 }
 
-async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     principal.require(permissions::USERS_LIST)?;
     only_query_params(req, &["role", "limit", "cursor"])?;
     let role = match query_param(req, "role")? {
@@ -74,7 +75,7 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Resp
     .await
 }
 
-async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiResult<Response<Body>> {
+async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     let record = visible_user(app, principal, req).await?;
     let response = json(StatusCode::OK, &UserView::from(&record.user()))?;
     Ok(with_etag(response, record.version))
@@ -91,12 +92,7 @@ struct PatchBody {
     version: Option<u64>,
 }
 
-async fn patch(
-    app: &Api,
-    principal: &Principal,
-    meta: &RequestMeta,
-    req: &Request,
-) -> ApiResult<Response<Body>> {
+async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let mut record = visible_user(app, principal, req).await?;
     let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let is_self = principal.is(&record.id);
@@ -173,7 +169,7 @@ async fn deactivate(
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
-) -> ApiResult<Response<Body>> {
+) -> ApiReply {
     principal.require(permissions::USERS_ADMINISTER)?;
     let mut record = visible_user(app, principal, req).await?;
     if principal.is(&record.id) {

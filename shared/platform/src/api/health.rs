@@ -2,7 +2,9 @@
 //! touching anything; readiness (`GET /readiness`) checks that the entity
 //! table answers and is 503 with a problem body when it does not.
 
-use crate::error::{ApiError, ApiResult};
+use crate::api::ApiReply;
+
+use crate::error::ApiError;
 use crate::http::{dispatch, json, RequestMeta};
 use crate::App;
 use http::StatusCode;
@@ -13,7 +15,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     dispatch(&app.cors, req, |meta, _req| route(app, meta)).await
 }
 
-async fn route(app: &App, meta: RequestMeta) -> ApiResult<Response<Body>> {
+async fn route(app: &App, meta: RequestMeta) -> ApiReply {
     match meta.route_key.as_str() {
         "GET /health" | "GET /api/v1/health" => json(
             StatusCode::OK,

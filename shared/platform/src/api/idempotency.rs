@@ -8,6 +8,8 @@
 //! the key to the caller (the user, or the source IP when anonymous), so
 //! one caller's key never answers another's request.
 
+use crate::api::ApiReply;
+
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, problem_response, RequestMeta};
 use crate::store::idempotency::{Claim, StoredResponse};
@@ -68,7 +70,7 @@ fn stored(response: &Response<Body>) -> StoredResponse {
     }
 }
 
-fn replay(response: StoredResponse) -> ApiResult<Response<Body>> {
+fn replay(response: StoredResponse) -> ApiReply {
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK))
         .header(REPLAYED, "true");
@@ -106,10 +108,10 @@ pub async fn idempotent<F, Fut>(
     meta: &RequestMeta,
     req: &Request,
     handler: F,
-) -> ApiResult<Response<Body>>
+) -> ApiReply
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = ApiResult<Response<Body>>>,
+    Fut: Future<Output = ApiReply>,
 {
     let Some(raw) = header(req, HEADER) else {
         return handler().await;

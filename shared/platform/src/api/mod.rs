@@ -12,6 +12,10 @@ use crate::{Api, App};
 use futures::Future;
 use lambda_http::{Body, Request, Response};
 
+/// What a route's handler answers: a response, or an error that
+/// [`crate::http::dispatch`] turns into a problem document.
+pub type ApiReply = crate::ApiResult<Response<Body>>;
+
 /// What a function's handlers are given, built once per cold start from
 /// the [`App`] (and the SDK configuration, for more clients). The handler's
 /// context type says what it may use: a function whose configuration lacks
@@ -36,6 +40,23 @@ impl Context for Api {
     async fn build(app: App, _: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         Api::new(app)
     }
+}
+
+/// Answers a request to a function whose every route needs an access
+/// token: CORS and problem documents ([`crate::http::dispatch`]), the
+/// caller ([`Api::authenticate`]), then `route` with the function's
+/// context.
+pub async fn serve<'a, C, F, Fut>(ctx: &'a C, req: Request, route: F) -> Response<Body>
+where
+    C: AsRef<Api>,
+    F: FnOnce(&'a C, crate::auth::Principal, crate::http::RequestMeta, Request) -> Fut,
+    Fut: Future<Output = ApiReply> + 'a,
+{
+    crate::http::dispatch(&ctx.as_ref().cors, req, |meta, req| async move {
+        let principal = ctx.as_ref().authenticate(&req).await?;
+        route(ctx, principal, meta, req).await
+    })
+    .await
 }
 
 /// The whole `main` of an HTTP function: tracing, configuration, clients
@@ -83,7 +104,7 @@ pub async fn paged<T, V, F, Fut>(
     scope: &str,
     fetch: F,
     view: impl Fn(&T) -> V,
-) -> crate::ApiResult<Response<Body>>
+) -> ApiReply
 where
     V: serde::Serialize,
     F: FnOnce(i32, Option<crate::store::Item>) -> Fut,
@@ -113,7 +134,7 @@ pub async fn paged_by_key<T, V, F, Fut>(
     scope: &str,
     fetch: F,
     view: impl Fn(&T) -> V,
-) -> crate::ApiResult<Response<Body>>
+) -> ApiReply
 where
     V: serde::Serialize,
     F: FnOnce(usize, Option<String>) -> Fut,

@@ -31,6 +31,8 @@
 //!   happened, so a retry with the same `Idempotency-Key` gets this answer
 //!   back instead of running the actions again.
 
+use crate::api::ApiReply;
+
 mod body;
 
 use super::Automation;
@@ -46,7 +48,7 @@ use crate::store::rules::RuleStore;
 use crate::App;
 use body::{check, ExecuteBody, Source};
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -55,7 +57,7 @@ pub(super) async fn execute(
     principal: &Principal,
     meta: &RequestMeta,
     req: &Request,
-) -> ApiResult<Response<Body>> {
+) -> ApiReply {
     let body: ExecuteBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     if body.dry_run {
         return run(ctx, principal, meta, body).await;
@@ -72,7 +74,7 @@ async fn run(
     principal: &Principal,
     meta: &RequestMeta,
     body: ExecuteBody,
-) -> ApiResult<Response<Body>> {
+) -> ApiReply {
     let app = &ctx.app;
     let dry_run = body.dry_run;
     let kinds: Vec<&str> = app.registry.kinds().collect();

@@ -10,13 +10,16 @@
 //! Both are for admins: a run's trace shows how rules decide (a threshold,
 //! say), and executing rules acts as the system on any approval.
 
+use crate::api::ApiReply;
+
 mod execute;
 
 use crate::api::paged_by_key;
 use crate::api::Context;
+use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{dispatch, only_query_params, query_param, RequestMeta};
+use crate::http::{only_query_params, query_param, RequestMeta};
 use crate::permissions;
 use crate::pipeline::automation_runner::Runner;
 use crate::store::runs::RunStore;
@@ -48,13 +51,23 @@ impl Context for Automation {
     }
 }
 
-pub async fn handle(ctx: &Automation, req: Request) -> Response<Body> {
-    dispatch(&ctx.app.cors, req, |meta, req| route(ctx, meta, req)).await
+impl AsRef<Api> for Automation {
+    fn as_ref(&self) -> &Api {
+        &self.app
+    }
 }
 
-async fn route(ctx: &Automation, meta: RequestMeta, req: Request) -> ApiResult<Response<Body>> {
+pub async fn handle(ctx: &Automation, req: Request) -> Response<Body> {
+    crate::api::serve(ctx, req, route).await
+}
+
+async fn route(
+    ctx: &Automation,
+    principal: Principal,
+    meta: RequestMeta,
+    req: Request,
+) -> ApiReply {
     let app = &ctx.app;
-    let principal = app.authenticate(&req).await?;
     match meta.route_key.as_str() {
         "POST /api/v1/automation/execute" => {
             principal.require(permissions::AUTOMATION_EXECUTE)?;
@@ -115,7 +128,7 @@ fn id_param(v: &mut Validator, req: &Request, name: &str) -> ApiResult<Option<En
     Ok(query_param(req, name)?.and_then(|raw| v.check(name, EntityId::parse(raw))))
 }
 
-async fn list_runs(app: &Api, req: &Request) -> ApiResult<Response<Body>> {
+async fn list_runs(app: &Api, req: &Request) -> ApiReply {
     only_query_params(req, &["rule_id", "event_id", "status", "limit", "cursor"])?;
     let mut v = Validator::new();
     let rule = id_param(&mut v, req, "rule_id")?;

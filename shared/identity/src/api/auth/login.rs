@@ -5,6 +5,8 @@
 //! and the failed attempt that spends an account's free attempts records
 //! the burst.
 
+use crate::api::ApiReply;
+
 use super::{anonymous, source_ip, token_response, TokenResponse, AUTH_BODY_LIMIT};
 use crate::api::UserView;
 use crate::auth::TokenSigner;
@@ -18,7 +20,7 @@ use crate::store::ratelimit::SlotTaken;
 use crate::store::sessions::SessionStore;
 use crate::store::users::UserStore;
 use crate::App;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -40,7 +42,7 @@ pub(super) async fn login(
     signer: &TokenSigner,
     meta: &RequestMeta,
     req: &Request,
-) -> ApiResult<Response<Body>> {
+) -> ApiReply {
     let body: LoginBody = parse_json(req, AUTH_BODY_LIMIT)?;
     let mut v = Validator::new();
     let email = v.check("email", Email::parse(&body.email));
