@@ -25,6 +25,8 @@ JAVA_MIN_MAJOR=17
 
 TOOLS_DIR="$ROOT_DIR/.tools"
 CARGO_MACHETE_VERSION="0.9.2"
+# The installer of the venv's packages.
+UV_VERSION="0.13.8"
 CARGO_TOOLS_STAMP="$TOOLS_DIR/.opsflow-cargo-tools.sha256"
 
 # Never wait for input (CI has no stdin).
@@ -60,7 +62,7 @@ setup_venv() {
 
     local want have=""
     # Key on the requirements and the interpreter version, so a Python upgrade also re-installs.
-    want="$( { cat -- "$REQUIREMENTS"; python3 -c 'import sys; print(sys.version)'; } | hash_files)"
+    want="$( { cat -- "$REQUIREMENTS"; echo "uv $UV_VERSION"; python3 -c 'import sys; print(sys.version)'; } | hash_files)"
 
     if [[ -x "$VENV_DIR/bin/python" ]] && "$VENV_DIR/bin/python" -c 'import sys' >/dev/null 2>&1; then
         [[ -f "$VENV_STAMP" ]] && have="$(cat -- "$VENV_STAMP")"
@@ -76,10 +78,12 @@ setup_venv() {
     fi
 
     rm -f -- "$VENV_STAMP"
-    log "python venv: upgrading pip"
-    "$VENV_DIR/bin/python" -m pip install --quiet --upgrade pip
-    log "python venv: installing infra/local/requirements.txt (about a minute on a fresh machine)"
-    "$VENV_DIR/bin/python" -m pip install --quiet -r "$REQUIREMENTS"
+    # uv (pinned, from PyPI) resolves and installs in parallel: several
+    # times faster than pip on a fresh machine.
+    log "python venv: installing uv $UV_VERSION"
+    "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+    log "python venv: installing infra/local/requirements.txt (about 30 s on a fresh machine)"
+    "$VENV_DIR/bin/uv" pip install --quiet --python "$VENV_DIR/bin/python" -r "$REQUIREMENTS"
     printf '%s\n' "$want" >"$VENV_STAMP"
     log "python venv: done"
 }

@@ -16,5 +16,6 @@ pub mod permissions;
 pub mod pipeline;
 pub mod registry;
 pub mod store;
+pub mod view;
 
 pub use registry::register;

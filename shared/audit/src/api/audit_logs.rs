@@ -42,12 +42,10 @@ use crate::error::{ApiError, ApiResult, Validator};
 use crate::events::{Actor, Envelope};
 use crate::http::{json, only_query_params, page_limit, parse_json, query_param, RequestMeta};
 use crate::permissions;
-use crate::store::audit::{
-    ActionName, AuditFilter, AuditId, AuditQuery, AuditRecord, AuditSource, ClientAction,
-    EntityKind,
-};
+use crate::store::audit::{ActionName, AuditFilter, AuditId, AuditQuery, ClientAction, EntityKind};
 use crate::store::AuditQueryStore;
 use crate::store::Store;
+use crate::view::view;
 use crate::{clock, Api, App};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -130,35 +128,6 @@ async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Re
         }
         // Records are never changed or deleted: no such routes.
         _ => Err(ApiError::NotFound("no such route".into())),
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct AuditLogView {
-    id: String,
-    entity: String,
-    entity_id: String,
-    action: String,
-    user_id: String,
-    user_role: String,
-    details: Value,
-    timestamp: String,
-    correlation_id: String,
-    source: AuditSource,
-}
-
-fn view(record: &AuditRecord) -> AuditLogView {
-    AuditLogView {
-        id: record.id.clone(),
-        entity: record.entity.clone(),
-        entity_id: record.entity_id.clone(),
-        action: record.action.clone(),
-        user_id: record.user_id.clone(),
-        user_role: record.user_role.clone(),
-        details: record.details.clone(),
-        timestamp: record.timestamp.clone(),
-        correlation_id: record.correlation_id.clone(),
-        source: record.source,
     }
 }
 
