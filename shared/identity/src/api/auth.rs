@@ -13,24 +13,24 @@
 //! `requestContext.http.sourceIp`; `x-forwarded-for` is the client's to set
 //! and is never trusted.
 //!
-//! Logins, logouts and refresh-token reuse are audited: each commits its
-//! `session.*` event in the transaction that makes its change.
+//! Logins, logouts and refresh-token reuse are audited: the session
+//! service (`service::sessions`) commits each `session.*` event in the
+//! transaction that makes its change; this file parses, throttles and
+//! answers.
 
 use crate::api::ApiReply;
 
 use crate::accounts::{create_account, NewAccount, Registrar};
 use crate::api::Context;
 use crate::api::{idempotency, UserView};
-use crate::auth::{secret, throttle, Principal, ACCESS_TOKEN_TTL};
+use crate::auth::throttle;
 use crate::auth::{TokenSigner, TokenVerifier};
 use crate::clock;
 use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{self, Actor};
 use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
+use crate::service::sessions::{self, Origin, Tokens};
 use crate::store::ratelimit::SlotTaken;
-use crate::store::sessions::Rotation;
-use crate::store::sessions::SessionStore;
 use crate::store::users::CreateUserError;
 use crate::store::users::UserStore;
 use crate::App;
@@ -38,7 +38,7 @@ use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use opsflow_platform::app::authenticate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 mod login;
 use login::login;
@@ -175,27 +175,19 @@ async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiRepl
     Ok(response)
 }
 
-#[derive(Serialize)]
-struct TokenResponse {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: i64,
-    refresh_token: String,
-    user: UserView,
-}
-
-fn token_response(body: &TokenResponse) -> ApiReply {
-    let mut response = json(StatusCode::OK, body)?;
+/// Tokens are answered `Cache-Control: no-store`.
+fn token_response(tokens: &Tokens) -> ApiReply {
+    let mut response = json(StatusCode::OK, tokens)?;
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
-fn anonymous() -> Actor {
-    Actor {
-        id: "anonymous".into(),
-        role: "anonymous".into(),
+fn origin(meta: &RequestMeta) -> Origin<'_> {
+    Origin {
+        correlation_id: &meta.correlation_id,
+        source_ip: meta.source_ip.as_deref(),
     }
 }
 
@@ -207,70 +199,20 @@ struct RefreshBody {
 
 async fn refresh(app: &App, signer: &TokenSigner, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: RefreshBody = parse_json(req, AUTH_BODY_LIMIT)?;
-    let refused = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
-    if !secret::is_well_formed(&body.refresh_token) {
-        return Err(refused());
-    }
-    let now = clock::now();
-    let next_token = secret::generate()?;
-    let rotation = app
-        .store
-        .rotate_refresh_token(
-            &secret::fingerprint(&body.refresh_token),
-            &secret::fingerprint(&next_token),
-            now,
-            |session_id, user_id| {
-                events::session_event(
-                    events::SESSION_REFRESH_REUSED,
-                    session_id,
-                    user_id,
-                    anonymous(),
-                    &meta.correlation_id,
-                    serde_json::json!({"source_ip": meta.source_ip}),
-                )
-            },
-        )
-        .await?;
-    let session = match rotation {
-        Rotation::Rotated(session) => session,
-        Rotation::Refused => return Err(refused()),
-        Rotation::Reused => {
-            tracing::warn!("refresh token reuse: session revoked");
-            return Err(ApiError::Unauthorized(
-                "the refresh token was already used; the session has been revoked".into(),
-            ));
-        }
-    };
-    let record = app.store.user_by_id(&session.user_id).await?;
-    let Some(record) = record.filter(|r| r.is_active) else {
-        app.store.revoke_session(&session.id).await?;
-        return Err(refused());
-    };
-    let access = signer.issue(&record.id, record.role, &session.id, now)?;
-    token_response(&TokenResponse {
-        access_token: access.token,
-        token_type: "Bearer",
-        expires_in: ACCESS_TOKEN_TTL.whole_seconds(),
-        refresh_token: next_token,
-        user: UserView::from(&record.user()),
-    })
+    let tokens = sessions::refresh(
+        &app.store,
+        signer,
+        &body.refresh_token,
+        &origin(meta),
+        clock::now(),
+    )
+    .await?;
+    token_response(&tokens)
 }
 
 async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiReply {
-    let app = &ctx.app;
-    let principal: Principal = authenticate(&app.store, &ctx.verifier, req).await?;
-    let event = events::session_event(
-        events::SESSION_LOGOUT,
-        &principal.session_id,
-        &principal.user_id,
-        Actor::from(&principal),
-        &meta.correlation_id,
-        serde_json::Value::Null,
-    );
-    app.store
-        .revoke_session_with_event(&principal.session_id, &event)
-        .await?;
-    tracing::info!(user_id = %principal.user_id, session_id = %principal.session_id, "logged out");
+    let principal = authenticate(&ctx.app.store, &ctx.verifier, req).await?;
+    sessions::end(&ctx.app.store, &principal, &meta.correlation_id).await?;
     no_content()
 }
 

@@ -3,6 +3,7 @@
 //! permitted input and the acting principal, builds the events and commits
 //! them with the change.
 
+pub mod sessions;
 pub mod users;
 
 pub use users::{UserChange, UserError};

@@ -1,23 +1,21 @@
 //! Login: the throttles run before the password is checked (the source
 //! address's failure and attempt slots, then the account's backoff gate),
 //! so concurrent attempts cannot slip past them; a success gives its
-//! failure slot back and commits its `session.login` event with the session,
-//! and the failed attempt that spends an account's free attempts records
-//! the burst.
+//! failure slot back and starts a session (`service::sessions::start`,
+//! which commits its `session.login` event with it), and the failed attempt
+//! that spends an account's free attempts records the burst.
 
 use crate::api::ApiReply;
 
-use super::{anonymous, source_ip, token_response, TokenResponse, AUTH_BODY_LIMIT};
-use crate::api::UserView;
+use super::{origin, source_ip, token_response, AUTH_BODY_LIMIT};
 use crate::auth::TokenSigner;
-use crate::auth::{password, secret, throttle, ACCESS_TOKEN_TTL};
+use crate::auth::{password, throttle};
 use crate::clock;
 use crate::domain::{Email, NewPassword};
-use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{self, Actor, Envelope};
+use crate::error::{ApiError, Validator};
 use crate::http::{parse_json, RequestMeta};
+use crate::service::sessions;
 use crate::store::ratelimit::SlotTaken;
-use crate::store::sessions::SessionStore;
 use crate::store::users::UserStore;
 use crate::App;
 use lambda_http::Request;
@@ -110,7 +108,17 @@ pub(super) async fn login(
     };
     if !verified {
         if attempt == limits.failures_per_email.max(1) {
-            record_burst(app, meta, &email, record.as_ref(), attempt).await?;
+            let window = limits.email_window_secs;
+            let account = record.as_ref();
+            sessions::record_spent_attempts(
+                &app.store,
+                &email,
+                account,
+                attempt,
+                window,
+                &origin(meta),
+            )
+            .await?;
         }
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
@@ -127,74 +135,6 @@ pub(super) async fn login(
     let Some(record) = record else {
         return Err(ApiError::internal("a verified login without an account"));
     };
-    if !record.is_active {
-        return Err(ApiError::Forbidden("this account is deactivated".into()));
-    }
-
-    let refresh_token = secret::generate()?;
-    let actor = Actor {
-        id: record.id.to_string(),
-        role: record.role.to_string(),
-    };
-    let session = app
-        .store
-        .create_session(
-            record.id,
-            record.session_generation,
-            &secret::fingerprint(&refresh_token),
-            now,
-            |session_id| {
-                events::session_event(
-                    events::SESSION_LOGIN,
-                    session_id,
-                    &record.id,
-                    actor,
-                    &meta.correlation_id,
-                    serde_json::json!({"source_ip": meta.source_ip}),
-                )
-            },
-        )
-        .await?;
-    let access = signer.issue(&record.id, record.role, &session.id, now)?;
-    tracing::info!(user_id = %record.id, session_id = %session.id, "login succeeded");
-    token_response(&TokenResponse {
-        access_token: access.token,
-        token_type: "Bearer",
-        expires_in: ACCESS_TOKEN_TTL.whole_seconds(),
-        refresh_token,
-        user: UserView::from(&record.user()),
-    })
-}
-
-/// Records that an account's free password attempts are spent: a
-/// `user.login_failures_exceeded` event (about the account, or about the
-/// address when no account has it). Attempts are numbered one by one at
-/// the gate, so exactly one failed attempt per burst has the number that
-/// spends them, and it alone records the event.
-async fn record_burst(
-    app: &App,
-    meta: &RequestMeta,
-    email: &Email,
-    account: Option<&crate::store::users::UserRecord>,
-    failed: u32,
-) -> ApiResult<()> {
-    let (entity, entity_id) = match account {
-        Some(account) => ("user", account.id.to_string()),
-        None => ("login", email.to_string()),
-    };
-    let event = Envelope::new(
-        "user.login_failures_exceeded",
-        entity,
-        &entity_id,
-        anonymous(),
-        &meta.correlation_id,
-        serde_json::json!({
-            "email": email.as_str(),
-            "source_ip": meta.source_ip,
-            "window_secs": app.config.login_limits.email_window_secs,
-        }),
-    )
-    .change("failed_logins", failed - 1, failed);
-    app.store.publish_event(&event).await?;
-    Ok(())
+    let tokens = sessions::start(&app.store, signer, &record, &origin(meta), now).await?;
+    token_response(&tokens)
 }
