@@ -15,6 +15,7 @@ pub mod domain;
 pub mod permissions;
 pub mod pipeline;
 pub mod registry;
+pub mod service;
 pub mod store;
 pub mod view;
 

@@ -5,7 +5,7 @@
 //! by a `Query` on a documented key (`store::audit`). Admins see every
 //! record. Everyone else sees their own actions (the default, or
 //! `user_id=<self>`) and the records about one entity they may see
-//! (`entity` + `entity_id`, decided by [`entity_visible`]); another user's
+//! (`entity` + `entity_id`, decided by [`service::entity_visible`]); another user's
 //! id is 403, an entity they may not see 404, a whole kind of entity or an
 //! action across users 403.
 //!
@@ -17,7 +17,7 @@
 //! the automation queue, and the runner refuses them).
 //!
 //! Who may report about what: admins about anything; everyone else about
-//! an entity they may see (as for `GET`: [`entity_visible`], else 404) or
+//! an entity they may see (as for `GET`: [`service::entity_visible`], else 404) or
 //! about anything in the clients' own namespace, kinds named `client_…`
 //! (`client_report`), which no platform entity uses. Each caller may send
 //! [`ENTRIES_PER_MINUTE`] entries a minute (a DynamoDB counter per caller
@@ -39,9 +39,8 @@ use crate::api::Context;
 use crate::api::{idempotency, paged};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::events::{Actor, Envelope};
 use crate::http::{json, only_query_params, page_limit, parse_json, query_param, RequestMeta};
-use crate::permissions;
+use crate::service::{self, ClientEntry};
 use crate::store::audit::{ActionName, AuditFilter, AuditId, AuditQuery, ClientAction, EntityKind};
 use crate::store::AuditQueryStore;
 use crate::store::Store;
@@ -61,9 +60,7 @@ pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
 pub const MAX_DETAILS_DEPTH: usize = 16;
 /// How many client entries one caller may send a minute.
 pub const ENTRIES_PER_MINUTE: u32 = 60;
-/// The kinds of entity clients name for themselves start with this; no
-/// platform entity does.
-pub const CLIENT_KIND_PREFIX: &str = "client_";
+pub use crate::service::CLIENT_KIND_PREFIX;
 /// The largest `POST /auditLogs` body: room for the largest details and
 /// the other fields.
 const ENTRY_BODY_LIMIT: usize = 16 * 1024;
@@ -184,71 +181,10 @@ fn parse_query(req: &Request) -> ApiResult<AuditQuery> {
     })
 }
 
-/// Whether `principal` may see `entity_id` of kind `entity`, and so the
-/// records about it: the module that owns the kind decides (its
-/// registered `EntitySource`). A kind no module registered is not visible
-/// to anyone but admins (who never ask).
-pub async fn entity_visible(
-    app: &App,
-    principal: &Principal,
-    entity: &EntityKind,
-    entity_id: &AuditId,
-) -> ApiResult<bool> {
-    match app.registry.entity_source(entity.as_str()) {
-        Some(source) => {
-            source
-                .visible_to(&app.store, principal, entity_id.as_str())
-                .await
-        }
-        None => Ok(false),
-    }
-}
-
-/// The filter a caller may run: admins any; others only their own actions
-/// or the records about an entity they may see.
-async fn visible_filter(
-    app: &App,
-    principal: &Principal,
-    mut filter: AuditFilter,
-) -> ApiResult<AuditFilter> {
-    if principal.can(permissions::AUDIT_READ_ALL) {
-        return Ok(filter);
-    }
-    let me = AuditId::from(principal.user_id);
-    if filter
-        .user_id
-        .as_ref()
-        .is_some_and(|user_id| *user_id != me)
-    {
-        return Err(ApiError::Forbidden(
-            "you may only list your own actions".into(),
-        ));
-    }
-    match &filter.entity {
-        Some((entity, Some(entity_id))) => {
-            if !entity_visible(app, principal, entity, entity_id).await? {
-                return Err(ApiError::NotFound("no such entity".into()));
-            }
-        }
-        Some((_, None)) => {
-            return Err(ApiError::Forbidden(
-                "only admins can list the records of a whole kind of entity; add entity_id".into(),
-            ))
-        }
-        None if filter.user_id.is_none() && filter.action.is_some() => {
-            return Err(ApiError::Forbidden(
-                "only admins can list an action across users; add user_id=<your id>".into(),
-            ))
-        }
-        None => filter.user_id = Some(me),
-    }
-    Ok(filter)
-}
-
 async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiReply {
     let app = &ctx.app;
     let mut query = parse_query(req)?;
-    query.filter = visible_filter(app, principal, query.filter).await?;
+    query.filter = service::visible_filter(app, principal, query.filter).await?;
     let audit = &ctx.audit;
     let scope = query.scope();
     paged(
@@ -308,22 +244,6 @@ fn depth(value: &Value) -> usize {
     1 + members.map(depth).max().unwrap_or(0)
 }
 
-/// Whether `principal` may report about `entity_id` of kind `entity`:
-/// admins about anything, others about the clients' own kinds and what
-/// they may see.
-async fn may_report_about(
-    app: &App,
-    principal: &Principal,
-    entity: &EntityKind,
-    entity_id: &AuditId,
-) -> ApiResult<bool> {
-    if principal.can(permissions::AUDIT_READ_ALL) || entity.as_str().starts_with(CLIENT_KIND_PREFIX)
-    {
-        return Ok(true);
-    }
-    entity_visible(app, principal, entity, entity_id).await
-}
-
 async fn record(app: &App, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let body: EntryBody = parse_json(req, ENTRY_BODY_LIMIT)?;
     let mut v = Validator::new();
@@ -351,23 +271,17 @@ async fn record(app: &App, principal: &Principal, meta: &RequestMeta, req: &Requ
     let (Some(action), Some(entity), Some(entity_id)) = (action, entity, entity_id) else {
         return Err(ApiError::internal("validated input went missing"));
     };
-    if !may_report_about(app, principal, &entity, &entity_id).await? {
-        return Err(ApiError::NotFound("no such entity".into()));
-    }
-    let mut event = Envelope::new(
-        action.event_type(),
-        entity.as_str(),
+    let entry = ClientEntry {
+        action,
+        entity,
         entity_id,
-        Actor::from(principal),
-        &meta.correlation_id,
-        Value::Null,
-    );
-    event.changes = details;
-    app.store.publish_event(&event).await?;
+        details,
+    };
+    let id = service::report(app, principal, entry, &meta.correlation_id).await?;
     json(
         StatusCode::ACCEPTED,
         &Accepted {
-            id: event.id.to_string(),
+            id: id.to_string(),
             status: "accepted",
         },
     )
