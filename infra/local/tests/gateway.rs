@@ -9,13 +9,11 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use opsflow_local::gateway::{Gateway, MAX_REQUEST_BODY_BYTES};
 use opsflow_local::template::{CorsConfig, HttpRoute};
-use opsflow_local::{Invoke, InvokeOutcome};
+use opsflow_local::{Handle, Invoke, InvokeOutcome};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,24 +64,18 @@ impl Stub {
     }
 }
 
-impl Invoke for Stub {
-    fn invoke<'a>(
-        &'a self,
-        function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: Value = serde_json::from_slice(&payload)
-                .expect("the gateway sent an event that is not JSON");
-            self.calls
-                .lock()
-                .expect("the call log is poisoned")
-                .push((function.to_owned(), event.clone()));
-            if !self.delay.is_zero() {
-                tokio::time::sleep(self.delay).await;
-            }
-            (self.respond)(function, &event)
-        })
+impl Handle for Stub {
+    async fn handle(&self, function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: Value =
+            serde_json::from_slice(&payload).expect("the gateway sent an event that is not JSON");
+        self.calls
+            .lock()
+            .expect("the call log is poisoned")
+            .push((function.to_owned(), event.clone()));
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        (self.respond)(function, &event)
     }
 }
 

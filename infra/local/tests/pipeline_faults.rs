@@ -40,21 +40,22 @@
 //! the stream never retries.
 
 mod faults;
+mod support;
 
 use aws_sdk_sqs::config::retry::RetryConfig;
 use base64::Engine;
 use faults::changes;
 use faults::emulators::Resources;
 use faults::envelope_id;
-use faults::functions::{AuditWriterFunction, RouterFunction};
 use faults::mappings::Mappings;
 use faults::sqs_proxy::SqsProxy;
-use opsflow_platform::pipeline::router::{Router, SEND_ATTEMPTS};
+use opsflow_platform::pipeline::router::SEND_ATTEMPTS;
 use opsflow_platform::store::{emulator_sdk_config, Store};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::wait_until;
 
 /// The audit queue's redrive policy, as in `template.yaml`.
 const MAX_RECEIVE_COUNT: u32 = 5;
@@ -77,6 +78,8 @@ const PROMOTIONS: usize = 6;
 const REPORTS: usize = 4;
 /// How long the pipeline may take to settle before the test gives up.
 const SETTLE_LIMIT: Duration = Duration::from_secs(45);
+/// How often the test looks again while the pipeline settles.
+const SETTLE_POLL: Duration = Duration::from_millis(250);
 const POISON: &str = "this is not an event envelope";
 
 /// How many batches to each queue refuse the `index`-th committed envelope.
@@ -118,30 +121,30 @@ async fn settle(
     platform: &HashSet<String>,
 ) -> Received {
     let mut received = Received::default();
-    let started = Instant::now();
-    loop {
+    wait_until(SETTLE_LIMIT, SETTLE_POLL, async || {
         resources
             .drain_into(&resources.automation_url, &mut received.automation)
             .await;
         resources
             .drain_into(&resources.webhooks_url, &mut received.webhooks)
             .await;
-        let audited: HashSet<String> = resources
-            .audit_records()
-            .await
-            .into_iter()
-            .map(|(id, _, _)| id)
-            .collect();
-        let settled = committed.is_subset(&audited)
+        committed.is_subset(&resources.audited().await)
             && has_all(&received.automation, platform)
             && has_all(&received.webhooks, committed)
             && resources.queue_depth(&resources.audit_url).await == 0
-            && resources.queue_depth(&resources.audit_dlq_url).await == 1;
-        if settled || started.elapsed() > SETTLE_LIMIT {
-            return received;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+            && resources.queue_depth(&resources.audit_dlq_url).await == 1
+    })
+    .await;
+    received
+}
+
+/// How many audit records each event has.
+fn records_per_event(records: &[(String, String, String)]) -> HashMap<String, usize> {
+    let mut per_event: HashMap<String, usize> = HashMap::new();
+    for (id, _, _) in records {
+        *per_event.entry(id.clone()).or_default() += 1;
     }
+    per_event
 }
 
 #[tokio::test]
@@ -186,24 +189,9 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         aws_sdk_sqs::config::Builder::from(&emulator_sdk_config(&proxy_url, "us-east-1").await)
             .retry_config(RetryConfig::standard().with_max_attempts(SDK_ATTEMPTS))
             .build();
-    let router = Arc::new(RouterFunction::new(Router::new(
-        aws_sdk_sqs::Client::from_conf(through_proxy),
-        resources.event_queues(),
-        resources.quarantine_url.clone(),
-    )));
-    let writer = Arc::new(AuditWriterFunction::new(
-        Store::new(resources.dynamodb.clone(), &resources.audit_table),
-        flaky.clone(),
-        AUDIT_FAILURES,
-    ));
-    resources
-        .sqs
-        .send_message()
-        .queue_url(&resources.audit_url)
-        .message_body(POISON)
-        .send()
-        .await
-        .expect("send the poisoned message");
+    let router = resources.router(aws_sdk_sqs::Client::from_conf(through_proxy));
+    let writer = resources.audit_writer(flaky.clone(), AUDIT_FAILURES);
+    support::send(&resources.sqs, &resources.audit_url, POISON).await;
 
     // The two mappings, configured as the template configures them.
     let mappings = Mappings::start(&resources, router.clone(), writer.clone());
@@ -228,10 +216,7 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     resources.delete().await;
 
     // Assert: one audit record per committed change, and no other.
-    let mut per_event: HashMap<String, usize> = HashMap::new();
-    for (id, _, _) in &records {
-        *per_event.entry(id.clone()).or_default() += 1;
-    }
+    let per_event = records_per_event(&records);
     let missing: Vec<&String> = committed_in_order
         .iter()
         .filter(|id| !per_event.contains_key(*id))
@@ -334,23 +319,14 @@ async fn settle_with_quarantine(
     quarantined: usize,
 ) -> HashMap<String, u32> {
     let mut quarantine = HashMap::new();
-    let started = Instant::now();
-    loop {
+    wait_until(SETTLE_LIMIT, SETTLE_POLL, async || {
         resources
             .drain_into(&resources.quarantine_url, &mut quarantine)
             .await;
-        let audited: HashSet<String> = resources
-            .audit_records()
-            .await
-            .into_iter()
-            .map(|(id, _, _)| id)
-            .collect();
-        let settled = expected.is_subset(&audited) && quarantine.len() >= quarantined;
-        if settled || started.elapsed() > SETTLE_LIMIT {
-            return quarantine;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        expected.is_subset(&resources.audited().await) && quarantine.len() >= quarantined
+    })
+    .await;
+    quarantine
 }
 
 #[tokio::test]
@@ -380,16 +356,10 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
             .refusing_for_good([refused.clone()]),
     );
     let (proxy_url, proxy_task) = proxy.clone().start().await;
-    let router = Arc::new(RouterFunction::new(Router::new(
-        aws_sdk_sqs::Client::new(&emulator_sdk_config(&proxy_url, "us-east-1").await),
-        resources.event_queues(),
-        resources.quarantine_url.clone(),
-    )));
-    let writer = Arc::new(AuditWriterFunction::new(
-        Store::new(resources.dynamodb.clone(), &resources.audit_table),
-        HashSet::new(),
-        0,
+    let router = resources.router(aws_sdk_sqs::Client::new(
+        &emulator_sdk_config(&proxy_url, support::REGION).await,
     ));
+    let writer = resources.audit_writer(HashSet::new(), 0);
     let mappings = Mappings::start(&resources, router.clone(), writer.clone());
 
     // Act: the two poisoned changes, then twenty normal ones.
@@ -415,10 +385,7 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
 
     // Assert: everything but the envelope refused for good has exactly one
     // audit record; it has none.
-    let mut per_event: HashMap<String, usize> = HashMap::new();
-    for (id, _, _) in &records {
-        *per_event.entry(id.clone()).or_default() += 1;
-    }
+    let per_event = records_per_event(&records);
     let missing: Vec<&String> = ids
         .iter()
         .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id))

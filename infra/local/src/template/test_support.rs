@@ -32,6 +32,18 @@ pub(super) fn error(yaml: &str, ctx: &LocalContext) -> String {
     )
 }
 
+/// The head of the function `Fn` (built from the `worker` binary), up to
+/// its `Properties:`.
+pub(super) const FUNCTION_HEAD: &str = r#"
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties:
+        Binary: worker
+    Properties:
+"#;
+
 /// A template with parameters, conditions, a table, queues and one
 /// function whose environment variables are `variables` (YAML lines).
 pub(super) fn with_variables(variables: &[&str]) -> String {
@@ -85,14 +97,7 @@ Resources:
   ProdOnly:
     Type: AWS::SQS::Queue
     Condition: IsProd
-  Fn:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties:
-        Binary: worker
-    Properties:
-      FunctionName: !Sub worker-${{Environment}}
+{FUNCTION_HEAD}      FunctionName: !Sub worker-${{Environment}}
       Environment:
         Variables:
 {variables}"#
@@ -118,15 +123,49 @@ pub(super) fn var_error(expression: &str) -> String {
     error(&with_variables(&[&line]), &ctx())
 }
 
-pub(super) const FUNCTION_HEAD: &str = r#"
-  Fn:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties:
-        Binary: worker
-    Properties:
-"#;
+/// Asserts that `message` holds every fragment; a failure shows the message.
+pub(super) fn assert_mentions(message: &str, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(message.contains(fragment), "{fragment:?} not in: {message}");
+    }
+}
+
+/// Asserts, case by case, that the expression (the value of `X` in
+/// [`with_variables`]) resolves to the text; a failure names the expression.
+pub(super) fn assert_resolves(cases: &[(&str, &str)]) {
+    for (expression, expected) in cases {
+        assert_eq!(var(expression), *expected, "{expression}");
+    }
+}
+
+/// Asserts, case by case, that the expression (the value of `X` in
+/// [`with_variables`]) is refused with a message holding every fragment;
+/// a failure names the expression.
+pub(super) fn assert_var_refused(cases: &[(&str, &[&str])]) {
+    for (expression, fragments) in cases {
+        let message = var_error(expression);
+        for fragment in *fragments {
+            assert!(
+                message.contains(fragment),
+                "{expression}: {fragment:?} not in: {message}"
+            );
+        }
+    }
+}
+
+/// Asserts, case by case, that the template (with [`ctx`]) is refused with
+/// a message holding every fragment; a failure names the case's number.
+pub(super) fn assert_refused(cases: &[(&str, &[&str])]) {
+    for (i, (yaml, fragments)) in cases.iter().enumerate() {
+        let message = error(yaml, &ctx());
+        for fragment in *fragments {
+            assert!(
+                message.contains(fragment),
+                "case {i}: {fragment:?} not in: {message}"
+            );
+        }
+    }
+}
 
 pub(super) fn resources(body: &str) -> String {
     format!("Resources:\n{body}")

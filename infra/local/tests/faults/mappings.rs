@@ -4,6 +4,7 @@
 
 use super::emulators::Resources;
 use super::functions::{AuditWriterFunction, RouterFunction};
+use crate::support::{sqs_source, stream_source, REGION};
 use opsflow_local::sources::{sqs, stream};
 use opsflow_local::template::{SqsSource, StreamSource};
 use serde_json::json;
@@ -28,10 +29,6 @@ impl Mappings {
         let stream_task = tokio::spawn(stream::run(
             stream::StreamMapping {
                 source: StreamSource {
-                    function: "EventRouterFunction".into(),
-                    table: "MainTable".into(),
-                    batch_size: 100,
-                    starting_position: "TRIM_HORIZON".into(),
                     filter_patterns: vec![
                         json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
                     ],
@@ -40,10 +37,10 @@ impl Mappings {
                     maximum_record_age_secs: 21600,
                     bisect_batch_on_function_error: true,
                     on_failure: Some("EventQuarantineQueue".into()),
-                    enabled: true,
+                    ..stream_source("EventRouterFunction", "MainTable")
                 },
                 stream_arn: resources.stream_arn.clone(),
-                region: "us-east-1".into(),
+                region: REGION.into(),
                 on_failure: Some(stream::OnFailureQueue {
                     sqs: resources.sqs.clone(),
                     url: resources.quarantine_url.clone(),
@@ -56,17 +53,13 @@ impl Mappings {
         let sqs_task = tokio::spawn(sqs::run(
             sqs::SqsMapping {
                 source: SqsSource {
-                    function: "AuditWriterFunction".into(),
-                    queue: "AuditQueue".into(),
-                    batch_size: 10,
-                    batching_window_secs: 0,
                     report_batch_item_failures: true,
                     maximum_concurrency: Some(5),
-                    enabled: true,
+                    ..sqs_source("AuditWriterFunction", "AuditQueue")
                 },
                 queue_url: resources.audit_url.clone(),
                 queue_arn: resources.audit_arn.clone(),
-                region: "us-east-1".into(),
+                region: REGION.into(),
             },
             resources.sqs.clone(),
             writer,
