@@ -138,6 +138,12 @@ async fn settle(
     received
 }
 
+/// Asserts that `found` is empty; else fails with `what` and what it holds.
+fn assert_none<T: std::fmt::Debug>(what: &str, found: impl Iterator<Item = T>) {
+    let found: Vec<T> = found.collect();
+    assert!(found.is_empty(), "{what}: {found:?}");
+}
+
 /// How many audit records each event has.
 fn records_per_event(records: &[(String, String, String)]) -> HashMap<String, usize> {
     let mut per_event: HashMap<String, usize> = HashMap::new();
@@ -207,36 +213,26 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
-    let mut dead = HashMap::new();
-    resources
-        .drain_into(&resources.audit_dlq_url, &mut dead)
-        .await;
+    let dead = resources.drain(&resources.audit_dlq_url).await;
     // Cleaned up before the assertions, so that a failed assertion below
     // leaves nothing behind on the emulators.
     resources.delete().await;
 
     // Assert: one audit record per committed change, and no other.
     let per_event = records_per_event(&records);
-    let missing: Vec<&String> = committed_in_order
-        .iter()
-        .filter(|id| !per_event.contains_key(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "committed changes without an audit record: {missing:?}"
+    assert_none(
+        "committed changes without an audit record",
+        committed_in_order
+            .iter()
+            .filter(|id| !per_event.contains_key(*id)),
     );
-    let duplicated: Vec<(&String, &usize)> = per_event.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(
-        duplicated.is_empty(),
-        "events with more than one audit record: {duplicated:?}"
+    assert_none(
+        "events with more than one audit record",
+        per_event.iter().filter(|(_, n)| **n > 1),
     );
-    let uncommitted: Vec<&String> = per_event
-        .keys()
-        .filter(|id| !committed.contains(*id))
-        .collect();
-    assert!(
-        uncommitted.is_empty(),
-        "audit records of events never committed: {uncommitted:?}"
+    assert_none(
+        "audit records of events never committed",
+        per_event.keys().filter(|id| !committed.contains(*id)),
     );
     assert_eq!(records.len(), committed.len());
     for envelope in &rejected {
@@ -261,10 +257,8 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         ("webhooks", &received.webhooks, &committed),
     ] {
         let ids: HashSet<String> = bodies.keys().filter_map(|b| envelope_id(b)).collect();
-        let missing: Vec<&String> = expected.difference(&ids).collect();
-        assert!(missing.is_empty(), "{queue} never got {missing:?}");
-        let extra: Vec<&String> = ids.difference(expected).collect();
-        assert!(extra.is_empty(), "{queue} got unexpected {extra:?}");
+        assert_none(&format!("{queue} never got"), expected.difference(&ids));
+        assert_none(&format!("{queue} got unexpected"), ids.difference(expected));
     }
 
     // The poisoned message was delivered `maxReceiveCount` times, then
@@ -371,10 +365,7 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
     mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
-    let mut webhooks = HashMap::new();
-    resources
-        .drain_into(&resources.webhooks_url, &mut webhooks)
-        .await;
+    let webhooks = resources.drain(&resources.webhooks_url).await;
     let mut expected_queues = vec![
         resources.audit_url.clone(),
         resources.automation_url.clone(),
@@ -386,13 +377,10 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
     // Assert: everything but the envelope refused for good has exactly one
     // audit record; it has none.
     let per_event = records_per_event(&records);
-    let missing: Vec<&String> = ids
-        .iter()
-        .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "held back behind the poison: {missing:?}"
+    assert_none(
+        "held back behind the poison",
+        ids.iter()
+            .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id)),
     );
     assert!(per_event.values().all(|n| *n == 1), "{per_event:?}");
     assert!(!per_event.contains_key(&refused));

@@ -1,7 +1,7 @@
 //! How template event sources are read: HTTP, SQS, stream and schedule
 //! events, their settings, and what is refused or only warned about.
 
-use crate::template::test_support::{assert_refused, ctx, events};
+use crate::template::test_support::{assert_refused, ctx, events, function_fn};
 use crate::template::{parse, ScheduleSource, SqsSource, StreamSource};
 
 #[test]
@@ -25,12 +25,7 @@ fn sqs_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let sources: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .sqs_sources()
-        .cloned()
-        .collect();
+    let sources: Vec<_> = function_fn(&template).sqs_sources().cloned().collect();
     assert_eq!(
         sources[0],
         SqsSource {
@@ -84,12 +79,7 @@ fn sqs_maximum_concurrency_outside_lambdas_range_or_unknown_scaling_is_an_error(
         ),
     ]);
     let template = parse(&sqs("{MaximumConcurrency: 1000}"), &ctx()).unwrap();
-    let source = template
-        .function("Fn")
-        .unwrap()
-        .sqs_sources()
-        .next()
-        .cloned();
+    let source = function_fn(&template).sqs_sources().next().cloned();
     assert_eq!(source.and_then(|s| s.maximum_concurrency), Some(1000));
 }
 
@@ -129,12 +119,7 @@ fn dynamodb_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let sources: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .stream_sources()
-        .cloned()
-        .collect();
+    let sources: Vec<_> = function_fn(&template).stream_sources().cloned().collect();
     assert_eq!(
         sources[0],
         StreamSource {
@@ -208,12 +193,7 @@ fn schedule_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let schedules: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .schedules()
-        .cloned()
-        .collect();
+    let schedules: Vec<_> = function_fn(&template).schedules().cloned().collect();
     assert_eq!(
         schedules[0],
         ScheduleSource {
@@ -261,9 +241,7 @@ fn stream_failure_handling_is_read_and_other_destinations_are_refused() {
             "        E:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            BisectBatchOnFunctionError: true\n            MaximumRecordAgeInSeconds: 60\n            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}}\n",
         );
     let template = parse(&yaml, &ctx()).unwrap();
-    let source = template
-        .function("Fn")
-        .unwrap()
+    let source = function_fn(&template)
         .stream_sources()
         .next()
         .cloned()

@@ -62,6 +62,25 @@ impl Reader<'_> {
         }
     }
 
+    /// A property resolved to a mapping, with its path; `None` when absent,
+    /// `AWS::NoValue` or null.
+    pub(super) fn opt_mapping(
+        &self,
+        props: &Mapping,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<(Mapping, String)>> {
+        let path = format!("{path}.{key}");
+        let Some(value) = props.get(key) else {
+            return Ok(None);
+        };
+        match self.resolve(value, &path)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Mapping(map)) => Ok(Some((map, path))),
+            Some(_) => bail!("{path}: expected a mapping"),
+        }
+    }
+
     pub(super) fn opt_number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
         &self,
         props: &Mapping,

@@ -114,46 +114,32 @@ impl Reader<'_> {
             }
         }
 
-        let stream_view_type = match props.get("StreamSpecification") {
+        let stream_view_type = match self.opt_mapping(props, "StreamSpecification", &pp)? {
             None => None,
-            Some(value) => {
-                let path = format!("{pp}.StreamSpecification");
-                match self.resolve(value, &path)? {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Mapping(spec)) => {
-                        let view = spec
-                            .get("StreamViewType")
-                            .ok_or_else(|| anyhow!("{path}.StreamViewType: missing"))
-                            .and_then(|v| scalar_text(v, &format!("{path}.StreamViewType")))?;
-                        if !matches!(
-                            view.as_str(),
-                            "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY"
-                        ) {
-                            bail!("{path}.StreamViewType: unknown view type {view}");
-                        }
-                        Some(view)
-                    }
-                    Some(_) => bail!("{path}: expected a mapping"),
+            Some((spec, path)) => {
+                let view = spec
+                    .get("StreamViewType")
+                    .ok_or_else(|| anyhow!("{path}.StreamViewType: missing"))
+                    .and_then(|v| scalar_text(v, &format!("{path}.StreamViewType")))?;
+                if !matches!(
+                    view.as_str(),
+                    "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY"
+                ) {
+                    bail!("{path}.StreamViewType: unknown view type {view}");
                 }
+                Some(view)
             }
         };
 
-        let ttl_attribute = match props.get("TimeToLiveSpecification") {
+        let ttl_attribute = match self.opt_mapping(props, "TimeToLiveSpecification", &pp)? {
             None => None,
-            Some(value) => {
-                let path = format!("{pp}.TimeToLiveSpecification");
-                match self.resolve(value, &path)? {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Mapping(spec)) => {
-                        let enabled = self.opt_bool(&spec, "Enabled", &path)?.unwrap_or(false);
-                        let attribute = self.opt_text(&spec, "AttributeName", &path)?;
-                        match (enabled, attribute) {
-                            (false, _) => None,
-                            (true, Some(attribute)) => Some(attribute),
-                            (true, None) => bail!("{path}.AttributeName: missing"),
-                        }
-                    }
-                    Some(_) => bail!("{path}: expected a mapping"),
+            Some((spec, path)) => {
+                let enabled = self.opt_bool(&spec, "Enabled", &path)?.unwrap_or(false);
+                let attribute = self.opt_text(&spec, "AttributeName", &path)?;
+                match (enabled, attribute) {
+                    (false, _) => None,
+                    (true, Some(attribute)) => Some(attribute),
+                    (true, None) => bail!("{path}.AttributeName: missing"),
                 }
             }
         };
@@ -294,7 +280,7 @@ fn check_table_name(name: &str, path: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{assert_refused, ctx, resources};
+    use crate::template::test_support::{assert_refused, ctx, resources, PK_KEY};
     use crate::template::{parse, IndexDef};
 
     #[test]
@@ -350,17 +336,15 @@ mod tests {
         assert_eq!(simple.attributes["key"], "N");
     }
 
-    const KEYS: &str = "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n";
-
     #[test]
     fn table_errors() {
         assert_refused(&[
             (
-                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: ab\n{KEYS}")),
+                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: ab\n{PK_KEY}")),
                 &["Resources.T.Properties.TableName", "3 to 255"],
             ),
             (
-                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n{KEYS}      LocalSecondaryIndexes: []\n")),
+                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n{PK_KEY}      LocalSecondaryIndexes: []\n")),
                 &["Resources.T.Properties.LocalSecondaryIndexes: local secondary indexes are not supported"],
             ),
             (

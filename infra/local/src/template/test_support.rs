@@ -4,7 +4,7 @@
 //! the helpers fail with a message naming what was expected instead of
 //! returning a default.
 
-use super::{parse, LocalContext};
+use super::{parse, FunctionDef, LocalContext, Template};
 use std::collections::BTreeMap;
 
 pub(super) fn ctx() -> LocalContext {
@@ -31,6 +31,9 @@ pub(super) fn error(yaml: &str, ctx: &LocalContext) -> String {
         parse(yaml, ctx).expect_err("the template should be refused")
     )
 }
+
+/// A table's keys: one string hash key, `pk` (a table's properties).
+pub(super) const PK_KEY: &str = "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n";
 
 /// The head of the function `Fn` (built from the `worker` binary), up to
 /// its `Properties:`.
@@ -81,9 +84,7 @@ Resources:
     Type: AWS::DynamoDB::Table
     Properties:
       TableName: !Sub app-${{Environment}}
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
+{PK_KEY}      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
   Queue:
     Type: AWS::SQS::Queue
     Properties:
@@ -104,13 +105,14 @@ Resources:
     )
 }
 
+/// The function `Fn` of a parsed template.
+pub(super) fn function_fn(template: &Template) -> &FunctionDef {
+    template.function("Fn").expect("the template declares Fn")
+}
+
 pub(super) fn env(variables: &[&str], ctx: &LocalContext) -> BTreeMap<String, String> {
     let template = parse(&with_variables(variables), ctx).expect("the template should parse");
-    template
-        .function("Fn")
-        .expect("the template declares Fn")
-        .environment
-        .clone()
+    function_fn(&template).environment.clone()
 }
 
 pub(super) fn var(expression: &str) -> String {
@@ -183,15 +185,11 @@ pub(super) fn events(events: &str) -> String {
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      StreamSpecification: {{StreamViewType: NEW_AND_OLD_IMAGES}}
+{PK_KEY}      StreamSpecification: {{StreamViewType: NEW_AND_OLD_IMAGES}}
   Plain:
     Type: AWS::DynamoDB::Table
     Properties:
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-  Queue:
+{PK_KEY}  Queue:
     Type: AWS::SQS::Queue
 {FUNCTION_HEAD}      Events:
 {events}"#

@@ -153,6 +153,13 @@ impl Resources {
         records.into_iter().map(|(id, _, _)| id).collect()
     }
 
+    /// Receives and deletes what a queue holds now; each body, counted.
+    pub async fn drain(&self, url: &str) -> HashMap<String, u32> {
+        let mut bodies = HashMap::new();
+        self.drain_into(url, &mut bodies).await;
+        bodies
+    }
+
     /// Receives and deletes what a queue holds now, counting each body.
     pub async fn drain_into(&self, url: &str, bodies: &mut HashMap<String, u32>) {
         loop {
