@@ -8,7 +8,7 @@
 use crate::gateway::Gateway;
 use crate::resources::{self, CreatedResources};
 use crate::runtime::{Runtime, RuntimeOptions};
-use crate::sources::{schedule, sqs, stream};
+use crate::sources::{schedule, sqs, stream, Wiring};
 use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
@@ -130,7 +130,7 @@ async fn store_signing_key(
     let config = emulator_sdk_config(sqs_endpoint, region).await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let name = format!("opsflow/{environment}/jwt-signing-key");
-    match client.describe_secret().secret_id(&name).send().await {
+    let arn = match client.describe_secret().secret_id(&name).send().await {
         Ok(existing) => {
             client
                 .put_secret_value()
@@ -139,25 +139,19 @@ async fn store_signing_key(
                 .send()
                 .await
                 .context("updating the local signing key secret")?;
-            existing
-                .arn()
-                .map(str::to_owned)
-                .context("the local secret has no ARN")
+            existing.arn().map(str::to_owned)
         }
-        Err(_) => {
-            let created = client
-                .create_secret()
-                .name(&name)
-                .secret_string(pem)
-                .send()
-                .await
-                .context("creating the local signing key secret in moto")?;
-            created
-                .arn()
-                .map(str::to_owned)
-                .context("the local secret has no ARN")
-        }
-    }
+        Err(_) => client
+            .create_secret()
+            .name(&name)
+            .secret_string(pem)
+            .send()
+            .await
+            .context("creating the local signing key secret in moto")?
+            .arn()
+            .map(str::to_owned),
+    };
+    arn.context("the local secret has no ARN")
 }
 
 impl Platform {
@@ -259,6 +253,10 @@ impl Platform {
         )?;
         let invoker: Arc<dyn Invoke> = runtime.clone();
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let wiring = Wiring {
+            invoker: invoker.clone(),
+            shutdown: shutdown_rx.clone(),
+        };
         let mut tasks = Vec::new();
 
         let sourced = if options.event_sources {
@@ -290,8 +288,7 @@ impl Platform {
                         tasks.push(tokio::spawn(sqs::run(
                             mapping,
                             sqs_client.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                     EventSource::Stream(source) => {
@@ -321,8 +318,7 @@ impl Platform {
                         tasks.push(tokio::spawn(stream::run(
                             mapping,
                             streams.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                     EventSource::Schedule(source) => {
@@ -333,8 +329,7 @@ impl Platform {
                             source.clone(),
                             options.region.clone(),
                             options.account_id.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                 }

@@ -6,6 +6,7 @@
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;
 use opsflow_platform::store::Store;
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,16 +36,66 @@ async fn start() -> (Platform, PathBuf) {
     (platform, keys_dir)
 }
 
-/// A started platform with the demo data, and a client of its gateway.
-async fn start_seeded() -> (Platform, PathBuf, Client, Vec<seed::DemoLogin>) {
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
-    (platform, keys_dir, client, logins)
+/// A started platform with the demo data, a client of its gateway, and
+/// the access tokens of the three demo accounts.
+struct Demo {
+    platform: Platform,
+    keys_dir: PathBuf,
+    client: Client,
+    admin: String,
+    approver: String,
+    user: String,
+}
+
+impl Demo {
+    async fn start() -> Self {
+        let (platform, keys_dir) = start().await;
+        let client = Client {
+            base: format!("http://{}", platform.address),
+            http: reqwest::Client::new(),
+        };
+        let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+        let logins = seed::seed(&store).await.expect("seed");
+        Demo {
+            admin: client.demo_login(&logins, "admin@example.com").await,
+            approver: client.demo_login(&logins, "approver@example.com").await,
+            user: client.demo_login(&logins, "user@example.com").await,
+            platform,
+            keys_dir,
+            client,
+        }
+    }
+
+    /// The id of the seeded workflow, as the user lists it.
+    async fn workflow(&self) -> Value {
+        let (status, workflows) = self
+            .client
+            .send(reqwest::Method::GET, "/workflows", Some(&self.user), None)
+            .await;
+        assert_eq!(status, 200, "{workflows}");
+        workflows["items"][0]["id"].clone()
+    }
+
+    /// Files a request on the seeded workflow as the demo user; the
+    /// approval's id.
+    async fn file(&self, title: &str, amount: f64) -> String {
+        let workflow = self.workflow().await;
+        let (status, filed) = self
+            .client
+            .send(
+                reqwest::Method::POST,
+                "/approvals",
+                Some(&self.user),
+                Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
+            )
+            .await;
+        assert_eq!(status, 201, "{filed}");
+        filed["id"].as_str().expect("an id").to_owned()
+    }
+
+    async fn finish(self) {
+        finish(self.platform, self.keys_dir).await;
+    }
 }
 
 /// Stops the platform and removes what its start created: its tables
@@ -94,7 +145,6 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         base: format!("http://{}", platform.address),
         http: reqwest::Client::new(),
     };
-    use reqwest::Method;
 
     let (status, body) = client.send(Method::GET, "/health", None, None).await;
     assert_eq!((status, body["status"].clone()), (200, json!("ok")));
@@ -112,15 +162,7 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         )
         .await;
     assert_eq!(status, 201, "{user}");
-    let (status, login) = client
-        .send(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{login}");
+    let login = client.login("e2e@example.com", "a long passphrase").await;
     let access = login["access_token"].as_str().unwrap().to_owned();
     let refresh = login["refresh_token"].as_str().unwrap().to_owned();
 
@@ -159,15 +201,9 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
         .iter()
         .find(|l| l.email == "admin@example.com")
         .unwrap();
-    let (status, login) = client
-        .send(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": admin.email, "password": admin.password.clone().unwrap()})),
-        )
+    let login = client
+        .login(&admin.email, &admin.password.clone().unwrap())
         .await;
-    assert_eq!(status, 200, "{login}");
     let admin_token = login["access_token"].as_str().unwrap().to_owned();
 
     // The seeded workflow is active, so every user sees it.
@@ -247,6 +283,12 @@ impl Client {
             .find(|l| l.email == email)
             .expect("a demo account");
         let password = login.password.clone().expect("a fresh seed's password");
+        let body = self.login(email, &password).await;
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Logs in; the answer (tokens and user).
+    async fn login(&self, email: &str, password: &str) -> Value {
         let (status, body) = self
             .send(
                 reqwest::Method::POST,
@@ -256,35 +298,24 @@ impl Client {
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().expect("a token").to_owned()
+        body
     }
 }
 
 #[tokio::test]
 async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let approver = client.demo_login(&logins, "approver@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
+    let demo = Demo::start().await;
+    let client = &demo.client;
 
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"].clone();
-    let (status, filed) = client
-        .send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflow, "title": "Standing desk", "amount": 649.0})),
-        )
-        .await;
-    assert_eq!(status, 201, "{filed}");
-    let id = filed["id"].as_str().expect("an id").to_owned();
+    let id = demo.file("Standing desk", 649.0).await;
 
     let (status, waiting) = client
-        .send(Method::GET, "/approvals?assigned=me", Some(&approver), None)
+        .send(
+            Method::GET,
+            "/approvals?assigned=me",
+            Some(&demo.approver),
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{waiting}");
     assert_eq!(waiting["items"][0]["id"], id.as_str());
@@ -293,7 +324,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
         .send(
             Method::PATCH,
             &path,
-            Some(&approver),
+            Some(&demo.approver),
             Some(json!({"status": "APPROVED", "comment": "Fine by me"})),
         )
         .await;
@@ -303,7 +334,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
         .send(
             Method::PATCH,
             &path,
-            Some(&admin),
+            Some(&demo.admin),
             Some(json!({"status": "APPROVED"})),
         )
         .await;
@@ -313,7 +344,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     // Every transition reached the audit log, in order, exactly once, and
     // the requester reads it through the audit-logs function.
     let path = format!("/auditLogs?entity=approval&entity_id={id}");
-    let page = page_of_at_least(&client, &user, &path, 3).await;
+    let page = page_of_at_least(client, &demo.user, &path, 3).await;
     let trail: Vec<(&str, String)> = page["items"]
         .as_array()
         .expect("a page")
@@ -329,19 +360,19 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
     assert_eq!(
         trail,
         [
-            ("approval.created", json!(subject(&user)).to_string()),
+            ("approval.created", json!(subject(&demo.user)).to_string()),
             (
                 "approval.step_completed",
-                json!(subject(&approver)).to_string()
+                json!(subject(&demo.approver)).to_string()
             ),
-            ("approval.approved", json!(subject(&admin)).to_string()),
+            ("approval.approved", json!(subject(&demo.admin)).to_string()),
         ]
     );
     assert_eq!(
         page["items"][0]["details"]["status"],
         json!(["PENDING", "APPROVED"])
     );
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }
 
 /// Reads `path` until it lists at least `count` items (the pipeline is
@@ -355,22 +386,15 @@ async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize
 
 #[tokio::test]
 async fn the_audit_log_is_read_and_appended_over_http() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
+    let demo = Demo::start().await;
+    let client = &demo.client;
 
     // The seeded workflow's life so far, through outbox → stream → router →
     // queue → audit writer, read through the audit-logs function.
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let workflow = demo.workflow().await;
+    let workflow = workflow.as_str().expect("an id");
     let path = format!("/auditLogs?entity=workflow&entity_id={workflow}");
-    let page = page_of_at_least(&client, &user, &path, 2).await;
+    let page = page_of_at_least(client, &demo.user, &path, 2).await;
     let actions: Vec<&str> = page["items"]
         .as_array()
         .expect("a page")
@@ -384,7 +408,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         .send(
             Method::POST,
             "/auditLogs",
-            Some(&user),
+            Some(&demo.user),
             Some(
                 json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1",
                         "details": {"format": "csv"}}),
@@ -393,8 +417,8 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         .await;
     assert_eq!(status, 202, "{accepted}");
     let page = page_of_at_least(
-        &client,
-        &admin,
+        client,
+        &demo.admin,
         "/auditLogs?action=client.report.exported",
         1,
     )
@@ -402,15 +426,15 @@ async fn the_audit_log_is_read_and_appended_over_http() {
     let record = &page["items"][0];
     assert_eq!(record["id"], accepted["id"]);
     assert_eq!(record["source"], "client");
-    assert_eq!(record["user_id"], subject(&user).as_str());
+    assert_eq!(record["user_id"], subject(&demo.user).as_str());
     assert_eq!(record["details"], json!({"format": "csv"}));
 
     // Others' actions are not the user's to read; records cannot be changed.
     let (status, _) = client
         .send(
             Method::GET,
-            &format!("/auditLogs?user_id={}", subject(&admin)),
-            Some(&user),
+            &format!("/auditLogs?user_id={}", subject(&demo.admin)),
+            Some(&demo.user),
             None,
         )
         .await;
@@ -423,7 +447,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         (Method::DELETE, target.as_str()),
     ] {
         let (status, body) = client
-            .send(method.clone(), path, Some(&admin), Some(json!({})))
+            .send(method.clone(), path, Some(&demo.admin), Some(json!({})))
             .await;
         assert_eq!(
             (status, body),
@@ -431,7 +455,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
             "{method} {path}"
         );
     }
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }
 
 /// The `sub` of an access token (its payload, not verified here).
@@ -472,15 +496,7 @@ async fn audit_actions(
 
 /// A fresh token of the e2e user (its first session was logged out).
 async fn access_after_seed(client: &Client) -> String {
-    let (status, login) = client
-        .send(
-            reqwest::Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{login}");
+    let login = client.login("e2e@example.com", "a long passphrase").await;
     login["access_token"].as_str().expect("a token").to_owned()
 }
 
@@ -509,35 +525,18 @@ async fn poll_until(
 
 #[tokio::test]
 async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_are_listed() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let approver = client.demo_login(&logins, "approver@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"].clone();
-    let file = |title: &str, amount: f64| {
-        client.send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
-        )
-    };
+    let demo = Demo::start().await;
+    let client = &demo.client;
 
     // A small request is approved by the seeded rule, as the system.
-    let (status, small) = file("Stapler", 12.5).await;
-    assert_eq!(status, 201, "{small}");
-    let small = small["id"].as_str().expect("an id").to_owned();
-    let approved = poll_until(&client, &user, &format!("/approvals/{small}"), |a| {
+    let small = demo.file("Stapler", 12.5).await;
+    let approved = poll_until(client, &demo.user, &format!("/approvals/{small}"), |a| {
         a["status"] == "APPROVED"
     })
     .await;
     assert_eq!(approved["status"], "APPROVED", "{approved}");
     let path = format!("/auditLogs?entity=approval&entity_id={small}");
-    let trail = page_of_at_least(&client, &user, &path, 2).await;
+    let trail = page_of_at_least(client, &demo.user, &path, 2).await;
     let actions: Vec<(&str, &str)> = trail["items"]
         .as_array()
         .expect("a page")
@@ -553,27 +552,25 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
     assert_eq!(
         actions,
         [
-            ("approval.created", subject(&user).as_str()),
+            ("approval.created", subject(&demo.user).as_str()),
             ("approval.approved", "system")
         ]
     );
 
     // A large one waits; its rejection is handed on by the other rule.
-    let (status, large) = file("Forklift", 25_000.0).await;
-    assert_eq!(status, 201, "{large}");
-    let large = large["id"].as_str().expect("an id").to_owned();
+    let large = demo.file("Forklift", 25_000.0).await;
     let (status, rejected) = client
         .send(
             Method::PATCH,
             &format!("/approvals/{large}"),
-            Some(&approver),
+            Some(&demo.approver),
             Some(json!({"status": "REJECTED", "comment": "Rent one"})),
         )
         .await;
     assert_eq!(status, 200, "{rejected}");
 
     // The runs list shows what each rule did with each event.
-    let runs = page_of_at_least(&client, &admin, "/api/v1/automation/runs", 3).await;
+    let runs = page_of_at_least(client, &demo.admin, "/api/v1/automation/runs", 3).await;
     // Events reach the runner in no guaranteed order: compare as a set.
     let mut seen: Vec<(&str, &str, &str)> = runs["items"]
         .as_array()
@@ -605,25 +602,28 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
         ]
     );
     let (status, _) = client
-        .send(Method::GET, "/api/v1/automation/runs", Some(&user), None)
+        .send(
+            Method::GET,
+            "/api/v1/automation/runs",
+            Some(&demo.user),
+            None,
+        )
         .await;
     assert_eq!(status, 403);
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }
 
 #[tokio::test]
 async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_event_is_audited_regardless(
 ) {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
+    let demo = Demo::start().await;
+    let client = &demo.client;
     let nobody = uuid::Uuid::now_v7().to_string();
     let (status, rule) = client
         .send(
             Method::POST,
             "/api/v1/rules",
-            Some(&admin),
+            Some(&demo.admin),
             Some(
                 json!({"name": "Ask a reviewer who left", "trigger": "approval.created",
                 "actions": [{"type": "assign", "user_id": nobody},
@@ -632,25 +632,13 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
         )
         .await;
     assert_eq!(status, 201, "{rule}");
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let (status, filed) = client
-        .send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflows["items"][0]["id"], "title": "Desk", "amount": 400.0})),
-        )
-        .await;
-    assert_eq!(status, 201, "{filed}");
-    let id = filed["id"].as_str().expect("an id");
+    let id = demo.file("Desk", 400.0).await;
 
     let path = format!(
         "/api/v1/automation/runs?rule_id={}",
         rule["id"].as_str().unwrap()
     );
-    let runs = page_of_at_least(&client, &admin, &path, 1).await;
+    let runs = page_of_at_least(client, &demo.admin, &path, 1).await;
     let run = &runs["items"][0];
     assert_eq!(run["status"], "failed", "{run}");
     assert_eq!(run["actions"][0]["status"], "failed");
@@ -663,16 +651,21 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
     );
     assert_eq!(run["actions"][1]["status"], "not_run");
     let trail = page_of_at_least(
-        &client,
-        &user,
+        client,
+        &demo.user,
         &format!("/auditLogs?entity=approval&entity_id={id}"),
         1,
     )
     .await;
     assert_eq!(trail["items"][0]["action"], "approval.created");
     let (_, approval) = client
-        .send(Method::GET, &format!("/approvals/{id}"), Some(&user), None)
+        .send(
+            Method::GET,
+            &format!("/approvals/{id}"),
+            Some(&demo.user),
+            None,
+        )
         .await;
     assert_eq!(approval["status"], "PENDING");
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }

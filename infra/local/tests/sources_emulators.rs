@@ -5,7 +5,7 @@
 mod support;
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use opsflow_local::sources::{sqs, stream};
+use opsflow_local::sources::{sqs, stream, Wiring};
 use opsflow_local::template::{SqsSource, StreamSource};
 use opsflow_local::{Handle, InvokeOutcome};
 use serde_json::{json, Value};
@@ -20,6 +20,14 @@ use tokio::sync::watch;
 
 /// How often the tests look again while they wait.
 const POLL: Duration = Duration::from_millis(200);
+
+/// A mapping's wiring to this in-process function.
+fn wiring<F: Handle>(function: &Arc<F>, shutdown: watch::Receiver<bool>) -> Wiring {
+    Wiring {
+        invoker: function.clone(),
+        shutdown,
+    }
+}
 
 /// The records of an event (SQS messages or stream records).
 fn records(event: &Value) -> impl Iterator<Item = &Value> {
@@ -96,7 +104,11 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
         queue_arn: "arn:aws:sqs:us-east-1:123456789012:sources".into(),
         region: REGION.into(),
     };
-    let task = tokio::spawn(sqs::run(mapping, client.clone(), recorder.clone(), stop_rx));
+    let task = tokio::spawn(sqs::run(
+        mapping,
+        client.clone(),
+        wiring(&recorder, stop_rx),
+    ));
 
     let (c, main, dlq) = (&client, &queue_url, &dlq_url);
     let drained = wait_until(Duration::from_secs(45), POLL, || async move {
@@ -163,8 +175,7 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
     let task = tokio::spawn(stream::run(
         mapping,
         support::streams().await,
-        recorder.clone(),
-        stop_rx,
+        wiring(&recorder, stop_rx),
     ));
     for i in 0..6 {
         let kind = if i % 2 == 0 { "event" } else { "user" };
@@ -278,8 +289,7 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
             }),
         },
         support::streams().await,
-        crasher.clone(),
-        stop_rx,
+        wiring(&crasher, stop_rx),
     ));
     let expected = keys.len() - 1;
     let settled = wait_until(Duration::from_secs(30), POLL, || {

@@ -5,7 +5,7 @@
 use super::emulators::Resources;
 use super::functions::{AuditWriterFunction, RouterFunction};
 use crate::support::{sqs_source, stream_source, REGION};
-use opsflow_local::sources::{sqs, stream};
+use opsflow_local::sources::{sqs, stream, Wiring};
 use opsflow_local::template::{SqsSource, StreamSource};
 use serde_json::json;
 use std::sync::Arc;
@@ -47,8 +47,10 @@ impl Mappings {
                 }),
             },
             resources.streams.clone(),
-            router,
-            stop_rx.clone(),
+            Wiring {
+                invoker: router,
+                shutdown: stop_rx.clone(),
+            },
         ));
         let sqs_task = tokio::spawn(sqs::run(
             sqs::SqsMapping {
@@ -62,8 +64,10 @@ impl Mappings {
                 region: REGION.into(),
             },
             resources.sqs.clone(),
-            writer,
-            stop_rx,
+            Wiring {
+                invoker: writer,
+                shutdown: stop_rx,
+            },
         ));
         Self {
             stop,
