@@ -265,19 +265,25 @@ impl Platform {
             &[]
         };
         for function in sourced {
+            // What the resources hold under `key`; else the error
+            // `{function}: {missing}`.
+            let named = |map: &BTreeMap<String, String>, key: &str, missing: String| {
+                map.get(key)
+                    .cloned()
+                    .with_context(|| format!("{}: {missing}", function.logical_id))
+            };
             for event in &function.events {
                 match event {
                     EventSource::Http(_) => {}
                     EventSource::Sqs(source) => {
+                        let queue_url = named(
+                            &resources.queue_urls,
+                            &source.queue,
+                            format!("no queue {}", source.queue),
+                        )?;
                         let mapping = sqs::SqsMapping {
                             source: source.clone(),
-                            queue_url: resources
-                                .queue_urls
-                                .get(&source.queue)
-                                .cloned()
-                                .with_context(|| {
-                                    format!("{}: no queue {}", function.logical_id, source.queue)
-                                })?,
+                            queue_url,
                             queue_arn: resources
                                 .queue_arns
                                 .get(&source.queue)
@@ -292,25 +298,23 @@ impl Platform {
                         )));
                     }
                     EventSource::Stream(source) => {
+                        let stream_arn = named(
+                            &resources.stream_arns,
+                            &source.table,
+                            format!("table {} has no stream", source.table),
+                        )?;
                         let mapping = stream::StreamMapping {
                             source: source.clone(),
-                            stream_arn: resources
-                                .stream_arns
-                                .get(&source.table)
-                                .cloned()
-                                .with_context(|| {
-                                    format!(
-                                        "{}: table {} has no stream",
-                                        function.logical_id, source.table
-                                    )
-                                })?,
+                            stream_arn,
                             region: options.region.clone(),
                             on_failure: match &source.on_failure {
                                 None => None,
                                 Some(queue) => Some(stream::OnFailureQueue {
                                     sqs: sqs_client.clone(),
-                                    url: resources.queue_urls.get(queue).cloned().with_context(
-                                        || format!("{}: no queue {queue}", function.logical_id),
+                                    url: named(
+                                        &resources.queue_urls,
+                                        queue,
+                                        format!("no queue {queue}"),
                                     )?,
                                 }),
                             },

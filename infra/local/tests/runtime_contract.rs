@@ -2,7 +2,7 @@
 //! binary: successes, errors, panics, timeouts, crashes and failed inits are
 //! each reported as Lambda reports them, and the next invocation works.
 
-use opsflow_local::runtime::{Runtime, RuntimeOptions};
+use opsflow_local::runtime::{InvocationReport, Runtime, RuntimeOptions};
 use opsflow_local::template::FunctionDef;
 use opsflow_local::InvokeOutcome;
 use serde_json::{json, Value};
@@ -39,10 +39,18 @@ fn runtime(functions: &[FunctionDef], max_instances: usize) -> Arc<Runtime> {
 }
 
 async fn call(runtime: &Runtime, function: &str, event: Value) -> InvokeOutcome {
+    call_with_report(runtime, function, event).await.0
+}
+
+/// Invokes `function` with `event`; the outcome and the invocation's report.
+async fn call_with_report(
+    runtime: &Runtime,
+    function: &str,
+    event: Value,
+) -> (InvokeOutcome, Option<InvocationReport>) {
     runtime
         .invoke_function(function, event.to_string().into_bytes())
         .await
-        .0
 }
 
 fn body(outcome: InvokeOutcome) -> Value {
@@ -100,14 +108,8 @@ fn function_error(outcome: InvokeOutcome) -> (String, String) {
 /// Returns how many of the six were cold starts.
 async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
     let mut reports = runtime.reports();
-    let calls = (0..6).map(|_| {
-        runtime.invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 300})
-                .to_string()
-                .into_bytes(),
-        )
-    });
+    let calls =
+        (0..6).map(|_| call_with_report(runtime, "Probe", json!({"action": "sleep", "ms": 300})));
     let outcomes = futures::future::join_all(calls).await;
     assert!(outcomes
         .iter()
@@ -130,12 +132,8 @@ async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
 #[tokio::test]
 async fn a_warm_instance_is_reused_and_only_the_first_call_is_cold() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
-    let (first, first_report) = runtime
-        .invoke_function(
-            "Probe",
-            json!({"action": "echo", "n": 1}).to_string().into_bytes(),
-        )
-        .await;
+    let (first, first_report) =
+        call_with_report(&runtime, "Probe", json!({"action": "echo", "n": 1})).await;
     assert_eq!(body(first), json!({"action": "echo", "n": 1}));
     let first_report = first_report.unwrap();
     assert!(
@@ -171,14 +169,8 @@ async fn a_panic_is_reported_as_an_error_and_the_next_call_works() {
 #[tokio::test]
 async fn a_timeout_kills_the_instance_and_a_fresh_one_serves_next() {
     let runtime = runtime(&[probe("Probe", 1, &[])], 1);
-    let (outcome, report) = runtime
-        .invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 5000})
-                .to_string()
-                .into_bytes(),
-        )
-        .await;
+    let (outcome, report) =
+        call_with_report(&runtime, "Probe", json!({"action": "sleep", "ms": 5000})).await;
     assert_eq!(outcome, InvokeOutcome::Timeout);
     let report = report.unwrap();
     assert_eq!(report.error.as_deref(), Some("Sandbox.Timedout"));
