@@ -97,7 +97,6 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
     let mapping = sqs::SqsMapping {
         source: SqsSource {
             batch_size: 5,
-            report_batch_item_failures: true,
             ..sqs_source("Consumer", "Queue")
         },
         queue_url: queue_url.clone(),
@@ -165,7 +164,6 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
         source: StreamSource {
             batch_size: 10,
             filter_patterns: vec![json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})],
-            report_batch_item_failures: true,
             ..stream_source("Router", "MainTable")
         },
         stream_arn,
@@ -275,7 +273,6 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
         stream::StreamMapping {
             source: StreamSource {
                 batch_size: 8,
-                report_batch_item_failures: true,
                 maximum_retry_attempts: 1,
                 bisect_batch_on_function_error: true,
                 on_failure: Some("OnFailure".into()),

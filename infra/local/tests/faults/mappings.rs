@@ -32,7 +32,6 @@ impl Mappings {
                     filter_patterns: vec![
                         json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
                     ],
-                    report_batch_item_failures: true,
                     maximum_retry_attempts: 1000,
                     maximum_record_age_secs: 21600,
                     bisect_batch_on_function_error: true,
@@ -55,7 +54,6 @@ impl Mappings {
         let sqs_task = tokio::spawn(sqs::run(
             sqs::SqsMapping {
                 source: SqsSource {
-                    report_batch_item_failures: true,
                     maximum_concurrency: Some(5),
                     ..sqs_source("AuditWriterFunction", "AuditQueue")
                 },

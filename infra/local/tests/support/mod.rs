@@ -166,21 +166,24 @@ pub async fn wait_until(
     }
 }
 
-/// An SQS event source of `function` on `queue` as Lambda defaults it.
+/// An SQS event source of `function` on `queue` that reports batch item
+/// failures (as every mapping of the template does), with Lambda's defaults
+/// otherwise.
 pub fn sqs_source(function: &str, queue: &str) -> SqsSource {
     SqsSource {
         function: function.into(),
         queue: queue.into(),
         batch_size: 10,
         batching_window_secs: 0,
-        report_batch_item_failures: false,
+        report_batch_item_failures: true,
         maximum_concurrency: None,
         enabled: true,
     }
 }
 
 /// A DynamoDB stream event source of `function` on `table`, from the trim
-/// horizon, with Lambda's defaults otherwise.
+/// horizon, that reports batch item failures (as every mapping of the
+/// template does), with Lambda's defaults otherwise.
 pub fn stream_source(function: &str, table: &str) -> StreamSource {
     StreamSource {
         function: function.into(),
@@ -188,7 +191,7 @@ pub fn stream_source(function: &str, table: &str) -> StreamSource {
         batch_size: 100,
         starting_position: "TRIM_HORIZON".into(),
         filter_patterns: Vec::new(),
-        report_batch_item_failures: false,
+        report_batch_item_failures: true,
         maximum_retry_attempts: -1,
         maximum_record_age_secs: -1,
         bisect_batch_on_function_error: false,
