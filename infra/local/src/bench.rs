@@ -7,6 +7,9 @@
 //! Figures from a laptop-class machine and an emulator are for comparing
 //! builds and changes, not a promise about AWS; the cost column applies
 //! Lambda's published prices to the billed durations measured here.
+//!
+//! Invariant: every figure is measured in this run, each scenario invoked through
+//! the same runtime `serve` uses.
 
 mod report;
 

@@ -4,6 +4,10 @@
 //! exactly as in AWS, starts every function behind the Runtime API
 //! emulator, serves the HTTP API, and runs the queue, stream and schedule
 //! mappings until it is stopped.
+//!
+//! Invariant: one shutdown signal stops every mapping and the gateway, and a
+//! mapping whose table, stream or queue is missing is an error naming its
+//! function, raised before the HTTP API is served.
 
 use crate::gateway::Gateway;
 use crate::resources::{self, CreatedResources};

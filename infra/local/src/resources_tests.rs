@@ -1,4 +1,7 @@
 //! Resource drift: how a described table or queue differs from the template.
+//!
+//! Invariant: each test describes a table as DynamoDB would and asserts
+//! the differences a user is shown.
 
 use super::queues::queue_settings;
 use super::tables::{attribute_definitions, differences, key_schema, stream_specification};

@@ -2,6 +2,9 @@
 //! format 2.0 event (compared with the recorded events in `events/`), the
 //! mapping of function responses, errors, limits and CORS — through
 //! `Gateway::handle`, and once through a real socket.
+//!
+//! Invariant: each test asserts what a client (or the function) sees, with
+//! a stub function recording every event it is given.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;

@@ -38,6 +38,9 @@
 //! delivered escaped and reads back unchanged; the one refused for good is
 //! in the quarantine with its reason and text; nothing is sent twice and
 //! the stream never retries.
+//!
+//! Invariant: everything a test creates is deleted before its assertions
+//! run.
 
 mod faults;
 mod support;

@@ -1,8 +1,8 @@
 //! Creating a template's tables and queues on the real emulators: DynamoDB
 //! Local (`AWS_ENDPOINT_URL_DYNAMODB`, default `http://127.0.0.1:8000`) and
 //! moto (`AWS_ENDPOINT_URL_SQS`, default `http://127.0.0.1:5000`). Start
-//! them with `infra/local/emulators.sh start`. Every test uses its own
-//! resource names, so the tests run in parallel.
+//! them with `infra/local/emulators.sh start`. Invariant: every test uses
+//! its own resource names, so the tests run in parallel.
 
 mod support;
 

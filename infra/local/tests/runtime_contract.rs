@@ -1,6 +1,9 @@
 //! The Lambda Runtime API contract, driven through the real `lambda-probe`
 //! binary: successes, errors, panics, timeouts, crashes and failed inits are
 //! each reported as Lambda reports them, and the next invocation works.
+//!
+//! Invariant: every test runs its own runtime, so no instance is shared
+//! between tests.
 
 use opsflow_local::runtime::{InvocationReport, Runtime, RuntimeOptions};
 use opsflow_local::template::FunctionDef;

@@ -2,6 +2,9 @@
 //! scratch on the emulators, called over real HTTP. Events travel outbox →
 //! stream → router → queue → audit writer and are read back through the
 //! `audit-logs` function.
+//!
+//! Invariant: each test starts its own platform under its own environment
+//! name and removes its tables and keys when it ends.
 
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;

@@ -1,6 +1,9 @@
 //! Event source mappings against the real emulators (moto for SQS,
 //! DynamoDB Local for streams), with a recording function in place of a
 //! binary so every delivery can be counted.
+//!
+//! Invariant: each test uses its own queues and tables and stops its
+//! mapping before it asserts.
 
 mod support;
 

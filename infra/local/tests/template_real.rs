@@ -2,6 +2,9 @@
 //! its functions, routes, tables and CORS settings, and the main table
 //! matching the schema the Rust code (and its tests) create. The `iam`
 //! module reads it as CloudFormation will: expanded by the SAM translator.
+//!
+//! Invariant: the tests read the repository's template itself, so they
+//! fail when it drifts.
 
 mod iam;
 

@@ -2,6 +2,9 @@
 //! with their keys, indexes, stream and TTL, kept when they already match,
 //! and refused (with the differences named) when they do not; deleting
 //! waits until the table is gone.
+//!
+//! Invariant: an existing table is never changed or emptied unless a reset
+//! is asked for.
 
 use super::{sdk_error, POLL, TABLE_WAIT};
 use crate::template::{IndexDef, TableDef};

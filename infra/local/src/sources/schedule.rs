@@ -1,6 +1,9 @@
 //! Schedules (`Schedule` and `ScheduleV2` events): EventBridge's
 //! `rate(…)` and `cron(…)` expressions, firing `aws.events` "Scheduled
 //! Event" payloads (or the event's `Input`) at the function.
+//!
+//! Invariant: a schedule fires only while its mapping runs, and an
+//! expression that does not parse starts nothing.
 
 use super::Wiring;
 use crate::template::ScheduleSource;

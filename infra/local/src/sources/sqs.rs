@@ -14,6 +14,8 @@
 //! to end before it receives again. That keeps within any
 //! `ScalingConfig.MaximumConcurrency` (Lambda's smallest is 2) and within the
 //! function's reserved concurrency.
+//!
+//! Invariant: a message is deleted only once an invocation succeeded for it.
 
 use super::Wiring;
 use crate::template::SqsSource;

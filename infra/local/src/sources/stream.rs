@@ -15,6 +15,9 @@
 //! shard and the first and last sequence numbers of the records, which
 //! stay readable from the stream. Records filtered out are passed over,
 //! never delivered.
+//!
+//! Invariant: a shard's records reach the function in stream order; a
+//! failed batch is retried or given up before the records after it.
 
 use super::{filter, Wiring};
 use crate::template::StreamSource;

@@ -1,5 +1,7 @@
 //! How template event sources are read: HTTP, SQS, stream and schedule
 //! events, their settings, and what is refused or only warned about.
+//!
+//! Invariant: every case goes through `parse`, as a template file would.
 
 use crate::template::test_support::{assert_refused, ctx, events, function_fn};
 use crate::template::{parse, ScheduleSource, SqsSource, StreamSource};

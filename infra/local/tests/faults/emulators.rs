@@ -1,6 +1,9 @@
 //! The test's own tables and queues on DynamoDB Local and moto, laid out
 //! as `template.yaml` lays out the real ones, and the reads the test checks
 //! them with.
+//!
+//! Invariant: names are unique per run, and `delete` removes all that
+//! `create` made.
 
 use super::functions::{AuditWriterFunction, RouterFunction};
 use crate::support::{self, create_queue, queue_arn, receive, table_with_stream};

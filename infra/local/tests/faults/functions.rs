@@ -2,6 +2,9 @@
 //! local runtime's `Invoke` (as `Handle`s): the real `Router::route` and
 //! `audit_writer::write_batch`, fed the events the mappings build and
 //! answering with what the real binaries return.
+//!
+//! Invariant: apart from the injected faults, each answers exactly as the
+//! real binary would.
 
 use super::envelope_id;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;

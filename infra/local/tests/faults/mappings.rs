@@ -1,6 +1,9 @@
 //! The pipeline's two event source mappings, configured as `template.yaml`
 //! configures them, run by the local runtime's pollers: the stream into
 //! the router, the audit queue into the audit writer.
+//!
+//! Invariant: the settings are the template's, apart from the names of
+//! the table and queues.
 
 use super::emulators::Resources;
 use super::functions::{AuditWriterFunction, RouterFunction};
