@@ -111,6 +111,33 @@ fn gateway(routes: Vec<HttpRoute>, cors: Option<CorsConfig>, stub: &Arc<Stub>) -
     Gateway::new(routes, cors, Arc::clone(stub) as Arc<dyn Invoke>).expect("the routes are valid")
 }
 
+/// A gateway on these routes whose functions all answer as [`Stub::echo`].
+fn echo_gateway(routes: Vec<HttpRoute>, cors: Option<CorsConfig>) -> (Arc<Stub>, Gateway) {
+    let stub = Stub::echo();
+    let gateway = gateway(routes, cors, &stub);
+    (stub, gateway)
+}
+
+/// Sends `request` through a gateway of echoing functions and asserts
+/// that `function` answered it; the response.
+async fn assert_routed(
+    gateway: &Gateway,
+    request: Request<Bytes>,
+    function: &str,
+) -> Response<Bytes> {
+    let response = send(gateway, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(&response)["function"], function);
+    response
+}
+
+/// What a client gets for `GET /users` when the function answers
+/// `payload`.
+async fn answer_to_get_users(payload: Value) -> Response<Bytes> {
+    let stub = Stub::answering(payload);
+    send(&gateway(user_routes(), None, &stub), get("/users")).await
+}
+
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
 
 async fn send(gateway: &Gateway, request: Request<Bytes>) -> Response<Bytes> {
@@ -139,6 +166,16 @@ fn header<'a>(response: &'a Response<Bytes>, name: &str) -> Option<&'a str> {
         .headers()
         .get(name)
         .map(|v| v.to_str().expect("a text header"))
+}
+
+/// Every value of a header, in order.
+fn header_values<'a>(response: &'a Response<Bytes>, name: &str) -> Vec<&'a str> {
+    response
+        .headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().expect("a text header"))
+        .collect()
 }
 
 fn keys(value: &Value) -> BTreeSet<String> {
@@ -233,19 +270,15 @@ fn user_routes() -> Vec<HttpRoute> {
 
 #[tokio::test]
 async fn params_greedy_variables_and_methods_route_as_api_gateway_does() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
 
     // A literal segment beats `{id}`.
-    let response = send(&gateway, get("/users/me")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "Me");
+    assert_routed(&gateway, get("/users/me"), "Me").await;
     assert_eq!(stub.last_event()["routeKey"], "GET /users/me");
     assert!(stub.last_event().get("pathParameters").is_none());
 
     // The exact method beats ANY on the same path.
-    let response = send(&gateway, get("/users/42")).await;
-    assert_eq!(body_json(&response)["function"], "GetUser");
+    assert_routed(&gateway, get("/users/42"), "GetUser").await;
     assert_eq!(stub.last_event()["pathParameters"], json!({"id": "42"}));
     assert_eq!(stub.last_event()["routeKey"], "GET /users/{id}");
 
@@ -263,8 +296,7 @@ async fn params_greedy_variables_and_methods_route_as_api_gateway_does() {
     );
 
     // A greedy variable takes the rest of the path.
-    let response = send(&gateway, get("/files/a/b/c")).await;
-    assert_eq!(body_json(&response)["function"], "Files");
+    assert_routed(&gateway, get("/files/a/b/c"), "Files").await;
     assert_eq!(
         stub.last_event()["pathParameters"],
         json!({"proxy": "a/b/c"})
@@ -341,17 +373,14 @@ async fn default_route_catches_what_no_route_matches() {
     all.extend(routes(&[("ANY", "$default", "Fallback")]));
     let gateway = gateway(all, None, &stub);
 
-    let response = send(&gateway, get("/nothing/here?x=1")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "Fallback");
+    assert_routed(&gateway, get("/nothing/here?x=1"), "Fallback").await;
     let event = stub.last_event();
     assert_eq!(event["routeKey"], "$default");
     assert_eq!(event["requestContext"]["routeKey"], "$default");
     assert_eq!(event["rawPath"], "/nothing/here");
     assert!(event.get("pathParameters").is_none());
 
-    let response = send(&gateway, get("/users")).await;
-    assert_eq!(body_json(&response)["function"], "ListUsers");
+    assert_routed(&gateway, get("/users"), "ListUsers").await;
 }
 
 #[tokio::test]
@@ -483,8 +512,7 @@ async fn events_match_the_recorded_api_gateway_events() {
             }
         })
         .collect();
-    let stub = Stub::echo();
-    let gateway = gateway(all_routes, None, &stub);
+    let (stub, gateway) = echo_gateway(all_routes, None);
 
     for (file, expected) in &recorded {
         let file = file.display();
@@ -587,8 +615,7 @@ async fn events_match_the_recorded_api_gateway_events() {
 
 #[tokio::test]
 async fn request_ids_are_unique_and_trace_ids_added() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
     send(&gateway, get("/users")).await;
     send(&gateway, get("/users")).await;
     let calls = stub.calls();
@@ -607,8 +634,7 @@ async fn request_ids_are_unique_and_trace_ids_added() {
 
 #[tokio::test]
 async fn query_strings_keep_the_raw_form_and_join_repeated_keys() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
 
     send(&gateway, get("/users?a=1&a=2&b=x%20y")).await;
     let event = stub.last_event();
@@ -626,8 +652,7 @@ async fn query_strings_keep_the_raw_form_and_join_repeated_keys() {
 
 #[tokio::test]
 async fn cookies_move_out_of_the_headers_and_repeated_headers_join() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
     let request = request("GET", "/users")
         .header("cookie", "a=1; b=2")
         .header("X-Custom", "one")
@@ -656,8 +681,7 @@ async fn cookies_move_out_of_the_headers_and_repeated_headers_join() {
 
 #[tokio::test]
 async fn bodies_are_text_or_base64_by_content_type() {
-    let stub = Stub::echo();
-    let gateway = gateway(routes(&[("ANY", "/upload", "Upload")]), None, &stub);
+    let (stub, gateway) = echo_gateway(routes(&[("ANY", "/upload", "Upload")]), None);
     let post = |content_type: Option<&str>, body: &[u8]| {
         let mut builder = request("POST", "/upload");
         if let Some(content_type) = content_type {
@@ -731,20 +755,11 @@ async fn payload_2_0_responses_map_status_headers_cookies_and_body() {
         header(&response, "content-length").is_none(),
         "the server computes it"
     );
-    let multi: Vec<&str> = response
-        .headers()
-        .get_all("x-multi")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(multi, ["a", "b"]);
-    let cookies: Vec<&str> = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(cookies, ["session=abc; HttpOnly; Secure", "theme=dark"]);
+    assert_eq!(header_values(&response, "x-multi"), ["a", "b"]);
+    assert_eq!(
+        header_values(&response, "set-cookie"),
+        ["session=abc; HttpOnly; Secure", "theme=dark"]
+    );
     assert_eq!(body_json(&response), json!({"id": "42"}));
     assert!(header(&response, "apigw-requestid").is_some());
 }
@@ -752,14 +767,13 @@ async fn payload_2_0_responses_map_status_headers_cookies_and_body() {
 #[tokio::test]
 async fn base64_responses_are_decoded() {
     let image: Vec<u8> = (0..=255).collect();
-    let stub = Stub::answering(json!({
+    let response = answer_to_get_users(json!({
         "statusCode": 200,
         "headers": {"content-type": "image/png"},
         "body": BASE64.encode(&image),
         "isBase64Encoded": true,
-    }));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    }))
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), Some("image/png"));
     assert_eq!(response.body().as_ref(), image.as_slice());
@@ -767,9 +781,7 @@ async fn base64_responses_are_decoded() {
 
 #[tokio::test]
 async fn responses_without_status_code_are_inferred_as_json() {
-    let stub = Stub::answering(json!({"message": "Hello from Lambda!"}));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"message": "Hello from Lambda!"})).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), Some("application/json"));
     assert_eq!(
@@ -777,27 +789,21 @@ async fn responses_without_status_code_are_inferred_as_json() {
         json!({"message": "Hello from Lambda!"})
     );
 
-    let stub = Stub::answering(json!("Hello from Lambda!"));
-    let gateway = self::gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!("Hello from Lambda!")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body().as_ref(), b"Hello from Lambda!");
 }
 
 #[tokio::test]
 async fn a_body_without_content_type_is_plain_text() {
-    let stub = Stub::answering(json!({"statusCode": 200, "body": "ok"}));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"statusCode": 200, "body": "ok"})).await;
     assert_eq!(
         header(&response, "content-type"),
         Some("text/plain; charset=utf-8")
     );
     assert_eq!(response.body().as_ref(), b"ok");
 
-    let stub = Stub::answering(json!({"statusCode": 204}));
-    let gateway = self::gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"statusCode": 204})).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.body().is_empty());
     assert!(header(&response, "content-type").is_none());
@@ -856,8 +862,7 @@ async fn the_integration_timeout_is_a_503() {
 
 #[tokio::test]
 async fn bodies_over_10_mb_are_refused_with_413() {
-    let stub = Stub::echo();
-    let gateway = gateway(routes(&[("POST", "/upload", "Upload")]), None, &stub);
+    let (stub, gateway) = echo_gateway(routes(&[("POST", "/upload", "Upload")]), None);
     let post = |size: usize| {
         request("POST", "/upload")
             .header("content-type", "text/plain")
@@ -912,8 +917,7 @@ fn cors_headers(response: &Response<Bytes>) -> Vec<String> {
 
 #[tokio::test]
 async fn preflights_are_answered_by_the_gateway() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), Some(cors()), &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), Some(cors()));
 
     let response = send(&gateway, preflight("https://app.example.com")).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -961,8 +965,7 @@ async fn preflights_are_answered_by_the_gateway() {
         .header("origin", "https://app.example.com")
         .body(Bytes::new())
         .unwrap();
-    let response = send(&gateway, request).await;
-    assert_eq!(body_json(&response)["function"], "AnyUser");
+    assert_routed(&gateway, request, "AnyUser").await;
 }
 
 #[tokio::test]
@@ -1037,13 +1040,10 @@ async fn cors_headers_on_responses_replace_the_functions_own() {
         Some("x-request-id,etag")
     );
     assert!(header(&response, "access-control-allow-credentials").is_none());
-    let vary: Vec<&str> = response
-        .headers()
-        .get_all("vary")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(vary, ["accept-encoding", "origin"]);
+    assert_eq!(
+        header_values(&response, "vary"),
+        ["accept-encoding", "origin"]
+    );
 
     let response = send(&gateway, with_origin("https://evil.example.com")).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -1069,11 +1069,8 @@ async fn cors_headers_on_responses_replace_the_functions_own() {
 
 #[tokio::test]
 async fn without_cors_options_is_routed_like_any_method() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, preflight("https://app.example.com")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "AnyUser");
+    let (stub, gateway) = echo_gateway(user_routes(), None);
+    let response = assert_routed(&gateway, preflight("https://app.example.com"), "AnyUser").await;
     assert_eq!(
         stub.last_event()["requestContext"]["http"]["method"],
         "OPTIONS"
