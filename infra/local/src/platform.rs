@@ -276,18 +276,15 @@ impl Platform {
                     .cloned()
                     .with_context(|| format!("{}: {missing}", function.logical_id))
             };
+            let queue_url =
+                |queue: &str| named(&resources.queue_urls, queue, format!("no queue {queue}"));
             for event in &function.events {
                 match event {
                     EventSource::Http(_) => {}
                     EventSource::Sqs(source) => {
-                        let queue_url = named(
-                            &resources.queue_urls,
-                            &source.queue,
-                            format!("no queue {}", source.queue),
-                        )?;
                         let mapping = sqs::SqsMapping {
                             source: source.clone(),
-                            queue_url,
+                            queue_url: queue_url(&source.queue)?,
                             queue_arn: resources
                                 .queue_arns
                                 .get(&source.queue)
@@ -315,11 +312,7 @@ impl Platform {
                                 None => None,
                                 Some(queue) => Some(stream::OnFailureQueue {
                                     sqs: sqs_client.clone(),
-                                    url: named(
-                                        &resources.queue_urls,
-                                        queue,
-                                        format!("no queue {queue}"),
-                                    )?,
+                                    url: queue_url(queue)?,
                                 }),
                             },
                         };
