@@ -7,6 +7,9 @@
 //! Figures from a laptop-class machine and an emulator are for comparing
 //! builds and changes, not a promise about AWS; the cost column applies
 //! Lambda's published prices to the billed durations measured here.
+//!
+//! Invariant: every figure is measured in this run, each scenario invoked through
+//! the same runtime `serve` uses.
 
 mod report;
 
@@ -40,6 +43,14 @@ struct Scenario {
     function: String,
     label: String,
     event: Value,
+}
+
+fn scenario(function: &str, label: &str, event: Value) -> Scenario {
+    Scenario {
+        function: function.into(),
+        label: label.into(),
+        event,
+    }
 }
 
 fn fixture(root: &Path, name: &str) -> anyhow::Result<Value> {
@@ -163,67 +174,57 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
         .as_object_mut()
         .map(|headers| headers.remove("content-length"));
 
+    let signed =
+        |name: &str| -> anyhow::Result<Value> { Ok(with_token(fixture(root, name)?, &token)) };
     let scenarios = vec![
-        Scenario {
-            function: "HealthFunction".into(),
-            label: "health GET /health".into(),
-            event: fixture(root, "health/health")?,
-        },
-        Scenario {
-            function: "HealthFunction".into(),
-            label: "health GET /readiness".into(),
-            event: fixture(root, "health/readiness")?,
-        },
-        Scenario {
-            function: "AuthFunction".into(),
-            label: "auth GET /auth/me".into(),
-            event: with_token(fixture(root, "auth/me")?, &token),
-        },
-        Scenario {
-            function: "AuthFunction".into(),
-            label: "auth POST /auth/login".into(),
-            event: login_event.clone(),
-        },
-        Scenario {
-            function: "UsersFunction".into(),
-            label: "users GET /users/{id}".into(),
-            event: with_token(get_user, &token),
-        },
-        Scenario {
-            function: "UsersFunction".into(),
-            label: "users GET /users".into(),
-            event: with_token(fixture(root, "users/list")?, &token),
-        },
-        Scenario {
-            function: "WorkflowsFunction".into(),
-            label: "workflows GET /workflows".into(),
-            event: with_token(fixture(root, "workflows/list")?, &token),
-        },
-        Scenario {
-            function: "ApprovalsFunction".into(),
-            label: "approvals GET /approvals?assigned=me".into(),
-            event: with_token(fixture(root, "approvals/list")?, &token),
-        },
-        Scenario {
-            function: "AuditLogsFunction".into(),
-            label: "audit-logs GET /auditLogs".into(),
-            event: with_token(fixture(root, "audit-logs/list")?, &token),
-        },
-        Scenario {
-            function: "RulesFunction".into(),
-            label: "rules GET /api/v1/rules?enabled=true".into(),
-            event: with_token(fixture(root, "rules/list")?, &token),
-        },
-        Scenario {
-            function: "AutomationFunction".into(),
-            label: "automation POST /api/v1/automation/execute (dry run)".into(),
-            event: with_token(dry_run, &token),
-        },
-        Scenario {
-            function: "AutomationFunction".into(),
-            label: "automation GET /api/v1/automation/runs".into(),
-            event: with_token(fixture(root, "automation/runs")?, &token),
-        },
+        scenario(
+            "HealthFunction",
+            "health GET /health",
+            fixture(root, "health/health")?,
+        ),
+        scenario(
+            "HealthFunction",
+            "health GET /readiness",
+            fixture(root, "health/readiness")?,
+        ),
+        scenario("AuthFunction", "auth GET /auth/me", signed("auth/me")?),
+        scenario("AuthFunction", "auth POST /auth/login", login_event.clone()),
+        scenario(
+            "UsersFunction",
+            "users GET /users/{id}",
+            with_token(get_user, &token),
+        ),
+        scenario("UsersFunction", "users GET /users", signed("users/list")?),
+        scenario(
+            "WorkflowsFunction",
+            "workflows GET /workflows",
+            signed("workflows/list")?,
+        ),
+        scenario(
+            "ApprovalsFunction",
+            "approvals GET /approvals?assigned=me",
+            signed("approvals/list")?,
+        ),
+        scenario(
+            "AuditLogsFunction",
+            "audit-logs GET /auditLogs",
+            signed("audit-logs/list")?,
+        ),
+        scenario(
+            "RulesFunction",
+            "rules GET /api/v1/rules?enabled=true",
+            signed("rules/list")?,
+        ),
+        scenario(
+            "AutomationFunction",
+            "automation POST /api/v1/automation/execute (dry run)",
+            with_token(dry_run, &token),
+        ),
+        scenario(
+            "AutomationFunction",
+            "automation GET /api/v1/automation/runs",
+            signed("automation/runs")?,
+        ),
     ];
     let mut rows = Vec::new();
     for scenario in &scenarios {

@@ -11,6 +11,10 @@
 //!   would.
 //! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
 //!   stream poller and schedules.
+//!
+//! Invariant: everything that invokes a function goes through [`Invoke`]
+//! (the runtime, or an in-process [`Handle`]), so routing and polling
+//! behave the same whatever serves the function.
 
 pub mod bench;
 pub mod gateway;
@@ -50,4 +54,25 @@ pub trait Invoke: Send + Sync + 'static {
         function: &'a str,
         payload: Vec<u8>,
     ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>>;
+}
+
+/// A function served in process (a test double, a stub): one `async fn`
+/// per invocation. Every `Handle` is an [`Invoke`], so the pollers and the
+/// gateway drive it as they drive the runtime.
+pub trait Handle: Send + Sync + 'static {
+    fn handle(
+        &self,
+        function: &str,
+        payload: Vec<u8>,
+    ) -> impl Future<Output = InvokeOutcome> + Send;
+}
+
+impl<T: Handle> Invoke for T {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
+        Box::pin(self.handle(function, payload))
+    }
 }

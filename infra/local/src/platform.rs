@@ -4,11 +4,15 @@
 //! exactly as in AWS, starts every function behind the Runtime API
 //! emulator, serves the HTTP API, and runs the queue, stream and schedule
 //! mappings until it is stopped.
+//!
+//! Invariant: one shutdown signal stops every mapping and the gateway, and a
+//! mapping whose table, stream or queue is missing is an error naming its
+//! function, raised before the HTTP API is served.
 
 use crate::gateway::Gateway;
 use crate::resources::{self, CreatedResources};
 use crate::runtime::{Runtime, RuntimeOptions};
-use crate::sources::{schedule, sqs, stream};
+use crate::sources::{schedule, sqs, stream, Wiring};
 use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
@@ -130,7 +134,7 @@ async fn store_signing_key(
     let config = emulator_sdk_config(sqs_endpoint, region).await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let name = format!("opsflow/{environment}/jwt-signing-key");
-    match client.describe_secret().secret_id(&name).send().await {
+    let arn = match client.describe_secret().secret_id(&name).send().await {
         Ok(existing) => {
             client
                 .put_secret_value()
@@ -139,25 +143,19 @@ async fn store_signing_key(
                 .send()
                 .await
                 .context("updating the local signing key secret")?;
-            existing
-                .arn()
-                .map(str::to_owned)
-                .context("the local secret has no ARN")
+            existing.arn().map(str::to_owned)
         }
-        Err(_) => {
-            let created = client
-                .create_secret()
-                .name(&name)
-                .secret_string(pem)
-                .send()
-                .await
-                .context("creating the local signing key secret in moto")?;
-            created
-                .arn()
-                .map(str::to_owned)
-                .context("the local secret has no ARN")
-        }
-    }
+        Err(_) => client
+            .create_secret()
+            .name(&name)
+            .secret_string(pem)
+            .send()
+            .await
+            .context("creating the local signing key secret in moto")?
+            .arn()
+            .map(str::to_owned),
+    };
+    arn.context("the local secret has no ARN")
 }
 
 impl Platform {
@@ -259,6 +257,10 @@ impl Platform {
         )?;
         let invoker: Arc<dyn Invoke> = runtime.clone();
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let wiring = Wiring {
+            invoker: invoker.clone(),
+            shutdown: shutdown_rx.clone(),
+        };
         let mut tasks = Vec::new();
 
         let sourced = if options.event_sources {
@@ -267,19 +269,22 @@ impl Platform {
             &[]
         };
         for function in sourced {
+            // What the resources hold under `key`; else the error
+            // `{function}: {missing}`.
+            let named = |map: &BTreeMap<String, String>, key: &str, missing: String| {
+                map.get(key)
+                    .cloned()
+                    .with_context(|| format!("{}: {missing}", function.logical_id))
+            };
+            let queue_url =
+                |queue: &str| named(&resources.queue_urls, queue, format!("no queue {queue}"));
             for event in &function.events {
                 match event {
                     EventSource::Http(_) => {}
                     EventSource::Sqs(source) => {
                         let mapping = sqs::SqsMapping {
                             source: source.clone(),
-                            queue_url: resources
-                                .queue_urls
-                                .get(&source.queue)
-                                .cloned()
-                                .with_context(|| {
-                                    format!("{}: no queue {}", function.logical_id, source.queue)
-                                })?,
+                            queue_url: queue_url(&source.queue)?,
                             queue_arn: resources
                                 .queue_arns
                                 .get(&source.queue)
@@ -290,39 +295,31 @@ impl Platform {
                         tasks.push(tokio::spawn(sqs::run(
                             mapping,
                             sqs_client.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                     EventSource::Stream(source) => {
+                        let stream_arn = named(
+                            &resources.stream_arns,
+                            &source.table,
+                            format!("table {} has no stream", source.table),
+                        )?;
                         let mapping = stream::StreamMapping {
                             source: source.clone(),
-                            stream_arn: resources
-                                .stream_arns
-                                .get(&source.table)
-                                .cloned()
-                                .with_context(|| {
-                                    format!(
-                                        "{}: table {} has no stream",
-                                        function.logical_id, source.table
-                                    )
-                                })?,
+                            stream_arn,
                             region: options.region.clone(),
                             on_failure: match &source.on_failure {
                                 None => None,
                                 Some(queue) => Some(stream::OnFailureQueue {
                                     sqs: sqs_client.clone(),
-                                    url: resources.queue_urls.get(queue).cloned().with_context(
-                                        || format!("{}: no queue {queue}", function.logical_id),
-                                    )?,
+                                    url: queue_url(queue)?,
                                 }),
                             },
                         };
                         tasks.push(tokio::spawn(stream::run(
                             mapping,
                             streams.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                     EventSource::Schedule(source) => {
@@ -333,8 +330,7 @@ impl Platform {
                             source.clone(),
                             options.region.clone(),
                             options.account_id.clone(),
-                            invoker.clone(),
-                            shutdown_rx.clone(),
+                            wiring.clone(),
                         )));
                     }
                 }

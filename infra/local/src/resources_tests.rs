@@ -1,7 +1,10 @@
 //! Resource drift: how a described table or queue differs from the template.
+//!
+//! Invariant: each test describes a table as DynamoDB would and asserts
+//! the differences a user is shown.
 
 use super::queues::queue_settings;
-use super::tables::{differences, key_schema};
+use super::tables::{attribute_definitions, differences, key_schema, stream_specification};
 use crate::template::Redrive;
 use crate::template::{IndexDef, QueueDef, TableDef};
 use aws_sdk_dynamodb::types::*;
@@ -35,15 +38,7 @@ fn description(table: &TableDef) -> TableDescription {
         .set_key_schema(Some(
             key_schema(&table.hash_key, table.range_key.as_deref()).unwrap(),
         ));
-    for (name, kind) in &table.attributes {
-        builder = builder.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::from(kind.as_str()))
-                .build()
-                .unwrap(),
-        );
-    }
+    builder = builder.set_attribute_definitions(Some(attribute_definitions(table).unwrap()));
     for index in &table.global_indexes {
         builder = builder.global_secondary_indexes(
             aws_sdk_dynamodb::types::GlobalSecondaryIndexDescription::builder()
@@ -60,13 +55,7 @@ fn description(table: &TableDef) -> TableDescription {
         );
     }
     if let Some(view) = &table.stream_view_type {
-        builder = builder.stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::from(view.as_str()))
-                .build()
-                .unwrap(),
-        );
+        builder = builder.stream_specification(stream_specification(view).unwrap());
     }
     builder.build()
 }

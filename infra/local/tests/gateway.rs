@@ -2,6 +2,9 @@
 //! format 2.0 event (compared with the recorded events in `events/`), the
 //! mapping of function responses, errors, limits and CORS — through
 //! `Gateway::handle`, and once through a real socket.
+//!
+//! Invariant: each test asserts what a client (or the function) sees, with
+//! a stub function recording every event it is given.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -9,13 +12,11 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use opsflow_local::gateway::{Gateway, MAX_REQUEST_BODY_BYTES};
 use opsflow_local::template::{CorsConfig, HttpRoute};
-use opsflow_local::{Invoke, InvokeOutcome};
+use opsflow_local::{Handle, Invoke, InvokeOutcome};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,24 +67,18 @@ impl Stub {
     }
 }
 
-impl Invoke for Stub {
-    fn invoke<'a>(
-        &'a self,
-        function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: Value = serde_json::from_slice(&payload)
-                .expect("the gateway sent an event that is not JSON");
-            self.calls
-                .lock()
-                .expect("the call log is poisoned")
-                .push((function.to_owned(), event.clone()));
-            if !self.delay.is_zero() {
-                tokio::time::sleep(self.delay).await;
-            }
-            (self.respond)(function, &event)
-        })
+impl Handle for Stub {
+    async fn handle(&self, function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: Value =
+            serde_json::from_slice(&payload).expect("the gateway sent an event that is not JSON");
+        self.calls
+            .lock()
+            .expect("the call log is poisoned")
+            .push((function.to_owned(), event.clone()));
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        (self.respond)(function, &event)
     }
 }
 
@@ -102,18 +97,49 @@ fn json_response(status: u16, body: &Value) -> InvokeOutcome {
     )
 }
 
-fn routes(spec: &[(&str, &str, &str)]) -> Vec<HttpRoute> {
+/// Routes from `("METHOD /path", "Function")` pairs.
+fn routes(spec: &[(&str, &str)]) -> Vec<HttpRoute> {
     spec.iter()
-        .map(|(method, path, function)| HttpRoute {
-            method: (*method).to_owned(),
-            path: (*path).to_owned(),
-            function: (*function).to_owned(),
+        .map(|(key, function)| {
+            let (method, path) = key.split_once(' ').expect("METHOD /path");
+            HttpRoute {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                function: (*function).to_owned(),
+            }
         })
         .collect()
 }
 
 fn gateway(routes: Vec<HttpRoute>, cors: Option<CorsConfig>, stub: &Arc<Stub>) -> Gateway {
     Gateway::new(routes, cors, Arc::clone(stub) as Arc<dyn Invoke>).expect("the routes are valid")
+}
+
+/// A gateway on these routes whose functions all answer as [`Stub::echo`].
+fn echo_gateway(routes: Vec<HttpRoute>, cors: Option<CorsConfig>) -> (Arc<Stub>, Gateway) {
+    let stub = Stub::echo();
+    let gateway = gateway(routes, cors, &stub);
+    (stub, gateway)
+}
+
+/// Sends `request` through a gateway of echoing functions and asserts
+/// that `function` answered it; the response.
+async fn assert_routed(
+    gateway: &Gateway,
+    request: Request<Bytes>,
+    function: &str,
+) -> Response<Bytes> {
+    let response = send(gateway, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(&response)["function"], function);
+    response
+}
+
+/// What a client gets for `GET /users` when the function answers
+/// `payload`.
+async fn answer_to_get_users(payload: Value) -> Response<Bytes> {
+    let stub = Stub::answering(payload);
+    send(&gateway(user_routes(), None, &stub), get("/users")).await
 }
 
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
@@ -144,6 +170,35 @@ fn header<'a>(response: &'a Response<Bytes>, name: &str) -> Option<&'a str> {
         .headers()
         .get(name)
         .map(|v| v.to_str().expect("a text header"))
+}
+
+/// Asserts each `(header, value)` of the response; a failure names the
+/// header.
+fn assert_headers(response: &Response<Bytes>, expected: &[(&str, &str)]) {
+    for (name, value) in expected {
+        assert_eq!(header(response, name), Some(*value), "{name}");
+    }
+}
+
+/// Asserts that the response has none of these headers.
+fn assert_no_headers(response: &Response<Bytes>, names: &[&str]) {
+    for name in names {
+        assert!(
+            header(response, name).is_none(),
+            "{name}: {:?}",
+            header(response, name)
+        );
+    }
+}
+
+/// Every value of a header, in order.
+fn header_values<'a>(response: &'a Response<Bytes>, name: &str) -> Vec<&'a str> {
+    response
+        .headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().expect("a text header"))
+        .collect()
 }
 
 fn keys(value: &Value) -> BTreeSet<String> {
@@ -228,29 +283,25 @@ fn assert_lambda_http_shape(event: &Value) {
 
 fn user_routes() -> Vec<HttpRoute> {
     routes(&[
-        ("GET", "/users", "ListUsers"),
-        ("GET", "/users/me", "Me"),
-        ("GET", "/users/{id}", "GetUser"),
-        ("ANY", "/users/{id}", "AnyUser"),
-        ("GET", "/files/{proxy+}", "Files"),
+        ("GET /users", "ListUsers"),
+        ("GET /users/me", "Me"),
+        ("GET /users/{id}", "GetUser"),
+        ("ANY /users/{id}", "AnyUser"),
+        ("GET /files/{proxy+}", "Files"),
     ])
 }
 
 #[tokio::test]
 async fn params_greedy_variables_and_methods_route_as_api_gateway_does() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
 
     // A literal segment beats `{id}`.
-    let response = send(&gateway, get("/users/me")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "Me");
+    assert_routed(&gateway, get("/users/me"), "Me").await;
     assert_eq!(stub.last_event()["routeKey"], "GET /users/me");
     assert!(stub.last_event().get("pathParameters").is_none());
 
     // The exact method beats ANY on the same path.
-    let response = send(&gateway, get("/users/42")).await;
-    assert_eq!(body_json(&response)["function"], "GetUser");
+    assert_routed(&gateway, get("/users/42"), "GetUser").await;
     assert_eq!(stub.last_event()["pathParameters"], json!({"id": "42"}));
     assert_eq!(stub.last_event()["routeKey"], "GET /users/{id}");
 
@@ -268,8 +319,7 @@ async fn params_greedy_variables_and_methods_route_as_api_gateway_does() {
     );
 
     // A greedy variable takes the rest of the path.
-    let response = send(&gateway, get("/files/a/b/c")).await;
-    assert_eq!(body_json(&response)["function"], "Files");
+    assert_routed(&gateway, get("/files/a/b/c"), "Files").await;
     assert_eq!(
         stub.last_event()["pathParameters"],
         json!({"proxy": "a/b/c"})
@@ -316,11 +366,11 @@ async fn the_documented_priority_example_routes_the_same_way() {
     let stub = Stub::echo();
     let gateway = gateway(
         routes(&[
-            ("GET", "/pets/dog/1", "Route1"),
-            ("GET", "/pets/dog/{id}", "Route2"),
-            ("GET", "/pets/{proxy+}", "Route3"),
-            ("ANY", "/{proxy+}", "Route4"),
-            ("ANY", "$default", "Route5"),
+            ("GET /pets/dog/1", "Route1"),
+            ("GET /pets/dog/{id}", "Route2"),
+            ("GET /pets/{proxy+}", "Route3"),
+            ("ANY /{proxy+}", "Route4"),
+            ("ANY $default", "Route5"),
         ]),
         None,
         &stub,
@@ -343,33 +393,39 @@ async fn the_documented_priority_example_routes_the_same_way() {
 async fn default_route_catches_what_no_route_matches() {
     let stub = Stub::echo();
     let mut all = user_routes();
-    all.extend(routes(&[("ANY", "$default", "Fallback")]));
+    all.extend(routes(&[("ANY $default", "Fallback")]));
     let gateway = gateway(all, None, &stub);
 
-    let response = send(&gateway, get("/nothing/here?x=1")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "Fallback");
+    assert_routed(&gateway, get("/nothing/here?x=1"), "Fallback").await;
     let event = stub.last_event();
     assert_eq!(event["routeKey"], "$default");
     assert_eq!(event["requestContext"]["routeKey"], "$default");
     assert_eq!(event["rawPath"], "/nothing/here");
     assert!(event.get("pathParameters").is_none());
 
-    let response = send(&gateway, get("/users")).await;
-    assert_eq!(body_json(&response)["function"], "ListUsers");
+    assert_routed(&gateway, get("/users"), "ListUsers").await;
 }
 
 #[tokio::test]
 async fn invalid_routes_are_refused() {
     let stub = Stub::echo();
-    for spec in [
-        [("GET", "/files/{proxy+}/more", "F")],
-        [("GET", "users", "F")],
-        [("G ET", "/users", "F")],
+    for (method, path) in [
+        ("GET", "/files/{proxy+}/more"),
+        ("GET", "users"),
+        ("G ET", "/users"),
     ] {
-        assert!(Gateway::new(routes(&spec), None, Arc::clone(&stub) as Arc<dyn Invoke>).is_err());
+        let route = HttpRoute {
+            method: method.into(),
+            path: path.into(),
+            function: "F".into(),
+        };
+        let invoker = Arc::clone(&stub) as Arc<dyn Invoke>;
+        assert!(
+            Gateway::new(vec![route], None, invoker).is_err(),
+            "{method} {path}"
+        );
     }
-    let twice = routes(&[("GET", "/a", "F"), ("GET", "/a", "G")]);
+    let twice = routes(&[("GET /a", "F"), ("GET /a", "G")]);
     assert!(Gateway::new(twice, None, stub as Arc<dyn Invoke>).is_err());
 }
 
@@ -488,8 +544,7 @@ async fn events_match_the_recorded_api_gateway_events() {
             }
         })
         .collect();
-    let stub = Stub::echo();
-    let gateway = gateway(all_routes, None, &stub);
+    let (stub, gateway) = echo_gateway(all_routes, None);
 
     for (file, expected) in &recorded {
         let file = file.display();
@@ -592,8 +647,7 @@ async fn events_match_the_recorded_api_gateway_events() {
 
 #[tokio::test]
 async fn request_ids_are_unique_and_trace_ids_added() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
     send(&gateway, get("/users")).await;
     send(&gateway, get("/users")).await;
     let calls = stub.calls();
@@ -612,8 +666,7 @@ async fn request_ids_are_unique_and_trace_ids_added() {
 
 #[tokio::test]
 async fn query_strings_keep_the_raw_form_and_join_repeated_keys() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
 
     send(&gateway, get("/users?a=1&a=2&b=x%20y")).await;
     let event = stub.last_event();
@@ -631,8 +684,7 @@ async fn query_strings_keep_the_raw_form_and_join_repeated_keys() {
 
 #[tokio::test]
 async fn cookies_move_out_of_the_headers_and_repeated_headers_join() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), None);
     let request = request("GET", "/users")
         .header("cookie", "a=1; b=2")
         .header("X-Custom", "one")
@@ -661,8 +713,7 @@ async fn cookies_move_out_of_the_headers_and_repeated_headers_join() {
 
 #[tokio::test]
 async fn bodies_are_text_or_base64_by_content_type() {
-    let stub = Stub::echo();
-    let gateway = gateway(routes(&[("ANY", "/upload", "Upload")]), None, &stub);
+    let (stub, gateway) = echo_gateway(routes(&[("ANY /upload", "Upload")]), None);
     let post = |content_type: Option<&str>, body: &[u8]| {
         let mut builder = request("POST", "/upload");
         if let Some(content_type) = content_type {
@@ -719,37 +770,32 @@ async fn bodies_are_text_or_base64_by_content_type() {
 
 #[tokio::test]
 async fn payload_2_0_responses_map_status_headers_cookies_and_body() {
-    let stub = Stub::answering(json!({
+    let response = answer_to_get_users(json!({
         "statusCode": 201,
         "headers": {"content-type": "application/json", "x-request-id": "r-1", "content-length": "9999"},
         "multiValueHeaders": {"x-multi": ["a", "b"]},
         "cookies": ["session=abc; HttpOnly; Secure", "theme=dark"],
         "body": "{\"id\":\"42\"}",
         "isBase64Encoded": false,
-    }));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    }))
+    .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(header(&response, "content-type"), Some("application/json"));
-    assert_eq!(header(&response, "x-request-id"), Some("r-1"));
+    assert_headers(
+        &response,
+        &[
+            ("content-type", "application/json"),
+            ("x-request-id", "r-1"),
+        ],
+    );
     assert!(
         header(&response, "content-length").is_none(),
         "the server computes it"
     );
-    let multi: Vec<&str> = response
-        .headers()
-        .get_all("x-multi")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(multi, ["a", "b"]);
-    let cookies: Vec<&str> = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(cookies, ["session=abc; HttpOnly; Secure", "theme=dark"]);
+    assert_eq!(header_values(&response, "x-multi"), ["a", "b"]);
+    assert_eq!(
+        header_values(&response, "set-cookie"),
+        ["session=abc; HttpOnly; Secure", "theme=dark"]
+    );
     assert_eq!(body_json(&response), json!({"id": "42"}));
     assert!(header(&response, "apigw-requestid").is_some());
 }
@@ -757,14 +803,13 @@ async fn payload_2_0_responses_map_status_headers_cookies_and_body() {
 #[tokio::test]
 async fn base64_responses_are_decoded() {
     let image: Vec<u8> = (0..=255).collect();
-    let stub = Stub::answering(json!({
+    let response = answer_to_get_users(json!({
         "statusCode": 200,
         "headers": {"content-type": "image/png"},
         "body": BASE64.encode(&image),
         "isBase64Encoded": true,
-    }));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    }))
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), Some("image/png"));
     assert_eq!(response.body().as_ref(), image.as_slice());
@@ -772,9 +817,7 @@ async fn base64_responses_are_decoded() {
 
 #[tokio::test]
 async fn responses_without_status_code_are_inferred_as_json() {
-    let stub = Stub::answering(json!({"message": "Hello from Lambda!"}));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"message": "Hello from Lambda!"})).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), Some("application/json"));
     assert_eq!(
@@ -782,27 +825,21 @@ async fn responses_without_status_code_are_inferred_as_json() {
         json!({"message": "Hello from Lambda!"})
     );
 
-    let stub = Stub::answering(json!("Hello from Lambda!"));
-    let gateway = self::gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!("Hello from Lambda!")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body().as_ref(), b"Hello from Lambda!");
 }
 
 #[tokio::test]
 async fn a_body_without_content_type_is_plain_text() {
-    let stub = Stub::answering(json!({"statusCode": 200, "body": "ok"}));
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"statusCode": 200, "body": "ok"})).await;
     assert_eq!(
         header(&response, "content-type"),
         Some("text/plain; charset=utf-8")
     );
     assert_eq!(response.body().as_ref(), b"ok");
 
-    let stub = Stub::answering(json!({"statusCode": 204}));
-    let gateway = self::gateway(user_routes(), None, &stub);
-    let response = send(&gateway, get("/users")).await;
+    let response = answer_to_get_users(json!({"statusCode": 204})).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.body().is_empty());
     assert!(header(&response, "content-type").is_none());
@@ -861,8 +898,7 @@ async fn the_integration_timeout_is_a_503() {
 
 #[tokio::test]
 async fn bodies_over_10_mb_are_refused_with_413() {
-    let stub = Stub::echo();
-    let gateway = gateway(routes(&[("POST", "/upload", "Upload")]), None, &stub);
+    let (stub, gateway) = echo_gateway(routes(&[("POST /upload", "Upload")]), None);
     let post = |size: usize| {
         request("POST", "/upload")
             .header("content-type", "text/plain")
@@ -906,6 +942,12 @@ fn preflight(origin: &str) -> Request<Bytes> {
         .expect("a valid request")
 }
 
+/// Asserts that the response carries no CORS header.
+fn assert_no_cors(response: &Response<Bytes>) {
+    let found = cors_headers(response);
+    assert!(found.is_empty(), "{found:?}");
+}
+
 fn cors_headers(response: &Response<Bytes>) -> Vec<String> {
     response
         .headers()
@@ -917,26 +959,21 @@ fn cors_headers(response: &Response<Bytes>) -> Vec<String> {
 
 #[tokio::test]
 async fn preflights_are_answered_by_the_gateway() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), Some(cors()), &stub);
+    let (stub, gateway) = echo_gateway(user_routes(), Some(cors()));
 
     let response = send(&gateway, preflight("https://app.example.com")).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.body().is_empty());
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://app.example.com")
+    assert_headers(
+        &response,
+        &[
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-allow-methods", "GET,POST,DELETE"),
+            ("access-control-allow-headers", "authorization,content-type"),
+            ("access-control-max-age", "600"),
+        ],
     );
-    assert_eq!(
-        header(&response, "access-control-allow-methods"),
-        Some("GET,POST,DELETE")
-    );
-    assert_eq!(
-        header(&response, "access-control-allow-headers"),
-        Some("authorization,content-type")
-    );
-    assert_eq!(header(&response, "access-control-max-age"), Some("600"));
-    assert!(header(&response, "access-control-allow-credentials").is_none());
+    assert_no_headers(&response, &["access-control-allow-credentials"]);
     assert!(header(&response, "apigw-requestid").is_some());
     assert!(
         stub.calls().is_empty(),
@@ -954,11 +991,7 @@ async fn preflights_are_answered_by_the_gateway() {
     // An origin that is not allowed: 204 without any CORS header.
     let response = send(&gateway, preflight("https://evil.example.com")).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(
-        cors_headers(&response).is_empty(),
-        "{:?}",
-        cors_headers(&response)
-    );
+    assert_no_cors(&response);
     assert!(stub.calls().is_empty());
 
     // OPTIONS without Access-Control-Request-Method is not a preflight.
@@ -966,8 +999,7 @@ async fn preflights_are_answered_by_the_gateway() {
         .header("origin", "https://app.example.com")
         .body(Bytes::new())
         .unwrap();
-    let response = send(&gateway, request).await;
-    assert_eq!(body_json(&response)["function"], "AnyUser");
+    assert_routed(&gateway, request, "AnyUser").await;
 }
 
 #[tokio::test]
@@ -981,14 +1013,13 @@ async fn wildcards_in_the_cors_configuration() {
     };
     let gateway = gateway(user_routes(), Some(open.clone()), &stub);
     let response = send(&gateway, preflight("https://anyone.example")).await;
-    assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
-    assert_eq!(
-        header(&response, "access-control-allow-methods"),
-        Some("DELETE")
-    );
-    assert_eq!(
-        header(&response, "access-control-allow-headers"),
-        Some("authorization,x-custom")
+    assert_headers(
+        &response,
+        &[
+            ("access-control-allow-origin", "*"),
+            ("access-control-allow-methods", "DELETE"),
+            ("access-control-allow-headers", "authorization,x-custom"),
+        ],
     );
 
     // With credentials the origin is echoed, never `*`.
@@ -999,16 +1030,15 @@ async fn wildcards_in_the_cors_configuration() {
     };
     let gateway = self::gateway(user_routes(), Some(credentialed), &stub);
     let response = send(&gateway, preflight("https://app.example.com")).await;
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://app.example.com")
-    );
-    assert_eq!(
-        header(&response, "access-control-allow-credentials"),
-        Some("true")
+    assert_headers(
+        &response,
+        &[
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-allow-credentials", "true"),
+        ],
     );
     let response = send(&gateway, preflight("https://example.org")).await;
-    assert!(cors_headers(&response).is_empty());
+    assert_no_cors(&response);
 }
 
 #[tokio::test]
@@ -1033,33 +1063,25 @@ async fn cors_headers_on_responses_replace_the_functions_own() {
 
     let response = send(&gateway, with_origin("https://app.example.com")).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://app.example.com")
+    assert_headers(
+        &response,
+        &[
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-expose-headers", "x-request-id,etag"),
+        ],
     );
+    assert_no_headers(&response, &["access-control-allow-credentials"]);
     assert_eq!(
-        header(&response, "access-control-expose-headers"),
-        Some("x-request-id,etag")
+        header_values(&response, "vary"),
+        ["accept-encoding", "origin"]
     );
-    assert!(header(&response, "access-control-allow-credentials").is_none());
-    let vary: Vec<&str> = response
-        .headers()
-        .get_all("vary")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(vary, ["accept-encoding", "origin"]);
 
     let response = send(&gateway, with_origin("https://evil.example.com")).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        cors_headers(&response).is_empty(),
-        "{:?}",
-        cors_headers(&response)
-    );
+    assert_no_cors(&response);
 
     let response = send(&gateway, get("/users")).await;
-    assert!(cors_headers(&response).is_empty());
+    assert_no_cors(&response);
 
     // The gateway's own answers carry them too.
     let mut missing = with_origin("https://app.example.com");
@@ -1074,16 +1096,13 @@ async fn cors_headers_on_responses_replace_the_functions_own() {
 
 #[tokio::test]
 async fn without_cors_options_is_routed_like_any_method() {
-    let stub = Stub::echo();
-    let gateway = gateway(user_routes(), None, &stub);
-    let response = send(&gateway, preflight("https://app.example.com")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body_json(&response)["function"], "AnyUser");
+    let (stub, gateway) = echo_gateway(user_routes(), None);
+    let response = assert_routed(&gateway, preflight("https://app.example.com"), "AnyUser").await;
     assert_eq!(
         stub.last_event()["requestContext"]["http"]["method"],
         "OPTIONS"
     );
-    assert!(cors_headers(&response).is_empty());
+    assert_no_cors(&response);
 }
 
 // ---------------------------------------------------------------------------

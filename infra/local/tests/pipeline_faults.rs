@@ -38,23 +38,27 @@
 //! delivered escaped and reads back unchanged; the one refused for good is
 //! in the quarantine with its reason and text; nothing is sent twice and
 //! the stream never retries.
+//!
+//! Invariant: everything a test creates is deleted before its assertions
+//! run.
 
 mod faults;
+mod support;
 
 use aws_sdk_sqs::config::retry::RetryConfig;
 use base64::Engine;
 use faults::changes;
 use faults::emulators::Resources;
 use faults::envelope_id;
-use faults::functions::{AuditWriterFunction, RouterFunction};
 use faults::mappings::Mappings;
 use faults::sqs_proxy::SqsProxy;
-use opsflow_platform::pipeline::router::{Router, SEND_ATTEMPTS};
+use opsflow_platform::pipeline::router::SEND_ATTEMPTS;
 use opsflow_platform::store::{emulator_sdk_config, Store};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::wait_until;
 
 /// The audit queue's redrive policy, as in `template.yaml`.
 const MAX_RECEIVE_COUNT: u32 = 5;
@@ -77,6 +81,8 @@ const PROMOTIONS: usize = 6;
 const REPORTS: usize = 4;
 /// How long the pipeline may take to settle before the test gives up.
 const SETTLE_LIMIT: Duration = Duration::from_secs(45);
+/// How often the test looks again while the pipeline settles.
+const SETTLE_POLL: Duration = Duration::from_millis(250);
 const POISON: &str = "this is not an event envelope";
 
 /// How many batches to each queue refuse the `index`-th committed envelope.
@@ -118,30 +124,36 @@ async fn settle(
     platform: &HashSet<String>,
 ) -> Received {
     let mut received = Received::default();
-    let started = Instant::now();
-    loop {
+    wait_until(SETTLE_LIMIT, SETTLE_POLL, async || {
         resources
             .drain_into(&resources.automation_url, &mut received.automation)
             .await;
         resources
             .drain_into(&resources.webhooks_url, &mut received.webhooks)
             .await;
-        let audited: HashSet<String> = resources
-            .audit_records()
-            .await
-            .into_iter()
-            .map(|(id, _, _)| id)
-            .collect();
-        let settled = committed.is_subset(&audited)
+        committed.is_subset(&resources.audited().await)
             && has_all(&received.automation, platform)
             && has_all(&received.webhooks, committed)
             && resources.queue_depth(&resources.audit_url).await == 0
-            && resources.queue_depth(&resources.audit_dlq_url).await == 1;
-        if settled || started.elapsed() > SETTLE_LIMIT {
-            return received;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+            && resources.queue_depth(&resources.audit_dlq_url).await == 1
+    })
+    .await;
+    received
+}
+
+/// Asserts that `found` is empty; else fails with `what` and what it holds.
+fn assert_none<T: std::fmt::Debug>(what: &str, found: impl Iterator<Item = T>) {
+    let found: Vec<T> = found.collect();
+    assert!(found.is_empty(), "{what}: {found:?}");
+}
+
+/// How many audit records each event has.
+fn records_per_event(records: &[(String, String, String)]) -> HashMap<String, usize> {
+    let mut per_event: HashMap<String, usize> = HashMap::new();
+    for (id, _, _) in records {
+        *per_event.entry(id.clone()).or_default() += 1;
     }
+    per_event
 }
 
 #[tokio::test]
@@ -186,24 +198,9 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         aws_sdk_sqs::config::Builder::from(&emulator_sdk_config(&proxy_url, "us-east-1").await)
             .retry_config(RetryConfig::standard().with_max_attempts(SDK_ATTEMPTS))
             .build();
-    let router = Arc::new(RouterFunction::new(Router::new(
-        aws_sdk_sqs::Client::from_conf(through_proxy),
-        resources.event_queues(),
-        resources.quarantine_url.clone(),
-    )));
-    let writer = Arc::new(AuditWriterFunction::new(
-        Store::new(resources.dynamodb.clone(), &resources.audit_table),
-        flaky.clone(),
-        AUDIT_FAILURES,
-    ));
-    resources
-        .sqs
-        .send_message()
-        .queue_url(&resources.audit_url)
-        .message_body(POISON)
-        .send()
-        .await
-        .expect("send the poisoned message");
+    let router = resources.router(aws_sdk_sqs::Client::from_conf(through_proxy));
+    let writer = resources.audit_writer(flaky.clone(), AUDIT_FAILURES);
+    support::send(&resources.sqs, &resources.audit_url, POISON).await;
 
     // The two mappings, configured as the template configures them.
     let mappings = Mappings::start(&resources, router.clone(), writer.clone());
@@ -219,39 +216,26 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
     mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
-    let mut dead = HashMap::new();
-    resources
-        .drain_into(&resources.audit_dlq_url, &mut dead)
-        .await;
+    let dead = resources.drain(&resources.audit_dlq_url).await;
     // Cleaned up before the assertions, so that a failed assertion below
     // leaves nothing behind on the emulators.
     resources.delete().await;
 
     // Assert: one audit record per committed change, and no other.
-    let mut per_event: HashMap<String, usize> = HashMap::new();
-    for (id, _, _) in &records {
-        *per_event.entry(id.clone()).or_default() += 1;
-    }
-    let missing: Vec<&String> = committed_in_order
-        .iter()
-        .filter(|id| !per_event.contains_key(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "committed changes without an audit record: {missing:?}"
+    let per_event = records_per_event(&records);
+    assert_none(
+        "committed changes without an audit record",
+        committed_in_order
+            .iter()
+            .filter(|id| !per_event.contains_key(*id)),
     );
-    let duplicated: Vec<(&String, &usize)> = per_event.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(
-        duplicated.is_empty(),
-        "events with more than one audit record: {duplicated:?}"
+    assert_none(
+        "events with more than one audit record",
+        per_event.iter().filter(|(_, n)| **n > 1),
     );
-    let uncommitted: Vec<&String> = per_event
-        .keys()
-        .filter(|id| !committed.contains(*id))
-        .collect();
-    assert!(
-        uncommitted.is_empty(),
-        "audit records of events never committed: {uncommitted:?}"
+    assert_none(
+        "audit records of events never committed",
+        per_event.keys().filter(|id| !committed.contains(*id)),
     );
     assert_eq!(records.len(), committed.len());
     for envelope in &rejected {
@@ -276,10 +260,8 @@ async fn every_committed_change_ends_with_exactly_one_audit_record_despite_injec
         ("webhooks", &received.webhooks, &committed),
     ] {
         let ids: HashSet<String> = bodies.keys().filter_map(|b| envelope_id(b)).collect();
-        let missing: Vec<&String> = expected.difference(&ids).collect();
-        assert!(missing.is_empty(), "{queue} never got {missing:?}");
-        let extra: Vec<&String> = ids.difference(expected).collect();
-        assert!(extra.is_empty(), "{queue} got unexpected {extra:?}");
+        assert_none(&format!("{queue} never got"), expected.difference(&ids));
+        assert_none(&format!("{queue} got unexpected"), ids.difference(expected));
     }
 
     // The poisoned message was delivered `maxReceiveCount` times, then
@@ -334,23 +316,14 @@ async fn settle_with_quarantine(
     quarantined: usize,
 ) -> HashMap<String, u32> {
     let mut quarantine = HashMap::new();
-    let started = Instant::now();
-    loop {
+    wait_until(SETTLE_LIMIT, SETTLE_POLL, async || {
         resources
             .drain_into(&resources.quarantine_url, &mut quarantine)
             .await;
-        let audited: HashSet<String> = resources
-            .audit_records()
-            .await
-            .into_iter()
-            .map(|(id, _, _)| id)
-            .collect();
-        let settled = expected.is_subset(&audited) && quarantine.len() >= quarantined;
-        if settled || started.elapsed() > SETTLE_LIMIT {
-            return quarantine;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        expected.is_subset(&resources.audited().await) && quarantine.len() >= quarantined
+    })
+    .await;
+    quarantine
 }
 
 #[tokio::test]
@@ -380,16 +353,10 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
             .refusing_for_good([refused.clone()]),
     );
     let (proxy_url, proxy_task) = proxy.clone().start().await;
-    let router = Arc::new(RouterFunction::new(Router::new(
-        aws_sdk_sqs::Client::new(&emulator_sdk_config(&proxy_url, "us-east-1").await),
-        resources.event_queues(),
-        resources.quarantine_url.clone(),
-    )));
-    let writer = Arc::new(AuditWriterFunction::new(
-        Store::new(resources.dynamodb.clone(), &resources.audit_table),
-        HashSet::new(),
-        0,
+    let router = resources.router(aws_sdk_sqs::Client::new(
+        &emulator_sdk_config(&proxy_url, support::REGION).await,
     ));
+    let writer = resources.audit_writer(HashSet::new(), 0);
     let mappings = Mappings::start(&resources, router.clone(), writer.clone());
 
     // Act: the two poisoned changes, then twenty normal ones.
@@ -401,10 +368,7 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
     mappings.stop().await;
     proxy_task.abort();
     let records = resources.audit_records().await;
-    let mut webhooks = HashMap::new();
-    resources
-        .drain_into(&resources.webhooks_url, &mut webhooks)
-        .await;
+    let webhooks = resources.drain(&resources.webhooks_url).await;
     let mut expected_queues = vec![
         resources.audit_url.clone(),
         resources.automation_url.clone(),
@@ -415,17 +379,11 @@ async fn a_poisoned_change_never_holds_back_the_changes_behind_it() {
 
     // Assert: everything but the envelope refused for good has exactly one
     // audit record; it has none.
-    let mut per_event: HashMap<String, usize> = HashMap::new();
-    for (id, _, _) in &records {
-        *per_event.entry(id.clone()).or_default() += 1;
-    }
-    let missing: Vec<&String> = ids
-        .iter()
-        .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "held back behind the poison: {missing:?}"
+    let per_event = records_per_event(&records);
+    assert_none(
+        "held back behind the poison",
+        ids.iter()
+            .filter(|id| delivered.contains(*id) && !per_event.contains_key(*id)),
     );
     assert!(per_event.values().all(|n| *n == 1), "{per_event:?}");
     assert!(!per_event.contains_key(&refused));

@@ -1,13 +1,16 @@
 //! Creating a template's tables and queues on the real emulators: DynamoDB
 //! Local (`AWS_ENDPOINT_URL_DYNAMODB`, default `http://127.0.0.1:8000`) and
 //! moto (`AWS_ENDPOINT_URL_SQS`, default `http://127.0.0.1:5000`). Start
-//! them with `infra/local/emulators.sh start`. Every test uses its own
-//! resource names, so the tests run in parallel.
+//! them with `infra/local/emulators.sh start`. Invariant: every test uses
+//! its own resource names, so the tests run in parallel.
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeyType, TimeToLiveDescription, TimeToLiveStatus};
+mod support;
+
+use aws_sdk_dynamodb::types::{KeyType, TimeToLiveDescription, TimeToLiveStatus};
 use aws_sdk_sqs::types::QueueAttributeName;
 use opsflow_local::resources::{create_all, delete_all, CreatedResources};
 use opsflow_local::template::{self, LocalContext, Template};
+use std::collections::HashMap;
 
 const TEMPLATE: &str = r#"
 Parameters:
@@ -57,61 +60,44 @@ Resources:
 struct Emulators {
     dynamodb: aws_sdk_dynamodb::Client,
     sqs: aws_sdk_sqs::Client,
-    sqs_endpoint: String,
 }
 
-async fn emulators() -> Emulators {
-    let endpoint = |variable: &str, default: &str| {
-        std::env::var(variable)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| default.to_owned())
+/// A test's own copy of a template on the emulators: its environment (a
+/// unique name) and its table's name.
+struct Fixture {
+    emulators: Emulators,
+    environment: String,
+    template: Template,
+    table_name: String,
+}
+
+/// `TEMPLATE` for a new, unique environment.
+async fn fixture() -> Fixture {
+    let emulators = Emulators {
+        dynamodb: support::dynamodb().await,
+        sqs: support::sqs().await,
     };
-    let dynamodb_endpoint = endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
-    let sqs_endpoint = endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000");
-    let config = |url: String| async move {
-        opsflow_platform::store::emulator_sdk_config(&url, "us-east-1").await
-    };
-    Emulators {
-        dynamodb: aws_sdk_dynamodb::Client::new(&config(dynamodb_endpoint).await),
-        sqs: aws_sdk_sqs::Client::new(&config(sqs_endpoint.clone()).await),
-        sqs_endpoint,
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let environment = format!("t{}", &id[..12]);
+    Fixture {
+        template: template(TEMPLATE, &environment),
+        table_name: format!("items-{environment}"),
+        emulators,
+        environment,
     }
 }
 
-/// A unique environment name, so that each test has its own resources.
-fn unique_environment() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("t{}", &id[..12])
-}
-
-fn template(yaml: &str, environment: &str, emulators: &Emulators) -> Template {
+fn template(yaml: &str, environment: &str) -> Template {
     let ctx = LocalContext {
         parameters: [("Environment".to_owned(), environment.to_owned())]
             .into_iter()
             .collect(),
-        region: "us-east-1".into(),
+        region: support::REGION.into(),
         account_id: "123456789012".into(),
-        sqs_endpoint: emulators.sqs_endpoint.clone(),
+        sqs_endpoint: support::moto_endpoint(),
         ..LocalContext::default()
     };
     template::parse(yaml, &ctx).expect("the test template parses")
-}
-
-async fn queue_attributes(
-    emulators: &Emulators,
-    url: &str,
-) -> std::collections::HashMap<QueueAttributeName, String> {
-    emulators
-        .sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("GetQueueAttributes")
-        .attributes
-        .unwrap_or_default()
 }
 
 /// The table's TTL setting, as DynamoDB Local describes it.
@@ -139,45 +125,54 @@ async fn item_count(emulators: &Emulators, table: &str) -> usize {
         .len()
 }
 
-async fn put_item(emulators: &Emulators, table: &str) {
-    emulators
-        .dynamodb
-        .put_item()
-        .table_name(table)
-        .item("pk", AttributeValue::S("user#1".into()))
-        .item("sk", AttributeValue::S("profile".into()))
-        .send()
-        .await
-        .expect("PutItem");
-}
+impl Emulators {
+    /// `create_all` of the template on these emulators.
+    async fn create(&self, template: &Template, reset: bool) -> anyhow::Result<CreatedResources> {
+        create_all(template, &self.dynamodb, &self.sqs, reset).await
+    }
 
-async fn send_message(emulators: &Emulators, url: &str) {
-    emulators
-        .sqs
-        .send_message()
-        .queue_url(url)
-        .message_body("hello")
-        .send()
-        .await
-        .expect("SendMessage");
-}
+    async fn delete(&self, template: &Template) {
+        delete_all(template, &self.dynamodb, &self.sqs)
+            .await
+            .expect("delete_all");
+    }
 
-async fn visible_messages(emulators: &Emulators, url: &str) -> usize {
-    queue_attributes(emulators, url)
-        .await
-        .get(&QueueAttributeName::ApproximateNumberOfMessages)
-        .and_then(|n| n.parse().ok())
-        .expect("ApproximateNumberOfMessages")
+    async fn queue_attributes(&self, url: &str) -> HashMap<QueueAttributeName, String> {
+        support::queue_attributes(&self.sqs, url).await
+    }
+
+    async fn put_item(&self, table: &str) {
+        support::put_item(
+            &self.dynamodb,
+            table,
+            &[("pk", "user#1"), ("sk", "profile")],
+        )
+        .await;
+    }
+
+    async fn send_message(&self, url: &str) {
+        support::send(&self.sqs, url, "hello").await;
+    }
+
+    async fn visible_messages(&self, url: &str) -> usize {
+        self.queue_attributes(url)
+            .await
+            .get(&QueueAttributeName::ApproximateNumberOfMessages)
+            .and_then(|n| n.parse().ok())
+            .expect("ApproximateNumberOfMessages")
+    }
 }
 
 #[tokio::test]
 async fn creates_tables_and_queues_once() {
-    let emulators = emulators().await;
-    let environment = unique_environment();
-    let template = template(TEMPLATE, &environment, &emulators);
-    let table_name = format!("items-{environment}");
-
-    let created = create_all(&template, &emulators.dynamodb, &emulators.sqs, false)
+    let Fixture {
+        emulators,
+        environment,
+        template,
+        table_name,
+    } = fixture().await;
+    let created = emulators
+        .create(&template, false)
         .await
         .expect("first create_all");
     assert_eq!(created.table_names["Items"], table_name);
@@ -225,33 +220,38 @@ async fn creates_tables_and_queues_once() {
     assert_eq!(ttl.attribute_name(), Some("expires_at"));
 
     // The queues' attributes.
-    let jobs = queue_attributes(&emulators, &created.queue_urls["Jobs"]).await;
+    let jobs = emulators
+        .queue_attributes(&created.queue_urls["Jobs"])
+        .await;
     assert_eq!(jobs[&QueueAttributeName::VisibilityTimeout], "45");
     let policy: serde_json::Value =
         serde_json::from_str(&jobs[&QueueAttributeName::RedrivePolicy]).unwrap();
     assert_eq!(policy["deadLetterTargetArn"], created.queue_arns["JobsDlq"]);
     assert_eq!(policy["maxReceiveCount"].to_string().trim_matches('"'), "3");
-    let dlq = queue_attributes(&emulators, &created.queue_urls["JobsDlq"]).await;
+    let dlq = emulators
+        .queue_attributes(&created.queue_urls["JobsDlq"])
+        .await;
     assert_eq!(dlq[&QueueAttributeName::MessageRetentionPeriod], "1209600");
-    let ordered = queue_attributes(&emulators, &created.queue_urls["Ordered"]).await;
+    let ordered = emulators
+        .queue_attributes(&created.queue_urls["Ordered"])
+        .await;
     assert_eq!(ordered[&QueueAttributeName::FifoQueue], "true");
 
     // A second run keeps everything, data included.
-    put_item(&emulators, &table_name).await;
-    send_message(&emulators, &created.queue_urls["Jobs"]).await;
-    let again = create_all(&template, &emulators.dynamodb, &emulators.sqs, false)
+    emulators.put_item(&table_name).await;
+    emulators.send_message(&created.queue_urls["Jobs"]).await;
+    let again = emulators
+        .create(&template, false)
         .await
         .expect("second create_all");
     assert_eq!(again, created);
     assert_eq!(item_count(&emulators, &table_name).await, 1);
     assert_eq!(
-        visible_messages(&emulators, &again.queue_urls["Jobs"]).await,
+        emulators.visible_messages(&again.queue_urls["Jobs"]).await,
         1
     );
 
-    delete_all(&template, &emulators.dynamodb, &emulators.sqs)
-        .await
-        .unwrap();
+    emulators.delete(&template).await;
     assert!(emulators
         .dynamodb
         .describe_table()
@@ -263,63 +263,55 @@ async fn creates_tables_and_queues_once() {
 
 #[tokio::test]
 async fn reset_recreates_everything_empty() {
-    let emulators = emulators().await;
-    let environment = unique_environment();
-    let template = template(TEMPLATE, &environment, &emulators);
-    let table_name = format!("items-{environment}");
+    let fixture = fixture().await;
+    let (emulators, table_name) = (&fixture.emulators, fixture.table_name.as_str());
+    let created = emulators.create(&fixture.template, false).await.unwrap();
+    emulators.put_item(table_name).await;
+    emulators.send_message(&created.queue_urls["Jobs"]).await;
+    emulators.send_message(&created.queue_urls["JobsDlq"]).await;
+    assert_eq!(item_count(emulators, table_name).await, 1);
 
-    let created = create_all(&template, &emulators.dynamodb, &emulators.sqs, false)
-        .await
-        .unwrap();
-    put_item(&emulators, &table_name).await;
-    send_message(&emulators, &created.queue_urls["Jobs"]).await;
-    send_message(&emulators, &created.queue_urls["JobsDlq"]).await;
-    assert_eq!(item_count(&emulators, &table_name).await, 1);
-
-    let reset = create_all(&template, &emulators.dynamodb, &emulators.sqs, true)
+    let reset = emulators
+        .create(&fixture.template, true)
         .await
         .expect("create_all with reset");
-    assert_eq!(item_count(&emulators, &table_name).await, 0);
+    assert_eq!(item_count(emulators, table_name).await, 0);
     assert_eq!(
-        visible_messages(&emulators, &reset.queue_urls["Jobs"]).await,
+        emulators.visible_messages(&reset.queue_urls["Jobs"]).await,
         0
     );
     assert_eq!(
-        visible_messages(&emulators, &reset.queue_urls["JobsDlq"]).await,
+        emulators
+            .visible_messages(&reset.queue_urls["JobsDlq"])
+            .await,
         0
     );
     // Recreated with their settings: TTL and redrive again.
-    let ttl = time_to_live(&emulators, &table_name).await;
+    let ttl = time_to_live(emulators, table_name).await;
     assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
-    let jobs = queue_attributes(&emulators, &reset.queue_urls["Jobs"]).await;
+    let jobs = emulators.queue_attributes(&reset.queue_urls["Jobs"]).await;
     let policy: serde_json::Value =
         serde_json::from_str(&jobs[&QueueAttributeName::RedrivePolicy]).unwrap();
     assert_eq!(policy["deadLetterTargetArn"], reset.queue_arns["JobsDlq"]);
 
-    delete_all(&template, &emulators.dynamodb, &emulators.sqs)
-        .await
-        .unwrap();
+    emulators.delete(&fixture.template).await;
 }
 
 #[tokio::test]
 async fn a_table_with_other_keys_is_refused_until_reset() {
-    let emulators = emulators().await;
-    let environment = unique_environment();
-    let original = template(TEMPLATE, &environment, &emulators);
-    create_all(&original, &emulators.dynamodb, &emulators.sqs, false)
-        .await
-        .unwrap();
+    let Fixture {
+        emulators,
+        environment,
+        template: original,
+        ..
+    } = fixture().await;
+    emulators.create(&original, false).await.unwrap();
 
     let changed_yaml = TEMPLATE.replace("        - {AttributeName: sk, KeyType: RANGE}\n", "");
     let changed_yaml =
         changed_yaml.replace("        - {AttributeName: sk, AttributeType: S}\n", "");
-    let changed = template(&changed_yaml, &environment, &emulators);
-    let message = format!(
-        "{:#}",
-        create_all(&changed, &emulators.dynamodb, &emulators.sqs, false)
-            .await
-            .unwrap_err()
-    );
+    let changed = template(&changed_yaml, &environment);
+    let message = format!("{:#}", emulators.create(&changed, false).await.unwrap_err());
     assert!(
         message.contains(&format!("items-{environment}")),
         "{message}"
@@ -330,10 +322,10 @@ async fn a_table_with_other_keys_is_refused_until_reset() {
     );
     assert!(message.contains("--reset"), "{message}");
 
-    let recreated: CreatedResources =
-        create_all(&changed, &emulators.dynamodb, &emulators.sqs, true)
-            .await
-            .expect("reset replaces the table");
+    let recreated = emulators
+        .create(&changed, true)
+        .await
+        .expect("reset replaces the table");
     let table = emulators
         .dynamodb
         .describe_table()
@@ -345,7 +337,5 @@ async fn a_table_with_other_keys_is_refused_until_reset() {
         .unwrap();
     assert_eq!(table.key_schema().len(), 1);
 
-    delete_all(&changed, &emulators.dynamodb, &emulators.sqs)
-        .await
-        .unwrap();
+    emulators.delete(&changed).await;
 }

@@ -1,8 +1,11 @@
 //! The Lambda Runtime API contract, driven through the real `lambda-probe`
 //! binary: successes, errors, panics, timeouts, crashes and failed inits are
 //! each reported as Lambda reports them, and the next invocation works.
+//!
+//! Invariant: every test runs its own runtime, so no instance is shared
+//! between tests.
 
-use opsflow_local::runtime::{Runtime, RuntimeOptions};
+use opsflow_local::runtime::{InvocationReport, Runtime, RuntimeOptions};
 use opsflow_local::template::FunctionDef;
 use opsflow_local::InvokeOutcome;
 use serde_json::{json, Value};
@@ -39,10 +42,18 @@ fn runtime(functions: &[FunctionDef], max_instances: usize) -> Arc<Runtime> {
 }
 
 async fn call(runtime: &Runtime, function: &str, event: Value) -> InvokeOutcome {
+    call_with_report(runtime, function, event).await.0
+}
+
+/// Invokes `function` with `event`; the outcome and the invocation's report.
+async fn call_with_report(
+    runtime: &Runtime,
+    function: &str,
+    event: Value,
+) -> (InvokeOutcome, Option<InvocationReport>) {
     runtime
         .invoke_function(function, event.to_string().into_bytes())
         .await
-        .0
 }
 
 fn body(outcome: InvokeOutcome) -> Value {
@@ -52,18 +63,47 @@ fn body(outcome: InvokeOutcome) -> Value {
     }
 }
 
+/// How an instance served a call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Start {
+    /// A new instance (its report has an init duration).
+    Cold,
+    /// An instance that had served before.
+    Warm,
+    /// Either.
+    Any,
+}
+
+/// Asserts that an empty call of `function` gets the probe's greeting,
+/// from an instance started as `start` says.
+async fn assert_next_call_served(runtime: &Runtime, function: &str, start: Start) {
+    let (outcome, report) = runtime.invoke_function(function, b"{}".to_vec()).await;
+    assert_eq!(body(outcome)["hello"], "world");
+    let cold = report.expect("a report").init_duration_ms.is_some();
+    match start {
+        Start::Cold => assert!(cold, "expected a new instance"),
+        Start::Warm => assert!(!cold, "expected a warm instance"),
+        Start::Any => {}
+    }
+}
+
 /// Asserts that `outcome` is a `Runtime.ExitError` whose message names
 /// `status` (`exit status: <code>`).
 fn assert_exit_error(outcome: InvokeOutcome, status: &str) {
+    let (kind, message) = function_error(outcome);
+    assert_eq!(kind, "Runtime.ExitError");
+    assert!(message.contains(status), "{message}");
+}
+
+/// The error type and message of a function error; fails on any other
+/// outcome.
+fn function_error(outcome: InvokeOutcome) -> (String, String) {
     match outcome {
         InvokeOutcome::FunctionError {
             error_type,
             error_message,
-        } => {
-            assert_eq!(error_type, "Runtime.ExitError");
-            assert!(error_message.contains(status), "{error_message}");
-        }
-        other => panic!("expected Runtime.ExitError, got {other:?}"),
+        } => (error_type, error_message),
+        other => panic!("expected a function error, got {other:?}"),
     }
 }
 
@@ -71,14 +111,8 @@ fn assert_exit_error(outcome: InvokeOutcome, status: &str) {
 /// Returns how many of the six were cold starts.
 async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
     let mut reports = runtime.reports();
-    let calls = (0..6).map(|_| {
-        runtime.invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 300})
-                .to_string()
-                .into_bytes(),
-        )
-    });
+    let calls =
+        (0..6).map(|_| call_with_report(runtime, "Probe", json!({"action": "sleep", "ms": 300})));
     let outcomes = futures::future::join_all(calls).await;
     assert!(outcomes
         .iter()
@@ -101,12 +135,8 @@ async fn cold_starts_of_six_concurrent_sleeps(runtime: &Runtime) -> usize {
 #[tokio::test]
 async fn a_warm_instance_is_reused_and_only_the_first_call_is_cold() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
-    let (first, first_report) = runtime
-        .invoke_function(
-            "Probe",
-            json!({"action": "echo", "n": 1}).to_string().into_bytes(),
-        )
-        .await;
+    let (first, first_report) =
+        call_with_report(&runtime, "Probe", json!({"action": "echo", "n": 1})).await;
     assert_eq!(body(first), json!({"action": "echo", "n": 1}));
     let first_report = first_report.unwrap();
     assert!(
@@ -116,77 +146,41 @@ async fn a_warm_instance_is_reused_and_only_the_first_call_is_cold() {
     assert!(first_report.max_memory_used_mb > 0);
     assert_eq!(first_report.memory_size_mb, 128);
 
-    let (second, second_report) = runtime.invoke_function("probe-Probe", b"{}".to_vec()).await;
-    assert_eq!(body(second)["hello"], "world");
-    assert!(
-        second_report.unwrap().init_duration_ms.is_none(),
-        "warm start"
-    );
+    assert_next_call_served(&runtime, "probe-Probe", Start::Warm).await;
 }
 
 #[tokio::test]
 async fn a_function_error_is_reported_and_the_instance_keeps_serving() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
-    match call(&runtime, "Probe", json!({"action": "error"})).await {
-        InvokeOutcome::FunctionError { error_message, .. } => {
-            assert!(
-                error_message.contains("deliberate failure"),
-                "{error_message}"
-            );
-        }
-        other => panic!("expected a function error, got {other:?}"),
-    }
-    let (next, report) = runtime.invoke_function("Probe", b"{}".to_vec()).await;
-    assert_eq!(body(next)["hello"], "world");
-    assert!(
-        report.unwrap().init_duration_ms.is_none(),
-        "the same instance served it"
-    );
+    let (_, message) = function_error(call(&runtime, "Probe", json!({"action": "error"})).await);
+    assert!(message.contains("deliberate failure"), "{message}");
+    // The same instance served it.
+    assert_next_call_served(&runtime, "Probe", Start::Warm).await;
 }
 
 #[tokio::test]
 async fn a_panic_is_reported_as_an_error_and_the_next_call_works() {
     let runtime = runtime(&[probe("Probe", 5, &[])], 1);
-    match call(&runtime, "Probe", json!({"action": "panic"})).await {
-        InvokeOutcome::FunctionError {
-            error_type,
-            error_message,
-        } => {
-            assert!(
-                error_message.contains("deliberate panic") || error_type.contains("ExitError"),
-                "{error_type}: {error_message}"
-            );
-        }
-        other => panic!("expected a function error, got {other:?}"),
-    }
-    assert_eq!(
-        body(call(&runtime, "Probe", json!({})).await)["hello"],
-        "world"
+    let (kind, message) = function_error(call(&runtime, "Probe", json!({"action": "panic"})).await);
+    assert!(
+        message.contains("deliberate panic") || kind.contains("ExitError"),
+        "{kind}: {message}"
     );
+    assert_next_call_served(&runtime, "Probe", Start::Any).await;
 }
 
 #[tokio::test]
 async fn a_timeout_kills_the_instance_and_a_fresh_one_serves_next() {
     let runtime = runtime(&[probe("Probe", 1, &[])], 1);
-    let (outcome, report) = runtime
-        .invoke_function(
-            "Probe",
-            json!({"action": "sleep", "ms": 5000})
-                .to_string()
-                .into_bytes(),
-        )
-        .await;
+    let (outcome, report) =
+        call_with_report(&runtime, "Probe", json!({"action": "sleep", "ms": 5000})).await;
     assert_eq!(outcome, InvokeOutcome::Timeout);
     let report = report.unwrap();
     assert_eq!(report.error.as_deref(), Some("Sandbox.Timedout"));
     assert!(report.duration_ms >= 1000.0, "{}", report.duration_ms);
 
-    let (next, next_report) = runtime.invoke_function("Probe", b"{}".to_vec()).await;
-    assert_eq!(body(next)["hello"], "world");
-    assert!(
-        next_report.unwrap().init_duration_ms.is_some(),
-        "a new instance"
-    );
+    // A new instance served it.
+    assert_next_call_served(&runtime, "Probe", Start::Cold).await;
 }
 
 #[tokio::test]
@@ -196,10 +190,7 @@ async fn a_crash_mid_invocation_is_an_exit_error_and_the_next_call_works() {
         call(&runtime, "Probe", json!({"action": "exit"})).await,
         "exit status: 3",
     );
-    assert_eq!(
-        body(call(&runtime, "Probe", json!({})).await)["hello"],
-        "world"
-    );
+    assert_next_call_served(&runtime, "Probe", Start::Any).await;
 }
 
 #[tokio::test]

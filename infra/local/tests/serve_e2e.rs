@@ -2,10 +2,14 @@
 //! scratch on the emulators, called over real HTTP. Events travel outbox →
 //! stream → router → queue → audit writer and are read back through the
 //! `audit-logs` function.
+//!
+//! Invariant: each test starts its own platform under its own environment
+//! name and removes its tables and keys when it ends.
 
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;
 use opsflow_platform::store::Store;
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,16 +39,66 @@ async fn start() -> (Platform, PathBuf) {
     (platform, keys_dir)
 }
 
-/// A started platform with the demo data, and a client of its gateway.
-async fn start_seeded() -> (Platform, PathBuf, Client, Vec<seed::DemoLogin>) {
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.expect("seed");
-    (platform, keys_dir, client, logins)
+/// A started platform with the demo data, a client of its gateway, and
+/// the access tokens of the three demo accounts.
+struct Demo {
+    platform: Platform,
+    keys_dir: PathBuf,
+    client: Client,
+    admin: String,
+    approver: String,
+    user: String,
+}
+
+impl Demo {
+    async fn start() -> Self {
+        let (platform, keys_dir) = start().await;
+        let client = Client {
+            base: format!("http://{}", platform.address),
+            http: reqwest::Client::new(),
+        };
+        let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+        let logins = seed::seed(&store).await.expect("seed");
+        Demo {
+            admin: client.demo_login(&logins, "admin@example.com").await,
+            approver: client.demo_login(&logins, "approver@example.com").await,
+            user: client.demo_login(&logins, "user@example.com").await,
+            platform,
+            keys_dir,
+            client,
+        }
+    }
+
+    /// The id of the seeded workflow, as the user lists it.
+    async fn workflow(&self) -> Value {
+        let (status, workflows) = self
+            .client
+            .send(reqwest::Method::GET, "/workflows", Some(&self.user), None)
+            .await;
+        assert_eq!(status, 200, "{workflows}");
+        workflows["items"][0]["id"].clone()
+    }
+
+    /// Files a request on the seeded workflow as the demo user; the
+    /// approval's id.
+    async fn file(&self, title: &str, amount: f64) -> String {
+        let workflow = self.workflow().await;
+        let (status, filed) = self
+            .client
+            .send(
+                reqwest::Method::POST,
+                "/approvals",
+                Some(&self.user),
+                Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
+            )
+            .await;
+        assert_eq!(status, 201, "{filed}");
+        filed["id"].as_str().expect("an id").to_owned()
+    }
+
+    async fn finish(self) {
+        finish(self.platform, self.keys_dir).await;
+    }
 }
 
 /// Stops the platform and removes what its start created: its tables
@@ -65,6 +119,22 @@ struct Client {
 }
 
 impl Client {
+    /// A GET with this access token.
+    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    /// A POST of `body` with this access token.
+    async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// A PATCH of `body` with this access token.
+    async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
@@ -87,158 +157,6 @@ impl Client {
     }
 }
 
-#[tokio::test]
-async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
-    let (platform, keys_dir) = start().await;
-    let client = Client {
-        base: format!("http://{}", platform.address),
-        http: reqwest::Client::new(),
-    };
-    use reqwest::Method;
-
-    let (status, body) = client.send(Method::GET, "/health", None, None).await;
-    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
-    let (status, _) = client.send(Method::GET, "/readiness", None, None).await;
-    assert_eq!(status, 200);
-
-    let (status, user) = client
-        .send(
-            Method::POST,
-            "/auth/register",
-            None,
-            Some(
-                json!({"email": "e2e@example.com", "password": "a long passphrase", "name": "E2E"}),
-            ),
-        )
-        .await;
-    assert_eq!(status, 201, "{user}");
-    let (status, login) = client
-        .send(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{login}");
-    let access = login["access_token"].as_str().unwrap().to_owned();
-    let refresh = login["refresh_token"].as_str().unwrap().to_owned();
-
-    let (status, me) = client
-        .send(Method::GET, "/auth/me", Some(&access), None)
-        .await;
-    assert_eq!((status, me["id"].clone()), (200, user["id"].clone()));
-    let (status, _) = client
-        .send(Method::GET, "/users", Some(&access), None)
-        .await;
-    assert_eq!(status, 403, "a plain user cannot list users");
-
-    let (status, refreshed) = client
-        .send(
-            Method::POST,
-            "/auth/refresh",
-            None,
-            Some(json!({"refresh_token": refresh})),
-        )
-        .await;
-    assert_eq!(status, 200, "{refreshed}");
-    let access2 = refreshed["access_token"].as_str().unwrap().to_owned();
-    let (status, _) = client
-        .send(Method::POST, "/auth/logout", Some(&access2), None)
-        .await;
-    assert_eq!(status, 204);
-    let (status, problem) = client
-        .send(Method::GET, "/auth/me", Some(&access2), None)
-        .await;
-    assert_eq!((status, problem["status"].clone()), (401, json!(401)));
-
-    // The demo admin administers users.
-    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
-    let logins = seed::seed(&store).await.unwrap();
-    let admin = logins
-        .iter()
-        .find(|l| l.email == "admin@example.com")
-        .unwrap();
-    let (status, login) = client
-        .send(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": admin.email, "password": admin.password.clone().unwrap()})),
-        )
-        .await;
-    assert_eq!(status, 200, "{login}");
-    let admin_token = login["access_token"].as_str().unwrap().to_owned();
-
-    // The seeded workflow is active, so every user sees it.
-    let user_token = access_after_seed(&client).await;
-    let (status, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user_token), None)
-        .await;
-    assert_eq!(status, 200, "{workflows}");
-    assert_eq!(workflows["items"][0]["name"], "Purchase request");
-    assert_eq!(workflows["items"][0]["status"], "ACTIVE");
-    let (status, page) = client
-        .send(Method::GET, "/users?limit=2", Some(&admin_token), None)
-        .await;
-    assert_eq!(status, 200, "{page}");
-    assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
-    let (status, next) = client
-        .send(
-            Method::GET,
-            &format!("/users?limit=2&cursor={cursor}"),
-            Some(&admin_token),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{next}");
-    assert_eq!(next["items"].as_array().unwrap().len(), 2);
-    let id = user["id"].as_str().unwrap();
-    let (status, promoted) = client
-        .send(
-            Method::PATCH,
-            &format!("/users/{id}"),
-            Some(&admin_token),
-            Some(json!({"role": "approver"})),
-        )
-        .await;
-    assert_eq!((status, promoted["role"].clone()), (200, json!("approver")));
-
-    // Every change reached the audit log through outbox → stream → router →
-    // queue → audit writer, exactly once.
-    let audit_table = platform.resources.table_names["AuditTable"].clone();
-    let mut actions = Vec::new();
-    for _ in 0..150 {
-        actions = audit_actions(&platform.dynamodb, &audit_table, id).await;
-        if actions.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    assert_eq!(actions, ["user.registered", "user.role_changed"]);
-
-    // The gateway's own answers.
-    let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
-    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
-    let preflight = client
-        .http
-        .request(Method::OPTIONS, format!("{}/auth/login", client.base))
-        .header("origin", "http://localhost:5173")
-        .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        preflight
-            .headers()
-            .get("access-control-allow-origin")
-            .and_then(|v| v.to_str().ok()),
-        Some("http://localhost:5173")
-    );
-    finish(platform, keys_dir).await;
-}
-
 impl Client {
     /// Logs a seeded demo account in; its access token.
     async fn demo_login(&self, logins: &[seed::DemoLogin], email: &str) -> String {
@@ -247,6 +165,12 @@ impl Client {
             .find(|l| l.email == email)
             .expect("a demo account");
         let password = login.password.clone().expect("a fresh seed's password");
+        let body = self.login(email, &password).await;
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Logs in; the answer (tokens and user).
+    async fn login(&self, email: &str, password: &str) -> Value {
         let (status, body) = self
             .send(
                 reqwest::Method::POST,
@@ -256,92 +180,8 @@ impl Client {
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().expect("a token").to_owned()
+        body
     }
-}
-
-#[tokio::test]
-async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let approver = client.demo_login(&logins, "approver@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
-
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"].clone();
-    let (status, filed) = client
-        .send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflow, "title": "Standing desk", "amount": 649.0})),
-        )
-        .await;
-    assert_eq!(status, 201, "{filed}");
-    let id = filed["id"].as_str().expect("an id").to_owned();
-
-    let (status, waiting) = client
-        .send(Method::GET, "/approvals?assigned=me", Some(&approver), None)
-        .await;
-    assert_eq!(status, 200, "{waiting}");
-    assert_eq!(waiting["items"][0]["id"], id.as_str());
-    let path = format!("/approvals/{id}");
-    let (status, team_lead) = client
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&approver),
-            Some(json!({"status": "APPROVED", "comment": "Fine by me"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{team_lead}");
-    assert_eq!(team_lead["current_step"], 1);
-    let (status, finance) = client
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&admin),
-            Some(json!({"status": "APPROVED"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{finance}");
-    assert_eq!(finance["status"], "APPROVED");
-
-    // Every transition reached the audit log, in order, exactly once, and
-    // the requester reads it through the audit-logs function.
-    let path = format!("/auditLogs?entity=approval&entity_id={id}");
-    let page = page_of_at_least(&client, &user, &path, 3).await;
-    let trail: Vec<(&str, String)> = page["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .rev()
-        .map(|r| {
-            (
-                r["action"].as_str().unwrap_or_default(),
-                r["user_id"].to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        trail,
-        [
-            ("approval.created", json!(subject(&user)).to_string()),
-            (
-                "approval.step_completed",
-                json!(subject(&approver)).to_string()
-            ),
-            ("approval.approved", json!(subject(&admin)).to_string()),
-        ]
-    );
-    assert_eq!(
-        page["items"][0]["details"]["status"],
-        json!(["PENDING", "APPROVED"])
-    );
-    finish(platform, keys_dir).await;
 }
 
 /// Reads `path` until it lists at least `count` items (the pipeline is
@@ -353,85 +193,15 @@ async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize
     .await
 }
 
-#[tokio::test]
-async fn the_audit_log_is_read_and_appended_over_http() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
-
-    // The seeded workflow's life so far, through outbox → stream → router →
-    // queue → audit writer, read through the audit-logs function.
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    let path = format!("/auditLogs?entity=workflow&entity_id={workflow}");
-    let page = page_of_at_least(&client, &user, &path, 2).await;
-    let actions: Vec<&str> = page["items"]
-        .as_array()
-        .expect("a page")
+/// A page of audit records as (action, user id), oldest first.
+fn trail(page: &Value) -> Vec<(String, String)> {
+    let records = page["items"].as_array().expect("a page");
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    records
         .iter()
-        .filter_map(|item| item["action"].as_str())
-        .collect();
-    assert_eq!(actions, ["workflow.activated", "workflow.created"]);
-
-    // A client-side entry becomes a client record of its sender.
-    let (status, accepted) = client
-        .send(
-            Method::POST,
-            "/auditLogs",
-            Some(&user),
-            Some(
-                json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1",
-                        "details": {"format": "csv"}}),
-            ),
-        )
-        .await;
-    assert_eq!(status, 202, "{accepted}");
-    let page = page_of_at_least(
-        &client,
-        &admin,
-        "/auditLogs?action=client.report.exported",
-        1,
-    )
-    .await;
-    let record = &page["items"][0];
-    assert_eq!(record["id"], accepted["id"]);
-    assert_eq!(record["source"], "client");
-    assert_eq!(record["user_id"], subject(&user).as_str());
-    assert_eq!(record["details"], json!({"format": "csv"}));
-
-    // Others' actions are not the user's to read; records cannot be changed.
-    let (status, _) = client
-        .send(
-            Method::GET,
-            &format!("/auditLogs?user_id={}", subject(&admin)),
-            Some(&user),
-            None,
-        )
-        .await;
-    assert_eq!(status, 403);
-    let target = format!("/auditLogs/{}", accepted["id"].as_str().expect("an id"));
-    for (method, path) in [
-        (Method::DELETE, "/auditLogs"),
-        (Method::PUT, "/auditLogs"),
-        (Method::PATCH, target.as_str()),
-        (Method::DELETE, target.as_str()),
-    ] {
-        let (status, body) = client
-            .send(method.clone(), path, Some(&admin), Some(json!({})))
-            .await;
-        assert_eq!(
-            (status, body),
-            (404, json!({"message": "Not Found"})),
-            "{method} {path}"
-        );
-    }
-    finish(platform, keys_dir).await;
+        .rev()
+        .map(|r| (text(&r["action"]), text(&r["user_id"])))
+        .collect()
 }
 
 /// The `sub` of an access token (its payload, not verified here).
@@ -472,15 +242,7 @@ async fn audit_actions(
 
 /// A fresh token of the e2e user (its first session was logged out).
 async fn access_after_seed(client: &Client) -> String {
-    let (status, login) = client
-        .send(
-            reqwest::Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"email": "e2e@example.com", "password": "a long passphrase"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{login}");
+    let login = client.login("e2e@example.com", "a long passphrase").await;
     login["access_token"].as_str().expect("a token").to_owned()
 }
 
@@ -508,72 +270,278 @@ async fn poll_until(
 }
 
 #[tokio::test]
-async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_are_listed() {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let approver = client.demo_login(&logins, "approver@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let workflow = workflows["items"][0]["id"].clone();
-    let file = |title: &str, amount: f64| {
-        client.send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
-        )
+async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
+    let (platform, keys_dir) = start().await;
+    let client = Client {
+        base: format!("http://{}", platform.address),
+        http: reqwest::Client::new(),
     };
 
+    let (status, body) = client.send(Method::GET, "/health", None, None).await;
+    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
+    let (status, _) = client.send(Method::GET, "/readiness", None, None).await;
+    assert_eq!(status, 200);
+
+    let (status, user) = client
+        .send(
+            Method::POST,
+            "/auth/register",
+            None,
+            Some(
+                json!({"email": "e2e@example.com", "password": "a long passphrase", "name": "E2E"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let login = client.login("e2e@example.com", "a long passphrase").await;
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let refresh = login["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, me) = client.get("/auth/me", &access).await;
+    assert_eq!((status, me["id"].clone()), (200, user["id"].clone()));
+    let (status, _) = client.get("/users", &access).await;
+    assert_eq!(status, 403, "a plain user cannot list users");
+
+    let (status, refreshed) = client
+        .send(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let access2 = refreshed["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = client
+        .send(Method::POST, "/auth/logout", Some(&access2), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, problem) = client.get("/auth/me", &access2).await;
+    assert_eq!((status, problem["status"].clone()), (401, json!(401)));
+
+    // The demo admin administers users.
+    let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+    let logins = seed::seed(&store).await.unwrap();
+    let admin = logins
+        .iter()
+        .find(|l| l.email == "admin@example.com")
+        .unwrap();
+    let login = client
+        .login(&admin.email, &admin.password.clone().unwrap())
+        .await;
+    let admin_token = login["access_token"].as_str().unwrap().to_owned();
+
+    // The seeded workflow is active, so every user sees it.
+    let user_token = access_after_seed(&client).await;
+    let (status, workflows) = client.get("/workflows", &user_token).await;
+    assert_eq!(status, 200, "{workflows}");
+    assert_eq!(workflows["items"][0]["name"], "Purchase request");
+    assert_eq!(workflows["items"][0]["status"], "ACTIVE");
+    let (status, page) = client.get("/users?limit=2", &admin_token).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let (status, next) = client
+        .get(&format!("/users?limit=2&cursor={cursor}"), &admin_token)
+        .await;
+    assert_eq!(status, 200, "{next}");
+    assert_eq!(next["items"].as_array().unwrap().len(), 2);
+    let id = user["id"].as_str().unwrap();
+    let (status, promoted) = client
+        .patch(
+            &format!("/users/{id}"),
+            &admin_token,
+            json!({"role": "approver"}),
+        )
+        .await;
+    assert_eq!((status, promoted["role"].clone()), (200, json!("approver")));
+
+    // Every change reached the audit log through outbox → stream → router →
+    // queue → audit writer, exactly once.
+    let audit_table = platform.resources.table_names["AuditTable"].clone();
+    let mut actions = Vec::new();
+    for _ in 0..150 {
+        actions = audit_actions(&platform.dynamodb, &audit_table, id).await;
+        if actions.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(actions, ["user.registered", "user.role_changed"]);
+
+    // The gateway's own answers.
+    let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
+    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
+    let preflight = client
+        .http
+        .request(Method::OPTIONS, format!("{}/auth/login", client.base))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:5173")
+    );
+    finish(platform, keys_dir).await;
+}
+
+#[tokio::test]
+async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+
+    let id = demo.file("Standing desk", 649.0).await;
+
+    let (status, waiting) = client.get("/approvals?assigned=me", &demo.approver).await;
+    assert_eq!(status, 200, "{waiting}");
+    assert_eq!(waiting["items"][0]["id"], id.as_str());
+    let path = format!("/approvals/{id}");
+    let (status, team_lead) = client
+        .patch(
+            &path,
+            &demo.approver,
+            json!({"status": "APPROVED", "comment": "Fine by me"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{team_lead}");
+    assert_eq!(team_lead["current_step"], 1);
+    let (status, finance) = client
+        .patch(&path, &demo.admin, json!({"status": "APPROVED"}))
+        .await;
+    assert_eq!(status, 200, "{finance}");
+    assert_eq!(finance["status"], "APPROVED");
+
+    // Every transition reached the audit log, in order, exactly once, and
+    // the requester reads it through the audit-logs function.
+    let path = format!("/auditLogs?entity=approval&entity_id={id}");
+    let page = page_of_at_least(client, &demo.user, &path, 3).await;
+    assert_eq!(
+        trail(&page),
+        [
+            ("approval.created".to_owned(), subject(&demo.user)),
+            (
+                "approval.step_completed".to_owned(),
+                subject(&demo.approver)
+            ),
+            ("approval.approved".to_owned(), subject(&demo.admin)),
+        ]
+    );
+    assert_eq!(
+        page["items"][0]["details"]["status"],
+        json!(["PENDING", "APPROVED"])
+    );
+    demo.finish().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_is_read_and_appended_over_http() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+
+    // The seeded workflow's life so far, through outbox → stream → router →
+    // queue → audit writer, read through the audit-logs function.
+    let workflow = demo.workflow().await;
+    let workflow = workflow.as_str().expect("an id");
+    let path = format!("/auditLogs?entity=workflow&entity_id={workflow}");
+    let page = page_of_at_least(client, &demo.user, &path, 2).await;
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .filter_map(|item| item["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["workflow.activated", "workflow.created"]);
+
+    // A client-side entry becomes a client record of its sender.
+    let (status, accepted) = client
+        .post(
+            "/auditLogs",
+            &demo.user,
+            json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1",
+                        "details": {"format": "csv"}}),
+        )
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    let page = page_of_at_least(
+        client,
+        &demo.admin,
+        "/auditLogs?action=client.report.exported",
+        1,
+    )
+    .await;
+    let record = &page["items"][0];
+    assert_eq!(record["id"], accepted["id"]);
+    assert_eq!(record["source"], "client");
+    assert_eq!(record["user_id"], subject(&demo.user).as_str());
+    assert_eq!(record["details"], json!({"format": "csv"}));
+
+    // Others' actions are not the user's to read; records cannot be changed.
+    let (status, _) = client
+        .get(
+            &format!("/auditLogs?user_id={}", subject(&demo.admin)),
+            &demo.user,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let target = format!("/auditLogs/{}", accepted["id"].as_str().expect("an id"));
+    for (method, path) in [
+        (Method::DELETE, "/auditLogs"),
+        (Method::PUT, "/auditLogs"),
+        (Method::PATCH, target.as_str()),
+        (Method::DELETE, target.as_str()),
+    ] {
+        let (status, body) = client
+            .send(method.clone(), path, Some(&demo.admin), Some(json!({})))
+            .await;
+        assert_eq!(
+            (status, body),
+            (404, json!({"message": "Not Found"})),
+            "{method} {path}"
+        );
+    }
+    demo.finish().await;
+}
+
+#[tokio::test]
+async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_are_listed() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+
     // A small request is approved by the seeded rule, as the system.
-    let (status, small) = file("Stapler", 12.5).await;
-    assert_eq!(status, 201, "{small}");
-    let small = small["id"].as_str().expect("an id").to_owned();
-    let approved = poll_until(&client, &user, &format!("/approvals/{small}"), |a| {
+    let small = demo.file("Stapler", 12.5).await;
+    let approved = poll_until(client, &demo.user, &format!("/approvals/{small}"), |a| {
         a["status"] == "APPROVED"
     })
     .await;
     assert_eq!(approved["status"], "APPROVED", "{approved}");
     let path = format!("/auditLogs?entity=approval&entity_id={small}");
-    let trail = page_of_at_least(&client, &user, &path, 2).await;
-    let actions: Vec<(&str, &str)> = trail["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .rev()
-        .map(|r| {
-            (
-                r["action"].as_str().unwrap_or_default(),
-                r["user_id"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let page = page_of_at_least(client, &demo.user, &path, 2).await;
     assert_eq!(
-        actions,
+        trail(&page),
         [
-            ("approval.created", subject(&user).as_str()),
-            ("approval.approved", "system")
+            ("approval.created".to_owned(), subject(&demo.user)),
+            ("approval.approved".to_owned(), "system".to_owned())
         ]
     );
 
     // A large one waits; its rejection is handed on by the other rule.
-    let (status, large) = file("Forklift", 25_000.0).await;
-    assert_eq!(status, 201, "{large}");
-    let large = large["id"].as_str().expect("an id").to_owned();
+    let large = demo.file("Forklift", 25_000.0).await;
     let (status, rejected) = client
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/approvals/{large}"),
-            Some(&approver),
-            Some(json!({"status": "REJECTED", "comment": "Rent one"})),
+            &demo.approver,
+            json!({"status": "REJECTED", "comment": "Rent one"}),
         )
         .await;
     assert_eq!(status, 200, "{rejected}");
 
     // The runs list shows what each rule did with each event.
-    let runs = page_of_at_least(&client, &admin, "/api/v1/automation/runs", 3).await;
+    let runs = page_of_at_least(client, &demo.admin, "/api/v1/automation/runs", 3).await;
     // Events reach the runner in no guaranteed order: compare as a set.
     let mut seen: Vec<(&str, &str, &str)> = runs["items"]
         .as_array()
@@ -604,53 +572,34 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
             ("Notify on rejection", "approval.rejected", "succeeded"),
         ]
     );
-    let (status, _) = client
-        .send(Method::GET, "/api/v1/automation/runs", Some(&user), None)
-        .await;
+    let (status, _) = client.get("/api/v1/automation/runs", &demo.user).await;
     assert_eq!(status, 403);
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }
 
 #[tokio::test]
 async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_event_is_audited_regardless(
 ) {
-    use reqwest::Method;
-    let (platform, keys_dir, client, logins) = start_seeded().await;
-    let admin = client.demo_login(&logins, "admin@example.com").await;
-    let user = client.demo_login(&logins, "user@example.com").await;
+    let demo = Demo::start().await;
+    let client = &demo.client;
     let nobody = uuid::Uuid::now_v7().to_string();
     let (status, rule) = client
-        .send(
-            Method::POST,
+        .post(
             "/api/v1/rules",
-            Some(&admin),
-            Some(
-                json!({"name": "Ask a reviewer who left", "trigger": "approval.created",
+            &demo.admin,
+            json!({"name": "Ask a reviewer who left", "trigger": "approval.created",
                 "actions": [{"type": "assign", "user_id": nobody},
                             {"type": "log", "message": "reviewer asked"}]}),
-            ),
         )
         .await;
     assert_eq!(status, 201, "{rule}");
-    let (_, workflows) = client
-        .send(Method::GET, "/workflows", Some(&user), None)
-        .await;
-    let (status, filed) = client
-        .send(
-            Method::POST,
-            "/approvals",
-            Some(&user),
-            Some(json!({"workflow_id": workflows["items"][0]["id"], "title": "Desk", "amount": 400.0})),
-        )
-        .await;
-    assert_eq!(status, 201, "{filed}");
-    let id = filed["id"].as_str().expect("an id");
+    let id = demo.file("Desk", 400.0).await;
 
     let path = format!(
         "/api/v1/automation/runs?rule_id={}",
         rule["id"].as_str().unwrap()
     );
-    let runs = page_of_at_least(&client, &admin, &path, 1).await;
+    let runs = page_of_at_least(client, &demo.admin, &path, 1).await;
     let run = &runs["items"][0];
     assert_eq!(run["status"], "failed", "{run}");
     assert_eq!(run["actions"][0]["status"], "failed");
@@ -663,16 +612,14 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
     );
     assert_eq!(run["actions"][1]["status"], "not_run");
     let trail = page_of_at_least(
-        &client,
-        &user,
+        client,
+        &demo.user,
         &format!("/auditLogs?entity=approval&entity_id={id}"),
         1,
     )
     .await;
     assert_eq!(trail["items"][0]["action"], "approval.created");
-    let (_, approval) = client
-        .send(Method::GET, &format!("/approvals/{id}"), Some(&user), None)
-        .await;
+    let (_, approval) = client.get(&format!("/approvals/{id}"), &demo.user).await;
     assert_eq!(approval["status"], "PENDING");
-    finish(platform, keys_dir).await;
+    demo.finish().await;
 }

@@ -1,21 +1,40 @@
 //! Event source mappings against the real emulators (moto for SQS,
 //! DynamoDB Local for streams), with a recording function in place of a
 //! binary so every delivery can be counted.
+//!
+//! Invariant: each test uses its own queues and tables and stops its
+//! mapping before it asserts.
 
-use opsflow_local::sources::{sqs, stream};
+mod support;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use opsflow_local::sources::{sqs, stream, Wiring};
 use opsflow_local::template::{SqsSource, StreamSource};
-use opsflow_local::{Invoke, InvokeOutcome};
-use opsflow_platform::store::emulator_sdk_config;
+use opsflow_local::{Handle, InvokeOutcome};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{
+    create_queue, put_item, queue_arn, queue_depth, receive, send, sqs_source, stream_source,
+    table_with_stream, wait_until, REGION,
+};
 use tokio::sync::watch;
 
-fn endpoint(variable: &str, default: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| default.to_owned())
+/// How often the tests look again while they wait.
+const POLL: Duration = Duration::from_millis(200);
+
+/// A mapping's wiring to this in-process function.
+fn wiring<F: Handle>(function: &Arc<F>, shutdown: watch::Receiver<bool>) -> Wiring {
+    Wiring {
+        invoker: function.clone(),
+        shutdown,
+    }
+}
+
+/// The records of an event (SQS messages or stream records).
+fn records(event: &Value) -> impl Iterator<Item = &Value> {
+    event["Records"].as_array().into_iter().flatten()
 }
 
 /// Records every event; fails (as a reported batch item failure) each SQS
@@ -26,137 +45,45 @@ struct Recorder {
 }
 
 impl Recorder {
-    fn events(&self) -> Vec<Value> {
-        self.events.lock().expect("not poisoned").clone()
-    }
-
     fn records(&self) -> Vec<Value> {
-        self.events()
-            .iter()
-            .flat_map(|e| e["Records"].as_array().cloned().unwrap_or_default())
-            .collect()
+        let events = self.events.lock().expect("not poisoned");
+        events.iter().flat_map(records).cloned().collect()
     }
 }
 
-impl Invoke for Recorder {
-    fn invoke<'a>(
-        &'a self,
-        _function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: Value = serde_json::from_slice(&payload).expect("a JSON event");
-            let failures: Vec<Value> = event["Records"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|r| r["body"].as_str().is_some_and(|b| b.starts_with("fail")))
-                .map(|r| json!({"itemIdentifier": r["messageId"]}))
-                .collect();
-            self.events.lock().expect("not poisoned").push(event);
-            InvokeOutcome::Success(
-                json!({"batchItemFailures": failures})
-                    .to_string()
-                    .into_bytes(),
-            )
-        })
-    }
-}
-
-/// Creates an entity table (with its stream); returns the stream's ARN.
-async fn table_with_stream(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> String {
-    opsflow_platform::store::schema::create_entity_table(dynamodb, table)
-        .await
-        .expect("create the table");
-    dynamodb
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .expect("describe")
-        .table()
-        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
-        .expect("a stream")
-}
-
-async fn wait_until(
-    limit: Duration,
-    mut done: impl FnMut() -> Pin<Box<dyn Future<Output = bool> + Send>>,
-) -> bool {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if done().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    false
-}
-
-async fn queue_depth(client: &aws_sdk_sqs::Client, url: &str) -> usize {
-    let attributes = client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(
-            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+impl Handle for Recorder {
+    async fn handle(&self, _function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: Value = serde_json::from_slice(&payload).expect("a JSON event");
+        let failures: Vec<Value> = records(&event)
+            .filter(|r| r["body"].as_str().is_some_and(|b| b.starts_with("fail")))
+            .map(|r| json!({"itemIdentifier": r["messageId"]}))
+            .collect();
+        self.events.lock().expect("not poisoned").push(event);
+        InvokeOutcome::Success(
+            json!({"batchItemFailures": failures})
+                .to_string()
+                .into_bytes(),
         )
-        .send()
-        .await
-        .expect("queue attributes");
-    attributes
-        .attributes()
-        .map(|a| a.values().filter_map(|v| v.parse::<usize>().ok()).sum())
-        .unwrap_or(0)
+    }
 }
 
 #[tokio::test]
 async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
-    let config = emulator_sdk_config(
-        &endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
-        "us-east-1",
+    let client = support::sqs().await;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let dlq_url = create_queue(&client, format!("sources-dlq-{id}"), &[]).await;
+    let dlq_arn = queue_arn(&client, &dlq_url).await;
+    let max_receive = 3;
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
+    let queue_url = create_queue(
+        &client,
+        format!("sources-{id}"),
+        &[
+            (QueueAttributeName::VisibilityTimeout, "1".into()),
+            (QueueAttributeName::RedrivePolicy, redrive.to_string()),
+        ],
     )
     .await;
-    let client = aws_sdk_sqs::Client::new(&config);
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let dlq_url = client
-        .create_queue()
-        .queue_name(format!("sources-dlq-{id}"))
-        .send()
-        .await
-        .expect("create the DLQ")
-        .queue_url
-        .expect("a DLQ url");
-    let dlq_arn = client
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("DLQ attributes")
-        .attributes()
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .cloned()
-        })
-        .expect("a DLQ arn");
-    let max_receive = 3;
-    let queue_url = client
-        .create_queue()
-        .queue_name(format!("sources-{id}"))
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
-            "1",
-        )
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
-            json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive}).to_string(),
-        )
-        .send()
-        .await
-        .expect("create the queue")
-        .queue_url
-        .expect("a queue url");
     let mut bodies = Vec::new();
     for i in 0..12 {
         let body = if i % 4 == 0 {
@@ -164,13 +91,7 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
         } else {
             format!("ok {i}")
         };
-        client
-            .send_message()
-            .queue_url(&queue_url)
-            .message_body(&body)
-            .send()
-            .await
-            .expect("send");
+        send(&client, &queue_url, &body).await;
         bodies.push(body);
     }
 
@@ -178,26 +99,22 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
     let (stop, stop_rx) = watch::channel(false);
     let mapping = sqs::SqsMapping {
         source: SqsSource {
-            function: "Consumer".into(),
-            queue: "Queue".into(),
             batch_size: 5,
-            batching_window_secs: 0,
-            report_batch_item_failures: true,
-            maximum_concurrency: None,
-            enabled: true,
+            ..sqs_source("Consumer", "Queue")
         },
         queue_url: queue_url.clone(),
         queue_arn: "arn:aws:sqs:us-east-1:123456789012:sources".into(),
-        region: "us-east-1".into(),
+        region: REGION.into(),
     };
-    let task = tokio::spawn(sqs::run(mapping, client.clone(), recorder.clone(), stop_rx));
+    let task = tokio::spawn(sqs::run(
+        mapping,
+        client.clone(),
+        wiring(&recorder, stop_rx),
+    ));
 
-    let (c, dlq, main) = (client.clone(), dlq_url.clone(), queue_url.clone());
-    let drained = wait_until(Duration::from_secs(45), move || {
-        let (c, dlq, main) = (c.clone(), dlq.clone(), main.clone());
-        Box::pin(
-            async move { queue_depth(&c, &main).await == 0 && queue_depth(&c, &dlq).await == 3 },
-        )
+    let (c, main, dlq) = (&client, &queue_url, &dlq_url);
+    let drained = wait_until(Duration::from_secs(45), POLL, || async move {
+        queue_depth(c, main).await == 0 && queue_depth(c, dlq).await == 3
     })
     .await;
     let _ = stop.send(true);
@@ -226,15 +143,7 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
             );
         }
     }
-    let in_dlq = client
-        .receive_message()
-        .queue_url(&dlq_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .expect("read the DLQ")
-        .messages
-        .unwrap_or_default();
+    let in_dlq = receive(&client, &dlq_url).await;
     let mut dead: Vec<String> = in_dlq
         .iter()
         .filter_map(|m| m.body().map(str::to_owned))
@@ -248,9 +157,7 @@ async fn partial_batch_failures_retry_only_the_failed_messages_until_the_dlq() {
 
 #[tokio::test]
 async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order() {
-    let endpoint = endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
-    let config = emulator_sdk_config(&endpoint, "us-east-1").await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let dynamodb = support::dynamodb().await;
     let table = format!("sources-stream-{}", uuid::Uuid::new_v4().simple());
     let stream_arn = table_with_stream(&dynamodb, &table).await;
 
@@ -258,50 +165,31 @@ async fn the_stream_mapping_delivers_only_records_that_pass_the_filter_in_order(
     let (stop, stop_rx) = watch::channel(false);
     let mapping = stream::StreamMapping {
         source: StreamSource {
-            function: "Router".into(),
-            table: "MainTable".into(),
             batch_size: 10,
-            starting_position: "TRIM_HORIZON".into(),
             filter_patterns: vec![json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})],
-            report_batch_item_failures: true,
-            maximum_retry_attempts: -1,
-            maximum_record_age_secs: -1,
-            bisect_batch_on_function_error: false,
-            on_failure: None,
-            enabled: true,
+            ..stream_source("Router", "MainTable")
         },
         stream_arn,
-        region: "us-east-1".into(),
+        region: REGION.into(),
         on_failure: None,
     };
     let task = tokio::spawn(stream::run(
         mapping,
-        aws_sdk_dynamodbstreams::Client::new(&config),
-        recorder.clone(),
-        stop_rx,
+        support::streams().await,
+        wiring(&recorder, stop_rx),
     ));
     for i in 0..6 {
         let kind = if i % 2 == 0 { "event" } else { "user" };
-        dynamodb
-            .put_item()
-            .table_name(&table)
-            .item(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("ITEM#{i}")),
-            )
-            .item("sk", aws_sdk_dynamodb::types::AttributeValue::S("X".into()))
-            .item(
-                "type",
-                aws_sdk_dynamodb::types::AttributeValue::S(kind.into()),
-            )
-            .send()
-            .await
-            .expect("put");
+        let key = format!("ITEM#{i}");
+        put_item(
+            &dynamodb,
+            &table,
+            &[("pk", &key), ("sk", "X"), ("type", kind)],
+        )
+        .await;
     }
-    let seen = recorder.clone();
-    let delivered = wait_until(Duration::from_secs(20), move || {
-        let n = seen.records().len();
-        Box::pin(async move { n >= 3 })
+    let delivered = wait_until(Duration::from_secs(20), POLL, || {
+        std::future::ready(recorder.records().len() >= 3)
     })
     .await;
     // A little longer, to see that nothing else arrives.
@@ -338,64 +226,37 @@ impl PoisonCrasher {
     }
 }
 
-impl Invoke for PoisonCrasher {
-    fn invoke<'a>(
-        &'a self,
-        _function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: Value = serde_json::from_slice(&payload).expect("a JSON event");
-            let keys: Vec<String> = event["Records"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r["dynamodb"]["Keys"]["pk"]["S"].as_str().map(str::to_owned))
-                .collect();
-            let crash = keys.iter().any(|k| k == "ITEM#poison");
-            self.invocations
-                .lock()
-                .expect("not poisoned")
-                .push((keys, crash));
-            if crash {
-                InvokeOutcome::FunctionError {
-                    error_type: "Runtime.ExitError".into(),
-                    error_message: "injected".into(),
-                }
-            } else {
-                InvokeOutcome::Success(b"{}".to_vec())
+impl Handle for PoisonCrasher {
+    async fn handle(&self, _function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: Value = serde_json::from_slice(&payload).expect("a JSON event");
+        let keys: Vec<String> = records(&event)
+            .filter_map(|r| r["dynamodb"]["Keys"]["pk"]["S"].as_str().map(str::to_owned))
+            .collect();
+        let crash = keys.iter().any(|k| k == "ITEM#poison");
+        self.invocations
+            .lock()
+            .expect("not poisoned")
+            .push((keys, crash));
+        if crash {
+            InvokeOutcome::FunctionError {
+                error_type: "Runtime.ExitError".into(),
+                error_message: "injected".into(),
             }
-        })
+        } else {
+            InvokeOutcome::Success(b"{}".to_vec())
+        }
     }
 }
 
 #[tokio::test]
 async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_to_the_on_failure_queue(
 ) {
-    let dynamodb_config = emulator_sdk_config(
-        &endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-        "us-east-1",
-    )
-    .await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
-    let sqs = aws_sdk_sqs::Client::new(
-        &emulator_sdk_config(
-            &endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
-            "us-east-1",
-        )
-        .await,
-    );
+    let dynamodb = support::dynamodb().await;
+    let sqs = support::sqs().await;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let table = format!("sources-bisect-{run}");
     let stream_arn = table_with_stream(&dynamodb, &table).await;
-    let on_failure_url = sqs
-        .create_queue()
-        .queue_name(format!("sources-on-failure-{run}"))
-        .send()
-        .await
-        .expect("moto must be running")
-        .queue_url
-        .expect("a queue url");
+    let on_failure_url = create_queue(&sqs, format!("sources-on-failure-{run}"), &[]).await;
     let keys: Vec<String> = (0..8)
         .map(|i| {
             if i == 3 {
@@ -406,17 +267,7 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
         })
         .collect();
     for key in &keys {
-        dynamodb
-            .put_item()
-            .table_name(&table)
-            .item(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(key.clone()),
-            )
-            .item("sk", aws_sdk_dynamodb::types::AttributeValue::S("X".into()))
-            .send()
-            .await
-            .expect("put");
+        put_item(&dynamodb, &table, &[("pk", key), ("sk", "X")]).await;
     }
 
     let crasher = Arc::new(PoisonCrasher::default());
@@ -424,53 +275,37 @@ async fn a_stream_batch_that_keeps_failing_is_bisected_and_its_poison_given_up_t
     let task = tokio::spawn(stream::run(
         stream::StreamMapping {
             source: StreamSource {
-                function: "Router".into(),
-                table: "MainTable".into(),
                 batch_size: 8,
-                starting_position: "TRIM_HORIZON".into(),
-                filter_patterns: Vec::new(),
-                report_batch_item_failures: true,
                 maximum_retry_attempts: 1,
-                maximum_record_age_secs: -1,
                 bisect_batch_on_function_error: true,
                 on_failure: Some("OnFailure".into()),
-                enabled: true,
+                ..stream_source("Router", "MainTable")
             },
             stream_arn: stream_arn.clone(),
-            region: "us-east-1".into(),
+            region: REGION.into(),
             on_failure: Some(stream::OnFailureQueue {
                 sqs: sqs.clone(),
                 url: on_failure_url.clone(),
             }),
         },
-        aws_sdk_dynamodbstreams::Client::new(&dynamodb_config),
-        crasher.clone(),
-        stop_rx,
+        support::streams().await,
+        wiring(&crasher, stop_rx),
     ));
-    let seen = crasher.clone();
     let expected = keys.len() - 1;
-    let settled = wait_until(Duration::from_secs(30), move || {
-        let delivered = seen
+    let settled = wait_until(Duration::from_secs(30), POLL, || {
+        let delivered = crasher
             .invocations()
             .iter()
             .filter(|(_, crashed)| !crashed)
             .map(|(keys, _)| keys.len())
             .sum::<usize>();
-        Box::pin(async move { delivered >= expected })
+        std::future::ready(delivered >= expected)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-    let described = sqs
-        .receive_message()
-        .queue_url(&on_failure_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .expect("read the on-failure queue")
-        .messages
-        .unwrap_or_default();
+    let described = receive(&sqs, &on_failure_url).await;
     let _ = sqs.delete_queue().queue_url(&on_failure_url).send().await;
     let _ = opsflow_platform::store::schema::delete_table(&dynamodb, &table).await;
 

@@ -2,11 +2,17 @@
 //! its functions, routes, tables and CORS settings, and the main table
 //! matching the schema the Rust code (and its tests) create. The `iam`
 //! module reads it as CloudFormation will: expanded by the SAM translator.
+//!
+//! Invariant: the tests read the repository's template itself, so they
+//! fail when it drifts.
 
 mod iam;
 
-use opsflow_local::template::{self, EventSource, HttpRoute, LocalContext, TableDef, Template};
+use opsflow_local::template::{
+    self, EventSource, FunctionDef, HttpRoute, LocalContext, TableDef, Template,
+};
 use opsflow_platform::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 const SECRET_ARN: &str =
@@ -61,25 +67,26 @@ fn function_binaries() -> std::collections::BTreeSet<String> {
         .collect()
 }
 
+/// The cargo binaries of these functions.
+fn binaries_of<'a>(functions: impl Iterator<Item = &'a FunctionDef>) -> BTreeSet<String> {
+    functions.map(|f| f.binary.clone()).collect()
+}
+
 #[test]
 fn functions_and_their_binaries() {
     let template = real_template(&context());
     // Every function of the template is built from a package of its own
     // under functions/, named `<Name>Function` after its binary, and every
     // such package is deployed.
-    let binaries: std::collections::BTreeSet<String> = template
-        .functions
-        .iter()
-        .map(|f| {
-            let camel: String = f
-                .binary
-                .split('-')
-                .map(|word| word[..1].to_uppercase() + &word[1..])
-                .collect();
-            assert_eq!(f.logical_id, format!("{camel}Function"), "{}", f.binary);
-            f.binary.clone()
-        })
-        .collect();
+    for f in &template.functions {
+        let camel: String = f
+            .binary
+            .split('-')
+            .map(|word| word[..1].to_uppercase() + &word[1..])
+            .collect();
+        assert_eq!(f.logical_id, format!("{camel}Function"), "{}", f.binary);
+    }
+    let binaries = binaries_of(template.functions.iter());
     assert_eq!(
         binaries.len(),
         template.functions.len(),
@@ -382,12 +389,12 @@ fn rbac_owners() -> Vec<(String, String)> {
 #[test]
 fn every_function_with_routes_is_in_exactly_one_modules_rbac_matrix() {
     let template = real_template(&context());
-    let with_routes: std::collections::BTreeSet<String> = template
-        .functions
-        .iter()
-        .filter(|f| template.routes.iter().any(|r| r.function == f.logical_id))
-        .map(|f| f.binary.clone())
-        .collect();
+    let with_routes = binaries_of(
+        template
+            .functions
+            .iter()
+            .filter(|f| template.routes.iter().any(|r| r.function == f.logical_id)),
+    );
     let owners = rbac_owners();
     for function in &with_routes {
         let matrices: Vec<&String> = owners

@@ -2,6 +2,9 @@
 //! with their keys, indexes, stream and TTL, kept when they already match,
 //! and refused (with the differences named) when they do not; deleting
 //! waits until the table is gone.
+//!
+//! Invariant: an existing table is never changed or emptied unless a reset
+//! is asked for.
 
 use super::{sdk_error, POLL, TABLE_WAIT};
 use crate::template::{IndexDef, TableDef};
@@ -144,8 +147,30 @@ fn global_index(index: &IndexDef) -> Result<GlobalSecondaryIndex> {
         .build()?)
 }
 
+/// The table's attribute definitions, as `CreateTable` takes them.
+pub(super) fn attribute_definitions(table: &TableDef) -> Result<Vec<AttributeDefinition>> {
+    let mut definitions = Vec::new();
+    for (name, kind) in &table.attributes {
+        definitions.push(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()?,
+        );
+    }
+    Ok(definitions)
+}
+
+/// An enabled stream of this view type.
+pub(super) fn stream_specification(view: &str) -> Result<StreamSpecification> {
+    Ok(StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::from(view))
+        .build()?)
+}
+
 async fn create_table(client: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result<()> {
-    let mut request = client
+    let request = client
         .create_table()
         .table_name(&table.name)
         .billing_mode(BillingMode::PayPerRequest)
@@ -153,24 +178,12 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &TableDef) -> Re
             &table.hash_key,
             table.range_key.as_deref(),
         )?));
-    for (name, kind) in &table.attributes {
-        request = request.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::from(kind.as_str()))
-                .build()?,
-        );
-    }
+    let mut request = request.set_attribute_definitions(Some(attribute_definitions(table)?));
     for index in &table.global_indexes {
         request = request.global_secondary_indexes(global_index(index)?);
     }
     if let Some(view) = &table.stream_view_type {
-        request = request.stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::from(view.as_str()))
-                .build()?,
-        );
+        request = request.stream_specification(stream_specification(view)?);
     }
     request
         .send()

@@ -1,15 +1,16 @@
 //! Schedules (`Schedule` and `ScheduleV2` events): EventBridge's
 //! `rate(…)` and `cron(…)` expressions, firing `aws.events` "Scheduled
 //! Event" payloads (or the event's `Input`) at the function.
+//!
+//! Invariant: a schedule fires only while its mapping runs, and an
+//! expression that does not parse starts nothing.
 
+use super::Wiring;
 use crate::template::ScheduleSource;
-use crate::Invoke;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// When a schedule fires.
 #[derive(Debug, Clone)]
@@ -108,13 +109,8 @@ pub fn scheduled_event(rule: &str, region: &str, account: &str, at: DateTime<Utc
     })
 }
 
-pub async fn run(
-    source: ScheduleSource,
-    region: String,
-    account: String,
-    invoker: Arc<dyn Invoke>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// Fires on schedule until the wiring's shutdown turns true.
+pub async fn run(source: ScheduleSource, region: String, account: String, mut wiring: Wiring) {
     if !source.enabled {
         return;
     }
@@ -129,7 +125,7 @@ pub async fn run(
         let wait = every.until_next(Utc::now());
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => return,
+            _ = wiring.shutdown.changed() => return,
         }
         let payload = match &source.input {
             Some(input) => input.clone().into_bytes(),
@@ -137,7 +133,7 @@ pub async fn run(
                 .to_string()
                 .into_bytes(),
         };
-        let outcome = invoker.invoke(&source.function, payload).await;
+        let outcome = wiring.invoker.invoke(&source.function, payload).await;
         tracing::info!(function = %source.function, schedule = %source.expression, outcome = ?std::mem::discriminant(&outcome), "schedule fired");
     }
 }

@@ -14,15 +14,16 @@
 //! to end before it receives again. That keeps within any
 //! `ScalingConfig.MaximumConcurrency` (Lambda's smallest is 2) and within the
 //! function's reserved concurrency.
+//!
+//! Invariant: a message is deleted only once an invocation succeeded for it.
 
+use super::Wiring;
 use crate::template::SqsSource;
 use crate::{Invoke, InvokeOutcome};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// Where the mapping reads from.
 #[derive(Debug, Clone)]
@@ -33,27 +34,19 @@ pub struct SqsMapping {
     pub region: String,
 }
 
-/// Runs until `shutdown` turns true.
-pub async fn run(
-    mapping: SqsMapping,
-    client: aws_sdk_sqs::Client,
-    invoker: Arc<dyn Invoke>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// Runs until the wiring's shutdown turns true.
+pub async fn run(mapping: SqsMapping, client: aws_sdk_sqs::Client, mut wiring: Wiring) {
     if !mapping.source.enabled {
         return;
     }
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
+    while !*wiring.shutdown.borrow() {
         let batch = tokio::select! {
             batch = receive_batch(&mapping, &client) => batch,
-            _ = shutdown.changed() => return,
+            _ = wiring.shutdown.changed() => return,
         };
         match batch {
             Ok(messages) if messages.is_empty() => {}
-            Ok(messages) => deliver(&mapping, &client, invoker.as_ref(), messages).await,
+            Ok(messages) => deliver(&mapping, &client, wiring.invoker.as_ref(), messages).await,
             Err(error) => {
                 tracing::warn!(queue = %mapping.queue_url, error = %format!("{error:#}"), "receiving from SQS failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;

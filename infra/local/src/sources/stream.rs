@@ -15,16 +15,17 @@
 //! shard and the first and last sequence numbers of the records, which
 //! stay readable from the stream. Records filtered out are passed over,
 //! never delivered.
+//!
+//! Invariant: a shard's records reach the function in stream order; a
+//! failed batch is retried or given up before the records after it.
 
-use super::filter;
+use super::{filter, Wiring};
 use crate::template::StreamSource;
 use crate::{Invoke, InvokeOutcome};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 mod on_failure;
 mod record;
@@ -90,11 +91,11 @@ struct Shard {
     batch_limit: Option<usize>,
 }
 
+/// Runs until the wiring's shutdown turns true.
 pub async fn run(
     mapping: StreamMapping,
     client: aws_sdk_dynamodbstreams::Client,
-    invoker: Arc<dyn Invoke>,
-    mut shutdown: watch::Receiver<bool>,
+    mut wiring: Wiring,
 ) {
     if !mapping.source.enabled {
         return;
@@ -102,10 +103,7 @@ pub async fn run(
     let mut shards: HashMap<String, Shard> = HashMap::new();
     let mut finished: Vec<String> = Vec::new();
     let mut first_discovery = true;
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
+    while !*wiring.shutdown.borrow() {
         if let Err(error) =
             discover(&mapping, &client, &mut shards, &finished, first_discovery).await
         {
@@ -118,7 +116,7 @@ pub async fn run(
             let Some(shard) = shards.get_mut(&id) else {
                 continue;
             };
-            match poll_shard(&mapping, &client, invoker.as_ref(), &id, shard).await {
+            match poll_shard(&mapping, &client, wiring.invoker.as_ref(), &id, shard).await {
                 Ok(ShardState::Busy) => busy = true,
                 Ok(ShardState::Idle) => {}
                 Ok(ShardState::Closed) => {
@@ -133,7 +131,7 @@ pub async fn run(
         if !busy {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = shutdown.changed() => return,
+                _ = wiring.shutdown.changed() => return,
             }
         }
     }

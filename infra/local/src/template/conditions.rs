@@ -6,7 +6,7 @@
 //! leaves nothing cached.
 
 use super::reader::Reader;
-use super::values::{intrinsic, scalar_text};
+use super::values::{intrinsic, name_arg, scalar_text};
 use anyhow::{anyhow, bail, Result};
 use yaml_serde::Value;
 
@@ -78,9 +78,7 @@ impl Reader<'_> {
     pub(super) fn condition_function(&self, name: &str, arg: &Value, path: &str) -> Result<bool> {
         match name {
             "Condition" => {
-                let condition = arg
-                    .as_str()
-                    .ok_or_else(|| anyhow!("{path}: Condition takes a condition name"))?;
+                let condition = name_arg(arg, path, "Condition takes a condition name")?;
                 self.condition(condition, path)
             }
             "Equals" => {
@@ -131,27 +129,29 @@ fn values_equal(a: &Option<Value>, b: &Option<Value>) -> bool {
 mod tests {
     use crate::template::parse;
     use crate::template::test_support::{
-        ctx, ctx_with, env, error, var, var_error, with_variables,
+        assert_resolves, assert_var_refused, ctx, ctx_with, env, error, with_variables,
     };
 
     #[test]
     fn if_with_conditions() {
-        assert_eq!(var("!If [IsProd, p, d]"), "d");
-        assert_eq!(var("{'Fn::If': [IsDev, d, p]}"), "d");
-        assert_eq!(var("!If [NotProd, yes, no]"), "yes");
-        assert_eq!(var("!If [DevAndDebug, yes, no]"), "no");
-        assert_eq!(var("!If [DevOrProd, yes, no]"), "yes");
-        let vars = env(
-            &["X: !If [DevAndDebug, yes, no]"],
-            &ctx_with(&[("Level", "debug")]),
-        );
-        assert_eq!(vars["X"], "yes");
-        let vars = env(
-            &["X: !If [IsProd, p, d]"],
-            &ctx_with(&[("Environment", "prod")]),
-        );
-        assert_eq!(vars["X"], "p");
-        assert!(var_error("!If [Nope, a, b]").contains("no condition Nope"));
+        assert_resolves(&[
+            ("!If [IsProd, p, d]", "d"),
+            ("{'Fn::If': [IsDev, d, p]}", "d"),
+            ("!If [NotProd, yes, no]", "yes"),
+            ("!If [DevAndDebug, yes, no]", "no"),
+            ("!If [DevOrProd, yes, no]", "yes"),
+        ]);
+        for (parameter, value, expression, expected) in [
+            ("Level", "debug", "!If [DevAndDebug, yes, no]", "yes"),
+            ("Environment", "prod", "!If [IsProd, p, d]", "p"),
+        ] {
+            let vars = env(
+                &[&format!("X: {expression}")],
+                &ctx_with(&[(parameter, value)]),
+            );
+            assert_eq!(vars["X"], expected, "{parameter}={value}: {expression}");
+        }
+        assert_var_refused(&[("!If [Nope, a, b]", &["no condition Nope"])]);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! How template event sources are read: HTTP, SQS, stream and schedule
 //! events, their settings, and what is refused or only warned about.
+//!
+//! Invariant: every case goes through `parse`, as a template file would.
 
-use crate::template::test_support::{ctx, error, events};
+use crate::template::test_support::{assert_refused, ctx, events, function_fn};
 use crate::template::{parse, ScheduleSource, SqsSource, StreamSource};
 
 #[test]
@@ -25,12 +27,7 @@ fn sqs_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let sources: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .sqs_sources()
-        .cloned()
-        .collect();
+    let sources: Vec<_> = function_fn(&template).sqs_sources().cloned().collect();
     assert_eq!(
         sources[0],
         SqsSource {
@@ -73,56 +70,33 @@ fn sqs_maximum_concurrency_outside_lambdas_range_or_unknown_scaling_is_an_error(
                 "        E:\n          Type: SQS\n          Properties: {{Queue: !GetAtt Queue.Arn, ScalingConfig: {scaling}}}\n"
             ))
     };
-    for bad in [
-        "{MaximumConcurrency: 1}",
-        "{MaximumConcurrency: 1001}",
-        "{MaximumConcurrency: lots}",
-    ] {
-        let message = error(&sqs(bad), &ctx());
-        assert!(
-                message.contains(
-                    "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.MaximumConcurrency: expected a whole number from 2 to 1000"
-                ),
-                "{bad}: {message}"
-            );
-    }
-    let message = error(&sqs("{MaximumConcurrency: 2, Burst: 3}"), &ctx());
-    assert!(
-        message.contains(
-            "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.Burst: unknown setting"
+    let range = "Resources.Fn.Properties.Events.E.Properties.ScalingConfig.MaximumConcurrency: expected a whole number from 2 to 1000";
+    assert_refused(&[
+        (&sqs("{MaximumConcurrency: 1}"), &[range]),
+        (&sqs("{MaximumConcurrency: 1001}"), &[range]),
+        (&sqs("{MaximumConcurrency: lots}"), &[range]),
+        (
+            &sqs("{MaximumConcurrency: 2, Burst: 3}"),
+            &["Resources.Fn.Properties.Events.E.Properties.ScalingConfig.Burst: unknown setting"],
         ),
-        "{message}"
-    );
+    ]);
     let template = parse(&sqs("{MaximumConcurrency: 1000}"), &ctx()).unwrap();
-    let source = template
-        .function("Fn")
-        .unwrap()
-        .sqs_sources()
-        .next()
-        .cloned();
+    let source = function_fn(&template).sqs_sources().next().cloned();
     assert_eq!(source.and_then(|s| s.maximum_concurrency), Some(1000));
 }
 
 #[test]
 fn sqs_event_errors() {
-    let message = error(
-        &events(
-            "        E:\n          Type: SQS\n          Properties: {Queue: !GetAtt Table.Arn}\n",
+    assert_refused(&[
+        (
+            &events("        E:\n          Type: SQS\n          Properties: {Queue: !GetAtt Table.Arn}\n"),
+            &["Resources.Fn.Properties.Events.E.Properties.Queue: expected a queue"],
         ),
-        &ctx(),
-    );
-    assert!(
-        message.contains("Resources.Fn.Properties.Events.E.Properties.Queue: expected a queue"),
-        "{message}"
-    );
-    let message = error(
+        (
             &events("        E:\n          Type: SQS\n          Properties: {Queue: !GetAtt Queue.Arn, FilterCriteria: {Filters: []}}\n"),
-            &ctx(),
-        );
-    assert!(
-        message.contains("Resources.Fn.Properties.Events.E.Properties.FilterCriteria"),
-        "{message}"
-    );
+            &["Resources.Fn.Properties.Events.E.Properties.FilterCriteria"],
+        ),
+    ]);
 }
 
 #[test]
@@ -147,12 +121,7 @@ fn dynamodb_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let sources: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .stream_sources()
-        .cloned()
-        .collect();
+    let sources: Vec<_> = function_fn(&template).stream_sources().cloned().collect();
     assert_eq!(
         sources[0],
         StreamSource {
@@ -192,26 +161,20 @@ fn dynamodb_events() {
 
 #[test]
 fn dynamodb_event_errors() {
-    let message = error(
-            &events(
-                "        E:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            FilterCriteria: {Filters: [{Pattern: '{not json'}]}\n",
-            ),
-            &ctx(),
-        );
-    assert!(
-            message.contains("Resources.Fn.Properties.Events.E.Properties.FilterCriteria.Filters[0].Pattern: invalid JSON"),
-            "{message}"
-        );
-    let message = error(
+    assert_refused(&[
+        (
+            &events("        E:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            FilterCriteria: {Filters: [{Pattern: '{not json'}]}\n"),
+            &["Resources.Fn.Properties.Events.E.Properties.FilterCriteria.Filters[0].Pattern: invalid JSON"],
+        ),
+        (
             &events("        E:\n          Type: DynamoDB\n          Properties: {Stream: !GetAtt Plain.StreamArn, StartingPosition: LATEST}\n"),
-            &ctx(),
-        );
-    assert!(message.contains("Resources.Fn.Properties.Events.E.Properties.Stream: table Plain has no StreamSpecification"), "{message}");
-    let message = error(
+            &["Resources.Fn.Properties.Events.E.Properties.Stream: table Plain has no StreamSpecification"],
+        ),
+        (
             &events("        E:\n          Type: DynamoDB\n          Properties: {Stream: !GetAtt Table.StreamArn}\n"),
-            &ctx(),
-        );
-    assert!(message.contains("StartingPosition: missing"), "{message}");
+            &["StartingPosition: missing"],
+        ),
+    ]);
 }
 
 #[test]
@@ -232,12 +195,7 @@ fn schedule_events() {
 "#,
     );
     let template = parse(&yaml, &ctx()).unwrap();
-    let schedules: Vec<_> = template
-        .function("Fn")
-        .unwrap()
-        .schedules()
-        .cloned()
-        .collect();
+    let schedules: Vec<_> = function_fn(&template).schedules().cloned().collect();
     assert_eq!(
         schedules[0],
         ScheduleSource {
@@ -261,14 +219,10 @@ fn schedule_events() {
 
 #[test]
 fn other_event_types_are_errors_naming_function_and_event() {
-    let message = error(
+    assert_refused(&[(
         &events("        Login:\n          Type: Foo\n          Properties: {}\n"),
-        &ctx(),
-    );
-    assert!(
-        message.contains("Resources.Fn.Properties.Events.Login: unsupported event type Foo"),
-        "{message}"
-    );
+        &["Resources.Fn.Properties.Events.Login: unsupported event type Foo"],
+    )]);
 }
 
 #[test]
@@ -289,9 +243,7 @@ fn stream_failure_handling_is_read_and_other_destinations_are_refused() {
             "        E:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            BisectBatchOnFunctionError: true\n            MaximumRecordAgeInSeconds: 60\n            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}}\n",
         );
     let template = parse(&yaml, &ctx()).unwrap();
-    let source = template
-        .function("Fn")
-        .unwrap()
+    let source = function_fn(&template)
         .stream_sources()
         .next()
         .cloned()
@@ -304,15 +256,12 @@ fn stream_failure_handling_is_read_and_other_destinations_are_refused() {
         "Type: SQS, Destination: !GetAtt Queue.Arn",
         "Type: SNS, Destination: arn:aws:sns:us-east-1:1:t",
     );
-    let message = error(&sns, &ctx());
-    assert!(
-        message.contains("only SQS on-failure destinations run locally"),
-        "{message}"
-    );
     let young = yaml.replace(
         "MaximumRecordAgeInSeconds: 60",
         "MaximumRecordAgeInSeconds: 59",
     );
-    let message = error(&young, &ctx());
-    assert!(message.contains("expected -1 or 60–604800"), "{message}");
+    assert_refused(&[
+        (&sns, &["only SQS on-failure destinations run locally"]),
+        (&young, &["expected -1 or 60–604800"]),
+    ]);
 }

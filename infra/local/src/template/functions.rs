@@ -35,21 +35,32 @@ pub(super) fn merge_globals(global: &Value, own: &Value) -> Value {
     }
 }
 
+/// A resource's `Properties` (an empty mapping when absent) with the
+/// `Globals` section of its kind merged in; `pp` names its place.
+pub(super) fn properties_with_globals(
+    def: &Mapping,
+    globals: Option<&Value>,
+    pp: &str,
+) -> Result<Mapping> {
+    let own = def
+        .get("Properties")
+        .cloned()
+        .unwrap_or_else(|| Value::Mapping(Mapping::new()));
+    let merged = match globals {
+        Some(global) => merge_globals(global, &own),
+        None => own,
+    };
+    let Value::Mapping(props) = merged else {
+        bail!("{pp}: expected a mapping");
+    };
+    Ok(props)
+}
+
 impl Reader<'_> {
     pub(super) fn function(&self, id: &str, def: &Mapping) -> Result<FunctionDef> {
         let base = format!("Resources.{id}");
         let pp = format!("{base}.Properties");
-        let own = def
-            .get("Properties")
-            .cloned()
-            .unwrap_or_else(|| Value::Mapping(Mapping::new()));
-        let merged = match self.globals_function {
-            Some(global) => merge_globals(global, &own),
-            None => own,
-        };
-        let Value::Mapping(props) = merged else {
-            bail!("{pp}: expected a mapping");
-        };
+        let props = properties_with_globals(def, self.globals_function, &pp)?;
 
         let metadata = def.get("Metadata").and_then(Value::as_mapping);
         let build_method = match metadata.and_then(|m| m.get("BuildMethod")) {
@@ -176,7 +187,7 @@ impl Reader<'_> {
 mod tests {
     use crate::template::parse;
     use crate::template::test_support::{
-        ctx, error, function_with, resources, with_variables, FUNCTION_HEAD,
+        assert_refused, ctx, function_with, resources, with_variables, FUNCTION_HEAD,
     };
 
     #[test]
@@ -260,14 +271,11 @@ Globals:
             Some(5)
         );
         for bad in ["0", "-1", "many"] {
-            let message = error(
-                &function_with(&format!("      ReservedConcurrentExecutions: {bad}\n")),
-                &ctx(),
-            );
-            assert!(
-                message.contains("Resources.Fn.Properties.ReservedConcurrentExecutions"),
-                "{bad}: {message}"
-            );
+            let yaml = function_with(&format!("      ReservedConcurrentExecutions: {bad}\n"));
+            assert_refused(&[(
+                &yaml,
+                &["Resources.Fn.Properties.ReservedConcurrentExecutions"],
+            )]);
         }
     }
 
@@ -285,20 +293,15 @@ Globals:
 
     #[test]
     fn functions_must_be_rust_cargolambda_with_a_binary() {
-        let yaml = resources(
-            "  Fn:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n",
-        );
-        let message = error(&yaml, &ctx());
-        assert!(
-            message.contains("Resources.Fn.Metadata.BuildProperties.Binary"),
-            "{message}"
-        );
-        let yaml = resources("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n");
-        let message = error(&yaml, &ctx());
-        assert!(
-            message.contains("Resources.Fn.Metadata.BuildMethod"),
-            "{message}"
-        );
-        assert!(message.contains("rust-cargolambda"), "{message}");
+        assert_refused(&[
+            (
+                &resources("  Fn:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n"),
+                &["Resources.Fn.Metadata.BuildProperties.Binary"],
+            ),
+            (
+                &resources("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"),
+                &["Resources.Fn.Metadata.BuildMethod", "rust-cargolambda"],
+            ),
+        ]);
     }
 }

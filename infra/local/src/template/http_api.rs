@@ -5,7 +5,7 @@
 //! route key (`METHOD /path`) is declared once, and only what is served
 //! locally is accepted: payload format 2.0, no OpenAPI definitions.
 
-use super::functions::merge_globals;
+use super::functions::properties_with_globals;
 use super::properties::check_keys;
 use super::reader::Reader;
 use super::values::{intrinsic, scalar_text};
@@ -121,18 +121,7 @@ impl Reader<'_> {
     fn http_api(&self, id: &str) -> Result<Option<CorsConfig>> {
         let pp = format!("Resources.{id}.Properties");
         let resource = self.resource(id, &pp)?;
-        let own = resource
-            .def
-            .get("Properties")
-            .cloned()
-            .unwrap_or_else(|| Value::Mapping(Mapping::new()));
-        let merged = match self.globals_http_api {
-            Some(global) => merge_globals(global, &own),
-            None => own,
-        };
-        let Value::Mapping(props) = merged else {
-            bail!("{pp}: expected a mapping");
-        };
+        let props = properties_with_globals(resource.def, self.globals_http_api, &pp)?;
         for key in ["DefinitionBody", "DefinitionUri"] {
             if props.contains_key(key) {
                 bail!("{pp}.{key}: OpenAPI definitions are not supported locally; declare routes as HttpApi events");
@@ -228,7 +217,7 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{ctx, error, events, resources};
+    use crate::template::test_support::{assert_refused, ctx, events, resources};
     use crate::template::{parse, CorsConfig, HttpRoute};
 
     #[test]
@@ -275,8 +264,10 @@ mod tests {
           Properties: {ApiId: !Ref Api, Path: /a, Method: get}
 "#,
         );
-        let message = error(&yaml, &ctx());
-        assert!(message.contains("Resources.Fn.Properties.Events.B: route GET /a is also declared by Resources.Fn.Properties.Events.A"), "{message}");
+        assert_refused(&[(
+            &yaml,
+            &["Resources.Fn.Properties.Events.B: route GET /a is also declared by Resources.Fn.Properties.Events.A"],
+        )]);
     }
 
     #[test]
@@ -284,12 +275,10 @@ mod tests {
         let yaml = events(
             "        A:\n          Type: HttpApi\n          Properties: {Path: /a, Method: GET}\n",
         );
-        let message = error(&yaml, &ctx());
-        assert!(
-            message.contains("Resources.Fn.Properties.Events.A"),
-            "{message}"
-        );
-        assert!(message.contains("only one HTTP API"), "{message}");
+        assert_refused(&[(
+            &yaml,
+            &["Resources.Fn.Properties.Events.A", "only one HTTP API"],
+        )]);
     }
 
     fn api(cors: &str) -> String {
@@ -333,14 +322,12 @@ mod tests {
         let yaml = resources(
             "  A:\n    Type: AWS::Serverless::HttpApi\n  B:\n    Type: AWS::Serverless::HttpApi\n",
         );
-        let message = error(&yaml, &ctx());
-        assert!(message.contains("A, B"), "{message}");
-        assert!(message.contains("only one HTTP API"), "{message}");
+        assert_refused(&[(&yaml, &["A, B", "only one HTTP API"])]);
     }
 
     #[test]
     fn openapi_definitions_are_errors() {
         let yaml = resources("  A:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: api.yaml\n");
-        assert!(error(&yaml, &ctx()).contains("Resources.A.Properties.DefinitionUri"));
+        assert_refused(&[(&yaml, &["Resources.A.Properties.DefinitionUri"])]);
     }
 }

@@ -8,7 +8,7 @@
 //! value being resolved.
 
 use super::reader::Reader;
-use super::values::{intrinsic, key_text, scalar_text};
+use super::values::{intrinsic, key_text, name_arg, scalar_text};
 use anyhow::{anyhow, bail, Result};
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -91,9 +91,7 @@ impl Reader<'_> {
     fn call(&self, name: &str, arg: &Value, path: &str) -> Result<Option<Value>> {
         match name {
             "Ref" => {
-                let target = arg
-                    .as_str()
-                    .ok_or_else(|| anyhow!("{path}: Ref takes a logical id or parameter name"))?;
+                let target = name_arg(arg, path, "Ref takes a logical id or parameter name")?;
                 self.reference(target, path)
             }
             "GetAtt" => {
@@ -255,7 +253,7 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{ctx, env, var, var_error};
+    use crate::template::test_support::{assert_resolves, assert_var_refused, ctx, env};
 
     #[test]
     fn no_value_removes_the_key() {
@@ -272,53 +270,48 @@ mod tests {
 
     #[test]
     fn sub_with_every_kind_of_variable() {
-        assert_eq!(
-            var("!Sub '${Environment}/${Table}/${Queue.Arn}/${AWS::Region}/${!Literal}/${AWS::AccountId}'"),
-            "dev/app-dev/arn:aws:sqs:eu-west-1:111122223333:jobs-dev/eu-west-1/${Literal}/111122223333"
-        );
-        assert_eq!(
-            var("!Sub ['${Name}-${Environment}', {Name: !Ref Table}]"),
-            "app-dev-dev"
-        );
-        assert_eq!(var("{'Fn::Sub': 'x-${Environment}'}"), "x-dev");
-        // Dynamic references stay as text.
-        assert_eq!(
-            var("!Sub '{{resolve:ssm:/app/${Environment}/key}}'"),
-            "{{resolve:ssm:/app/dev/key}}"
-        );
-        assert!(var_error("!Sub '${Origins}'").contains("is a list"));
-        assert!(var_error("!Sub '${Nope}'").contains("Nope"));
+        assert_resolves(&[
+            (
+                "!Sub '${Environment}/${Table}/${Queue.Arn}/${AWS::Region}/${!Literal}/${AWS::AccountId}'",
+                "dev/app-dev/arn:aws:sqs:eu-west-1:111122223333:jobs-dev/eu-west-1/${Literal}/111122223333",
+            ),
+            ("!Sub ['${Name}-${Environment}', {Name: !Ref Table}]", "app-dev-dev"),
+            ("{'Fn::Sub': 'x-${Environment}'}", "x-dev"),
+            // Dynamic references stay as text.
+            (
+                "!Sub '{{resolve:ssm:/app/${Environment}/key}}'",
+                "{{resolve:ssm:/app/dev/key}}",
+            ),
+        ]);
     }
 
     #[test]
     fn join_select_split_base64_find_in_map() {
-        assert_eq!(
-            var("!Join [',', !Ref Origins]"),
-            "http://a.test,http://b.test"
-        );
-        assert_eq!(
-            var("{'Fn::Join': ['-', [a, !Ref Environment, 3]]}"),
-            "a-dev-3"
-        );
-        assert_eq!(var("!Select [1, !Ref Origins]"), "http://b.test");
-        assert_eq!(var("!Select [0, !Split ['/', 'a/b/c']]"), "a");
-        assert_eq!(var("!Base64 hello"), "aGVsbG8=");
-        assert_eq!(var("!FindInMap [Sizes, !Ref Environment, Memory]"), "256");
-        assert!(var_error("!Select [5, !Ref Origins]").contains("out of range"));
-        assert!(var_error("!FindInMap [Sizes, prod, Memory]").contains("has no key prod"));
+        assert_resolves(&[
+            ("!Join [',', !Ref Origins]", "http://a.test,http://b.test"),
+            ("{'Fn::Join': ['-', [a, !Ref Environment, 3]]}", "a-dev-3"),
+            ("!Select [1, !Ref Origins]", "http://b.test"),
+            ("!Select [0, !Split ['/', 'a/b/c']]", "a"),
+            ("!Base64 hello", "aGVsbG8="),
+            ("!FindInMap [Sizes, !Ref Environment, Memory]", "256"),
+        ]);
     }
 
     #[test]
-    fn unsupported_intrinsics_are_errors_naming_the_place() {
-        let message = var_error("!ImportValue shared-thing");
-        assert!(
-            message.contains("Resources.Fn.Properties.Environment.Variables.X"),
-            "{message}"
-        );
-        assert!(
-            message.contains("Fn::ImportValue is not supported locally"),
-            "{message}"
-        );
-        assert!(var_error("[a, b]").contains("found a list"));
+    fn misused_or_unsupported_intrinsics_are_errors_naming_the_problem_and_place() {
+        assert_var_refused(&[
+            ("!Sub '${Origins}'", &["is a list"]),
+            ("!Sub '${Nope}'", &["Nope"]),
+            ("!Select [5, !Ref Origins]", &["out of range"]),
+            ("!FindInMap [Sizes, prod, Memory]", &["has no key prod"]),
+            (
+                "!ImportValue shared-thing",
+                &[
+                    "Resources.Fn.Properties.Environment.Variables.X",
+                    "Fn::ImportValue is not supported locally",
+                ],
+            ),
+            ("[a, b]", &["found a list"]),
+        ]);
     }
 }

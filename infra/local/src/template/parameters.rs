@@ -122,13 +122,13 @@ fn parameter_value(name: &str, def: &Value, ctx: &LocalContext) -> Result<ParamV
 mod tests {
     use crate::template::parse;
     use crate::template::test_support::{
-        ctx, ctx_with, env, error, var, var_error, with_variables,
+        assert_mentions, assert_resolves, assert_var_refused, ctx, ctx_with, env, error,
+        with_variables,
     };
 
     #[test]
     fn ref_to_a_parameter_uses_the_override_else_the_default() {
-        assert_eq!(var("!Ref Environment"), "dev");
-        assert_eq!(var("{Ref: Environment}"), "dev");
+        assert_resolves(&[("!Ref Environment", "dev"), ("{Ref: Environment}", "dev")]);
         let vars = env(
             &["X: !Ref Environment"],
             &ctx_with(&[("Environment", "qa")]),
@@ -138,15 +138,13 @@ mod tests {
 
     #[test]
     fn a_parameter_without_default_or_override_is_an_error_naming_it() {
-        let message = var_error("!Ref Secret");
-        assert!(
-            message.contains("Resources.Fn.Properties.Environment.Variables.X"),
-            "{message}"
-        );
-        assert!(
-            message.contains("parameter Secret has no Default"),
-            "{message}"
-        );
+        assert_var_refused(&[(
+            "!Ref Secret",
+            &[
+                "Resources.Fn.Properties.Environment.Variables.X",
+                "parameter Secret has no Default",
+            ],
+        )]);
         let vars = env(&["X: !Ref Secret"], &ctx_with(&[("Secret", "s3cr3t")]));
         assert_eq!(vars["X"], "s3cr3t");
         // Unreferenced, it is no error.
@@ -156,8 +154,7 @@ mod tests {
     #[test]
     fn allowed_values_are_checked() {
         let message = error(&with_variables(&["X: a"]), &ctx_with(&[("Level", "loud")]));
-        assert!(message.contains("Parameters.Level"), "{message}");
-        assert!(message.contains("AllowedValues"), "{message}");
+        assert_mentions(&message, &["Parameters.Level", "AllowedValues"]);
     }
 
     #[test]

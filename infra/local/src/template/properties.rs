@@ -12,6 +12,30 @@ use std::ops::RangeInclusive;
 use yaml_serde::{Mapping, Value};
 
 impl Reader<'_> {
+    /// A resource's `Properties` with its keys sorted by `keys`: returns
+    /// their path (`Resources.{id}.Properties`), the mapping, and the
+    /// warnings about keys not applied, for the caller to report once the
+    /// resource is read.
+    pub(super) fn resource_properties<'m>(
+        &self,
+        id: &str,
+        def: &'m Mapping,
+        keys: &ResourceKeys,
+    ) -> Result<(String, &'m Mapping, Vec<String>)> {
+        let pp = format!("Resources.{id}.Properties");
+        let props = self.properties(def, &pp)?;
+        let mut warnings = Vec::new();
+        check_keys(
+            props,
+            &pp,
+            keys.handled,
+            keys.harmless,
+            keys.refused,
+            &mut warnings,
+        )?;
+        Ok((pp, props, warnings))
+    }
+
     pub(super) fn properties<'m>(&self, def: &'m Mapping, path: &str) -> Result<&'m Mapping> {
         static EMPTY: std::sync::OnceLock<Mapping> = std::sync::OnceLock::new();
         match def.get("Properties") {
@@ -35,6 +59,25 @@ impl Reader<'_> {
                 None | Some(Value::Null) => Ok(None),
                 Some(value) => Ok(Some(scalar_text(&value, &path)?)),
             },
+        }
+    }
+
+    /// A property resolved to a mapping, with its path; `None` when absent,
+    /// `AWS::NoValue` or null.
+    pub(super) fn opt_mapping(
+        &self,
+        props: &Mapping,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<(Mapping, String)>> {
+        let path = format!("{path}.{key}");
+        let Some(value) = props.get(key) else {
+            return Ok(None);
+        };
+        match self.resolve(value, &path)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Mapping(map)) => Ok(Some((map, path))),
+            Some(_) => bail!("{path}: expected a mapping"),
         }
     }
 
@@ -68,6 +111,15 @@ impl Reader<'_> {
             _ => bail!("{path}.{key}: expected true or false, got {text:?}"),
         }
     }
+}
+
+/// The keys a kind of resource reads (`handled`), ignores without a word
+/// (`harmless`) and refuses (`refused`, with the reason); any other key is
+/// a warning.
+pub(super) struct ResourceKeys {
+    pub(super) handled: &'static [&'static str],
+    pub(super) harmless: &'static [&'static str],
+    pub(super) refused: &'static [(&'static str, &'static str)],
 }
 
 /// Reports keys of `props` that are neither handled nor known to be

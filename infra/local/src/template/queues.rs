@@ -4,39 +4,35 @@
 //! policy names another created queue of the template (never the queue
 //! itself) with a receive count from 1 to 1000.
 
-use super::properties::check_keys;
+use super::properties::ResourceKeys;
 use super::reader::Reader;
 use super::values::intrinsic;
 use super::{QueueDef, Redrive, QUEUE};
 use anyhow::{anyhow, bail, Result};
 use yaml_serde::{Mapping, Value};
 
+const QUEUE_KEYS: ResourceKeys = ResourceKeys {
+    handled: &[
+        "QueueName",
+        "FifoQueue",
+        "VisibilityTimeout",
+        "MessageRetentionPeriod",
+        "RedrivePolicy",
+    ],
+    harmless: &[
+        "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds",
+        "SqsManagedSseEnabled",
+        "Tags",
+        "ReceiveMessageWaitTimeSeconds",
+        "MaximumMessageSize",
+    ],
+    refused: &[],
+};
+
 impl Reader<'_> {
     pub(super) fn queue(&self, id: &str, def: &Mapping) -> Result<QueueDef> {
-        let pp = format!("Resources.{id}.Properties");
-        let props = self.properties(def, &pp)?;
-        let mut warnings = Vec::new();
-        check_keys(
-            props,
-            &pp,
-            &[
-                "QueueName",
-                "FifoQueue",
-                "VisibilityTimeout",
-                "MessageRetentionPeriod",
-                "RedrivePolicy",
-            ],
-            &[
-                "KmsMasterKeyId",
-                "KmsDataKeyReusePeriodSeconds",
-                "SqsManagedSseEnabled",
-                "Tags",
-                "ReceiveMessageWaitTimeSeconds",
-                "MaximumMessageSize",
-            ],
-            &[],
-            &mut warnings,
-        )?;
+        let (pp, props, warnings) = self.resource_properties(id, def, &QUEUE_KEYS)?;
         let fifo = self.opt_bool(props, "FifoQueue", &pp)?.unwrap_or(false);
         let name = self.name_of(id, &pp)?;
         check_queue_name(&name, fifo, &format!("{pp}.QueueName"))?;
@@ -126,7 +122,7 @@ fn check_queue_name(name: &str, fifo: bool, path: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{ctx, error, resources};
+    use crate::template::test_support::{assert_refused, ctx, resources};
     use crate::template::{parse, QueueDef, Redrive};
 
     #[test]
@@ -187,21 +183,15 @@ mod tests {
 
     #[test]
     fn queue_errors() {
-        let message = error(
-            &resources("  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: plain, FifoQueue: true}\n"),
-            &ctx(),
-        );
-        assert!(
-            message.contains("Resources.Q.Properties.QueueName"),
-            "{message}"
-        );
-        let message = error(
-            &resources("  Q:\n    Type: AWS::SQS::Queue\n    Properties: {RedrivePolicy: {deadLetterTargetArn: arn:aws:sqs:x:1:gone, maxReceiveCount: 1}}\n"),
-            &ctx(),
-        );
-        assert!(
-            message.contains("Resources.Q.Properties.RedrivePolicy.deadLetterTargetArn"),
-            "{message}"
-        );
+        assert_refused(&[
+            (
+                &resources("  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: plain, FifoQueue: true}\n"),
+                &["Resources.Q.Properties.QueueName"],
+            ),
+            (
+                &resources("  Q:\n    Type: AWS::SQS::Queue\n    Properties: {RedrivePolicy: {deadLetterTargetArn: arn:aws:sqs:x:1:gone, maxReceiveCount: 1}}\n"),
+                &["Resources.Q.Properties.RedrivePolicy.deadLetterTargetArn"],
+            ),
+        ]);
     }
 }

@@ -244,17 +244,19 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{var, var_error, with_variables};
+    use crate::template::test_support::{assert_resolves, assert_var_refused, with_variables};
     use crate::template::{parse, LocalContext};
 
     #[test]
     fn pseudo_parameters() {
-        assert_eq!(var("!Ref AWS::Region"), "eu-west-1");
-        assert_eq!(var("!Ref AWS::AccountId"), "111122223333");
-        assert_eq!(var("!Ref AWS::StackName"), "opsflow-local");
-        assert_eq!(var("!Ref AWS::Partition"), "aws");
-        assert_eq!(var("!Ref AWS::URLSuffix"), "amazonaws.com");
-        assert!(var_error("!Ref AWS::Nope").contains("unknown pseudo parameter AWS::Nope"));
+        assert_resolves(&[
+            ("!Ref AWS::Region", "eu-west-1"),
+            ("!Ref AWS::AccountId", "111122223333"),
+            ("!Ref AWS::StackName", "opsflow-local"),
+            ("!Ref AWS::Partition", "aws"),
+            ("!Ref AWS::URLSuffix", "amazonaws.com"),
+        ]);
+        assert_var_refused(&[("!Ref AWS::Nope", &["unknown pseudo parameter AWS::Nope"])]);
     }
 
     #[test]
@@ -271,58 +273,61 @@ mod tests {
 
     #[test]
     fn ref_to_resources() {
-        assert_eq!(var("!Ref Table"), "app-dev");
-        assert_eq!(
-            var("!Ref Queue"),
-            "http://127.0.0.1:5000/111122223333/jobs-dev"
-        );
-        assert_eq!(
-            var("!Ref Unnamed"),
-            "http://127.0.0.1:5000/111122223333/opsflow-local-Unnamed"
-        );
-        assert_eq!(var("!Ref Fn"), "worker-dev");
-        assert_eq!(
-            var("!Ref Key"),
-            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:Key"
-        );
-        assert_eq!(var("!Ref Topic"), "local-Topic");
-        assert!(var_error("!Ref Missing").contains("neither a parameter nor a resource"));
-        let message = var_error("!Ref ProdOnly");
-        assert!(
-            message.contains("not created (its condition IsProd is false)"),
-            "{message}"
-        );
+        assert_resolves(&[
+            ("!Ref Table", "app-dev"),
+            ("!Ref Queue", "http://127.0.0.1:5000/111122223333/jobs-dev"),
+            (
+                "!Ref Unnamed",
+                "http://127.0.0.1:5000/111122223333/opsflow-local-Unnamed",
+            ),
+            ("!Ref Fn", "worker-dev"),
+            (
+                "!Ref Key",
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:Key",
+            ),
+            ("!Ref Topic", "local-Topic"),
+        ]);
+        assert_var_refused(&[
+            ("!Ref Missing", &["neither a parameter nor a resource"]),
+            (
+                "!Ref ProdOnly",
+                &["not created (its condition IsProd is false)"],
+            ),
+        ]);
     }
 
     #[test]
     fn get_att() {
-        assert_eq!(
-            var("!GetAtt Table.Arn"),
-            "arn:aws:dynamodb:eu-west-1:111122223333:table/app-dev"
-        );
-        assert_eq!(
-            var("!GetAtt Table.StreamArn"),
-            "arn:aws:dynamodb:eu-west-1:111122223333:table/app-dev/stream/local"
-        );
-        assert_eq!(
-            var("!GetAtt Queue.Arn"),
-            "arn:aws:sqs:eu-west-1:111122223333:jobs-dev"
-        );
-        assert_eq!(var("!GetAtt [Queue, QueueName]"), "jobs-dev");
-        assert_eq!(
-            var("{'Fn::GetAtt': [Queue, QueueUrl]}"),
-            "http://127.0.0.1:5000/111122223333/jobs-dev"
-        );
-        assert_eq!(
-            var("!GetAtt Fn.Arn"),
-            "arn:aws:lambda:eu-west-1:111122223333:function:worker-dev"
-        );
-        assert_eq!(var("!GetAtt Topic.TopicArn"), "local-Topic.TopicArn");
-        let message = var_error("!GetAtt Queue.Nope");
-        assert!(
-            message.contains("Resources.Fn.Properties.Environment.Variables.X"),
-            "{message}"
-        );
-        assert!(message.contains("has no attribute Nope"), "{message}");
+        assert_resolves(&[
+            (
+                "!GetAtt Table.Arn",
+                "arn:aws:dynamodb:eu-west-1:111122223333:table/app-dev",
+            ),
+            (
+                "!GetAtt Table.StreamArn",
+                "arn:aws:dynamodb:eu-west-1:111122223333:table/app-dev/stream/local",
+            ),
+            (
+                "!GetAtt Queue.Arn",
+                "arn:aws:sqs:eu-west-1:111122223333:jobs-dev",
+            ),
+            ("!GetAtt [Queue, QueueName]", "jobs-dev"),
+            (
+                "{'Fn::GetAtt': [Queue, QueueUrl]}",
+                "http://127.0.0.1:5000/111122223333/jobs-dev",
+            ),
+            (
+                "!GetAtt Fn.Arn",
+                "arn:aws:lambda:eu-west-1:111122223333:function:worker-dev",
+            ),
+            ("!GetAtt Topic.TopicArn", "local-Topic.TopicArn"),
+        ]);
+        assert_var_refused(&[(
+            "!GetAtt Queue.Nope",
+            &[
+                "Resources.Fn.Properties.Environment.Variables.X",
+                "has no attribute Nope",
+            ],
+        )]);
     }
 }

@@ -5,49 +5,45 @@
 //! defined and every defined attribute used as a key, unique index names,
 //! known projection and stream view types, and no local secondary indexes.
 
-use super::properties::check_keys;
+use super::properties::ResourceKeys;
 use super::reader::Reader;
-use super::values::scalar_text;
+use super::values::{field_text, scalar_text};
 use super::{IndexDef, TableDef};
 use anyhow::{anyhow, bail, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use yaml_serde::{Mapping, Value};
 
+const TABLE_KEYS: ResourceKeys = ResourceKeys {
+    handled: &[
+        "TableName",
+        "AttributeDefinitions",
+        "KeySchema",
+        "GlobalSecondaryIndexes",
+        "StreamSpecification",
+        "TimeToLiveSpecification",
+    ],
+    harmless: &[
+        "BillingMode",
+        "ProvisionedThroughput",
+        "PointInTimeRecoverySpecification",
+        "SSESpecification",
+        "Tags",
+        "DeletionProtectionEnabled",
+        "TableClass",
+        "ContributorInsightsSpecification",
+        "OnDemandThroughput",
+        "WarmThroughput",
+        "ResourcePolicy",
+    ],
+    refused: &[(
+        "LocalSecondaryIndexes",
+        "local secondary indexes are not supported locally",
+    )],
+};
+
 impl Reader<'_> {
     pub(super) fn table(&self, id: &str, def: &Mapping) -> Result<TableDef> {
-        let pp = format!("Resources.{id}.Properties");
-        let props = self.properties(def, &pp)?;
-        let mut warnings = Vec::new();
-        check_keys(
-            props,
-            &pp,
-            &[
-                "TableName",
-                "AttributeDefinitions",
-                "KeySchema",
-                "GlobalSecondaryIndexes",
-                "StreamSpecification",
-                "TimeToLiveSpecification",
-            ],
-            &[
-                "BillingMode",
-                "ProvisionedThroughput",
-                "PointInTimeRecoverySpecification",
-                "SSESpecification",
-                "Tags",
-                "DeletionProtectionEnabled",
-                "TableClass",
-                "ContributorInsightsSpecification",
-                "OnDemandThroughput",
-                "WarmThroughput",
-                "ResourcePolicy",
-            ],
-            &[(
-                "LocalSecondaryIndexes",
-                "local secondary indexes are not supported locally",
-            )],
-            &mut warnings,
-        )?;
+        let (pp, props, warnings) = self.resource_properties(id, def, &TABLE_KEYS)?;
         let name = self.name_of(id, &pp)?;
         check_table_name(&name, &format!("{pp}.TableName"))?;
 
@@ -62,13 +58,8 @@ impl Reader<'_> {
         };
         for (i, def) in defs.iter().enumerate() {
             let path = format!("{attr_path}[{i}]");
-            let field = |key: &str| -> Result<String> {
-                def.get(key)
-                    .ok_or_else(|| anyhow!("{path}.{key}: missing"))
-                    .and_then(|v| scalar_text(v, &format!("{path}.{key}")))
-            };
-            let attribute = field("AttributeName")?;
-            let kind = field("AttributeType")?;
+            let attribute = field_text(def, "AttributeName", &path)?;
+            let kind = field_text(def, "AttributeType", &path)?;
             if !matches!(kind.as_str(), "S" | "N" | "B") {
                 bail!("{path}.AttributeType: expected S, N or B, got {kind}");
             }
@@ -123,46 +114,32 @@ impl Reader<'_> {
             }
         }
 
-        let stream_view_type = match props.get("StreamSpecification") {
+        let stream_view_type = match self.opt_mapping(props, "StreamSpecification", &pp)? {
             None => None,
-            Some(value) => {
-                let path = format!("{pp}.StreamSpecification");
-                match self.resolve(value, &path)? {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Mapping(spec)) => {
-                        let view = spec
-                            .get("StreamViewType")
-                            .ok_or_else(|| anyhow!("{path}.StreamViewType: missing"))
-                            .and_then(|v| scalar_text(v, &format!("{path}.StreamViewType")))?;
-                        if !matches!(
-                            view.as_str(),
-                            "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY"
-                        ) {
-                            bail!("{path}.StreamViewType: unknown view type {view}");
-                        }
-                        Some(view)
-                    }
-                    Some(_) => bail!("{path}: expected a mapping"),
+            Some((spec, path)) => {
+                let view = spec
+                    .get("StreamViewType")
+                    .ok_or_else(|| anyhow!("{path}.StreamViewType: missing"))
+                    .and_then(|v| scalar_text(v, &format!("{path}.StreamViewType")))?;
+                if !matches!(
+                    view.as_str(),
+                    "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY"
+                ) {
+                    bail!("{path}.StreamViewType: unknown view type {view}");
                 }
+                Some(view)
             }
         };
 
-        let ttl_attribute = match props.get("TimeToLiveSpecification") {
+        let ttl_attribute = match self.opt_mapping(props, "TimeToLiveSpecification", &pp)? {
             None => None,
-            Some(value) => {
-                let path = format!("{pp}.TimeToLiveSpecification");
-                match self.resolve(value, &path)? {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Mapping(spec)) => {
-                        let enabled = self.opt_bool(&spec, "Enabled", &path)?.unwrap_or(false);
-                        let attribute = self.opt_text(&spec, "AttributeName", &path)?;
-                        match (enabled, attribute) {
-                            (false, _) => None,
-                            (true, Some(attribute)) => Some(attribute),
-                            (true, None) => bail!("{path}.AttributeName: missing"),
-                        }
-                    }
-                    Some(_) => bail!("{path}: expected a mapping"),
+            Some((spec, path)) => {
+                let enabled = self.opt_bool(&spec, "Enabled", &path)?.unwrap_or(false);
+                let attribute = self.opt_text(&spec, "AttributeName", &path)?;
+                match (enabled, attribute) {
+                    (false, _) => None,
+                    (true, Some(attribute)) => Some(attribute),
+                    (true, None) => bail!("{path}.AttributeName: missing"),
                 }
             }
         };
@@ -191,13 +168,8 @@ impl Reader<'_> {
         let mut range = None;
         for (i, key) in keys.iter().enumerate() {
             let key_path = format!("{path}[{i}]");
-            let field = |name: &str| -> Result<String> {
-                key.get(name)
-                    .ok_or_else(|| anyhow!("{key_path}.{name}: missing"))
-                    .and_then(|v| scalar_text(v, &format!("{key_path}.{name}")))
-            };
-            let attribute = field("AttributeName")?;
-            let slot = match field("KeyType")?.as_str() {
+            let attribute = field_text(key, "AttributeName", &key_path)?;
+            let slot = match field_text(key, "KeyType", &key_path)?.as_str() {
                 "HASH" => &mut hash,
                 "RANGE" => &mut range,
                 other => bail!("{key_path}.KeyType: expected HASH or RANGE, got {other}"),
@@ -211,10 +183,7 @@ impl Reader<'_> {
     }
 
     fn index(&self, index: &Value, path: &str) -> Result<IndexDef> {
-        let name = index
-            .get("IndexName")
-            .ok_or_else(|| anyhow!("{path}.IndexName: missing"))
-            .and_then(|v| scalar_text(v, &format!("{path}.IndexName")))?;
+        let name = field_text(index, "IndexName", path)?;
         let (hash_key, range_key) = match index.get("KeySchema") {
             Some(value) => self.key_schema(value, &format!("{path}.KeySchema"))?,
             None => bail!("{path}.KeySchema: missing"),
@@ -311,7 +280,7 @@ fn check_table_name(name: &str, path: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::test_support::{ctx, error, resources};
+    use crate::template::test_support::{assert_refused, ctx, resources, PK_KEY};
     use crate::template::{parse, IndexDef};
 
     #[test]
@@ -367,31 +336,21 @@ mod tests {
         assert_eq!(simple.attributes["key"], "N");
     }
 
-    const KEYS: &str = "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n";
-
     #[test]
     fn table_errors() {
-        let message = error(
-            &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: ab\n{KEYS}")),
-            &ctx(),
-        );
-        assert!(
-            message.contains("Resources.T.Properties.TableName"),
-            "{message}"
-        );
-        assert!(message.contains("3 to 255"), "{message}");
-        let message = error(
-            &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n{KEYS}      LocalSecondaryIndexes: []\n")),
-            &ctx(),
-        );
-        assert!(message.contains("Resources.T.Properties.LocalSecondaryIndexes: local secondary indexes are not supported"), "{message}");
-        let message = error(
-            &resources("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"),
-            &ctx(),
-        );
-        assert!(
-            message.contains("key attribute id is not in AttributeDefinitions"),
-            "{message}"
-        );
+        assert_refused(&[
+            (
+                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: ab\n{PK_KEY}")),
+                &["Resources.T.Properties.TableName", "3 to 255"],
+            ),
+            (
+                &resources(&format!("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n{PK_KEY}      LocalSecondaryIndexes: []\n")),
+                &["Resources.T.Properties.LocalSecondaryIndexes: local secondary indexes are not supported"],
+            ),
+            (
+                &resources("  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"),
+                &["key attribute id is not in AttributeDefinitions"],
+            ),
+        ]);
     }
 }

@@ -4,7 +4,7 @@
 //! the helpers fail with a message naming what was expected instead of
 //! returning a default.
 
-use super::{parse, LocalContext};
+use super::{parse, FunctionDef, LocalContext, Template};
 use std::collections::BTreeMap;
 
 pub(super) fn ctx() -> LocalContext {
@@ -31,6 +31,21 @@ pub(super) fn error(yaml: &str, ctx: &LocalContext) -> String {
         parse(yaml, ctx).expect_err("the template should be refused")
     )
 }
+
+/// A table's keys: one string hash key, `pk` (a table's properties).
+pub(super) const PK_KEY: &str = "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n";
+
+/// The head of the function `Fn` (built from the `worker` binary), up to
+/// its `Properties:`.
+pub(super) const FUNCTION_HEAD: &str = r#"
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties:
+        Binary: worker
+    Properties:
+"#;
 
 /// A template with parameters, conditions, a table, queues and one
 /// function whose environment variables are `variables` (YAML lines).
@@ -69,9 +84,7 @@ Resources:
     Type: AWS::DynamoDB::Table
     Properties:
       TableName: !Sub app-${{Environment}}
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
+{PK_KEY}      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
   Queue:
     Type: AWS::SQS::Queue
     Properties:
@@ -85,27 +98,21 @@ Resources:
   ProdOnly:
     Type: AWS::SQS::Queue
     Condition: IsProd
-  Fn:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties:
-        Binary: worker
-    Properties:
-      FunctionName: !Sub worker-${{Environment}}
+{FUNCTION_HEAD}      FunctionName: !Sub worker-${{Environment}}
       Environment:
         Variables:
 {variables}"#
     )
 }
 
+/// The function `Fn` of a parsed template.
+pub(super) fn function_fn(template: &Template) -> &FunctionDef {
+    template.function("Fn").expect("the template declares Fn")
+}
+
 pub(super) fn env(variables: &[&str], ctx: &LocalContext) -> BTreeMap<String, String> {
     let template = parse(&with_variables(variables), ctx).expect("the template should parse");
-    template
-        .function("Fn")
-        .expect("the template declares Fn")
-        .environment
-        .clone()
+    function_fn(&template).environment.clone()
 }
 
 pub(super) fn var(expression: &str) -> String {
@@ -118,15 +125,49 @@ pub(super) fn var_error(expression: &str) -> String {
     error(&with_variables(&[&line]), &ctx())
 }
 
-pub(super) const FUNCTION_HEAD: &str = r#"
-  Fn:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties:
-        Binary: worker
-    Properties:
-"#;
+/// Asserts that `message` holds every fragment; a failure shows the message.
+pub(super) fn assert_mentions(message: &str, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(message.contains(fragment), "{fragment:?} not in: {message}");
+    }
+}
+
+/// Asserts, case by case, that the expression (the value of `X` in
+/// [`with_variables`]) resolves to the text; a failure names the expression.
+pub(super) fn assert_resolves(cases: &[(&str, &str)]) {
+    for (expression, expected) in cases {
+        assert_eq!(var(expression), *expected, "{expression}");
+    }
+}
+
+/// Asserts, case by case, that the expression (the value of `X` in
+/// [`with_variables`]) is refused with a message holding every fragment;
+/// a failure names the expression.
+pub(super) fn assert_var_refused(cases: &[(&str, &[&str])]) {
+    for (expression, fragments) in cases {
+        let message = var_error(expression);
+        for fragment in *fragments {
+            assert!(
+                message.contains(fragment),
+                "{expression}: {fragment:?} not in: {message}"
+            );
+        }
+    }
+}
+
+/// Asserts, case by case, that the template (with [`ctx`]) is refused with
+/// a message holding every fragment; a failure names the case's number.
+pub(super) fn assert_refused(cases: &[(&str, &[&str])]) {
+    for (i, (yaml, fragments)) in cases.iter().enumerate() {
+        let message = error(yaml, &ctx());
+        for fragment in *fragments {
+            assert!(
+                message.contains(fragment),
+                "case {i}: {fragment:?} not in: {message}"
+            );
+        }
+    }
+}
 
 pub(super) fn resources(body: &str) -> String {
     format!("Resources:\n{body}")
@@ -144,15 +185,11 @@ pub(super) fn events(events: &str) -> String {
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      StreamSpecification: {{StreamViewType: NEW_AND_OLD_IMAGES}}
+{PK_KEY}      StreamSpecification: {{StreamViewType: NEW_AND_OLD_IMAGES}}
   Plain:
     Type: AWS::DynamoDB::Table
     Properties:
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-  Queue:
+{PK_KEY}  Queue:
     Type: AWS::SQS::Queue
 {FUNCTION_HEAD}      Events:
 {events}"#

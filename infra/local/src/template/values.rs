@@ -54,6 +54,25 @@ pub(super) fn scalar_text(value: &Value, path: &str) -> Result<String> {
     }
 }
 
+/// An intrinsic's argument that must be written as a plain name; else
+/// the error `{path}: {takes}` (e.g. `Ref takes a logical id …`).
+pub(super) fn name_arg<'v>(arg: &'v Value, path: &str, takes: &str) -> Result<&'v str> {
+    match arg.as_str() {
+        Some(name) => Ok(name),
+        None => bail!("{path}: {takes}"),
+    }
+}
+
+/// The scalar at `key` of a mapping as text; an error naming
+/// `{path}.{key}` when it is missing or not a single value.
+pub(super) fn field_text(value: &Value, key: &str, path: &str) -> Result<String> {
+    let path = format!("{path}.{key}");
+    match value.get(key) {
+        Some(field) => scalar_text(field, &path),
+        None => bail!("{path}: missing"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::template::test_support::{ctx, env};

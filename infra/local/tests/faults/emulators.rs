@@ -1,17 +1,19 @@
 //! The test's own tables and queues on DynamoDB Local and moto, laid out
 //! as `template.yaml` lays out the real ones, and the reads the test checks
 //! them with.
+//!
+//! Invariant: names are unique per run, and `delete` removes all that
+//! `create` made.
 
+use super::functions::{AuditWriterFunction, RouterFunction};
+use crate::support::{self, create_queue, queue_arn, receive, table_with_stream};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
-use opsflow_platform::pipeline::router::EventQueue;
-use opsflow_platform::store::{emulator_sdk_config, schema};
+use opsflow_platform::pipeline::router::{EventQueue, Router};
+use opsflow_platform::store::{schema, Store};
 use serde_json::json;
-use std::collections::HashMap;
-
-pub fn endpoint(variable: &str, default: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| default.to_owned())
-}
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub struct Resources {
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -36,33 +38,17 @@ impl Resources {
     /// Creates uniquely named tables and queues for run `run`. The audit
     /// queue's visibility timeout is `visibility_secs`.
     pub async fn create(run: &str, max_receive_count: u32, visibility_secs: u32) -> Self {
-        let moto = endpoint("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000");
-        let dynamodb_config = emulator_sdk_config(
-            &endpoint("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-            "us-east-1",
-        )
-        .await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
-        let streams = aws_sdk_dynamodbstreams::Client::new(&dynamodb_config);
-        let sqs = aws_sdk_sqs::Client::new(&emulator_sdk_config(&moto, "us-east-1").await);
+        let moto = support::moto_endpoint();
+        let dynamodb = support::dynamodb().await;
+        let streams = support::streams().await;
+        let sqs = support::sqs().await;
 
         let entity_table = format!("faults-entities-{run}");
         let audit_table = format!("faults-audit-{run}");
-        schema::create_entity_table(&dynamodb, &entity_table)
-            .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+        let stream_arn = table_with_stream(&dynamodb, &entity_table).await;
         schema::create_audit_table(&dynamodb, &audit_table)
             .await
             .expect("create the audit table");
-        let stream_arn = dynamodb
-            .describe_table()
-            .table_name(&entity_table)
-            .send()
-            .await
-            .expect("describe the entity table")
-            .table()
-            .and_then(|t| t.latest_stream_arn().map(str::to_owned))
-            .expect("the entity table has a stream");
 
         let audit_dlq_url = create_queue(&sqs, format!("faults-audit-dlq-{run}"), &[]).await;
         let redrive = json!({
@@ -100,6 +86,19 @@ impl Resources {
             webhooks_url,
             quarantine_url,
         }
+    }
+
+    /// The real router, sending with `sqs` to this run's queues.
+    pub fn router(&self, sqs: aws_sdk_sqs::Client) -> Arc<RouterFunction> {
+        let router = Router::new(sqs, self.event_queues(), self.quarantine_url.clone());
+        Arc::new(RouterFunction::new(router))
+    }
+
+    /// The real audit writer on this run's audit table, failing the first
+    /// `failures` deliveries of each `flaky` envelope.
+    pub fn audit_writer(&self, flaky: HashSet<String>, failures: u32) -> Arc<AuditWriterFunction> {
+        let store = Store::new(self.dynamodb.clone(), &self.audit_table);
+        Arc::new(AuditWriterFunction::new(store, flaky, failures))
     }
 
     /// The router's destinations, as `event-router`'s main sets them up.
@@ -148,34 +147,26 @@ impl Resources {
 
     /// Messages in a queue, visible or in flight.
     pub async fn queue_depth(&self, url: &str) -> usize {
-        let attributes = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .expect("queue attributes");
-        attributes
-            .attributes()
-            .map(|a| a.values().filter_map(|v| v.parse::<usize>().ok()).sum())
-            .unwrap_or(0)
+        support::queue_depth(&self.sqs, url).await
+    }
+
+    /// The ids of the events with an audit record.
+    pub async fn audited(&self) -> HashSet<String> {
+        let records = self.audit_records().await;
+        records.into_iter().map(|(id, _, _)| id).collect()
+    }
+
+    /// Receives and deletes what a queue holds now; each body, counted.
+    pub async fn drain(&self, url: &str) -> HashMap<String, u32> {
+        let mut bodies = HashMap::new();
+        self.drain_into(url, &mut bodies).await;
+        bodies
     }
 
     /// Receives and deletes what a queue holds now, counting each body.
     pub async fn drain_into(&self, url: &str, bodies: &mut HashMap<String, u32>) {
         loop {
-            let messages = self
-                .sqs
-                .receive_message()
-                .queue_url(url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("receive")
-                .messages
-                .unwrap_or_default();
+            let messages = receive(&self.sqs, url).await;
             if messages.is_empty() {
                 return;
             }
@@ -216,34 +207,4 @@ impl Resources {
             let _ = schema::delete_table(&self.dynamodb, table).await;
         }
     }
-}
-
-async fn create_queue(
-    client: &aws_sdk_sqs::Client,
-    name: String,
-    attributes: &[(QueueAttributeName, String)],
-) -> String {
-    let mut request = client.create_queue().queue_name(name);
-    for (attribute, value) in attributes {
-        request = request.attributes(attribute.clone(), value);
-    }
-    request
-        .send()
-        .await
-        .expect("moto must be running: run `make emulators`")
-        .queue_url
-        .expect("a queue url")
-}
-
-async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> String {
-    client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .expect("a queue arn")
 }

@@ -1,18 +1,19 @@
 //! `event-router` and `audit-writer` as in-process functions behind the
-//! local runtime's `Invoke`: the real `Router::route` and
+//! local runtime's `Invoke` (as `Handle`s): the real `Router::route` and
 //! `audit_writer::write_batch`, fed the events the mappings build and
 //! answering with what the real binaries return.
+//!
+//! Invariant: apart from the injected faults, each answers exactly as the
+//! real binary would.
 
 use super::envelope_id;
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsEvent};
 use opsflow_audit::pipeline::audit_writer;
-use opsflow_local::{Invoke, InvokeOutcome};
+use opsflow_local::{Handle, InvokeOutcome};
 use opsflow_platform::pipeline::router::Router;
 use opsflow_platform::store::Store;
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -36,21 +37,15 @@ impl RouterFunction {
     }
 }
 
-impl Invoke for RouterFunction {
-    fn invoke<'a>(
-        &'a self,
-        _function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: StreamEvent =
-                serde_json::from_slice(&payload).expect("the mapping sends a stream event");
-            let response = self.router.route(&event).await;
-            if !response.batch_item_failures.is_empty() {
-                self.failed_invocations.fetch_add(1, Ordering::SeqCst);
-            }
-            InvokeOutcome::Success(serde_json::to_vec(&response).expect("a JSON response"))
-        })
+impl Handle for RouterFunction {
+    async fn handle(&self, _function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: StreamEvent =
+            serde_json::from_slice(&payload).expect("the mapping sends a stream event");
+        let response = self.router.route(&event).await;
+        if !response.batch_item_failures.is_empty() {
+            self.failed_invocations.fetch_add(1, Ordering::SeqCst);
+        }
+        InvokeOutcome::Success(serde_json::to_vec(&response).expect("a JSON response"))
     }
 }
 
@@ -110,30 +105,24 @@ impl AuditWriterFunction {
     }
 }
 
-impl Invoke for AuditWriterFunction {
-    fn invoke<'a>(
-        &'a self,
-        _function: &'a str,
-        payload: Vec<u8>,
-    ) -> Pin<Box<dyn Future<Output = InvokeOutcome> + Send + 'a>> {
-        Box::pin(async move {
-            let event: SqsEvent =
-                serde_json::from_slice(&payload).expect("the mapping sends an SQS event");
-            let (handled, failed_unwritten) = self.sort_out(&event);
-            let mut response = audit_writer::write_batch(&self.store, &handled).await;
-            let wrote_some = handled.records.len() > response.batch_item_failures.len();
-            if wrote_some && !self.crashed.swap(true, Ordering::SeqCst) {
-                return InvokeOutcome::FunctionError {
-                    error_type: "Runtime.ExitError".into(),
-                    error_message: "injected crash after the writes".into(),
-                };
-            }
-            for id in failed_unwritten {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                response.batch_item_failures.push(failure);
-            }
-            InvokeOutcome::Success(serde_json::to_vec(&response).expect("a JSON response"))
-        })
+impl Handle for AuditWriterFunction {
+    async fn handle(&self, _function: &str, payload: Vec<u8>) -> InvokeOutcome {
+        let event: SqsEvent =
+            serde_json::from_slice(&payload).expect("the mapping sends an SQS event");
+        let (handled, failed_unwritten) = self.sort_out(&event);
+        let mut response = audit_writer::write_batch(&self.store, &handled).await;
+        let wrote_some = handled.records.len() > response.batch_item_failures.len();
+        if wrote_some && !self.crashed.swap(true, Ordering::SeqCst) {
+            return InvokeOutcome::FunctionError {
+                error_type: "Runtime.ExitError".into(),
+                error_message: "injected crash after the writes".into(),
+            };
+        }
+        for id in failed_unwritten {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+        InvokeOutcome::Success(serde_json::to_vec(&response).expect("a JSON response"))
     }
 }

@@ -1,10 +1,14 @@
 //! The pipeline's two event source mappings, configured as `template.yaml`
 //! configures them, run by the local runtime's pollers: the stream into
 //! the router, the audit queue into the audit writer.
+//!
+//! Invariant: the settings are the template's, apart from the names of
+//! the table and queues.
 
 use super::emulators::Resources;
 use super::functions::{AuditWriterFunction, RouterFunction};
-use opsflow_local::sources::{sqs, stream};
+use crate::support::{sqs_source, stream_source, REGION};
+use opsflow_local::sources::{sqs, stream, Wiring};
 use opsflow_local::template::{SqsSource, StreamSource};
 use serde_json::json;
 use std::sync::Arc;
@@ -28,49 +32,43 @@ impl Mappings {
         let stream_task = tokio::spawn(stream::run(
             stream::StreamMapping {
                 source: StreamSource {
-                    function: "EventRouterFunction".into(),
-                    table: "MainTable".into(),
-                    batch_size: 100,
-                    starting_position: "TRIM_HORIZON".into(),
                     filter_patterns: vec![
                         json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}}),
                     ],
-                    report_batch_item_failures: true,
                     maximum_retry_attempts: 1000,
                     maximum_record_age_secs: 21600,
                     bisect_batch_on_function_error: true,
                     on_failure: Some("EventQuarantineQueue".into()),
-                    enabled: true,
+                    ..stream_source("EventRouterFunction", "MainTable")
                 },
                 stream_arn: resources.stream_arn.clone(),
-                region: "us-east-1".into(),
+                region: REGION.into(),
                 on_failure: Some(stream::OnFailureQueue {
                     sqs: resources.sqs.clone(),
                     url: resources.quarantine_url.clone(),
                 }),
             },
             resources.streams.clone(),
-            router,
-            stop_rx.clone(),
+            Wiring {
+                invoker: router,
+                shutdown: stop_rx.clone(),
+            },
         ));
         let sqs_task = tokio::spawn(sqs::run(
             sqs::SqsMapping {
                 source: SqsSource {
-                    function: "AuditWriterFunction".into(),
-                    queue: "AuditQueue".into(),
-                    batch_size: 10,
-                    batching_window_secs: 0,
-                    report_batch_item_failures: true,
                     maximum_concurrency: Some(5),
-                    enabled: true,
+                    ..sqs_source("AuditWriterFunction", "AuditQueue")
                 },
                 queue_url: resources.audit_url.clone(),
                 queue_arn: resources.audit_arn.clone(),
-                region: "us-east-1".into(),
+                region: REGION.into(),
             },
             resources.sqs.clone(),
-            writer,
-            stop_rx,
+            Wiring {
+                invoker: writer,
+                shutdown: stop_rx,
+            },
         ));
         Self {
             stop,
