@@ -39,7 +39,9 @@ mod records;
 pub use listing::{ApprovalFilter, ApprovalSource};
 pub use records::{ApprovalRecord, DecisionRecord, NewApproval};
 
-use super::{from_item, keys, n, s, to_item, transaction, Expr, Store, StoreError, Transaction};
+use super::{
+    entity_item, from_item, keys, n, s, transaction, Expr, Store, StoreError, Transaction,
+};
 use crate::domain::{ApprovalStatus, Approvers, EntityId};
 use crate::events::{Envelope, OutboxItem};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
@@ -146,15 +148,15 @@ impl ApprovalStore for Store {
             &active,
         )?);
         tx.add(self.put(
-            to_item(record)?,
+            entity_item(record)?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?);
         for pk in owner_links(record) {
-            tx.add(self.put(to_item(&record.link(pk))?, None)?);
+            tx.add(self.put(entity_item(&record.link(pk))?, None)?);
         }
         if let Some(step) = record.current() {
             for pk in assignee_pks(step) {
-                tx.add(self.put(to_item(&record.assignee_link(pk))?, None)?);
+                tx.add(self.put(entity_item(&record.assignee_link(pk))?, None)?);
             }
         }
         tx.add(bump_pending(self, &record.workflow_id, 1)?);
@@ -265,7 +267,7 @@ pub fn transition(
 ) -> Result<(Transaction, Transition), StoreError> {
     let mut items = Transaction::new();
     let approval = items.add(store.put(
-        to_item(after)?,
+        entity_item(after)?,
         Some((
             "attribute_exists(pk) AND version = :expected",
             vec![(":expected", n(before.version))],
@@ -273,7 +275,7 @@ pub fn transition(
     )?);
     let decision_item = match decision {
         Some(decision) => Some(items.add(store.put(
-            to_item(decision)?,
+            entity_item(decision)?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?)),
         None => None,
@@ -349,7 +351,7 @@ pub fn transition(
         }
     }
     for pk in next_assignees {
-        items.add(store.put(to_item(&after.assignee_link(pk))?, None)?);
+        items.add(store.put(entity_item(&after.assignee_link(pk))?, None)?);
     }
     // The event's id must be new: an action that derives its event's id
     // finds a repeat of itself refused here (the last item).

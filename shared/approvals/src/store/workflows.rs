@@ -11,7 +11,8 @@
 //! it expects.
 
 use super::{
-    from_item, keys, n, to_item, transaction, Expr, Item, PageQuery, Store, StoreError, Transaction,
+    from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
+    Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -21,14 +22,6 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub id: EntityId,
     pub name: WorkflowName,
     pub description: Description,
@@ -55,16 +48,8 @@ impl WorkflowRecord {
         created_by: EntityId,
         now: OffsetDateTime,
     ) -> Self {
-        let id = EntityId::new();
-        let mut record = Self {
-            pk: keys::workflow_pk(&id),
-            sk: keys::WORKFLOW_SK.into(),
-            item_type: "workflow".into(),
-            gsi1pk: keys::WORKFLOWS_GSI1PK.into(),
-            gsi1sk: keys::workflow_sort(&id),
-            gsi2pk: String::new(),
-            gsi2sk: keys::workflow_sort(&id),
-            id,
+        Self {
+            id: EntityId::new(),
             name,
             description,
             status: WorkflowStatus::Draft,
@@ -74,18 +59,20 @@ impl WorkflowRecord {
             created_at: now,
             updated_at: now,
             version: 1,
-        };
-        record.reindex();
-        record
+        }
     }
+}
 
-    /// Recomputes index keys after a change of status.
-    fn reindex(&mut self) {
-        self.gsi2pk = keys::workflows_by_status_gsi2pk(self.status);
-    }
+/// `gsi1`: every workflow; `gsi2`: the workflows of its status. Both sort
+/// by id (= creation).
+impl Entity for WorkflowRecord {
+    const TYPE: &'static str = "workflow";
 
-    fn item(&self) -> Result<Item, StoreError> {
-        to_item(self)
+    fn keys(&self) -> Keys {
+        let sort = keys::workflow_sort(&self.id);
+        Keys::table(keys::workflow_pk(&self.id), keys::WORKFLOW_SK)
+            .gsi1(keys::WORKFLOWS_GSI1PK, sort.clone())
+            .gsi2(keys::workflows_by_status_gsi2pk(self.status), sort)
     }
 }
 
@@ -160,7 +147,6 @@ impl WorkflowStore for Store {
         let expected = record.version;
         record.version += 1;
         record.updated_at = now;
-        record.reindex();
         self.replace_versioned(record.item()?, expected, Some(event))
             .await
     }

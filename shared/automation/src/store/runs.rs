@@ -30,7 +30,7 @@ mod record;
 
 pub use record::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 
-use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
+use super::{classify, from_item, keys, n, s, Entity, Expr, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use opsflow_platform::store::Written;
@@ -191,20 +191,7 @@ impl RunStore for Store {
 
     #[tracing::instrument(skip_all, fields(event_id = %record.event_id, rule_id = %record.rule_id))]
     async fn put_run(&self, record: &RunRecord) -> Result<Written, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(record)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| classify(e, "PutItem"));
-        match result {
-            Ok(_) => Ok(Written::New),
-            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
-            Err(error) => Err(error),
-        }
+        self.put_once(record.item()?).await
     }
 
     #[tracing::instrument(skip_all, fields(event_id = %event, rule_id = %rule))]

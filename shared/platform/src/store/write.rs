@@ -6,7 +6,9 @@
 
 use super::error::classify_transaction;
 use super::expr::with_placeholders;
-use super::{classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError};
+use super::{
+    classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError, Written,
+};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
@@ -215,15 +217,33 @@ impl Store {
                 other => other,
             };
         }
-        self.client
+        match self
+            .put_once(crate::events::OutboxItem::new(event)?.to_item()?)
+            .await?
+        {
+            Written::New => Ok(()),
+            Written::AlreadyThere => Err(StoreError::ConditionFailed),
+        }
+    }
+
+    /// Writes an item whose key is still free (`attribute_not_exists(pk)`),
+    /// outside any transaction: writing it again (a redelivered event's
+    /// record) changes nothing and says so.
+    pub async fn put_once(&self, item: Item) -> Result<Written, StoreError> {
+        let result = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(crate::events::OutboxItem::new(event)?.to_item()?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "PutItem"))
+            .map_err(|e| classify(e, "PutItem"));
+        match result {
+            Ok(_) => Ok(Written::New),
+            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
+            Err(error) => Err(error),
+        }
     }
 
     /// Replaces an item that is still at version `expected`, with its
