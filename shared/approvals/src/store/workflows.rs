@@ -12,7 +12,7 @@
 
 use super::{
     from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
-    Transaction,
+    Transaction, Versioned,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -73,6 +73,12 @@ impl Entity for WorkflowRecord {
         Keys::table(keys::workflow_pk(&self.id), keys::WORKFLOW_SK)
             .gsi1(keys::WORKFLOWS_GSI1PK, sort.clone())
             .gsi2(keys::workflows_by_status_gsi2pk(self.status), sort)
+    }
+}
+
+impl Versioned for WorkflowRecord {
+    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
+        (&mut self.version, &mut self.updated_at)
     }
 }
 
@@ -144,11 +150,7 @@ impl WorkflowStore for Store {
         now: OffsetDateTime,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        self.replace_versioned(record.item()?, expected, Some(event))
-            .await
+        self.replace_next_version(record, now, Some(event)).await
     }
 
     fn deletion(

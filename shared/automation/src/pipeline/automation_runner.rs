@@ -211,12 +211,7 @@ impl Runner {
         max_attempts: u32,
     ) -> Result<RunRecord, String> {
         let store_error = |e: StoreError| format!("{:#}", anyhow::Error::new(e));
-        if let Some(done) = self
-            .store
-            .run_of(&envelope.id, &rule.id)
-            .await
-            .map_err(store_error)?
-        {
+        if let Some(done) = self.recorded_run(envelope, rule).await? {
             return Ok(done);
         }
         let subject = RunSubject {
@@ -268,17 +263,24 @@ impl Runner {
             Written::New => tracing::info!(rule_id = %rule.id, ?status, "rule run recorded"),
             // A concurrent delivery finished first: its run is the one.
             Written::AlreadyThere => {
-                if let Some(first) = self
-                    .store
-                    .run_of(&envelope.id, &rule.id)
-                    .await
-                    .map_err(store_error)?
-                {
+                if let Some(first) = self.recorded_run(envelope, rule).await? {
                     return Ok(first);
                 }
             }
         }
         Ok(record)
+    }
+
+    /// The run of `rule` on this event, if one was recorded already.
+    async fn recorded_run(
+        &self,
+        envelope: &Envelope,
+        rule: &LoadedRule,
+    ) -> Result<Option<RunRecord>, String> {
+        self.store
+            .run_of(&envelope.id, &rule.id)
+            .await
+            .map_err(|e| format!("{:#}", anyhow::Error::new(e)))
     }
 
     /// Carries out a matched rule's actions in order, stopping at the first

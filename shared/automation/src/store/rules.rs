@@ -15,7 +15,9 @@
 //! become a DynamoDB type. Writes carry their event (outbox) and, after
 //! creation, the version they expect.
 
-use super::{entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError};
+use super::{
+    entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError, Versioned,
+};
 use crate::domain::EntityId;
 use crate::events::Envelope;
 use crate::language::RuleSpec;
@@ -97,6 +99,12 @@ impl Entity for RuleRecord {
     }
 }
 
+impl Versioned for RuleRecord {
+    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
+        (&mut self.version, &mut self.updated_at)
+    }
+}
+
 /// Which rules a listing reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleFilter {
@@ -162,11 +170,7 @@ impl RuleStore for Store {
         now: OffsetDateTime,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        self.replace_versioned(entity_item(record)?, expected, Some(event))
-            .await
+        self.replace_next_version(record, now, Some(event)).await
     }
 
     async fn delete_rule(&self, record: &RuleRecord, event: &Envelope) -> Result<(), StoreError> {

@@ -65,14 +65,6 @@ impl Entity for SessionRecord {
     }
 }
 
-/// What the session check reads of a user item.
-#[derive(Debug, Deserialize)]
-struct Holder {
-    is_active: bool,
-    #[serde(default)]
-    session_generation: u64,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshRecord {
     pk: String,
@@ -200,19 +192,7 @@ impl SessionStore for Store {
         user_id: &EntityId,
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let (session, holder) = futures::try_join!(
-            self.get::<SessionRecord>(keys::session_pk(id), keys::SESSION_SK),
-            self.get::<Holder>(keys::user_pk(user_id), keys::USER_SK),
-        )?;
-        let (Some(session), Some(holder)) = (session, holder) else {
-            return Ok(None);
-        };
-        let live = !session.revoked
-            && session.expires_at > now.unix_timestamp()
-            && session.user_id == *user_id
-            && holder.is_active
-            && session.generation == holder.session_generation;
-        Ok(live.then_some(session))
+        opsflow_platform::auth::session::live_session(self, id, user_id, now).await
     }
 
     #[tracing::instrument(skip(self))]

@@ -11,7 +11,9 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction};
+use super::{
+    entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction, Versioned,
+};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -90,6 +92,12 @@ impl Entity for UserRecord {
         Keys::table(keys::user_pk(&self.id), keys::USER_SK)
             .gsi1(keys::USERS_GSI1PK, sort.clone())
             .gsi2(keys::users_by_role_gsi2pk(self.role), sort)
+    }
+}
+
+impl Versioned for UserRecord {
+    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
+        (&mut self.version, &mut self.updated_at)
     }
 }
 
@@ -212,11 +220,7 @@ impl UserStore for Store {
         now: OffsetDateTime,
         event: Option<&Envelope>,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        self.replace_versioned(entity_item(&*record)?, expected, event)
-            .await
+        self.replace_next_version(record, now, event).await
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %record.id))]

@@ -3,10 +3,12 @@
 //! change that moves it in an index (a new role, a new status) cannot
 //! leave a stale key behind, and no module copies key fields into its
 //! records. Reading ignores the key attributes (records do not deny
-//! unknown fields).
+//! unknown fields). A [`Versioned`] entity is replaced only over the
+//! version it was read at.
 
-use super::{s, to_item, Item, StoreError};
+use super::{s, to_item, Item, Store, StoreError};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 /// Where an entity's item lives: its table keys and, when it is listed by
 /// them, its keys in the overloaded indexes (`gsi1`, `gsi2`, … whose
@@ -66,6 +68,32 @@ pub trait Entity: Serialize {
         Self: Sized,
     {
         entity_item(self)
+    }
+}
+
+/// An entity written at versions: each change stores its next version,
+/// only over the version it was read at ([`Store::replace_next_version`]).
+pub trait Versioned: Entity {
+    /// Its version and the time of its last change, which advance together.
+    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime);
+}
+
+impl Store {
+    /// Advances `record` to its next version, changed at `now`, and
+    /// replaces the stored one, still at the version it had, with its
+    /// event (a stale version is `ConditionFailed`).
+    pub async fn replace_next_version<E: Versioned + Sync>(
+        &self,
+        record: &mut E,
+        now: OffsetDateTime,
+        event: Option<&crate::events::Envelope>,
+    ) -> Result<(), StoreError> {
+        let (version, updated_at) = record.revision();
+        let expected = *version;
+        *version += 1;
+        *updated_at = now;
+        self.replace_versioned(record.item()?, expected, event)
+            .await
     }
 }
 

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 
 pub use config::{emulator_sdk_config, sdk_config};
 pub use cursor::CursorKey;
-pub use entity::{entity_item, Entity, Keys};
+pub use entity::{entity_item, Entity, Keys, Versioned};
 pub use error::{classify, StoreError};
 pub use expr::Expr;
 pub use query::{PageQuery, Partition};
@@ -121,6 +121,12 @@ impl Store {
         pk: String,
         sk: &str,
     ) -> Result<Option<T>, StoreError> {
+        self.get_item(pk, sk).await?.map(from_item).transpose()
+    }
+
+    /// [`Store::get`], as the item itself (for a caller that reads it as
+    /// two types).
+    pub async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client()
             .get_item()
@@ -131,7 +137,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| classify(e, "GetItem"))?;
-        output.item.map(from_item).transpose()
+        Ok(output.item)
     }
 }
 
