@@ -31,8 +31,6 @@ mod payload_field;
 pub use assignment::{assign, AssignRefusal};
 
 super::string_enum! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
     pub enum ApprovalStatus {
         Pending = "PENDING",
         Approved = "APPROVED",
@@ -49,8 +47,6 @@ impl ApprovalStatus {
 
 super::string_enum! {
     /// What an approver says about the current step.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
     pub enum Verdict {
         Approved = "APPROVED",
         Rejected = "REJECTED",
@@ -59,16 +55,9 @@ super::string_enum! {
 
 super::text_newtype! {
     /// An approval's title: trimmed, 1–200 characters, one line.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(transparent)]
-    pub struct Title(super::single_line, 200);
-}
-
-super::text_newtype! {
+    pub struct Title(single_line, 200);
     /// A decision's comment: at most 1000 characters (trimmed; may be empty).
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    #[serde(transparent)]
-    pub struct Comment(super::free_text, 1000);
+    pub struct Comment(free_text, 1000);
 }
 
 /// The free-form data of a request: a JSON object of at most 16 KiB (as

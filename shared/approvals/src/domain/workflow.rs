@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 super::string_enum! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
     pub enum WorkflowStatus {
         Draft = "DRAFT",
         Active = "ACTIVE",
@@ -39,16 +37,9 @@ impl WorkflowStatus {
 
 super::text_newtype! {
     /// A workflow's name: trimmed, 1–120 characters, no control characters.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(transparent)]
-    pub struct WorkflowName(super::single_line, 120);
-}
-
-super::text_newtype! {
+    pub struct WorkflowName(single_line, 120);
     /// Free text of at most 2000 characters (trimmed; may be empty).
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    #[serde(transparent)]
-    pub struct Description(super::free_text, 2000);
+    pub struct Description(free_text, 2000);
 }
 
 /// Who may decide a step: anyone with a role, or named users.

@@ -12,7 +12,7 @@
 
 use super::{
     from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
-    Transaction, Versioned,
+    Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -69,18 +69,15 @@ impl Entity for WorkflowRecord {
     const TYPE: &'static str = "workflow";
 
     fn keys(&self) -> Keys {
-        let sort = keys::workflow_sort(&self.id);
-        Keys::table(keys::workflow_pk(&self.id), keys::WORKFLOW_SK)
-            .gsi1(keys::WORKFLOWS_GSI1PK, sort.clone())
-            .gsi2(keys::workflows_by_status_gsi2pk(self.status), sort)
+        Keys::table(keys::workflow_pk(&self.id), keys::WORKFLOW_SK).listed(
+            keys::WORKFLOWS_GSI1PK,
+            keys::workflows_by_status_gsi2pk(self.status),
+            keys::workflow_sort(&self.id),
+        )
     }
 }
 
-impl Versioned for WorkflowRecord {
-    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
-        (&mut self.version, &mut self.updated_at)
-    }
-}
+opsflow_platform::versioned!(WorkflowRecord);
 
 /// The named items of a workflow's deletion ([`WorkflowStore::deletion`]).
 #[derive(Debug, Clone, Copy)]

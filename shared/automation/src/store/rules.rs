@@ -15,9 +15,7 @@
 //! become a DynamoDB type. Writes carry their event (outbox) and, after
 //! creation, the version they expect.
 
-use super::{
-    entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError, Versioned,
-};
+use super::{entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError};
 use crate::domain::EntityId;
 use crate::events::Envelope;
 use crate::language::RuleSpec;
@@ -99,11 +97,7 @@ impl Entity for RuleRecord {
     }
 }
 
-impl Versioned for RuleRecord {
-    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
-        (&mut self.version, &mut self.updated_at)
-    }
-}
+opsflow_platform::versioned!(RuleRecord);
 
 /// Which rules a listing reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

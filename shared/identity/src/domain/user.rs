@@ -62,9 +62,7 @@ impl fmt::Display for Email {
 super::text_newtype! {
     /// A person's display name: trimmed, 1–100 characters, no control
     /// characters.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(transparent)]
-    pub struct DisplayName(super::single_line, 100);
+    pub struct DisplayName(single_line, 100);
 }
 
 /// A password chosen by a user, before hashing. Its `Debug` never shows it.

@@ -11,9 +11,7 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{
-    entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction, Versioned,
-};
+use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -88,18 +86,15 @@ impl Entity for UserRecord {
     const TYPE: &'static str = "user";
 
     fn keys(&self) -> Keys {
-        let sort = keys::user_gsi1sk(&self.id);
-        Keys::table(keys::user_pk(&self.id), keys::USER_SK)
-            .gsi1(keys::USERS_GSI1PK, sort.clone())
-            .gsi2(keys::users_by_role_gsi2pk(self.role), sort)
+        Keys::table(keys::user_pk(&self.id), keys::USER_SK).listed(
+            keys::USERS_GSI1PK,
+            keys::users_by_role_gsi2pk(self.role),
+            keys::user_gsi1sk(&self.id),
+        )
     }
 }
 
-impl Versioned for UserRecord {
-    fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime) {
-        (&mut self.version, &mut self.updated_at)
-    }
-}
+opsflow_platform::versioned!(UserRecord);
 
 #[derive(Serialize)]
 struct EmailGuard<'a> {

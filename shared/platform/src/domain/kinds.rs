@@ -9,12 +9,12 @@
 
 /// An enum whose variants each stand for one fixed name, with `ALL` (in
 /// declaration order), `as_str`, `parse` (naming the accepted names when
-/// it refuses) and `Display`. The enum's own attributes (derives, serde
-/// renames) are kept as written.
+/// it refuses), `Display`, and serde as that name. It derives `Debug`,
+/// `Clone`, `Copy`, `PartialEq`, `Eq` and `Hash`; the enum's own
+/// attributes (docs, more derives) are kept as written.
 ///
 /// ```
 /// opsflow_platform::string_enum! {
-///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 ///     pub enum Light { Red = "red", Green = "green" }
 /// }
 /// assert_eq!(Light::parse("green"), Ok(Light::Green));
@@ -34,6 +34,7 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $name {
             $( $(#[$variant_meta])* $variant ),+
         }
@@ -60,6 +61,24 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl $crate::domain::__serde::Serialize for $name {
+            fn serialize<S: $crate::domain::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::domain::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::domain::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                let text: String = $crate::domain::__serde::Deserialize::deserialize(deserializer)?;
+                Self::parse(&text).map_err($crate::domain::__serde::de::Error::custom)
+            }
+        }
     };
     (
         $(#[$meta:meta])*
@@ -76,46 +95,75 @@ macro_rules! string_enum {
     };
 }
 
-/// A newtype over text that one rule admits, at most `MAX_CHARS`
-/// characters: `single_line` (a name, a title) or `free_text` (a
-/// description, a comment), both of [`crate::domain`]. It has `MAX_CHARS`,
-/// `parse` and `as_str`; derives and serde attributes are the caller's.
+/// Newtypes over text that one kernel rule admits, at most `MAX_CHARS`
+/// characters: `single_line` (a name, a title: never empty) or
+/// `free_text` (a description, a comment: empty by default). Each has
+/// `MAX_CHARS`, `parse` and `as_str`, derives `Debug`, `Clone`,
+/// `PartialEq` and `Eq`, and is stored as its text (read back as written).
 ///
 /// ```
 /// opsflow_platform::text_newtype! {
-///     #[derive(Debug, PartialEq)]
-///     pub struct Label(opsflow_platform::domain::single_line, 5);
+///     /// A label.
+///     pub struct Label(single_line, 5);
+///     pub struct Note(free_text, 9);
 /// }
 /// assert_eq!(Label::parse(" tag ").unwrap().as_str(), "tag");
 /// assert!(Label::parse("longer").is_err());
+/// assert_eq!(Note::default().as_str(), "");
 /// ```
 #[macro_export]
 macro_rules! text_newtype {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident($rule:path, $max:expr);
-    ) => {
-        $(#[$meta])*
-        $vis struct $name(String);
+    ($( $(#[$meta:meta])* $vis:vis struct $name:ident($rule:ident, $max:expr); )+) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            $vis struct $name(String);
 
-        impl $name {
-            pub const MAX_CHARS: usize = $max;
+            impl $name {
+                pub const MAX_CHARS: usize = $max;
 
-            pub fn parse(input: &str) -> Result<Self, String> {
-                $rule(input, Self::MAX_CHARS).map(Self)
+                pub fn parse(input: &str) -> Result<Self, String> {
+                    $crate::domain::$rule(input, Self::MAX_CHARS).map(Self)
+                }
+
+                pub fn as_str(&self) -> &str {
+                    &self.0
+                }
             }
 
-            pub fn as_str(&self) -> &str {
-                &self.0
+            impl $crate::domain::__serde::Serialize for $name {
+                fn serialize<S: $crate::domain::__serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(&self.0)
+                }
+            }
+
+            impl<'de> $crate::domain::__serde::Deserialize<'de> for $name {
+                fn deserialize<D: $crate::domain::__serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<Self, D::Error> {
+                    $crate::domain::__serde::Deserialize::deserialize(deserializer).map(Self)
+                }
+            }
+
+            $crate::text_newtype!(@default $rule $name);
+        )+
+    };
+    (@default free_text $name:ident) => {
+        impl Default for $name {
+            fn default() -> Self {
+                Self(String::new())
             }
         }
     };
+    (@default single_line $name:ident) => {};
 }
 
 #[cfg(test)]
 mod tests {
     crate::string_enum! {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Phase {
             Early = "EARLY",
             /// Documented variants keep their docs.
@@ -125,7 +173,6 @@ mod tests {
 
     crate::string_enum! {
         parse_error = "must be early or late".to_owned();
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Worded {
             Early = "early",
             Late = "late",
@@ -133,8 +180,8 @@ mod tests {
     }
 
     crate::text_newtype! {
-        #[derive(Debug, PartialEq)]
-        struct Note(crate::domain::free_text, 4);
+        struct Note(free_text, 4);
+        struct Name(single_line, 4);
     }
 
     #[test]
@@ -144,6 +191,18 @@ mod tests {
             assert_eq!(Phase::parse(phase.as_str()), Ok(phase), "{phase}");
             assert_eq!(phase.to_string(), phase.as_str());
         }
+    }
+
+    #[test]
+    fn values_are_stored_as_their_names_and_read_back_only_from_them() {
+        assert_eq!(serde_json::to_value(Phase::Late).unwrap(), "LATE");
+        let read: Phase = serde_json::from_value(serde_json::json!("EARLY")).unwrap();
+        assert_eq!(read, Phase::Early);
+        let refused = serde_json::from_value::<Phase>(serde_json::json!("early")).unwrap_err();
+        assert!(
+            refused.to_string().contains("must be one of EARLY, LATE"),
+            "{refused}"
+        );
     }
 
     #[test]
@@ -180,5 +239,11 @@ mod tests {
             Note::parse("longer"),
             Err("must be at most 4 characters".to_owned())
         );
+        assert_eq!(Note::default().as_str(), "");
+        assert_eq!(Name::parse(" "), Err("must not be empty".to_owned()));
+        let name = Name::parse(" Ann ").unwrap();
+        assert_eq!(name.as_str(), "Ann");
+        assert_eq!(serde_json::to_value(&name).unwrap(), "Ann");
+        assert_eq!(serde_json::from_value::<Name>("Ann".into()).unwrap(), name);
     }
 }

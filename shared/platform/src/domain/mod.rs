@@ -11,6 +11,9 @@ pub mod role;
 pub use crate::{string_enum, text_newtype};
 pub use ids::EntityId;
 pub use role::Role;
+/// The serde that [`string_enum!`] and [`text_newtype!`] expand to.
+#[doc(hidden)]
+pub use serde as __serde;
 
 /// A single line of text as people type it: trimmed, 1 to `max_chars`
 /// characters, no control characters. Names of people and things use it.

@@ -1,12 +1,8 @@
 //! Roles: what a user may do is decided by their role alone (the
 //! permissions each role holds are in `auth::rbac`).
 
-use serde::{Deserialize, Serialize};
-
 crate::string_enum! {
     /// What a user may do; permissions per role are in `auth::rbac`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Role {
         Admin = "admin",
         Approver = "approver",

@@ -45,6 +45,13 @@ impl Keys {
         self.gsi(2, pk, sk)
     }
 
+    /// The same keys, listed twice under one sort key: among all items of
+    /// the kind (`gsi1pk = all`) and among those of one value (`gsi2pk =
+    /// by`: a status, a role, an owner).
+    pub fn listed(self, all: impl Into<String>, by: impl Into<String>, sort: String) -> Self {
+        self.gsi1(all, sort.clone()).gsi2(by, sort)
+    }
+
     /// The keys of index `gsi<number>`, if the item is in it.
     pub fn index(&self, number: u8) -> Option<(&str, &str)> {
         self.indexes
@@ -76,6 +83,19 @@ pub trait Entity: Serialize {
 pub trait Versioned: Entity {
     /// Its version and the time of its last change, which advance together.
     fn revision(&mut self) -> (&mut u64, &mut OffsetDateTime);
+}
+
+/// `impl Versioned` for records whose `version: u64` and `updated_at:
+/// OffsetDateTime` fields are their revision.
+#[macro_export]
+macro_rules! versioned {
+    ($($record:ty),+ $(,)?) => {
+        $(impl $crate::store::Versioned for $record {
+            fn revision(&mut self) -> (&mut u64, &mut ::time::OffsetDateTime) {
+                (&mut self.version, &mut self.updated_at)
+            }
+        })+
+    };
 }
 
 impl Store {
@@ -149,6 +169,10 @@ mod tests {
 
     #[test]
     fn any_number_of_indexes_become_their_attributes() {
+        assert_eq!(
+            Keys::table("P", "S").listed("ALL", "BY", "s".into()),
+            Keys::table("P", "S").gsi1("ALL", "s").gsi2("BY", "s")
+        );
         let keys = Keys::table("P", "S").gsi1("A", "a").gsi(4, "D", "d");
         assert_eq!(keys.index(4), Some(("D", "d")));
         assert_eq!(keys.index(2), None);

@@ -220,10 +220,11 @@ impl Entity for ApprovalRecord {
     const TYPE: &'static str = "approval";
 
     fn keys(&self) -> Keys {
-        let sort = keys::approval_sort(&self.id);
-        Keys::table(keys::approval_pk(&self.id), keys::APPROVAL_SK)
-            .gsi1(keys::APPROVALS_GSI1PK, sort.clone())
-            .gsi2(keys::approvals_by_status_gsi2pk(self.status), sort)
+        Keys::table(keys::approval_pk(&self.id), keys::APPROVAL_SK).listed(
+            keys::APPROVALS_GSI1PK,
+            keys::approvals_by_status_gsi2pk(self.status),
+            keys::approval_sort(&self.id),
+        )
     }
 }
 

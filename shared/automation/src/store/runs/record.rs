@@ -10,8 +10,6 @@ use time::OffsetDateTime;
 
 opsflow_platform::string_enum! {
     parse_error = "must be succeeded, failed, not_matched or skipped".to_owned();
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum RunStatus {
         /// Matched, and every action was carried out.
         Succeeded = "succeeded",
@@ -145,12 +143,15 @@ impl Entity for RunRecord {
 
     fn keys(&self) -> Keys {
         let sort = keys::run_sort(&sortable(self.started_at), &self.event_id, &self.rule_id);
-        Keys::table(
+        let table = Keys::table(
             keys::runs_of_event_pk(&self.event_id),
             keys::run_sk(&self.rule_id),
+        );
+        table.listed(
+            keys::RUNS_GSI1PK,
+            keys::runs_of_rule_gsi2pk(&self.rule_id),
+            sort,
         )
-        .gsi1(keys::RUNS_GSI1PK, sort.clone())
-        .gsi2(keys::runs_of_rule_gsi2pk(&self.rule_id), sort)
     }
 }
 
