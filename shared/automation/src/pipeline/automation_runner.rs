@@ -210,7 +210,6 @@ impl Runner {
         event: &serde_json::Value,
         max_attempts: u32,
     ) -> Result<RunRecord, String> {
-        let store_error = |e: StoreError| format!("{:#}", anyhow::Error::new(e));
         if let Some(done) = self.recorded_run(envelope, rule).await? {
             return Ok(done);
         }
@@ -280,7 +279,7 @@ impl Runner {
         self.store
             .run_of(&envelope.id, &rule.id)
             .await
-            .map_err(|e| format!("{:#}", anyhow::Error::new(e)))
+            .map_err(store_error)
     }
 
     /// Carries out a matched rule's actions in order, stopping at the first
@@ -296,7 +295,7 @@ impl Runner {
             .store
             .begin_attempt(&envelope.id, &rule.id, clock::now())
             .await
-            .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+            .map_err(store_error)?;
         let mut outcomes = Vec::new();
         for (index, action) in rule.spec.actions().iter().enumerate() {
             let mut outcome = ActionOutcome {
@@ -386,6 +385,11 @@ fn not_run_from(spec: &RuleSpec, start: usize) -> Vec<ActionOutcome> {
             error: None,
         })
         .collect()
+}
+
+/// A storage failure as the run's (or the retried message's) error text.
+fn store_error(error: StoreError) -> String {
+    format!("{:#}", anyhow::Error::new(error))
 }
 
 fn failure(message: &SqsMessage) -> BatchItemFailure {

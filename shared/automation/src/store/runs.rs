@@ -202,11 +202,7 @@ impl RunStore for Store {
         now: OffsetDateTime,
     ) -> Result<Attempt, StoreError> {
         let output = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key("pk", s(keys::runs_of_event_pk(event)))
-            .key("sk", s(keys::run_attempt_sk(rule)))
+            .update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD attempts :one SET #type = :type, expires_at = :expires")
             .expression_attribute_names("#type", "type")
             .expression_attribute_values(":one", n(1))
@@ -240,11 +236,7 @@ impl RunStore for Store {
         rule: &EntityId,
         index: usize,
     ) -> Result<(), StoreError> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .key("pk", s(keys::runs_of_event_pk(event)))
-            .key("sk", s(keys::run_attempt_sk(rule)))
+        self.update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD done_actions :index")
             .expression_attribute_values(":index", AttributeValue::Ns(vec![index.to_string()]))
             .send()

@@ -107,7 +107,7 @@ impl Store {
 
     /// An `UpdateItem` of the item at (`pk`, `sk`), for the caller to
     /// give its expressions and send.
-    pub(crate) fn update_at(&self, pk: impl Into<String>, sk: &str) -> UpdateItemFluentBuilder {
+    pub fn update_at(&self, pk: impl Into<String>, sk: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
