@@ -40,6 +40,8 @@ pub struct WorkflowRecord {
     pub version: u64,
 }
 
+opsflow_platform::versioned!(WorkflowRecord);
+
 impl WorkflowRecord {
     pub fn new(
         name: WorkflowName,
@@ -64,20 +66,16 @@ impl WorkflowRecord {
 }
 
 /// `gsi1`: every workflow; `gsi2`: the workflows of its status. Both sort
-/// by id (= creation).
+/// by id (= creation): [`keys::workflow_sort`] is its `pk`.
 impl Entity for WorkflowRecord {
     const TYPE: &'static str = "workflow";
 
     fn keys(&self) -> Keys {
-        Keys::table(keys::workflow_pk(&self.id), keys::WORKFLOW_SK).listed(
-            keys::WORKFLOWS_GSI1PK,
-            keys::workflows_by_status_gsi2pk(self.status),
-            keys::workflow_sort(&self.id),
-        )
+        let by_status = keys::workflows_by_status_gsi2pk(self.status);
+        let pk = keys::workflow_pk(&self.id);
+        Keys::by_pk(pk, keys::WORKFLOW_SK, keys::WORKFLOWS_GSI1PK, by_status)
     }
 }
-
-opsflow_platform::versioned!(WorkflowRecord);
 
 /// The named items of a workflow's deletion ([`WorkflowStore::deletion`]).
 #[derive(Debug, Clone, Copy)]

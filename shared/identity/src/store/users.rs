@@ -38,6 +38,8 @@ pub struct UserRecord {
     pub session_generation: u64,
 }
 
+opsflow_platform::versioned!(UserRecord);
+
 /// What a change to a user does to its sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionsAfter<'a> {
@@ -81,20 +83,16 @@ impl UserRecord {
 }
 
 /// `gsi1` lists every user and `gsi2` the users of one role, both in id
-/// (= creation) order.
+/// (= creation) order: [`keys::user_gsi1sk`] is its `pk`.
 impl Entity for UserRecord {
     const TYPE: &'static str = "user";
 
     fn keys(&self) -> Keys {
-        Keys::table(keys::user_pk(&self.id), keys::USER_SK).listed(
-            keys::USERS_GSI1PK,
-            keys::users_by_role_gsi2pk(self.role),
-            keys::user_gsi1sk(&self.id),
-        )
+        let by_role = keys::users_by_role_gsi2pk(self.role);
+        let pk = keys::user_pk(&self.id);
+        Keys::by_pk(pk, keys::USER_SK, keys::USERS_GSI1PK, by_role)
     }
 }
-
-opsflow_platform::versioned!(UserRecord);
 
 #[derive(Serialize)]
 struct EmailGuard<'a> {

@@ -52,6 +52,15 @@ impl Keys {
         self.gsi1(all, sort.clone()).gsi2(by, sort)
     }
 
+    /// Keys of an item listed twice in the order of its own `pk`
+    /// (`KIND#<id>`; ids are UUIDv7, so that is creation order): among all
+    /// items of its kind (`gsi1pk = all`) and among those of one value
+    /// (`gsi2pk = by`).
+    pub fn by_pk(pk: String, sk: &str, all: &str, by: String) -> Self {
+        let sort = pk.clone();
+        Self::table(pk, sk).listed(all, by, sort)
+    }
+
     /// The keys of index `gsi<number>`, if the item is in it.
     pub fn index(&self, number: u8) -> Option<(&str, &str)> {
         self.indexes
@@ -172,6 +181,12 @@ mod tests {
         assert_eq!(
             Keys::table("P", "S").listed("ALL", "BY", "s".into()),
             Keys::table("P", "S").gsi1("ALL", "s").gsi2("BY", "s")
+        );
+        assert_eq!(
+            Keys::by_pk("K#1".into(), "K", "KS", "KS#red".into()),
+            Keys::table("K#1", "K")
+                .gsi1("KS", "K#1")
+                .gsi2("KS#red", "K#1")
         );
         let keys = Keys::table("P", "S").gsi1("A", "a").gsi(4, "D", "d");
         assert_eq!(keys.index(4), Some(("D", "d")));

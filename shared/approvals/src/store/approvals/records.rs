@@ -215,16 +215,14 @@ pub(super) struct ApprovalLink {
 }
 
 /// `gsi1`: every approval; `gsi2`: the approvals of its status. Both sort
-/// by id (= filing).
+/// by id (= filing): [`keys::approval_sort`] is its `pk`.
 impl Entity for ApprovalRecord {
     const TYPE: &'static str = "approval";
 
     fn keys(&self) -> Keys {
-        Keys::table(keys::approval_pk(&self.id), keys::APPROVAL_SK).listed(
-            keys::APPROVALS_GSI1PK,
-            keys::approvals_by_status_gsi2pk(self.status),
-            keys::approval_sort(&self.id),
-        )
+        let by_status = keys::approvals_by_status_gsi2pk(self.status);
+        let pk = keys::approval_pk(&self.id);
+        Keys::by_pk(pk, keys::APPROVAL_SK, keys::APPROVALS_GSI1PK, by_status)
     }
 }
 
