@@ -40,7 +40,8 @@ pub use listing::{ApprovalFilter, ApprovalSource};
 pub use records::{ApprovalRecord, DecisionRecord, NewApproval};
 
 use super::{
-    entity_item, from_item, keys, n, s, transaction, Expr, Store, StoreError, Transaction,
+    entity_item, from_item, keys, n, s, transaction, Expr, Store, StoreError, StoreFuture,
+    Transaction,
 };
 use crate::domain::{ApprovalStatus, Approvers, EntityId};
 use crate::events::{Envelope, OutboxItem};
@@ -82,19 +83,14 @@ pub trait ApprovalStore {
     /// approval of it is pending; part of a workflow's deletion.
     fn clear_pending(&self, workflow: &EntityId) -> Result<TransactWriteItem, StoreError>;
 
-    fn approval_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<ApprovalRecord>, StoreError>> + Send;
+    fn approval_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<ApprovalRecord>>;
 
     /// The approval and its decisions (in the order they were made), in
     /// one consistent query of its partition.
     fn approval_with_decisions(
         &self,
         id: &EntityId,
-    ) -> impl std::future::Future<
-        Output = Result<Option<(ApprovalRecord, Vec<DecisionRecord>)>, StoreError>,
-    > + Send;
+    ) -> impl StoreFuture<Option<(ApprovalRecord, Vec<DecisionRecord>)>>;
 
     /// Commits `after`, the next version of `before`, with the decision
     /// that caused it (if any) and its event. Links follow: a change of
@@ -115,7 +111,7 @@ pub trait ApprovalStore {
         after: &ApprovalRecord,
         decision: Option<&DecisionRecord>,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// A page of approvals, newest first, from `source` with `filter`;
     /// `AssignedTo` leaves out the caller's own requests, the steps they
@@ -128,8 +124,7 @@ pub trait ApprovalStore {
         filter: &ApprovalFilter,
         limit: usize,
         after: Option<&str>,
-    ) -> impl std::future::Future<Output = Result<(Vec<ApprovalRecord>, Option<String>), StoreError>>
-           + Send;
+    ) -> impl StoreFuture<(Vec<ApprovalRecord>, Option<String>)>;
 }
 
 impl ApprovalStore for Store {

@@ -12,7 +12,7 @@
 
 use super::{
     from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
-    Transaction,
+    StoreFuture, Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -88,16 +88,9 @@ pub struct Deletion {
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait WorkflowStore {
-    fn create_workflow(
-        &self,
-        record: &WorkflowRecord,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn create_workflow(&self, record: &WorkflowRecord, event: &Envelope) -> impl StoreFuture<()>;
 
-    fn workflow_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<WorkflowRecord>, StoreError>> + Send;
+    fn workflow_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<WorkflowRecord>>;
 
     /// Replaces a workflow still at its current version (advancing version
     /// and `updated_at`), with its event.
@@ -106,7 +99,7 @@ pub trait WorkflowStore {
         record: &mut WorkflowRecord,
         now: OffsetDateTime,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// The transaction that deletes a workflow still at its version, with
     /// its event, only if none of its approvals is pending (otherwise
@@ -123,7 +116,7 @@ pub trait WorkflowStore {
         status: Option<WorkflowStatus>,
         limit: i32,
         start: Option<Item>,
-    ) -> impl std::future::Future<Output = Result<(Vec<WorkflowRecord>, Option<Item>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<WorkflowRecord>, Option<Item>)>;
 }
 
 impl WorkflowStore for Store {

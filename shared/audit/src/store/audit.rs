@@ -36,7 +36,7 @@ mod query;
 pub use names::{ActionName, AuditId, ClientAction, EntityKind, CLIENT_ACTION_PREFIX};
 pub use query::{AuditFilter, AuditQuery, AuditQueryStore, DEFAULT_WINDOW, MAX_ROUND_TRIPS};
 
-use super::{Entity, Keys, Store, StoreError};
+use super::{Entity, Keys, Store, StoreError, StoreFuture};
 use crate::clock;
 use crate::events::Envelope;
 use serde::{Deserialize, Serialize};
@@ -169,10 +169,7 @@ pub use opsflow_platform::store::Written;
 pub trait AuditStore {
     /// Writes an audit record once; a second delivery of its event is a
     /// no-op.
-    fn put_audit_record(
-        &self,
-        record: &AuditRecord,
-    ) -> impl std::future::Future<Output = Result<Written, StoreError>> + Send;
+    fn put_audit_record(&self, record: &AuditRecord) -> impl StoreFuture<Written>;
 }
 
 impl AuditStore for Store {

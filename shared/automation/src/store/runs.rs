@@ -30,7 +30,9 @@ mod record;
 
 pub use record::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 
-use super::{classify, from_item, keys, n, s, Entity, Expr, Partition, Store, StoreError};
+use super::{
+    classify, from_item, keys, n, s, Entity, Expr, Partition, Store, StoreError, StoreFuture,
+};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use opsflow_platform::store::Written;
@@ -123,20 +125,13 @@ pub trait RunStore {
         limit: usize,
         after: Option<&str>,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<(Vec<RunRecord>, Option<String>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<RunRecord>, Option<String>)>;
 
     /// The final run of `rule` on `event`, if it was recorded.
-    fn run_of(
-        &self,
-        event: &EntityId,
-        rule: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<RunRecord>, StoreError>> + Send;
+    fn run_of(&self, event: &EntityId, rule: &EntityId) -> impl StoreFuture<Option<RunRecord>>;
 
     /// Records a final run once; a second write of the same run is a no-op.
-    fn put_run(
-        &self,
-        record: &RunRecord,
-    ) -> impl std::future::Future<Output = Result<Written, StoreError>> + Send;
+    fn put_run(&self, record: &RunRecord) -> impl StoreFuture<Written>;
 
     /// Counts one more attempt at a run and returns where it stands.
     fn begin_attempt(
@@ -144,7 +139,7 @@ pub trait RunStore {
         event: &EntityId,
         rule: &EntityId,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<Attempt, StoreError>> + Send;
+    ) -> impl StoreFuture<Attempt>;
 
     /// Notes that action `index` of a run was carried out, so a retry of
     /// the run does not carry it out again.
@@ -153,7 +148,7 @@ pub trait RunStore {
         event: &EntityId,
         rule: &EntityId,
         index: usize,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 }
 
 impl RunStore for Store {

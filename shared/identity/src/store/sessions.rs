@@ -29,7 +29,7 @@
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
 
-use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError, Transaction};
+use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError, StoreFuture, Transaction};
 use crate::domain::EntityId;
 use crate::events::{Envelope, OutboxItem};
 use anyhow::Context;
@@ -114,7 +114,7 @@ pub trait SessionStore {
         refresh_fingerprint: &str,
         now: OffsetDateTime,
         event: impl FnOnce(&str) -> Envelope + Send,
-    ) -> impl std::future::Future<Output = Result<SessionRecord, StoreError>> + Send;
+    ) -> impl StoreFuture<SessionRecord>;
 
     /// A live session of `user_id`: present, not revoked, not expired, and
     /// of the user's current generation while the user is active.
@@ -123,22 +123,15 @@ pub trait SessionStore {
         id: &str,
         user_id: &EntityId,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    ) -> impl StoreFuture<Option<SessionRecord>>;
 
     /// Revokes a session (a refresh of an inactive account). Revoking an
     /// unknown or already revoked session is not an error.
-    fn revoke_session(
-        &self,
-        id: &str,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_session(&self, id: &str) -> impl StoreFuture<()>;
 
     /// Revokes a session and commits `event` with it (logout, reuse). An
     /// unknown session is not an error, and records nothing.
-    fn revoke_session_with_event(
-        &self,
-        id: &str,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_session_with_event(&self, id: &str, event: &Envelope) -> impl StoreFuture<()>;
 
     /// The update that moves a session to `generation` (the caller's own
     /// session when their password changes), for the user's transaction.
@@ -154,7 +147,7 @@ pub trait SessionStore {
         next_fingerprint: &str,
         now: OffsetDateTime,
         reused: impl FnOnce(&str, &EntityId) -> Envelope + Send,
-    ) -> impl std::future::Future<Output = Result<Rotation, StoreError>> + Send;
+    ) -> impl StoreFuture<Rotation>;
 }
 
 impl SessionStore for Store {

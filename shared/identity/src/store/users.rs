@@ -11,7 +11,9 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction};
+use super::{
+    entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, StoreFuture, Transaction,
+};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -124,17 +126,11 @@ pub trait UserStore {
         &self,
         record: &UserRecord,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), CreateUserError>> + Send;
+    ) -> impl StoreFuture<(), CreateUserError>;
 
-    fn user_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    fn user_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<UserRecord>>;
 
-    fn user_by_email(
-        &self,
-        email: &Email,
-    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    fn user_by_email(&self, email: &Email) -> impl StoreFuture<Option<UserRecord>>;
 
     /// Replaces a user if it is still at `expected_version`, together with
     /// its event. The record's version and `updated_at` are advanced here.
@@ -144,7 +140,7 @@ pub trait UserStore {
         record: &mut UserRecord,
         now: OffsetDateTime,
         event: Option<&Envelope>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// Replaces a user if it is still at `expected_version`, together with
     /// its `events`, and ends its sessions as `sessions` says, all in one
@@ -157,7 +153,7 @@ pub trait UserStore {
         now: OffsetDateTime,
         events: &[Envelope],
         sessions: SessionsAfter<'_>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// A page of users, newest first, optionally of one role.
     fn list_users(
@@ -165,8 +161,7 @@ pub trait UserStore {
         role: Option<Role>,
         limit: i32,
         start: Option<super::Item>,
-    ) -> impl std::future::Future<Output = Result<(Vec<UserRecord>, Option<super::Item>), StoreError>>
-           + Send;
+    ) -> impl StoreFuture<(Vec<UserRecord>, Option<super::Item>)>;
 }
 
 impl UserStore for Store {

@@ -38,6 +38,16 @@ pub use transaction::{Transaction, Written};
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// What the access patterns of a module's store trait return: a storage
+/// call to await, which may move between threads. (Written once, so each
+/// method's declaration says only what it yields.)
+pub trait StoreFuture<T, E = StoreError>:
+    std::future::Future<Output = Result<T, E>> + Send
+{
+}
+
+impl<T, E, F> StoreFuture<T, E> for F where F: std::future::Future<Output = Result<T, E>> + Send {}
+
 /// The entity table and the client that reaches it.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -146,5 +156,23 @@ fn string_attribute(item: &Item, name: &str) -> String {
     match item.get(name) {
         Some(AttributeValue::S(value)) => value.clone(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yields<T, E>(future: impl StoreFuture<T, E>) -> impl StoreFuture<T, E> {
+        future
+    }
+
+    #[tokio::test]
+    async fn any_sendable_storage_call_is_a_store_future() {
+        assert_eq!(yields(async { Ok::<_, StoreError>(7) }).await.unwrap(), 7);
+        let refused = yields(async { Err::<(), _>(StoreError::ConditionFailed) }).await;
+        assert!(matches!(refused, Err(StoreError::ConditionFailed)));
+        let other = yields(async { Err::<(), _>("its own error") }).await;
+        assert_eq!(other, Err("its own error"));
     }
 }
