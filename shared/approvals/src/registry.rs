@@ -23,7 +23,8 @@ pub fn register(registry: &mut Registry) {
 
 /// The `approval` kind: seen by admins, its requester, its approvers and
 /// whoever decided it.
-#[allow(non_upper_case_globals)] // named as the kind it was before it was a value
+// Values now, keeping the names `register` callers and `lib.rs` re-export.
+#[allow(non_upper_case_globals)]
 pub const Approvals: EntityKind = EntityKind {
     kind: events::APPROVAL,
     view: |store, id| {
