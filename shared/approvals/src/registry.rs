@@ -3,9 +3,6 @@
 //! see it) and the rule actions on approvals. Consumers find them through
 //! the kernel's registry after one [`register`] call in their `main.rs`.
 
-use crate::auth::Principal;
-use crate::domain::EntityId;
-use crate::error::ApiResult;
 use crate::events;
 use crate::service::{approvals, rule_actions, workflows};
 use crate::store::approvals::ApprovalStore;
@@ -13,10 +10,7 @@ use crate::store::workflows::WorkflowStore;
 use crate::store::Store;
 use crate::view::{approval_value, workflow_value};
 use futures::future::BoxFuture;
-use opsflow_platform::registry::{
-    ActionFailure, ActionTarget, EntityAction, EntitySource, Registry,
-};
-use serde_json::Value;
+use opsflow_platform::registry::{ActionFailure, ActionTarget, EntityAction, EntityKind, Registry};
 
 /// Adds approvals and workflows as kinds of entity, and the rule actions
 /// on approvals.
@@ -29,63 +23,34 @@ pub fn register(registry: &mut Registry) {
 
 /// The `approval` kind: seen by admins, its requester, its approvers and
 /// whoever decided it.
-#[derive(Debug, Clone, Copy)]
-pub struct Approvals;
+// Values now, keeping the names `register` callers and `lib.rs` re-export.
+#[allow(non_upper_case_globals)]
+pub const Approvals: EntityKind = EntityKind {
+    kind: events::APPROVAL,
+    view: |store, id| {
+        Box::pin(async move { Ok(store.approval_by_id(id).await?.as_ref().map(approval_value)) })
+    },
+    visible_to: |store, principal, id| {
+        Box::pin(async move { Ok(approvals::visible_to(store, principal, id).await?) })
+    },
+};
 
 /// The `workflow` kind: seen (by non-admins) when it exists and is ACTIVE.
-#[derive(Debug, Clone, Copy)]
-pub struct Workflows;
+#[allow(non_upper_case_globals)]
+pub const Workflows: EntityKind = EntityKind {
+    kind: events::WORKFLOW,
+    view: |store, id| {
+        Box::pin(async move { Ok(store.workflow_by_id(id).await?.as_ref().map(workflow_value)) })
+    },
+    visible_to: |store, _, id| {
+        Box::pin(async move { Ok(workflows::visible_to_all(store, id).await?) })
+    },
+};
 
 /// The rule actions on approvals (`approve`, `reject`, `assign`,
 /// `set_field`; see [`rule_actions`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalActions;
-
-impl EntitySource for Approvals {
-    fn kind(&self) -> &'static str {
-        events::APPROVAL
-    }
-
-    fn view<'a>(
-        &'a self,
-        store: &'a Store,
-        id: &'a EntityId,
-    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
-        Box::pin(async move { Ok(store.approval_by_id(id).await?.as_ref().map(approval_value)) })
-    }
-
-    fn visible_to<'a>(
-        &'a self,
-        store: &'a Store,
-        principal: &'a Principal,
-        id: &'a str,
-    ) -> BoxFuture<'a, ApiResult<bool>> {
-        Box::pin(async move { Ok(approvals::visible_to(store, principal, id).await?) })
-    }
-}
-
-impl EntitySource for Workflows {
-    fn kind(&self) -> &'static str {
-        events::WORKFLOW
-    }
-
-    fn view<'a>(
-        &'a self,
-        store: &'a Store,
-        id: &'a EntityId,
-    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
-        Box::pin(async move { Ok(store.workflow_by_id(id).await?.as_ref().map(workflow_value)) })
-    }
-
-    fn visible_to<'a>(
-        &'a self,
-        store: &'a Store,
-        _: &'a Principal,
-        id: &'a str,
-    ) -> BoxFuture<'a, ApiResult<bool>> {
-        Box::pin(async move { Ok(workflows::visible_to_all(store, id).await?) })
-    }
-}
 
 impl ActionTarget for ApprovalActions {
     fn kind(&self) -> &'static str {

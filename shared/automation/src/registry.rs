@@ -4,45 +4,24 @@
 
 use crate::api::rules;
 use crate::store::RuleStore;
-use futures::future::BoxFuture;
-use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::registry::{EntitySource, Registry};
+use opsflow_platform::registry::{EntityKind, Registry};
 use opsflow_platform::store::Store;
 use opsflow_platform::ApiResult;
 use serde_json::Value;
 
 /// Adds automation's entity kinds to `registry`.
 pub fn register(registry: &mut Registry) {
-    registry.entity(Rules);
+    registry.entity(EntityKind {
+        kind: "rule",
+        view: |store, id| Box::pin(rule_view(store, id)),
+        visible_to: EntityKind::hidden,
+    });
 }
 
-struct Rules;
-
-impl EntitySource for Rules {
-    fn kind(&self) -> &'static str {
-        "rule"
-    }
-
-    fn view<'a>(
-        &'a self,
-        store: &'a Store,
-        id: &'a EntityId,
-    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
-        Box::pin(async move {
-            match store.rule_by_id(id).await? {
-                Some(record) => Ok(Some(rules::view(&record)?)),
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn visible_to<'a>(
-        &'a self,
-        _: &'a Store,
-        _: &'a Principal,
-        _: &'a str,
-    ) -> BoxFuture<'a, ApiResult<bool>> {
-        Box::pin(async { Ok(false) })
+async fn rule_view(store: &Store, id: &EntityId) -> ApiResult<Option<Value>> {
+    match store.rule_by_id(id).await? {
+        Some(record) => Ok(Some(rules::view(&record)?)),
+        None => Ok(None),
     }
 }

@@ -4,43 +4,20 @@
 
 use crate::api::UserView;
 use crate::store::UserStore;
-use futures::future::BoxFuture;
-use opsflow_platform::auth::Principal;
-use opsflow_platform::domain::EntityId;
-use opsflow_platform::registry::{EntitySource, Registry};
-use opsflow_platform::store::Store;
-use opsflow_platform::ApiResult;
-use serde_json::Value;
+use opsflow_platform::registry::{EntityKind, Registry};
 
 /// Adds identity's entity kinds to `registry`.
 pub fn register(registry: &mut Registry) {
-    registry.entity(Users);
-}
-
-struct Users;
-
-impl EntitySource for Users {
-    fn kind(&self) -> &'static str {
-        "user"
-    }
-
-    fn view<'a>(
-        &'a self,
-        store: &'a Store,
-        id: &'a EntityId,
-    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
-        Box::pin(async move {
-            let record = store.user_by_id(id).await?;
-            Ok(record.map(|r| UserView::from(&r.user()).to_value()))
-        })
-    }
-
-    fn visible_to<'a>(
-        &'a self,
-        _: &'a Store,
-        principal: &'a Principal,
-        id: &'a str,
-    ) -> BoxFuture<'a, ApiResult<bool>> {
-        Box::pin(async move { Ok(id == principal.user_id.to_string()) })
-    }
+    registry.entity(EntityKind {
+        kind: "user",
+        view: |store, id| {
+            Box::pin(async move {
+                let record = store.user_by_id(id).await?;
+                Ok(record.map(|r| UserView::from(&r.user()).to_value()))
+            })
+        },
+        visible_to: |_, principal, id| {
+            Box::pin(async move { Ok(id == principal.user_id.to_string()) })
+        },
+    });
 }

@@ -42,6 +42,57 @@ pub trait EntitySource: Send + Sync {
     ) -> BoxFuture<'a, ApiResult<bool>>;
 }
 
+/// How to show an entity of a kind ([`EntitySource::view`]).
+pub type ViewFn = for<'a> fn(&'a Store, &'a EntityId) -> BoxFuture<'a, ApiResult<Option<Value>>>;
+
+/// Whether a non-admin may see an entity of a kind
+/// ([`EntitySource::visible_to`]).
+pub type VisibleFn =
+    for<'a> fn(&'a Store, &'a Principal, &'a str) -> BoxFuture<'a, ApiResult<bool>>;
+
+/// An [`EntitySource`] made of its two functions: how a module that keeps
+/// no state describes a kind.
+#[derive(Debug, Clone, Copy)]
+pub struct EntityKind {
+    pub kind: &'static str,
+    pub view: ViewFn,
+    pub visible_to: VisibleFn,
+}
+
+impl EntityKind {
+    /// The visibility of a kind no non-admin may see.
+    pub fn hidden<'a>(
+        _: &'a Store,
+        _: &'a Principal,
+        _: &'a str,
+    ) -> BoxFuture<'a, ApiResult<bool>> {
+        Box::pin(async { Ok(false) })
+    }
+}
+
+impl EntitySource for EntityKind {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn view<'a>(
+        &'a self,
+        store: &'a Store,
+        id: &'a EntityId,
+    ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
+        (self.view)(store, id)
+    }
+
+    fn visible_to<'a>(
+        &'a self,
+        store: &'a Store,
+        principal: &'a Principal,
+        id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<bool>> {
+        (self.visible_to)(store, principal, id)
+    }
+}
+
 /// A rule's action on the entity an event is about.
 #[derive(Debug, Clone, Copy)]
 pub struct EntityAction<'a> {
@@ -152,28 +203,14 @@ impl std::fmt::Debug for Registry {
 mod tests {
     use super::*;
 
-    struct Widgets;
-
-    impl EntitySource for Widgets {
-        fn kind(&self) -> &'static str {
-            "widget"
-        }
-        fn view<'a>(
-            &'a self,
-            _: &'a Store,
-            id: &'a EntityId,
-        ) -> BoxFuture<'a, ApiResult<Option<Value>>> {
+    #[allow(non_upper_case_globals)]
+    const Widgets: EntityKind = EntityKind {
+        kind: "widget",
+        view: |_, id| {
             Box::pin(async move { Ok(Some(serde_json::json!({ "id": id.to_string() }))) })
-        }
-        fn visible_to<'a>(
-            &'a self,
-            _: &'a Store,
-            _: &'a Principal,
-            _: &'a str,
-        ) -> BoxFuture<'a, ApiResult<bool>> {
-            Box::pin(async { Ok(true) })
-        }
-    }
+        },
+        visible_to: EntityKind::hidden,
+    };
 
     #[test]
     fn kinds_are_found_by_name_and_unknown_kinds_are_absent() {
@@ -183,6 +220,32 @@ mod tests {
         assert!(registry.entity_source("gadget").is_none());
         assert!(registry.action_target_for("widget").is_none());
         assert_eq!(registry.kinds().collect::<Vec<_>>(), ["widget"]);
+    }
+
+    #[tokio::test]
+    async fn a_kind_of_functions_answers_with_them() {
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::Config::builder()
+                    .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+                    .build(),
+            ),
+            "unused",
+        );
+        let id = EntityId::new();
+        let principal = Principal {
+            user_id: EntityId::new(),
+            role: crate::domain::Role::User,
+            session_id: "s-1".into(),
+            token_id: "t-1".into(),
+            expires_at: 0,
+        };
+        let source: &dyn EntitySource = &Widgets;
+        assert_eq!(source.kind(), "widget");
+        let view = source.view(&store, &id).await.expect("a view");
+        assert_eq!(view, Some(serde_json::json!({ "id": id.to_string() })));
+        let visible = source.visible_to(&store, &principal, "w-1").await;
+        assert!(!visible.expect("an answer"));
     }
 
     #[test]

@@ -30,103 +30,34 @@ mod payload_field;
 
 pub use assignment::{assign, AssignRefusal};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ApprovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Cancelled,
+super::string_enum! {
+    pub enum ApprovalStatus {
+        Pending = "PENDING",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
+        Cancelled = "CANCELLED",
+    }
 }
 
 impl ApprovalStatus {
-    pub const ALL: [ApprovalStatus; 4] = [
-        Self::Pending,
-        Self::Approved,
-        Self::Rejected,
-        Self::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Approved => "APPROVED",
-            Self::Rejected => "REJECTED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == input)
-            .ok_or_else(|| "must be one of PENDING, APPROVED, REJECTED, CANCELLED".to_owned())
-    }
-
     pub fn is_final(self) -> bool {
         self != Self::Pending
     }
 }
 
-impl fmt::Display for ApprovalStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+super::string_enum! {
+    /// What an approver says about the current step.
+    pub enum Verdict {
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
     }
 }
 
-/// What an approver says about the current step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Verdict {
-    Approved,
-    Rejected,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approved => "APPROVED",
-            Self::Rejected => "REJECTED",
-        }
-    }
-}
-
-/// An approval's title: trimmed, 1–200 characters, one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Title(String);
-
-impl Title {
-    pub const MAX_CHARS: usize = 200;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        super::single_line(input, Self::MAX_CHARS).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A decision's comment: at most 1000 characters (trimmed; may be empty).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Comment(String);
-
-impl Comment {
-    pub const MAX_CHARS: usize = 1000;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let text = input.trim();
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+super::text_newtype! {
+    /// An approval's title: trimmed, 1–200 characters, one line.
+    pub struct Title(single_line, 200);
+    /// A decision's comment: at most 1000 characters (trimmed; may be empty).
+    pub struct Comment(free_text, 1000);
 }
 
 /// The free-form data of a request: a JSON object of at most 16 KiB (as

@@ -13,6 +13,16 @@ fn role_step(role: Role, required: u32) -> Step {
     }
 }
 
+/// A step that names its approvers, each of whom completes it.
+fn users_step(name: &str, users: Vec<EntityId>) -> Step {
+    Step {
+        name: name.into(),
+        approvers: Approvers::Users(users),
+        required_approvals: 1,
+        assigned: Vec::new(),
+    }
+}
+
 fn pending() -> Progress {
     Progress {
         status: ApprovalStatus::Pending,
@@ -22,18 +32,31 @@ fn pending() -> Progress {
     }
 }
 
+/// `verdict` of an approver (`who`, of the `approver` role) on someone
+/// else's request, its workflow keeping steps to distinct people.
+fn approver_decides(
+    steps: &[Step],
+    progress: &Progress,
+    who: &EntityId,
+    verdict: Verdict,
+) -> Result<(Progress, Outcome), Refusal> {
+    let requester = EntityId::new();
+    let separation = StepSeparation::Distinct;
+    decide(
+        steps,
+        separation,
+        progress,
+        &requester,
+        who,
+        Role::Approver,
+        verdict,
+    )
+}
+
 #[test]
 fn two_steps_with_a_quorum_of_two_then_one() {
     let boss = EntityId::new();
-    let steps = vec![
-        role_step(Role::Approver, 2),
-        Step {
-            name: "boss".into(),
-            approvers: Approvers::Users(vec![boss]),
-            required_approvals: 1,
-            assigned: Vec::new(),
-        },
-    ];
+    let steps = vec![role_step(Role::Approver, 2), users_step("boss", vec![boss])];
     let requester = EntityId::new();
     let (a, b) = (EntityId::new(), EntityId::new());
     let approve = |p: &Progress, who: &EntityId, role| {
@@ -71,16 +94,8 @@ fn two_steps_with_a_quorum_of_two_then_one() {
 #[test]
 fn one_rejection_ends_the_request() {
     let steps = vec![role_step(Role::Approver, 3)];
-    let (p, outcome) = decide(
-        &steps,
-        StepSeparation::Distinct,
-        &pending(),
-        &EntityId::new(),
-        &EntityId::new(),
-        Role::Approver,
-        Verdict::Rejected,
-    )
-    .unwrap();
+    let (p, outcome) =
+        approver_decides(&steps, &pending(), &EntityId::new(), Verdict::Rejected).unwrap();
     assert_eq!(outcome, Outcome::Rejected);
     assert_eq!(p.status, ApprovalStatus::Rejected);
 }
@@ -107,17 +122,7 @@ fn requesters_never_decide_their_own_request() {
 /// first.
 fn second_of_two_role_steps(a: EntityId) -> (Vec<Step>, Progress) {
     let steps = vec![role_step(Role::Approver, 1), role_step(Role::Approver, 1)];
-    let requester = EntityId::new();
-    let (progress, outcome) = decide(
-        &steps,
-        StepSeparation::Distinct,
-        &pending(),
-        &requester,
-        &a,
-        Role::Approver,
-        Verdict::Approved,
-    )
-    .unwrap();
+    let (progress, outcome) = approver_decides(&steps, &pending(), &a, Verdict::Approved).unwrap();
     assert_eq!(outcome, Outcome::StepCompleted);
     (steps, progress)
 }
@@ -128,28 +133,13 @@ fn whoever_approved_an_earlier_step_cannot_decide_a_later_one() {
     let (steps, progress) = second_of_two_role_steps(a);
     for verdict in [Verdict::Approved, Verdict::Rejected] {
         assert_eq!(
-            decide(
-                &steps,
-                StepSeparation::Distinct,
-                &progress,
-                &EntityId::new(),
-                &a,
-                Role::Approver,
-                verdict,
-            ),
-            Err(Refusal::DecidedEarlierStep)
+            approver_decides(&steps, &progress, &a, verdict),
+            Err(Refusal::DecidedEarlierStep),
+            "{verdict}"
         );
     }
-    let (done, outcome) = decide(
-        &steps,
-        StepSeparation::Distinct,
-        &progress,
-        &EntityId::new(),
-        &EntityId::new(),
-        Role::Approver,
-        Verdict::Approved,
-    )
-    .unwrap();
+    let (done, outcome) =
+        approver_decides(&steps, &progress, &EntityId::new(), Verdict::Approved).unwrap();
     assert_eq!(outcome, Outcome::Approved);
     assert_eq!(done.status, ApprovalStatus::Approved);
 }
@@ -175,15 +165,7 @@ fn a_workflow_that_waives_separation_lets_one_approver_decide_every_step() {
 #[test]
 fn an_earlier_approver_named_by_id_on_a_later_step_is_still_refused() {
     let a = EntityId::new();
-    let steps = vec![
-        role_step(Role::Approver, 1),
-        Step {
-            name: "named".into(),
-            approvers: Approvers::Users(vec![a]),
-            required_approvals: 1,
-            assigned: Vec::new(),
-        },
-    ];
+    let steps = vec![role_step(Role::Approver, 1), users_step("named", vec![a])];
     let mut progress = pending();
     progress.current_step = 1;
     progress.earlier_approvers = vec![a];

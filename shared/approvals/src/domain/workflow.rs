@@ -10,34 +10,16 @@
 use super::{EntityId, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum WorkflowStatus {
-    Draft,
-    Active,
-    Archived,
+super::string_enum! {
+    pub enum WorkflowStatus {
+        Draft = "DRAFT",
+        Active = "ACTIVE",
+        Archived = "ARCHIVED",
+    }
 }
 
 impl WorkflowStatus {
-    pub const ALL: [WorkflowStatus; 3] = [Self::Draft, Self::Active, Self::Archived];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Active => "ACTIVE",
-            Self::Archived => "ARCHIVED",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == input)
-            .ok_or_else(|| "must be one of DRAFT, ACTIVE, ARCHIVED".to_owned())
-    }
-
     /// The one place legal status changes are decided: `DRAFT → ACTIVE →
     /// ARCHIVED`. Staying put is not a transition and always allowed.
     pub fn transition(self, to: Self) -> Result<Self, String> {
@@ -53,48 +35,11 @@ impl WorkflowStatus {
     }
 }
 
-impl fmt::Display for WorkflowStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A workflow's name: trimmed, 1–120 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WorkflowName(String);
-
-impl WorkflowName {
-    pub const MAX_CHARS: usize = 120;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        super::single_line(input, Self::MAX_CHARS).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Free text of at most 2000 characters (trimmed; may be empty).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Description(String);
-
-impl Description {
-    pub const MAX_CHARS: usize = 2000;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let text = input.trim();
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+super::text_newtype! {
+    /// A workflow's name: trimmed, 1–120 characters, no control characters.
+    pub struct WorkflowName(single_line, 120);
+    /// Free text of at most 2000 characters (trimmed; may be empty).
+    pub struct Description(free_text, 2000);
 }
 
 /// Who may decide a step: anyone with a role, or named users.

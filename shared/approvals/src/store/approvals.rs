@@ -39,7 +39,10 @@ mod records;
 pub use listing::{ApprovalFilter, ApprovalSource};
 pub use records::{ApprovalRecord, DecisionRecord, NewApproval};
 
-use super::{from_item, keys, n, s, to_item, transaction, Expr, Store, StoreError, Transaction};
+use super::{
+    entity_item, from_item, keys, n, s, transaction, Expr, Store, StoreError, StoreFuture,
+    Transaction,
+};
 use crate::domain::{ApprovalStatus, Approvers, EntityId};
 use crate::events::{Envelope, OutboxItem};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
@@ -80,19 +83,14 @@ pub trait ApprovalStore {
     /// approval of it is pending; part of a workflow's deletion.
     fn clear_pending(&self, workflow: &EntityId) -> Result<TransactWriteItem, StoreError>;
 
-    fn approval_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<ApprovalRecord>, StoreError>> + Send;
+    fn approval_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<ApprovalRecord>>;
 
     /// The approval and its decisions (in the order they were made), in
     /// one consistent query of its partition.
     fn approval_with_decisions(
         &self,
         id: &EntityId,
-    ) -> impl std::future::Future<
-        Output = Result<Option<(ApprovalRecord, Vec<DecisionRecord>)>, StoreError>,
-    > + Send;
+    ) -> impl StoreFuture<Option<(ApprovalRecord, Vec<DecisionRecord>)>>;
 
     /// Commits `after`, the next version of `before`, with the decision
     /// that caused it (if any) and its event. Links follow: a change of
@@ -113,7 +111,7 @@ pub trait ApprovalStore {
         after: &ApprovalRecord,
         decision: Option<&DecisionRecord>,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// A page of approvals, newest first, from `source` with `filter`;
     /// `AssignedTo` leaves out the caller's own requests, the steps they
@@ -126,8 +124,7 @@ pub trait ApprovalStore {
         filter: &ApprovalFilter,
         limit: usize,
         after: Option<&str>,
-    ) -> impl std::future::Future<Output = Result<(Vec<ApprovalRecord>, Option<String>), StoreError>>
-           + Send;
+    ) -> impl StoreFuture<(Vec<ApprovalRecord>, Option<String>)>;
 }
 
 impl ApprovalStore for Store {
@@ -146,15 +143,15 @@ impl ApprovalStore for Store {
             &active,
         )?);
         tx.add(self.put(
-            to_item(record)?,
+            entity_item(record)?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?);
         for pk in owner_links(record) {
-            tx.add(self.put(to_item(&record.link(pk))?, None)?);
+            tx.add(self.put(entity_item(&record.link(pk))?, None)?);
         }
         if let Some(step) = record.current() {
             for pk in assignee_pks(step) {
-                tx.add(self.put(to_item(&record.assignee_link(pk))?, None)?);
+                tx.add(self.put(entity_item(&record.assignee_link(pk))?, None)?);
             }
         }
         tx.add(bump_pending(self, &record.workflow_id, 1)?);
@@ -265,7 +262,7 @@ pub fn transition(
 ) -> Result<(Transaction, Transition), StoreError> {
     let mut items = Transaction::new();
     let approval = items.add(store.put(
-        to_item(after)?,
+        entity_item(after)?,
         Some((
             "attribute_exists(pk) AND version = :expected",
             vec![(":expected", n(before.version))],
@@ -273,7 +270,7 @@ pub fn transition(
     )?);
     let decision_item = match decision {
         Some(decision) => Some(items.add(store.put(
-            to_item(decision)?,
+            entity_item(decision)?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?)),
         None => None,
@@ -349,7 +346,7 @@ pub fn transition(
         }
     }
     for pk in next_assignees {
-        items.add(store.put(to_item(&after.assignee_link(pk))?, None)?);
+        items.add(store.put(entity_item(&after.assignee_link(pk))?, None)?);
     }
     // The event's id must be new: an action that derives its event's id
     // finds a repeat of itself refused here (the last item).

@@ -11,7 +11,8 @@
 //! it expects.
 
 use super::{
-    from_item, keys, n, to_item, transaction, Expr, Item, PageQuery, Store, StoreError, Transaction,
+    from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
+    StoreFuture, Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -21,14 +22,6 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub id: EntityId,
     pub name: WorkflowName,
     pub description: Description,
@@ -47,6 +40,8 @@ pub struct WorkflowRecord {
     pub version: u64,
 }
 
+opsflow_platform::versioned!(WorkflowRecord);
+
 impl WorkflowRecord {
     pub fn new(
         name: WorkflowName,
@@ -55,16 +50,8 @@ impl WorkflowRecord {
         created_by: EntityId,
         now: OffsetDateTime,
     ) -> Self {
-        let id = EntityId::new();
-        let mut record = Self {
-            pk: keys::workflow_pk(&id),
-            sk: keys::WORKFLOW_SK.into(),
-            item_type: "workflow".into(),
-            gsi1pk: keys::WORKFLOWS_GSI1PK.into(),
-            gsi1sk: keys::workflow_sort(&id),
-            gsi2pk: String::new(),
-            gsi2sk: keys::workflow_sort(&id),
-            id,
+        Self {
+            id: EntityId::new(),
             name,
             description,
             status: WorkflowStatus::Draft,
@@ -74,18 +61,19 @@ impl WorkflowRecord {
             created_at: now,
             updated_at: now,
             version: 1,
-        };
-        record.reindex();
-        record
+        }
     }
+}
 
-    /// Recomputes index keys after a change of status.
-    fn reindex(&mut self) {
-        self.gsi2pk = keys::workflows_by_status_gsi2pk(self.status);
-    }
+/// `gsi1`: every workflow; `gsi2`: the workflows of its status. Both sort
+/// by id (= creation): [`keys::workflow_sort`] is its `pk`.
+impl Entity for WorkflowRecord {
+    const TYPE: &'static str = "workflow";
 
-    fn item(&self) -> Result<Item, StoreError> {
-        to_item(self)
+    fn keys(&self) -> Keys {
+        let by_status = keys::workflows_by_status_gsi2pk(self.status);
+        let pk = keys::workflow_pk(&self.id);
+        Keys::by_pk(pk, keys::WORKFLOW_SK, keys::WORKFLOWS_GSI1PK, by_status)
     }
 }
 
@@ -100,16 +88,9 @@ pub struct Deletion {
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait WorkflowStore {
-    fn create_workflow(
-        &self,
-        record: &WorkflowRecord,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn create_workflow(&self, record: &WorkflowRecord, event: &Envelope) -> impl StoreFuture<()>;
 
-    fn workflow_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<WorkflowRecord>, StoreError>> + Send;
+    fn workflow_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<WorkflowRecord>>;
 
     /// Replaces a workflow still at its current version (advancing version
     /// and `updated_at`), with its event.
@@ -118,7 +99,7 @@ pub trait WorkflowStore {
         record: &mut WorkflowRecord,
         now: OffsetDateTime,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// The transaction that deletes a workflow still at its version, with
     /// its event, only if none of its approvals is pending (otherwise
@@ -135,7 +116,7 @@ pub trait WorkflowStore {
         status: Option<WorkflowStatus>,
         limit: i32,
         start: Option<Item>,
-    ) -> impl std::future::Future<Output = Result<(Vec<WorkflowRecord>, Option<Item>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<WorkflowRecord>, Option<Item>)>;
 }
 
 impl WorkflowStore for Store {
@@ -157,12 +138,7 @@ impl WorkflowStore for Store {
         now: OffsetDateTime,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        record.reindex();
-        self.replace_versioned(record.item()?, expected, Some(event))
-            .await
+        self.replace_next_version(record, now, Some(event)).await
     }
 
     fn deletion(

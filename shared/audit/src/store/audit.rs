@@ -36,7 +36,7 @@ mod query;
 pub use names::{ActionName, AuditId, ClientAction, EntityKind, CLIENT_ACTION_PREFIX};
 pub use query::{AuditFilter, AuditQuery, AuditQueryStore, DEFAULT_WINDOW, MAX_ROUND_TRIPS};
 
-use super::{classify, to_item, Store, StoreError};
+use super::{Entity, Keys, Store, StoreError, StoreFuture};
 use crate::clock;
 use crate::events::Envelope;
 use serde::{Deserialize, Serialize};
@@ -92,18 +92,6 @@ pub fn day_pk(day: &str) -> String {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
-    gsi3pk: String,
-    gsi3sk: String,
-    gsi4pk: String,
-    gsi4sk: String,
     /// The event's id.
     pub id: String,
     pub entity: String,
@@ -123,20 +111,7 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     pub fn from_event(event: &Envelope, source: AuditSource) -> Self {
-        let timestamp = clock::sortable(event.occurred_at);
-        let order = format!("{timestamp}#{}", event.id);
         Self {
-            pk: entity_pk(&event.entity, &event.entity_id),
-            sk: order.clone(),
-            item_type: "audit".into(),
-            gsi1pk: actor_pk(&event.actor.id),
-            gsi1sk: order.clone(),
-            gsi2pk: action_pk(&event.event_type),
-            gsi2sk: order.clone(),
-            gsi3pk: kind_pk(&event.entity),
-            gsi3sk: order.clone(),
-            gsi4pk: day_pk(&timestamp[..10]),
-            gsi4sk: order,
             id: event.id.to_string(),
             entity: event.entity.clone(),
             entity_id: event.entity_id.clone(),
@@ -144,10 +119,25 @@ impl AuditRecord {
             user_id: event.actor.id.clone(),
             user_role: event.actor.role.clone(),
             details: Value::Object(event.changes.clone()),
-            timestamp,
+            timestamp: clock::sortable(event.occurred_at),
             correlation_id: event.correlation_id.clone(),
             source,
         }
+    }
+}
+
+/// Every key sorts by `<timestamp>#<event id>`, all of them taken from the
+/// event the record is about.
+impl Entity for AuditRecord {
+    const TYPE: &'static str = "audit";
+
+    fn keys(&self) -> Keys {
+        let order = format!("{}#{}", self.timestamp, self.id);
+        Keys::table(entity_pk(&self.entity, &self.entity_id), order.clone())
+            .gsi1(actor_pk(&self.user_id), order.clone())
+            .gsi2(action_pk(&self.action), order.clone())
+            .gsi(3, kind_pk(&self.entity), order.clone())
+            .gsi(4, day_pk(&self.timestamp[..10]), order)
     }
 }
 
@@ -179,28 +169,13 @@ pub use opsflow_platform::store::Written;
 pub trait AuditStore {
     /// Writes an audit record once; a second delivery of its event is a
     /// no-op.
-    fn put_audit_record(
-        &self,
-        record: &AuditRecord,
-    ) -> impl std::future::Future<Output = Result<Written, StoreError>> + Send;
+    fn put_audit_record(&self, record: &AuditRecord) -> impl StoreFuture<Written>;
 }
 
 impl AuditStore for Store {
     #[tracing::instrument(skip_all, fields(event_id = %record.id))]
     async fn put_audit_record(&self, record: &AuditRecord) -> Result<Written, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(record)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result.map_err(|e| classify(e, "PutItem")) {
-            Ok(_) => Ok(Written::New),
-            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
-            Err(error) => Err(error),
-        }
+        self.put_once(record.item()?).await
     }
 }
 
@@ -208,7 +183,7 @@ impl AuditStore for Store {
 mod tests {
     use super::*;
     use crate::events::Actor;
-    use crate::store::from_item;
+    use crate::store::{from_item, to_item};
     use aws_sdk_dynamodb::types::AttributeValue;
     use serde_json::json;
 
@@ -231,11 +206,22 @@ mod tests {
             record,
             AuditRecord::from_event(&event, AuditSource::Platform)
         );
-        assert_eq!(record.pk, "ENTITY#user#u-1");
-        assert!(record.sk.ends_with(&event.id.to_string()));
-        assert_eq!(record.gsi1pk, "ACTOR#admin-1");
-        assert_eq!(record.gsi2pk, "ACTION#user.role_changed");
-        assert_eq!(record.gsi4pk, format!("DAY#{}", &record.timestamp[..10]));
+        let item = record.item().unwrap();
+        let attribute = |name: &str| item[name].as_s().unwrap().clone();
+        let order = format!("{}#{}", record.timestamp, event.id);
+        assert_eq!(attribute("type"), "audit");
+        assert_eq!(attribute("pk"), "ENTITY#user#u-1");
+        assert_eq!(attribute("sk"), order);
+        assert_eq!(attribute("gsi1pk"), "ACTOR#admin-1");
+        assert_eq!(attribute("gsi2pk"), "ACTION#user.role_changed");
+        assert_eq!(attribute("gsi3pk"), "ENTITY#user");
+        assert_eq!(
+            attribute("gsi4pk"),
+            format!("DAY#{}", &record.timestamp[..10])
+        );
+        for index in 1..=4 {
+            assert_eq!(attribute(&format!("gsi{index}sk")), order, "gsi{index}");
+        }
         assert_eq!(
             record.details["role"],
             serde_json::json!(["user", "approver"])

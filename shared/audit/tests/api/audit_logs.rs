@@ -1162,7 +1162,7 @@ async fn records_written_with_details_as_a_map_still_read() {
         clock::now(),
     );
     let record = AuditRecord::from_event(&envelope, AuditSource::Platform);
-    let mut item = opsflow_platform::store::to_item(&record).unwrap();
+    let mut item = opsflow_platform::store::entity_item(&record).unwrap();
     item.insert(
         "details".into(),
         serde_dynamo::to_attribute_value(&record.details).unwrap(),

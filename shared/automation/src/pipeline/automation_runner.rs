@@ -210,13 +210,7 @@ impl Runner {
         event: &serde_json::Value,
         max_attempts: u32,
     ) -> Result<RunRecord, String> {
-        let store_error = |e: StoreError| format!("{:#}", anyhow::Error::new(e));
-        if let Some(done) = self
-            .store
-            .run_of(&envelope.id, &rule.id)
-            .await
-            .map_err(store_error)?
-        {
+        if let Some(done) = self.recorded_run(envelope, rule).await? {
             return Ok(done);
         }
         let subject = RunSubject {
@@ -268,17 +262,24 @@ impl Runner {
             Written::New => tracing::info!(rule_id = %rule.id, ?status, "rule run recorded"),
             // A concurrent delivery finished first: its run is the one.
             Written::AlreadyThere => {
-                if let Some(first) = self
-                    .store
-                    .run_of(&envelope.id, &rule.id)
-                    .await
-                    .map_err(store_error)?
-                {
+                if let Some(first) = self.recorded_run(envelope, rule).await? {
                     return Ok(first);
                 }
             }
         }
         Ok(record)
+    }
+
+    /// The run of `rule` on this event, if one was recorded already.
+    async fn recorded_run(
+        &self,
+        envelope: &Envelope,
+        rule: &LoadedRule,
+    ) -> Result<Option<RunRecord>, String> {
+        self.store
+            .run_of(&envelope.id, &rule.id)
+            .await
+            .map_err(store_error)
     }
 
     /// Carries out a matched rule's actions in order, stopping at the first
@@ -294,7 +295,7 @@ impl Runner {
             .store
             .begin_attempt(&envelope.id, &rule.id, clock::now())
             .await
-            .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+            .map_err(store_error)?;
         let mut outcomes = Vec::new();
         for (index, action) in rule.spec.actions().iter().enumerate() {
             let mut outcome = ActionOutcome {
@@ -384,6 +385,11 @@ fn not_run_from(spec: &RuleSpec, start: usize) -> Vec<ActionOutcome> {
             error: None,
         })
         .collect()
+}
+
+/// A storage failure as the run's (or the retried message's) error text.
+fn store_error(error: StoreError) -> String {
+    format!("{:#}", anyhow::Error::new(error))
 }
 
 fn failure(message: &SqsMessage) -> BatchItemFailure {

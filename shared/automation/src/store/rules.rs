@@ -15,7 +15,9 @@
 //! become a DynamoDB type. Writes carry their event (outbox) and, after
 //! creation, the version they expect.
 
-use super::{entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError};
+use super::{
+    entity_item, from_item, keys, s, Entity, Expr, Keys, Partition, Store, StoreError, StoreFuture,
+};
 use crate::domain::EntityId;
 use crate::events::Envelope;
 use crate::language::RuleSpec;
@@ -97,6 +99,8 @@ impl Entity for RuleRecord {
     }
 }
 
+opsflow_platform::versioned!(RuleRecord);
+
 /// Which rules a listing reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleFilter {
@@ -106,16 +110,9 @@ pub struct RuleFilter {
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait RuleStore {
-    fn create_rule(
-        &self,
-        record: &RuleRecord,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn create_rule(&self, record: &RuleRecord, event: &Envelope) -> impl StoreFuture<()>;
 
-    fn rule_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<RuleRecord>, StoreError>> + Send;
+    fn rule_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<RuleRecord>>;
 
     /// Replaces a rule still at its current version (advancing version and
     /// `updated_at`), with its event.
@@ -124,13 +121,9 @@ pub trait RuleStore {
         record: &mut RuleRecord,
         now: OffsetDateTime,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
-    fn delete_rule(
-        &self,
-        record: &RuleRecord,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn delete_rule(&self, record: &RuleRecord, event: &Envelope) -> impl StoreFuture<()>;
 
     /// A page of rules: newest first, or, for one state, in priority order.
     /// `after` and the returned key are index sort keys.
@@ -139,12 +132,10 @@ pub trait RuleStore {
         filter: &RuleFilter,
         limit: usize,
         after: Option<&str>,
-    ) -> impl std::future::Future<Output = Result<(Vec<RuleRecord>, Option<String>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<RuleRecord>, Option<String>)>;
 
     /// Every enabled rule, in the order they apply (ascending priority).
-    fn enabled_rules(
-        &self,
-    ) -> impl std::future::Future<Output = Result<Vec<RuleRecord>, StoreError>> + Send;
+    fn enabled_rules(&self) -> impl StoreFuture<Vec<RuleRecord>>;
 }
 
 impl RuleStore for Store {
@@ -162,11 +153,7 @@ impl RuleStore for Store {
         now: OffsetDateTime,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        self.replace_versioned(entity_item(record)?, expected, Some(event))
-            .await
+        self.replace_next_version(record, now, Some(event)).await
     }
 
     async fn delete_rule(&self, record: &RuleRecord, event: &Envelope) -> Result<(), StoreError> {

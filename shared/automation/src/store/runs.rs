@@ -30,7 +30,9 @@ mod record;
 
 pub use record::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 
-use super::{classify, from_item, keys, n, s, to_item, Expr, Partition, Store, StoreError};
+use super::{
+    classify, from_item, keys, n, s, Entity, Expr, Partition, Store, StoreError, StoreFuture,
+};
 use crate::domain::EntityId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use opsflow_platform::store::Written;
@@ -123,20 +125,13 @@ pub trait RunStore {
         limit: usize,
         after: Option<&str>,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<(Vec<RunRecord>, Option<String>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<RunRecord>, Option<String>)>;
 
     /// The final run of `rule` on `event`, if it was recorded.
-    fn run_of(
-        &self,
-        event: &EntityId,
-        rule: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<RunRecord>, StoreError>> + Send;
+    fn run_of(&self, event: &EntityId, rule: &EntityId) -> impl StoreFuture<Option<RunRecord>>;
 
     /// Records a final run once; a second write of the same run is a no-op.
-    fn put_run(
-        &self,
-        record: &RunRecord,
-    ) -> impl std::future::Future<Output = Result<Written, StoreError>> + Send;
+    fn put_run(&self, record: &RunRecord) -> impl StoreFuture<Written>;
 
     /// Counts one more attempt at a run and returns where it stands.
     fn begin_attempt(
@@ -144,7 +139,7 @@ pub trait RunStore {
         event: &EntityId,
         rule: &EntityId,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<Attempt, StoreError>> + Send;
+    ) -> impl StoreFuture<Attempt>;
 
     /// Notes that action `index` of a run was carried out, so a retry of
     /// the run does not carry it out again.
@@ -153,7 +148,7 @@ pub trait RunStore {
         event: &EntityId,
         rule: &EntityId,
         index: usize,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 }
 
 impl RunStore for Store {
@@ -191,20 +186,7 @@ impl RunStore for Store {
 
     #[tracing::instrument(skip_all, fields(event_id = %record.event_id, rule_id = %record.rule_id))]
     async fn put_run(&self, record: &RunRecord) -> Result<Written, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(record)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| classify(e, "PutItem"));
-        match result {
-            Ok(_) => Ok(Written::New),
-            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
-            Err(error) => Err(error),
-        }
+        self.put_once(record.item()?).await
     }
 
     #[tracing::instrument(skip_all, fields(event_id = %event, rule_id = %rule))]
@@ -215,11 +197,7 @@ impl RunStore for Store {
         now: OffsetDateTime,
     ) -> Result<Attempt, StoreError> {
         let output = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key("pk", s(keys::runs_of_event_pk(event)))
-            .key("sk", s(keys::run_attempt_sk(rule)))
+            .update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD attempts :one SET #type = :type, expires_at = :expires")
             .expression_attribute_names("#type", "type")
             .expression_attribute_values(":one", n(1))
@@ -253,11 +231,7 @@ impl RunStore for Store {
         rule: &EntityId,
         index: usize,
     ) -> Result<(), StoreError> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .key("pk", s(keys::runs_of_event_pk(event)))
-            .key("sk", s(keys::run_attempt_sk(rule)))
+        self.update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD done_actions :index")
             .expression_attribute_values(":index", AttributeValue::Ns(vec![index.to_string()]))
             .send()

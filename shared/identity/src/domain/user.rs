@@ -59,21 +59,10 @@ impl fmt::Display for Email {
     }
 }
 
-/// A person's display name: trimmed, 1–100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    pub const MAX_CHARS: usize = 100;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        super::single_line(input, Self::MAX_CHARS).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+super::text_newtype! {
+    /// A person's display name: trimmed, 1–100 characters, no control
+    /// characters.
+    pub struct DisplayName(single_line, 100);
 }
 
 /// A password chosen by a user, before hashing. Its `Debug` never shows it.

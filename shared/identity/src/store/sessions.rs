@@ -29,7 +29,7 @@
 //!
 //! Expired items are treated as absent here: DynamoDB's TTL deletes late.
 
-use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError, Transaction};
+use super::{entity_item, keys, n, s, Entity, Keys, Store, StoreError, StoreFuture, Transaction};
 use crate::domain::EntityId;
 use crate::events::{Envelope, OutboxItem};
 use anyhow::Context;
@@ -63,14 +63,6 @@ impl Entity for SessionRecord {
             keys::session_pk(&self.id),
         )
     }
-}
-
-/// What the session check reads of a user item.
-#[derive(Debug, Deserialize)]
-struct Holder {
-    is_active: bool,
-    #[serde(default)]
-    session_generation: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,7 +114,7 @@ pub trait SessionStore {
         refresh_fingerprint: &str,
         now: OffsetDateTime,
         event: impl FnOnce(&str) -> Envelope + Send,
-    ) -> impl std::future::Future<Output = Result<SessionRecord, StoreError>> + Send;
+    ) -> impl StoreFuture<SessionRecord>;
 
     /// A live session of `user_id`: present, not revoked, not expired, and
     /// of the user's current generation while the user is active.
@@ -131,22 +123,15 @@ pub trait SessionStore {
         id: &str,
         user_id: &EntityId,
         now: OffsetDateTime,
-    ) -> impl std::future::Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    ) -> impl StoreFuture<Option<SessionRecord>>;
 
     /// Revokes a session (a refresh of an inactive account). Revoking an
     /// unknown or already revoked session is not an error.
-    fn revoke_session(
-        &self,
-        id: &str,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_session(&self, id: &str) -> impl StoreFuture<()>;
 
     /// Revokes a session and commits `event` with it (logout, reuse). An
     /// unknown session is not an error, and records nothing.
-    fn revoke_session_with_event(
-        &self,
-        id: &str,
-        event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_session_with_event(&self, id: &str, event: &Envelope) -> impl StoreFuture<()>;
 
     /// The update that moves a session to `generation` (the caller's own
     /// session when their password changes), for the user's transaction.
@@ -162,7 +147,7 @@ pub trait SessionStore {
         next_fingerprint: &str,
         now: OffsetDateTime,
         reused: impl FnOnce(&str, &EntityId) -> Envelope + Send,
-    ) -> impl std::future::Future<Output = Result<Rotation, StoreError>> + Send;
+    ) -> impl StoreFuture<Rotation>;
 }
 
 impl SessionStore for Store {
@@ -200,19 +185,7 @@ impl SessionStore for Store {
         user_id: &EntityId,
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let (session, holder) = futures::try_join!(
-            self.get::<SessionRecord>(keys::session_pk(id), keys::SESSION_SK),
-            self.get::<Holder>(keys::user_pk(user_id), keys::USER_SK),
-        )?;
-        let (Some(session), Some(holder)) = (session, holder) else {
-            return Ok(None);
-        };
-        let live = !session.revoked
-            && session.expires_at > now.unix_timestamp()
-            && session.user_id == *user_id
-            && holder.is_active
-            && session.generation == holder.session_generation;
-        Ok(live.then_some(session))
+        opsflow_platform::auth::session::live_session(self, id, user_id, now).await
     }
 
     #[tracing::instrument(skip(self))]

@@ -11,7 +11,9 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, Transaction};
+use super::{
+    entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, StoreFuture, Transaction,
+};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -37,6 +39,8 @@ pub struct UserRecord {
     #[serde(default)]
     pub session_generation: u64,
 }
+
+opsflow_platform::versioned!(UserRecord);
 
 /// What a change to a user does to its sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,15 +85,14 @@ impl UserRecord {
 }
 
 /// `gsi1` lists every user and `gsi2` the users of one role, both in id
-/// (= creation) order.
+/// (= creation) order: [`keys::user_gsi1sk`] is its `pk`.
 impl Entity for UserRecord {
     const TYPE: &'static str = "user";
 
     fn keys(&self) -> Keys {
-        let sort = keys::user_gsi1sk(&self.id);
-        Keys::table(keys::user_pk(&self.id), keys::USER_SK)
-            .gsi1(keys::USERS_GSI1PK, sort.clone())
-            .gsi2(keys::users_by_role_gsi2pk(self.role), sort)
+        let by_role = keys::users_by_role_gsi2pk(self.role);
+        let pk = keys::user_pk(&self.id);
+        Keys::by_pk(pk, keys::USER_SK, keys::USERS_GSI1PK, by_role)
     }
 }
 
@@ -123,17 +126,11 @@ pub trait UserStore {
         &self,
         record: &UserRecord,
         event: &Envelope,
-    ) -> impl std::future::Future<Output = Result<(), CreateUserError>> + Send;
+    ) -> impl StoreFuture<(), CreateUserError>;
 
-    fn user_by_id(
-        &self,
-        id: &EntityId,
-    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    fn user_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<UserRecord>>;
 
-    fn user_by_email(
-        &self,
-        email: &Email,
-    ) -> impl std::future::Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    fn user_by_email(&self, email: &Email) -> impl StoreFuture<Option<UserRecord>>;
 
     /// Replaces a user if it is still at `expected_version`, together with
     /// its event. The record's version and `updated_at` are advanced here.
@@ -143,7 +140,7 @@ pub trait UserStore {
         record: &mut UserRecord,
         now: OffsetDateTime,
         event: Option<&Envelope>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// Replaces a user if it is still at `expected_version`, together with
     /// its `events`, and ends its sessions as `sessions` says, all in one
@@ -156,7 +153,7 @@ pub trait UserStore {
         now: OffsetDateTime,
         events: &[Envelope],
         sessions: SessionsAfter<'_>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl StoreFuture<()>;
 
     /// A page of users, newest first, optionally of one role.
     fn list_users(
@@ -164,8 +161,7 @@ pub trait UserStore {
         role: Option<Role>,
         limit: i32,
         start: Option<super::Item>,
-    ) -> impl std::future::Future<Output = Result<(Vec<UserRecord>, Option<super::Item>), StoreError>>
-           + Send;
+    ) -> impl StoreFuture<(Vec<UserRecord>, Option<super::Item>)>;
 }
 
 impl UserStore for Store {
@@ -212,11 +208,7 @@ impl UserStore for Store {
         now: OffsetDateTime,
         event: Option<&Envelope>,
     ) -> Result<(), StoreError> {
-        let expected = record.version;
-        record.version += 1;
-        record.updated_at = now;
-        self.replace_versioned(entity_item(&*record)?, expected, event)
-            .await
+        self.replace_next_version(record, now, event).await
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %record.id))]

@@ -161,6 +161,17 @@ mod tests {
         (pair, config)
     }
 
+    /// A token signed with `pair`'s private key under `config`.
+    fn signed(pair: &keys::KeyPairPem, config: &JwtConfig, now: OffsetDateTime) -> AccessToken {
+        let signer = TokenSigner::new(config, Some(&pair.private_pem)).unwrap();
+        issue(&signer, now)
+    }
+
+    /// What a verifier of `config` makes of `token`.
+    fn verified(config: &JwtConfig, token: &str) -> Result<Claims, TokenError> {
+        TokenVerifier::new(config).unwrap().verify(token)
+    }
+
     fn issue(signer: &TokenSigner, now: OffsetDateTime) -> AccessToken {
         signer
             .issue(&EntityId::new(), Role::Approver, "session-1", now)
@@ -170,12 +181,8 @@ mod tests {
     #[test]
     fn eddsa_tokens_verify_with_the_public_key() {
         let (pair, config) = ed_pair();
-        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
-        let token = issue(&signer, OffsetDateTime::now_utc());
-        let claims = TokenVerifier::new(&config)
-            .unwrap()
-            .verify(&token.token)
-            .unwrap();
+        let token = signed(&pair, &config, OffsetDateTime::now_utc());
+        let claims = verified(&config, &token.token).unwrap();
         assert_eq!(claims, token.claims);
         assert_eq!(claims.exp - claims.iat, 900);
     }
@@ -184,31 +191,30 @@ mod tests {
     fn rs256_tokens_verify_with_the_public_key() {
         let pair = keys::generate_rsa().unwrap();
         let config = jwt_config(JwtAlgorithm::Rs256, pair.public_pem.as_bytes());
-        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
-        let token = issue(&signer, OffsetDateTime::now_utc());
-        assert!(TokenVerifier::new(&config)
-            .unwrap()
-            .verify(&token.token)
-            .is_ok());
+        let token = signed(&pair, &config, OffsetDateTime::now_utc());
+        assert!(verified(&config, &token.token).is_ok());
     }
 
     #[test]
     fn expired_tokens_are_refused() {
         let (pair, config) = ed_pair();
-        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
-        let token = issue(&signer, OffsetDateTime::now_utc() - Duration::minutes(16));
-        let verifier = TokenVerifier::new(&config).unwrap();
-        assert_eq!(verifier.verify(&token.token), Err(TokenError::Expired));
+        let token = signed(
+            &pair,
+            &config,
+            OffsetDateTime::now_utc() - Duration::minutes(16),
+        );
+        assert_eq!(verified(&config, &token.token), Err(TokenError::Expired));
     }
 
     #[test]
     fn tokens_signed_by_another_key_are_refused() {
         let (pair, config) = ed_pair();
         let (_, other_config) = ed_pair();
-        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
-        let token = issue(&signer, OffsetDateTime::now_utc());
-        let verifier = TokenVerifier::new(&other_config).unwrap();
-        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+        let token = signed(&pair, &config, OffsetDateTime::now_utc());
+        assert_eq!(
+            verified(&other_config, &token.token),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
@@ -224,8 +230,7 @@ mod tests {
                 audience: audience.into(),
                 ..config.clone()
             };
-            let signer = TokenSigner::new(&foreign, Some(&pair.private_pem)).unwrap();
-            let token = issue(&signer, OffsetDateTime::now_utc());
+            let token = signed(&pair, &foreign, OffsetDateTime::now_utc());
             assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
         }
     }
@@ -242,11 +247,9 @@ mod tests {
     #[test]
     fn alg_none_tokens_are_refused() {
         let (pair, config) = ed_pair();
-        let signer = TokenSigner::new(&config, Some(&pair.private_pem)).unwrap();
-        let token = issue(&signer, OffsetDateTime::now_utc());
+        let token = signed(&pair, &config, OffsetDateTime::now_utc());
         let forged = unsigned_token(r#"{"alg":"none","typ":"JWT"}"#, &token.claims);
-        let verifier = TokenVerifier::new(&config).unwrap();
-        assert_eq!(verifier.verify(&forged), Err(TokenError::Invalid));
+        assert_eq!(verified(&config, &forged), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -257,8 +260,7 @@ mod tests {
         let confused = jwt_config(JwtAlgorithm::Hs256, pair.public_pem.as_bytes());
         let attacker = TokenSigner::new(&confused, None).unwrap();
         let token = issue(&attacker, OffsetDateTime::now_utc());
-        let verifier = TokenVerifier::new(&config).unwrap();
-        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+        assert_eq!(verified(&config, &token.token), Err(TokenError::Invalid));
 
         let rsa = keys::generate_rsa().unwrap();
         let rs_config = jwt_config(JwtAlgorithm::Rs256, rsa.public_pem.as_bytes());
@@ -267,8 +269,7 @@ mod tests {
             &TokenSigner::new(&confused, None).unwrap(),
             OffsetDateTime::now_utc(),
         );
-        let verifier = TokenVerifier::new(&rs_config).unwrap();
-        assert_eq!(verifier.verify(&token.token), Err(TokenError::Invalid));
+        assert_eq!(verified(&rs_config, &token.token), Err(TokenError::Invalid));
     }
 
     #[test]

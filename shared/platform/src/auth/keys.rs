@@ -3,8 +3,8 @@
 //! their own keys), and loading the signing key from Secrets Manager.
 
 use anyhow::Context;
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::signature::KeyPair as _;
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::signature::KeyPair;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
@@ -39,30 +39,29 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 pub fn generate_ed25519() -> anyhow::Result<KeyPairPem> {
     let pair = aws_lc_rs::signature::Ed25519KeyPair::generate()
         .map_err(|_| anyhow::anyhow!("Ed25519 key generation failed"))?;
-    let private: aws_lc_rs::encoding::Pkcs8V1Der = pair
-        .as_der()
-        .map_err(|_| anyhow::anyhow!("Ed25519 key encoding failed"))?;
-    let public: aws_lc_rs::encoding::PublicKeyX509Der = pair
-        .public_key()
-        .as_der()
-        .map_err(|_| anyhow::anyhow!("Ed25519 public key encoding failed"))?;
-    Ok(KeyPairPem {
-        private_pem: pem("PRIVATE KEY", private.as_ref()),
-        public_pem: pem("PUBLIC KEY", public.as_ref()),
-    })
+    pem_pair(&pair, "Ed25519")
 }
 
 /// A new 2048-bit RSA key pair (for `JWT_ALGORITHM=RS256`).
 pub fn generate_rsa() -> anyhow::Result<KeyPairPem> {
     let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
         .map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
-    let private: aws_lc_rs::encoding::Pkcs8V1Der = pair
+    pem_pair(&pair, "RSA")
+}
+
+/// A key pair as PEM: PKCS#8 for the private key, SPKI for the public.
+fn pem_pair<K>(pair: &K, algorithm: &str) -> anyhow::Result<KeyPairPem>
+where
+    K: KeyPair + AsDer<Pkcs8V1Der<'static>>,
+    K::PublicKey: AsDer<PublicKeyX509Der<'static>>,
+{
+    let private = pair
         .as_der()
-        .map_err(|_| anyhow::anyhow!("RSA key encoding failed"))?;
-    let public: aws_lc_rs::encoding::PublicKeyX509Der = pair
+        .map_err(|_| anyhow::anyhow!("{algorithm} key encoding failed"))?;
+    let public = pair
         .public_key()
         .as_der()
-        .map_err(|_| anyhow::anyhow!("RSA public key encoding failed"))?;
+        .map_err(|_| anyhow::anyhow!("{algorithm} public key encoding failed"))?;
     Ok(KeyPairPem {
         private_pem: pem("PRIVATE KEY", private.as_ref()),
         public_pem: pem("PUBLIC KEY", public.as_ref()),

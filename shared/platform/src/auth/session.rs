@@ -13,7 +13,8 @@
 //! as absent: DynamoDB's TTL deletes late.
 
 use crate::domain::EntityId;
-use crate::store::{keys, Store, StoreError};
+use crate::store::{from_item, keys, Store, StoreError};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -43,16 +44,35 @@ pub async fn is_live(
     user_id: &EntityId,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
-    let (session, holder) = futures::try_join!(
-        store.get::<Session>(keys::session_pk(id), keys::SESSION_SK),
+    Ok(live_session::<Session>(store, id, user_id, now)
+        .await?
+        .is_some())
+}
+
+/// Session `id` of `user_id`, read as `S` (the owning module's record),
+/// if it is live at `now`: the same check as [`is_live`].
+pub async fn live_session<S: DeserializeOwned>(
+    store: &Store,
+    id: &str,
+    user_id: &EntityId,
+    now: OffsetDateTime,
+) -> Result<Option<S>, StoreError> {
+    let (item, holder) = futures::try_join!(
+        store.get_item(keys::session_pk(id), keys::SESSION_SK),
         store.get::<Holder>(keys::user_pk(user_id), keys::USER_SK),
     )?;
-    let (Some(session), Some(holder)) = (session, holder) else {
-        return Ok(false);
+    let (Some(item), Some(holder)) = (item, holder) else {
+        return Ok(None);
     };
-    Ok(!session.revoked
+    let session: Session = from_item(item.clone())?;
+    let live = !session.revoked
         && session.expires_at > now.unix_timestamp()
         && session.user_id == *user_id
         && holder.is_active
-        && session.generation == holder.session_generation)
+        && session.generation == holder.session_generation;
+    if live {
+        from_item(item).map(Some)
+    } else {
+        Ok(None)
+    }
 }

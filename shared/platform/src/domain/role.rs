@@ -1,39 +1,30 @@
 //! Roles: what a user may do is decided by their role alone (the
 //! permissions each role holds are in `auth::rbac`).
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// What a user may do; permissions per role are in `auth::rbac`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Approver,
-    User,
+crate::string_enum! {
+    /// What a user may do; permissions per role are in `auth::rbac`.
+    pub enum Role {
+        Admin = "admin",
+        Approver = "approver",
+        User = "user",
+    }
 }
 
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Approver, Role::User];
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Approver => "approver",
-            Role::User => "user",
+    #[test]
+    fn roles_read_and_write_their_names() {
+        assert_eq!(Role::ALL, [Role::Admin, Role::Approver, Role::User]);
+        for role in Role::ALL {
+            let json = serde_json::to_value(role).unwrap();
+            assert_eq!(json, role.as_str(), "{role}");
+            assert_eq!(Role::parse(role.as_str()), Ok(role), "{role}");
         }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == input)
-            .ok_or_else(|| "must be one of admin, approver, user".to_owned())
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        assert_eq!(
+            Role::parse("root").unwrap_err(),
+            "must be one of admin, approver, user"
+        );
     }
 }

@@ -47,6 +47,15 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 /// Maps an SDK error to a [`StoreError`] by its service error code.
+/// A request built from its builder, or why not (`what`: "a Put",
+/// "an Update", …): a missing required field, a bug, never the client's.
+pub fn built<T, E>(result: Result<T, E>, what: &str) -> Result<T, StoreError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    result.map_err(|e| StoreError::Other(anyhow::Error::new(e).context(format!("building {what}"))))
+}
+
 pub fn classify<E>(error: SdkError<E>, what: &'static str) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

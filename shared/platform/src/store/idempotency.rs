@@ -28,6 +28,7 @@
 //! `pk=IDEMPOTENCY#<scope>#<key>, sk=IDEMPOTENCY`; the commit mark is an
 //! `Update` of that item inside the change's `TransactWriteItems`.
 
+use super::error::built;
 use super::{classify, keys, n, s, to_item, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -213,8 +214,8 @@ impl Store {
             .condition_expression("lease_id = :lease")
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .expression_attribute_values(":lease", s(&lease.lease_id))
-            .build()
-            .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("building an Update")))?;
+            .build();
+        let update = built(update, "an Update")?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 

@@ -30,13 +30,23 @@ use std::collections::HashMap;
 
 pub use config::{emulator_sdk_config, sdk_config};
 pub use cursor::CursorKey;
-pub use entity::{entity_item, Entity, Keys};
+pub use entity::{entity_item, Entity, Keys, Versioned};
 pub use error::{classify, StoreError};
 pub use expr::Expr;
 pub use query::{PageQuery, Partition};
 pub use transaction::{Transaction, Written};
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// What the access patterns of a module's store trait return: a storage
+/// call to await, which may move between threads. (Written once, so each
+/// method's declaration says only what it yields.)
+pub trait StoreFuture<T, E = StoreError>:
+    std::future::Future<Output = Result<T, E>> + Send
+{
+}
+
+impl<T, E, F> StoreFuture<T, E> for F where F: std::future::Future<Output = Result<T, E>> + Send {}
 
 /// The entity table and the client that reaches it.
 #[derive(Debug, Clone)]
@@ -107,7 +117,7 @@ impl Store {
 
     /// An `UpdateItem` of the item at (`pk`, `sk`), for the caller to
     /// give its expressions and send.
-    pub(crate) fn update_at(&self, pk: impl Into<String>, sk: &str) -> UpdateItemFluentBuilder {
+    pub fn update_at(&self, pk: impl Into<String>, sk: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -121,6 +131,12 @@ impl Store {
         pk: String,
         sk: &str,
     ) -> Result<Option<T>, StoreError> {
+        self.get_item(pk, sk).await?.map(from_item).transpose()
+    }
+
+    /// [`Store::get`], as the item itself (for a caller that reads it as
+    /// two types).
+    pub async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client()
             .get_item()
@@ -131,7 +147,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| classify(e, "GetItem"))?;
-        output.item.map(from_item).transpose()
+        Ok(output.item)
     }
 }
 
@@ -140,5 +156,23 @@ fn string_attribute(item: &Item, name: &str) -> String {
     match item.get(name) {
         Some(AttributeValue::S(value)) => value.clone(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yields<T, E>(future: impl StoreFuture<T, E>) -> impl StoreFuture<T, E> {
+        future
+    }
+
+    #[tokio::test]
+    async fn any_sendable_storage_call_is_a_store_future() {
+        assert_eq!(yields(async { Ok::<_, StoreError>(7) }).await.unwrap(), 7);
+        let refused = yields(async { Err::<(), _>(StoreError::ConditionFailed) }).await;
+        assert!(matches!(refused, Err(StoreError::ConditionFailed)));
+        let other = yields(async { Err::<(), _>("its own error") }).await;
+        assert_eq!(other, Err("its own error"));
     }
 }

@@ -26,6 +26,7 @@ mod gate;
 use gate::seconds_until;
 pub use gate::{Backoff, Gate};
 
+use super::error::built;
 use super::{keys, n, s, Store, StoreError};
 use time::OffsetDateTime;
 
@@ -116,9 +117,7 @@ impl Store {
         if previous > 0 {
             update = update.expression_attribute_values(":previous", n(previous));
         }
-        let update = update
-            .build()
-            .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("building an Update")))?;
+        let update = built(update.build(), "an Update")?;
         let items = vec![
             aws_sdk_dynamodb::types::TransactWriteItem::builder()
                 .update(update)

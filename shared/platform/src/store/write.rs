@@ -4,10 +4,11 @@
 //! inside an idempotent request with the key's commit mark (the last item),
 //! so callers see their own items' cancellation reasons at their indices.
 
-use super::error::classify_transaction;
+use super::error::{built, classify_transaction};
 use super::expr::with_placeholders;
-use super::{classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError};
-use anyhow::Context;
+use super::{
+    classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError, Written,
+};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -27,10 +28,7 @@ impl Store {
                 put = put.expression_attribute_values(name, value);
             }
         }
-        let put = put
-            .build()
-            .context("building a Put")
-            .map_err(StoreError::Other)?;
+        let put = built(put.build(), "a Put")?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -47,10 +45,7 @@ impl Store {
             .key("sk", s(sk))
             .update_expression(&expression.text);
         update = with_placeholders!(update, expression);
-        let update = update
-            .build()
-            .context("building an Update")
-            .map_err(StoreError::Other)?;
+        let update = built(update.build(), "an Update")?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -69,10 +64,7 @@ impl Store {
             delete = delete.condition_expression(&condition.text);
             delete = with_placeholders!(delete, condition);
         }
-        let delete = delete
-            .build()
-            .context("building a Delete")
-            .map_err(StoreError::Other)?;
+        let delete = built(delete.build(), "a Delete")?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
@@ -89,10 +81,7 @@ impl Store {
             .key("sk", s(sk))
             .condition_expression(&condition.text);
         check = with_placeholders!(check, condition);
-        let check = check
-            .build()
-            .context("building a ConditionCheck")
-            .map_err(StoreError::Other)?;
+        let check = built(check.build(), "a ConditionCheck")?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -113,9 +102,8 @@ impl Store {
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(pending))
                 .consistent_read(true)
-                .build()
-                .context("building a BatchGetItem")
-                .map_err(StoreError::Other)?;
+                .build();
+            let request = built(request, "a BatchGetItem")?;
             let output = self
                 .client()
                 .batch_get_item()
@@ -215,15 +203,33 @@ impl Store {
                 other => other,
             };
         }
-        self.client
+        match self
+            .put_once(crate::events::OutboxItem::new(event)?.to_item()?)
+            .await?
+        {
+            Written::New => Ok(()),
+            Written::AlreadyThere => Err(StoreError::ConditionFailed),
+        }
+    }
+
+    /// Writes an item whose key is still free (`attribute_not_exists(pk)`),
+    /// outside any transaction: writing it again (a redelivered event's
+    /// record) changes nothing and says so.
+    pub async fn put_once(&self, item: Item) -> Result<Written, StoreError> {
+        let result = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(crate::events::OutboxItem::new(event)?.to_item()?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "PutItem"))
+            .map_err(|e| classify(e, "PutItem"));
+        match result {
+            Ok(_) => Ok(Written::New),
+            Err(StoreError::ConditionFailed) => Ok(Written::AlreadyThere),
+            Err(error) => Err(error),
+        }
     }
 
     /// Replaces an item that is still at version `expected`, with its

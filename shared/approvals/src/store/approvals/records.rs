@@ -3,7 +3,7 @@
 //! step, and the link items that list it in other partitions. Keys are in
 //! the `//!` of `store::approvals`.
 
-use super::super::keys;
+use super::super::{keys, Entity, Keys};
 use crate::domain::approval::Progress;
 use crate::domain::workflow::StepSeparation;
 use crate::domain::{
@@ -15,14 +15,6 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub id: EntityId,
     pub workflow_id: EntityId,
     pub workflow_name: WorkflowName,
@@ -75,16 +67,8 @@ pub struct NewApproval {
 
 impl ApprovalRecord {
     pub fn new(new: NewApproval, now: OffsetDateTime) -> Self {
-        let id = EntityId::new();
-        let mut record = Self {
-            pk: keys::approval_pk(&id),
-            sk: keys::APPROVAL_SK.into(),
-            item_type: "approval".into(),
-            gsi1pk: keys::APPROVALS_GSI1PK.into(),
-            gsi1sk: keys::approval_sort(&id),
-            gsi2pk: String::new(),
-            gsi2sk: keys::approval_sort(&id),
-            id,
+        Self {
+            id: EntityId::new(),
             workflow_id: new.workflow_id,
             workflow_name: new.workflow_name,
             title: new.title,
@@ -102,13 +86,7 @@ impl ApprovalRecord {
             updated_at: now,
             decided_at: None,
             version: 1,
-        };
-        record.reindex();
-        record
-    }
-
-    fn reindex(&mut self) {
-        self.gsi2pk = keys::approvals_by_status_gsi2pk(self.status);
+        }
     }
 
     pub fn progress(&self) -> Progress {
@@ -135,7 +113,6 @@ impl ApprovalRecord {
         if next.status.is_final() {
             next.decided_at = Some(now);
         }
-        next.reindex();
         next
     }
 
@@ -161,8 +138,6 @@ impl ApprovalRecord {
     pub(super) fn link(&self, pk: String) -> ApprovalLink {
         ApprovalLink {
             pk,
-            sk: keys::approval_sort(&self.id),
-            item_type: "approval_link".into(),
             approval_id: self.id,
             status: self.status,
             workflow_id: self.workflow_id,
@@ -188,10 +163,6 @@ impl ApprovalRecord {
 /// One approver's decision on one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
     pub approval_id: EntityId,
     pub step: usize,
     pub step_name: String,
@@ -214,9 +185,6 @@ impl DecisionRecord {
     ) -> Self {
         let step = approval.current_step;
         Self {
-            pk: keys::approval_pk(&approval.id),
-            sk: keys::decision_sk(step, &approver_id),
-            item_type: "approval_decision".into(),
             approval_id: approval.id,
             step,
             step_name: approval
@@ -235,15 +203,47 @@ impl DecisionRecord {
 /// A pointer to an approval from a partition that lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct ApprovalLink {
+    /// The partition that lists the approval (its sort key is the
+    /// approval's).
+    #[serde(skip)]
     pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
     pub(super) approval_id: EntityId,
     status: ApprovalStatus,
     workflow_id: EntityId,
     requester_id: EntityId,
     decided_by: Vec<EntityId>,
+}
+
+/// `gsi1`: every approval; `gsi2`: the approvals of its status. Both sort
+/// by id (= filing): [`keys::approval_sort`] is its `pk`.
+impl Entity for ApprovalRecord {
+    const TYPE: &'static str = "approval";
+
+    fn keys(&self) -> Keys {
+        let by_status = keys::approvals_by_status_gsi2pk(self.status);
+        let pk = keys::approval_pk(&self.id);
+        Keys::by_pk(pk, keys::APPROVAL_SK, keys::APPROVALS_GSI1PK, by_status)
+    }
+}
+
+/// Beside its approval, one per approver and step.
+impl Entity for DecisionRecord {
+    const TYPE: &'static str = "approval_decision";
+
+    fn keys(&self) -> Keys {
+        Keys::table(
+            keys::approval_pk(&self.approval_id),
+            keys::decision_sk(self.step, &self.approver_id),
+        )
+    }
+}
+
+impl Entity for ApprovalLink {
+    const TYPE: &'static str = "approval_link";
+
+    fn keys(&self) -> Keys {
+        Keys::table(self.pk.clone(), keys::approval_sort(&self.approval_id))
+    }
 }
 
 /// The partitions an approval's links live in, besides its assignees'.

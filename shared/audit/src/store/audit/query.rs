@@ -33,7 +33,7 @@ mod walk;
 #[cfg(test)]
 use walk::Walk;
 
-use super::super::{Item, StoreError};
+use super::super::{Item, StoreError, StoreFuture};
 use super::names::{ActionName, AuditId, EntityKind};
 use super::{action_pk, actor_pk, entity_pk, kind_pk, AuditRecord};
 use crate::clock;
@@ -229,7 +229,7 @@ pub trait AuditQueryStore {
         query: &AuditQuery,
         limit: i32,
         start: Option<Item>,
-    ) -> impl std::future::Future<Output = Result<(Vec<AuditRecord>, Option<Item>), StoreError>> + Send;
+    ) -> impl StoreFuture<(Vec<AuditRecord>, Option<Item>)>;
 }
 
 #[cfg(test)]

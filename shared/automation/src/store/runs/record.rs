@@ -2,47 +2,23 @@
 //! records it. The evaluation trace and the outcomes are JSON text (never
 //! DynamoDB maps); the index sort keys put runs in order of their start.
 
-use super::super::{keys, StoreError};
+use super::super::{keys, Entity, Keys, StoreError};
 use super::RUN_RETENTION;
 use crate::domain::EntityId;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Matched, and every action was carried out.
-    Succeeded,
-    /// Matched, and an action failed (the rest did not run).
-    Failed,
-    /// Triggered, and the conditions did not hold.
-    NotMatched,
-    /// Triggered, and not evaluated (`reason` says why).
-    Skipped,
-}
-
-impl RunStatus {
-    pub const ALL: [Self; 4] = [
-        Self::Succeeded,
-        Self::Failed,
-        Self::NotMatched,
-        Self::Skipped,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::NotMatched => "not_matched",
-            Self::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == input)
-            .ok_or_else(|| "must be succeeded, failed, not_matched or skipped".to_owned())
+opsflow_platform::string_enum! {
+    parse_error = "must be succeeded, failed, not_matched or skipped".to_owned();
+    pub enum RunStatus {
+        /// Matched, and every action was carried out.
+        Succeeded = "succeeded",
+        /// Matched, and an action failed (the rest did not run).
+        Failed = "failed",
+        /// Triggered, and the conditions did not hold.
+        NotMatched = "not_matched",
+        /// Triggered, and not evaluated (`reason` says why).
+        Skipped = "skipped",
     }
 }
 
@@ -71,14 +47,6 @@ pub struct ActionOutcome {
 /// The final record of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    pk: String,
-    sk: String,
-    #[serde(rename = "type")]
-    item_type: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
     pub event_id: EntityId,
     pub event_type: String,
     pub rule_id: EntityId,
@@ -135,20 +103,8 @@ fn sortable(at: OffsetDateTime) -> String {
 
 impl RunRecord {
     pub fn new(subject: RunSubject, end: RunEnd) -> Result<Self, StoreError> {
-        let sort = keys::run_sort(
-            &sortable(subject.started_at),
-            &subject.event_id,
-            &subject.rule_id,
-        );
         let millis = (end.finished_at - subject.started_at).whole_milliseconds();
         Ok(Self {
-            pk: keys::runs_of_event_pk(&subject.event_id),
-            sk: keys::run_sk(&subject.rule_id),
-            item_type: "automation_run".into(),
-            gsi1pk: keys::RUNS_GSI1PK.into(),
-            gsi1sk: sort.clone(),
-            gsi2pk: keys::runs_of_rule_gsi2pk(&subject.rule_id),
-            gsi2sk: sort,
             event_id: subject.event_id,
             event_type: subject.event_type,
             rule_id: subject.rule_id,
@@ -177,6 +133,25 @@ impl RunRecord {
     /// The actions' outcomes, in the rule's order.
     pub fn actions(&self) -> Vec<ActionOutcome> {
         serde_json::from_str(&self.actions).unwrap_or_default()
+    }
+}
+
+/// In its event's partition; `gsi1`: every run, `gsi2`: the runs of its
+/// rule, both in order of their start.
+impl Entity for RunRecord {
+    const TYPE: &'static str = "automation_run";
+
+    fn keys(&self) -> Keys {
+        let sort = keys::run_sort(&sortable(self.started_at), &self.event_id, &self.rule_id);
+        let table = Keys::table(
+            keys::runs_of_event_pk(&self.event_id),
+            keys::run_sk(&self.rule_id),
+        );
+        table.listed(
+            keys::RUNS_GSI1PK,
+            keys::runs_of_rule_gsi2pk(&self.rule_id),
+            sort,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! Run records: their sort keys, and JSON fields stored as text.
 
 use super::*;
-use crate::store::to_item;
+use crate::store::entity_item;
 
 #[test]
 fn runs_sort_by_their_start_and_keep_json_as_text() {
@@ -38,10 +38,16 @@ fn runs_sort_by_their_start_and_keep_json_as_text() {
         end,
     )
     .unwrap();
-    assert!(early.gsi1sk.starts_with("RUN#2026-01-01T00:00:00.500000Z#"));
-    assert!(late.gsi1sk < early.gsi1sk);
+    let sort = |run: &RunRecord| run.keys().index(1).expect("in gsi1").1.to_owned();
+    assert!(sort(&early).starts_with("RUN#2026-01-01T00:00:00.500000Z#"));
+    assert!(sort(&late) < sort(&early));
+    assert_eq!(
+        early.keys().index(2).map(|(_, sk)| sk),
+        Some(sort(&early).as_str())
+    );
     assert_eq!(early.duration_ms, 500);
-    let item = to_item(&early).unwrap();
+    let item = entity_item(&early).unwrap();
+    assert_eq!(item["gsi1sk"].as_s().unwrap(), &sort(&early));
     assert!(item["evaluation"].as_s().is_ok());
     assert!(item["actions"].as_s().is_ok());
     assert_eq!(early.evaluation().unwrap()["trace"], serde_json::json!({}));

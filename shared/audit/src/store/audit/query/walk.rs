@@ -4,7 +4,7 @@
 //! asked or nothing is left; the position it returns resumes exactly after
 //! its last record, or where the reading stopped, so nothing is skipped.
 
-use super::super::super::{classify, from_item, s, Item, Store, StoreError};
+use super::super::super::{classify, from_item, s, Item, Store, StoreError, StoreFuture};
 use super::super::{day_pk, AuditRecord};
 use super::{
     day_text, format_day, lower_bound, malformed, parse_day, take_text, upper_bound, AuditQuery,
@@ -191,11 +191,7 @@ impl AuditQueryStore for Store {
 
 trait AuditQueryStoreInternal {
     /// One `Query` of a walk's partition.
-    fn read_audit(
-        &self,
-        walk: &Walk,
-        limit: usize,
-    ) -> impl std::future::Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>> + Send;
+    fn read_audit(&self, walk: &Walk, limit: usize) -> impl StoreFuture<(Vec<Item>, Option<Item>)>;
 }
 
 impl AuditQueryStoreInternal for Store {
