@@ -7,14 +7,14 @@
 
 use opsflow_automation::api::automation::Automation;
 use opsflow_platform::config::Needs;
-use opsflow_platform::testkit::TestEnv;
+use opsflow_platform::testkit::{Serve, TestEnv};
+
+/// [`serve`] as a test binary's `Setup` lists it.
+pub const SERVE: Serve = |env| Box::pin(serve(env));
 
 pub async fn serve(env: &mut TestEnv) {
     let users = env.users;
-    env.serve(
-        "rules",
-        Box::new(move |req| Box::pin(opsflow_automation::api::rules::handle(users, req))),
-    );
+    env.serve_on("rules", users, opsflow_automation::api::rules::handle);
     let app = env
         .owned_app(Needs {
             verify_tokens: true,
@@ -25,8 +25,9 @@ pub async fn serve(env: &mut TestEnv) {
         .await;
     let automation: &'static Automation =
         Box::leak(Box::new(Automation::new(app, &env.sdk).unwrap()));
-    env.serve(
+    env.serve_on(
         "automation",
-        Box::new(move |req| Box::pin(opsflow_automation::api::automation::handle(automation, req))),
+        automation,
+        opsflow_automation::api::automation::handle,
     );
 }

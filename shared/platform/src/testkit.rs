@@ -15,8 +15,14 @@
 mod call;
 #[path = "testkit/rbac.rs"]
 pub mod rbac;
+#[path = "testkit/setup.rs"]
+mod setup;
+#[path = "testkit/tables.rs"]
+mod tables;
 
 pub use call::{Call, Reply};
+pub use setup::{Serve, Setup};
+pub use tables::{fresh_table, item_type, scan, Item, EMULATOR_DOWN};
 
 use futures::future::BoxFuture;
 use lambda_http::{Body, Response};
@@ -71,14 +77,12 @@ impl TestEnv {
 
     /// A fresh table and apps; `tweak` may change the environment first.
     pub async fn with_vars(tweak: impl FnOnce(&mut HashMap<String, String>)) -> Self {
-        let sdk = sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("opsflow-test-{}", EntityId::new());
+        let (sdk, client, table) = fresh_table("opsflow-test").await;
         // No test here reads the stream (the pipeline tests feed the router
         // recorded stream events), and a stream slows DynamoDB Local down.
         schema::create_entity_table_without_stream(&client, &table)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         let keys = keys::generate_ed25519().unwrap();
         let mut vars: HashMap<String, String> = [
             ("TABLE_NAME", table.as_str()),
@@ -289,12 +293,10 @@ impl TestEnv {
     /// configures it, on a fresh audit table of its own; with the table's
     /// name (the caller removes it).
     pub async fn audit_logs_app(&self) -> (App, String) {
-        let sdk = sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("opsflow-audit-test-{}", EntityId::new());
+        let (sdk, client, table) = fresh_table("opsflow-audit-test").await;
         schema::create_audit_table(&client, &table)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         let mut vars = self.vars.clone();
         vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
         let needs = Needs {
@@ -309,37 +311,6 @@ impl TestEnv {
             .expect("the audit-logs app starts")
             .with_registry(&self.registered);
         (app, table)
-    }
-
-    /// Every item of the table (tests only: checking nothing was written).
-    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        let output = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap();
-        output.items.unwrap_or_default()
-    }
-
-    /// The outbox events in the table, as envelopes.
-    pub async fn events(&self) -> Vec<Value> {
-        self.all_items()
-            .await
-            .into_iter()
-            .filter(|item| {
-                item.get("type")
-                    .and_then(|t| t.as_s().ok())
-                    .map(String::as_str)
-                    == Some("event")
-            })
-            .map(|item| {
-                let text = item["envelope"].as_s().unwrap();
-                serde_json::from_str(text).unwrap()
-            })
-            .collect()
     }
 }
 

@@ -5,7 +5,7 @@
 //! writer; nothing changes or deletes a record. Records are written by the
 //! real audit writer into a table of the test's own.
 
-use crate::helpers::{fixture, Account, Call, Reply, TestEnv};
+use crate::helpers::{fixture, item_type, Account, Call, Reply, TestEnv};
 use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_audit::api::audit_logs::AuditLogs;
 use opsflow_audit::pipeline::audit_writer;
@@ -974,15 +974,10 @@ impl AuditEnv {
     /// counters every entry bumps, valid or not.
     async fn stored_items(&self) -> usize {
         let items = self.env.all_items().await;
-        items
+        let counted = items
             .iter()
-            .filter(|item| {
-                item.get("type")
-                    .and_then(|t| t.as_s().ok())
-                    .map(String::as_str)
-                    != Some("rate_counter")
-            })
-            .count()
+            .filter(|item| item_type(item) != Some("rate_counter"));
+        counted.count()
     }
 
     async fn post(&self, who: &Account, body: Value) -> Reply {

@@ -3,7 +3,7 @@
 //! record to retry from; the audit writer writes one record per event,
 //! however often it is delivered, and isolates poisoned messages.
 
-use crate::helpers::fixture;
+use crate::helpers::{fixture, fresh_table, scan, EMULATOR_DOWN};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_audit::pipeline::audit_writer;
@@ -207,12 +207,10 @@ struct AuditTable {
 
 impl AuditTable {
     async fn new() -> Self {
-        let config = crate::helpers::sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&config);
-        let name = format!("opsflow-audit-test-{}", EntityId::new());
+        let (_, client, name) = fresh_table("opsflow-audit-test").await;
         schema::create_audit_table(&client, &name)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         Self {
             store: Store::new(client.clone(), &name),
             client,
@@ -221,17 +219,8 @@ impl AuditTable {
     }
 
     async fn records(&self) -> Vec<Value> {
-        let items = self
-            .client
-            .scan()
-            .table_name(&self.name)
-            .consistent_read(true)
-            .send()
+        scan(&self.client, &self.name)
             .await
-            .expect("scan")
-            .items
-            .unwrap_or_default();
-        items
             .into_iter()
             .map(|item| {
                 let mut record: Value = serde_dynamo::from_item(item).expect("a record");

@@ -284,19 +284,8 @@ async fn a_redelivered_event_runs_nothing_twice() {
 
     assert_eq!(world.events_of_type("approval.approved").await.len(), 1);
     assert_eq!(drain(&world.sqs, &world.webhooks).await.len(), 1);
-    let runs = world
-        .env
-        .all_items()
-        .await
-        .into_iter()
-        .filter(|item| {
-            item.get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-                == Some("automation_run")
-        })
-        .count();
-    assert_eq!(runs, 1);
+    let runs = world.env.items_of_type("automation_run").await;
+    assert_eq!(runs.len(), 1);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! and nothing is written. Property tests: no string in a time parameter,
 //! a cursor, a path id or a header makes a handler panic or answer 5xx.
 
-use crate::helpers::{Call, Reply, TestEnv, PASSWORD};
+use crate::helpers::{item_type, Call, Reply, TestEnv, PASSWORD};
 use opsflow_platform::domain::Role;
 use serde_json::json;
 
@@ -12,13 +12,7 @@ async fn entity_items(env: &TestEnv) -> usize {
     env.all_items()
         .await
         .iter()
-        .filter(|item| {
-            let kind = item.get("type").and_then(|t| t.as_s().ok());
-            !matches!(
-                kind.map(String::as_str),
-                Some("rate_counter" | "backoff_gate")
-            )
-        })
+        .filter(|item| !matches!(item_type(item), Some("rate_counter" | "backoff_gate")))
         .count()
 }
 

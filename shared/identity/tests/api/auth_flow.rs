@@ -236,18 +236,7 @@ async fn two_concurrent_registrations_of_one_email_yield_one_account() {
         Some("application/problem+json")
     );
     // Exactly one user, one guard and one event were written.
-    let users = env
-        .all_items()
-        .await
-        .into_iter()
-        .filter(|i| {
-            i.get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-                == Some("user")
-        })
-        .count();
-    assert_eq!(users, 1);
+    assert_eq!(env.items_of_type("user").await.len(), 1);
     assert_eq!(env.events().await.len(), 1);
 }
 

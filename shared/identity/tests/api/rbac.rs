@@ -1,7 +1,7 @@
 //! The RBAC matrix of identity's functions (`auth`, `users`): every route
 //! × every kind of caller → the status the caller gets.
 
-use crate::helpers::rbac::{Matrix, Row};
+use crate::helpers::rbac::{row, Callers, Matrix};
 use crate::helpers::{Call, PASSWORD};
 use opsflow_platform::domain::{EntityId, Role};
 use serde_json::json;
@@ -13,12 +13,10 @@ const FUNCTIONS: &[&str] = &["auth", "users"];
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = crate::env().await;
-    let user = env.account("user", Role::User).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let admin = env.account("admin", Role::Admin).await;
     // `owner` is the account the `/users/{id}` routes target; the other
     // callers reach it as somebody else's account.
-    let owner = env.account("owner", Role::User).await;
+    let callers = Callers::sign_up(&env).await;
+    let owner = &callers.owner;
 
     // Refresh tokens of an account nobody changes, one per caller: the
     // refresh token is the credential, whatever access token comes along.
@@ -31,89 +29,78 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
 
     // Logout and delete come last: they end sessions and accounts (the
     // admin deactivates the owner last).
-    let rows: Vec<Row> = vec![
-        (
+    let rows = vec![
+        row(
             "POST /auth/register",
-            Box::new(|| {
+            || {
                 Call::new("auth/register").body(json!({
                     "email": format!("new-{}@example.com", EntityId::new()),
                     "password": PASSWORD,
                     "name": "New",
                 }))
-            }),
+            },
             [201; 5],
         ),
-        (
+        row(
             "POST /auth/login",
-            Box::new(|| {
-                Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
-            }),
+            || Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})),
             [200; 5],
         ),
-        (
+        row(
             "POST /auth/refresh",
-            Box::new(|| {
+            || {
                 let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
                 Call::new("auth/refresh").body(json!({"refresh_token": token}))
-            }),
+            },
             [200; 5],
         ),
-        (
+        row(
             "GET /auth/me",
-            Box::new(|| Call::new("auth/me")),
+            || Call::new("auth/me"),
             [401, 200, 200, 200, 200],
         ),
-        (
+        row(
             "GET /users",
-            Box::new(|| Call::new("users/list")),
+            || Call::new("users/list"),
             [401, 403, 403, 403, 200],
         ),
-        (
+        row(
             "GET /users/{id}",
-            Box::new(|| Call::new("users/get").id(&owner.id)),
+            || Call::new("users/get").id(&owner.id),
             [401, 404, 404, 200, 200],
         ),
-        (
+        row(
             "PATCH /users/{id} name",
-            Box::new(|| {
+            || {
                 Call::new("users/patch")
                     .id(&owner.id)
                     .body(json!({"name": "Renamed"}))
-            }),
+            },
             [401, 404, 404, 200, 403],
         ),
-        (
+        row(
             "PATCH /users/{id} role",
-            Box::new(|| {
+            || {
                 Call::new("users/patch")
                     .id(&owner.id)
                     .body(json!({"role": "approver"}))
-            }),
+            },
             [401, 404, 404, 403, 200],
         ),
-        (
+        row(
             "POST /auth/logout",
-            Box::new(|| Call::new("auth/logout")),
+            || Call::new("auth/logout"),
             [401, 204, 204, 204, 204],
         ),
-        (
+        row(
             "DELETE /users/{id}",
-            Box::new(|| Call::new("users/delete").id(&owner.id)),
+            || Call::new("users/delete").id(&owner.id),
             [401, 403, 403, 403, 204],
         ),
     ];
-    let matrix = Matrix {
-        env: &env,
-        functions: FUNCTIONS,
-        emails: [
-            None,
-            Some(user.email),
-            Some(approver.email),
-            Some(owner.email.clone()),
-            Some(admin.email),
-        ],
-    };
-    matrix.check(&rows, None).await;
+    Matrix::new(&env, FUNCTIONS, &callers)
+        .check(&rows, None)
+        .await;
 }
 
 #[tokio::test]
