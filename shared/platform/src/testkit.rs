@@ -20,7 +20,7 @@ mod setup;
 #[path = "testkit/tables.rs"]
 mod tables;
 
-pub use call::{Call, Reply};
+pub use call::{page_column, Call, Reply};
 pub use setup::{Serve, Setup};
 pub use tables::{fresh_table, item_type, scan, Item, EMULATOR_DOWN};
 
@@ -254,15 +254,20 @@ impl TestEnv {
 
     /// Activates the draft workflow `id` as `admin`.
     pub async fn activate_workflow(&self, admin: &Account, id: &str) {
-        let activated = self
+        self.set_workflow_status(admin, id, "ACTIVE").await;
+    }
+
+    /// Moves the workflow `id` to `status` as `admin` (200 expected).
+    pub async fn set_workflow_status(&self, admin: &Account, id: &str, status: &str) {
+        let changed = self
             .call(
                 Call::new("workflows/patch")
                     .resource_id("workflows", id)
                     .token(Some(&admin.tokens.access))
-                    .body(json!({"status": "ACTIVE"})),
+                    .body(json!({ "status": status })),
             )
             .await;
-        assert_eq!(activated.status, 200, "{}", activated.body);
+        assert_eq!(changed.status, 200, "{}", changed.body);
     }
 
     /// An active one-step workflow (`Review`, one approver of the
@@ -280,6 +285,11 @@ impl TestEnv {
             .await;
         self.activate_workflow(admin, &id).await;
         id
+    }
+
+    /// Files a request titled `title` on `workflow` as `who`; its id.
+    pub async fn file_approval(&self, who: &Account, workflow: &str, title: &str) -> String {
+        self.create(filing(who, workflow, title)).await
     }
 
     pub async fn set_role(&self, id: &str, role: Role) {
@@ -343,6 +353,13 @@ pub fn fixture(name: &str) -> Value {
     let path = format!("{}/../../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
+}
+
+/// `POST /approvals` as `who`: a request titled `title` on `workflow`.
+pub fn filing(who: &Account, workflow: &str, title: &str) -> Call {
+    Call::new("approvals/create")
+        .token(Some(&who.tokens.access))
+        .body(json!({"workflow_id": workflow, "title": title}))
 }
 
 fn rand_octet() -> u8 {

@@ -2,7 +2,7 @@
 //! quorums, cancellation, visibility, listings, races, and the event each
 //! transition commits with it.
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::{filing, page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -19,24 +19,9 @@ async fn active_workflow(env: &TestEnv, admin: &Account, steps: Value) -> String
 
 /// Creates and activates the workflow `body` describes, as `admin`.
 async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> String {
-    let created = env
-        .call(
-            Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
-                .body(body),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().expect("an id").to_owned();
-    let activated = env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &id)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ACTIVE"})),
-        )
-        .await;
-    assert_eq!(activated.status, 200, "{}", activated.body);
+    let create = Call::new("workflows/create").token(Some(&admin.tokens.access));
+    let id = env.create(create.body(body)).await;
+    env.activate_workflow(admin, &id).await;
     id
 }
 
@@ -77,12 +62,7 @@ fn list(who: &Account, query: &[(&str, &str)]) -> Call {
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_owned())
-        .collect()
+    page_column(page, "id")
 }
 
 /// The events about one approval, in commit order.
@@ -365,22 +345,8 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
         .unwrap()
         .contains("pending approvals"));
 
-    let archived = env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &workflow)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ARCHIVED"})),
-        )
-        .await;
-    assert_eq!(archived.status, 200, "{}", archived.body);
-    let refused = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "Late"})),
-        )
-        .await;
+    env.set_workflow_status(&admin, &workflow, "ARCHIVED").await;
+    let refused = env.call(filing(&requester, &workflow, "Late")).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.body["errors"][0]["field"], "workflow_id");
 
@@ -805,11 +771,11 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
             Some("application/problem+json"),
             "{field}"
         );
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
+        assert!(
+            reply.error_fields().contains(&field),
+            "{field}: {}",
+            reply.body
+        );
     }
     assert_eq!(env.all_items().await.len(), before);
     let read = env.call(get(&id, &approver)).await;

@@ -15,13 +15,7 @@ async fn filed(env: &TestEnv) -> (Account, String, Envelope) {
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let workflow = env.active_workflow(&admin, "Purchases").await;
-    let id = env
-        .create(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "A chair"})),
-        )
-        .await;
+    let id = env.file_approval(&requester, &workflow, "A chair").await;
     let created = env
         .events()
         .await

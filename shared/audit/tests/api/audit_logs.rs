@@ -5,7 +5,7 @@
 //! writer; nothing changes or deletes a record. Records are written by the
 //! real audit writer into a table of the test's own.
 
-use crate::helpers::{fixture, item_type, Account, Call, Reply, TestEnv};
+use crate::helpers::{fixture, item_type, page_column, Account, Call, Reply, TestEnv};
 use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_audit::api::audit_logs::AuditLogs;
 use opsflow_audit::pipeline::audit_writer;
@@ -120,12 +120,7 @@ impl Drop for AuditEnv {
 }
 
 fn item_ids(reply: &Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a page: {}", reply.body))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_owned())
-        .collect()
+    page_column(&reply.body, "id")
 }
 
 fn actor(account: &Account) -> Actor {
@@ -568,12 +563,7 @@ async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
         .list(token, &[("entity", "workflow"), ("entity_id", active_id)])
         .await;
     assert_eq!(seen.status, 200, "{}", seen.body);
-    let actions: Vec<&str> = seen.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["action"].as_str().unwrap())
-        .collect();
+    let actions = page_column(&seen.body, "action");
     assert_eq!(actions, ["workflow.activated", "workflow.created"]);
     assert_eq!(
         item_ids(&seen),
@@ -685,14 +675,8 @@ async fn a_retried_client_entry_is_recorded_once() {
     assert_eq!((first.status, retry.status), (202, 202));
     assert_eq!(retry.body["id"], first.body["id"]);
     assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    let client_events = audit
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "client.report.exported")
-        .count();
-    assert_eq!(client_events, 1);
+    let client_events = audit.env.events_of_type("client.report.exported").await;
+    assert_eq!(client_events.len(), 1);
 }
 
 #[tokio::test]
@@ -904,37 +888,7 @@ async fn the_records_of_an_approval_are_visible_to_whoever_may_see_the_approval(
     let requester = audit.env.account("requester", Role::User).await;
     let approver = audit.env.account("approver", Role::Approver).await;
     let outsider = audit.env.account("outsider", Role::User).await;
-    let created = audit
-        .env
-        .call(
-            Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
-                .body(json!({"name": "Purchases", "steps": [
-                    {"approver_role": "approver", "required_approvals": 1}
-                ]})),
-        )
-        .await;
-    let workflow = created.body["id"].as_str().expect("an id").to_owned();
-    let activated = audit
-        .env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &workflow)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ACTIVE"})),
-        )
-        .await;
-    assert_eq!(activated.status, 200, "{}", activated.body);
-    let filed = audit
-        .env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "Desk"})),
-        )
-        .await;
-    assert_eq!(filed.status, 201, "{}", filed.body);
-    let id = filed.body["id"].as_str().expect("an id").to_owned();
+    let (_, id) = audit.filed_approval(&admin, &requester).await;
     let decided = audit
         .env
         .call(
@@ -997,10 +951,8 @@ impl AuditEnv {
     /// A request `requester` filed in an active workflow of `admin`'s.
     async fn filed_approval(&self, admin: &Account, requester: &Account) -> (String, String) {
         let workflow = self.env.active_workflow(admin, "Purchases").await;
-        let call = Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
-            .body(json!({"workflow_id": workflow, "title": "Desk"}));
-        (workflow.clone(), self.env.create(call).await)
+        let id = self.env.file_approval(requester, &workflow, "Desk").await;
+        (workflow, id)
     }
 }
 

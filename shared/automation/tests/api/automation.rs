@@ -124,12 +124,7 @@ impl World {
     }
 
     async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
-        self.env
-            .events()
-            .await
-            .into_iter()
-            .filter(|e| e["type"] == event_type)
-            .collect()
+        self.env.events_of_type(event_type).await
     }
 
     /// The `approval.created` event of an approval, from the outbox.

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use opsflow_platform::store::from_item;
 use serde_json::{json, Value};
@@ -120,12 +120,7 @@ fn on_approval(id: &str, dry_run: bool) -> Value {
 }
 
 fn statuses(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|run| run["status"].as_str().unwrap().to_owned())
-        .collect()
+    page_column(page, "status")
 }
 
 #[tokio::test]
@@ -274,13 +269,7 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
     assert_eq!(result["evaluation"]["triggered"], false);
     assert_eq!(result["evaluation"]["conditions"]["matched"], true);
     assert_eq!(enabled_only.body["results"], json!([]));
-    let logged: Vec<Value> = desk
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "automation.logged")
-        .collect();
+    let logged = desk.env.events_of_type("automation.logged").await;
     assert_eq!(logged.len(), 1);
 }
 
@@ -392,14 +381,8 @@ async fn a_retried_execute_with_the_same_idempotency_key_acts_once() {
     assert_eq!(second.status, 200, "{}", second.body);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
     assert_eq!(second.body["event"]["id"], first.body["event"]["id"]);
-    let executed = desk
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "automation.executed")
-        .count();
-    assert_eq!(executed, 1);
+    let executed = desk.env.events_of_type("automation.executed").await;
+    assert_eq!(executed.len(), 1);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! every problem; PATCH merges and checks again; listings by state (in
 //! priority order) and by trigger; every change is an event.
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 
@@ -36,12 +36,7 @@ async fn create(env: &TestEnv, admin: &Account, body: Value) -> Value {
 }
 
 fn names(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .map(|r| r["name"].as_str().expect("a name").to_owned())
-        .collect()
+    page_column(page, "name")
 }
 
 #[tokio::test]
@@ -161,41 +156,22 @@ async fn invalid_rules_are_refused_with_the_path_of_each_problem_and_nothing_is_
         (with(json!({"colour": "red"})), 400, "colour"),
         (with(json!({"enabled": "yes"})), 400, "enabled"),
     ];
-    for (body, status, field) in cases {
-        let reply = env
-            .call(
-                Call::new("rules/create")
-                    .token(Some(&admin.tokens.access))
-                    .body(body),
-            )
-            .await;
-        assert_eq!(reply.status, status, "{field}: {}", reply.body);
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
-    }
+    let creates = cases
+        .into_iter()
+        .map(|(body, status, field)| (Call::new("rules/create").body(body), status, field));
     // A change that would make the stored rule invalid is refused too.
-    for (body, status, field) in [
+    let patches = [
         (json!({"trigger": "user.*"}), 422, "actions[0]"),
         (json!({"actions": []}), 422, "actions"),
         (json!({"owner": "me"}), 400, "owner"),
         (json!({}), 422, "body"),
-    ] {
-        let reply = env
-            .call(
-                at(Call::new("rules/patch"), &id)
-                    .token(Some(&admin.tokens.access))
-                    .body(body),
-            )
-            .await;
+    ]
+    .map(|(body, status, field)| (at(Call::new("rules/patch"), &id).body(body), status, field));
+    for (call, status, field) in creates.chain(patches) {
+        let reply = env.call(call.token(Some(&admin.tokens.access))).await;
         assert_eq!(reply.status, status, "{field}: {}", reply.body);
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
+        let named = reply.error_fields().contains(&field);
+        assert!(named, "{field}: {}", reply.body);
     }
     assert_eq!(env.all_items().await.len(), before);
 }

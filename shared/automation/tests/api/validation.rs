@@ -392,12 +392,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         )
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
-    let fields: Vec<&str> = reply.body["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = reply.error_fields();
     assert!(
         fields == ["payload.lines[1].note"] || fields == ["payload.k\\uffffey"],
         "{fields:?}"

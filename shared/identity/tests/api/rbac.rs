@@ -30,73 +30,45 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // Logout and delete come last: they end sessions and accounts (the
     // admin deactivates the owner last).
     let rows = vec![
-        row(
-            "POST /auth/register",
-            || {
-                Call::new("auth/register").body(json!({
-                    "email": format!("new-{}@example.com", EntityId::new()),
-                    "password": PASSWORD,
-                    "name": "New",
-                }))
-            },
-            [201; 5],
-        ),
-        row(
-            "POST /auth/login",
-            || Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD})),
-            [200; 5],
-        ),
-        row(
-            "POST /auth/refresh",
-            || {
-                let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
-                Call::new("auth/refresh").body(json!({"refresh_token": token}))
-            },
-            [200; 5],
-        ),
-        row(
-            "GET /auth/me",
-            || Call::new("auth/me"),
-            [401, 200, 200, 200, 200],
-        ),
-        row(
-            "GET /users",
-            || Call::new("users/list"),
-            [401, 403, 403, 403, 200],
-        ),
-        row(
-            "GET /users/{id}",
-            || Call::new("users/get").id(&owner.id),
-            [401, 404, 404, 200, 200],
-        ),
-        row(
-            "PATCH /users/{id} name",
-            || {
-                Call::new("users/patch")
-                    .id(&owner.id)
-                    .body(json!({"name": "Renamed"}))
-            },
-            [401, 404, 404, 200, 403],
-        ),
-        row(
-            "PATCH /users/{id} role",
-            || {
-                Call::new("users/patch")
-                    .id(&owner.id)
-                    .body(json!({"role": "approver"}))
-            },
-            [401, 404, 404, 403, 200],
-        ),
-        row(
-            "POST /auth/logout",
-            || Call::new("auth/logout"),
-            [401, 204, 204, 204, 204],
-        ),
-        row(
-            "DELETE /users/{id}",
-            || Call::new("users/delete").id(&owner.id),
-            [401, 403, 403, 403, 204],
-        ),
+        row([201; 5], "POST /auth/register", || {
+            Call::new("auth/register").body(json!({
+                "email": format!("new-{}@example.com", EntityId::new()),
+                "password": PASSWORD,
+                "name": "New",
+            }))
+        }),
+        row([200; 5], "POST /auth/login", || {
+            Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
+        }),
+        row([200; 5], "POST /auth/refresh", || {
+            let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
+            Call::new("auth/refresh").body(json!({"refresh_token": token}))
+        }),
+        row([401, 200, 200, 200, 200], "GET /auth/me", || {
+            Call::new("auth/me")
+        }),
+        row([401, 403, 403, 403, 200], "GET /users", || {
+            Call::new("users/list")
+        }),
+        row([401, 404, 404, 200, 200], "GET /users/{id}", || {
+            Call::new("users/get").id(&owner.id)
+        }),
+        row([401, 404, 404, 200, 403], "PATCH /users/{id} name", || {
+            Call::new("users/patch")
+                .id(&owner.id)
+                .body(json!({"name": "Renamed"}))
+        }),
+        row([401, 404, 404, 403, 200], "PATCH /users/{id} role", || {
+            Call::new("users/patch")
+                .id(&owner.id)
+                .body(json!({"role": "approver"}))
+        }),
+        row([401, 204, 204, 204, 204], "POST /auth/logout", || {
+            Call::new("auth/logout")
+        }),
+        row([401, 403, 403, 403, 204], "DELETE /users/{id}", || {
+            Call::new("users/delete").id(&owner.id)
+        }),
     ];
     Matrix::new(&env, FUNCTIONS, &callers)
         .check(&rows, None)

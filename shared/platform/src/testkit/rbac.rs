@@ -20,12 +20,12 @@ pub const CALLERS: [&str; 5] = ["anonymous", "user", "approver", "owner", "admin
 /// build its request, and the status for each of [`CALLERS`].
 pub type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
 
-/// A row of the matrix: `route` (with any words saying which case), how
-/// to build its request, and the status each of [`CALLERS`] gets.
+/// A row of the matrix: the status each of [`CALLERS`] gets, `route`
+/// (with any words saying which case), and how to build its request.
 pub fn row<'a>(
+    statuses: [u16; 5],
     route: &'static str,
     request: impl Fn() -> Call + 'a,
-    statuses: [u16; 5],
 ) -> Row<'a> {
     (route, Box::new(request), statuses)
 }

@@ -67,4 +67,11 @@ impl TestEnv {
             })
             .collect()
     }
+
+    /// The outbox events of type `event_type`, as envelopes.
+    pub async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
+        let mut events = self.events().await;
+        events.retain(|e| e["type"] == event_type);
+        events
+    }
 }

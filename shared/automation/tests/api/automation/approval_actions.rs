@@ -3,7 +3,7 @@
 //! API, the events recorded, and the runs that say why nothing was done.
 
 use super::{batch, id_of, run_of, World};
-use crate::helpers::{sdk_config, Account, Call};
+use crate::helpers::{page_column, sdk_config, Account, Call};
 use aws_sdk_dynamodb::types::AttributeValue;
 use opsflow_automation::store::keys;
 use opsflow_automation::store::runs::{ActionStatus, RunStatus};
@@ -46,12 +46,7 @@ fn approve(approval: &str, who: &Account) -> Call {
 }
 
 fn listed_ids(body: &Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["id"].as_str().unwrap().to_owned())
-        .collect()
+    page_column(body, "id")
 }
 
 impl World {
