@@ -13,6 +13,8 @@
 // Named by path: the platform's own tests include this file by path too.
 #[path = "testkit/call.rs"]
 mod call;
+#[path = "testkit/queues.rs"]
+pub mod queues;
 #[path = "testkit/rbac.rs"]
 pub mod rbac;
 #[path = "testkit/setup.rs"]
@@ -263,7 +265,7 @@ impl TestEnv {
             .call(
                 Call::new("workflows/patch")
                     .resource_id("workflows", id)
-                    .token(Some(&admin.tokens.access))
+                    .by(admin)
                     .body(json!({ "status": status })),
             )
             .await;
@@ -274,14 +276,10 @@ impl TestEnv {
     /// `approver` role) made by `admin`; its id.
     pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
         let id = self
-            .create(
-                Call::new("workflows/create")
-                    .token(Some(&admin.tokens.access))
-                    .body(json!({
-                        "name": name,
-                        "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
-                    })),
-            )
+            .create(Call::new("workflows/create").by(admin).body(json!({
+                "name": name,
+                "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
+            })))
             .await;
         self.activate_workflow(admin, &id).await;
         id
@@ -358,7 +356,7 @@ pub fn fixture(name: &str) -> Value {
 /// `POST /approvals` as `who`: a request titled `title` on `workflow`.
 pub fn filing(who: &Account, workflow: &str, title: &str) -> Call {
     Call::new("approvals/create")
-        .token(Some(&who.tokens.access))
+        .by(who)
         .body(json!({"workflow_id": workflow, "title": title}))
 }
 

@@ -19,7 +19,7 @@ async fn active_workflow(env: &TestEnv, admin: &Account, steps: Value) -> String
 
 /// Creates and activates the workflow `body` describes, as `admin`.
 async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> String {
-    let create = Call::new("workflows/create").token(Some(&admin.tokens.access));
+    let create = Call::new("workflows/create").by(admin);
     let id = env.create(create.body(body)).await;
     env.activate_workflow(admin, &id).await;
     id
@@ -27,16 +27,12 @@ async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> St
 
 async fn file(env: &TestEnv, who: &Account, workflow: &str) -> Value {
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&who.tokens.access))
-                .body(json!({
-                    "workflow_id": workflow,
-                    "title": "Two laptops",
-                    "payload": {"vendor": "Example Computers", "items": [1, 2]},
-                    "amount": 2480.5,
-                })),
-        )
+        .call(Call::new("approvals/create").by(who).body(json!({
+            "workflow_id": workflow,
+            "title": "Two laptops",
+            "payload": {"vendor": "Example Computers", "items": [1, 2]},
+            "amount": 2480.5,
+        })))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body
@@ -45,20 +41,18 @@ async fn file(env: &TestEnv, who: &Account, workflow: &str) -> Value {
 fn decide(id: &str, who: &Account, status: &str) -> Call {
     Call::new("approvals/patch")
         .resource_id("approvals", id)
-        .token(Some(&who.tokens.access))
+        .by(who)
         .body(json!({"status": status, "comment": format!("{status} by {}", who.id)}))
 }
 
 fn get(id: &str, who: &Account) -> Call {
     Call::new("approvals/get")
         .resource_id("approvals", id)
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn list(who: &Account, query: &[(&str, &str)]) -> Call {
-    Call::new("approvals/list")
-        .token(Some(&who.tokens.access))
-        .query(query)
+    Call::new("approvals/list").by(who).query(query)
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -336,7 +330,7 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
     let delete = || {
         Call::new("workflows/delete")
             .resource_id("workflows", &workflow)
-            .token(Some(&admin.tokens.access))
+            .by(&admin)
     };
     let refused = env.call(delete()).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -671,7 +665,7 @@ async fn a_stale_version_changes_nothing() {
         .call(
             Call::new("approvals/patch")
                 .resource_id("approvals", id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "version": 3})),
         )
         .await;
@@ -703,7 +697,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
     let draft = env
         .call(
             Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .body(json!({"name": "Draft"})),
         )
         .await;
@@ -712,11 +706,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
     let id = filed["id"].as_str().unwrap().to_owned();
     let before = env.all_items().await.len();
 
-    let create = |body: &str| {
-        Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
-            .raw_body(body)
-    };
+    let create = |body: &str| Call::new("approvals/create").by(&requester).raw_body(body);
     let deep = (0..20).fold(json!(1), |inner, _| json!({ "d": inner }));
     let cases: Vec<(Call, u16, &str)> = vec![
         (create("{\"title\": "), 400, "body"),
@@ -735,7 +725,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "PENDING"})),
             422,
             "status",
@@ -743,7 +733,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "comment": "c".repeat(1001)})),
             422,
             "comment",
@@ -751,7 +741,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "approver": "me"})),
             400,
             "approver",
@@ -872,7 +862,7 @@ async fn a_retried_create_with_the_same_idempotency_key_files_one_request() {
     .await;
     let call = || {
         Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
+            .by(&requester)
             .header("idempotency-key", "order-42")
             .body(json!({"workflow_id": workflow, "title": "Chairs"}))
     };

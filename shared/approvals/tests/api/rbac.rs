@@ -19,7 +19,7 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // filed against it, and a draft to delete.
     let create_workflow = |name: &str| {
         Call::new("workflows/create")
-            .token(Some(&admin.tokens.access))
+            .by(admin)
             .body(json!({"name": name, "steps": [
                 {"approver_role": "approver", "required_approvals": 2}
             ]}))

@@ -47,7 +47,7 @@ async fn approval(env: &TestEnv, who: &Account, id: &str) -> Value {
         .call(
             Call::new("approvals/get")
                 .resource_id("approvals", id)
-                .token(Some(&who.tokens.access)),
+                .by(who),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);

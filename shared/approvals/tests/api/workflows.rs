@@ -42,22 +42,18 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
 
     // A draft is invisible to users.
     let hidden = env
-        .call(at(Call::new("workflows/get"), &created["id"]).token(Some(&user.tokens.access)))
+        .call(at(Call::new("workflows/get"), &created["id"]).by(&user))
         .await;
     assert_eq!(hidden.status, 404);
     let listed = env
-        .call(
-            Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
-                .query(&[]),
-        )
+        .call(Call::new("workflows/list").by(&user).query(&[]))
         .await;
     assert_eq!(listed.body["items"], json!([]));
 
     let activated = env
         .call(
             at(Call::new("workflows/patch"), &created["id"])
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .header("if-match", "1")
                 .body(json!({"status": "ACTIVE"})),
         )
@@ -67,21 +63,17 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
     assert_eq!(activated.header("etag"), Some("\"2\""));
 
     let seen = env
-        .call(at(Call::new("workflows/get"), &created["id"]).token(Some(&user.tokens.access)))
+        .call(at(Call::new("workflows/get"), &created["id"]).by(&user))
         .await;
     assert_eq!(seen.status, 200);
     let listed = env
-        .call(
-            Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
-                .query(&[]),
-        )
+        .call(Call::new("workflows/list").by(&user).query(&[]))
         .await;
     assert_eq!(listed.body["items"][0]["id"], created["id"]);
     let drafts = env
         .call(
             Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
+                .by(&user)
                 .query(&[("status", "DRAFT")]),
         )
         .await;

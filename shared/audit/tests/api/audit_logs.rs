@@ -535,7 +535,7 @@ async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
     let workflow = |name: &str| json!({"name": name, "steps": [{"approver_role": "approver", "required_approvals": 1}]});
     let create = |name: &str| {
         Call::new("workflows/create")
-            .token(Some(&admin.tokens.access))
+            .by(&admin)
             .body(workflow(name))
     };
     let active = audit.env.call(create("Purchases")).await.body["id"].clone();
@@ -545,7 +545,7 @@ async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
         .call(
             Call::new("workflows/patch")
                 .resource_id("workflows", active.as_str().unwrap())
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .body(json!({"status": "ACTIVE"})),
         )
         .await;
@@ -615,7 +615,7 @@ async fn a_client_entry_reaches_the_log_as_a_client_record_of_its_sender() {
     let accepted = audit
         .call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .header("x-correlation-id", "export-42"),
         )
         .await;
@@ -666,7 +666,7 @@ async fn a_retried_client_entry_is_recorded_once() {
     let send = || {
         audit.call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .header("idempotency-key", "export-1"),
         )
     };
@@ -734,11 +734,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
     ];
     for (body, status, fields) in cases {
         let reply = audit
-            .call(
-                Call::new("audit-logs/create")
-                    .token(Some(&ann.tokens.access))
-                    .body(body.clone()),
-            )
+            .call(Call::new("audit-logs/create").by(&ann).body(body.clone()))
             .await;
         for field in fields {
             reply.assert_problem(status, field);
@@ -747,7 +743,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
     let accepted_sizes = audit
         .call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .body(with("details", json!({"blob": "x".repeat(8 * 1024 - 20)}))),
         )
         .await;
@@ -894,7 +890,7 @@ async fn the_records_of_an_approval_are_visible_to_whoever_may_see_the_approval(
         .call(
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED"})),
         )
         .await;
@@ -935,7 +931,7 @@ impl AuditEnv {
     }
 
     async fn post(&self, who: &Account, body: Value) -> Reply {
-        let call = Call::new("audit-logs/create").token(Some(&who.tokens.access));
+        let call = Call::new("audit-logs/create").by(who);
         self.call(call.body(body)).await
     }
 

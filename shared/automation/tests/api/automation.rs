@@ -16,78 +16,50 @@ mod client_events;
 #[path = "automation/throughput.rs"]
 mod throughput;
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::automation_api::Desk;
+use crate::helpers::queues::{self, fresh_queue, sqs_client};
+use crate::helpers::Call;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use opsflow_approvals::store::ApprovalStore;
 use opsflow_automation::pipeline::automation_runner::Runner;
 use opsflow_automation::store::runs::{ActionStatus, RunRecord, RunStatus};
 use opsflow_automation::store::RunStore;
-use opsflow_platform::domain::{EntityId, Role};
-use opsflow_platform::store::{emulator_sdk_config, Store};
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::store::Store;
 use serde_json::{json, Value};
 
-async fn sqs() -> aws_sdk_sqs::Client {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
-        .unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned());
-    aws_sdk_sqs::Client::new(&emulator_sdk_config(&endpoint, "us-east-1").await)
-}
-
-async fn queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(format!("{name}-{}", EntityId::new()))
-        .send()
-        .await
-        .expect("moto must be running: run `make emulators`")
-        .queue_url
-        .expect("a queue url")
-}
-
+/// The bodies of every message waiting on the queue at `url`, as JSON.
 async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let batch = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            return all;
-        }
-        all.extend(
-            batch
-                .iter()
-                .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("JSON")),
-        );
-    }
+    let messages = queues::drain(client, url).await;
+    let body = |m: &aws_sdk_sqs::types::Message| m.body().unwrap_or_default().to_owned();
+    let json = |m| serde_json::from_str(&body(m)).expect("JSON");
+    messages.iter().map(json).collect()
 }
 
+/// The runner's world: the rules and approvals of a [`Desk`], and the
+/// webhooks queue its runner sends to.
 struct World {
-    env: TestEnv,
-    admin: Account,
-    requester: Account,
-    workflow: String,
+    desk: Desk,
     sqs: aws_sdk_sqs::Client,
     webhooks: String,
 }
 
+/// A world is a desk (admin, requester, workflow) with queues.
+impl std::ops::Deref for World {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
+    }
+}
+
 impl World {
     async fn new() -> Self {
-        let env = crate::env().await;
-        let admin = env.account("admin", Role::Admin).await;
-        let requester = env.account("requester", Role::User).await;
-        let workflow = env.active_workflow(&admin, "Purchases").await;
-        let sqs = sqs().await;
-        let webhooks = queue(&sqs, "webhooks").await;
+        let desk = Desk::new().await;
+        let sqs = sqs_client().await;
+        let webhooks = fresh_queue(&sqs, "webhooks").await;
         Self {
-            env,
-            admin,
-            requester,
-            workflow,
+            desk,
             sqs,
             webhooks,
         }
@@ -103,7 +75,7 @@ impl World {
     }
 
     async fn rule(&self, rule: Value) -> EntityId {
-        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        let call = Call::new("rules/create").by(&self.admin);
         EntityId::parse(&self.env.create(call.body(rule)).await).unwrap()
     }
 
@@ -113,7 +85,7 @@ impl World {
 
     /// Files a request with `payload` against `workflow`, as the requester.
     async fn file_in(&self, workflow: &str, payload: Value, amount: f64) -> String {
-        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let call = Call::new("approvals/create").by(&self.requester);
         let body = json!({
             "workflow_id": workflow,
             "title": "Stationery",

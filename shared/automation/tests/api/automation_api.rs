@@ -13,15 +13,16 @@ use std::collections::BTreeSet;
 
 /// A table with an admin, a requester, an active one-step workflow and
 /// the rule-writing and filing shortcuts the tests need.
-struct Desk {
-    env: TestEnv,
-    admin: Account,
-    requester: Account,
-    workflow: String,
+pub(crate) struct Desk {
+    pub(crate) env: TestEnv,
+    pub(crate) admin: Account,
+    pub(crate) requester: Account,
+    /// An active one-step workflow of the admin's.
+    pub(crate) workflow: String,
 }
 
 impl Desk {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let env = crate::env().await;
         let admin = env.account("admin", Role::Admin).await;
         let requester = env.account("requester", Role::User).await;
@@ -35,12 +36,12 @@ impl Desk {
     }
 
     async fn rule(&self, rule: Value) -> String {
-        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        let call = Call::new("rules/create").by(&self.admin);
         self.env.create(call.body(rule)).await
     }
 
     async fn file(&self, amount: f64) -> String {
-        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let call = Call::new("approvals/create").by(&self.requester);
         let body = json!({"workflow_id": self.workflow, "title": "Pens", "amount": amount});
         self.env.create(call.body(body)).await
     }
@@ -51,7 +52,7 @@ impl Desk {
             .call(
                 Call::new("approvals/get")
                     .resource_id("approvals", id)
-                    .token(Some(&self.requester.tokens.access)),
+                    .by(&self.requester),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -59,18 +60,17 @@ impl Desk {
     }
 
     fn execute(&self, body: Value) -> Call {
-        Call::new("automation/execute")
-            .token(Some(&self.admin.tokens.access))
-            .body(body)
+        Call::new("automation/execute").by(&self.admin).body(body)
+    }
+
+    /// Sends `POST /automation/execute` with `body` as the admin.
+    async fn run(&self, body: Value) -> crate::helpers::Reply {
+        self.env.call(self.execute(body)).await
     }
 
     async fn runs(&self, query: &[(&str, &str)]) -> crate::helpers::Reply {
         self.env
-            .call(
-                Call::new("automation/runs")
-                    .token(Some(&self.admin.tokens.access))
-                    .query(query),
-            )
+            .call(Call::new("automation/runs").by(&self.admin).query(query))
             .await
     }
 
@@ -130,10 +130,7 @@ async fn a_dry_run_shows_the_trace_and_the_actions_it_would_take_and_changes_not
     let approval = desk.file(12.5).await;
     let before = desk.snapshot().await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, true)))
-        .await;
+    let reply = desk.run(on_approval(&approval, true)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["dry_run"], true);
@@ -164,10 +161,7 @@ async fn a_dry_run_of_a_large_amount_reports_the_failed_condition() {
     desk.rule(small_amounts()).await;
     let approval = desk.file(2500.0).await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, true)))
-        .await;
+    let reply = desk.run(on_approval(&approval, true)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     let result = &reply.body["results"][0];
@@ -248,8 +242,7 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
     let other = json!({"type": "approval.approved", "entity": "approval",
         "entity_id": approval, "data": {"amount": 10}});
     let skipped = desk
-        .env
-        .call(desk.execute(json!({"event": other, "rule_id": disabled, "dry_run": true})))
+        .run(json!({"event": other, "rule_id": disabled, "dry_run": true}))
         .await;
     let enabled_only = desk
         .env
@@ -282,15 +275,11 @@ async fn a_real_run_on_a_described_platform_entity_is_refused_and_a_dry_run_of_i
     let event = json!({"type": "approval.created", "entity": "approval",
         "entity_id": approval, "data": {"amount": 5}});
 
-    let real = desk.env.call(desk.execute(json!({"event": event}))).await;
-    let dry = desk
-        .env
-        .call(desk.execute(json!({"event": event, "dry_run": true})))
-        .await;
+    let real = desk.run(json!({"event": event})).await;
+    let dry = desk.run(json!({"event": event, "dry_run": true})).await;
     let own_entity = desk
-        .env
-        .call(desk.execute(json!({"event": {"type": "report.requested",
-            "entity": "report", "entity_id": "monthly"}})))
+        .run(json!({"event": {"type": "report.requested",
+            "entity": "report", "entity_id": "monthly"}}))
         .await;
 
     real.assert_problem(422, "event.entity");
@@ -317,14 +306,11 @@ async fn a_real_run_on_a_client_event_is_refused_and_a_dry_run_of_it_allowed() {
     let named =
         json!({"entity": "approval", "entity_id": approval, "event_type": "client.created"});
 
-    let real_described = desk
-        .env
-        .call(desk.execute(json!({"event": described})))
-        .await;
-    let real_named = desk.env.call(desk.execute(named.clone())).await;
+    let real_described = desk.run(json!({"event": described})).await;
+    let real_named = desk.run(named.clone()).await;
     let mut dry = named;
     dry["dry_run"] = json!(true);
-    let dry = desk.env.call(desk.execute(dry)).await;
+    let dry = desk.run(dry).await;
 
     real_described.assert_problem(422, "event.type");
     real_named.assert_problem(422, "event_type");
@@ -345,10 +331,7 @@ async fn a_failing_action_is_recorded_as_the_runs_failure_at_once() {
     .await;
     let approval = desk.file(5.0).await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, false)))
-        .await;
+    let reply = desk.run(on_approval(&approval, false)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     let run = &reply.body["results"][0];
@@ -398,15 +381,9 @@ async fn runs_are_listed_newest_first_by_rule_event_and_status_a_page_at_a_time(
         }))
         .await;
     let large = desk.file(900.0).await;
-    let first = desk
-        .env
-        .call(desk.execute(on_approval(&large, false)))
-        .await;
+    let first = desk.run(on_approval(&large, false)).await;
     let small_one = desk.file(9.0).await;
-    let second = desk
-        .env
-        .call(desk.execute(on_approval(&small_one, false)))
-        .await;
+    let second = desk.run(on_approval(&small_one, false)).await;
     let second_event = second.body["event"]["id"].as_str().unwrap().to_owned();
     assert_eq!(first.status, 200, "{}", first.body);
 
@@ -500,13 +477,10 @@ async fn an_execute_body_that_is_not_one_event_is_refused_with_each_field() {
         ),
     ];
     for (body, status, field) in cases {
-        let reply = desk.env.call(desk.execute(body.clone())).await;
+        let reply = desk.run(body.clone()).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
         reply.assert_problem(status, field);
     }
-    let unknown = desk
-        .env
-        .call(desk.execute(json!({"event": event, "id": "mine"})))
-        .await;
+    let unknown = desk.run(json!({"event": event, "id": "mine"})).await;
     assert_eq!(unknown.status, 400, "{}", unknown.body);
 }

@@ -17,14 +17,10 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let workflow = env.active_workflow(&callers.admin, "Purchases").await;
     let approval = env.file_approval(&callers.owner, &workflow, "Chairs").await;
     let rule = env
-        .create(
-            Call::new("rules/create")
-                .token(Some(&callers.admin.tokens.access))
-                .body(
-                    json!({"name": "Note filings", "trigger": "approval.created",
+        .create(Call::new("rules/create").by(&callers.admin).body(
+            json!({"name": "Note filings", "trigger": "approval.created",
                     "actions": [{"type": "log", "message": "filed"}]}),
-                ),
-        )
+        ))
         .await;
     let rule_at = |fixture: &str| Call::new(fixture).resource_id("api/v1/rules", &rule);
 

@@ -25,11 +25,7 @@ fn at(call: Call, id: &str) -> Call {
 
 async fn create(env: &TestEnv, admin: &Account, body: Value) -> Value {
     let reply = env
-        .call(
-            Call::new("rules/create")
-                .token(Some(&admin.tokens.access))
-                .body(body),
-        )
+        .call(Call::new("rules/create").by(admin).body(body))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body
@@ -168,7 +164,7 @@ async fn invalid_rules_are_refused_with_the_path_of_each_problem_and_nothing_is_
     ]
     .map(|(body, status, field)| (at(Call::new("rules/patch"), &id).body(body), status, field));
     for (call, status, field) in creates.chain(patches) {
-        let reply = env.call(call.token(Some(&admin.tokens.access))).await;
+        let reply = env.call(call.by(&admin)).await;
         assert_eq!(reply.status, status, "{field}: {}", reply.body);
         let named = reply.error_fields().contains(&field);
         assert!(named, "{field}: {}", reply.body);
@@ -195,11 +191,7 @@ async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
         )
         .await;
     }
-    let list = |query: &[(&str, &str)]| {
-        Call::new("rules/list")
-            .token(Some(&admin.tokens.access))
-            .query(query)
-    };
+    let list = |query: &[(&str, &str)]| Call::new("rules/list").by(&admin).query(query);
     // Enabled rules in the order they apply, a page at a time.
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -266,12 +258,10 @@ async fn only_admins_reach_the_rules() {
     }
     for who in [&approver, &user] {
         for call in calls() {
-            let reply = env.call(call.token(Some(&who.tokens.access))).await;
+            let reply = env.call(call.by(who)).await;
             assert_eq!(reply.status, 403, "{}", reply.body);
         }
     }
-    let read = env
-        .call(at(Call::new("rules/get"), id).token(Some(&admin.tokens.access)))
-        .await;
+    let read = env.call(at(Call::new("rules/get"), id).by(&admin)).await;
     assert_eq!(read.body["version"], 1);
 }

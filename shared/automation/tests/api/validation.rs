@@ -190,8 +190,8 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let before = entity_items(&env).await;
-    let as_admin = |call: Call| call.token(Some(&admin.tokens.access));
-    let as_target = |call: Call| call.token(Some(&target.tokens.access));
+    let as_admin = |call: Call| call.by(&admin);
+    let as_target = |call: Call| call.by(&target);
 
     let cases: Vec<(&str, Call, u16, &str)> = vec![
         (
@@ -385,11 +385,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         r#"{{"workflow_id":"{workflow}","title":"Laptop","payload":{{"lines":[{{"sku":"A-1"}},{{"note":"\ufffe"}}],"k\uffffey":1}}}}"#
     );
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&user.tokens.access))
-                .raw_body(&body),
-        )
+        .call(Call::new("approvals/create").by(&user).raw_body(&body))
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
     let fields = reply.error_fields();
@@ -404,11 +400,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         r#"{{"workflow_id":"{workflow}","title":"Laptop","description":"line one\nline\ttwo","payload":{{"note":"a\r\nb"}}}}"#
     );
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&user.tokens.access))
-                .raw_body(&body),
-        )
+        .call(Call::new("approvals/create").by(&user).raw_body(&body))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 }

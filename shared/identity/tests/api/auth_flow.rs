@@ -609,13 +609,7 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
     let (id, email) = env.register("leaver").await;
     let tokens = env.login(&email).await;
 
-    let reply = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&id),
-        )
-        .await;
+    let reply = env.call(Call::new("users/delete").by(&admin).id(&id)).await;
     assert_eq!(reply.status, 204);
 
     let login = env.call(login_request(&email, PASSWORD)).await;

@@ -29,10 +29,7 @@ mod helpers {
 
     /// `PATCH /users/{id}` by `by`, with `body`.
     pub fn patch_user(by: &Account, id: &str, body: Value) -> Call {
-        Call::new("users/patch")
-            .token(Some(&by.tokens.access))
-            .id(id)
-            .body(body)
+        Call::new("users/patch").by(by).id(id).body(body)
     }
 }
 

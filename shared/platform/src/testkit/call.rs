@@ -3,7 +3,7 @@
 //! source address, path and query), and a [`Reply`] is the response as a
 //! client sees it, its body parsed as JSON.
 
-use super::fixture;
+use super::{fixture, Account};
 use http::HeaderMap;
 use lambda_http::Request;
 use serde_json::{json, Value};
@@ -59,6 +59,11 @@ impl Call {
             }
         }
         self
+    }
+
+    /// Signs the request in as `account` (its access token).
+    pub fn by(self, account: &Account) -> Self {
+        self.token(Some(&account.tokens.access))
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {

@@ -29,19 +29,19 @@ fn set_field_rule(path: &str, value: Value) -> Value {
 fn get(approval: &str, who: &Account) -> Call {
     Call::new("approvals/get")
         .resource_id("approvals", approval)
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn assigned_to(who: &Account) -> Call {
     Call::new("approvals/list")
         .query(&[("assigned", "me")])
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn approve(approval: &str, who: &Account) -> Call {
     Call::new("approvals/patch")
         .resource_id("approvals", approval)
-        .token(Some(&who.tokens.access))
+        .by(who)
         .body(json!({"status": "APPROVED"}))
 }
 
@@ -248,11 +248,7 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
     let gone = world.env.account("gone", Role::User).await;
     let deactivated = world
         .env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&world.admin.tokens.access))
-                .id(&gone.id),
-        )
+        .call(Call::new("users/delete").by(&world.admin).id(&gone.id))
         .await;
     assert_eq!(deactivated.status, 204, "{}", deactivated.body);
     let unknown = EntityId::new().to_string();
