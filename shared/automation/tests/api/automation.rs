@@ -99,6 +99,19 @@ impl World {
         self.env.events_of_type(event_type).await
     }
 
+    /// The one event of `event_type`, about `approval`: an action of a
+    /// rule, so the system's, one level deeper than the event it ran on.
+    async fn action_event(&self, event_type: &str, approval: &str) -> Value {
+        let events = self.events_of_type(event_type).await;
+        assert_eq!(events.len(), 1, "{event_type}: {events:?}");
+        let event = events[0].clone();
+        assert_eq!(event["entity_id"], approval, "{event_type}");
+        assert_eq!(event["depth"], 1, "{event_type}");
+        let system = json!({"id": "system", "role": "system"});
+        assert_eq!(event["actor"], system, "{event_type}");
+        event
+    }
+
     /// The `approval.created` event of an approval, from the outbox.
     async fn created_event(&self, approval: &str) -> Value {
         self.events_of_type("approval.created")
@@ -170,24 +183,14 @@ async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
     assert_eq!(status(&small).await.as_str(), "APPROVED");
     assert_eq!(status(&large).await.as_str(), "PENDING");
 
-    let approved = world.events_of_type("approval.approved").await;
-    assert_eq!(approved.len(), 1);
-    assert_eq!(approved[0]["entity_id"], small.as_str());
-    assert_eq!(approved[0]["depth"], 1);
+    let approved = world.action_event("approval.approved", &small).await;
+    assert_eq!(approved["correlation_id"], small_created["correlation_id"]);
     assert_eq!(
-        approved[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        approved[0]["correlation_id"],
-        small_created["correlation_id"]
-    );
-    assert_eq!(
-        approved[0]["changes"]["status"],
+        approved["changes"]["status"],
         json!(["PENDING", "APPROVED"])
     );
     assert_eq!(
-        approved[0]["changes"]["decision"],
+        approved["changes"]["decision"],
         json!([null, {"rule_id": rule.to_string(), "event_id": small_created["id"],
             "comment": "Auto-approved: under 100"}])
     );

@@ -233,11 +233,8 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
     let approval = desk.file(10.0).await;
 
     let ran = desk
-        .env
-        .call(
-            desk.execute(json!({"entity": "approval", "entity_id": approval,
-            "event_type": "approval.rejected", "rule_id": disabled})),
-        )
+        .run(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "rule_id": disabled}))
         .await;
     let other = json!({"type": "approval.approved", "entity": "approval",
         "entity_id": approval, "data": {"amount": 10}});
@@ -245,11 +242,8 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
         .run(json!({"event": other, "rule_id": disabled, "dry_run": true}))
         .await;
     let enabled_only = desk
-        .env
-        .call(
-            desk.execute(json!({"entity": "approval", "entity_id": approval,
-            "event_type": "approval.rejected", "dry_run": true})),
-        )
+        .run(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "dry_run": true}))
         .await;
 
     assert_eq!(ran.status, 200, "{}", ran.body);

@@ -117,16 +117,11 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     assert_eq!(waiting.status, 200, "{}", waiting.body);
     assert_eq!(listed_ids(&waiting.body), [approval.as_str()]);
 
-    let events = world.events_of_type("approval.approver_assigned").await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["entity_id"], approval.as_str());
-    assert_eq!(events[0]["depth"], 1);
+    let event = world
+        .action_event("approval.approver_assigned", &approval)
+        .await;
     assert_eq!(
-        events[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        events[0]["changes"]["steps[0].assigned_ids"],
+        event["changes"]["steps[0].assigned_ids"],
         json!([[], [reviewer.id]])
     );
 
@@ -314,18 +309,11 @@ async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
     );
     assert_eq!(updated["version"], 2);
     assert_eq!(updated["status"], "PENDING");
-    let events = world.events_of_type("approval.payload_updated").await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["depth"], 1);
-    assert_eq!(
-        events[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        events[0]["changes"],
-        json!({"payload.review.level": [null, 2]})
-    );
-    assert_eq!(events[0]["data"]["payload"], updated["payload"]);
+    let event = world
+        .action_event("approval.payload_updated", &approval)
+        .await;
+    assert_eq!(event["changes"], json!({"payload.review.level": [null, 2]}));
+    assert_eq!(event["data"]["payload"], updated["payload"]);
 
     runner.run_batch(&batch(&[&created])).await;
 
