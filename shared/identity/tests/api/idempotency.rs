@@ -122,10 +122,7 @@ mod lease {
     const SCOPE: &str = "test-create";
 
     async fn leased_env() -> TestEnv {
-        crate::env_with(|vars| {
-            vars.insert("IDEMPOTENCY_LEASE_SECS".into(), "2".into());
-        })
-        .await
+        crate::env_vars(&[("IDEMPOTENCY_LEASE_SECS", "2")]).await
     }
 
     fn request(key: &str) -> (Request, RequestMeta) {

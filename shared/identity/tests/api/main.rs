@@ -47,6 +47,19 @@ pub async fn env() -> TestEnv {
     SETUP.env().await
 }
 
+/// Login throttling that bites fast: three free failures per e-mail
+/// address, then waits in units of a minute.
+pub const THROTTLED_LOGINS: &[(&str, &str)] = &[
+    ("LOGIN_FAILURES_PER_EMAIL", "3"),
+    ("LOGIN_BACKOFF_UNIT_MS", "60000"),
+];
+
+/// [`env`], with the variables `vars` set.
+pub async fn env_vars(vars: &[(&str, &str)]) -> TestEnv {
+    let owned = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    env_with(|env| env.extend(owned)).await
+}
+
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
     SETUP.env_with(tweak).await

@@ -217,11 +217,7 @@ async fn admins_cannot_deactivate_themselves() {
 
 #[tokio::test]
 async fn wrong_current_passwords_are_throttled_like_logins() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
-    })
-    .await;
+    let env = crate::env_vars(crate::THROTTLED_LOGINS).await;
     let owner = env.account("owner", Role::User).await;
     let change = |current: &str| {
         env.call(patch_user(
