@@ -17,6 +17,20 @@ async fn active_workflow(env: &TestEnv, admin: &Account, steps: Value) -> String
     .await
 }
 
+/// A test's environment with the admin who designs its workflows and the
+/// user who files its requests.
+async fn office() -> (TestEnv, Account, Account) {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let requester = env.account("requester", Role::User).await;
+    (env, admin, requester)
+}
+
+/// One step, decided by one approver.
+fn one_review() -> Value {
+    json!([{"approver_role": "approver", "required_approvals": 1}])
+}
+
 /// Creates and activates the workflow `body` describes, as `admin`.
 async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> String {
     let create = Call::new("workflows/create").by(admin);
@@ -73,9 +87,7 @@ async fn approval_events(env: &TestEnv, id: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_two_step_request_is_decided_in_order_and_every_transition_is_an_event() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let first = env.account("first", Role::Approver).await;
     let second = env.account("second", Role::Approver).await;
     let boss = env.account("boss", Role::User).await;
@@ -199,9 +211,7 @@ fn two_reviews(allow_same_approver_across_steps: bool) -> Value {
 
 #[tokio::test]
 async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let a = env.account("a", Role::Approver).await;
     let b = env.account("b", Role::Approver).await;
     let workflow = active_workflow_from(&env, &admin, two_reviews(false)).await;
@@ -248,9 +258,7 @@ async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request(
 
 #[tokio::test]
 async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver_decide_both() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let a = env.account("a", Role::Approver).await;
     let workflow = active_workflow_from(&env, &admin, two_reviews(true)).await;
     let filed = file(&env, &requester, &workflow).await;
@@ -276,9 +284,7 @@ async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver
 
 #[tokio::test]
 async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
     let workflow = active_workflow(
         &env,
@@ -317,15 +323,8 @@ async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() 
 
 #[tokio::test]
 async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_once_archived() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let (env, admin, requester) = office().await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let filed = file(&env, &requester, &workflow).await;
     let delete = || {
         Call::new("workflows/delete")
@@ -359,9 +358,7 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
 
 #[tokio::test]
 async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let first = env.account("first", Role::Approver).await;
     let second = env.account("second", Role::Approver).await;
     let named = env.account("named", Role::User).await;
@@ -424,9 +421,7 @@ async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
 
 #[tokio::test]
 async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let other = env.account("other", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
     let admins_only = active_workflow(
@@ -467,9 +462,7 @@ async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
 
 #[tokio::test]
 async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let names: Vec<String> = (0..22).map(|i| format!("approver{i}")).collect();
     let approvers =
         futures::future::join_all(names.iter().map(|name| env.account(name, Role::Approver))).await;
@@ -520,9 +513,7 @@ async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
 
 #[tokio::test]
 async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let names: Vec<String> = (0..12).map(|i| format!("approver{i}")).collect();
     let approvers =
         futures::future::join_all(names.iter().map(|name| env.account(name, Role::Approver))).await;
@@ -643,9 +634,7 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
 
 #[tokio::test]
 async fn a_stale_version_changes_nothing() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
     let workflow = active_workflow(
         &env,
@@ -684,16 +673,9 @@ async fn a_stale_version_changes_nothing() {
 
 #[tokio::test]
 async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let draft = env
         .call(
             Call::new("workflows/create")
@@ -774,16 +756,9 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn listings_page_through_every_approval_exactly_once() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let mut filed = Vec::new();
     for _ in 0..7 {
         filed.push(
@@ -851,15 +826,8 @@ async fn listings_page_through_every_approval_exactly_once() {
 
 #[tokio::test]
 async fn a_retried_create_with_the_same_idempotency_key_files_one_request() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let (env, admin, requester) = office().await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let call = || {
         Call::new("approvals/create")
             .by(&requester)

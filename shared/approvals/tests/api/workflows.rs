@@ -1,6 +1,7 @@
 //! Workflows: design by admins, DRAFT → ACTIVE → ARCHIVED, steps fixed
 //! once active, active ones visible to everyone, events for every change.
 
+use crate::helpers::rbac::Callers;
 use crate::helpers::{Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
@@ -268,9 +269,8 @@ async fn admins_delete_workflows_and_the_deletion_is_an_event() {
 #[tokio::test]
 async fn only_admins_change_workflows() {
     let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let user = env.account("user", Role::User).await;
+    let callers = Callers::sign_up(&env).await;
+    let (admin, approver, user) = (&callers.admin, &callers.approver, &callers.user);
     let workflow = create(&env, &admin.tokens.access, create_body()).await;
     for token in [
         Some(user.tokens.access.as_str()),

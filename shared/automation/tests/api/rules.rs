@@ -2,6 +2,7 @@
 //! every problem; PATCH merges and checks again; listings by state (in
 //! priority order) and by trigger; every change is an event.
 
+use crate::helpers::rbac::Callers;
 use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
@@ -239,10 +240,9 @@ async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
 #[tokio::test]
 async fn only_admins_reach_the_rules() {
     let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let user = env.account("user", Role::User).await;
-    let rule = create(&env, &admin, small_purchases()).await;
+    let callers = Callers::sign_up(&env).await;
+    let (admin, approver, user) = (&callers.admin, &callers.approver, &callers.user);
+    let rule = create(&env, admin, small_purchases()).await;
     let id = rule["id"].as_str().unwrap();
     let calls = || {
         vec![
@@ -256,12 +256,12 @@ async fn only_admins_reach_the_rules() {
     for call in calls() {
         assert_eq!(env.call(call.token(None)).await.status, 401);
     }
-    for who in [&approver, &user] {
+    for who in [approver, user] {
         for call in calls() {
             let reply = env.call(call.by(who)).await;
             assert_eq!(reply.status, 403, "{}", reply.body);
         }
     }
-    let read = env.call(at(Call::new("rules/get"), id).by(&admin)).await;
+    let read = env.call(at(Call::new("rules/get"), id).by(admin)).await;
     assert_eq!(read.body["version"], 1);
 }
