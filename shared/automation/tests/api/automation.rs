@@ -95,6 +95,13 @@ impl World {
         self.env.create(call.body(body)).await
     }
 
+    /// Runs `events` as one batch through a runner with no jobs queue,
+    /// which acknowledges every message.
+    async fn run_all(&self, events: &[&Value]) {
+        let response = self.runner(None).run_batch(&batch(events)).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
     async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
         self.env.events_of_type(event_type).await
     }
@@ -168,12 +175,7 @@ async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
     let small_created = world.created_event(&small).await;
     let large_created = world.created_event(&large).await;
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&small_created, &large_created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&small_created, &large_created]).await;
     let store = world.store();
     let status = |id: &str| {
         let store = store.clone();
@@ -400,12 +402,7 @@ async fn an_approval_action_on_an_event_about_something_else_fails_the_run_at_on
         .pop()
         .expect("a workflow.created event");
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&workflow_created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&workflow_created]).await;
     let run = run_of(&world.store(), &workflow_created, &rule).await;
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.attempts, 1);

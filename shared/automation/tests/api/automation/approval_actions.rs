@@ -100,9 +100,7 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     let created = world.created_event(&approval).await;
     assert_eq!(world.env.call(get(&approval, &reviewer)).await.status, 404);
 
-    let response = world.runner(None).run_batch(&batch(&[&created])).await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&created]).await;
     let run = run_of(&world.store(), &created, &rule).await;
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
     assert_eq!(
@@ -264,9 +262,7 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
     let approval = world.file(500.0).await;
     let created = world.created_event(&approval).await;
 
-    let response = world.runner(None).run_batch(&batch(&[&created])).await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&created]).await;
     for (rule, reason) in &cases {
         let run = run_of(&world.store(), &created, rule).await;
         assert_eq!(run.status, RunStatus::Failed);

@@ -3,7 +3,7 @@
 //! changes of its choosing) runs no rule, and an approval action never
 //! acts on one, even when a rule is run on it directly.
 
-use super::{batch, id_of, World};
+use super::{id_of, World};
 use opsflow_approvals::store::ApprovalStore;
 use opsflow_automation::store::runs::{ActionStatus, RunStatus};
 use opsflow_automation::store::RunStore;
@@ -68,9 +68,7 @@ async fn reported() -> (World, EntityId, String, Value) {
 async fn a_client_report_about_an_approval_runs_no_rule_and_never_decides_it() {
     let (world, rule, approval, report) = reported().await;
 
-    let response = world.runner(None).run_batch(&batch(&[&report])).await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&report]).await;
     assert_eq!(world.status_of(&approval).await, "PENDING");
     assert!(world.events_of_type("approval.approved").await.is_empty());
     let run = world.store().run_of(&id_of(&report), &rule).await.unwrap();
@@ -107,12 +105,7 @@ async fn a_client_report_in_a_batch_is_acknowledged_while_the_platform_s_events_
     let (world, rule, approval, report) = reported().await;
     let created = world.created_event(&approval).await;
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&report, &created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&report, &created]).await;
     let store = world.store();
     assert!(store
         .run_of(&id_of(&report), &rule)
