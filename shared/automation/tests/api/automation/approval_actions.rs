@@ -50,6 +50,14 @@ fn listed_ids(body: &Value) -> Vec<String> {
 }
 
 impl World {
+    /// Asserts that `approval` is as it was filed (version 1) and that no
+    /// `event_type` event was written.
+    async fn assert_unchanged(&self, approval: &str, event_type: &str) {
+        assert_eq!(self.approval(approval).await["version"], 1);
+        let events = self.events_of_type(event_type).await;
+        assert!(events.is_empty(), "{events:?}");
+    }
+
     /// The approval as its requester reads it.
     async fn approval(&self, id: &str) -> Value {
         let reply = self.env.call(get(id, &self.requester)).await;
@@ -272,21 +280,25 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
         let error = outcome.error.as_deref().unwrap();
         assert!(error.contains(reason.as_str()), "{error}");
     }
-    assert_eq!(world.approval(&approval).await["version"], 1);
-    assert!(world
-        .events_of_type("approval.approver_assigned")
-        .await
-        .is_empty());
+    world
+        .assert_unchanged(&approval, "approval.approver_assigned")
+        .await;
+}
+
+/// A world whose rule sets `payload.review.level` to 2 on every filing,
+/// and a request filed with `payload`: the world, the rule, the request
+/// and its `approval.created` event.
+async fn level_two_rule_on(payload: Value) -> (World, EntityId, String, Value) {
+    let world = World::new().await;
+    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
+    let approval = world.file_in(&world.workflow, payload, 500.0).await;
+    let created = world.created_event(&approval).await;
+    (world, rule, approval, created)
 }
 
 #[tokio::test]
 async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"vendor": "Acme"}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"vendor": "Acme"})).await;
     let runner = world.runner(None);
 
     let response = runner.run_batch(&batch(&[&created])).await;
@@ -322,12 +334,7 @@ async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
 
 #[tokio::test]
 async fn setting_a_field_that_already_holds_the_value_writes_nothing() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"review": {"level": 2}}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"review": {"level": 2}})).await;
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
@@ -337,21 +344,14 @@ async fn setting_a_field_that_already_holds_the_value_writes_nothing() {
         run.actions()[0].detail.as_deref(),
         Some("payload.review.level already set")
     );
-    assert_eq!(world.approval(&approval).await["version"], 1);
-    assert!(world
-        .events_of_type("approval.payload_updated")
-        .await
-        .is_empty());
+    world
+        .assert_unchanged(&approval, "approval.payload_updated")
+        .await;
 }
 
 #[tokio::test]
 async fn setting_a_field_under_a_value_that_is_not_an_object_fails_naming_the_path() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"review": "pending"}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"review": "pending"})).await;
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
