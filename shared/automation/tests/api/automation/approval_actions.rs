@@ -50,6 +50,14 @@ fn listed_ids(body: &Value) -> Vec<String> {
 }
 
 impl World {
+    /// Asserts that `rule`'s run on `created` succeeded and that its first
+    /// action reports `detail`.
+    async fn assert_succeeded(&self, created: &Value, rule: &EntityId, detail: &str) {
+        let run = run_of(&self.store(), created, rule).await;
+        assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
+        assert_eq!(run.actions()[0].detail.as_deref(), Some(detail));
+    }
+
     /// Asserts that `approval` is as it was filed (version 1) and that no
     /// `event_type` event was written.
     async fn assert_unchanged(&self, approval: &str, event_type: &str) {
@@ -109,12 +117,13 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     assert_eq!(world.env.call(get(&approval, &reviewer)).await.status, 404);
 
     world.run_all(&[&created]).await;
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some(format!("user {} is now an approver of step Review", reviewer.id).as_str())
-    );
+    world
+        .assert_succeeded(
+            &created,
+            &rule,
+            &format!("user {} is now an approver of step Review", reviewer.id),
+        )
+        .await;
     let seen = world.env.call(get(&approval, &reviewer)).await;
     assert_eq!(seen.status, 200, "{}", seen.body);
     assert_eq!(seen.body["steps"][0]["approver_role"], "approver");
@@ -177,12 +186,9 @@ async fn an_assign_repeated_after_a_crash_is_seen_as_done_even_once_the_step_mov
     let response = runner.run_batch(&batch(&[&created])).await;
 
     assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("already done by an earlier delivery")
-    );
+    world
+        .assert_succeeded(&created, &rule, "already done by an earlier delivery")
+        .await;
     let after = world.approval(&approval).await;
     assert!(after["steps"][1].get("assigned_ids").is_none(), "{after}");
     assert!(listed_ids(&world.env.call(assigned_to(&reviewer)).await.body).is_empty());
@@ -205,12 +211,13 @@ async fn assigning_a_user_who_already_approves_the_step_writes_nothing() {
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some(format!("user {} is already an approver of step Review", approver.id).as_str())
-    );
+    world
+        .assert_succeeded(
+            &created,
+            &rule,
+            &format!("user {} is already an approver of step Review", approver.id),
+        )
+        .await;
     let unchanged = world.approval(&approval).await;
     assert_eq!(unchanged["version"], 1);
     assert!(unchanged["steps"][0].get("assigned_ids").is_none());
@@ -304,12 +311,9 @@ async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
     let response = runner.run_batch(&batch(&[&created])).await;
 
     assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("payload.review.level set")
-    );
+    world
+        .assert_succeeded(&created, &rule, "payload.review.level set")
+        .await;
     let updated = world.approval(&approval).await;
     assert_eq!(
         updated["payload"],
@@ -338,12 +342,9 @@ async fn setting_a_field_that_already_holds_the_value_writes_nothing() {
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("payload.review.level already set")
-    );
+    world
+        .assert_succeeded(&created, &rule, "payload.review.level already set")
+        .await;
     world
         .assert_unchanged(&approval, "approval.payload_updated")
         .await;
