@@ -192,6 +192,7 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
     let before = entity_items(&env).await;
     let as_admin = |call: Call| call.by(&admin);
     let as_target = |call: Call| call.by(&target);
+    let patch = |body| as_target(Call::new("users/patch").id(&target.id).body(body));
 
     let cases: Vec<(&str, Call, u16, &str)> = vec![
         (
@@ -238,67 +239,28 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
         ),
         (
             "patch unknown field",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"email": "x@example.com"})),
-            ),
+            patch(json!({"email": "x@example.com"})),
             400,
             "email",
         ),
-        (
-            "patch wrong type",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": 7})),
-            ),
-            400,
-            "name",
-        ),
-        (
-            "patch empty name",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": ""})),
-            ),
-            422,
-            "name",
-        ),
+        ("patch wrong type", patch(json!({"name": 7})), 400, "name"),
+        ("patch empty name", patch(json!({"name": ""})), 422, "name"),
         (
             "patch oversized name",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": "n".repeat(101)})),
-            ),
+            patch(json!({"name": "n".repeat(101)})),
             422,
             "name",
         ),
-        (
-            "patch nothing",
-            as_target(Call::new("users/patch").id(&target.id).body(json!({}))),
-            422,
-            "body",
-        ),
+        ("patch nothing", patch(json!({})), 422, "body"),
         (
             "password without current",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"password": "a new password"})),
-            ),
+            patch(json!({"password": "a new password"})),
             422,
             "current_password",
         ),
         (
             "password with wrong current",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"password": "a new password", "current_password": "wrong"})),
-            ),
+            patch(json!({"password": "a new password", "current_password": "wrong"})),
             422,
             "current_password",
         ),
