@@ -33,6 +33,14 @@ struct AuditEnv {
 }
 
 impl AuditEnv {
+    /// A fresh environment with an admin and Ann, a user.
+    async fn with_admin_and_ann() -> (Self, Account, Account) {
+        let audit = Self::new().await;
+        let admin = audit.env.account("admin", Role::Admin).await;
+        let ann = audit.env.account("ann", Role::User).await;
+        (audit, admin, ann)
+    }
+
     async fn new() -> Self {
         let env = crate::env().await;
         let (app, audit_table) = env.audit_logs_app().await;
@@ -204,9 +212,7 @@ async fn varied_log(audit: &AuditEnv, admin: &Account, ann: &Account) -> Vec<Env
 
 #[tokio::test]
 async fn admins_list_every_record_newest_first_with_each_filter() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let order = log[3].entity_id.clone();
     let token = admin.tokens.access.as_str();
@@ -292,9 +298,7 @@ async fn admins_list_every_record_newest_first_with_each_filter() {
 
 #[tokio::test]
 async fn from_and_to_bound_every_listing_inclusively() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let from = log[2].occurred_at;
     let to = log[6].occurred_at;
@@ -374,9 +378,7 @@ async fn without_a_key_filter_the_last_thirty_days_are_listed_unless_from_says_o
 
 #[tokio::test]
 async fn pages_return_every_record_exactly_once_across_days_and_filters() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let now = clock::now();
     // Several records a day over five days; Ann's cancellations are
     // scattered between other records, so filtered pages must read on.
@@ -442,9 +444,7 @@ async fn a_long_quiet_window_is_walked_across_pages_without_losing_records() {
 
 #[tokio::test]
 async fn a_cursor_only_continues_the_listing_that_issued_it() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     varied_log(&audit, &admin, &ann).await;
     let token = admin.tokens.access.as_str();
     let first = audit
@@ -483,9 +483,7 @@ async fn a_cursor_only_continues_the_listing_that_issued_it() {
 
 #[tokio::test]
 async fn users_list_their_own_actions_and_no_one_else_s() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let token = ann.tokens.access.as_str();
     let own = newest_first(&log, |e| e.actor.id == ann.id);
@@ -528,9 +526,7 @@ async fn users_cannot_list_a_whole_kind_of_entity_or_an_action_across_users() {
 
 #[tokio::test]
 async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let bob = audit.env.account("bob", Role::User).await;
     let workflow = |name: &str| json!({"name": name, "steps": [{"approver_role": "approver", "required_approvals": 1}]});
     let create = |name: &str| {
@@ -753,9 +749,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
 
 #[tokio::test]
 async fn audit_records_cannot_be_changed_or_deleted_through_the_api() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let token = admin.tokens.access.as_str();
     let before = audit.list(token, &[]).await.body;
@@ -954,9 +948,7 @@ impl AuditEnv {
 
 #[tokio::test]
 async fn users_record_client_actions_only_about_what_they_may_see() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let bob = audit.env.account("bob", Role::User).await;
     let (workflow, bobs_request) = audit.filed_approval(&admin, &bob).await;
     let before = audit.client_events().await;
@@ -1044,9 +1036,7 @@ async fn details_too_deep_are_refused_at_the_edge_naming_the_field() {
 
 #[tokio::test]
 async fn any_details_that_pass_the_edge_are_recorded_and_read_back_as_sent() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     // 16 levels (the most allowed), numbers beyond DynamoDB's range.
     let details = json!({
         "deep": nested(15),
