@@ -117,13 +117,8 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     assert_eq!(world.env.call(get(&approval, &reviewer)).await.status, 404);
 
     world.run_all(&[&created]).await;
-    world
-        .assert_succeeded(
-            &created,
-            &rule,
-            &format!("user {} is now an approver of step Review", reviewer.id),
-        )
-        .await;
+    let detail = format!("user {} is now an approver of step Review", reviewer.id);
+    world.assert_succeeded(&created, &rule, &detail).await;
     let seen = world.env.call(get(&approval, &reviewer)).await;
     assert_eq!(seen.status, 200, "{}", seen.body);
     assert_eq!(seen.body["steps"][0]["approver_role"], "approver");
@@ -211,13 +206,8 @@ async fn assigning_a_user_who_already_approves_the_step_writes_nothing() {
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
-    world
-        .assert_succeeded(
-            &created,
-            &rule,
-            &format!("user {} is already an approver of step Review", approver.id),
-        )
-        .await;
+    let detail = format!("user {} is already an approver of step Review", approver.id);
+    world.assert_succeeded(&created, &rule, &detail).await;
     let unchanged = world.approval(&approval).await;
     assert_eq!(unchanged["version"], 1);
     assert!(unchanged["steps"][0].get("assigned_ids").is_none());
