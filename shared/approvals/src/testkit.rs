@@ -3,16 +3,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use opsflow_platform::testkit::TestEnv;
+use opsflow_approvals::api::{approvals, workflows};
+use opsflow_platform::testkit::{Serve, TestEnv};
+
+/// [`serve`] as a test binary's `Setup` lists it.
+pub const SERVE: Serve = |env| {
+    serve(env);
+    Box::pin(std::future::ready(()))
+};
 
 pub fn serve(env: &mut TestEnv) {
     let app = env.users;
-    env.serve(
-        "workflows",
-        Box::new(move |req| Box::pin(opsflow_approvals::api::workflows::handle(app, req))),
-    );
-    env.serve(
-        "approvals",
-        Box::new(move |req| Box::pin(opsflow_approvals::api::approvals::handle(app, req))),
-    );
+    env.serve_on("workflows", app, workflows::handle)
+        .serve_on("approvals", app, approvals::handle);
 }

@@ -6,17 +6,18 @@
 #![allow(clippy::unwrap_used)]
 
 use opsflow_automation::api::automation::Automation;
-use opsflow_platform::testkit::TestEnv;
+use opsflow_platform::testkit::{Serve, TestEnv};
+
+/// [`serve`] as a test binary's `Setup` lists it.
+pub const SERVE: Serve = |env| Box::pin(serve(env));
 
 pub async fn serve(env: &mut TestEnv) {
     let users = env.users;
-    env.serve(
-        "rules",
-        Box::new(move |req| Box::pin(opsflow_automation::api::rules::handle(users, req))),
-    );
+    env.serve_on("rules", users, opsflow_automation::api::rules::handle);
     let automation: &'static Automation = env.context().await;
-    env.serve(
+    env.serve_on(
         "automation",
-        Box::new(move |req| Box::pin(opsflow_automation::api::automation::handle(automation, req))),
+        automation,
+        opsflow_automation::api::automation::handle,
     );
 }

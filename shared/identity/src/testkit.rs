@@ -5,19 +5,16 @@
 
 use opsflow_identity::api::auth::Auth;
 use opsflow_identity::store::UserStore;
-use opsflow_platform::testkit::TestEnv;
+use opsflow_platform::testkit::{Serve, TestEnv};
+
+/// [`serve`] as a test binary's `Setup` lists it.
+pub const SERVE: Serve = |env| Box::pin(serve(env));
 
 pub async fn serve(env: &mut TestEnv) {
     let auth: &'static Auth = env.context().await;
     let users = env.users;
-    env.serve(
-        "auth",
-        Box::new(move |req| Box::pin(opsflow_identity::api::auth::handle(auth, req))),
-    );
-    env.serve(
-        "users",
-        Box::new(move |req| Box::pin(opsflow_identity::api::users::handle(users, req))),
-    );
+    env.serve_on("auth", auth, opsflow_identity::api::auth::handle)
+        .serve_on("users", users, opsflow_identity::api::users::handle);
     env.with_role_setter(|app, id, role| {
         Box::pin(async move {
             let mut record = app.store.user_by_id(&id).await.unwrap().unwrap();

@@ -13,10 +13,18 @@
 // Named by path: the platform's own tests include this file by path too.
 #[path = "testkit/call.rs"]
 mod call;
+#[path = "testkit/queues.rs"]
+pub mod queues;
 #[path = "testkit/rbac.rs"]
 pub mod rbac;
+#[path = "testkit/setup.rs"]
+mod setup;
+#[path = "testkit/tables.rs"]
+mod tables;
 
-pub use call::{Call, Reply};
+pub use call::{page_column, Call, Reply};
+pub use setup::{Serve, Setup};
+pub use tables::{fresh_table, item_type, scan, Item, EMULATOR_DOWN};
 
 use futures::future::BoxFuture;
 use lambda_http::{Body, Response};
@@ -72,14 +80,12 @@ impl TestEnv {
 
     /// A fresh table and apps; `tweak` may change the environment first.
     pub async fn with_vars(tweak: impl FnOnce(&mut HashMap<String, String>)) -> Self {
-        let sdk = sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("opsflow-test-{}", EntityId::new());
+        let (sdk, client, table) = fresh_table("opsflow-test").await;
         // No test here reads the stream (the pipeline tests feed the router
         // recorded stream events), and a stream slows DynamoDB Local down.
         schema::create_entity_table_without_stream(&client, &table)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         let keys = keys::generate_ed25519().unwrap();
         let mut vars: HashMap<String, String> = [
             ("TABLE_NAME", table.as_str()),
@@ -233,32 +239,38 @@ impl TestEnv {
 
     /// Activates the draft workflow `id` as `admin`.
     pub async fn activate_workflow(&self, admin: &Account, id: &str) {
-        let activated = self
+        self.set_workflow_status(admin, id, "ACTIVE").await;
+    }
+
+    /// Moves the workflow `id` to `status` as `admin` (200 expected).
+    pub async fn set_workflow_status(&self, admin: &Account, id: &str, status: &str) {
+        let changed = self
             .call(
                 Call::new("workflows/patch")
                     .resource_id("workflows", id)
-                    .token(Some(&admin.tokens.access))
-                    .body(json!({"status": "ACTIVE"})),
+                    .by(admin)
+                    .body(json!({ "status": status })),
             )
             .await;
-        assert_eq!(activated.status, 200, "{}", activated.body);
+        assert_eq!(changed.status, 200, "{}", changed.body);
     }
 
     /// An active one-step workflow (`Review`, one approver of the
     /// `approver` role) made by `admin`; its id.
     pub async fn active_workflow(&self, admin: &Account, name: &str) -> String {
         let id = self
-            .create(
-                Call::new("workflows/create")
-                    .token(Some(&admin.tokens.access))
-                    .body(json!({
-                        "name": name,
-                        "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
-                    })),
-            )
+            .create(Call::new("workflows/create").by(admin).body(json!({
+                "name": name,
+                "steps": [{"name": "Review", "approver_role": "approver", "required_approvals": 1}],
+            })))
             .await;
         self.activate_workflow(admin, &id).await;
         id
+    }
+
+    /// Files a request titled `title` on `workflow` as `who`; its id.
+    pub async fn file_approval(&self, who: &Account, workflow: &str, title: &str) -> String {
+        self.create(filing(who, workflow, title)).await
     }
 
     pub async fn set_role(&self, id: &str, role: Role) {
@@ -272,48 +284,15 @@ impl TestEnv {
     /// configures it, on a fresh audit table of its own; with the table's
     /// name (the caller removes it).
     pub async fn audit_logs_app(&self) -> (App, String) {
-        let sdk = sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("opsflow-audit-test-{}", EntityId::new());
+        let (sdk, client, table) = fresh_table("opsflow-audit-test").await;
         schema::create_audit_table(&client, &table)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         let mut vars = self.vars.clone();
         vars.insert("AUDIT_TABLE_NAME".into(), table.clone());
         let config = Config::from_vars(&vars).expect("the audit-logs configuration");
         let app = App::new(config, &sdk).with_registry(&self.registered);
         (app, table)
-    }
-
-    /// Every item of the table (tests only: checking nothing was written).
-    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        let output = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap();
-        output.items.unwrap_or_default()
-    }
-
-    /// The outbox events in the table, as envelopes.
-    pub async fn events(&self) -> Vec<Value> {
-        self.all_items()
-            .await
-            .into_iter()
-            .filter(|item| {
-                item.get("type")
-                    .and_then(|t| t.as_s().ok())
-                    .map(String::as_str)
-                    == Some("event")
-            })
-            .map(|item| {
-                let text = item["envelope"].as_s().unwrap();
-                serde_json::from_str(text).unwrap()
-            })
-            .collect()
     }
 }
 
@@ -346,6 +325,13 @@ pub fn fixture(name: &str) -> Value {
     let path = format!("{}/../../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
+}
+
+/// `POST /approvals` as `who`: a request titled `title` on `workflow`.
+pub fn filing(who: &Account, workflow: &str, title: &str) -> Call {
+    Call::new("approvals/create")
+        .by(who)
+        .body(json!({"workflow_id": workflow, "title": title}))
 }
 
 fn rand_octet() -> u8 {

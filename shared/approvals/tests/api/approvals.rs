@@ -2,7 +2,7 @@
 //! quorums, cancellation, visibility, listings, races, and the event each
 //! transition commits with it.
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::{filing, page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -17,41 +17,36 @@ async fn active_workflow(env: &TestEnv, admin: &Account, steps: Value) -> String
     .await
 }
 
+/// A test's environment with the admin who designs its workflows and the
+/// user who files its requests.
+async fn office() -> (TestEnv, Account, Account) {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let requester = env.account("requester", Role::User).await;
+    (env, admin, requester)
+}
+
+/// One step, decided by one approver.
+fn one_review() -> Value {
+    json!([{"approver_role": "approver", "required_approvals": 1}])
+}
+
 /// Creates and activates the workflow `body` describes, as `admin`.
 async fn active_workflow_from(env: &TestEnv, admin: &Account, body: Value) -> String {
-    let created = env
-        .call(
-            Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
-                .body(body),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().expect("an id").to_owned();
-    let activated = env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &id)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ACTIVE"})),
-        )
-        .await;
-    assert_eq!(activated.status, 200, "{}", activated.body);
+    let create = Call::new("workflows/create").by(admin);
+    let id = env.create(create.body(body)).await;
+    env.activate_workflow(admin, &id).await;
     id
 }
 
 async fn file(env: &TestEnv, who: &Account, workflow: &str) -> Value {
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&who.tokens.access))
-                .body(json!({
-                    "workflow_id": workflow,
-                    "title": "Two laptops",
-                    "payload": {"vendor": "Example Computers", "items": [1, 2]},
-                    "amount": 2480.5,
-                })),
-        )
+        .call(Call::new("approvals/create").by(who).body(json!({
+            "workflow_id": workflow,
+            "title": "Two laptops",
+            "payload": {"vendor": "Example Computers", "items": [1, 2]},
+            "amount": 2480.5,
+        })))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body
@@ -60,29 +55,22 @@ async fn file(env: &TestEnv, who: &Account, workflow: &str) -> Value {
 fn decide(id: &str, who: &Account, status: &str) -> Call {
     Call::new("approvals/patch")
         .resource_id("approvals", id)
-        .token(Some(&who.tokens.access))
+        .by(who)
         .body(json!({"status": status, "comment": format!("{status} by {}", who.id)}))
 }
 
 fn get(id: &str, who: &Account) -> Call {
     Call::new("approvals/get")
         .resource_id("approvals", id)
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn list(who: &Account, query: &[(&str, &str)]) -> Call {
-    Call::new("approvals/list")
-        .token(Some(&who.tokens.access))
-        .query(query)
+    Call::new("approvals/list").by(who).query(query)
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_owned())
-        .collect()
+    page_column(page, "id")
 }
 
 /// The events about one approval, in commit order.
@@ -99,9 +87,7 @@ async fn approval_events(env: &TestEnv, id: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_two_step_request_is_decided_in_order_and_every_transition_is_an_event() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let first = env.account("first", Role::Approver).await;
     let second = env.account("second", Role::Approver).await;
     let boss = env.account("boss", Role::User).await;
@@ -225,9 +211,7 @@ fn two_reviews(allow_same_approver_across_steps: bool) -> Value {
 
 #[tokio::test]
 async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let a = env.account("a", Role::Approver).await;
     let b = env.account("b", Role::Approver).await;
     let workflow = active_workflow_from(&env, &admin, two_reviews(false)).await;
@@ -274,9 +258,7 @@ async fn an_approver_of_one_step_cannot_decide_a_later_step_of_the_same_request(
 
 #[tokio::test]
 async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver_decide_both() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let a = env.account("a", Role::Approver).await;
     let workflow = active_workflow_from(&env, &admin, two_reviews(true)).await;
     let filed = file(&env, &requester, &workflow).await;
@@ -302,9 +284,7 @@ async fn a_workflow_that_allows_the_same_approver_across_steps_lets_one_approver
 
 #[tokio::test]
 async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
     let workflow = active_workflow(
         &env,
@@ -343,20 +323,13 @@ async fn one_rejection_ends_a_request_and_requesters_may_cancel_while_pending() 
 
 #[tokio::test]
 async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_once_archived() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let (env, admin, requester) = office().await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let filed = file(&env, &requester, &workflow).await;
     let delete = || {
         Call::new("workflows/delete")
             .resource_id("workflows", &workflow)
-            .token(Some(&admin.tokens.access))
+            .by(&admin)
     };
     let refused = env.call(delete()).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -365,22 +338,8 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
         .unwrap()
         .contains("pending approvals"));
 
-    let archived = env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &workflow)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ARCHIVED"})),
-        )
-        .await;
-    assert_eq!(archived.status, 200, "{}", archived.body);
-    let refused = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "Late"})),
-        )
-        .await;
+    env.set_workflow_status(&admin, &workflow, "ARCHIVED").await;
+    let refused = env.call(filing(&requester, &workflow, "Late")).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.body["errors"][0]["field"], "workflow_id");
 
@@ -399,9 +358,7 @@ async fn a_workflow_with_pending_approvals_cannot_be_deleted_or_filed_against_on
 
 #[tokio::test]
 async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let first = env.account("first", Role::Approver).await;
     let second = env.account("second", Role::Approver).await;
     let named = env.account("named", Role::User).await;
@@ -464,9 +421,7 @@ async fn assigned_me_lists_exactly_what_waits_on_the_caller() {
 
 #[tokio::test]
 async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let other = env.account("other", Role::User).await;
     let approver = env.account("approver", Role::Approver).await;
     let admins_only = active_workflow(
@@ -507,9 +462,7 @@ async fn users_cannot_see_or_decide_requests_that_are_not_theirs() {
 
 #[tokio::test]
 async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let names: Vec<String> = (0..22).map(|i| format!("approver{i}")).collect();
     let approvers =
         futures::future::join_all(names.iter().map(|name| env.account(name, Role::Approver))).await;
@@ -560,9 +513,7 @@ async fn twenty_approvers_racing_for_the_last_slot_make_exactly_one_decision() {
 
 #[tokio::test]
 async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let names: Vec<String> = (0..12).map(|i| format!("approver{i}")).collect();
     let approvers =
         futures::future::join_all(names.iter().map(|name| env.account(name, Role::Approver))).await;
@@ -683,9 +634,7 @@ async fn fifty_concurrent_patches_never_leave_an_impossible_state() {
 
 #[tokio::test]
 async fn a_stale_version_changes_nothing() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
     let workflow = active_workflow(
         &env,
@@ -705,7 +654,7 @@ async fn a_stale_version_changes_nothing() {
         .call(
             Call::new("approvals/patch")
                 .resource_id("approvals", id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "version": 3})),
         )
         .await;
@@ -724,20 +673,13 @@ async fn a_stale_version_changes_nothing() {
 
 #[tokio::test]
 async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let draft = env
         .call(
             Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .body(json!({"name": "Draft"})),
         )
         .await;
@@ -746,11 +688,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
     let id = filed["id"].as_str().unwrap().to_owned();
     let before = env.all_items().await.len();
 
-    let create = |body: &str| {
-        Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
-            .raw_body(body)
-    };
+    let create = |body: &str| Call::new("approvals/create").by(&requester).raw_body(body);
     let deep = (0..20).fold(json!(1), |inner, _| json!({ "d": inner }));
     let cases: Vec<(Call, u16, &str)> = vec![
         (create("{\"title\": "), 400, "body"),
@@ -769,7 +707,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "PENDING"})),
             422,
             "status",
@@ -777,7 +715,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "comment": "c".repeat(1001)})),
             422,
             "comment",
@@ -785,7 +723,7 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
         (
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED", "approver": "me"})),
             400,
             "approver",
@@ -805,11 +743,11 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
             Some("application/problem+json"),
             "{field}"
         );
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
+        assert!(
+            reply.error_fields().contains(&field),
+            "{field}: {}",
+            reply.body
+        );
     }
     assert_eq!(env.all_items().await.len(), before);
     let read = env.call(get(&id, &approver)).await;
@@ -818,16 +756,9 @@ async fn bad_input_on_every_route_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn listings_page_through_every_approval_exactly_once() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
+    let (env, admin, requester) = office().await;
     let approver = env.account("approver", Role::Approver).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let mut filed = Vec::new();
     for _ in 0..7 {
         filed.push(
@@ -895,18 +826,11 @@ async fn listings_page_through_every_approval_exactly_once() {
 
 #[tokio::test]
 async fn a_retried_create_with_the_same_idempotency_key_files_one_request() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = active_workflow(
-        &env,
-        &admin,
-        json!([{"approver_role": "approver", "required_approvals": 1}]),
-    )
-    .await;
+    let (env, admin, requester) = office().await;
+    let workflow = active_workflow(&env, &admin, one_review()).await;
     let call = || {
         Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
+            .by(&requester)
             .header("idempotency-key", "order-42")
             .body(json!({"workflow_id": workflow, "title": "Chairs"}))
     };

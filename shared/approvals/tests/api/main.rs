@@ -17,18 +17,21 @@ mod helpers {
     pub use opsflow_platform::testkit::*;
 }
 
-use helpers::TestEnv;
+use helpers::{Setup, TestEnv};
 use std::collections::HashMap;
+
+/// The modules these tests register and the functions they call.
+const SETUP: Setup = Setup {
+    modules: &[],
+    functions: &[opsflow_identity::testkit::SERVE, own_testkit::SERVE],
+};
 
 /// A fresh table, apps and keys, serving the functions these tests call.
 pub async fn env() -> TestEnv {
-    env_with(|_| {}).await
+    SETUP.env().await
 }
 
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
-    let mut env = TestEnv::with_vars(tweak).await;
-    opsflow_identity::testkit::serve(&mut env).await;
-    own_testkit::serve(&mut env);
-    env
+    SETUP.env_with(tweak).await
 }

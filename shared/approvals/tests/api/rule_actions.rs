@@ -15,13 +15,7 @@ async fn filed(env: &TestEnv) -> (Account, String, Envelope) {
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
     let workflow = env.active_workflow(&admin, "Purchases").await;
-    let id = env
-        .create(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "A chair"})),
-        )
-        .await;
+    let id = env.file_approval(&requester, &workflow, "A chair").await;
     let created = env
         .events()
         .await
@@ -53,7 +47,7 @@ async fn approval(env: &TestEnv, who: &Account, id: &str) -> Value {
         .call(
             Call::new("approvals/get")
                 .resource_id("approvals", id)
-                .token(Some(&who.tokens.access)),
+                .by(who),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);

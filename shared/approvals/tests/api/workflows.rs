@@ -1,7 +1,8 @@
 //! Workflows: design by admins, DRAFT → ACTIVE → ARCHIVED, steps fixed
 //! once active, active ones visible to everyone, events for every change.
 
-use crate::helpers::{Call, TestEnv};
+use crate::helpers::rbac::Callers;
+use crate::helpers::{Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 
@@ -29,10 +30,16 @@ fn at(call: Call, id: &Value) -> Call {
     call.resource_id("workflows", id.as_str().expect("an id"))
 }
 
-#[tokio::test]
-async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
+/// A test's environment and the admin who designs its workflows.
+async fn designer() -> (TestEnv, Account) {
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
+    (env, admin)
+}
+
+#[tokio::test]
+async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
+    let (env, admin) = designer().await;
     let user = env.account("user", Role::User).await;
     let created = create(&env, &admin.tokens.access, create_body()).await;
     assert_eq!(created["status"], "DRAFT");
@@ -42,22 +49,18 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
 
     // A draft is invisible to users.
     let hidden = env
-        .call(at(Call::new("workflows/get"), &created["id"]).token(Some(&user.tokens.access)))
+        .call(at(Call::new("workflows/get"), &created["id"]).by(&user))
         .await;
     assert_eq!(hidden.status, 404);
     let listed = env
-        .call(
-            Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
-                .query(&[]),
-        )
+        .call(Call::new("workflows/list").by(&user).query(&[]))
         .await;
     assert_eq!(listed.body["items"], json!([]));
 
     let activated = env
         .call(
             at(Call::new("workflows/patch"), &created["id"])
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .header("if-match", "1")
                 .body(json!({"status": "ACTIVE"})),
         )
@@ -67,21 +70,17 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
     assert_eq!(activated.header("etag"), Some("\"2\""));
 
     let seen = env
-        .call(at(Call::new("workflows/get"), &created["id"]).token(Some(&user.tokens.access)))
+        .call(at(Call::new("workflows/get"), &created["id"]).by(&user))
         .await;
     assert_eq!(seen.status, 200);
     let listed = env
-        .call(
-            Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
-                .query(&[]),
-        )
+        .call(Call::new("workflows/list").by(&user).query(&[]))
         .await;
     assert_eq!(listed.body["items"][0]["id"], created["id"]);
     let drafts = env
         .call(
             Call::new("workflows/list")
-                .token(Some(&user.tokens.access))
+                .by(&user)
                 .query(&[("status", "DRAFT")]),
         )
         .await;
@@ -105,8 +104,7 @@ async fn admins_design_and_activate_a_workflow_and_everyone_sees_it_active() {
 
 #[tokio::test]
 async fn the_life_cycle_only_moves_forward_and_steps_freeze_once_active() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
+    let (env, admin) = designer().await;
     let token = admin.tokens.access.clone();
     let patch = |id: &Value, body: Value| {
         at(Call::new("workflows/patch"), id)
@@ -165,8 +163,7 @@ async fn the_life_cycle_only_moves_forward_and_steps_freeze_once_active() {
 
 #[tokio::test]
 async fn one_approver_per_step_is_the_default_and_may_be_waived_only_while_a_draft() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
+    let (env, admin) = designer().await;
     let token = admin.tokens.access.clone();
     let patch = |id: &Value, body: Value| {
         at(Call::new("workflows/patch"), id)
@@ -219,8 +216,7 @@ async fn one_approver_per_step_is_the_default_and_may_be_waived_only_while_a_dra
 
 #[tokio::test]
 async fn stale_versions_are_refused() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
+    let (env, admin) = designer().await;
     let token = admin.tokens.access.clone();
     let workflow = create(&env, &token, create_body()).await;
     let patch = || at(Call::new("workflows/patch"), &workflow["id"]).token(Some(&token));
@@ -254,8 +250,7 @@ async fn stale_versions_are_refused() {
 
 #[tokio::test]
 async fn admins_delete_workflows_and_the_deletion_is_an_event() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
+    let (env, admin) = designer().await;
     let token = admin.tokens.access.clone();
     let workflow = create(&env, &token, create_body()).await;
     let deleted = env
@@ -276,9 +271,8 @@ async fn admins_delete_workflows_and_the_deletion_is_an_event() {
 #[tokio::test]
 async fn only_admins_change_workflows() {
     let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let user = env.account("user", Role::User).await;
+    let callers = Callers::sign_up(&env).await;
+    let (admin, approver, user) = (&callers.admin, &callers.approver, &callers.user);
     let workflow = create(&env, &admin.tokens.access, create_body()).await;
     for token in [
         Some(user.tokens.access.as_str()),
@@ -331,8 +325,7 @@ async fn only_admins_change_workflows() {
 
 #[tokio::test]
 async fn bad_workflows_are_refused_with_the_path_and_nothing_is_written() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
+    let (env, admin) = designer().await;
     let token = admin.tokens.access.clone();
     let before = env.all_items().await.len();
     let cases: Vec<(Value, u16, &str)> = vec![

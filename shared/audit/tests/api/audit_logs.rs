@@ -5,7 +5,7 @@
 //! writer; nothing changes or deletes a record. Records are written by the
 //! real audit writer into a table of the test's own.
 
-use crate::helpers::{fixture, Account, Call, Reply, TestEnv};
+use crate::helpers::{fixture, item_type, page_column, Account, Call, Reply, TestEnv};
 use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_audit::api::audit_logs::AuditLogs;
 use opsflow_audit::pipeline::audit_writer;
@@ -33,6 +33,14 @@ struct AuditEnv {
 }
 
 impl AuditEnv {
+    /// A fresh environment with an admin and Ann, a user.
+    async fn with_admin_and_ann() -> (Self, Account, Account) {
+        let audit = Self::new().await;
+        let admin = audit.env.account("admin", Role::Admin).await;
+        let ann = audit.env.account("ann", Role::User).await;
+        (audit, admin, ann)
+    }
+
     async fn new() -> Self {
         let env = crate::env().await;
         let (app, audit_table) = env.audit_logs_app().await;
@@ -120,12 +128,7 @@ impl Drop for AuditEnv {
 }
 
 fn item_ids(reply: &Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a page: {}", reply.body))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_owned())
-        .collect()
+    page_column(&reply.body, "id")
 }
 
 fn actor(account: &Account) -> Actor {
@@ -209,9 +212,7 @@ async fn varied_log(audit: &AuditEnv, admin: &Account, ann: &Account) -> Vec<Env
 
 #[tokio::test]
 async fn admins_list_every_record_newest_first_with_each_filter() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let order = log[3].entity_id.clone();
     let token = admin.tokens.access.as_str();
@@ -297,9 +298,7 @@ async fn admins_list_every_record_newest_first_with_each_filter() {
 
 #[tokio::test]
 async fn from_and_to_bound_every_listing_inclusively() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let from = log[2].occurred_at;
     let to = log[6].occurred_at;
@@ -379,9 +378,7 @@ async fn without_a_key_filter_the_last_thirty_days_are_listed_unless_from_says_o
 
 #[tokio::test]
 async fn pages_return_every_record_exactly_once_across_days_and_filters() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let now = clock::now();
     // Several records a day over five days; Ann's cancellations are
     // scattered between other records, so filtered pages must read on.
@@ -447,9 +444,7 @@ async fn a_long_quiet_window_is_walked_across_pages_without_losing_records() {
 
 #[tokio::test]
 async fn a_cursor_only_continues_the_listing_that_issued_it() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     varied_log(&audit, &admin, &ann).await;
     let token = admin.tokens.access.as_str();
     let first = audit
@@ -488,9 +483,7 @@ async fn a_cursor_only_continues_the_listing_that_issued_it() {
 
 #[tokio::test]
 async fn users_list_their_own_actions_and_no_one_else_s() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let token = ann.tokens.access.as_str();
     let own = newest_first(&log, |e| e.actor.id == ann.id);
@@ -533,14 +526,12 @@ async fn users_cannot_list_a_whole_kind_of_entity_or_an_action_across_users() {
 
 #[tokio::test]
 async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let bob = audit.env.account("bob", Role::User).await;
     let workflow = |name: &str| json!({"name": name, "steps": [{"approver_role": "approver", "required_approvals": 1}]});
     let create = |name: &str| {
         Call::new("workflows/create")
-            .token(Some(&admin.tokens.access))
+            .by(&admin)
             .body(workflow(name))
     };
     let active = audit.env.call(create("Purchases")).await.body["id"].clone();
@@ -550,7 +541,7 @@ async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
         .call(
             Call::new("workflows/patch")
                 .resource_id("workflows", active.as_str().unwrap())
-                .token(Some(&admin.tokens.access))
+                .by(&admin)
                 .body(json!({"status": "ACTIVE"})),
         )
         .await;
@@ -568,12 +559,7 @@ async fn users_see_the_records_of_what_they_may_see_and_404_for_the_rest() {
         .list(token, &[("entity", "workflow"), ("entity_id", active_id)])
         .await;
     assert_eq!(seen.status, 200, "{}", seen.body);
-    let actions: Vec<&str> = seen.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["action"].as_str().unwrap())
-        .collect();
+    let actions = page_column(&seen.body, "action");
     assert_eq!(actions, ["workflow.activated", "workflow.created"]);
     assert_eq!(
         item_ids(&seen),
@@ -625,7 +611,7 @@ async fn a_client_entry_reaches_the_log_as_a_client_record_of_its_sender() {
     let accepted = audit
         .call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .header("x-correlation-id", "export-42"),
         )
         .await;
@@ -676,7 +662,7 @@ async fn a_retried_client_entry_is_recorded_once() {
     let send = || {
         audit.call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .header("idempotency-key", "export-1"),
         )
     };
@@ -685,14 +671,8 @@ async fn a_retried_client_entry_is_recorded_once() {
     assert_eq!((first.status, retry.status), (202, 202));
     assert_eq!(retry.body["id"], first.body["id"]);
     assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    let client_events = audit
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "client.report.exported")
-        .count();
-    assert_eq!(client_events, 1);
+    let client_events = audit.env.events_of_type("client.report.exported").await;
+    assert_eq!(client_events.len(), 1);
 }
 
 #[tokio::test]
@@ -750,11 +730,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
     ];
     for (body, status, fields) in cases {
         let reply = audit
-            .call(
-                Call::new("audit-logs/create")
-                    .token(Some(&ann.tokens.access))
-                    .body(body.clone()),
-            )
+            .call(Call::new("audit-logs/create").by(&ann).body(body.clone()))
             .await;
         for field in fields {
             reply.assert_problem(status, field);
@@ -763,7 +739,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
     let accepted_sizes = audit
         .call(
             Call::new("audit-logs/create")
-                .token(Some(&ann.tokens.access))
+                .by(&ann)
                 .body(with("details", json!({"blob": "x".repeat(8 * 1024 - 20)}))),
         )
         .await;
@@ -773,9 +749,7 @@ async fn bad_client_entries_name_each_bad_field_and_write_nothing() {
 
 #[tokio::test]
 async fn audit_records_cannot_be_changed_or_deleted_through_the_api() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let log = varied_log(&audit, &admin, &ann).await;
     let token = admin.tokens.access.as_str();
     let before = audit.list(token, &[]).await.body;
@@ -904,43 +878,13 @@ async fn the_records_of_an_approval_are_visible_to_whoever_may_see_the_approval(
     let requester = audit.env.account("requester", Role::User).await;
     let approver = audit.env.account("approver", Role::Approver).await;
     let outsider = audit.env.account("outsider", Role::User).await;
-    let created = audit
-        .env
-        .call(
-            Call::new("workflows/create")
-                .token(Some(&admin.tokens.access))
-                .body(json!({"name": "Purchases", "steps": [
-                    {"approver_role": "approver", "required_approvals": 1}
-                ]})),
-        )
-        .await;
-    let workflow = created.body["id"].as_str().expect("an id").to_owned();
-    let activated = audit
-        .env
-        .call(
-            Call::new("workflows/patch")
-                .resource_id("workflows", &workflow)
-                .token(Some(&admin.tokens.access))
-                .body(json!({"status": "ACTIVE"})),
-        )
-        .await;
-    assert_eq!(activated.status, 200, "{}", activated.body);
-    let filed = audit
-        .env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&requester.tokens.access))
-                .body(json!({"workflow_id": workflow, "title": "Desk"})),
-        )
-        .await;
-    assert_eq!(filed.status, 201, "{}", filed.body);
-    let id = filed.body["id"].as_str().expect("an id").to_owned();
+    let (_, id) = audit.filed_approval(&admin, &requester).await;
     let decided = audit
         .env
         .call(
             Call::new("approvals/patch")
                 .resource_id("approvals", &id)
-                .token(Some(&approver.tokens.access))
+                .by(&approver)
                 .body(json!({"status": "APPROVED"})),
         )
         .await;
@@ -974,19 +918,14 @@ impl AuditEnv {
     /// counters every entry bumps, valid or not.
     async fn stored_items(&self) -> usize {
         let items = self.env.all_items().await;
-        items
+        let counted = items
             .iter()
-            .filter(|item| {
-                item.get("type")
-                    .and_then(|t| t.as_s().ok())
-                    .map(String::as_str)
-                    != Some("rate_counter")
-            })
-            .count()
+            .filter(|item| item_type(item) != Some("rate_counter"));
+        counted.count()
     }
 
     async fn post(&self, who: &Account, body: Value) -> Reply {
-        let call = Call::new("audit-logs/create").token(Some(&who.tokens.access));
+        let call = Call::new("audit-logs/create").by(who);
         self.call(call.body(body)).await
     }
 
@@ -1002,18 +941,14 @@ impl AuditEnv {
     /// A request `requester` filed in an active workflow of `admin`'s.
     async fn filed_approval(&self, admin: &Account, requester: &Account) -> (String, String) {
         let workflow = self.env.active_workflow(admin, "Purchases").await;
-        let call = Call::new("approvals/create")
-            .token(Some(&requester.tokens.access))
-            .body(json!({"workflow_id": workflow, "title": "Desk"}));
-        (workflow.clone(), self.env.create(call).await)
+        let id = self.env.file_approval(requester, &workflow, "Desk").await;
+        (workflow, id)
     }
 }
 
 #[tokio::test]
 async fn users_record_client_actions_only_about_what_they_may_see() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     let bob = audit.env.account("bob", Role::User).await;
     let (workflow, bobs_request) = audit.filed_approval(&admin, &bob).await;
     let before = audit.client_events().await;
@@ -1101,9 +1036,7 @@ async fn details_too_deep_are_refused_at_the_edge_naming_the_field() {
 
 #[tokio::test]
 async fn any_details_that_pass_the_edge_are_recorded_and_read_back_as_sent() {
-    let audit = AuditEnv::new().await;
-    let admin = audit.env.account("admin", Role::Admin).await;
-    let ann = audit.env.account("ann", Role::User).await;
+    let (audit, admin, ann) = AuditEnv::with_admin_and_ann().await;
     // 16 levels (the most allowed), numbers beyond DynamoDB's range.
     let details = json!({
         "deep": nested(15),

@@ -13,20 +13,24 @@ mod helpers {
     pub use opsflow_platform::testkit::*;
 }
 
-use helpers::TestEnv;
+use helpers::{Setup, TestEnv};
 use std::collections::HashMap;
+
+/// The modules these tests register and the functions they call.
+const SETUP: Setup = Setup {
+    modules: &[opsflow_identity::register, opsflow_approvals::register],
+    functions: &[
+        opsflow_identity::testkit::SERVE,
+        opsflow_approvals::testkit::SERVE,
+    ],
+};
 
 /// A fresh table, apps and keys, serving the functions these tests call.
 pub async fn env() -> TestEnv {
-    env_with(|_| {}).await
+    SETUP.env().await
 }
 
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
-    let mut env = TestEnv::with_vars(tweak).await;
-    env.register_module(opsflow_identity::register)
-        .register_module(opsflow_approvals::register);
-    opsflow_identity::testkit::serve(&mut env).await;
-    opsflow_approvals::testkit::serve(&mut env);
-    env
+    SETUP.env_with(tweak).await
 }

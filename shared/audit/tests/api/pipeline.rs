@@ -3,51 +3,15 @@
 //! record to retry from; the audit writer writes one record per event,
 //! however often it is delivered, and isolates poisoned messages.
 
-use crate::helpers::fixture;
+use crate::helpers::queues::{drain, fresh_queue, sqs_client};
+use crate::helpers::{fixture, fresh_table, scan, EMULATOR_DOWN};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_audit::pipeline::audit_writer;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::pipeline::router::{EventQueue, Router};
-use opsflow_platform::store::{emulator_sdk_config, schema, Store};
+use opsflow_platform::store::{schema, Store};
 use serde_json::Value;
-
-async fn sqs() -> aws_sdk_sqs::Client {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
-        .unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned());
-    aws_sdk_sqs::Client::new(&emulator_sdk_config(&endpoint, "us-east-1").await)
-}
-
-async fn queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(format!("{name}-{}", EntityId::new()))
-        .send()
-        .await
-        .expect("moto must be running: run `make emulators`")
-        .queue_url
-        .expect("a queue url")
-}
-
-async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
-    let mut all = Vec::new();
-    loop {
-        let batch = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            return all;
-        }
-        all.extend(batch);
-    }
-}
 
 fn stream_event() -> StreamEvent {
     serde_json::from_value(fixture("event-router/stream")).expect("a stream event")
@@ -55,13 +19,13 @@ fn stream_event() -> StreamEvent {
 
 #[tokio::test]
 async fn the_router_sends_every_envelope_to_every_queue_in_order() {
-    let client = sqs().await;
+    let client = sqs_client().await;
     let urls = vec![
-        queue(&client, "audit").await,
-        queue(&client, "automation").await,
-        queue(&client, "webhooks").await,
+        fresh_queue(&client, "audit").await,
+        fresh_queue(&client, "automation").await,
+        fresh_queue(&client, "webhooks").await,
     ];
-    let quarantine = queue(&client, "quarantine").await;
+    let quarantine = fresh_queue(&client, "quarantine").await;
     let queues = urls.iter().map(EventQueue::every_event).collect();
     let router = Router::new(client.clone(), queues, quarantine.clone());
     let response = router.route(&stream_event()).await;
@@ -87,10 +51,10 @@ async fn the_router_sends_every_envelope_to_every_queue_in_order() {
 
 #[tokio::test]
 async fn an_unreachable_queue_makes_the_router_retry_from_the_first_record() {
-    let client = sqs().await;
-    let good = queue(&client, "audit").await;
+    let client = sqs_client().await;
+    let good = fresh_queue(&client, "audit").await;
     let missing = format!("{}-gone", good);
-    let quarantine = queue(&client, "quarantine").await;
+    let quarantine = fresh_queue(&client, "quarantine").await;
     let router = Router::new(
         client.clone(),
         vec![
@@ -128,10 +92,10 @@ fn stream_event_with_a_client_report() -> StreamEvent {
 
 #[tokio::test]
 async fn client_reports_reach_the_audit_queue_but_never_the_automation_queue() {
-    let client = sqs().await;
-    let audit = queue(&client, "audit").await;
-    let automation = queue(&client, "automation").await;
-    let quarantine = queue(&client, "quarantine").await;
+    let client = sqs_client().await;
+    let audit = fresh_queue(&client, "audit").await;
+    let automation = fresh_queue(&client, "automation").await;
+    let quarantine = fresh_queue(&client, "quarantine").await;
     let router = Router::new(
         client.clone(),
         vec![
@@ -167,9 +131,9 @@ async fn client_reports_reach_the_audit_queue_but_never_the_automation_queue() {
 async fn ten_large_envelopes_reach_the_queue_in_batches_sized_by_bytes() {
     // Ten of 110 KiB: over any batch limit together (moto, like SQS, refuses
     // a batch over 1 MiB), each well within one message.
-    let client = sqs().await;
-    let audit = queue(&client, "audit").await;
-    let quarantine = queue(&client, "quarantine").await;
+    let client = sqs_client().await;
+    let audit = fresh_queue(&client, "audit").await;
+    let quarantine = fresh_queue(&client, "quarantine").await;
     let mut event = fixture("event-router/stream");
     let template = event["Records"][0].clone();
     let records: Vec<Value> = (0..10)
@@ -207,12 +171,10 @@ struct AuditTable {
 
 impl AuditTable {
     async fn new() -> Self {
-        let config = crate::helpers::sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&config);
-        let name = format!("opsflow-audit-test-{}", EntityId::new());
+        let (_, client, name) = fresh_table("opsflow-audit-test").await;
         schema::create_audit_table(&client, &name)
             .await
-            .expect("DynamoDB Local must be running: run `make emulators`");
+            .expect(EMULATOR_DOWN);
         Self {
             store: Store::new(client.clone(), &name),
             client,
@@ -221,17 +183,8 @@ impl AuditTable {
     }
 
     async fn records(&self) -> Vec<Value> {
-        let items = self
-            .client
-            .scan()
-            .table_name(&self.name)
-            .consistent_read(true)
-            .send()
+        scan(&self.client, &self.name)
             .await
-            .expect("scan")
-            .items
-            .unwrap_or_default();
-        items
             .into_iter()
             .map(|item| {
                 let mut record: Value = serde_dynamo::from_item(item).expect("a record");

@@ -1,10 +1,9 @@
 //! The RBAC matrix of the `audit-logs` function: every route × every kind
 //! of caller → the status the caller gets.
 
-use crate::helpers::rbac::{Matrix, Row, Send};
+use crate::helpers::rbac::{row, Callers, Matrix, Send};
 use crate::helpers::{delete_table_now, Call, Reply};
 use opsflow_audit::api::audit_logs::{self, AuditLogs};
-use opsflow_platform::domain::Role;
 use serde_json::json;
 
 /// The functions whose routes this matrix covers.
@@ -16,47 +15,29 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let (app, table) = env.audit_logs_app().await;
     let _table = AuditTable(table);
     let audit = AuditLogs::new(app).expect("the audit-logs context");
-    let user = env.account("user", Role::User).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let admin = env.account("admin", Role::Admin).await;
-    let owner = env.account("owner", Role::User).await;
+    let callers = Callers::sign_up(&env).await;
     // A workflow every caller may see, for a client's entry about it.
-    let workflow = env.active_workflow(&admin, "Purchases").await;
+    let workflow = env.active_workflow(&callers.admin, "Purchases").await;
 
-    let rows: Vec<Row> = vec![
-        (
-            // Everyone signed in lists the audit log: admins and auditors
-            // all of it, others what they may see.
-            "GET /auditLogs",
-            Box::new(|| Call::new("audit-logs/list").query(&[])),
-            [401, 200, 200, 200, 200],
-        ),
-        (
-            // A client's entry about an entity every caller may see.
-            "POST /auditLogs",
-            Box::new(|| {
-                Call::new("audit-logs/create").body(json!({"action": "report.exported",
+    let rows = vec![
+        // Everyone signed in lists the audit log: admins and auditors
+        // all of it, others what they may see.
+        row([401, 200, 200, 200, 200], "GET /auditLogs", || {
+            Call::new("audit-logs/list").query(&[])
+        }),
+        // A client's entry about an entity every caller may see.
+        row([401, 202, 202, 202, 202], "POST /auditLogs", || {
+            Call::new("audit-logs/create").body(json!({"action": "report.exported",
                     "entity": "workflow", "entity_id": workflow, "details": {"format": "csv"}}))
-            }),
-            [401, 202, 202, 202, 202],
-        ),
+        }),
     ];
     let send: Send = Box::new(|call: Call| {
         let audit = &audit;
         Box::pin(async move { Reply::from(audit_logs::handle(audit, call.request()).await) })
     });
-    let matrix = Matrix {
-        env: &env,
-        functions: FUNCTIONS,
-        emails: [
-            None,
-            Some(user.email),
-            Some(approver.email),
-            Some(owner.email),
-            Some(admin.email.clone()),
-        ],
-    };
-    matrix.check(&rows, Some(&send)).await;
+    Matrix::new(&env, FUNCTIONS, &callers)
+        .check(&rows, Some(&send))
+        .await;
 }
 
 /// The test's audit table, deleted when the test ends.

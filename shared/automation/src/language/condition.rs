@@ -218,13 +218,7 @@ impl TryFrom<Value> for Condition {
     type Error = String;
 
     fn try_from(value: Value) -> Result<Self, Self::Error> {
-        Self::parse(&value).map_err(|problems| {
-            let parts: Vec<String> = problems
-                .into_iter()
-                .map(|(path, message)| format!("{path}: {message}"))
-                .collect();
-            parts.join("; ")
-        })
+        Self::parse(&value).map_err(super::describe)
     }
 }
 

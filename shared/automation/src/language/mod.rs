@@ -41,6 +41,62 @@ pub use trigger::Trigger;
 /// path being where the problem sits inside the rule's JSON.
 pub type Problems = Vec<(String, String)>;
 
+/// Problems as one message, `path: message; path: message` (what a
+/// `TryFrom` of the language reports).
+pub fn describe(problems: Problems) -> String {
+    let parts: Vec<String> = problems
+        .into_iter()
+        .map(|(path, message)| format!("{path}: {message}"))
+        .collect();
+    parts.join("; ")
+}
+
+/// The conversions of a checked text newtype (`$name(String)` with a
+/// `parse(&str) -> Result<Self, String>`): read from a `String` through
+/// `parse` (so serde checks what it reads), written and shown as its text.
+macro_rules! text_newtype {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+use text_newtype;
+
+/// An envelope with every field set, holding `data` (for the tests of
+/// paths and evaluation).
+#[cfg(test)]
+fn test_envelope(data: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": "e-1",
+        "type": "approval.approved",
+        "entity": "approval",
+        "entity_id": "a-1",
+        "actor": {"id": "u-1", "role": "approver"},
+        "occurred_at": "2026-05-01T10:00:00Z",
+        "correlation_id": "c-1",
+        "depth": 0,
+        "data": data,
+        "changes": {"status": ["PENDING", "APPROVED"]}
+    })
+}
+
 /// The size of a value as compact JSON, in bytes.
 pub fn json_size(value: &serde_json::Value) -> usize {
     serde_json::to_vec(value)

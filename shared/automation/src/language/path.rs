@@ -25,7 +25,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
 
 /// A validated path into an event envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,25 +152,7 @@ fn path_type(input: &str) -> Result<PathType, String> {
     }
 }
 
-impl TryFrom<String> for FieldPath {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<FieldPath> for String {
-    fn from(path: FieldPath) -> Self {
-        path.0
-    }
-}
-
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::text_newtype!(FieldPath);
 
 #[cfg(test)]
 mod tests {
@@ -183,16 +164,8 @@ mod tests {
     }
 
     fn event() -> Value {
-        json!({
-            "id": "e-1",
-            "type": "approval.approved",
-            "entity": "approval",
-            "entity_id": "a-1",
-            "actor": {"id": "u-1", "role": "approver"},
-            "depth": 0,
-            "data": {"amount": 42, "lines": [{"sku": "A"}, {"sku": "B"}], "0": "key zero"},
-            "changes": {"status": ["PENDING", "APPROVED"]}
-        })
+        let data = json!({"amount": 42, "lines": [{"sku": "A"}, {"sku": "B"}], "0": "key zero"});
+        super::super::test_envelope(data)
     }
 
     #[test]
@@ -260,22 +233,23 @@ mod tests {
 
     #[test]
     fn envelope_fields_have_known_types() {
-        assert_eq!(path("type").path_type(), PathType::String);
-        assert_eq!(path("entity").path_type(), PathType::String);
-        assert_eq!(path("entity_id").path_type(), PathType::String);
-        assert_eq!(path("actor.id").path_type(), PathType::String);
-        assert_eq!(path("actor.role").path_type(), PathType::String);
-        assert_eq!(path("depth").path_type(), PathType::Number);
-        assert_eq!(path("changes.status").path_type(), PathType::Pair);
-        assert_eq!(path("changes").path_type(), PathType::Object);
-        assert_eq!(path("data").path_type(), PathType::Object);
-        assert_eq!(path("actor").path_type(), PathType::Object);
-        assert_eq!(path("data.amount").path_type(), PathType::Dynamic);
-        assert_eq!(path("changes.status.1").path_type(), PathType::Dynamic);
-        assert_eq!(
-            path("changes.payload.1.amount").path_type(),
-            PathType::Dynamic
-        );
+        let strings = ["type", "entity", "entity_id", "actor.id", "actor.role"];
+        let objects = ["changes", "data", "actor"];
+        let dynamic = [
+            "data.amount",
+            "changes.status.1",
+            "changes.payload.1.amount",
+        ];
+        let cases = (strings.map(|text| (text, PathType::String)).into_iter())
+            .chain(objects.map(|text| (text, PathType::Object)))
+            .chain(dynamic.map(|text| (text, PathType::Dynamic)))
+            .chain([
+                ("depth", PathType::Number),
+                ("changes.status", PathType::Pair),
+            ]);
+        for (text, expected) in cases {
+            assert_eq!(path(text).path_type(), expected, "{text}");
+        }
     }
 
     #[test]

@@ -230,13 +230,7 @@ impl TryFrom<RuleInput> for RuleSpec {
     type Error = String;
 
     fn try_from(input: RuleInput) -> Result<Self, Self::Error> {
-        Self::parse(input).map_err(|problems| {
-            let parts: Vec<String> = problems
-                .into_iter()
-                .map(|(path, message)| format!("{path}: {message}"))
-                .collect();
-            parts.join("; ")
-        })
+        Self::parse(input).map_err(super::describe)
     }
 }
 

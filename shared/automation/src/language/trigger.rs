@@ -17,7 +17,6 @@
 //! [`Trigger::MAX_SEGMENTS`] segments.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A validated event-type pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,25 +96,7 @@ fn is_segment(segment: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
-impl TryFrom<String> for Trigger {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Trigger> for String {
-    fn from(trigger: Trigger) -> Self {
-        trigger.0
-    }
-}
-
-impl fmt::Display for Trigger {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::text_newtype!(Trigger);
 
 #[cfg(test)]
 mod tests {
@@ -125,33 +106,42 @@ mod tests {
         Trigger::parse(text).unwrap()
     }
 
+    /// Checks that `text` matches each of `matching` and none of `others`.
+    fn check_matches(text: &str, matching: &[&str], others: &[&str]) {
+        let t = trigger(text);
+        for event_type in matching {
+            assert!(t.matches(event_type), "{text} should match {event_type}");
+        }
+        for event_type in others {
+            assert!(
+                !t.matches(event_type),
+                "{text} should not match {event_type}"
+            );
+        }
+    }
+
     #[test]
     fn an_exact_trigger_matches_only_its_own_type() {
-        let t = trigger("approval.approved");
-        assert!(t.matches("approval.approved"));
-        assert!(!t.matches("approval.rejected"));
-        assert!(!t.matches("approval"));
-        assert!(!t.matches("approval.approved.extra"));
+        let others = ["approval.rejected", "approval", "approval.approved.extra"];
+        check_matches("approval.approved", &["approval.approved"], &others);
     }
 
     #[test]
     fn a_trailing_star_matches_exactly_one_segment() {
-        let t = trigger("approval.*");
-        assert!(t.matches("approval.created"));
-        assert!(t.matches("approval.approved"));
-        assert!(!t.matches("approval"));
-        assert!(!t.matches("approval.step.completed"));
-        assert!(!t.matches("user.registered"));
-        assert!(!t.matches("approvals.created"));
+        let matching = ["approval.created", "approval.approved"];
+        let others = [
+            "approval",
+            "approval.step.completed",
+            "user.registered",
+            "approvals.created",
+        ];
+        check_matches("approval.*", &matching, &others);
     }
 
     #[test]
     fn a_leading_star_matches_any_entity() {
-        let t = trigger("*.created");
-        assert!(t.matches("workflow.created"));
-        assert!(t.matches("item.created"));
-        assert!(!t.matches("workflow.updated"));
-        assert!(!t.matches("created"));
+        let matching = ["workflow.created", "item.created"];
+        check_matches("*.created", &matching, &["workflow.updated", "created"]);
     }
 
     #[test]

@@ -16,78 +16,50 @@ mod client_events;
 #[path = "automation/throughput.rs"]
 mod throughput;
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::automation_api::Desk;
+use crate::helpers::queues::{self, fresh_queue, sqs_client};
+use crate::helpers::Call;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use opsflow_approvals::store::ApprovalStore;
 use opsflow_automation::pipeline::automation_runner::Runner;
 use opsflow_automation::store::runs::{ActionStatus, RunRecord, RunStatus};
 use opsflow_automation::store::RunStore;
-use opsflow_platform::domain::{EntityId, Role};
-use opsflow_platform::store::{emulator_sdk_config, Store};
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::store::Store;
 use serde_json::{json, Value};
 
-async fn sqs() -> aws_sdk_sqs::Client {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
-        .unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned());
-    aws_sdk_sqs::Client::new(&emulator_sdk_config(&endpoint, "us-east-1").await)
-}
-
-async fn queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(format!("{name}-{}", EntityId::new()))
-        .send()
-        .await
-        .expect("moto must be running: run `make emulators`")
-        .queue_url
-        .expect("a queue url")
-}
-
+/// The bodies of every message waiting on the queue at `url`, as JSON.
 async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let batch = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            return all;
-        }
-        all.extend(
-            batch
-                .iter()
-                .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("JSON")),
-        );
-    }
+    let messages = queues::drain(client, url).await;
+    let body = |m: &aws_sdk_sqs::types::Message| m.body().unwrap_or_default().to_owned();
+    let json = |m| serde_json::from_str(&body(m)).expect("JSON");
+    messages.iter().map(json).collect()
 }
 
+/// The runner's world: the rules and approvals of a [`Desk`], and the
+/// webhooks queue its runner sends to.
 struct World {
-    env: TestEnv,
-    admin: Account,
-    requester: Account,
-    workflow: String,
+    desk: Desk,
     sqs: aws_sdk_sqs::Client,
     webhooks: String,
 }
 
+/// A world is a desk (admin, requester, workflow) with queues.
+impl std::ops::Deref for World {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
+    }
+}
+
 impl World {
     async fn new() -> Self {
-        let env = crate::env().await;
-        let admin = env.account("admin", Role::Admin).await;
-        let requester = env.account("requester", Role::User).await;
-        let workflow = env.active_workflow(&admin, "Purchases").await;
-        let sqs = sqs().await;
-        let webhooks = queue(&sqs, "webhooks").await;
+        let desk = Desk::new().await;
+        let sqs = sqs_client().await;
+        let webhooks = fresh_queue(&sqs, "webhooks").await;
         Self {
-            env,
-            admin,
-            requester,
-            workflow,
+            desk,
             sqs,
             webhooks,
         }
@@ -103,7 +75,7 @@ impl World {
     }
 
     async fn rule(&self, rule: Value) -> EntityId {
-        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        let call = Call::new("rules/create").by(&self.admin);
         EntityId::parse(&self.env.create(call.body(rule)).await).unwrap()
     }
 
@@ -113,7 +85,7 @@ impl World {
 
     /// Files a request with `payload` against `workflow`, as the requester.
     async fn file_in(&self, workflow: &str, payload: Value, amount: f64) -> String {
-        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let call = Call::new("approvals/create").by(&self.requester);
         let body = json!({
             "workflow_id": workflow,
             "title": "Stationery",
@@ -123,13 +95,28 @@ impl World {
         self.env.create(call.body(body)).await
     }
 
+    /// Runs `events` as one batch through a runner with no jobs queue,
+    /// which acknowledges every message.
+    async fn run_all(&self, events: &[&Value]) {
+        let response = self.runner(None).run_batch(&batch(events)).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
     async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
-        self.env
-            .events()
-            .await
-            .into_iter()
-            .filter(|e| e["type"] == event_type)
-            .collect()
+        self.env.events_of_type(event_type).await
+    }
+
+    /// The one event of `event_type`, about `approval`: an action of a
+    /// rule, so the system's, one level deeper than the event it ran on.
+    async fn action_event(&self, event_type: &str, approval: &str) -> Value {
+        let events = self.events_of_type(event_type).await;
+        assert_eq!(events.len(), 1, "{event_type}: {events:?}");
+        let event = events[0].clone();
+        assert_eq!(event["entity_id"], approval, "{event_type}");
+        assert_eq!(event["depth"], 1, "{event_type}");
+        let system = json!({"id": "system", "role": "system"});
+        assert_eq!(event["actor"], system, "{event_type}");
+        event
     }
 
     /// The `approval.created` event of an approval, from the outbox.
@@ -188,12 +175,7 @@ async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
     let small_created = world.created_event(&small).await;
     let large_created = world.created_event(&large).await;
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&small_created, &large_created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&small_created, &large_created]).await;
     let store = world.store();
     let status = |id: &str| {
         let store = store.clone();
@@ -203,24 +185,14 @@ async fn a_rule_approves_a_small_approval_and_leaves_a_large_one_pending() {
     assert_eq!(status(&small).await.as_str(), "APPROVED");
     assert_eq!(status(&large).await.as_str(), "PENDING");
 
-    let approved = world.events_of_type("approval.approved").await;
-    assert_eq!(approved.len(), 1);
-    assert_eq!(approved[0]["entity_id"], small.as_str());
-    assert_eq!(approved[0]["depth"], 1);
+    let approved = world.action_event("approval.approved", &small).await;
+    assert_eq!(approved["correlation_id"], small_created["correlation_id"]);
     assert_eq!(
-        approved[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        approved[0]["correlation_id"],
-        small_created["correlation_id"]
-    );
-    assert_eq!(
-        approved[0]["changes"]["status"],
+        approved["changes"]["status"],
         json!(["PENDING", "APPROVED"])
     );
     assert_eq!(
-        approved[0]["changes"]["decision"],
+        approved["changes"]["decision"],
         json!([null, {"rule_id": rule.to_string(), "event_id": small_created["id"],
             "comment": "Auto-approved: under 100"}])
     );
@@ -284,19 +256,8 @@ async fn a_redelivered_event_runs_nothing_twice() {
 
     assert_eq!(world.events_of_type("approval.approved").await.len(), 1);
     assert_eq!(drain(&world.sqs, &world.webhooks).await.len(), 1);
-    let runs = world
-        .env
-        .all_items()
-        .await
-        .into_iter()
-        .filter(|item| {
-            item.get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-                == Some("automation_run")
-        })
-        .count();
-    assert_eq!(runs, 1);
+    let runs = world.env.items_of_type("automation_run").await;
+    assert_eq!(runs.len(), 1);
 }
 
 #[tokio::test]
@@ -441,12 +402,7 @@ async fn an_approval_action_on_an_event_about_something_else_fails_the_run_at_on
         .pop()
         .expect("a workflow.created event");
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&workflow_created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&workflow_created]).await;
     let run = run_of(&world.store(), &workflow_created, &rule).await;
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.attempts, 1);

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use opsflow_platform::store::from_item;
 use serde_json::{json, Value};
@@ -13,15 +13,16 @@ use std::collections::BTreeSet;
 
 /// A table with an admin, a requester, an active one-step workflow and
 /// the rule-writing and filing shortcuts the tests need.
-struct Desk {
-    env: TestEnv,
-    admin: Account,
-    requester: Account,
-    workflow: String,
+pub(crate) struct Desk {
+    pub(crate) env: TestEnv,
+    pub(crate) admin: Account,
+    pub(crate) requester: Account,
+    /// An active one-step workflow of the admin's.
+    pub(crate) workflow: String,
 }
 
 impl Desk {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let env = crate::env().await;
         let admin = env.account("admin", Role::Admin).await;
         let requester = env.account("requester", Role::User).await;
@@ -35,12 +36,12 @@ impl Desk {
     }
 
     async fn rule(&self, rule: Value) -> String {
-        let call = Call::new("rules/create").token(Some(&self.admin.tokens.access));
+        let call = Call::new("rules/create").by(&self.admin);
         self.env.create(call.body(rule)).await
     }
 
     async fn file(&self, amount: f64) -> String {
-        let call = Call::new("approvals/create").token(Some(&self.requester.tokens.access));
+        let call = Call::new("approvals/create").by(&self.requester);
         let body = json!({"workflow_id": self.workflow, "title": "Pens", "amount": amount});
         self.env.create(call.body(body)).await
     }
@@ -51,7 +52,7 @@ impl Desk {
             .call(
                 Call::new("approvals/get")
                     .resource_id("approvals", id)
-                    .token(Some(&self.requester.tokens.access)),
+                    .by(&self.requester),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -59,18 +60,17 @@ impl Desk {
     }
 
     fn execute(&self, body: Value) -> Call {
-        Call::new("automation/execute")
-            .token(Some(&self.admin.tokens.access))
-            .body(body)
+        Call::new("automation/execute").by(&self.admin).body(body)
+    }
+
+    /// Sends `POST /automation/execute` with `body` as the admin.
+    async fn run(&self, body: Value) -> crate::helpers::Reply {
+        self.env.call(self.execute(body)).await
     }
 
     async fn runs(&self, query: &[(&str, &str)]) -> crate::helpers::Reply {
         self.env
-            .call(
-                Call::new("automation/runs")
-                    .token(Some(&self.admin.tokens.access))
-                    .query(query),
-            )
+            .call(Call::new("automation/runs").by(&self.admin).query(query))
             .await
     }
 
@@ -120,12 +120,7 @@ fn on_approval(id: &str, dry_run: bool) -> Value {
 }
 
 fn statuses(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|run| run["status"].as_str().unwrap().to_owned())
-        .collect()
+    page_column(page, "status")
 }
 
 #[tokio::test]
@@ -135,10 +130,7 @@ async fn a_dry_run_shows_the_trace_and_the_actions_it_would_take_and_changes_not
     let approval = desk.file(12.5).await;
     let before = desk.snapshot().await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, true)))
-        .await;
+    let reply = desk.run(on_approval(&approval, true)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["dry_run"], true);
@@ -169,10 +161,7 @@ async fn a_dry_run_of_a_large_amount_reports_the_failed_condition() {
     desk.rule(small_amounts()).await;
     let approval = desk.file(2500.0).await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, true)))
-        .await;
+    let reply = desk.run(on_approval(&approval, true)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     let result = &reply.body["results"][0];
@@ -244,24 +233,17 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
     let approval = desk.file(10.0).await;
 
     let ran = desk
-        .env
-        .call(
-            desk.execute(json!({"entity": "approval", "entity_id": approval,
-            "event_type": "approval.rejected", "rule_id": disabled})),
-        )
+        .run(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "rule_id": disabled}))
         .await;
     let other = json!({"type": "approval.approved", "entity": "approval",
         "entity_id": approval, "data": {"amount": 10}});
     let skipped = desk
-        .env
-        .call(desk.execute(json!({"event": other, "rule_id": disabled, "dry_run": true})))
+        .run(json!({"event": other, "rule_id": disabled, "dry_run": true}))
         .await;
     let enabled_only = desk
-        .env
-        .call(
-            desk.execute(json!({"entity": "approval", "entity_id": approval,
-            "event_type": "approval.rejected", "dry_run": true})),
-        )
+        .run(json!({"entity": "approval", "entity_id": approval,
+            "event_type": "approval.rejected", "dry_run": true}))
         .await;
 
     assert_eq!(ran.status, 200, "{}", ran.body);
@@ -274,13 +256,7 @@ async fn a_named_rule_runs_though_disabled_and_a_trigger_that_does_not_match_is_
     assert_eq!(result["evaluation"]["triggered"], false);
     assert_eq!(result["evaluation"]["conditions"]["matched"], true);
     assert_eq!(enabled_only.body["results"], json!([]));
-    let logged: Vec<Value> = desk
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "automation.logged")
-        .collect();
+    let logged = desk.env.events_of_type("automation.logged").await;
     assert_eq!(logged.len(), 1);
 }
 
@@ -293,15 +269,11 @@ async fn a_real_run_on_a_described_platform_entity_is_refused_and_a_dry_run_of_i
     let event = json!({"type": "approval.created", "entity": "approval",
         "entity_id": approval, "data": {"amount": 5}});
 
-    let real = desk.env.call(desk.execute(json!({"event": event}))).await;
-    let dry = desk
-        .env
-        .call(desk.execute(json!({"event": event, "dry_run": true})))
-        .await;
+    let real = desk.run(json!({"event": event})).await;
+    let dry = desk.run(json!({"event": event, "dry_run": true})).await;
     let own_entity = desk
-        .env
-        .call(desk.execute(json!({"event": {"type": "report.requested",
-            "entity": "report", "entity_id": "monthly"}})))
+        .run(json!({"event": {"type": "report.requested",
+            "entity": "report", "entity_id": "monthly"}}))
         .await;
 
     real.assert_problem(422, "event.entity");
@@ -328,14 +300,11 @@ async fn a_real_run_on_a_client_event_is_refused_and_a_dry_run_of_it_allowed() {
     let named =
         json!({"entity": "approval", "entity_id": approval, "event_type": "client.created"});
 
-    let real_described = desk
-        .env
-        .call(desk.execute(json!({"event": described})))
-        .await;
-    let real_named = desk.env.call(desk.execute(named.clone())).await;
+    let real_described = desk.run(json!({"event": described})).await;
+    let real_named = desk.run(named.clone()).await;
     let mut dry = named;
     dry["dry_run"] = json!(true);
-    let dry = desk.env.call(desk.execute(dry)).await;
+    let dry = desk.run(dry).await;
 
     real_described.assert_problem(422, "event.type");
     real_named.assert_problem(422, "event_type");
@@ -356,10 +325,7 @@ async fn a_failing_action_is_recorded_as_the_runs_failure_at_once() {
     .await;
     let approval = desk.file(5.0).await;
 
-    let reply = desk
-        .env
-        .call(desk.execute(on_approval(&approval, false)))
-        .await;
+    let reply = desk.run(on_approval(&approval, false)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     let run = &reply.body["results"][0];
@@ -392,14 +358,8 @@ async fn a_retried_execute_with_the_same_idempotency_key_acts_once() {
     assert_eq!(second.status, 200, "{}", second.body);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
     assert_eq!(second.body["event"]["id"], first.body["event"]["id"]);
-    let executed = desk
-        .env
-        .events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "automation.executed")
-        .count();
-    assert_eq!(executed, 1);
+    let executed = desk.env.events_of_type("automation.executed").await;
+    assert_eq!(executed.len(), 1);
 }
 
 #[tokio::test]
@@ -415,15 +375,9 @@ async fn runs_are_listed_newest_first_by_rule_event_and_status_a_page_at_a_time(
         }))
         .await;
     let large = desk.file(900.0).await;
-    let first = desk
-        .env
-        .call(desk.execute(on_approval(&large, false)))
-        .await;
+    let first = desk.run(on_approval(&large, false)).await;
     let small_one = desk.file(9.0).await;
-    let second = desk
-        .env
-        .call(desk.execute(on_approval(&small_one, false)))
-        .await;
+    let second = desk.run(on_approval(&small_one, false)).await;
     let second_event = second.body["event"]["id"].as_str().unwrap().to_owned();
     assert_eq!(first.status, 200, "{}", first.body);
 
@@ -517,13 +471,10 @@ async fn an_execute_body_that_is_not_one_event_is_refused_with_each_field() {
         ),
     ];
     for (body, status, field) in cases {
-        let reply = desk.env.call(desk.execute(body.clone())).await;
+        let reply = desk.run(body.clone()).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
         reply.assert_problem(status, field);
     }
-    let unknown = desk
-        .env
-        .call(desk.execute(json!({"event": event, "id": "mine"})))
-        .await;
+    let unknown = desk.run(json!({"event": event, "id": "mine"})).await;
     assert_eq!(unknown.status, 400, "{}", unknown.body);
 }

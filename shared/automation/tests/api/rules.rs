@@ -2,7 +2,8 @@
 //! every problem; PATCH merges and checks again; listings by state (in
 //! priority order) and by trigger; every change is an event.
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::helpers::rbac::Callers;
+use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
 
@@ -25,23 +26,14 @@ fn at(call: Call, id: &str) -> Call {
 
 async fn create(env: &TestEnv, admin: &Account, body: Value) -> Value {
     let reply = env
-        .call(
-            Call::new("rules/create")
-                .token(Some(&admin.tokens.access))
-                .body(body),
-        )
+        .call(Call::new("rules/create").by(admin).body(body))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body
 }
 
 fn names(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("a page")
-        .iter()
-        .map(|r| r["name"].as_str().expect("a name").to_owned())
-        .collect()
+    page_column(page, "name")
 }
 
 #[tokio::test]
@@ -161,41 +153,22 @@ async fn invalid_rules_are_refused_with_the_path_of_each_problem_and_nothing_is_
         (with(json!({"colour": "red"})), 400, "colour"),
         (with(json!({"enabled": "yes"})), 400, "enabled"),
     ];
-    for (body, status, field) in cases {
-        let reply = env
-            .call(
-                Call::new("rules/create")
-                    .token(Some(&admin.tokens.access))
-                    .body(body),
-            )
-            .await;
-        assert_eq!(reply.status, status, "{field}: {}", reply.body);
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
-    }
+    let creates = cases
+        .into_iter()
+        .map(|(body, status, field)| (Call::new("rules/create").body(body), status, field));
     // A change that would make the stored rule invalid is refused too.
-    for (body, status, field) in [
+    let patches = [
         (json!({"trigger": "user.*"}), 422, "actions[0]"),
         (json!({"actions": []}), 422, "actions"),
         (json!({"owner": "me"}), 400, "owner"),
         (json!({}), 422, "body"),
-    ] {
-        let reply = env
-            .call(
-                at(Call::new("rules/patch"), &id)
-                    .token(Some(&admin.tokens.access))
-                    .body(body),
-            )
-            .await;
+    ]
+    .map(|(body, status, field)| (at(Call::new("rules/patch"), &id).body(body), status, field));
+    for (call, status, field) in creates.chain(patches) {
+        let reply = env.call(call.by(&admin)).await;
         assert_eq!(reply.status, status, "{field}: {}", reply.body);
-        let fields: Vec<&str> = reply.body["errors"]
-            .as_array()
-            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&field), "{field}: {}", reply.body);
+        let named = reply.error_fields().contains(&field);
+        assert!(named, "{field}: {}", reply.body);
     }
     assert_eq!(env.all_items().await.len(), before);
 }
@@ -219,11 +192,7 @@ async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
         )
         .await;
     }
-    let list = |query: &[(&str, &str)]| {
-        Call::new("rules/list")
-            .token(Some(&admin.tokens.access))
-            .query(query)
-    };
+    let list = |query: &[(&str, &str)]| Call::new("rules/list").by(&admin).query(query);
     // Enabled rules in the order they apply, a page at a time.
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -271,10 +240,9 @@ async fn listings_filter_by_state_in_priority_order_and_by_trigger() {
 #[tokio::test]
 async fn only_admins_reach_the_rules() {
     let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let user = env.account("user", Role::User).await;
-    let rule = create(&env, &admin, small_purchases()).await;
+    let callers = Callers::sign_up(&env).await;
+    let (admin, approver, user) = (&callers.admin, &callers.approver, &callers.user);
+    let rule = create(&env, admin, small_purchases()).await;
     let id = rule["id"].as_str().unwrap();
     let calls = || {
         vec![
@@ -288,14 +256,12 @@ async fn only_admins_reach_the_rules() {
     for call in calls() {
         assert_eq!(env.call(call.token(None)).await.status, 401);
     }
-    for who in [&approver, &user] {
+    for who in [approver, user] {
         for call in calls() {
-            let reply = env.call(call.token(Some(&who.tokens.access))).await;
+            let reply = env.call(call.by(who)).await;
             assert_eq!(reply.status, 403, "{}", reply.body);
         }
     }
-    let read = env
-        .call(at(Call::new("rules/get"), id).token(Some(&admin.tokens.access)))
-        .await;
+    let read = env.call(at(Call::new("rules/get"), id).by(admin)).await;
     assert_eq!(read.body["version"], 1);
 }

@@ -2,7 +2,7 @@
 //! and nothing is written. Property tests: no string in a time parameter,
 //! a cursor, a path id or a header makes a handler panic or answer 5xx.
 
-use crate::helpers::{Call, Reply, TestEnv, PASSWORD};
+use crate::helpers::{item_type, Call, Reply, TestEnv, PASSWORD};
 use opsflow_platform::domain::Role;
 use serde_json::json;
 
@@ -12,13 +12,7 @@ async fn entity_items(env: &TestEnv) -> usize {
     env.all_items()
         .await
         .iter()
-        .filter(|item| {
-            let kind = item.get("type").and_then(|t| t.as_s().ok());
-            !matches!(
-                kind.map(String::as_str),
-                Some("rate_counter" | "backoff_gate")
-            )
-        })
+        .filter(|item| !matches!(item_type(item), Some("rate_counter" | "backoff_gate")))
         .count()
 }
 
@@ -196,8 +190,9 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
     let admin = env.account("admin", Role::Admin).await;
     let target = env.account("target", Role::User).await;
     let before = entity_items(&env).await;
-    let as_admin = |call: Call| call.token(Some(&admin.tokens.access));
-    let as_target = |call: Call| call.token(Some(&target.tokens.access));
+    let as_admin = |call: Call| call.by(&admin);
+    let as_target = |call: Call| call.by(&target);
+    let patch = |body| as_target(Call::new("users/patch").id(&target.id).body(body));
 
     let cases: Vec<(&str, Call, u16, &str)> = vec![
         (
@@ -244,67 +239,28 @@ async fn user_routes_refuse_bad_input_and_write_nothing() {
         ),
         (
             "patch unknown field",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"email": "x@example.com"})),
-            ),
+            patch(json!({"email": "x@example.com"})),
             400,
             "email",
         ),
-        (
-            "patch wrong type",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": 7})),
-            ),
-            400,
-            "name",
-        ),
-        (
-            "patch empty name",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": ""})),
-            ),
-            422,
-            "name",
-        ),
+        ("patch wrong type", patch(json!({"name": 7})), 400, "name"),
+        ("patch empty name", patch(json!({"name": ""})), 422, "name"),
         (
             "patch oversized name",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"name": "n".repeat(101)})),
-            ),
+            patch(json!({"name": "n".repeat(101)})),
             422,
             "name",
         ),
-        (
-            "patch nothing",
-            as_target(Call::new("users/patch").id(&target.id).body(json!({}))),
-            422,
-            "body",
-        ),
+        ("patch nothing", patch(json!({})), 422, "body"),
         (
             "password without current",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"password": "a new password"})),
-            ),
+            patch(json!({"password": "a new password"})),
             422,
             "current_password",
         ),
         (
             "password with wrong current",
-            as_target(
-                Call::new("users/patch")
-                    .id(&target.id)
-                    .body(json!({"password": "a new password", "current_password": "wrong"})),
-            ),
+            patch(json!({"password": "a new password", "current_password": "wrong"})),
             422,
             "current_password",
         ),
@@ -391,19 +347,10 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         r#"{{"workflow_id":"{workflow}","title":"Laptop","payload":{{"lines":[{{"sku":"A-1"}},{{"note":"\ufffe"}}],"k\uffffey":1}}}}"#
     );
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&user.tokens.access))
-                .raw_body(&body),
-        )
+        .call(Call::new("approvals/create").by(&user).raw_body(&body))
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
-    let fields: Vec<&str> = reply.body["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = reply.error_fields();
     assert!(
         fields == ["payload.lines[1].note"] || fields == ["payload.k\\uffffey"],
         "{fields:?}"
@@ -415,11 +362,7 @@ async fn text_the_event_pipeline_cannot_carry_is_refused_naming_the_field() {
         r#"{{"workflow_id":"{workflow}","title":"Laptop","description":"line one\nline\ttwo","payload":{{"note":"a\r\nb"}}}}"#
     );
     let reply = env
-        .call(
-            Call::new("approvals/create")
-                .token(Some(&user.tokens.access))
-                .raw_body(&body),
-        )
+        .call(Call::new("approvals/create").by(&user).raw_body(&body))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 }

@@ -236,18 +236,7 @@ async fn two_concurrent_registrations_of_one_email_yield_one_account() {
         Some("application/problem+json")
     );
     // Exactly one user, one guard and one event were written.
-    let users = env
-        .all_items()
-        .await
-        .into_iter()
-        .filter(|i| {
-            i.get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-                == Some("user")
-        })
-        .count();
-    assert_eq!(users, 1);
+    assert_eq!(env.items_of_type("user").await.len(), 1);
     assert_eq!(env.events().await.len(), 1);
 }
 
@@ -278,10 +267,7 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_401() {
 
 #[tokio::test]
 async fn login_is_rate_limited_per_source_ip_with_retry_after() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_ATTEMPTS_PER_IP".into(), "3".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_ATTEMPTS_PER_IP", "3")]).await;
     let (_, email) = env.register("carol").await;
     let attempt = || {
         env.call(
@@ -314,11 +300,7 @@ async fn login_is_rate_limited_per_source_ip_with_retry_after() {
 
 #[tokio::test]
 async fn once_the_free_attempts_are_spent_even_the_right_password_waits() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
-    })
-    .await;
+    let env = crate::env_vars(crate::THROTTLED_LOGINS).await;
     let (_, email) = env.register("dave").await;
     for _ in 0..3 {
         let reply = env.call(login_request(&email, "guess guess")).await;
@@ -353,10 +335,7 @@ async fn concurrent_wrong_logins(env: &TestEnv, email: &str, count: usize) -> Ve
 
 #[tokio::test]
 async fn concurrent_wrong_passwords_are_verified_at_most_the_free_attempts() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_BACKOFF_UNIT_MS", "60000")]).await;
     let (_, email) = env.register("target").await;
     let statuses = concurrent_wrong_logins(&env, &email, 20).await;
     // 401 is a verified wrong password; 429 was refused before verifying.
@@ -371,10 +350,10 @@ async fn concurrent_wrong_passwords_are_verified_at_most_the_free_attempts() {
 
 #[tokio::test]
 async fn the_owner_logs_in_once_the_delay_has_passed() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "1000".into());
-    })
+    let env = crate::env_vars(&[
+        ("LOGIN_FAILURES_PER_EMAIL", "3"),
+        ("LOGIN_BACKOFF_UNIT_MS", "1000"),
+    ])
     .await;
     let (_, email) = env.register("owner").await;
     let statuses = concurrent_wrong_logins(&env, &email, 10).await;
@@ -403,10 +382,7 @@ async fn the_owner_logs_in_once_the_delay_has_passed() {
 
 #[tokio::test]
 async fn a_strangers_failures_from_another_address_never_delay_the_owner() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_BACKOFF_UNIT_MS", "60000")]).await;
     let (_, email) = env.register("owner").await;
     let statuses = concurrent_wrong_logins(&env, &email, 10).await;
     assert!(
@@ -431,10 +407,7 @@ async fn a_strangers_failures_from_another_address_never_delay_the_owner() {
 
 #[tokio::test]
 async fn guesses_spread_over_many_addresses_meet_the_accounts_ceiling() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_ATTEMPTS_PER_ACCOUNT".into(), "4".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_ATTEMPTS_PER_ACCOUNT", "4")]).await;
     let (_, email) = env.register("target").await;
     for i in 0..4 {
         let guess = env
@@ -481,10 +454,7 @@ async fn successful_logins_from_one_address_are_never_refused() {
 
 #[tokio::test]
 async fn failed_logins_are_limited_per_source_ip_not_per_forwarded_header() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_IP".into(), "2".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_FAILURES_PER_IP", "2")]).await;
     let guess = |ip: &str, forwarded: &str| {
         env.call(
             Call::new("auth/login")
@@ -509,10 +479,7 @@ async fn failed_logins_are_limited_per_source_ip_not_per_forwarded_header() {
 
 #[tokio::test]
 async fn registrations_are_limited_per_source_ip() {
-    let env = crate::env_with(|vars| {
-        vars.insert("REGISTRATIONS_PER_IP".into(), "2".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("REGISTRATIONS_PER_IP", "2")]).await;
     let register = |ip: &str, forwarded: &str| {
         env.call(
             Call::new("auth/register")
@@ -580,10 +547,7 @@ async fn logins_logouts_and_refresh_token_reuse_are_audited() {
 
 #[tokio::test]
 async fn a_burst_of_failed_logins_is_recorded_once_for_the_audit_log() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "4".into());
-    })
-    .await;
+    let env = crate::env_vars(&[("LOGIN_FAILURES_PER_EMAIL", "4")]).await;
     let (id, email) = env.register("erin").await;
     let unknown = "nobody@example.com";
     // Concurrent guesses: the one that reaches the limit records the burst.
@@ -620,13 +584,7 @@ async fn deactivated_users_cannot_log_in_or_refresh() {
     let (id, email) = env.register("leaver").await;
     let tokens = env.login(&email).await;
 
-    let reply = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&id),
-        )
-        .await;
+    let reply = env.call(Call::new("users/delete").by(&admin).id(&id)).await;
     assert_eq!(reply.status, 204);
 
     let login = env.call(login_request(&email, PASSWORD)).await;

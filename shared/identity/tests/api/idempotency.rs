@@ -8,20 +8,6 @@ fn registration(email: &str) -> serde_json::Value {
     json!({"email": email, "password": PASSWORD, "name": "Retry"})
 }
 
-fn users_in(
-    items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>],
-) -> usize {
-    items
-        .iter()
-        .filter(|i| {
-            i.get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-                == Some("user")
-        })
-        .count()
-}
-
 #[tokio::test]
 async fn a_retried_registration_replays_the_first_response() {
     let env = crate::env().await;
@@ -37,7 +23,7 @@ async fn a_retried_registration_replays_the_first_response() {
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
     assert_eq!(first.header("idempotent-replayed"), None);
     assert_eq!(second.header("location"), first.header("location"));
-    assert_eq!(users_in(&env.all_items().await), 1);
+    assert_eq!(env.items_of_type("user").await.len(), 1);
     assert_eq!(env.events().await.len(), 1);
 }
 
@@ -60,7 +46,7 @@ async fn a_key_reused_for_another_request_is_refused() {
         )
         .await;
     other.assert_problem(422, "Idempotency-Key");
-    assert_eq!(users_in(&env.all_items().await), 1);
+    assert_eq!(env.items_of_type("user").await.len(), 1);
 }
 
 #[tokio::test]
@@ -136,10 +122,7 @@ mod lease {
     const SCOPE: &str = "test-create";
 
     async fn leased_env() -> TestEnv {
-        crate::env_with(|vars| {
-            vars.insert("IDEMPOTENCY_LEASE_SECS".into(), "2".into());
-        })
-        .await
+        crate::env_vars(&[("IDEMPOTENCY_LEASE_SECS", "2")]).await
     }
 
     fn request(key: &str) -> (Request, RequestMeta) {

@@ -29,24 +29,38 @@ mod helpers {
 
     /// `PATCH /users/{id}` by `by`, with `body`.
     pub fn patch_user(by: &Account, id: &str, body: Value) -> Call {
-        Call::new("users/patch")
-            .token(Some(&by.tokens.access))
-            .id(id)
-            .body(body)
+        Call::new("users/patch").by(by).id(id).body(body)
     }
 }
 
-use helpers::TestEnv;
+use helpers::{Setup, TestEnv};
 use std::collections::HashMap;
+
+/// The modules these tests register and the functions they call.
+const SETUP: Setup = Setup {
+    modules: &[],
+    functions: &[own_testkit::SERVE],
+};
 
 /// A fresh table, apps and keys, serving the functions these tests call.
 pub async fn env() -> TestEnv {
-    env_with(|_| {}).await
+    SETUP.env().await
+}
+
+/// Login throttling that bites fast: three free failures per e-mail
+/// address, then waits in units of a minute.
+pub const THROTTLED_LOGINS: &[(&str, &str)] = &[
+    ("LOGIN_FAILURES_PER_EMAIL", "3"),
+    ("LOGIN_BACKOFF_UNIT_MS", "60000"),
+];
+
+/// [`env`], with the variables `vars` set.
+pub async fn env_vars(vars: &[(&str, &str)]) -> TestEnv {
+    let owned = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    env_with(|env| env.extend(owned)).await
 }
 
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
-    let mut env = TestEnv::with_vars(tweak).await;
-    own_testkit::serve(&mut env).await;
-    env
+    SETUP.env_with(tweak).await
 }

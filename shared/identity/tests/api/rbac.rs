@@ -1,7 +1,7 @@
 //! The RBAC matrix of identity's functions (`auth`, `users`): every route
 //! × every kind of caller → the status the caller gets.
 
-use crate::helpers::rbac::{Matrix, Row};
+use crate::helpers::rbac::{row, Callers, Matrix};
 use crate::helpers::{Call, PASSWORD};
 use opsflow_platform::domain::{EntityId, Role};
 use serde_json::json;
@@ -13,12 +13,10 @@ const FUNCTIONS: &[&str] = &["auth", "users"];
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = crate::env().await;
-    let user = env.account("user", Role::User).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let admin = env.account("admin", Role::Admin).await;
     // `owner` is the account the `/users/{id}` routes target; the other
     // callers reach it as somebody else's account.
-    let owner = env.account("owner", Role::User).await;
+    let callers = Callers::sign_up(&env).await;
+    let owner = &callers.owner;
 
     // Refresh tokens of an account nobody changes, one per caller: the
     // refresh token is the credential, whatever access token comes along.
@@ -31,89 +29,50 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
 
     // Logout and delete come last: they end sessions and accounts (the
     // admin deactivates the owner last).
-    let rows: Vec<Row> = vec![
-        (
-            "POST /auth/register",
-            Box::new(|| {
-                Call::new("auth/register").body(json!({
-                    "email": format!("new-{}@example.com", EntityId::new()),
-                    "password": PASSWORD,
-                    "name": "New",
-                }))
-            }),
-            [201; 5],
-        ),
-        (
-            "POST /auth/login",
-            Box::new(|| {
-                Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
-            }),
-            [200; 5],
-        ),
-        (
-            "POST /auth/refresh",
-            Box::new(|| {
-                let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
-                Call::new("auth/refresh").body(json!({"refresh_token": token}))
-            }),
-            [200; 5],
-        ),
-        (
-            "GET /auth/me",
-            Box::new(|| Call::new("auth/me")),
-            [401, 200, 200, 200, 200],
-        ),
-        (
-            "GET /users",
-            Box::new(|| Call::new("users/list")),
-            [401, 403, 403, 403, 200],
-        ),
-        (
-            "GET /users/{id}",
-            Box::new(|| Call::new("users/get").id(&owner.id)),
-            [401, 404, 404, 200, 200],
-        ),
-        (
-            "PATCH /users/{id} name",
-            Box::new(|| {
-                Call::new("users/patch")
-                    .id(&owner.id)
-                    .body(json!({"name": "Renamed"}))
-            }),
-            [401, 404, 404, 200, 403],
-        ),
-        (
-            "PATCH /users/{id} role",
-            Box::new(|| {
-                Call::new("users/patch")
-                    .id(&owner.id)
-                    .body(json!({"role": "approver"}))
-            }),
-            [401, 404, 404, 403, 200],
-        ),
-        (
-            "POST /auth/logout",
-            Box::new(|| Call::new("auth/logout")),
-            [401, 204, 204, 204, 204],
-        ),
-        (
-            "DELETE /users/{id}",
-            Box::new(|| Call::new("users/delete").id(&owner.id)),
-            [401, 403, 403, 403, 204],
-        ),
+    let rows = vec![
+        row([201; 5], "POST /auth/register", || {
+            Call::new("auth/register").body(json!({
+                "email": format!("new-{}@example.com", EntityId::new()),
+                "password": PASSWORD,
+                "name": "New",
+            }))
+        }),
+        row([200; 5], "POST /auth/login", || {
+            Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
+        }),
+        row([200; 5], "POST /auth/refresh", || {
+            let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
+            Call::new("auth/refresh").body(json!({"refresh_token": token}))
+        }),
+        row([401, 200, 200, 200, 200], "GET /auth/me", || {
+            Call::new("auth/me")
+        }),
+        row([401, 403, 403, 403, 200], "GET /users", || {
+            Call::new("users/list")
+        }),
+        row([401, 404, 404, 200, 200], "GET /users/{id}", || {
+            Call::new("users/get").id(&owner.id)
+        }),
+        row([401, 404, 404, 200, 403], "PATCH /users/{id} name", || {
+            Call::new("users/patch")
+                .id(&owner.id)
+                .body(json!({"name": "Renamed"}))
+        }),
+        row([401, 404, 404, 403, 200], "PATCH /users/{id} role", || {
+            Call::new("users/patch")
+                .id(&owner.id)
+                .body(json!({"role": "approver"}))
+        }),
+        row([401, 204, 204, 204, 204], "POST /auth/logout", || {
+            Call::new("auth/logout")
+        }),
+        row([401, 403, 403, 403, 204], "DELETE /users/{id}", || {
+            Call::new("users/delete").id(&owner.id)
+        }),
     ];
-    let matrix = Matrix {
-        env: &env,
-        functions: FUNCTIONS,
-        emails: [
-            None,
-            Some(user.email),
-            Some(approver.email),
-            Some(owner.email.clone()),
-            Some(admin.email),
-        ],
-    };
-    matrix.check(&rows, None).await;
+    Matrix::new(&env, FUNCTIONS, &callers)
+        .check(&rows, None)
+        .await;
 }
 
 #[tokio::test]

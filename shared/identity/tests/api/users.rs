@@ -21,11 +21,7 @@ async fn admins_page_through_users_newest_first_and_filter_by_role() {
     }
     let list = |query: Vec<(&'static str, String)>| {
         let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        env.call(
-            Call::new("users/list")
-                .token(Some(&admin.tokens.access))
-                .query(&pairs),
-        )
+        env.call(Call::new("users/list").by(&admin).query(&pairs))
     };
 
     let mut seen = Vec::new();
@@ -116,7 +112,7 @@ async fn concurrent_patches_of_one_version_commit_once() {
     let attempt = |i: usize| {
         env.call(
             Call::new("users/patch")
-                .token(Some(&owner.tokens.access))
+                .by(&owner)
                 .id(&owner.id)
                 .header("if-match", "1")
                 .body(json!({"name": format!("Name {i}")})),
@@ -132,11 +128,7 @@ async fn concurrent_patches_of_one_version_commit_once() {
     );
     assert!(replies.iter().all(|r| [200, 409, 412].contains(&r.status)));
     let me = env
-        .call(
-            Call::new("users/get")
-                .token(Some(&owner.tokens.access))
-                .id(&owner.id),
-        )
+        .call(Call::new("users/get").by(&owner).id(&owner.id))
         .await;
     assert_eq!(me.body["version"], 2);
 }
@@ -185,19 +177,11 @@ async fn role_changes_and_deactivation_are_recorded_as_events() {
     let me = env.call(me_request(&fresh.access)).await;
     assert_eq!(me.body["role"], "approver");
     let delete = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id),
-        )
+        .call(Call::new("users/delete").by(&admin).id(&target.id))
         .await;
     assert_eq!(delete.status, 204);
     let again = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id),
-        )
+        .call(Call::new("users/delete").by(&admin).id(&target.id))
         .await;
     assert_eq!(again.status, 204, "deactivation is idempotent");
 
@@ -216,11 +200,7 @@ async fn role_changes_and_deactivation_are_recorded_as_events() {
     assert_eq!(gone[0]["changes"]["is_active"], json!([true, false]));
 
     let listed = env
-        .call(
-            Call::new("users/get")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id),
-        )
+        .call(Call::new("users/get").by(&admin).id(&target.id))
         .await;
     assert_eq!(listed.body["is_active"], false);
 }
@@ -230,22 +210,14 @@ async fn admins_cannot_deactivate_themselves() {
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let reply = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&admin.id),
-        )
+        .call(Call::new("users/delete").by(&admin).id(&admin.id))
         .await;
     assert_eq!(reply.status, 409);
 }
 
 #[tokio::test]
 async fn wrong_current_passwords_are_throttled_like_logins() {
-    let env = crate::env_with(|vars| {
-        vars.insert("LOGIN_FAILURES_PER_EMAIL".into(), "3".into());
-        vars.insert("LOGIN_BACKOFF_UNIT_MS".into(), "60000".into());
-    })
-    .await;
+    let env = crate::env_vars(crate::THROTTLED_LOGINS).await;
     let owner = env.account("owner", Role::User).await;
     let change = |current: &str| {
         env.call(patch_user(
@@ -289,11 +261,7 @@ async fn a_retried_deactivation_never_leaves_a_session_alive() {
         .unwrap();
 
     let retried = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id),
-        )
+        .call(Call::new("users/delete").by(&admin).id(&target.id))
         .await;
     assert_eq!(retried.status, 204);
     for tokens in [&target.tokens, &other] {
@@ -340,11 +308,7 @@ async fn a_role_change_or_deactivation_ends_every_session_and_is_audited() {
     // A login after the change is a session of the new generation.
     let fresh = env.login(&target.email).await;
     let delete = env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&admin.tokens.access))
-                .id(&target.id),
-        )
+        .call(Call::new("users/delete").by(&admin).id(&target.id))
         .await;
     assert_eq!(delete.status, 204);
     let me = env.call(me_request(&fresh.access)).await;

@@ -3,7 +3,7 @@
 //! source address, path and query), and a [`Reply`] is the response as a
 //! client sees it, its body parsed as JSON.
 
-use super::fixture;
+use super::{fixture, Account};
 use http::HeaderMap;
 use lambda_http::Request;
 use serde_json::{json, Value};
@@ -59,6 +59,11 @@ impl Call {
             }
         }
         self
+    }
+
+    /// Signs the request in as `account` (its access token).
+    pub fn by(self, account: &Account) -> Self {
+        self.token(Some(&account.tokens.access))
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -159,9 +164,25 @@ impl From<lambda_http::Response<lambda_http::Body>> for Reply {
     }
 }
 
+/// The text under `key` of every item of a page (`{"items": [...]}`).
+pub fn page_column(page: &Value, key: &str) -> Vec<String> {
+    let items = page["items"].as_array();
+    let items = items.unwrap_or_else(|| panic!("a page: {page}"));
+    let text = |item: &Value| item[key].as_str().map(str::to_owned);
+    let text = |item| text(item).unwrap_or_else(|| panic!("{key} in {item}"));
+    items.iter().map(text).collect()
+}
+
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The fields a problem's `errors` name, in order (none for a body
+    /// that is not a problem with errors).
+    pub fn error_fields(&self) -> Vec<&str> {
+        let errors = self.body["errors"].as_array().into_iter().flatten();
+        errors.filter_map(|e| e["field"].as_str()).collect()
     }
 
     /// Asserts a problem response with `status` that names `field`.
@@ -174,12 +195,8 @@ impl Reply {
             self.body
         );
         assert_eq!(self.body["status"], json!(status));
-        let fields: Vec<&str> = self.body["errors"]
-            .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-            .unwrap_or_default();
         assert!(
-            fields.contains(&field),
+            self.error_fields().contains(&field),
             "expected field {field} in {}",
             self.body
         );

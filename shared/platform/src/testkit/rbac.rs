@@ -5,7 +5,8 @@
 //! template does not give them. (`infra/local`'s template tests check that
 //! every function with routes is owned by exactly one module's matrix.)
 
-use super::{Call, Reply, TestEnv};
+use super::{Account, Call, Reply, TestEnv};
+use opsflow_platform::domain::Role;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +19,59 @@ pub const CALLERS: [&str; 5] = ["anonymous", "user", "approver", "owner", "admin
 /// A route (`METHOD /path`, then any words saying which case), how to
 /// build its request, and the status for each of [`CALLERS`].
 pub type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
+
+/// A row of the matrix: the status each of [`CALLERS`] gets, `route`
+/// (with any words saying which case), and how to build its request.
+pub fn row<'a>(
+    statuses: [u16; 5],
+    route: &'static str,
+    request: impl Fn() -> Call + 'a,
+) -> Row<'a> {
+    (route, Box::new(request), statuses)
+}
+
+/// The signed-in kinds of caller of [`CALLERS`], each a fresh account.
+pub struct Callers {
+    pub user: Account,
+    pub approver: Account,
+    /// A `user`: the account whose own things the rows touch.
+    pub owner: Account,
+    pub admin: Account,
+}
+
+impl Callers {
+    /// Registers and signs in one account of each kind.
+    pub async fn sign_up(env: &TestEnv) -> Self {
+        let user = env.account("user", Role::User).await;
+        let approver = env.account("approver", Role::Approver).await;
+        let admin = env.account("admin", Role::Admin).await;
+        let owner = env.account("owner", Role::User).await;
+        Self {
+            user,
+            approver,
+            owner,
+            admin,
+        }
+    }
+
+    /// The e-mail address each of [`CALLERS`] signs in with.
+    pub fn emails(&self) -> [Option<String>; 5] {
+        let email = |account: &Account| Some(account.email.clone());
+        let Self {
+            user,
+            approver,
+            owner,
+            admin,
+        } = self;
+        [
+            None,
+            email(user),
+            email(approver),
+            email(owner),
+            email(admin),
+        ]
+    }
+}
 
 /// Sends a row's request as it is; the matrix has already added the
 /// caller's token. For functions a test reaches other than through
@@ -73,7 +127,16 @@ pub struct Matrix<'a> {
     pub emails: [Option<String>; 5],
 }
 
-impl Matrix<'_> {
+impl<'a> Matrix<'a> {
+    /// The matrix of `functions`, signed in as `callers`.
+    pub fn new(env: &'a TestEnv, functions: &'a [&'a str], callers: &Callers) -> Self {
+        Self {
+            env,
+            functions,
+            emails: callers.emails(),
+        }
+    }
+
     /// Checks coverage, then sends every row as every caller (each signed
     /// in afresh: a role change earlier in the table ends the target's
     /// sessions, as it should) through `send`, or [`TestEnv::call`].

@@ -8,7 +8,7 @@ mod health;
 mod rbac;
 
 #[path = "../../src/testkit.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod own_testkit;
 
 /// What the tests use of the harness.
@@ -16,16 +16,21 @@ mod helpers {
     pub use crate::own_testkit::*;
 }
 
-use helpers::TestEnv;
+use helpers::{Setup, TestEnv};
 use std::collections::HashMap;
+
+/// The modules these tests register and the functions they call.
+const SETUP: Setup = Setup {
+    modules: &[],
+    functions: &[],
+};
 
 /// A fresh table, apps and keys, serving the functions these tests call.
 pub async fn env() -> TestEnv {
-    env_with(|_| {}).await
+    SETUP.env().await
 }
 
 /// [`env`], with `tweak` applied to the environment first.
 pub async fn env_with(tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestEnv {
-    let env = TestEnv::with_vars(tweak).await;
-    env
+    SETUP.env_with(tweak).await
 }

@@ -1,7 +1,7 @@
 //! The RBAC matrix of the kernel's own function, the probes: every caller
 //! gets them, whatever token it brings.
 
-use crate::helpers::rbac::{Matrix, Row};
+use crate::helpers::rbac::{row, Matrix};
 use crate::helpers::Call;
 
 /// The functions whose routes this matrix covers.
@@ -10,22 +10,12 @@ const FUNCTIONS: &[&str] = &["health"];
 #[tokio::test]
 async fn the_probes_answer_every_caller() {
     let env = crate::env().await;
-    let rows: Vec<Row> = vec![
-        (
-            "GET /health",
-            Box::new(|| Call::new("health/health")),
-            [200; 5],
-        ),
-        (
-            "GET /readiness",
-            Box::new(|| Call::new("health/readiness")),
-            [200; 5],
-        ),
-        (
-            "GET /api/v1/health",
-            Box::new(|| Call::new("health/api-v1-health")),
-            [200; 5],
-        ),
+    let rows = vec![
+        row([200; 5], "GET /health", || Call::new("health/health")),
+        row([200; 5], "GET /readiness", || Call::new("health/readiness")),
+        row([200; 5], "GET /api/v1/health", || {
+            Call::new("health/api-v1-health")
+        }),
     ];
     // The probes take no token; every caller comes without one.
     let matrix = Matrix {

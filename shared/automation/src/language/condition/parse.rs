@@ -232,47 +232,44 @@ fn fits_path(path: &FieldPath, op: Operator, value: &Value) -> Result<(), (&'sta
         (Operator::In, Value::Array(items)) => items.iter().all(check),
         _ => check(value),
     };
+    // What the path is, for the messages: `{path} is {kind}: ...`.
+    let refuse = |field: &'static str, kind: &str, advice: String| {
+        Err((field, format!("{path} is {kind}: {advice}")))
+    };
+    let compare_with = |kind: &str| refuse("value", kind, format!("compare it with {kind}"));
+    const PAIR: &str = "a [before, after] pair";
     match path.path_type() {
         PathType::Dynamic => Ok(()),
         PathType::String if all_of(Value::is_string) => Ok(()),
-        PathType::String => Err((
-            "value",
-            format!("{path} is a string: compare it with a string"),
-        )),
-        PathType::Number if matches!(op, Operator::Contains | Operator::StartsWith) => Err((
+        PathType::String => compare_with("a string"),
+        PathType::Number if matches!(op, Operator::Contains | Operator::StartsWith) => refuse(
             "op",
-            format!("{path} is a number: use eq, ne, lt, lte, gt, gte, in or exists"),
-        )),
+            "a number",
+            "use eq, ne, lt, lte, gt, gte, in or exists".into(),
+        ),
         PathType::Number if all_of(Value::is_number) => Ok(()),
-        PathType::Number => Err((
-            "value",
-            format!("{path} is a number: compare it with a number"),
-        )),
+        PathType::Number => compare_with("a number"),
         PathType::Pair => match op {
             Operator::Contains => Ok(()),
             Operator::Eq | Operator::Ne if value.is_array() => Ok(()),
-            Operator::Eq | Operator::Ne => Err((
-                "value",
-                format!("{path} is a [before, after] pair: compare it with an array"),
-            )),
-            _ => Err((
+            Operator::Eq | Operator::Ne => refuse("value", PAIR, "compare it with an array".into()),
+            _ => refuse(
                 "op",
+                PAIR,
                 format!(
-                    "{path} is a [before, after] pair: use eq, ne, contains or exists on it, \
+                    "use eq, ne, contains or exists on it, \
                      or {path}.0 (before) / {path}.1 (after) to compare one side"
                 ),
-            )),
+            ),
         },
         PathType::Object => match op {
             Operator::Eq | Operator::Ne if value.is_object() => Ok(()),
-            Operator::Eq | Operator::Ne => Err((
-                "value",
-                format!("{path} is an object: compare it with an object"),
-            )),
-            _ => Err((
+            Operator::Eq | Operator::Ne => compare_with("an object"),
+            _ => refuse(
                 "op",
-                format!("{path} is an object: use exists, eq or ne on it, or a path into it"),
-            )),
+                "an object",
+                "use exists, eq or ne on it, or a path into it".into(),
+            ),
         },
     }
 }

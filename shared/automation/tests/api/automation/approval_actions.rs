@@ -3,7 +3,7 @@
 //! API, the events recorded, and the runs that say why nothing was done.
 
 use super::{batch, id_of, run_of, World};
-use crate::helpers::{sdk_config, Account, Call};
+use crate::helpers::{page_column, sdk_config, Account, Call};
 use aws_sdk_dynamodb::types::AttributeValue;
 use opsflow_automation::store::keys;
 use opsflow_automation::store::runs::{ActionStatus, RunStatus};
@@ -29,32 +29,43 @@ fn set_field_rule(path: &str, value: Value) -> Value {
 fn get(approval: &str, who: &Account) -> Call {
     Call::new("approvals/get")
         .resource_id("approvals", approval)
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn assigned_to(who: &Account) -> Call {
     Call::new("approvals/list")
         .query(&[("assigned", "me")])
-        .token(Some(&who.tokens.access))
+        .by(who)
 }
 
 fn approve(approval: &str, who: &Account) -> Call {
     Call::new("approvals/patch")
         .resource_id("approvals", approval)
-        .token(Some(&who.tokens.access))
+        .by(who)
         .body(json!({"status": "APPROVED"}))
 }
 
 fn listed_ids(body: &Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["id"].as_str().unwrap().to_owned())
-        .collect()
+    page_column(body, "id")
 }
 
 impl World {
+    /// Asserts that `rule`'s run on `created` succeeded and that its first
+    /// action reports `detail`.
+    async fn assert_succeeded(&self, created: &Value, rule: &EntityId, detail: &str) {
+        let run = run_of(&self.store(), created, rule).await;
+        assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
+        assert_eq!(run.actions()[0].detail.as_deref(), Some(detail));
+    }
+
+    /// Asserts that `approval` is as it was filed (version 1) and that no
+    /// `event_type` event was written.
+    async fn assert_unchanged(&self, approval: &str, event_type: &str) {
+        assert_eq!(self.approval(approval).await["version"], 1);
+        let events = self.events_of_type(event_type).await;
+        assert!(events.is_empty(), "{events:?}");
+    }
+
     /// The approval as its requester reads it.
     async fn approval(&self, id: &str) -> Value {
         let reply = self.env.call(get(id, &self.requester)).await;
@@ -105,15 +116,9 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     let created = world.created_event(&approval).await;
     assert_eq!(world.env.call(get(&approval, &reviewer)).await.status, 404);
 
-    let response = world.runner(None).run_batch(&batch(&[&created])).await;
-
-    assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some(format!("user {} is now an approver of step Review", reviewer.id).as_str())
-    );
+    world.run_all(&[&created]).await;
+    let detail = format!("user {} is now an approver of step Review", reviewer.id);
+    world.assert_succeeded(&created, &rule, &detail).await;
     let seen = world.env.call(get(&approval, &reviewer)).await;
     assert_eq!(seen.status, 200, "{}", seen.body);
     assert_eq!(seen.body["steps"][0]["approver_role"], "approver");
@@ -122,16 +127,11 @@ async fn an_assigned_user_sees_the_approval_waiting_on_them_and_approves_it() {
     assert_eq!(waiting.status, 200, "{}", waiting.body);
     assert_eq!(listed_ids(&waiting.body), [approval.as_str()]);
 
-    let events = world.events_of_type("approval.approver_assigned").await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["entity_id"], approval.as_str());
-    assert_eq!(events[0]["depth"], 1);
+    let event = world
+        .action_event("approval.approver_assigned", &approval)
+        .await;
     assert_eq!(
-        events[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        events[0]["changes"]["steps[0].assigned_ids"],
+        event["changes"]["steps[0].assigned_ids"],
         json!([[], [reviewer.id]])
     );
 
@@ -181,12 +181,9 @@ async fn an_assign_repeated_after_a_crash_is_seen_as_done_even_once_the_step_mov
     let response = runner.run_batch(&batch(&[&created])).await;
 
     assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("already done by an earlier delivery")
-    );
+    world
+        .assert_succeeded(&created, &rule, "already done by an earlier delivery")
+        .await;
     let after = world.approval(&approval).await;
     assert!(after["steps"][1].get("assigned_ids").is_none(), "{after}");
     assert!(listed_ids(&world.env.call(assigned_to(&reviewer)).await.body).is_empty());
@@ -209,12 +206,8 @@ async fn assigning_a_user_who_already_approves_the_step_writes_nothing() {
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some(format!("user {} is already an approver of step Review", approver.id).as_str())
-    );
+    let detail = format!("user {} is already an approver of step Review", approver.id);
+    world.assert_succeeded(&created, &rule, &detail).await;
     let unchanged = world.approval(&approval).await;
     assert_eq!(unchanged["version"], 1);
     assert!(unchanged["steps"][0].get("assigned_ids").is_none());
@@ -253,11 +246,7 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
     let gone = world.env.account("gone", Role::User).await;
     let deactivated = world
         .env
-        .call(
-            Call::new("users/delete")
-                .token(Some(&world.admin.tokens.access))
-                .id(&gone.id),
-        )
+        .call(Call::new("users/delete").by(&world.admin).id(&gone.id))
         .await;
     assert_eq!(deactivated.status, 204, "{}", deactivated.body);
     let unknown = EntityId::new().to_string();
@@ -278,9 +267,7 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
     let approval = world.file(500.0).await;
     let created = world.created_event(&approval).await;
 
-    let response = world.runner(None).run_batch(&batch(&[&created])).await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&created]).await;
     for (rule, reason) in &cases {
         let run = run_of(&world.store(), &created, rule).await;
         assert_eq!(run.status, RunStatus::Failed);
@@ -290,32 +277,33 @@ async fn assigning_the_requester_an_unknown_or_a_deactivated_user_fails_the_run_
         let error = outcome.error.as_deref().unwrap();
         assert!(error.contains(reason.as_str()), "{error}");
     }
-    assert_eq!(world.approval(&approval).await["version"], 1);
-    assert!(world
-        .events_of_type("approval.approver_assigned")
-        .await
-        .is_empty());
+    world
+        .assert_unchanged(&approval, "approval.approver_assigned")
+        .await;
+}
+
+/// A world whose rule sets `payload.review.level` to 2 on every filing,
+/// and a request filed with `payload`: the world, the rule, the request
+/// and its `approval.created` event.
+async fn level_two_rule_on(payload: Value) -> (World, EntityId, String, Value) {
+    let world = World::new().await;
+    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
+    let approval = world.file_in(&world.workflow, payload, 500.0).await;
+    let created = world.created_event(&approval).await;
+    (world, rule, approval, created)
 }
 
 #[tokio::test]
 async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"vendor": "Acme"}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"vendor": "Acme"})).await;
     let runner = world.runner(None);
 
     let response = runner.run_batch(&batch(&[&created])).await;
 
     assert!(response.batch_item_failures.is_empty());
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("payload.review.level set")
-    );
+    world
+        .assert_succeeded(&created, &rule, "payload.review.level set")
+        .await;
     let updated = world.approval(&approval).await;
     assert_eq!(
         updated["payload"],
@@ -323,18 +311,11 @@ async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
     );
     assert_eq!(updated["version"], 2);
     assert_eq!(updated["status"], "PENDING");
-    let events = world.events_of_type("approval.payload_updated").await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["depth"], 1);
-    assert_eq!(
-        events[0]["actor"],
-        json!({"id": "system", "role": "system"})
-    );
-    assert_eq!(
-        events[0]["changes"],
-        json!({"payload.review.level": [null, 2]})
-    );
-    assert_eq!(events[0]["data"]["payload"], updated["payload"]);
+    let event = world
+        .action_event("approval.payload_updated", &approval)
+        .await;
+    assert_eq!(event["changes"], json!({"payload.review.level": [null, 2]}));
+    assert_eq!(event["data"]["payload"], updated["payload"]);
 
     runner.run_batch(&batch(&[&created])).await;
 
@@ -347,36 +328,21 @@ async fn a_rule_sets_a_nested_payload_field_that_the_requester_then_sees() {
 
 #[tokio::test]
 async fn setting_a_field_that_already_holds_the_value_writes_nothing() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"review": {"level": 2}}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"review": {"level": 2}})).await;
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 
-    let run = run_of(&world.store(), &created, &rule).await;
-    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
-    assert_eq!(
-        run.actions()[0].detail.as_deref(),
-        Some("payload.review.level already set")
-    );
-    assert_eq!(world.approval(&approval).await["version"], 1);
-    assert!(world
-        .events_of_type("approval.payload_updated")
-        .await
-        .is_empty());
+    world
+        .assert_succeeded(&created, &rule, "payload.review.level already set")
+        .await;
+    world
+        .assert_unchanged(&approval, "approval.payload_updated")
+        .await;
 }
 
 #[tokio::test]
 async fn setting_a_field_under_a_value_that_is_not_an_object_fails_naming_the_path() {
-    let world = World::new().await;
-    let rule = world.rule(set_field_rule("review.level", json!(2))).await;
-    let approval = world
-        .file_in(&world.workflow, json!({"review": "pending"}), 500.0)
-        .await;
-    let created = world.created_event(&approval).await;
+    let (world, rule, approval, created) = level_two_rule_on(json!({"review": "pending"})).await;
 
     world.runner(None).run_batch(&batch(&[&created])).await;
 

@@ -3,7 +3,7 @@
 //! changes of its choosing) runs no rule, and an approval action never
 //! acts on one, even when a rule is run on it directly.
 
-use super::{batch, id_of, World};
+use super::{id_of, World};
 use opsflow_approvals::store::ApprovalStore;
 use opsflow_automation::store::runs::{ActionStatus, RunStatus};
 use opsflow_automation::store::RunStore;
@@ -53,16 +53,22 @@ impl World {
     }
 }
 
-#[tokio::test]
-async fn a_client_report_about_an_approval_runs_no_rule_and_never_decides_it() {
+/// A world whose rule approves anything created, with an approval filed
+/// and the requester's report about it: the world, the rule, the
+/// approval and the report.
+async fn reported() -> (World, EntityId, String, Value) {
     let world = World::new().await;
     let rule = world.rule(approve_anything_created()).await;
     let approval = world.file(99_999.0).await;
     let report = world.client_report(&approval);
+    (world, rule, approval, report)
+}
 
-    let response = world.runner(None).run_batch(&batch(&[&report])).await;
+#[tokio::test]
+async fn a_client_report_about_an_approval_runs_no_rule_and_never_decides_it() {
+    let (world, rule, approval, report) = reported().await;
 
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&report]).await;
     assert_eq!(world.status_of(&approval).await, "PENDING");
     assert!(world.events_of_type("approval.approved").await.is_empty());
     let run = world.store().run_of(&id_of(&report), &rule).await.unwrap();
@@ -71,10 +77,7 @@ async fn a_client_report_about_an_approval_runs_no_rule_and_never_decides_it() {
 
 #[tokio::test]
 async fn an_approval_action_refuses_a_client_report_even_when_the_rule_is_run_on_it_directly() {
-    let world = World::new().await;
-    let rule_id = world.rule(approve_anything_created()).await;
-    let approval = world.file(99_999.0).await;
-    let report = world.client_report(&approval);
+    let (world, rule_id, approval, report) = reported().await;
     let envelope: Envelope = serde_json::from_value(report.clone()).unwrap();
     let runner = world.runner(None);
     let rule = runner
@@ -99,18 +102,10 @@ async fn an_approval_action_refuses_a_client_report_even_when_the_rule_is_run_on
 
 #[tokio::test]
 async fn a_client_report_in_a_batch_is_acknowledged_while_the_platform_s_events_run() {
-    let world = World::new().await;
-    let rule = world.rule(approve_anything_created()).await;
-    let approval = world.file(99_999.0).await;
-    let report = world.client_report(&approval);
+    let (world, rule, approval, report) = reported().await;
     let created = world.created_event(&approval).await;
 
-    let response = world
-        .runner(None)
-        .run_batch(&batch(&[&report, &created]))
-        .await;
-
-    assert!(response.batch_item_failures.is_empty());
+    world.run_all(&[&report, &created]).await;
     let store = world.store();
     assert!(store
         .run_of(&id_of(&report), &rule)

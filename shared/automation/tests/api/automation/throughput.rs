@@ -50,29 +50,8 @@ fn runner_timeout() -> Duration {
 #[tokio::test]
 async fn ten_events_matching_twenty_rules_each_finish_inside_the_function_timeout() {
     let world = World::new().await;
-    let mut rules = Vec::new();
-    for n in 0..20 {
-        let rule = json!({
-            "name": format!("Note placed orders {n}"),
-            "trigger": "order.placed",
-            "actions": [{"type": "log", "message": format!("order noted by rule {n}")}],
-        });
-        rules.push(world.rule(rule).await);
-    }
-    let events: Vec<Value> = (0..10)
-        .map(|_| {
-            let order = EntityId::new();
-            let event = Envelope::new(
-                "order.placed",
-                "order",
-                order,
-                Actor::system(),
-                "corr-orders",
-                json!({"id": order.to_string()}),
-            );
-            serde_json::to_value(event).unwrap()
-        })
-        .collect();
+    let rules = note_rules(&world, 20).await;
+    let events: Vec<Value> = (0..10).map(|_| placed(EntityId::new())).collect();
     let messages = batch(&events.iter().collect::<Vec<_>>());
     let timeout = runner_timeout();
 
@@ -95,6 +74,21 @@ async fn ten_events_matching_twenty_rules_each_finish_inside_the_function_timeou
     assert_eq!(world.events_of_type("automation.logged").await.len(), 200);
 }
 
+/// `count` rules that log every placed order; their ids.
+async fn note_rules(world: &World, count: usize) -> Vec<EntityId> {
+    let mut rules = Vec::new();
+    for n in 0..count {
+        let rule = json!({
+            "name": format!("Note placed orders {n}"),
+            "trigger": "order.placed",
+            "actions": [{"type": "log", "message": format!("order noted by rule {n}")}],
+        });
+        rules.push(world.rule(rule).await);
+    }
+    rules
+}
+
+/// An `order.placed` event about `order`.
 fn placed(order: EntityId) -> Value {
     let event = Envelope::new(
         "order.placed",
@@ -110,15 +104,7 @@ fn placed(order: EntityId) -> Value {
 #[tokio::test]
 async fn events_about_one_entity_run_in_arrival_order_and_others_side_by_side() {
     let world = World::new().await;
-    let mut rules = Vec::new();
-    for n in 0..4 {
-        let rule = json!({
-            "name": format!("Note placed orders {n}"),
-            "trigger": "order.placed",
-            "actions": [{"type": "log", "message": format!("order noted by rule {n}")}],
-        });
-        rules.push(world.rule(rule).await);
-    }
+    let rules = note_rules(&world, 4).await;
     let (first, second) = (EntityId::new(), EntityId::new());
     // Interleaved: first, second, first, second, …
     let events: Vec<Value> = (0..6)
