@@ -1,4 +1,4 @@
-//! `approvals`: `GET|POST /approvals`, `GET|PATCH /approvals/{id}`.
+//! `approvals`: `GET|POST /api/v1/approvals`, `GET|PATCH /api/v1/approvals/{id}`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `audit-logs`: `GET /auditLogs` (reads) and `POST /auditLogs`
+//! `audit-logs`: `GET /api/v1/auditLogs` (reads) and `POST /api/v1/auditLogs`
 //! (client-side entries, through the outbox). It reads the audit table and
 //! never writes it. Whether a caller may see an entity's records is up to
 //! the module that owns its kind: every module in this function's

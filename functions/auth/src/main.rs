@@ -1,5 +1,5 @@
-//! `auth`: `POST /auth/register`, `/auth/login`, `/auth/refresh`,
-//! `/auth/logout` and `GET /auth/me`. The only function with a signing key:
+//! `auth`: `POST /api/v1/auth/register`, `/api/v1/auth/login`, `/api/v1/auth/refresh`,
+//! `/api/v1/auth/logout` and `GET /api/v1/auth/me`. The only function with a signing key:
 //! its handlers' context (`Auth`) holds it.
 
 #[tokio::main]

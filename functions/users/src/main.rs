@@ -1,4 +1,4 @@
-//! `users`: `GET /users`, `GET|PATCH|DELETE /users/{id}`.
+//! `users`: `GET /api/v1/users`, `GET|PATCH|DELETE /api/v1/users/{id}`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `workflows`: `GET|POST /workflows`, `GET|PATCH|DELETE /workflows/{id}`.
+//! `workflows`: `GET|POST /api/v1/workflows`, `GET|PATCH|DELETE /api/v1/workflows/{id}`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -162,7 +162,7 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
         .to_owned();
     let mut get_user = fixture(root, "users/get")?;
     get_user["pathParameters"]["id"] = json!(admin_id);
-    get_user["rawPath"] = json!(format!("/users/{admin_id}"));
+    get_user["rawPath"] = json!(format!("/api/v1/users/{admin_id}"));
 
     // The seeded rules evaluated against a small purchase request.
     let mut dry_run = fixture(root, "automation/execute")?;
@@ -187,27 +187,39 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             "health GET /readiness",
             fixture(root, "health/readiness")?,
         ),
-        scenario("AuthFunction", "auth GET /auth/me", signed("auth/me")?),
-        scenario("AuthFunction", "auth POST /auth/login", login_event.clone()),
+        scenario(
+            "AuthFunction",
+            "auth GET /api/v1/auth/me",
+            signed("auth/me")?,
+        ),
+        scenario(
+            "AuthFunction",
+            "auth POST /api/v1/auth/login",
+            login_event.clone(),
+        ),
         scenario(
             "UsersFunction",
-            "users GET /users/{id}",
+            "users GET /api/v1/users/{id}",
             with_token(get_user, &token),
         ),
-        scenario("UsersFunction", "users GET /users", signed("users/list")?),
+        scenario(
+            "UsersFunction",
+            "users GET /api/v1/users",
+            signed("users/list")?,
+        ),
         scenario(
             "WorkflowsFunction",
-            "workflows GET /workflows",
+            "workflows GET /api/v1/workflows",
             signed("workflows/list")?,
         ),
         scenario(
             "ApprovalsFunction",
-            "approvals GET /approvals?assigned=me",
+            "approvals GET /api/v1/approvals?assigned=me",
             signed("approvals/list")?,
         ),
         scenario(
             "AuditLogsFunction",
-            "audit-logs GET /auditLogs",
+            "audit-logs GET /api/v1/auditLogs",
             signed("audit-logs/list")?,
         ),
         scenario(

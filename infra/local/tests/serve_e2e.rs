@@ -73,7 +73,12 @@ impl Demo {
     async fn workflow(&self) -> Value {
         let (status, workflows) = self
             .client
-            .send(reqwest::Method::GET, "/workflows", Some(&self.user), None)
+            .send(
+                reqwest::Method::GET,
+                "/api/v1/workflows",
+                Some(&self.user),
+                None,
+            )
             .await;
         assert_eq!(status, 200, "{workflows}");
         workflows["items"][0]["id"].clone()
@@ -87,7 +92,7 @@ impl Demo {
             .client
             .send(
                 reqwest::Method::POST,
-                "/approvals",
+                "/api/v1/approvals",
                 Some(&self.user),
                 Some(json!({"workflow_id": workflow, "title": title, "amount": amount})),
             )
@@ -174,7 +179,7 @@ impl Client {
         let (status, body) = self
             .send(
                 reqwest::Method::POST,
-                "/auth/login",
+                "/api/v1/auth/login",
                 None,
                 Some(json!({"email": email, "password": password})),
             )
@@ -285,7 +290,7 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     let (status, user) = client
         .send(
             Method::POST,
-            "/auth/register",
+            "/api/v1/auth/register",
             None,
             Some(
                 json!({"email": "e2e@example.com", "password": "a long passphrase", "name": "E2E"}),
@@ -297,15 +302,15 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     let access = login["access_token"].as_str().unwrap().to_owned();
     let refresh = login["refresh_token"].as_str().unwrap().to_owned();
 
-    let (status, me) = client.get("/auth/me", &access).await;
+    let (status, me) = client.get("/api/v1/auth/me", &access).await;
     assert_eq!((status, me["id"].clone()), (200, user["id"].clone()));
-    let (status, _) = client.get("/users", &access).await;
+    let (status, _) = client.get("/api/v1/users", &access).await;
     assert_eq!(status, 403, "a plain user cannot list users");
 
     let (status, refreshed) = client
         .send(
             Method::POST,
-            "/auth/refresh",
+            "/api/v1/auth/refresh",
             None,
             Some(json!({"refresh_token": refresh})),
         )
@@ -313,10 +318,10 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     assert_eq!(status, 200, "{refreshed}");
     let access2 = refreshed["access_token"].as_str().unwrap().to_owned();
     let (status, _) = client
-        .send(Method::POST, "/auth/logout", Some(&access2), None)
+        .send(Method::POST, "/api/v1/auth/logout", Some(&access2), None)
         .await;
     assert_eq!(status, 204);
-    let (status, problem) = client.get("/auth/me", &access2).await;
+    let (status, problem) = client.get("/api/v1/auth/me", &access2).await;
     assert_eq!((status, problem["status"].clone()), (401, json!(401)));
 
     // The demo admin administers users.
@@ -333,23 +338,26 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
 
     // The seeded workflow is active, so every user sees it.
     let user_token = access_after_seed(&client).await;
-    let (status, workflows) = client.get("/workflows", &user_token).await;
+    let (status, workflows) = client.get("/api/v1/workflows", &user_token).await;
     assert_eq!(status, 200, "{workflows}");
     assert_eq!(workflows["items"][0]["name"], "Purchase request");
     assert_eq!(workflows["items"][0]["status"], "ACTIVE");
-    let (status, page) = client.get("/users?limit=2", &admin_token).await;
+    let (status, page) = client.get("/api/v1/users?limit=2", &admin_token).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     let (status, next) = client
-        .get(&format!("/users?limit=2&cursor={cursor}"), &admin_token)
+        .get(
+            &format!("/api/v1/users?limit=2&cursor={cursor}"),
+            &admin_token,
+        )
         .await;
     assert_eq!(status, 200, "{next}");
     assert_eq!(next["items"].as_array().unwrap().len(), 2);
     let id = user["id"].as_str().unwrap();
     let (status, promoted) = client
         .patch(
-            &format!("/users/{id}"),
+            &format!("/api/v1/users/{id}"),
             &admin_token,
             json!({"role": "approver"}),
         )
@@ -374,7 +382,10 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     assert_eq!((status, body), (404, json!({"message": "Not Found"})));
     let preflight = client
         .http
-        .request(Method::OPTIONS, format!("{}/auth/login", client.base))
+        .request(
+            Method::OPTIONS,
+            format!("{}/api/v1/auth/login", client.base),
+        )
         .header("origin", "http://localhost:5173")
         .header("access-control-request-method", "POST")
         .send()
@@ -397,10 +408,12 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
 
     let id = demo.file("Standing desk", 649.0).await;
 
-    let (status, waiting) = client.get("/approvals?assigned=me", &demo.approver).await;
+    let (status, waiting) = client
+        .get("/api/v1/approvals?assigned=me", &demo.approver)
+        .await;
     assert_eq!(status, 200, "{waiting}");
     assert_eq!(waiting["items"][0]["id"], id.as_str());
-    let path = format!("/approvals/{id}");
+    let path = format!("/api/v1/approvals/{id}");
     let (status, team_lead) = client
         .patch(
             &path,
@@ -418,7 +431,7 @@ async fn an_approval_runs_its_two_steps_over_http_and_lands_in_the_audit_log() {
 
     // Every transition reached the audit log, in order, exactly once, and
     // the requester reads it through the audit-logs function.
-    let path = format!("/auditLogs?entity=approval&entity_id={id}");
+    let path = format!("/api/v1/auditLogs?entity=approval&entity_id={id}");
     let page = page_of_at_least(client, &demo.user, &path, 3).await;
     assert_eq!(
         trail(&page),
@@ -447,7 +460,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
     // queue → audit writer, read through the audit-logs function.
     let workflow = demo.workflow().await;
     let workflow = workflow.as_str().expect("an id");
-    let path = format!("/auditLogs?entity=workflow&entity_id={workflow}");
+    let path = format!("/api/v1/auditLogs?entity=workflow&entity_id={workflow}");
     let page = page_of_at_least(client, &demo.user, &path, 2).await;
     let actions: Vec<&str> = page["items"]
         .as_array()
@@ -460,7 +473,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
     // A client-side entry becomes a client record of its sender.
     let (status, accepted) = client
         .post(
-            "/auditLogs",
+            "/api/v1/auditLogs",
             &demo.user,
             json!({"action": "report.exported", "entity": "client_report", "entity_id": "r-1",
                         "details": {"format": "csv"}}),
@@ -470,7 +483,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
     let page = page_of_at_least(
         client,
         &demo.admin,
-        "/auditLogs?action=client.report.exported",
+        "/api/v1/auditLogs?action=client.report.exported",
         1,
     )
     .await;
@@ -483,15 +496,18 @@ async fn the_audit_log_is_read_and_appended_over_http() {
     // Others' actions are not the user's to read; records cannot be changed.
     let (status, _) = client
         .get(
-            &format!("/auditLogs?user_id={}", subject(&demo.admin)),
+            &format!("/api/v1/auditLogs?user_id={}", subject(&demo.admin)),
             &demo.user,
         )
         .await;
     assert_eq!(status, 403);
-    let target = format!("/auditLogs/{}", accepted["id"].as_str().expect("an id"));
+    let target = format!(
+        "/api/v1/auditLogs/{}",
+        accepted["id"].as_str().expect("an id")
+    );
     for (method, path) in [
-        (Method::DELETE, "/auditLogs"),
-        (Method::PUT, "/auditLogs"),
+        (Method::DELETE, "/api/v1/auditLogs"),
+        (Method::PUT, "/api/v1/auditLogs"),
         (Method::PATCH, target.as_str()),
         (Method::DELETE, target.as_str()),
     ] {
@@ -514,12 +530,15 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
 
     // A small request is approved by the seeded rule, as the system.
     let small = demo.file("Stapler", 12.5).await;
-    let approved = poll_until(client, &demo.user, &format!("/approvals/{small}"), |a| {
-        a["status"] == "APPROVED"
-    })
+    let approved = poll_until(
+        client,
+        &demo.user,
+        &format!("/api/v1/approvals/{small}"),
+        |a| a["status"] == "APPROVED",
+    )
     .await;
     assert_eq!(approved["status"], "APPROVED", "{approved}");
-    let path = format!("/auditLogs?entity=approval&entity_id={small}");
+    let path = format!("/api/v1/auditLogs?entity=approval&entity_id={small}");
     let page = page_of_at_least(client, &demo.user, &path, 2).await;
     assert_eq!(
         trail(&page),
@@ -533,7 +552,7 @@ async fn the_demo_rules_act_on_new_requests_through_the_pipeline_and_their_runs_
     let large = demo.file("Forklift", 25_000.0).await;
     let (status, rejected) = client
         .patch(
-            &format!("/approvals/{large}"),
+            &format!("/api/v1/approvals/{large}"),
             &demo.approver,
             json!({"status": "REJECTED", "comment": "Rent one"}),
         )
@@ -614,12 +633,14 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
     let trail = page_of_at_least(
         client,
         &demo.user,
-        &format!("/auditLogs?entity=approval&entity_id={id}"),
+        &format!("/api/v1/auditLogs?entity=approval&entity_id={id}"),
         1,
     )
     .await;
     assert_eq!(trail["items"][0]["action"], "approval.created");
-    let (_, approval) = client.get(&format!("/approvals/{id}"), &demo.user).await;
+    let (_, approval) = client
+        .get(&format!("/api/v1/approvals/{id}"), &demo.user)
+        .await;
     assert_eq!(approval["status"], "PENDING");
     demo.finish().await;
 }

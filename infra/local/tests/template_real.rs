@@ -106,10 +106,10 @@ fn routes() {
     let template = real_template(&context());
     assert!(template
         .routes
-        .contains(&route("GET", "/users/{id}", "UsersFunction")));
+        .contains(&route("GET", "/api/v1/users/{id}", "UsersFunction")));
     assert!(template
         .routes
-        .contains(&route("POST", "/auth/login", "AuthFunction")));
+        .contains(&route("POST", "/api/v1/auth/login", "AuthFunction")));
     assert!(template
         .routes
         .contains(&route("GET", "/health", "HealthFunction")));
@@ -256,14 +256,14 @@ fn the_audit_log_is_routed_for_reading_and_client_entries_only() {
     let mut routes: Vec<&HttpRoute> = template
         .routes
         .iter()
-        .filter(|r| r.path.starts_with("/auditLogs"))
+        .filter(|r| r.path.starts_with("/api/v1/auditLogs"))
         .collect();
     routes.sort_by_key(|r| r.route_key());
     assert_eq!(
         routes,
         [
-            &route("GET", "/auditLogs", "AuditLogsFunction"),
-            &route("POST", "/auditLogs", "AuditLogsFunction"),
+            &route("GET", "/api/v1/auditLogs", "AuditLogsFunction"),
+            &route("POST", "/api/v1/auditLogs", "AuditLogsFunction"),
         ]
     );
 }
@@ -277,7 +277,7 @@ fn the_signing_key_reaches_auth_only() {
     assert_eq!(auth["ENVIRONMENT"], "dev");
     assert_eq!(
         auth["CORS_ORIGINS"],
-        "http://localhost:5173,http://localhost:3000"
+        "http://localhost:5173,http://127.0.0.1:5173"
     );
     let users = &template.function("UsersFunction").unwrap().environment;
     assert!(!users.contains_key("JWT_PRIVATE_KEY_SECRET_ARN"));
@@ -292,7 +292,7 @@ fn cors_origins() {
     let cors = template.cors.unwrap();
     assert_eq!(
         cors.allow_origins,
-        ["http://localhost:5173", "http://localhost:3000"]
+        ["http://localhost:5173", "http://127.0.0.1:5173"]
     );
     assert_eq!(cors.max_age, Some(600));
     assert!(!cors.allow_credentials);

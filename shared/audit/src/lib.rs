@@ -1,6 +1,6 @@
 //! `opsflow-audit`: the immutable audit log in its own table. Its writer
 //! turns the `audit` queue's events into records, idempotently; its reader
-//! serves `/auditLogs` to those allowed to see each entry.
+//! serves `/api/v1/auditLogs` to those allowed to see each entry.
 
 pub use opsflow_platform::{
     auth, clock, config, error, events, http, telemetry, Api, ApiError, ApiResult, App,

@@ -1,5 +1,5 @@
 //! What clients see of an audit record: every field of the stored record,
-//! as `GET /auditLogs` lists it. Records never change, so neither does a
+//! as `GET /api/v1/auditLogs` lists it. Records never change, so neither does a
 //! record's view.
 
 use crate::store::audit::{AuditRecord, AuditSource};

@@ -3,7 +3,7 @@
 
 use opsflow_platform::auth::rbac::{Permission, ADMINS};
 
-/// List every user account (`GET /users`).
+/// List every user account (`GET /api/v1/users`).
 pub const USERS_LIST: Permission = Permission::new("users.list", ADMINS);
 
 /// Read any user's account, not only one's own.

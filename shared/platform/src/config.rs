@@ -63,7 +63,7 @@ impl std::fmt::Debug for JwtConfig {
 ///   at most `failures_per_ip` failed logins and `attempts_per_ip` logins of
 ///   any outcome per `ip_window_secs`, and `registrations_per_ip`
 ///   registrations per `register_window_secs`.
-/// - Per account (by e-mail address; `PATCH /users/{id}` with
+/// - Per account (by e-mail address; `PATCH /api/v1/users/{id}` with
 ///   `current_password` counts here too): `failures_per_email` attempts go
 ///   through at once; after attempt `n` ≥ that, the next waits
 ///   `backoff_unit_ms × 2^(n − failures_per_email)` ms, at most
@@ -199,7 +199,7 @@ pub enum ConfigError {
 }
 
 /// Local development origins (DESIGN §8).
-pub const DEFAULT_CORS_ORIGINS: &str = "http://localhost:5173,http://localhost:3000";
+pub const DEFAULT_CORS_ORIGINS: &str = "http://localhost:5173,http://127.0.0.1:5173";
 /// Secrets shorter than this are refused (HS256 keys, cursor keys).
 pub const MIN_SECRET_BYTES: usize = 32;
 

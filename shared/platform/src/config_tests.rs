@@ -179,6 +179,6 @@ fn cors_origins_default_to_local_frontends() {
     let config = Config::from_vars(&vars(&[("TABLE_NAME", "t-1")])).unwrap();
     assert_eq!(
         config.cors_origins,
-        ["http://localhost:5173", "http://localhost:3000"]
+        ["http://localhost:5173", "http://127.0.0.1:5173"]
     );
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// One invalid input field, reported to the client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Dotted path to the field in the request (`email`, `steps[0].role`),
     /// or the query/path parameter name.
@@ -80,6 +81,7 @@ pub enum ApiError {
 
 /// The problem document of RFC 9457, plus our `errors` and `request_id`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub problem_type: String,

@@ -58,7 +58,7 @@ pub fn queue_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The type prefix of events a client reports about its own actions
-/// (`POST /auditLogs`): they are recorded in the audit log but are never
+/// (`POST /api/v1/auditLogs`): they are recorded in the audit log but are never
 /// platform facts, so no rule runs on them.
 pub const CLIENT_EVENT_PREFIX: &str = "client.";
 

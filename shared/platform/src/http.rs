@@ -30,7 +30,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub struct RequestMeta {
     pub request_id: String,
     pub correlation_id: String,
-    /// `"POST /auth/login"`: API Gateway's route key, used for dispatch.
+    /// `"POST /api/v1/auth/login"`: API Gateway's route key, used for dispatch.
     pub route_key: String,
     pub method: Method,
     pub source_ip: Option<String>,
@@ -236,6 +236,7 @@ pub fn page_limit(req: &Request) -> ApiResult<i32> {
 
 /// A page of a list response: `{"items":[…],"next_cursor":"…"|null}`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

@@ -22,6 +22,8 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod pipeline;
 pub mod registry;
 pub mod store;

@@ -327,7 +327,7 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// `POST /approvals` as `who`: a request titled `title` on `workflow`.
+/// `POST /api/v1/approvals` as `who`: a request titled `title` on `workflow`.
 pub fn filing(who: &Account, workflow: &str, title: &str) -> Call {
     Call::new("approvals/create")
         .by(who)

@@ -7,7 +7,7 @@
 //! or assigned by a rule's `assign`). Anything else is 404, as if it did
 //! not exist.
 //!
-//! `PATCH /approvals/{id}` with `{"status": "APPROVED" | "REJECTED"}` is a
+//! `PATCH /api/v1/approvals/{id}` with `{"status": "APPROVED" | "REJECTED"}` is a
 //! decision on the current step (rules in [`crate::domain::approval`]):
 //! not an approver of the step, the requester, or someone who approved an
 //! earlier step (unless the workflow allows the same approver across
@@ -48,8 +48,8 @@ pub async fn handle(app: &Api, req: Request) -> Response<Body> {
 
 async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
-        "GET /approvals" => list(app, &principal, &req).await,
-        "POST /approvals" => {
+        "GET /api/v1/approvals" => list(app, &principal, &req).await,
+        "POST /api/v1/approvals" => {
             principal.require(permissions::APPROVALS_REQUEST)?;
             let scope = format!("approvals-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
@@ -57,8 +57,8 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
             })
             .await
         }
-        "GET /approvals/{id}" => get(app, &principal, &req).await,
-        "PATCH /approvals/{id}" => patch(app, &principal, &meta, &req).await,
+        "GET /api/v1/approvals/{id}" => get(app, &principal, &req).await,
+        "PATCH /api/v1/approvals/{id}" => patch(app, &principal, &meta, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }
@@ -208,7 +208,7 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         json(StatusCode::CREATED, &full_view(&record, &[]))?,
         record.version,
     );
-    if let Ok(location) = HeaderValue::from_str(&format!("/approvals/{}", record.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/approvals/{}", record.id)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

@@ -36,8 +36,8 @@ pub async fn handle(app: &Api, req: Request) -> Response<Body> {
 
 async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
-        "GET /workflows" => list(app, &principal, &req).await,
-        "POST /workflows" => {
+        "GET /api/v1/workflows" => list(app, &principal, &req).await,
+        "POST /api/v1/workflows" => {
             principal.require(permissions::WORKFLOWS_MANAGE)?;
             let scope = format!("workflows-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
@@ -45,12 +45,12 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
             })
             .await
         }
-        "GET /workflows/{id}" => get(app, &principal, &req).await,
-        "PATCH /workflows/{id}" => {
+        "GET /api/v1/workflows/{id}" => get(app, &principal, &req).await,
+        "PATCH /api/v1/workflows/{id}" => {
             principal.require(permissions::WORKFLOWS_MANAGE)?;
             patch(app, &principal, &meta, &req, path_id(&req)?).await
         }
-        "DELETE /workflows/{id}" => {
+        "DELETE /api/v1/workflows/{id}" => {
             principal.require(permissions::WORKFLOWS_MANAGE)?;
             let id = path_id(&req)?;
             // Visibility (404) comes before a malformed `If-Match` (400).
@@ -155,7 +155,7 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     };
     let record = service::create(&app.store, principal, &meta.correlation_id, new).await?;
     let mut response = with_etag(json(StatusCode::CREATED, &view(&record))?, record.version);
-    if let Ok(location) = HeaderValue::from_str(&format!("/workflows/{}", record.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/workflows/{}", record.id)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

@@ -25,7 +25,7 @@ async fn create(env: &TestEnv, token: &str, body: Value) -> Value {
     reply.body
 }
 
-/// Targets `/workflows/{id}`.
+/// Targets `/api/v1/workflows/{id}`.
 fn at(call: Call, id: &Value) -> Call {
     call.resource_id("workflows", id.as_str().expect("an id"))
 }

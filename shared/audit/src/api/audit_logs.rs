@@ -1,6 +1,6 @@
 //! `audit-logs`: reading the audit log, and recording what a client did.
 //!
-//! `GET /auditLogs` lists records newest first, filtered by `entity`,
+//! `GET /api/v1/auditLogs` lists records newest first, filtered by `entity`,
 //! `entity_id`, `user_id`, `action` and a `from`/`to` window, each served
 //! by a `Query` on a documented key (`store::audit`). Admins see every
 //! record. Everyone else sees their own actions (the default, or
@@ -9,7 +9,7 @@
 //! id is 403, an entity they may not see 404, a whole kind of entity or an
 //! action across users 403.
 //!
-//! `POST /auditLogs` lets a signed-in client report one of its own actions.
+//! `POST /api/v1/auditLogs` lets a signed-in client report one of its own actions.
 //! It does not write the audit table: it commits a `client.<action>` event
 //! to the outbox, and `audit-writer` records it like every other event,
 //! with source `client` and the sender as the actor. Such events are
@@ -61,7 +61,7 @@ pub const MAX_DETAILS_DEPTH: usize = 16;
 /// How many client entries one caller may send a minute.
 pub const ENTRIES_PER_MINUTE: u32 = 60;
 pub use crate::service::CLIENT_KIND_PREFIX;
-/// The largest `POST /auditLogs` body: room for the largest details and
+/// The largest `POST /api/v1/auditLogs` body: room for the largest details and
 /// the other fields.
 const ENTRY_BODY_LIMIT: usize = 16 * 1024;
 const LIST_PARAMS: [&str; 8] = [
@@ -114,8 +114,8 @@ pub async fn handle(ctx: &AuditLogs, req: Request) -> Response<Body> {
 async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     let app = &ctx.app;
     match meta.route_key.as_str() {
-        "GET /auditLogs" => list(ctx, &principal, &req).await,
-        "POST /auditLogs" => {
+        "GET /api/v1/auditLogs" => list(ctx, &principal, &req).await,
+        "POST /api/v1/auditLogs" => {
             throttle(app, &principal).await?;
             let scope = format!("audit-logs-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {

@@ -6,7 +6,7 @@
 //! dead-letter queue. A redelivered event finds its record already written
 //! and succeeds without writing anything.
 //!
-//! A `client.<action>` event (reported through `POST /auditLogs`) becomes a
+//! A `client.<action>` event (reported through `POST /api/v1/auditLogs`) becomes a
 //! record with source `client`; every other event is the platform's.
 //! Whatever an event's changes hold, its record is written: they are
 //! stored as their JSON text (`store::audit`), so no number or nesting

@@ -54,7 +54,7 @@ pub enum AuditSource {
 
 impl AuditSource {
     /// The source of an event's record: the `client.` actions are what
-    /// clients reported (`POST /auditLogs`); everything else is the
+    /// clients reported (`POST /api/v1/auditLogs`); everything else is the
     /// platform's.
     pub fn of(event: &Envelope) -> Self {
         if event.event_type.starts_with(CLIENT_ACTION_PREFIX) {

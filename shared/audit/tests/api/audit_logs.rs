@@ -1,7 +1,7 @@
-//! The audit log over HTTP: `GET /auditLogs` lists records newest first
+//! The audit log over HTTP: `GET /api/v1/auditLogs` lists records newest first
 //! with every filter and time window, page by page; admins see everything,
 //! others their own actions and the entities they may see; `POST
-//! /auditLogs` records a client's action through the outbox and the audit
+//! /api/v1/auditLogs` records a client's action through the outbox and the audit
 //! writer; nothing changes or deletes a record. Records are written by the
 //! real audit writer into a table of the test's own.
 
@@ -756,12 +756,12 @@ async fn audit_records_cannot_be_changed_or_deleted_through_the_api() {
     let events_before = audit.env.events().await.len();
     let target = log[0].id.to_string();
     for route in [
-        "PATCH /auditLogs/{id}",
-        "DELETE /auditLogs/{id}",
-        "PUT /auditLogs/{id}",
-        "DELETE /auditLogs",
-        "PATCH /auditLogs",
-        "PUT /auditLogs",
+        "PATCH /api/v1/auditLogs/{id}",
+        "DELETE /api/v1/auditLogs/{id}",
+        "PUT /api/v1/auditLogs/{id}",
+        "DELETE /api/v1/auditLogs",
+        "PATCH /api/v1/auditLogs",
+        "PUT /api/v1/auditLogs",
     ] {
         let mut call = Call::new("audit-logs/create")
             .token(Some(token))

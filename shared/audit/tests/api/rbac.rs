@@ -22,11 +22,11 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let rows = vec![
         // Everyone signed in lists the audit log: admins and auditors
         // all of it, others what they may see.
-        row([401, 200, 200, 200, 200], "GET /auditLogs", || {
+        row([401, 200, 200, 200, 200], "GET /api/v1/auditLogs", || {
             Call::new("audit-logs/list").query(&[])
         }),
         // A client's entry about an entity every caller may see.
-        row([401, 202, 202, 202, 202], "POST /auditLogs", || {
+        row([401, 202, 202, 202, 202], "POST /api/v1/auditLogs", || {
             Call::new("audit-logs/create").body(json!({"action": "report.exported",
                     "entity": "workflow", "entity_id": workflow, "details": {"format": "csv"}}))
         }),

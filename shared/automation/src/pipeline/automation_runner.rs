@@ -17,7 +17,7 @@
 //! a crash.
 //!
 //! Client events are refused: a `client.<action>` event (what a client
-//! reported through `POST /auditLogs`, about an entity and with changes
+//! reported through `POST /api/v1/auditLogs`, about an entity and with changes
 //! of its choosing) runs no rule and leaves no run; its message is
 //! acknowledged, not retried, and the refusal logged. Rules act as the
 //! system, so they only ever see what the platform committed.

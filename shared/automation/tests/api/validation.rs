@@ -624,12 +624,12 @@ mod never_5xx {
         let probe = Probe::new();
         probe.check(text(), |id| {
             [
-                ("users/get", "/users"),
-                ("users/patch", "/users"),
-                ("workflows/get", "/workflows"),
-                ("workflows/patch", "/workflows"),
-                ("approvals/get", "/approvals"),
-                ("approvals/patch", "/approvals"),
+                ("users/get", "/api/v1/users"),
+                ("users/patch", "/api/v1/users"),
+                ("workflows/get", "/api/v1/workflows"),
+                ("workflows/patch", "/api/v1/workflows"),
+                ("approvals/get", "/api/v1/approvals"),
+                ("approvals/patch", "/api/v1/approvals"),
                 ("rules/get", "/api/v1/rules"),
                 ("rules/patch", "/api/v1/rules"),
             ]
@@ -638,7 +638,7 @@ mod never_5xx {
             // Whether a user may see an approval is decided from the id too.
             .chain(
                 ["approvals/get", "approvals/patch"]
-                    .map(|name| with_id(probe.event(name, &probe.user), "/approvals", id)),
+                    .map(|name| with_id(probe.event(name, &probe.user), "/api/v1/approvals", id)),
             )
             .collect()
         });
@@ -649,7 +649,7 @@ mod never_5xx {
         let probe = Probe::new();
         let admin = &probe.admin;
         probe.check(text(), |value| {
-            let own = |name: &str| with_id(probe.event(name, admin), "/users", &admin.id);
+            let own = |name: &str| with_id(probe.event(name, admin), "/api/v1/users", &admin.id);
             vec![
                 with_header(own("users/patch"), "if-match", value),
                 with_header(own("users/get"), "x-correlation-id", value),

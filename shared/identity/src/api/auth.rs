@@ -76,7 +76,7 @@ pub async fn handle(ctx: &Auth, req: Request) -> Response<Body> {
 async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiReply {
     let (app, signer) = (&ctx.app, &ctx.signer);
     match meta.route_key.as_str() {
-        "POST /auth/register" => {
+        "POST /api/v1/auth/register" => {
             // Validate, then count, then claim the key: an invalid body
             // claims nothing, and the key is the caller's (per IP).
             let account = registration(&req)?;
@@ -89,10 +89,10 @@ async fn route(ctx: &Auth, meta: RequestMeta, req: Request) -> ApiReply {
             })
             .await
         }
-        "POST /auth/login" => login(app, signer, &meta, &req).await,
-        "POST /auth/refresh" => refresh(app, signer, &meta, &req).await,
-        "POST /auth/logout" => logout(ctx, &meta, &req).await,
-        "GET /auth/me" => me(ctx, &req).await,
+        "POST /api/v1/auth/login" => login(app, signer, &meta, &req).await,
+        "POST /api/v1/auth/refresh" => refresh(app, signer, &meta, &req).await,
+        "POST /api/v1/auth/logout" => logout(ctx, &meta, &req).await,
+        "GET /api/v1/auth/me" => me(ctx, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }
@@ -169,7 +169,7 @@ async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiRepl
     let view = UserView::from(&user);
     tracing::info!(user_id = %user.id, "user registered");
     let mut response = json(StatusCode::CREATED, &view)?;
-    if let Ok(location) = HeaderValue::from_str(&format!("/users/{}", user.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/users/{}", user.id)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

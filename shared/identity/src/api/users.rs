@@ -36,10 +36,10 @@ pub async fn handle(app: &Api, req: Request) -> Response<Body> {
 
 async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
     match meta.route_key.as_str() {
-        "GET /users" => list(app, &principal, &req).await,
-        "GET /users/{id}" => get(app, &principal, &req).await,
-        "PATCH /users/{id}" => patch(app, &principal, &meta, &req).await,
-        "DELETE /users/{id}" => deactivate(app, &principal, &meta, &req).await,
+        "GET /api/v1/users" => list(app, &principal, &req).await,
+        "GET /api/v1/users/{id}" => get(app, &principal, &req).await,
+        "PATCH /api/v1/users/{id}" => patch(app, &principal, &meta, &req).await,
+        "DELETE /api/v1/users/{id}" => deactivate(app, &principal, &meta, &req).await,
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }
@@ -48,7 +48,7 @@ fn not_found() -> ApiError {
     ApiError::NotFound("no such user".into())
 }
 
-/// The target of `/users/{id}`, if the caller may see it.
+/// The target of `/api/v1/users/{id}`, if the caller may see it.
 async fn visible_user(app: &Api, principal: &Principal, req: &Request) -> ApiResult<UserRecord> {
     let id = EntityId::parse(path_param(req, "id")?).map_err(|_| not_found())?;
     if !principal.is(&id) && !principal.can(permissions::USERS_READ_ANY) {

@@ -3,7 +3,7 @@
 //!
 //! Every check of an account's password passes a backoff gate first
 //! (`store::ratelimit`), keyed by the account's e-mail address and the
-//! caller's source address, so login and `PATCH /users/{id}` with
+//! caller's source address, so login and `PATCH /api/v1/users/{id}` with
 //! `current_password` draw on one allowance per address: the attempt is
 //! counted before the password is verified, and the right password resets
 //! the count. A stranger's failures delay the stranger's address, never the

@@ -17,17 +17,17 @@ mod helpers {
     pub use opsflow_platform::testkit::*;
     use serde_json::{json, Value};
 
-    /// `GET /auth/me` with an access token.
+    /// `GET /api/v1/auth/me` with an access token.
     pub fn me_request(access: &str) -> Call {
         Call::new("auth/me").token(Some(access))
     }
 
-    /// `POST /auth/login` with an email and a password.
+    /// `POST /api/v1/auth/login` with an email and a password.
     pub fn login_request(email: &str, password: &str) -> Call {
         Call::new("auth/login").body(json!({"email": email, "password": password}))
     }
 
-    /// `PATCH /users/{id}` by `by`, with `body`.
+    /// `PATCH /api/v1/users/{id}` by `by`, with `body`.
     pub fn patch_user(by: &Account, id: &str, body: Value) -> Call {
         Call::new("users/patch").by(by).id(id).body(body)
     }

@@ -13,7 +13,7 @@ const FUNCTIONS: &[&str] = &["auth", "users"];
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = crate::env().await;
-    // `owner` is the account the `/users/{id}` routes target; the other
+    // `owner` is the account the `/api/v1/users/{id}` routes target; the other
     // callers reach it as somebody else's account.
     let callers = Callers::sign_up(&env).await;
     let owner = &callers.owner;
@@ -30,45 +30,57 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // Logout and delete come last: they end sessions and accounts (the
     // admin deactivates the owner last).
     let rows = vec![
-        row([201; 5], "POST /auth/register", || {
+        row([201; 5], "POST /api/v1/auth/register", || {
             Call::new("auth/register").body(json!({
                 "email": format!("new-{}@example.com", EntityId::new()),
                 "password": PASSWORD,
                 "name": "New",
             }))
         }),
-        row([200; 5], "POST /auth/login", || {
+        row([200; 5], "POST /api/v1/auth/login", || {
             Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
         }),
-        row([200; 5], "POST /auth/refresh", || {
+        row([200; 5], "POST /api/v1/auth/refresh", || {
             let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
             Call::new("auth/refresh").body(json!({"refresh_token": token}))
         }),
-        row([401, 200, 200, 200, 200], "GET /auth/me", || {
+        row([401, 200, 200, 200, 200], "GET /api/v1/auth/me", || {
             Call::new("auth/me")
         }),
-        row([401, 403, 403, 403, 200], "GET /users", || {
+        row([401, 403, 403, 403, 200], "GET /api/v1/users", || {
             Call::new("users/list")
         }),
-        row([401, 404, 404, 200, 200], "GET /users/{id}", || {
+        row([401, 404, 404, 200, 200], "GET /api/v1/users/{id}", || {
             Call::new("users/get").id(&owner.id)
         }),
-        row([401, 404, 404, 200, 403], "PATCH /users/{id} name", || {
-            Call::new("users/patch")
-                .id(&owner.id)
-                .body(json!({"name": "Renamed"}))
-        }),
-        row([401, 404, 404, 403, 200], "PATCH /users/{id} role", || {
-            Call::new("users/patch")
-                .id(&owner.id)
-                .body(json!({"role": "approver"}))
-        }),
-        row([401, 204, 204, 204, 204], "POST /auth/logout", || {
-            Call::new("auth/logout")
-        }),
-        row([401, 403, 403, 403, 204], "DELETE /users/{id}", || {
-            Call::new("users/delete").id(&owner.id)
-        }),
+        row(
+            [401, 404, 404, 200, 403],
+            "PATCH /api/v1/users/{id} name",
+            || {
+                Call::new("users/patch")
+                    .id(&owner.id)
+                    .body(json!({"name": "Renamed"}))
+            },
+        ),
+        row(
+            [401, 404, 404, 403, 200],
+            "PATCH /api/v1/users/{id} role",
+            || {
+                Call::new("users/patch")
+                    .id(&owner.id)
+                    .body(json!({"role": "approver"}))
+            },
+        ),
+        row(
+            [401, 204, 204, 204, 204],
+            "POST /api/v1/auth/logout",
+            || Call::new("auth/logout"),
+        ),
+        row(
+            [401, 403, 403, 403, 204],
+            "DELETE /api/v1/users/{id}",
+            || Call::new("users/delete").id(&owner.id),
+        ),
     ];
     Matrix::new(&env, FUNCTIONS, &callers)
         .check(&rows, None)

@@ -14,7 +14,7 @@
 //!   valid for SQS before they are sent ([`queue_safe`]), and batches are
 //!   sized by bytes as well as by count, so neither is a reason in practice.
 //! - **Client events are audit-only.** `client.*` events (what callers
-//!   report through `POST /auditLogs`) never reach a queue marked
+//!   report through `POST /api/v1/auditLogs`) never reach a queue marked
 //!   [`EventQueue::platform_only`], the automation queue: a caller cannot
 //!   make rules act by describing an event.
 //!
@@ -54,7 +54,7 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    /// Whether the event was reported by a client (`POST /auditLogs`).
+    /// Whether the event was reported by a client (`POST /api/v1/auditLogs`).
     pub fn is_client_event(&self) -> bool {
         self.event_type
             .starts_with(crate::events::CLIENT_EVENT_PREFIX)

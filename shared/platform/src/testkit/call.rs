@@ -87,7 +87,7 @@ impl Call {
         self
     }
 
-    /// Targets `/users/{id}` at `id`.
+    /// Targets `/api/v1/users/{id}` at `id`.
     pub fn id(self, id: &str) -> Self {
         self.resource_id("users", id)
     }
@@ -101,7 +101,7 @@ impl Call {
         self
     }
 
-    /// Sends the request as another route key (`"DELETE /auditLogs/{id}"`),
+    /// Sends the request as another route key (`"DELETE /api/v1/auditLogs/{id}"`),
     /// such as one the template does not declare.
     pub fn route(mut self, route_key: &str) -> Self {
         let (method, _) = route_key.split_once(' ').unwrap();

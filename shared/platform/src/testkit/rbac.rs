@@ -80,6 +80,15 @@ pub type Send<'a> = Box<dyn Fn(Call) -> Pin<Box<dyn Future<Output = Reply> + 'a>
 
 /// The routes of the template's functions whose binaries are `functions`.
 pub fn template_routes(functions: &[&str]) -> BTreeSet<String> {
+    routes_where(|binary| functions.contains(&binary))
+}
+
+/// Every route of the template (`$default` included), of every function.
+pub fn every_template_route() -> BTreeSet<String> {
+    routes_where(|_| true)
+}
+
+fn routes_where(serves: impl Fn(&str) -> bool) -> BTreeSet<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let text = std::fs::read_to_string(path).expect("template.yaml");
     let root: yaml_serde::Value = yaml_serde::from_str(&text).expect("template.yaml is YAML");
@@ -90,7 +99,7 @@ pub fn template_routes(functions: &[&str]) -> BTreeSet<String> {
             continue;
         }
         let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str();
-        if !binary.is_some_and(|binary| functions.contains(&binary)) {
+        if !binary.is_some_and(&serves) {
             continue;
         }
         let events = resource["Properties"]["Events"].as_mapping();
@@ -106,8 +115,8 @@ pub fn template_routes(functions: &[&str]) -> BTreeSet<String> {
     routes
 }
 
-/// The route a row's label names: `PATCH /users/{id} role` → `PATCH
-/// /users/{id}`, `GET /approvals?requester_id=owner` → `GET /approvals`.
+/// The route a row's label names: `PATCH /api/v1/users/{id} role` → `PATCH
+/// /api/v1/users/{id}`, `GET /api/v1/approvals?requester_id=owner` → `GET /api/v1/approvals`.
 pub fn route_of(label: &str) -> String {
     let mut words = label.split_whitespace();
     let method = words.next().unwrap_or_default();

@@ -8,18 +8,38 @@ async fn liveness_answers_on_both_paths() {
     for fixture in ["health/health", "health/api-v1-health"] {
         let reply = env.call(Call::new(fixture)).await;
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.body["status"], "ok");
+        assert_eq!(reply.body["status"], "healthy");
+        assert_eq!(reply.body["service"], "opsflow");
         assert!(reply.header("x-request-id").is_some());
         assert_eq!(reply.header("x-correlation-id"), Some("docs-example-0001"));
     }
 }
 
 #[tokio::test]
-async fn readiness_is_ok_when_the_table_answers() {
+async fn readiness_is_healthy_when_the_table_answers() {
     let env = crate::env().await;
     let reply = env.call(Call::new("health/readiness")).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body["checks"]["table"], "ok");
+    assert_eq!(reply.body["status"], "healthy");
+    assert_eq!(reply.body["checks"]["table"], "healthy");
+}
+
+#[tokio::test]
+async fn a_path_no_route_matches_is_a_problem_404_with_the_request_id() {
+    let env = crate::env().await;
+    let reply = env.call(Call::new("health/not-found")).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(reply.body["status"], 404);
+    assert_eq!(
+        reply.body["detail"],
+        "no route matches GET /api/v1/no-such-thing"
+    );
+    let request_id = reply.header("x-request-id").expect("a request id");
+    assert_eq!(reply.body["request_id"], request_id);
 }
 
 #[tokio::test]

@@ -16,6 +16,8 @@ async fn the_probes_answer_every_caller() {
         row([200; 5], "GET /api/v1/health", || {
             Call::new("health/api-v1-health")
         }),
+        // A path no route matches: the same problem 404 for everyone.
+        row([404; 5], "ANY $default", || Call::new("health/not-found")),
     ];
     // The probes take no token; every caller comes without one.
     let matrix = Matrix {

@@ -1,5 +1,5 @@
 //! Client events are audit-only: what a client reports through `POST
-//! /auditLogs` (a `client.<action>` event with an entity, an id and
+//! /api/v1/auditLogs` (a `client.<action>` event with an entity, an id and
 //! changes of its choosing) runs no rule, and an approval action never
 //! acts on one, even when a rule is run on it directly.
 
@@ -23,7 +23,7 @@ fn approve_anything_created() -> Value {
 }
 
 impl World {
-    /// The event `POST /auditLogs {"action":"created","entity":"approval",
+    /// The event `POST /api/v1/auditLogs {"action":"created","entity":"approval",
     /// "entity_id":<approval>,"details":{"workflow_id":[null,<workflow>]}}`
     /// commits when the requester sends it.
     fn client_report(&self, approval: &str) -> Value {
