@@ -79,6 +79,17 @@ impl Reader<'_> {
         let (method, route_path) = match (method, path_value) {
             (None, None) => ("ANY".to_owned(), "$default".to_owned()),
             (_, None) => bail!("{pp}.Path: missing (an event with a Method needs a Path)"),
+            // The catch-all spelled out, as SAM also accepts it.
+            (method, Some(route_path)) if route_path == "$default" => {
+                let method = method.unwrap_or_else(|| "ANY".to_owned());
+                if !matches!(
+                    method.to_ascii_uppercase().as_str(),
+                    "ANY" | "X-AMAZON-APIGATEWAY-ANY-METHOD"
+                ) {
+                    bail!("{pp}.Method: the $default route takes every method (ANY), got {method}");
+                }
+                ("ANY".to_owned(), route_path)
+            }
             (method, Some(route_path)) => {
                 if !route_path.starts_with('/') {
                     bail!("{pp}.Path: must start with '/', got {route_path:?}");
@@ -238,6 +249,15 @@ mod tests {
 "#,
         );
         let template = parse(&yaml, &ctx()).unwrap();
+        let spelled_out = parse(
+            &yaml.replace(
+                "{ApiId: !Ref Api}",
+                "{ApiId: !Ref Api, Path: $default, Method: ANY}",
+            ),
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(spelled_out.routes, template.routes);
         let keys: Vec<_> = template.routes.iter().map(HttpRoute::route_key).collect();
         assert_eq!(
             keys,
