@@ -11,12 +11,15 @@
 //!   would.
 //! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
 //!   stream poller and schedules.
+//! - [`docs`] serves the interactive API documentation at `/docs`, beside
+//!   the API (the local runtime's own pages; AWS has no such paths).
 //!
 //! Invariant: everything that invokes a function goes through [`Invoke`]
 //! (the runtime, or an in-process [`Handle`]), so routing and polling
 //! behave the same whatever serves the function.
 
 pub mod bench;
+pub mod docs;
 pub mod gateway;
 pub mod platform;
 pub mod resources;

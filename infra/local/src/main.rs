@@ -148,7 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 banner.push_str(&seed::describe(&seed::seed(&store).await?));
             }
             banner.push_str(&format!(
-                "Try:  curl -s http://{}/health\nStop with Ctrl-C.\n",
+                "API documentation: http://{0}/docs\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",
                 platform.address
             ));
             println!("{banner}");

@@ -9,6 +9,7 @@
 //! mapping whose table, stream or queue is missing is an error naming its
 //! function, raised before the HTTP API is served.
 
+use crate::docs::DocsSite;
 use crate::gateway::Gateway;
 use crate::resources::{self, CreatedResources};
 use crate::runtime::{Runtime, RuntimeOptions};
@@ -49,6 +50,9 @@ pub struct PlatformOptions {
     /// Run the SQS, stream and schedule mappings (`serve`); off for one-off
     /// commands such as `invoke`, which run only what they are asked to.
     pub event_sources: bool,
+    /// The interactive documentation served at `/docs` beside the API
+    /// (`None`: no `/docs`).
+    pub docs: Option<DocsSite>,
 }
 
 impl PlatformOptions {
@@ -71,6 +75,7 @@ impl PlatformOptions {
             account_id: "123456789012".to_owned(),
             print_logs: true,
             event_sources: true,
+            docs: Some(DocsSite::in_checkout(Path::new("."))),
         }
     }
 }
@@ -346,12 +351,23 @@ impl Platform {
             template.cors.clone(),
             invoker.clone(),
         )?);
+        let local_pages = match options.docs.clone() {
+            Some(docs) => {
+                if !docs.installed() {
+                    tracing::warn!(
+                        "Swagger UI is not installed, so /docs cannot show the API: run `make setup`"
+                    );
+                }
+                docs.router()
+            }
+            None => axum::Router::new(),
+        };
         let mut gateway_shutdown = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {
                 let _ = gateway_shutdown.wait_for(|stop| *stop).await;
             };
-            if let Err(error) = gateway.serve_on(listener, stop).await {
+            if let Err(error) = gateway.serve_beside(listener, local_pages, stop).await {
                 tracing::error!(error = %format!("{error:#}"), "the HTTP API stopped");
             }
         }));

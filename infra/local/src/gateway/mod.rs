@@ -220,8 +220,21 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let make_service = self
-            .router()
+        self.serve_beside(listener, axum::Router::new(), shutdown)
+            .await
+    }
+
+    /// As [`Gateway::serve_on`], with `local` answering its own paths (the
+    /// local runtime's pages, such as `/docs`) before any route of the
+    /// template, `$default` included, is matched; `local` has no fallback.
+    pub async fn serve_beside(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        local: axum::Router,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let make_service = local
+            .merge(self.router())
             .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, make_service)
             .with_graceful_shutdown(shutdown)
