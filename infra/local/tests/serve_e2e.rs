@@ -189,6 +189,15 @@ impl Client {
     }
 }
 
+/// The problem 404 of a method and path no route matches (the template's
+/// `$default` route), with a request id to quote.
+fn assert_not_found_problem(status: u16, body: &Value, request: &str) {
+    assert_eq!(status, 404, "{request}: {body}");
+    assert_eq!(body["type"], "urn:opsflow:problem:not-found", "{request}");
+    assert_eq!(body["status"], 404, "{request}");
+    assert!(body["request_id"].is_string(), "{request}: {body}");
+}
+
 /// Reads `path` until it lists at least `count` items (the pipeline is
 /// asynchronous), and returns the last answer.
 async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize) -> Value {
@@ -283,7 +292,7 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     };
 
     let (status, body) = client.send(Method::GET, "/health", None, None).await;
-    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
+    assert_eq!((status, body["status"].clone()), (200, json!("healthy")));
     let (status, _) = client.send(Method::GET, "/readiness", None, None).await;
     assert_eq!(status, 200);
 
@@ -377,9 +386,9 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     }
     assert_eq!(actions, ["user.registered", "user.role_changed"]);
 
-    // The gateway's own answers.
+    // A path no route matches reaches the `$default` route: a problem 404.
     let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
-    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
+    assert_not_found_problem(status, &body, "GET /no/such/route");
     let preflight = client
         .http
         .request(
@@ -514,11 +523,7 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         let (status, body) = client
             .send(method.clone(), path, Some(&demo.admin), Some(json!({})))
             .await;
-        assert_eq!(
-            (status, body),
-            (404, json!({"message": "Not Found"})),
-            "{method} {path}"
-        );
+        assert_not_found_problem(status, &body, &format!("{method} {path}"));
     }
     demo.finish().await;
 }
