@@ -142,8 +142,8 @@ async fn schemathesis(
         .args(["--url", base])
         .args(["--phases", caller.phases])
         .env("OPSFLOW_CONTRACT_TOKEN", &caller.token)
-        // No `schemathesis.toml` of this or a parent folder applies, and
-        // nothing is left in the checkout.
+        // Whatever schemathesis writes beneath its working folder stays
+        // out of the checkout.
         .current_dir(std::env::temp_dir());
     match operations {
         Operations::AllBut(paths) => {
@@ -219,7 +219,7 @@ async fn every_operation_keeps_the_documented_contract_for_an_admin_and_a_plain_
         "the API breaks its documented contract ({}). Above, under FAILURES, schemathesis \
          names each failing operation, the check it fails with the response, and a curl \
          command that reproduces it (against this run's platform, now stopped). The seed is \
-         fixed, so the same run finds it again: `cargo test -p opsflow-local --test contract \
+         fixed, so the same run finds it again: `cargo test --workspace --test contract \
          -- --nocapture`, narrowed to one operation with e.g. \
          OPSFLOW_CONTRACT_ARGS='--include-operation-id listApprovals'",
         failed.join("; ")
