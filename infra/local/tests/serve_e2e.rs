@@ -283,7 +283,7 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     };
 
     let (status, body) = client.send(Method::GET, "/health", None, None).await;
-    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
+    assert_eq!((status, body["status"].clone()), (200, json!("healthy")));
     let (status, _) = client.send(Method::GET, "/readiness", None, None).await;
     assert_eq!(status, 200);
 
@@ -377,9 +377,12 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     }
     assert_eq!(actions, ["user.registered", "user.role_changed"]);
 
-    // The gateway's own answers.
+    // A path no route matches reaches the API's catch-all: a problem
+    // document with the request id, never the gateway's bare message.
     let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
-    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
+    assert_eq!(status, 404);
+    assert_eq!(body["detail"], "no route matches GET /no/such/route");
+    assert!(body["request_id"].is_string(), "{body}");
     let preflight = client
         .http
         .request(
@@ -398,6 +401,23 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
             .and_then(|v| v.to_str().ok()),
         Some("http://localhost:5173")
     );
+    // A browser may read the headers a client needs (template ExposeHeaders).
+    let response = client
+        .http
+        .get(format!("{}/api/v1/health", client.base))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
+    let exposed = response
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in ["location", "etag", "x-request-id", "idempotent-replayed"] {
+        assert!(exposed.contains(header), "{header} not in {exposed:?}");
+    }
     finish(platform, keys_dir).await;
 }
 
@@ -514,11 +534,14 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         let (status, body) = client
             .send(method.clone(), path, Some(&demo.admin), Some(json!({})))
             .await;
+        // No route: the API's catch-all answers a problem document.
+        assert_eq!(status, 404, "{method} {path}");
         assert_eq!(
-            (status, body),
-            (404, json!({"message": "Not Found"})),
+            body["detail"],
+            json!(format!("no route matches {method} {path}")),
             "{method} {path}"
         );
+        assert!(body["request_id"].is_string(), "{method} {path}: {body}");
     }
     demo.finish().await;
 }

@@ -79,6 +79,13 @@ impl Reader<'_> {
         let (method, route_path) = match (method, path_value) {
             (None, None) => ("ANY".to_owned(), "$default".to_owned()),
             (_, None) => bail!("{pp}.Path: missing (an event with a Method needs a Path)"),
+            // `$default` written out: the catch-all, for any method.
+            (method, Some(route_path)) if route_path == "$default" => {
+                if method.is_some_and(|m| !m.eq_ignore_ascii_case("ANY")) {
+                    bail!("{pp}.Method: the $default route takes every method (ANY)");
+                }
+                ("ANY".to_owned(), route_path)
+            }
             (method, Some(route_path)) => {
                 if !route_path.starts_with('/') {
                     bail!("{pp}.Path: must start with '/', got {route_path:?}");
@@ -251,6 +258,23 @@ mod tests {
         assert!(template.routes.iter().all(|r| r.function == "Fn"));
         assert_eq!(template.function("Fn").unwrap().events.len(), 4);
         assert_eq!(template.cors, None);
+    }
+
+    #[test]
+    fn a_written_out_default_route_takes_any_method_only() {
+        for properties in ["Path: $default, Method: ANY", "Path: $default"] {
+            let yaml = events(&format!(
+                "        Default:\n          Type: HttpApi\n          Properties: {{ApiId: !Ref Api, {properties}}}\n"
+            ));
+            let template = parse(&yaml, &ctx()).unwrap();
+            let keys: Vec<_> = template.routes.iter().map(HttpRoute::route_key).collect();
+            assert_eq!(keys, ["ANY $default"], "{properties}");
+        }
+        let yaml = events(
+            "        Default:\n          Type: HttpApi\n          Properties: {ApiId: !Ref Api, Path: $default, Method: GET}\n",
+        );
+        let error = parse(&yaml, &ctx()).unwrap_err().to_string();
+        assert!(error.contains("takes every method"), "{error}");
     }
 
     #[test]
