@@ -63,6 +63,20 @@ async fn audit_logs_answers_as_documented() {
     assert_eq!(sent(&app, &doc, CREATE, create(unknown)).await.status, 400);
     let anonymous = Call::new("audit-logs/create").token(None);
     assert_eq!(sent(&app, &doc, CREATE, anonymous).await.status, 401);
+    let text = Call::new("audit-logs/create")
+        .by(&ann)
+        .header("content-type", "text/plain")
+        .raw_body("{}");
+    assert_eq!(sent(&app, &doc, CREATE, text).await.status, 415);
+    let keyed = || {
+        let entry =
+            json!({"action": "report.printed", "entity": "client_report", "entity_id": "r1"});
+        create(entry).header("idempotency-key", "print-1")
+    };
+    assert_eq!(sent(&app, &doc, CREATE, keyed()).await.status, 202);
+    let replayed = sent(&app, &doc, CREATE, keyed()).await;
+    assert_eq!(replayed.status, 202, "{}", replayed.body);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
 
     // Every event so far (registrations, logins, the entry) becomes a record.
     let mut batch: SqsEvent = serde_json::from_value(fixture("audit-writer/sqs")).unwrap();

@@ -45,6 +45,10 @@ async fn auth_answers_as_documented() {
 
     let created = sent(&env, &doc, REGISTER, registration("ada@example.com")).await;
     assert_eq!(created.status, 201, "{}", created.body);
+    let keyed = || registration("keyed@example.com").header("idempotency-key", "signup-1");
+    assert_eq!(sent(&env, &doc, REGISTER, keyed()).await.status, 201);
+    let replayed = sent(&env, &doc, REGISTER, keyed()).await;
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
     let taken = sent(&env, &doc, REGISTER, registration("ada@example.com")).await;
     assert_eq!(taken.status, 409);
     let invalid = sent(&env, &doc, REGISTER, registration("not an address")).await;
