@@ -9,18 +9,13 @@
 
 use crate::api::audit_logs::{Accepted, EntryBody};
 use crate::view::AuditLogView;
-use opsflow_platform::error::Problem;
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdempotencyKey, NotFound, PageParams, PayloadTooLarge,
-    ServiceUnavailable, TooManyRequests, Unprocessable, PROBLEM_JSON,
+    ServiceUnavailable, TooManyRequests, Unprocessable, UnsupportedMediaType,
 };
 use utoipa::openapi::OpenApi;
 use utoipa::OpenApi as _;
-
-/// The 415 answer, for which the kernel has no shared response.
-const UNSUPPORTED_MEDIA_TYPE: &str =
-    "415: the body is not JSON (`content-type` other than `application/json` or `*+json`)";
 
 /// `GET /api/v1/auditLogs`.
 #[utoipa::path(
@@ -95,7 +90,7 @@ fn list() {}
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
-        (status = 415, description = UNSUPPORTED_MEDIA_TYPE, body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),

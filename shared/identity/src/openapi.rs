@@ -8,40 +8,11 @@
 //! (401 and 500 are added by the kernel's `openapi::finish`), and schemas
 //! that accept what the handlers' parsers accept (`domain::user`, `Role`).
 
-use opsflow_platform::domain::Role;
-use std::borrow::Cow;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::OpenApi;
 use utoipa::OpenApi as _;
 
 mod auth;
 mod users;
-
-/// A role's name, one of [`Role::ALL`]: the schema of every field and
-/// parameter that names a role, built from the enum the handlers parse
-/// with, so it cannot drift from it.
-pub struct RoleName;
-
-impl utoipa::PartialSchema for RoleName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A role: what its holder may do."))
-            .enum_values(Some(Role::ALL.map(Role::as_str)))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for RoleName {
-    fn name() -> Cow<'static, str> {
-        "Role".into()
-    }
-}
-
-/// The text of a problem response that names what went wrong, for the
-/// statuses the kernel has no shared response for.
-pub(crate) const UNSUPPORTED_MEDIA_TYPE: &str =
-    "415: the body is not JSON (`content-type` other than `application/json` or `*+json`)";
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -56,7 +27,6 @@ pub(crate) const UNSUPPORTED_MEDIA_TYPE: &str =
         users::update,
         users::deactivate,
     ),
-    components(schemas(RoleName)),
     tags(
         (name = "auth", description = "Registration, login, token refresh, logout and the caller's own account."),
         (name = "users", description = "Account administration: admins list, read and change accounts; everyone reads and renames their own."),

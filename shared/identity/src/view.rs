@@ -19,7 +19,7 @@ pub struct UserView {
     /// The display name: 1–100 characters, trimmed, no control characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::RoleName))]
+    #[cfg_attr(feature = "openapi", schema(value_type = opsflow_platform::openapi::RoleName))]
     pub role: String,
     /// Whether the account may sign in; deactivated accounts are kept.
     pub is_active: bool,

@@ -99,7 +99,7 @@ pub(crate) struct PatchBody {
     /// one is 422, and attempts are throttled like logins (429).
     current_password: Option<String>,
     /// The new role (admins only; not one's own).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::RoleName>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<opsflow_platform::openapi::RoleName>))]
     role: Option<String>,
     /// Activates or deactivates the account (admins only; not one's own
     /// deactivation).

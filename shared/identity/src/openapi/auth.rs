@@ -3,15 +3,13 @@
 //! an access token; the others answer 401 themselves where they refuse a
 //! credential.
 
-use super::UNSUPPORTED_MEDIA_TYPE;
 use crate::api::auth::login::LoginBody;
 use crate::api::auth::{RefreshBody, RegisterBody};
 use crate::service::sessions::Tokens;
 use crate::view::UserView;
-use opsflow_platform::error::Problem;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdempotencyKey, NotFound, PayloadTooLarge, ServiceUnavailable,
-    TooManyRequests, Unauthorized, Unprocessable, PROBLEM_JSON,
+    TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 
 /// `POST /api/v1/auth/register`.
@@ -38,7 +36,7 @@ use opsflow_platform::openapi::{
         (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
-        (status = 415, description = UNSUPPORTED_MEDIA_TYPE, body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
@@ -71,7 +69,7 @@ pub(super) fn register() {}
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
-        (status = 415, description = UNSUPPORTED_MEDIA_TYPE, body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
@@ -103,7 +101,7 @@ pub(super) fn login() {}
         (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
-        (status = 415, description = UNSUPPORTED_MEDIA_TYPE, body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 503, response = ServiceUnavailable),
     )

@@ -2,14 +2,13 @@
 //! access token; someone else's account is 404 to a caller who may not
 //! see it.
 
-use super::{RoleName, UNSUPPORTED_MEDIA_TYPE};
 use crate::api::users::PatchBody;
 use crate::view::UserView;
-use opsflow_platform::error::Problem;
 use opsflow_platform::http::Page;
+use opsflow_platform::openapi::RoleName;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IfMatch, NotFound, PageParams, PayloadTooLarge,
-    PreconditionFailed, ServiceUnavailable, TooManyRequests, Unprocessable, PROBLEM_JSON,
+    PreconditionFailed, ServiceUnavailable, TooManyRequests, Unprocessable, UnsupportedMediaType,
 };
 
 /// `GET /api/v1/users`.
@@ -89,7 +88,7 @@ pub(super) fn get() {}
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
-        (status = 415, description = UNSUPPORTED_MEDIA_TYPE, body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
