@@ -26,7 +26,10 @@ pub fn document() -> OpenApi {
 
 /// Each module's description of its routes.
 fn modules() -> Vec<OpenApi> {
-    vec![]
+    vec![
+        opsflow_approvals::openapi::doc(),
+        opsflow_automation::openapi::doc(),
+    ]
 }
 
 /// The document as it is checked in: pretty JSON and a final newline.
