@@ -137,11 +137,18 @@ async fn approval_answers_match_the_description() {
         "payload": {"vendor": "Example Computers"},
         "amount": 2480.5
     });
-    let filed = env
-        .call(Call::new("approvals/create").by(&user).body(filing))
-        .await;
+    let file = || {
+        Call::new("approvals/create")
+            .header("idempotency-key", "laptops-1")
+            .body(filing.clone())
+    };
+    let filed = env.call(file().by(&user)).await;
     conforms(&doc, "POST /api/v1/approvals", &filed, 201);
     let id = filed.body["id"].as_str().unwrap().to_owned();
+    let replayed = env.call(file().by(&user)).await;
+    conforms(&doc, "POST /api/v1/approvals", &replayed, 201);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body, filed.body);
     let nowhere = json!({"workflow_id": NOWHERE, "title": "Lost"});
     let invalid = env
         .call(Call::new("approvals/create").by(&user).body(nowhere))
