@@ -127,7 +127,7 @@ async fn automation_answers_match_the_description() {
     let requester = env.account("requester", Role::User).await;
     let workflow = env.active_workflow(&admin, "Purchases").await;
     let rule = Call::new("rules/create").by(&admin).body(small_amounts());
-    env.create(rule).await;
+    let rule = env.create(rule).await;
     let execute = |body: Value| Call::new("automation/execute").body(body);
     let on = |approval: &str, dry_run: bool| {
         json!({"entity": "approval", "entity_id": approval,
@@ -142,8 +142,13 @@ async fn automation_answers_match_the_description() {
         "type": "approval.rejected", "entity": "approval", "entity_id": approval,
         "data": {"amount": 5000}, "changes": {"status": ["PENDING", "REJECTED"]}
     }});
-    let dry = env.call(execute(described).by(&admin)).await;
+    let dry = env.call(execute(described.clone()).by(&admin)).await;
     conforms(&doc, "POST /api/v1/automation/execute", &dry, 200);
+    let mut named = described;
+    named["rule_id"] = json!(rule);
+    let unmatched = env.call(execute(named).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &unmatched, 200);
+    assert_eq!(unmatched.body["results"][0]["status"], "not_triggered");
     let ran = env
         .call(
             execute(on(&approval, false))
