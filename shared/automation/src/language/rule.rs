@@ -124,6 +124,7 @@ pub struct RuleSpec {
 
 /// Whether a rule applies to an event, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleEvaluation {
     /// The event's type matches the trigger.
     pub triggered: bool,

@@ -12,6 +12,7 @@
 
 use crate::api::automation::RunView;
 use crate::language::condition::MAX_IN_VALUES;
+use crate::language::rule::RuleEvaluation;
 use crate::language::{Action, Condition, RuleSpec, Trigger};
 use crate::store::runs::RunStatus;
 use serde_json::Value;
@@ -217,8 +218,7 @@ pub struct DryRun {
     rule_name: String,
     status: DryRunStatus,
     /// `{triggered, matched, conditions}`: each condition's value and result.
-    #[schema(value_type = Object)]
-    evaluation: Value,
+    evaluation: RuleEvaluation,
     actions: Vec<PlannedAction>,
 }
 
@@ -261,8 +261,7 @@ pub struct RuleNotRun {
     status: NotRunStatus,
     reason: String,
     /// A dry run's evaluation of the rule whose trigger does not match.
-    #[schema(value_type = Option<Object>)]
-    evaluation: Option<Value>,
+    evaluation: Option<RuleEvaluation>,
 }
 
 #[derive(ToSchema)]

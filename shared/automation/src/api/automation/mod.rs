@@ -101,7 +101,7 @@ pub struct RunView {
     reason: Option<String>,
     /// `{triggered, matched, conditions}`: each condition's value and result.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::language::rule::RuleEvaluation>))]
     evaluation: Option<Value>,
     /// Each action's outcome, in the rule's order.
     actions: Vec<ActionOutcome>,
