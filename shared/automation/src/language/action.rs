@@ -62,61 +62,36 @@ pub const MAX_LOG_CHARS: usize = 500;
 /// checks as [`Action::parse`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(description = "A rule's action."))]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "Value")]
 pub enum Action {
     /// Approves the event's pending approval, as the system.
     Approve {
-        /// Why: 1–1000 characters.
         #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
         comment: String,
     },
     /// Rejects the event's pending approval, as the system.
     Reject {
-        /// Why: 1–1000 characters.
         #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
         comment: String,
     },
-    /// Makes an active user (not the requester) one more approver of the
-    /// current step of the event's pending approval.
+    /// Adds an active user (not the requester) as an approver of the current step.
     Assign {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
         user_id: EntityId,
     },
-    /// Sets a field of the pending approval's payload.
-    SetField {
-        /// 1–8 dot-separated keys.
-        #[cfg_attr(feature = "openapi", schema(
-            value_type = String,
-            pattern = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}(\.[A-Za-z_][A-Za-z0-9_-]{0,63}){0,7}$"
-        ))]
-        path: PayloadPath,
-        /// Any JSON of at most 4 KiB and 8 levels.
-        #[cfg_attr(feature = "openapi", schema(value_type = Value))]
-        value: Value,
-    },
+    /// Sets a field of the pending approval's payload to `value` (≤ 4 KiB, ≤ 8 levels).
+    SetField { path: PayloadPath, value: Value },
     /// Sends a job message to the `jobs` queue.
     EnqueueJob {
-        #[cfg_attr(feature = "openapi", schema(
-            value_type = String,
-            pattern = r"^[a-z][a-z0-9_.]{0,63}$"
-        ))]
         job_type: JobType,
-        /// A JSON object of at most 16 KiB and 16 levels (`{}` when left
-        /// out).
-        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        /// A JSON object of at most 16 KiB and 16 levels (`{}` if left out).
         payload: Map<String, Value>,
     },
     /// Hands the event to the `webhooks` queue under the topic.
-    NotifyWebhook {
-        #[cfg_attr(feature = "openapi", schema(
-            value_type = String,
-            pattern = r"^[a-z][a-z0-9_.-]{0,63}$"
-        ))]
-        topic: WebhookTopic,
-    },
+    NotifyWebhook { topic: WebhookTopic },
     /// Records an audit-only note.
     Log {
-        /// 1–500 characters, one line.
         #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
         message: String,
     },

@@ -13,7 +13,7 @@
 use crate::api::automation::RunView;
 use crate::language::condition::MAX_IN_VALUES;
 use crate::language::rule::RuleEvaluation;
-use crate::language::{Action, Condition, RuleSpec, Trigger};
+use crate::language::{Action, Condition, JobType, PayloadPath, RuleSpec, Trigger, WebhookTopic};
 use crate::store::runs::RunStatus;
 use serde_json::Value;
 use utoipa::openapi::schema::{
@@ -37,6 +37,43 @@ impl PartialSchema for RunStatus {
 }
 
 impl ToSchema for RunStatus {}
+
+/// A string schema with `pattern`, for text newtypes.
+fn text(pattern: &str, description: &str, example: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .examples([example])
+        .into()
+}
+
+/// The text newtypes of actions, each with its `parse`'s rule as a pattern.
+macro_rules! text_schemas {
+    ($($kind:ty => ($pattern:literal, $description:literal, $example:literal),)*) => {$(
+        impl PartialSchema for $kind {
+            fn schema() -> RefOr<Schema> {
+                text($pattern, $description, $example)
+            }
+        }
+
+        impl ToSchema for $kind {}
+    )*};
+}
+
+text_schemas! {
+    PayloadPath => (
+        r"^[A-Za-z_][A-Za-z0-9_-]{0,63}(\.[A-Za-z_][A-Za-z0-9_-]{0,63}){0,7}$",
+        "A path into an approval's payload: 1 to 8 dot-separated keys.",
+        "review.level"
+    ),
+    JobType => (r"^[a-z][a-z0-9_.]{0,63}$", "A job type.", "report.generate"),
+    WebhookTopic => (
+        r"^[a-z][a-z0-9_.-]{0,63}$",
+        "A webhook topic.",
+        "approvals.auto_approved"
+    ),
+}
 
 /// `{"all": […]}` or `{"any": […]}`.
 fn group(name: &str, description: &str) -> Object {
