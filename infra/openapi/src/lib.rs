@@ -29,6 +29,8 @@ fn modules() -> Vec<OpenApi> {
     vec![
         opsflow_identity::openapi::doc(),
         opsflow_audit::openapi::doc(),
+        opsflow_approvals::openapi::doc(),
+        opsflow_automation::openapi::doc(),
     ]
 }
 
