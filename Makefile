@@ -86,7 +86,8 @@ fmt: ## Format the code
 	cargo fmt --all
 
 bench: emulators ## Benchmark every function through the local runtime (release build); writes bench/RESULTS.md
-	cargo build --release --workspace --bins
+	# Without opsflow-openapi, whose `openapi` features would reach the functions.
+	cargo build --release --workspace --bins --exclude opsflow-openapi
 	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet
 
 sam-build: setup ## Build every function for Lambda with `sam build` (ARCH=x86_64|arm64)

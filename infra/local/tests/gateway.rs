@@ -536,7 +536,7 @@ async fn events_match_the_recorded_api_gateway_events() {
     let all_routes: Vec<HttpRoute> = route_keys
         .iter()
         .map(|key| {
-            // The catch-all's route key is `$default` alone.
+            // `$default` is the catch-all: any method, any path.
             let (method, path) = key.split_once(' ').unwrap_or(("ANY", key));
             HttpRoute {
                 method: method.into(),

@@ -189,15 +189,6 @@ impl Client {
     }
 }
 
-/// The problem 404 of a method and path no route matches (the template's
-/// `$default` route), with a request id to quote.
-fn assert_not_found_problem(status: u16, body: &Value, request: &str) {
-    assert_eq!(status, 404, "{request}: {body}");
-    assert_eq!(body["type"], "urn:opsflow:problem:not-found", "{request}");
-    assert_eq!(body["status"], 404, "{request}");
-    assert!(body["request_id"].is_string(), "{request}: {body}");
-}
-
 /// Reads `path` until it lists at least `count` items (the pipeline is
 /// asynchronous), and returns the last answer.
 async fn page_of_at_least(client: &Client, token: &str, path: &str, count: usize) -> Value {
@@ -386,9 +377,12 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
     }
     assert_eq!(actions, ["user.registered", "user.role_changed"]);
 
-    // A path no route matches reaches the `$default` route: a problem 404.
+    // A path no route matches reaches the API's catch-all: a problem
+    // document with the request id, never the gateway's bare message.
     let (status, body) = client.send(Method::GET, "/no/such/route", None, None).await;
-    assert_not_found_problem(status, &body, "GET /no/such/route");
+    assert_eq!(status, 404);
+    assert_eq!(body["detail"], "no route matches GET /no/such/route");
+    assert!(body["request_id"].is_string(), "{body}");
     let preflight = client
         .http
         .request(
@@ -407,6 +401,23 @@ async fn identity_and_user_flows_work_over_http_from_a_fresh_start() {
             .and_then(|v| v.to_str().ok()),
         Some("http://localhost:5173")
     );
+    // A browser may read the headers a client needs (template ExposeHeaders).
+    let response = client
+        .http
+        .get(format!("{}/api/v1/health", client.base))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
+    let exposed = response
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in ["location", "etag", "x-request-id", "idempotent-replayed"] {
+        assert!(exposed.contains(header), "{header} not in {exposed:?}");
+    }
     finish(platform, keys_dir).await;
 }
 
@@ -523,7 +534,14 @@ async fn the_audit_log_is_read_and_appended_over_http() {
         let (status, body) = client
             .send(method.clone(), path, Some(&demo.admin), Some(json!({})))
             .await;
-        assert_not_found_problem(status, &body, &format!("{method} {path}"));
+        // No route: the API's catch-all answers a problem document.
+        assert_eq!(status, 404, "{method} {path}");
+        assert_eq!(
+            body["detail"],
+            json!(format!("no route matches {method} {path}")),
+            "{method} {path}"
+        );
+        assert!(body["request_id"].is_string(), "{method} {path}: {body}");
     }
     demo.finish().await;
 }

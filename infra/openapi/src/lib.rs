@@ -26,7 +26,12 @@ pub fn document() -> OpenApi {
 
 /// Each module's description of its routes.
 fn modules() -> Vec<OpenApi> {
-    vec![]
+    vec![
+        opsflow_identity::openapi::doc(),
+        opsflow_audit::openapi::doc(),
+        opsflow_approvals::openapi::doc(),
+        opsflow_automation::openapi::doc(),
+    ]
 }
 
 /// The document as it is checked in: pretty JSON and a final newline.

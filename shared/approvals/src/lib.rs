@@ -16,6 +16,8 @@ extern crate self as opsflow_approvals;
 pub mod api;
 pub mod domain;
 pub mod events;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod permissions;
 mod registry;
 pub mod service;

@@ -10,16 +10,31 @@ use time::OffsetDateTime;
 
 /// A workflow step (also copied into each approval).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepView {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, example = "Manager")
+    )]
     name: String,
+    /// The role whose holders decide the step; absent when `approver_ids`
+    /// names the approvers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::role))]
     approver_role: Option<String>,
+    /// The users who decide the step (1–25); absent when `approver_role`
+    /// names them.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::approver_ids))]
     approver_ids: Option<Vec<String>>,
+    /// How many approvals complete the step: 1–100, and at most the number
+    /// of `approver_ids`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     required_approvals: u32,
     /// Users a rule made approvers of an approval's step, beside those
     /// above; absent when there are none (always, for a workflow's steps).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::assigned_ids))]
     assigned_ids: Vec<String>,
 }
 
@@ -38,13 +53,23 @@ pub fn step_view(step: &Step) -> StepView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkflowView {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     name: String,
+    /// Free text, up to 2000 characters; empty when none was given.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: String,
     status: WorkflowStatus,
+    /// The steps, in the order a request goes through them (at most 10).
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     steps: Vec<StepView>,
+    /// Whether one person may decide several steps of a request.
     allow_same_approver_across_steps: bool,
+    /// The admin who created it.
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -74,41 +99,66 @@ pub fn workflow_value(record: &WorkflowRecord) -> serde_json::Value {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionView {
+    /// The index of the step decided.
     step: usize,
     step_name: String,
+    /// Who decided: a user's id.
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     approver_id: String,
+    /// The approver's role when they decided.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::role))]
     approver_role: String,
     decision: Verdict,
+    /// Up to 1000 characters; empty when none was given.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     comment: String,
     #[serde(with = "time::serde::rfc3339")]
     decided_at: OffsetDateTime,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalView {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     workflow_id: String,
+    /// The workflow's name when the request was filed.
     workflow_name: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     title: String,
+    /// Free text, up to 2000 characters; empty when none was given.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: String,
+    /// The request's free-form data, as filed (`{}` when none was given)
+    /// and as rules' `set_field` changed it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     payload: serde_json::Value,
+    /// 0 to 10¹², at most two decimals; absent when none was given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1e12))]
     amount: Option<f64>,
     status: ApprovalStatus,
     steps: Vec<StepView>,
     /// The step being decided (its index), while pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     current_step: Option<usize>,
+    /// Who has approved the current step so far (once final, the last
+    /// step decided).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::user_ids))]
     step_approvals: Vec<String>,
     /// Copied from the workflow: whether one person may decide several
     /// steps.
     allow_same_approver_across_steps: bool,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     requester_id: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
+    /// When it became final; absent while pending.
     #[serde(
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"

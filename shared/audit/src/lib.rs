@@ -12,6 +12,8 @@ extern crate self as opsflow_audit;
 
 pub mod api;
 pub mod domain;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod permissions;
 pub mod pipeline;
 pub mod registry;

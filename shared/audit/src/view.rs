@@ -8,15 +8,31 @@ use serde_json::Value;
 
 /// An audit record as the API shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditLogView {
+    /// The id of the event the record is about (a UUIDv7).
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     id: String,
+    /// The kind of entity (`user`, `workflow`, `client_report`, …).
     entity: String,
+    /// The entity's id: usually a UUIDv7; a client's own id as it sent it.
     entity_id: String,
+    /// The event type, e.g. `user.role_changed`; a client's entries are
+    /// `client.<action>`.
     action: String,
+    /// Who acted: a user's id, `system` for the platform's own actions,
+    /// `anonymous` for what happened to a refresh token or a failed login.
     user_id: String,
+    /// The actor's role when they acted (`admin`, `approver`, `user`,
+    /// `system`, `anonymous`).
     user_role: String,
+    /// The changes, `{"field": [before, after]}`, or what a client reported.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     details: Value,
+    /// When it happened (UTC, milliseconds).
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     timestamp: String,
+    /// The correlation id of the request that caused it.
     correlation_id: String,
     source: AuditSource,
 }

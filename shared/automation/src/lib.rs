@@ -14,6 +14,8 @@ pub mod api;
 pub mod domain;
 pub mod events;
 pub mod language;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod permissions;
 pub mod pipeline;
 mod registry;

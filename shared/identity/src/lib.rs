@@ -15,6 +15,8 @@ pub mod api;
 pub mod auth;
 pub mod domain;
 pub mod events;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod permissions;
 mod registry;
 pub mod service;

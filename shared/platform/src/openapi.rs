@@ -12,14 +12,16 @@
 //! `<verb><Resource>` in camelCase, `tag` is the function's name, a signed-in
 //! route says `security(("bearer" = []))`, every error status refers to one
 //! of the problem responses below (`response = NotFound`), and [`finish`]
-//! adds what every operation can answer (401 where signed in, 500).
+//! adds what every operation can answer (401 and 503 where signed in, 500).
 
 use crate::api::health::{Health, Readiness, ReadinessChecks};
+use crate::domain::Role;
 use crate::error::{FieldError, Problem};
+use std::borrow::Cow;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, OpenApi as _, ToResponse};
@@ -72,6 +74,27 @@ pub struct IdPath {
     pub id: String,
 }
 
+/// A role's name, one of [`Role::ALL`]: the schema of every field and
+/// parameter that names a role, built from the enum the handlers parse
+/// with, so it cannot drift from it.
+pub struct RoleName;
+
+impl utoipa::PartialSchema for RoleName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A role: what its holder may do."))
+            .enum_values(Some(Role::ALL.map(Role::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RoleName {
+    fn name() -> Cow<'static, str> {
+        "Role".into()
+    }
+}
+
 macro_rules! problem_responses {
     ($($name:ident => $description:literal,)*) => {
         $(
@@ -100,6 +123,7 @@ problem_responses! {
     Conflict => "409: the resource's state or a stale body `version` does not allow this, or the idempotency key is in use",
     PreconditionFailed => "412: `If-Match` names a version that is no longer current",
     PayloadTooLarge => "413: the body is larger than this route accepts",
+    UnsupportedMediaType => "415: the body is not JSON (a `content-type` other than `application/json` or `*+json`)",
     Unprocessable => "422: well-formed but invalid values; `errors` names each field",
     TooManyRequests => "429: too many attempts; `Retry-After` says when to try again",
     InternalError => "500: something unexpected; the body carries only the request id to quote",
@@ -128,7 +152,7 @@ fn problem(description: &str) -> Response {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(health, api_health, readiness),
-    components(schemas(Problem, FieldError, Health, Readiness, ReadinessChecks))
+    components(schemas(Problem, FieldError, RoleName, Health, Readiness, ReadinessChecks))
 )]
 struct Probes;
 
@@ -204,8 +228,9 @@ pub fn base() -> OpenApi {
     doc
 }
 
-/// Adds what every operation can answer: 401 where it needs a token, and
-/// 500. Call it once every module is merged.
+/// Adds what every operation can answer: 401 and 503 where it needs a
+/// token (the session is read from the store), and 500. Call it once every
+/// module is merged.
 pub fn finish(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
         for operation in operations(item) {
@@ -222,6 +247,13 @@ pub fn finish(doc: &mut OpenApi) {
             responses
                 .entry("500".into())
                 .or_insert_with(|| Ref::from_response_name("InternalError").into());
+            if signed_in {
+                // The store may be throttled or unreachable under any route
+                // that reads it, and every signed-in route reads the session.
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| Ref::from_response_name("ServiceUnavailable").into());
+            }
         }
     }
 }

@@ -79,14 +79,10 @@ impl Reader<'_> {
         let (method, route_path) = match (method, path_value) {
             (None, None) => ("ANY".to_owned(), "$default".to_owned()),
             (_, None) => bail!("{pp}.Path: missing (an event with a Method needs a Path)"),
-            // The catch-all spelled out, as SAM also accepts it.
+            // `$default` written out: the catch-all, for any method.
             (method, Some(route_path)) if route_path == "$default" => {
-                let method = method.unwrap_or_else(|| "ANY".to_owned());
-                if !matches!(
-                    method.to_ascii_uppercase().as_str(),
-                    "ANY" | "X-AMAZON-APIGATEWAY-ANY-METHOD"
-                ) {
-                    bail!("{pp}.Method: the $default route takes every method (ANY), got {method}");
+                if method.is_some_and(|m| !m.eq_ignore_ascii_case("ANY")) {
+                    bail!("{pp}.Method: the $default route takes every method (ANY)");
                 }
                 ("ANY".to_owned(), route_path)
             }
@@ -249,15 +245,6 @@ mod tests {
 "#,
         );
         let template = parse(&yaml, &ctx()).unwrap();
-        let spelled_out = parse(
-            &yaml.replace(
-                "{ApiId: !Ref Api}",
-                "{ApiId: !Ref Api, Path: $default, Method: ANY}",
-            ),
-            &ctx(),
-        )
-        .unwrap();
-        assert_eq!(spelled_out.routes, template.routes);
         let keys: Vec<_> = template.routes.iter().map(HttpRoute::route_key).collect();
         assert_eq!(
             keys,
@@ -271,6 +258,23 @@ mod tests {
         assert!(template.routes.iter().all(|r| r.function == "Fn"));
         assert_eq!(template.function("Fn").unwrap().events.len(), 4);
         assert_eq!(template.cors, None);
+    }
+
+    #[test]
+    fn a_written_out_default_route_takes_any_method_only() {
+        for properties in ["Path: $default, Method: ANY", "Path: $default"] {
+            let yaml = events(&format!(
+                "        Default:\n          Type: HttpApi\n          Properties: {{ApiId: !Ref Api, {properties}}}\n"
+            ));
+            let template = parse(&yaml, &ctx()).unwrap();
+            let keys: Vec<_> = template.routes.iter().map(HttpRoute::route_key).collect();
+            assert_eq!(keys, ["ANY $default"], "{properties}");
+        }
+        let yaml = events(
+            "        Default:\n          Type: HttpApi\n          Properties: {ApiId: !Ref Api, Path: $default, Method: GET}\n",
+        );
+        let error = parse(&yaml, &ctx()).unwrap_err().to_string();
+        assert!(error.contains("takes every method"), "{error}");
     }
 
     #[test]

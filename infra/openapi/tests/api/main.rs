@@ -1,6 +1,8 @@
 //! The checked-in OpenAPI document is the one the code describes, and it
 //! describes exactly the routes `template.yaml` deploys.
 
+#![allow(clippy::unwrap_used)]
+
 use opsflow_platform::openapi::PROBLEM_JSON;
 use opsflow_platform::testkit::rbac::every_template_route;
 use serde_json::Value;

@@ -160,18 +160,31 @@ async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     ))
 }
 
+/// A request filed against an active workflow.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateApproval {
+    /// An `ACTIVE` workflow's id (else 422).
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     workflow_id: String,
+    /// 1–200 characters once trimmed, one line.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     title: String,
+    /// Up to 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
+    /// Free-form data: a JSON object of at most 16 KiB (compact) and 16
+    /// levels; `{}` when left out.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     payload: Option<serde_json::Value>,
+    /// 0 to 10¹², at most two decimals.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1e12))]
     amount: Option<f64>,
 }
 
 async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
-    let body: CreateBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let body: CreateApproval = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let workflow_id = v.check(
         "workflow_id",
@@ -214,17 +227,24 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     Ok(response)
 }
 
+/// A decision on the current step (`APPROVED`, `REJECTED`), or the
+/// requester's withdrawal (`CANCELLED`).
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+pub(crate) struct DecideApproval {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::wanted_status))]
     status: String,
+    /// The decision's comment: up to 1000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     comment: Option<String>,
+    /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
 }
 
 async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let id = path_id(req)?;
-    let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let body: DecideApproval = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let wanted = match body.status.as_str() {
         "APPROVED" => Some(Some(Verdict::Approved)),

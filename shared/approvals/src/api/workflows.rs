@@ -107,13 +107,23 @@ async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     ))
 }
 
+/// A new workflow: a `DRAFT` until it is activated.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateWorkflow {
+    /// 1–120 characters once trimmed, one line.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     name: String,
+    /// Up to 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
+    /// The approval steps, in order (at most 10); activation needs one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     steps: Vec<StepInput>,
+    /// Whether one person may decide several steps of a request (default
+    /// `false`: a person decides at most one step of it).
     #[serde(default)]
     allow_same_approver_across_steps: bool,
 }
@@ -132,7 +142,7 @@ fn check_steps(v: &mut Validator, inputs: Vec<StepInput>) -> Option<Vec<Step>> {
 }
 
 async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
-    let body: CreateBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let body: CreateWorkflow = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let name = v.check("name", WorkflowName::parse(&body.name));
     let description = v
@@ -161,14 +171,27 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     Ok(response)
 }
 
+/// A change to a workflow: at least one of its fields besides `version`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+pub(crate) struct UpdateWorkflow {
+    /// 1–120 characters once trimmed, one line.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     name: Option<String>,
+    /// Up to 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
+    /// Only `DRAFT → ACTIVE → ARCHIVED` (else 409); activation needs a
+    /// step (else 422).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<WorkflowStatus>))]
     status: Option<String>,
+    /// Replaces the steps (at most 10); only while a `DRAFT` (else 409).
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     steps: Option<Vec<StepInput>>,
+    /// Only while a `DRAFT` (else 409).
     allow_same_approver_across_steps: Option<bool>,
+    /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
 }
 
@@ -180,7 +203,7 @@ async fn patch(
     id: EntityId,
 ) -> ApiReply {
     service::workflow_for(&app.store, principal, &id).await?;
-    let body: PatchBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let body: UpdateWorkflow = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     if body.name.is_none()
         && body.description.is_none()

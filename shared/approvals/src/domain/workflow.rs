@@ -95,13 +95,26 @@ impl StepSeparation {
     }
 }
 
-/// A step as a client writes it.
+/// A step as a client writes it: exactly one of `approver_role` and
+/// `approver_ids`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StepInput {
+    /// 1–120 characters once trimmed; `Step <n>` when left out.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, example = "Manager")
+    )]
     pub name: Option<String>,
+    /// Everyone with this role decides the step.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::role))]
     pub approver_role: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::approver_ids))]
     pub approver_ids: Option<Vec<String>>,
+    /// How many approvals complete the step: 1–100, and at most the number
+    /// of `approver_ids`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100, example = 1))]
     pub required_approvals: u32,
 }
 

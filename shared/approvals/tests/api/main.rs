@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod approvals;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod rbac;
 mod rule_actions;
 mod workflows;

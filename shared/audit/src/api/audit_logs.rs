@@ -197,19 +197,44 @@ async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiReply
     .await
 }
 
+/// What a client reports about one of its own actions.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditLogEntry))]
 #[serde(deny_unknown_fields)]
-struct EntryBody {
+pub(crate) struct EntryBody {
+    /// What the client did; recorded as `client.<action>`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9_.]{0,63}$"))]
     action: String,
+    /// The kind of entity it was about: one the caller may see, or one of
+    /// the clients' own, named `client_…`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9_]{0,31}$"))]
     entity: String,
+    /// The entity's id: 1–128 characters, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     entity_id: String,
+    /// Anything worth keeping: a JSON object of at most 8 KiB and 16
+    /// levels of nesting.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     details: Option<Map<String, Value>>,
 }
 
+/// The answer to a client's entry: the id its audit record will have.
 #[derive(Serialize)]
-struct Accepted {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditLogAccepted))]
+pub(crate) struct Accepted {
+    /// The id of the event, and so of the audit record it becomes.
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     id: String,
+    /// Always `accepted`: the record appears once the audit writer has it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^accepted$"))]
     status: &'static str,
 }
 

@@ -44,6 +44,7 @@ use serde_json::Value;
 
 /// Where an audit record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditSource {
     /// A change committed by the platform (through the outbox).

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_logs;
+#[cfg(feature = "openapi")]
+mod contract;
 mod pipeline;
 mod rbac;
 

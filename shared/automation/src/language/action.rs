@@ -61,29 +61,38 @@ pub const MAX_LOG_CHARS: usize = 500;
 /// A validated action. Reading one back (`Deserialize`) runs the same
 /// checks as [`Action::parse`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(description = "A rule's action."))]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "Value")]
 pub enum Action {
+    /// Approves the event's pending approval, as the system.
     Approve {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
         comment: String,
     },
+    /// Rejects the event's pending approval, as the system.
     Reject {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
         comment: String,
     },
+    /// Adds an active user (not the requester) as an approver of the current step.
     Assign {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
         user_id: EntityId,
     },
-    SetField {
-        path: PayloadPath,
-        value: Value,
-    },
+    /// Sets a field of the pending approval's payload to `value` (≤ 4 KiB, ≤ 8 levels).
+    SetField { path: PayloadPath, value: Value },
+    /// Sends a job message to the `jobs` queue.
     EnqueueJob {
         job_type: JobType,
+        /// A JSON object of at most 16 KiB and 16 levels (`{}` if left out).
         payload: Map<String, Value>,
     },
-    NotifyWebhook {
-        topic: WebhookTopic,
-    },
+    /// Hands the event to the `webhooks` queue under the topic.
+    NotifyWebhook { topic: WebhookTopic },
+    /// Records an audit-only note.
     Log {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
         message: String,
     },
 }

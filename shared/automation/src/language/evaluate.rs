@@ -35,6 +35,7 @@ pub const MAX_TRACED_VALUE_BYTES: usize = 1024;
 
 /// The outcome of evaluating a condition: whether it holds, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evaluation {
     pub matched: bool,
     pub trace: Trace,
@@ -42,21 +43,31 @@ pub struct Evaluation {
 
 /// One node of an evaluation trace; see the module documentation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "One node of a condition's \
+    evaluation: `kind`, `at` (its path in the rule) and `result`; a leaf also has \
+    what it compared and what it found.")
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Trace {
     All {
         at: String,
         result: bool,
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         conditions: Vec<Trace>,
     },
     Any {
         at: String,
         result: bool,
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         conditions: Vec<Trace>,
     },
     Not {
         at: String,
         result: bool,
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         condition: Box<Trace>,
     },
     Leaf(LeafTrace),
@@ -64,15 +75,21 @@ pub enum Trace {
 
 /// The trace of one comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeafTrace {
     pub at: String,
     pub path: String,
     pub op: Operator,
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub value: Value,
     pub found: bool,
+    /// The JSON type of what was found.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub actual_type: Option<&'static str>,
+    /// What was found; left out (with `truncated`) when over 1 KiB.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub actual: Option<Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,

@@ -57,18 +57,37 @@ pub const DEFAULT_PRIORITY: u16 = 100;
 /// A rule as a client writes it. `conditions` and `actions` stay JSON here
 /// so that their parsers can name the path of every problem in them.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "A rule as a client writes it, \
+    checked as a whole: every problem is named by its path in the rule.")
+)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
+    /// 1–120 characters once trimmed, one line.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     pub name: String,
+    /// Up to 2000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::trigger))]
     pub trigger: String,
+    /// Left out (or `null`), the rule acts on every triggering event.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Condition>))]
     pub conditions: Option<Value>,
+    /// 1 to 10 actions, run in order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Action>, min_items = 1, max_items = 10))]
     pub actions: Vec<Value>,
+    /// Default `true`.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// 0–1000, default 100: rules matching one event run in ascending
+    /// priority.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub priority: Option<i64>,
 }
 
@@ -76,21 +95,36 @@ pub struct RuleInput {
 /// `description` and `conditions` when it has none), and reading it back
 /// runs [`RuleSpec::parse`] again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "A rule's definition, as it was \
+    written (without `description` and `conditions` when it has none).")
+)]
 #[serde(try_from = "RuleInput")]
 pub struct RuleSpec {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     name: String,
+    /// Absent when the rule has none.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::trigger))]
     trigger: Trigger,
+    /// Absent when the rule acts on every triggering event.
     #[serde(skip_serializing_if = "Option::is_none")]
     conditions: Option<Condition>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
     actions: Vec<Action>,
     enabled: bool,
+    /// Rules matching one event run in ascending priority.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000))]
     priority: u16,
 }
 
 /// Whether a rule applies to an event, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleEvaluation {
     /// The event's type matches the trigger.
     pub triggered: bool,

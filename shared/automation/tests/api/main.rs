@@ -6,6 +6,8 @@
 
 mod automation;
 mod automation_api;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod rbac;
 mod rules;
 mod validation;

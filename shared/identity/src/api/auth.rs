@@ -40,7 +40,7 @@ use lambda_http::{Body, Request, Response};
 use opsflow_platform::app::authenticate;
 use serde::Deserialize;
 
-mod login;
+pub(crate) mod login;
 use login::login;
 
 /// Auth bodies are small; anything larger is refused before parsing.
@@ -102,11 +102,20 @@ fn source_ip(meta: &RequestMeta) -> &str {
     meta.source_ip.as_deref().unwrap_or("unknown")
 }
 
+/// A new account's details.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct RegisterBody {
+pub(crate) struct RegisterBody {
+    /// An e-mail address no account has yet (trimmed and lower-cased).
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     email: String,
+    /// 8–128 characters, not all blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     password: String,
+    /// The display name: 1–100 characters once trimmed, no control
+    /// characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     name: String,
 }
 
@@ -191,9 +200,13 @@ fn origin(meta: &RequestMeta) -> Origin<'_> {
     }
 }
 
+/// The refresh token to exchange.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct RefreshBody {
+pub(crate) struct RefreshBody {
+    /// The `refresh_token` of the last login or refresh; an unknown,
+    /// expired or spent one is 401.
     refresh_token: String,
 }
 

@@ -81,14 +81,30 @@ async fn get(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
     Ok(with_etag(response, record.version))
 }
 
+/// A partial change of an account: at least one of `name`, `password`,
+/// `role`, `is_active`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserPatch))]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+pub(crate) struct PatchBody {
+    /// The holder's new display name (holder only): 1–100 characters once
+    /// trimmed, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     name: Option<String>,
+    /// The holder's new password (holder only), with `current_password`:
+    /// 8–128 characters, not all blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     password: Option<String>,
+    /// The password now, required with (and only with) `password`; a wrong
+    /// one is 422, and attempts are throttled like logins (429).
     current_password: Option<String>,
+    /// The new role (admins only; not one's own).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<opsflow_platform::openapi::RoleName>))]
     role: Option<String>,
+    /// Activates or deactivates the account (admins only; not one's own
+    /// deactivation).
     is_active: Option<bool>,
+    /// The version the change expects; a stale one is 409.
     version: Option<u64>,
 }
 

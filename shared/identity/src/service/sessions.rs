@@ -28,12 +28,19 @@ pub struct Origin<'a> {
 
 /// What a login or a refresh hands the client.
 #[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tokens {
+    /// The access token (a JWT) to send as `Authorization: Bearer …`.
     pub access_token: String,
+    /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^Bearer$"))]
     pub token_type: &'static str,
     /// Seconds until the access token expires.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub expires_in: i64,
+    /// The refresh token: spent by its one use on `POST /api/v1/auth/refresh`.
     pub refresh_token: String,
+    /// The signed-in account.
     pub user: UserView,
 }
 

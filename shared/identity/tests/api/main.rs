@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth_flow;
+#[cfg(feature = "openapi")]
+mod contract;
 mod idempotency;
 mod rbac;
 mod users;

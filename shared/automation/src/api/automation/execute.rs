@@ -33,7 +33,7 @@
 
 use crate::api::ApiReply;
 
-mod body;
+pub(crate) mod body;
 
 use super::Automation;
 use crate::api::idempotency;

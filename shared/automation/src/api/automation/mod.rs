@@ -12,7 +12,7 @@
 
 use crate::api::ApiReply;
 
-mod execute;
+pub(crate) mod execute;
 
 use crate::api::paged_by_key;
 use crate::api::Context;
@@ -81,21 +81,29 @@ async fn route(
     }
 }
 
-/// A run as the API shows it.
+/// A run as the API shows it: what one rule did with one event.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunView {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     event_id: String,
     event_type: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     rule_id: String,
+    /// The rule's name when it ran.
     rule_name: String,
+    /// How many actions led to the event (rules stop at 3).
     depth: u32,
     correlation_id: String,
     status: RunStatus,
+    /// Why it was skipped or failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     /// `{triggered, matched, conditions}`: each condition's value and result.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::language::rule::RuleEvaluation>))]
     evaluation: Option<Value>,
+    /// Each action's outcome, in the rule's order.
     actions: Vec<ActionOutcome>,
     attempts: u32,
     #[serde(with = "time::serde::rfc3339")]

@@ -24,6 +24,7 @@ opsflow_platform::string_enum! {
 
 /// How one action went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     Ok,
@@ -33,13 +34,18 @@ pub enum ActionStatus {
 
 /// The outcome of one action of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionOutcome {
+    /// The action's place in the rule's `actions`.
     pub index: usize,
+    /// The action's `type`.
     #[serde(rename = "type")]
     pub kind: String,
     pub status: ActionStatus,
+    /// What it did, when it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -1,8 +1,8 @@
 //! A batch's events run side by side, those about one entity in order:
-//! the runs' own times show it. A full batch finishes inside the
-//! function's timeout: ten events, each matching twenty rules, run in one
-//! `run_batch` call with every run recorded, in less time than
-//! `template.yaml` gives the runner.
+//! the runs' own times show it. A full batch (ten events, each matching
+//! twenty rules) runs in one `run_batch` call with every run recorded. Its
+//! duration is not asserted: timings belong to `make bench`, where a loaded
+//! test machine cannot turn them into false failures.
 
 use super::{batch, id_of, World};
 use opsflow_automation::store::runs::{RunRecord, RunStatus};
@@ -10,60 +10,17 @@ use opsflow_automation::store::RunStore;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::events::{Actor, Envelope};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-
-/// The automation runner's `Timeout` in `template.yaml`: its own, or the
-/// one in `Globals`.
-fn runner_timeout() -> Duration {
-    let template = include_str!("../../../../../template.yaml");
-    let timeout_in = |block: &str| {
-        block.lines().find_map(|line| {
-            let value = line.trim().strip_prefix("Timeout:")?;
-            value.trim().parse::<u64>().ok()
-        })
-    };
-    // A resource ends where the next line indented by two spaces begins.
-    let resource = template
-        .split_once("\n  AutomationRunnerFunction:\n")
-        .expect("the runner in template.yaml")
-        .1;
-    let end = resource
-        .lines()
-        .position(|line| line.starts_with("  ") && !line.starts_with("   "))
-        .unwrap_or(usize::MAX);
-    let own: String = resource.lines().take(end).collect::<Vec<_>>().join("\n");
-    let globals = template
-        .split_once("\nGlobals:\n")
-        .expect("Globals in template.yaml")
-        .1;
-    let globals: String = globals
-        .lines()
-        .take_while(|line| line.is_empty() || line.starts_with(' '))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let seconds = timeout_in(&own)
-        .or_else(|| timeout_in(&globals))
-        .expect("a Timeout for the runner");
-    Duration::from_secs(seconds)
-}
 
 #[tokio::test]
-async fn ten_events_matching_twenty_rules_each_finish_inside_the_function_timeout() {
+async fn ten_events_matching_twenty_rules_each_run_in_one_batch() {
     let world = World::new().await;
     let rules = note_rules(&world, 20).await;
     let events: Vec<Value> = (0..10).map(|_| placed(EntityId::new())).collect();
     let messages = batch(&events.iter().collect::<Vec<_>>());
-    let timeout = runner_timeout();
 
-    let started = Instant::now();
     let response = world.runner(None).run_batch(&messages).await;
-    let took = started.elapsed();
 
     assert!(response.batch_item_failures.is_empty());
-    assert!(
-        took < timeout,
-        "the batch took {took:?}, the runner's timeout is {timeout:?}"
-    );
     let store = world.store();
     for event in &events {
         for rule in &rules {

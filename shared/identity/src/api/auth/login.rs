@@ -21,10 +21,16 @@ use crate::App;
 use lambda_http::Request;
 use serde::Deserialize;
 
+/// The credentials of a login.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+pub(crate) struct LoginBody {
+    /// The account's e-mail address (trimmed, any case).
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     email: String,
+    /// 1–128 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     password: String,
 }
 

@@ -10,19 +10,33 @@ use opsflow_platform::events::names::{ActionName, AuditId, EntityKind, CLIENT_AC
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+/// What to run rules on: `event`, or `entity` with `entity_id` and
+/// `event_type` (an existing entity, whose view is the event's `data`).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ExecuteRules))]
 #[serde(deny_unknown_fields)]
-pub(super) struct ExecuteBody {
+pub(crate) struct ExecuteBody {
+    /// An event described in full (not with `entity`).
     #[serde(default)]
     pub(super) event: Option<EventInput>,
+    /// A kind of entity the platform keeps (`approval`, `workflow`,
+    /// `rule`, `user`; else 422).
     #[serde(default)]
     pub(super) entity: Option<String>,
+    /// The entity's id (one that does not exist is 422).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub(super) entity_id: Option<String>,
+    /// The type of the event to build, such as `approval.created`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z][a-z0-9_.]{0,127}$"))]
     pub(super) event_type: Option<String>,
+    /// Run only this rule, enabled or not (one that does not exist is 422).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub(super) rule_id: Option<String>,
+    /// Only evaluate: write nothing, run no action.
     #[serde(default)]
     pub(super) dry_run: bool,
 }
@@ -30,15 +44,26 @@ pub(super) struct ExecuteBody {
 /// An event as a caller describes it: the envelope's own fields, less
 /// those the platform sets (id, actor, time, correlation, depth).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub(super) struct EventInput {
+pub(crate) struct EventInput {
+    /// The event type, such as `approval.rejected`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z][a-z0-9_.]{0,127}$"))]
     pub(super) event_type: String,
+    /// The kind of entity it is about.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z][a-z0-9_]{0,31}$"))]
     pub(super) entity: String,
+    /// 1–128 characters, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub(super) entity_id: String,
+    /// The entity after the change: an object (or `null`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub(super) data: Option<Value>,
+    /// Changed fields, each `[before, after]`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::changes))]
     pub(super) changes: Map<String, Value>,
 }
 

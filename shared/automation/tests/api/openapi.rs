@@ -1,0 +1,175 @@
+//! The rules' and automation's real answers are the ones their OpenAPI
+//! description promises: for each route, a success and the errors a
+//! client meets, checked for status, media type and body schema.
+
+use crate::helpers::{Account, Call, Reply, TestEnv};
+use opsflow_approvals::openapi::conformance::check;
+use opsflow_platform::domain::Role;
+use serde_json::{json, Value};
+
+/// The kernel's base with this module's routes, as `infra/openapi`
+/// merges them.
+fn description() -> Value {
+    let mut doc = opsflow_platform::openapi::base();
+    doc.merge(opsflow_automation::openapi::doc());
+    opsflow_platform::openapi::finish(&mut doc);
+    serde_json::to_value(&doc).unwrap()
+}
+
+/// Asserts that `reply` to `route` is one the description promises, with
+/// the status the test expects.
+fn conforms(doc: &Value, route: &str, reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "{route}: {}", reply.body);
+    let found = check(
+        doc,
+        route,
+        reply.status,
+        reply.header("content-type"),
+        &reply.body,
+    );
+    assert_eq!(found, Ok(()), "{}", reply.body);
+}
+
+fn small_amounts() -> Value {
+    json!({
+        "name": "Approve small amounts",
+        "description": "Under 100, no second look",
+        "trigger": "approval.created",
+        "conditions": {"all": [
+            {"path": "data.amount", "op": "lt", "value": 100},
+            {"not": {"path": "data.title", "op": "starts_with", "value": "Travel"}}
+        ]},
+        "actions": [
+            {"type": "set_field", "path": "review.automated", "value": true},
+            {"type": "approve", "comment": "Auto-approved: under 100"},
+            {"type": "log", "message": "approved by rule"}
+        ],
+        "priority": 10
+    })
+}
+
+const NOWHERE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+#[tokio::test]
+async fn rule_answers_match_the_description() {
+    let doc = description();
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let user = env.account("user", Role::User).await;
+    let at = |call: Call, id: &str| call.resource_id("api/v1/rules", id);
+
+    let create = |body: Value| Call::new("rules/create").body(body);
+    let created = env.call(create(small_amounts()).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/rules", &created, 201);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let refused = env.call(create(small_amounts()).by(&user)).await;
+    conforms(&doc, "POST /api/v1/rules", &refused, 403);
+    let mut broken = small_amounts();
+    broken["actions"][0]["type"] = json!("shout");
+    let invalid = env.call(create(broken).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/rules", &invalid, 422);
+
+    let read = env.call(at(Call::new("rules/get"), &id).by(&admin)).await;
+    conforms(&doc, "GET /api/v1/rules/{id}", &read, 200);
+    let missing = env
+        .call(at(Call::new("rules/get"), NOWHERE).by(&admin))
+        .await;
+    conforms(&doc, "GET /api/v1/rules/{id}", &missing, 404);
+
+    let patch = |body: Value| at(Call::new("rules/patch"), &id).body(body);
+    let changed = env
+        .call(patch(json!({"enabled": false, "conditions": null})).by(&admin))
+        .await;
+    conforms(&doc, "PATCH /api/v1/rules/{id}", &changed, 200);
+    let stale = patch(json!({"priority": 5})).header("if-match", "\"1\"");
+    conforms(
+        &doc,
+        "PATCH /api/v1/rules/{id}",
+        &env.call(stale.by(&admin)).await,
+        412,
+    );
+    let unknown = env.call(patch(json!({"colour": "red"})).by(&admin)).await;
+    conforms(&doc, "PATCH /api/v1/rules/{id}", &unknown, 400);
+
+    let list = |query: &[(&str, &str)]| Call::new("rules/list").query(query);
+    let listed = env.call(list(&[("enabled", "false")]).by(&admin)).await;
+    conforms(&doc, "GET /api/v1/rules", &listed, 200);
+    assert_eq!(listed.body["items"][0]["id"], json!(id));
+    let bogus = env.call(list(&[("enabled", "maybe")]).by(&admin)).await;
+    conforms(&doc, "GET /api/v1/rules", &bogus, 422);
+
+    let delete = || at(Call::new("rules/delete"), &id);
+    conforms(
+        &doc,
+        "DELETE /api/v1/rules/{id}",
+        &env.call(delete().by(&admin)).await,
+        204,
+    );
+    conforms(
+        &doc,
+        "DELETE /api/v1/rules/{id}",
+        &env.call(delete().by(&admin)).await,
+        404,
+    );
+}
+
+async fn file(env: &TestEnv, requester: &Account, workflow: &str) -> String {
+    let body = json!({"workflow_id": workflow, "title": "Pens", "amount": 40});
+    let call = Call::new("approvals/create").by(requester).body(body);
+    env.create(call).await
+}
+
+#[tokio::test]
+async fn automation_answers_match_the_description() {
+    let doc = description();
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let requester = env.account("requester", Role::User).await;
+    let workflow = env.active_workflow(&admin, "Purchases").await;
+    let rule = Call::new("rules/create").by(&admin).body(small_amounts());
+    let rule = env.create(rule).await;
+    let execute = |body: Value| Call::new("automation/execute").body(body);
+    let on = |approval: &str, dry_run: bool| {
+        json!({"entity": "approval", "entity_id": approval,
+               "event_type": "approval.created", "dry_run": dry_run})
+    };
+
+    let approval = file(&env, &requester, &workflow).await;
+    let tried = env.call(execute(on(&approval, true)).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &tried, 200);
+    assert_eq!(tried.body["results"][0]["status"], "matched");
+    let described = json!({"dry_run": true, "event": {
+        "type": "approval.rejected", "entity": "approval", "entity_id": approval,
+        "data": {"amount": 5000}, "changes": {"status": ["PENDING", "REJECTED"]}
+    }});
+    let dry = env.call(execute(described.clone()).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &dry, 200);
+    let mut named = described;
+    named["rule_id"] = json!(rule);
+    let unmatched = env.call(execute(named).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &unmatched, 200);
+    assert_eq!(unmatched.body["results"][0]["status"], "not_triggered");
+    let ran = env
+        .call(
+            execute(on(&approval, false))
+                .header("idempotency-key", "run-1")
+                .by(&admin),
+        )
+        .await;
+    conforms(&doc, "POST /api/v1/automation/execute", &ran, 200);
+    assert_eq!(ran.body["results"][0]["status"], "succeeded");
+    let refused = env.call(execute(on(&approval, true)).by(&requester)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &refused, 403);
+    let neither = env.call(execute(json!({"dry_run": true})).by(&admin)).await;
+    conforms(&doc, "POST /api/v1/automation/execute", &neither, 422);
+
+    let runs = |query: &[(&str, &str)]| Call::new("automation/runs").query(query);
+    let event = ran.body["event"]["id"].as_str().unwrap();
+    let listed = env.call(runs(&[("event_id", event)]).by(&admin)).await;
+    conforms(&doc, "GET /api/v1/automation/runs", &listed, 200);
+    assert_eq!(listed.body["items"][0]["status"], "succeeded");
+    let bogus = env.call(runs(&[("status", "won")]).by(&admin)).await;
+    conforms(&doc, "GET /api/v1/automation/runs", &bogus, 422);
+    let hidden = env.call(runs(&[]).by(&requester)).await;
+    conforms(&doc, "GET /api/v1/automation/runs", &hidden, 403);
+}
