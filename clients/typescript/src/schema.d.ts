@@ -466,325 +466,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description The answer to a client's entry: the id its audit record will have. */
-        AuditLogAccepted: {
-            /**
-             * Format: uuid
-             * @description The id of the event, and so of the audit record it becomes.
-             */
-            id: string;
-            /** @description Always `accepted`: the record appears once the audit writer has it. */
-            status: string;
-        };
-        /** @description What a client reports about one of its own actions. */
-        AuditLogEntry: {
-            /** @description What the client did; recorded as `client.<action>`. */
-            action: string;
-            /**
-             * @description The kind of entity it was about: one the caller may see, or one of
-             *     the clients' own, named `client_…`.
-             */
-            entity: string;
-            /** @description The entity's id: 1–128 characters, no control characters. */
-            entity_id: string;
-            /**
-             * @description Anything worth keeping: a JSON object of at most 8 KiB and 16
-             *     levels of nesting.
-             */
-            details?: Record<string, never> | null;
-        };
-        /** @description An audit record as the API shows it. */
-        AuditLogView: {
-            /**
-             * Format: uuid
-             * @description The id of the event the record is about (a UUIDv7).
-             */
-            id: string;
-            /** @description The kind of entity (`user`, `workflow`, `client_report`, …). */
-            entity: string;
-            /** @description The entity's id: usually a UUIDv7; a client's own id as it sent it. */
-            entity_id: string;
-            /**
-             * @description The event type, e.g. `user.role_changed`; a client's entries are
-             *     `client.<action>`.
-             */
-            action: string;
-            /**
-             * @description Who acted: a user's id, `system` for the platform's own actions,
-             *     `anonymous` for what happened to a refresh token or a failed login.
-             */
-            user_id: string;
-            /**
-             * @description The actor's role when they acted (`admin`, `approver`, `user`,
-             *     `system`, `anonymous`).
-             */
-            user_role: string;
-            /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
-            details: Record<string, never>;
-            /**
-             * Format: date-time
-             * @description When it happened (UTC, milliseconds).
-             */
-            timestamp: string;
-            /** @description The correlation id of the request that caused it. */
-            correlation_id: string;
-            source: components["schemas"]["AuditSource"];
-        };
-        /**
-         * @description Where an audit record came from.
-         * @enum {string}
-         */
-        AuditSource: "platform" | "client";
-        /** @description One invalid input field, reported to the client. */
-        FieldError: {
-            /**
-             * @description Dotted path to the field in the request (`email`, `steps[0].role`),
-             *     or the query/path parameter name.
-             */
-            field: string;
-            message: string;
-        };
-        /** @description What `GET /health` answers. */
-        Health: {
-            /**
-             * @description Always `healthy`: the function answered.
-             * @example healthy
-             */
-            status: string;
-            /** @example opsflow */
-            service: string;
-            /**
-             * @description The deployment's `Environment` parameter.
-             * @example dev
-             */
-            environment: string;
-            /**
-             * @description The version of the code serving the request.
-             * @example 0.1.0
-             */
-            version: string;
-        };
-        /** @description The credentials of a login. */
-        LoginBody: {
-            /**
-             * Format: email
-             * @description The account's e-mail address (trimmed, any case).
-             */
-            email: string;
-            /** @description 1–128 characters. */
-            password: string;
-        };
-        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
-        Page_AuditLogView: {
-            items: {
-                /**
-                 * Format: uuid
-                 * @description The id of the event the record is about (a UUIDv7).
-                 */
-                id: string;
-                /** @description The kind of entity (`user`, `workflow`, `client_report`, …). */
-                entity: string;
-                /** @description The entity's id: usually a UUIDv7; a client's own id as it sent it. */
-                entity_id: string;
-                /**
-                 * @description The event type, e.g. `user.role_changed`; a client's entries are
-                 *     `client.<action>`.
-                 */
-                action: string;
-                /**
-                 * @description Who acted: a user's id, `system` for the platform's own actions,
-                 *     `anonymous` for what happened to a refresh token or a failed login.
-                 */
-                user_id: string;
-                /**
-                 * @description The actor's role when they acted (`admin`, `approver`, `user`,
-                 *     `system`, `anonymous`).
-                 */
-                user_role: string;
-                /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
-                details: Record<string, never>;
-                /**
-                 * Format: date-time
-                 * @description When it happened (UTC, milliseconds).
-                 */
-                timestamp: string;
-                /** @description The correlation id of the request that caused it. */
-                correlation_id: string;
-                source: components["schemas"]["AuditSource"];
-            }[];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
-        Page_UserView: {
-            items: {
-                /**
-                 * Format: uuid
-                 * @description The account's id (a UUIDv7).
-                 */
-                id: string;
-                /**
-                 * Format: email
-                 * @description The e-mail address, trimmed and lower-cased; unique.
-                 */
-                email: string;
-                /** @description The display name: 1–100 characters, trimmed, no control characters. */
-                name: string;
-                role: components["schemas"]["Role"];
-                /** @description Whether the account may sign in; deactivated accounts are kept. */
-                is_active: boolean;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /**
-                 * Format: int64
-                 * @description Raised by every change; what `If-Match` and `version` name.
-                 */
-                version: number;
-            }[];
-            next_cursor?: string | null;
-        };
-        /** @description The problem document of RFC 9457, plus our `errors` and `request_id`. */
-        Problem: {
-            type: string;
-            title: string;
-            /** Format: int32 */
-            status: number;
-            detail: string;
-            errors?: components["schemas"]["FieldError"][];
-            request_id?: string | null;
-        };
-        /** @description What `GET /readiness` answers while its dependencies answer. */
-        Readiness: {
-            /**
-             * @description `healthy`.
-             * @example healthy
-             */
-            status: string;
-            checks: components["schemas"]["ReadinessChecks"];
-        };
-        /** @description Each dependency checked by `GET /readiness`, and how it answered. */
-        ReadinessChecks: {
-            /**
-             * @description The entity table: `healthy`.
-             * @example healthy
-             */
-            table: string;
-        };
-        /** @description The refresh token to exchange. */
-        RefreshBody: {
-            /**
-             * @description The `refresh_token` of the last login or refresh; an unknown,
-             *     expired or spent one is 401.
-             */
-            refresh_token: string;
-        };
-        /** @description A new account's details. */
-        RegisterBody: {
-            /**
-             * Format: email
-             * @description An e-mail address no account has yet (trimmed and lower-cased).
-             */
-            email: string;
-            /** @description 8–128 characters, not all blank. */
-            password: string;
-            /**
-             * @description The display name: 1–100 characters once trimmed, no control
-             *     characters.
-             */
-            name: string;
-        };
-        /**
-         * @description A role: what its holder may do.
-         * @enum {string}
-         */
-        Role: "admin" | "approver" | "user";
-        /** @description What a login or a refresh hands the client. */
-        Tokens: {
-            /** @description The access token (a JWT) to send as `Authorization: Bearer …`. */
-            access_token: string;
-            /** @description Always `Bearer`. */
-            token_type: string;
-            /**
-             * Format: int64
-             * @description Seconds until the access token expires.
-             */
-            expires_in: number;
-            /** @description The refresh token: spent by its one use on `POST /api/v1/auth/refresh`. */
-            refresh_token: string;
-            /** @description The signed-in account. */
-            user: components["schemas"]["UserView"];
-        };
-        /**
-         * @description A partial change of an account: at least one of `name`, `password`,
-         *     `role`, `is_active`.
-         */
-        UserPatch: {
-            /**
-             * @description The holder's new display name (holder only): 1–100 characters once
-             *     trimmed, no control characters.
-             */
-            name?: string | null;
-            /**
-             * @description The holder's new password (holder only), with `current_password`:
-             *     8–128 characters, not all blank.
-             */
-            password?: string | null;
-            /**
-             * @description The password now, required with (and only with) `password`; a wrong
-             *     one is 422, and attempts are throttled like logins (429).
-             */
-            current_password?: string | null;
-            role?: components["schemas"]["Role"] | null;
-            /**
-             * @description Activates or deactivates the account (admins only; not one's own
-             *     deactivation).
-             */
-            is_active?: boolean | null;
-            /**
-             * Format: int64
-             * @description The version the change expects; a stale one is 409.
-             */
-            version?: number | null;
-        };
-        /** @description A user account as clients see it. */
-        UserView: {
-            /**
-             * Format: uuid
-             * @description The account's id (a UUIDv7).
-             */
-            id: string;
-            /**
-             * Format: email
-             * @description The e-mail address, trimmed and lower-cased; unique.
-             */
-            email: string;
-            /** @description The display name: 1–100 characters, trimmed, no control characters. */
-            name: string;
-            role: components["schemas"]["Role"];
-            /** @description Whether the account may sign in; deactivated accounts are kept. */
-            is_active: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /**
-             * Format: int64
-             * @description Raised by every change; what `If-Match` and `version` name.
-             */
-            version: number;
-        };
-        /**
-         * @description A validated action. Reading one back (`Deserialize`) runs the same
-         *     checks as [`Action::parse`].
-         */
+        /** @description A rule's action. */
         Action: {
-            /** @description Why: 1–1000 characters. */
             comment: string;
             /** @enum {string} */
             type: "approve";
         } | {
-            /** @description Why: 1–1000 characters. */
             comment: string;
             /** @enum {string} */
             type: "reject";
@@ -794,27 +481,23 @@ export interface components {
             /** @enum {string} */
             type: "assign";
         } | {
-            /** @description 1–8 dot-separated keys. */
-            path: string;
-            /** @description Any JSON of at most 4 KiB and 8 levels. */
+            path: components["schemas"]["PayloadPath"];
             value: unknown;
             /** @enum {string} */
             type: "set_field";
         } | {
-            job_type: string;
-            /**
-             * @description A JSON object of at most 16 KiB and 16 levels (`{}` when left
-             *     out).
-             */
-            payload: Record<string, never>;
+            job_type: components["schemas"]["JobType"];
+            /** @description A JSON object of at most 16 KiB and 16 levels (`{}` if left out). */
+            payload: {
+                [key: string]: unknown;
+            };
             /** @enum {string} */
             type: "enqueue_job";
         } | {
-            topic: string;
+            topic: components["schemas"]["WebhookTopic"];
             /** @enum {string} */
             type: "notify_webhook";
         } | {
-            /** @description 1–500 characters, one line. */
             message: string;
             /** @enum {string} */
             type: "log";
@@ -887,6 +570,75 @@ export interface components {
             /** @description The decision history (single-approval responses only). */
             decisions?: components["schemas"]["DecisionView"][] | null;
         };
+        /** @description The answer to a client's entry: the id its audit record will have. */
+        AuditLogAccepted: {
+            /**
+             * Format: uuid
+             * @description The id of the event, and so of the audit record it becomes.
+             */
+            id: string;
+            /** @description Always `accepted`: the record appears once the audit writer has it. */
+            status: string;
+        };
+        /** @description What a client reports about one of its own actions. */
+        AuditLogEntry: {
+            /** @description What the client did; recorded as `client.<action>`. */
+            action: string;
+            /**
+             * @description The kind of entity it was about: one the caller may see, or one of
+             *     the clients' own, named `client_…`.
+             */
+            entity: string;
+            /** @description The entity's id: 1–128 characters, no control characters. */
+            entity_id: string;
+            /**
+             * @description Anything worth keeping: a JSON object of at most 8 KiB and 16
+             *     levels of nesting.
+             */
+            details?: Record<string, never> | null;
+        };
+        /** @description An audit record as the API shows it. */
+        AuditLogView: {
+            /**
+             * Format: uuid
+             * @description The id of the event the record is about (a UUIDv7).
+             */
+            id: string;
+            /** @description The kind of entity (`user`, `workflow`, `client_report`, …). */
+            entity: string;
+            /** @description The entity's id: usually a UUIDv7; a client's own id as it sent it. */
+            entity_id: string;
+            /**
+             * @description The event type, e.g. `user.role_changed`; a client's entries are
+             *     `client.<action>`.
+             */
+            action: string;
+            /**
+             * @description Who acted: a user's id, `system` for the platform's own actions,
+             *     `anonymous` for what happened to a refresh token or a failed login.
+             */
+            user_id: string;
+            /**
+             * @description The actor's role when they acted (`admin`, `approver`, `user`,
+             *     `system`, `anonymous`).
+             */
+            user_role: string;
+            /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
+            details: Record<string, never>;
+            /**
+             * Format: date-time
+             * @description When it happened (UTC, milliseconds).
+             */
+            timestamp: string;
+            /** @description The correlation id of the request that caused it. */
+            correlation_id: string;
+            source: components["schemas"]["AuditSource"];
+        };
+        /**
+         * @description Where an audit record came from.
+         * @enum {string}
+         */
+        AuditSource: "platform" | "client";
         /** @description A condition on the event; every problem in one is named by its path in the rule (`conditions.all[1].value`). */
         Condition: {
             /** @description Where in the event envelope: under `data`, `changes` or `actor`, or the envelope's `type`, `entity`, `entity_id`, `depth`; a number indexes an array (`changes.status.1`). */
@@ -975,6 +727,23 @@ export interface components {
             /** Format: date-time */
             decided_at: string;
         };
+        /** @description A rule in a dry run. */
+        DryRun: {
+            /** Format: uuid */
+            rule_id: string;
+            rule_name: string;
+            status: components["schemas"]["DryRunStatus"];
+            /** @description `{triggered, matched, conditions}`: each condition's value and result. */
+            evaluation: components["schemas"]["RuleEvaluation"];
+            actions: components["schemas"]["PlannedAction"][];
+        };
+        /** @enum {string} */
+        DryRunStatus: "matched" | "not_matched";
+        /** @description The outcome of evaluating a condition: whether it holds, and why. */
+        Evaluation: {
+            matched: boolean;
+            trace: components["schemas"]["Trace"];
+        };
         /** @description An event envelope: what rules' conditions read. */
         Event: {
             /** Format: uuid */
@@ -1051,17 +820,69 @@ export interface components {
         Executed: {
             dry_run: boolean;
             event: components["schemas"]["Event"];
-            /**
-             * @description One per rule: a run (as the runs listing shows it); for a dry run
-             *     `{rule_id, rule_name, status: matched | not_matched, evaluation,
-             *     actions}` with each action's `{index, type, status: would_run |
-             *     not_run, action}`; a rule named by `rule_id` whose trigger does not
-             *     match, `{rule_id, rule_name, status: not_triggered, reason}`; a run
-             *     that could not be recorded, `{rule_id, rule_name, status: error,
-             *     reason}`.
-             */
-            results: Record<string, never>[];
+            /** @description One per rule, in the order they ran. */
+            results: components["schemas"]["RuleResult"][];
         };
+        /** @description One invalid input field, reported to the client. */
+        FieldError: {
+            /**
+             * @description Dotted path to the field in the request (`email`, `steps[0].role`),
+             *     or the query/path parameter name.
+             */
+            field: string;
+            message: string;
+        };
+        /** @description What `GET /health` answers. */
+        Health: {
+            /**
+             * @description Always `healthy`: the function answered.
+             * @example healthy
+             */
+            status: string;
+            /** @example opsflow */
+            service: string;
+            /**
+             * @description The deployment's `Environment` parameter.
+             * @example dev
+             */
+            environment: string;
+            /**
+             * @description The version of the code serving the request.
+             * @example 0.1.0
+             */
+            version: string;
+        };
+        /**
+         * @description A job type.
+         * @example report.generate
+         */
+        JobType: string;
+        /** @description The trace of one comparison. */
+        LeafTrace: {
+            at: string;
+            path: string;
+            op: components["schemas"]["Operator"];
+            value: unknown;
+            found: boolean;
+            /** @description The JSON type of what was found. */
+            actual_type?: string | null;
+            /** @description What was found; left out (with `truncated`) when over 1 KiB. */
+            actual?: unknown;
+            truncated?: boolean;
+            result: boolean;
+        };
+        /** @description The credentials of a login. */
+        LoginBody: {
+            /**
+             * Format: email
+             * @description The account's e-mail address (trimmed, any case).
+             */
+            email: string;
+            /** @description 1–128 characters. */
+            password: string;
+        };
+        /** @enum {string} */
+        NotRunStatus: "not_triggered" | "error";
         /** @enum {string} */
         Operator: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "in" | "contains" | "starts_with" | "exists";
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
@@ -1115,6 +936,46 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_AuditLogView: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The id of the event the record is about (a UUIDv7).
+                 */
+                id: string;
+                /** @description The kind of entity (`user`, `workflow`, `client_report`, …). */
+                entity: string;
+                /** @description The entity's id: usually a UUIDv7; a client's own id as it sent it. */
+                entity_id: string;
+                /**
+                 * @description The event type, e.g. `user.role_changed`; a client's entries are
+                 *     `client.<action>`.
+                 */
+                action: string;
+                /**
+                 * @description Who acted: a user's id, `system` for the platform's own actions,
+                 *     `anonymous` for what happened to a refresh token or a failed login.
+                 */
+                user_id: string;
+                /**
+                 * @description The actor's role when they acted (`admin`, `approver`, `user`,
+                 *     `system`, `anonymous`).
+                 */
+                user_role: string;
+                /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
+                details: Record<string, never>;
+                /**
+                 * Format: date-time
+                 * @description When it happened (UTC, milliseconds).
+                 */
+                timestamp: string;
+                /** @description The correlation id of the request that caused it. */
+                correlation_id: string;
+                source: components["schemas"]["AuditSource"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_RuleView: {
             items: (components["schemas"]["RuleSpec"] & {
                 /** Format: uuid */
@@ -1152,8 +1013,7 @@ export interface components {
                 status: components["schemas"]["RunStatus"];
                 /** @description Why it was skipped or failed. */
                 reason?: string | null;
-                /** @description `{triggered, matched, conditions}`: each condition's value and result. */
-                evaluation?: Record<string, never> | null;
+                evaluation?: components["schemas"]["RuleEvaluation"] | null;
                 /** @description Each action's outcome, in the rule's order. */
                 actions: components["schemas"]["ActionOutcome"][];
                 /** Format: int32 */
@@ -1164,6 +1024,36 @@ export interface components {
                 finished_at: string;
                 /** Format: int64 */
                 duration_ms: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_UserView: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The account's id (a UUIDv7).
+                 */
+                id: string;
+                /**
+                 * Format: email
+                 * @description The e-mail address, trimmed and lower-cased; unique.
+                 */
+                email: string;
+                /** @description The display name: 1–100 characters, trimmed, no control characters. */
+                name: string;
+                role: components["schemas"]["Role"];
+                /** @description Whether the account may sign in; deactivated accounts are kept. */
+                is_active: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /**
+                 * Format: int64
+                 * @description Raised by every change; what `If-Match` and `version` name.
+                 */
+                version: number;
             }[];
             next_cursor?: string | null;
         };
@@ -1195,9 +1085,83 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
-         * @description A rule as a client writes it. `conditions` and `actions` stay JSON here
-         *     so that their parsers can name the path of every problem in them.
+         * @description A path into an approval's payload: 1 to 8 dot-separated keys.
+         * @example review.level
          */
+        PayloadPath: string;
+        /** @description An action of a dry run: what it would do, and whether it would run. */
+        PlannedAction: {
+            index: number;
+            type: string;
+            status: components["schemas"]["PlannedStatus"];
+            action: components["schemas"]["Action"];
+        };
+        /** @enum {string} */
+        PlannedStatus: "would_run" | "not_run";
+        /** @description The problem document of RFC 9457, plus our `errors` and `request_id`. */
+        Problem: {
+            type: string;
+            title: string;
+            /** Format: int32 */
+            status: number;
+            detail: string;
+            errors?: components["schemas"]["FieldError"][];
+            request_id?: string | null;
+        };
+        /** @description What `GET /readiness` answers while its dependencies answer. */
+        Readiness: {
+            /**
+             * @description `healthy`.
+             * @example healthy
+             */
+            status: string;
+            checks: components["schemas"]["ReadinessChecks"];
+        };
+        /** @description Each dependency checked by `GET /readiness`, and how it answered. */
+        ReadinessChecks: {
+            /**
+             * @description The entity table: `healthy`.
+             * @example healthy
+             */
+            table: string;
+        };
+        /** @description The refresh token to exchange. */
+        RefreshBody: {
+            /**
+             * @description The `refresh_token` of the last login or refresh; an unknown,
+             *     expired or spent one is 401.
+             */
+            refresh_token: string;
+        };
+        /** @description A new account's details. */
+        RegisterBody: {
+            /**
+             * Format: email
+             * @description An e-mail address no account has yet (trimmed and lower-cased).
+             */
+            email: string;
+            /** @description 8–128 characters, not all blank. */
+            password: string;
+            /**
+             * @description The display name: 1–100 characters once trimmed, no control
+             *     characters.
+             */
+            name: string;
+        };
+        /**
+         * @description A role: what its holder may do.
+         * @enum {string}
+         */
+        Role: "admin" | "approver" | "user";
+        /** @description Whether a rule applies to an event, and why. */
+        RuleEvaluation: {
+            /** @description The event's type matches the trigger. */
+            triggered: boolean;
+            /** @description Triggered, and the conditions hold (or there are none). */
+            matched: boolean;
+            conditions?: components["schemas"]["Evaluation"] | null;
+        };
+        /** @description A rule as a client writes it, checked as a whole: every problem is named by its path in the rule. */
         RuleInput: {
             /** @description 1–120 characters once trimmed, one line. */
             name: string;
@@ -1220,11 +1184,18 @@ export interface components {
              */
             priority?: number | null;
         };
-        /**
-         * @description A validated rule. It serialises in the shape it is written in (without
-         *     `description` and `conditions` when it has none), and reading it back
-         *     runs [`RuleSpec::parse`] again.
-         */
+        /** @description A rule that did not run. */
+        RuleNotRun: {
+            /** Format: uuid */
+            rule_id: string;
+            rule_name: string;
+            status: components["schemas"]["NotRunStatus"];
+            reason: string;
+            evaluation?: components["schemas"]["RuleEvaluation"] | null;
+        };
+        /** @description What became of one rule in `execute`. */
+        RuleResult: components["schemas"]["RunView"] | components["schemas"]["DryRun"] | components["schemas"]["RuleNotRun"];
+        /** @description A rule's definition, as it was written (without `description` and `conditions` when it has none). */
         RuleSpec: {
             name: string;
             /** @description Absent when the rule has none. */
@@ -1282,8 +1253,7 @@ export interface components {
             status: components["schemas"]["RunStatus"];
             /** @description Why it was skipped or failed. */
             reason?: string | null;
-            /** @description `{triggered, matched, conditions}`: each condition's value and result. */
-            evaluation?: Record<string, never> | null;
+            evaluation?: components["schemas"]["RuleEvaluation"] | null;
             /** @description Each action's outcome, in the rule's order. */
             actions: components["schemas"]["ActionOutcome"][];
             /** Format: int32 */
@@ -1340,6 +1310,45 @@ export interface components {
             /** @description Users a rule made approvers of this step, beside those above; absent when there are none (always, for a workflow's steps). */
             assigned_ids?: string[];
         };
+        /** @description What a login or a refresh hands the client. */
+        Tokens: {
+            /** @description The access token (a JWT) to send as `Authorization: Bearer …`. */
+            access_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /**
+             * Format: int64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description The refresh token: spent by its one use on `POST /api/v1/auth/refresh`. */
+            refresh_token: string;
+            /** @description The signed-in account. */
+            user: components["schemas"]["UserView"];
+        };
+        /** @description One node of a condition's evaluation: `kind`, `at` (its path in the rule) and `result`; a leaf also has what it compared and what it found. */
+        Trace: {
+            at: string;
+            result: boolean;
+            conditions: components["schemas"]["Trace"][];
+            /** @enum {string} */
+            kind: "all";
+        } | {
+            at: string;
+            result: boolean;
+            conditions: components["schemas"]["Trace"][];
+            /** @enum {string} */
+            kind: "any";
+        } | {
+            at: string;
+            result: boolean;
+            condition: components["schemas"]["Trace"];
+            /** @enum {string} */
+            kind: "not";
+        } | (components["schemas"]["LeafTrace"] & {
+            /** @enum {string} */
+            kind: "leaf";
+        });
         /**
          * @description A change to a rule: any of its fields, merged into the rule, which is
          *     then checked as a whole; `null` removes `description` or `conditions`.
@@ -1381,10 +1390,74 @@ export interface components {
             version?: number | null;
         };
         /**
+         * @description A partial change of an account: at least one of `name`, `password`,
+         *     `role`, `is_active`.
+         */
+        UserPatch: {
+            /**
+             * @description The holder's new display name (holder only): 1–100 characters once
+             *     trimmed, no control characters.
+             */
+            name?: string | null;
+            /**
+             * @description The holder's new password (holder only), with `current_password`:
+             *     8–128 characters, not all blank.
+             */
+            password?: string | null;
+            /**
+             * @description The password now, required with (and only with) `password`; a wrong
+             *     one is 422, and attempts are throttled like logins (429).
+             */
+            current_password?: string | null;
+            role?: components["schemas"]["Role"] | null;
+            /**
+             * @description Activates or deactivates the account (admins only; not one's own
+             *     deactivation).
+             */
+            is_active?: boolean | null;
+            /**
+             * Format: int64
+             * @description The version the change expects; a stale one is 409.
+             */
+            version?: number | null;
+        };
+        /** @description A user account as clients see it. */
+        UserView: {
+            /**
+             * Format: uuid
+             * @description The account's id (a UUIDv7).
+             */
+            id: string;
+            /**
+             * Format: email
+             * @description The e-mail address, trimmed and lower-cased; unique.
+             */
+            email: string;
+            /** @description The display name: 1–100 characters, trimmed, no control characters. */
+            name: string;
+            role: components["schemas"]["Role"];
+            /** @description Whether the account may sign in; deactivated accounts are kept. */
+            is_active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Raised by every change; what `If-Match` and `version` name.
+             */
+            version: number;
+        };
+        /**
          * @description What an approver said about a step.
          * @enum {string}
          */
         Verdict: "APPROVED" | "REJECTED";
+        /**
+         * @description A webhook topic.
+         * @example approvals.auto_approved
+         */
+        WebhookTopic: string;
         /**
          * @description `DRAFT` while it is designed, `ACTIVE` while requests may be filed against it, `ARCHIVED` for good; only `DRAFT → ACTIVE → ARCHIVED`.
          * @enum {string}
@@ -1516,6 +1589,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description 415: the body is not JSON (a `content-type` other than `application/json` or `*+json`) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -1631,15 +1713,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            /** @description 415: the body is not JSON (`content-type` other than `application/json` or `*+json`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1681,15 +1755,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            /** @description 415: the body is not JSON (`content-type` other than `application/json` or `*+json`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1729,15 +1795,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            /** @description 415: the body is not JSON (`content-type` other than `application/json` or `*+json`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1936,15 +1994,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
-            /** @description 415: the body is not JSON (`content-type` other than `application/json` or `*+json`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2044,15 +2094,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            /** @description 415: the body is not JSON (`content-type` other than `application/json` or `*+json`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2092,6 +2134,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createWorkflow: {
@@ -2154,6 +2197,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWorkflow: {
@@ -2185,6 +2229,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteWorkflow: {
@@ -2222,6 +2267,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateWorkflow: {
@@ -2274,6 +2320,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listApprovals: {
@@ -2315,6 +2362,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createApproval: {
@@ -2369,6 +2417,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getApproval: {
@@ -2400,6 +2449,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     decideApproval: {
@@ -2453,6 +2503,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRules: {
@@ -2490,6 +2541,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createRule: {
@@ -2568,6 +2620,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getRule: {
@@ -2600,6 +2653,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteRule: {
@@ -2637,6 +2691,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateRule: {
@@ -2689,6 +2744,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     executeRules: {
@@ -2748,6 +2804,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRuns: {
@@ -2787,6 +2844,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
