@@ -20,6 +20,9 @@ SAM := $(VENV)/bin/sam
 TOOLS := .tools
 CLIENT := clients/typescript
 CLIENT_BIN := $(CLIENT)/node_modules/.bin
+# An object schema without properties (a free-form payload) is
+# `Record<string, unknown>`, not openapi-typescript's default `Record<string, never>`.
+CLIENT_FLAGS := --empty-objects-unknown
 # `make fuzz`: schemathesis options added to the contract test's bounded CI
 # run (later options win).
 FUZZ_ARGS ?= --max-examples 100 --phases examples,coverage,fuzzing,stateful
@@ -70,11 +73,11 @@ client-tools: ## Install the TypeScript client's tooling (npm ci in clients/type
 	@bash infra/local/setup.sh --client
 
 client: client-tools ## Generate the TypeScript client's types from docs/openapi.json (commit them)
-	$(CLIENT_BIN)/openapi-typescript docs/openapi.json --output $(CLIENT)/src/schema.d.ts
+	$(CLIENT_BIN)/openapi-typescript docs/openapi.json $(CLIENT_FLAGS) --output $(CLIENT)/src/schema.d.ts
 	$(CLIENT_BIN)/tsc --noEmit -p $(CLIENT)
 
 client-check: client-tools ## Fail if the TypeScript client's types are stale or it does not type-check
-	@$(CLIENT_BIN)/openapi-typescript docs/openapi.json --output $(CLIENT)/src/schema.d.ts --check \
+	@$(CLIENT_BIN)/openapi-typescript docs/openapi.json $(CLIENT_FLAGS) --output $(CLIENT)/src/schema.d.ts --check \
 		|| { echo "$(CLIENT)/src/schema.d.ts is stale: run \`make client\` and commit it" >&2; exit 1; }
 	$(CLIENT_BIN)/tsc --noEmit -p $(CLIENT)
 

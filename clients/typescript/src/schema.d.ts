@@ -538,7 +538,7 @@ export interface components {
              * @description The request's free-form data, as filed (`{}` when none was given)
              *     and as rules' `set_field` changed it.
              */
-            payload: Record<string, never>;
+            payload: Record<string, unknown>;
             /**
              * Format: double
              * @description 0 to 10¹², at most two decimals; absent when none was given.
@@ -595,7 +595,7 @@ export interface components {
              * @description Anything worth keeping: a JSON object of at most 8 KiB and 16
              *     levels of nesting.
              */
-            details?: Record<string, never> | null;
+            details?: Record<string, unknown> | null;
         };
         /** @description An audit record as the API shows it. */
         AuditLogView: {
@@ -624,7 +624,7 @@ export interface components {
              */
             user_role: string;
             /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
-            details: Record<string, never>;
+            details: Record<string, unknown>;
             /**
              * Format: date-time
              * @description When it happened (UTC, milliseconds).
@@ -668,7 +668,7 @@ export interface components {
              * @description Free-form data: a JSON object of at most 16 KiB (compact) and 16
              *     levels; `{}` when left out.
              */
-            payload?: Record<string, never> | null;
+            payload?: Record<string, unknown> | null;
             /**
              * Format: double
              * @description 0 to 10¹², at most two decimals.
@@ -781,7 +781,7 @@ export interface components {
             /** @description 1–128 characters, no control characters. */
             entity_id: string;
             /** @description The entity after the change: an object (or `null`). */
-            data?: Record<string, never> | null;
+            data?: Record<string, unknown> | null;
             /** @description Changed fields, each `[before, after]`. */
             changes?: {
                 [key: string]: unknown[];
@@ -901,7 +901,7 @@ export interface components {
                  * @description The request's free-form data, as filed (`{}` when none was given)
                  *     and as rules' `set_field` changed it.
                  */
-                payload: Record<string, never>;
+                payload: Record<string, unknown>;
                 /**
                  * Format: double
                  * @description 0 to 10¹², at most two decimals; absent when none was given.
@@ -963,7 +963,7 @@ export interface components {
                  */
                 user_role: string;
                 /** @description The changes, `{"field": [before, after]}`, or what a client reported. */
-                details: Record<string, never>;
+                details: Record<string, unknown>;
                 /**
                  * Format: date-time
                  * @description When it happened (UTC, milliseconds).
