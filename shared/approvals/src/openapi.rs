@@ -9,7 +9,6 @@
 //! 400, a body over 64 KiB 413, invalid values 422, and the service's
 //! [`crate::service::ApprovalsError`] its own status.
 
-pub mod conformance;
 pub mod schemas;
 
 use crate::api::approvals::{CreateApproval, DecideApproval};

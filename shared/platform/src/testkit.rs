@@ -13,6 +13,8 @@
 // Named by path: the platform's own tests include this file by path too.
 #[path = "testkit/call.rs"]
 mod call;
+#[path = "testkit/contract.rs"]
+pub mod contract;
 #[path = "testkit/queues.rs"]
 pub mod queues;
 #[path = "testkit/rbac.rs"]

@@ -3,31 +3,15 @@
 //! client meets, checked for status, media type and body schema.
 
 use crate::helpers::{Account, Call, Reply, TestEnv};
-use opsflow_approvals::openapi::conformance::check;
 use opsflow_platform::domain::Role;
+use opsflow_platform::testkit::contract::{assert_conforms, document};
 use serde_json::{json, Value};
-
-/// The kernel's base with this module's routes, as `infra/openapi`
-/// merges them.
-fn description() -> Value {
-    let mut doc = opsflow_platform::openapi::base();
-    doc.merge(opsflow_approvals::openapi::doc());
-    opsflow_platform::openapi::finish(&mut doc);
-    serde_json::to_value(&doc).unwrap()
-}
 
 /// Asserts that `reply` to `route` is one the description promises, with
 /// the status the test expects.
 fn conforms(doc: &Value, route: &str, reply: &Reply, status: u16) {
     assert_eq!(reply.status, status, "{route}: {}", reply.body);
-    let found = check(
-        doc,
-        route,
-        reply.status,
-        reply.header("content-type"),
-        &reply.body,
-    );
-    assert_eq!(found, Ok(()), "{}", reply.body);
+    assert_conforms(doc, route, reply);
 }
 
 async fn office() -> (TestEnv, Account, Account, Account) {
@@ -42,7 +26,7 @@ const NOWHERE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
 
 #[tokio::test]
 async fn workflow_answers_match_the_description() {
-    let doc = description();
+    let doc = document(opsflow_approvals::openapi::doc());
     let (env, admin, _, user) = office().await;
     let at = |call: Call, id: &str| call.resource_id("workflows", id);
 
@@ -126,7 +110,7 @@ async fn workflow_answers_match_the_description() {
 
 #[tokio::test]
 async fn approval_answers_match_the_description() {
-    let doc = description();
+    let doc = document(opsflow_approvals::openapi::doc());
     let (env, admin, approver, user) = office().await;
     let workflow = env.active_workflow(&admin, "Purchase request").await;
     let at = |call: Call, id: &str| call.resource_id("approvals", id);

@@ -3,31 +3,15 @@
 //! client meets, checked for status, media type and body schema.
 
 use crate::helpers::{Account, Call, Reply, TestEnv};
-use opsflow_approvals::openapi::conformance::check;
 use opsflow_platform::domain::Role;
+use opsflow_platform::testkit::contract::{assert_conforms, document};
 use serde_json::{json, Value};
-
-/// The kernel's base with this module's routes, as `infra/openapi`
-/// merges them.
-fn description() -> Value {
-    let mut doc = opsflow_platform::openapi::base();
-    doc.merge(opsflow_automation::openapi::doc());
-    opsflow_platform::openapi::finish(&mut doc);
-    serde_json::to_value(&doc).unwrap()
-}
 
 /// Asserts that `reply` to `route` is one the description promises, with
 /// the status the test expects.
 fn conforms(doc: &Value, route: &str, reply: &Reply, status: u16) {
     assert_eq!(reply.status, status, "{route}: {}", reply.body);
-    let found = check(
-        doc,
-        route,
-        reply.status,
-        reply.header("content-type"),
-        &reply.body,
-    );
-    assert_eq!(found, Ok(()), "{}", reply.body);
+    assert_conforms(doc, route, reply);
 }
 
 fn small_amounts() -> Value {
@@ -52,7 +36,7 @@ const NOWHERE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
 
 #[tokio::test]
 async fn rule_answers_match_the_description() {
-    let doc = description();
+    let doc = document(opsflow_automation::openapi::doc());
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let user = env.account("user", Role::User).await;
@@ -121,7 +105,7 @@ async fn file(env: &TestEnv, requester: &Account, workflow: &str) -> String {
 
 #[tokio::test]
 async fn automation_answers_match_the_description() {
-    let doc = description();
+    let doc = document(opsflow_automation::openapi::doc());
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let requester = env.account("requester", Role::User).await;
