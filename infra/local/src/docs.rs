@@ -81,8 +81,14 @@ impl DocsSite {
         self.swagger_ui.join("swagger-ui-bundle.js").is_file()
     }
 
-    /// The routes beneath `/docs`, to serve beside the gateway's.
+    /// The routes beneath `/docs`, to serve beside the gateway's; warns
+    /// when Swagger UI is missing, as the page cannot show the API then.
     pub fn router(self) -> axum::Router {
+        if !self.installed() {
+            tracing::warn!(
+                "Swagger UI is not installed, so /docs cannot show the API: run `make setup`"
+            );
+        }
         axum::Router::new()
             .route(DOCS_PATH, get(page))
             .route("/docs/", get(|| async { Redirect::permanent(DOCS_PATH) }))

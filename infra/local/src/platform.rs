@@ -351,17 +351,10 @@ impl Platform {
             template.cors.clone(),
             invoker.clone(),
         )?);
-        let local_pages = match options.docs.clone() {
-            Some(docs) => {
-                if !docs.installed() {
-                    tracing::warn!(
-                        "Swagger UI is not installed, so /docs cannot show the API: run `make setup`"
-                    );
-                }
-                docs.router()
-            }
-            None => axum::Router::new(),
-        };
+        let local_pages = options
+            .docs
+            .clone()
+            .map_or_else(axum::Router::new, DocsSite::router);
         let mut gateway_shutdown = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {
