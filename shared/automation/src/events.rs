@@ -9,3 +9,6 @@ pub const RULE_CREATED: &str = "rule.created";
 /// `changes` names each field that changed, `[before, after]`.
 pub const RULE_UPDATED: &str = "rule.updated";
 pub const RULE_DELETED: &str = "rule.deleted";
+/// A real run of `execute`, about `automation`/<the event's id>: `data` is
+/// `{event, rule_ids}`, so the audit log shows who ran which rules on what.
+pub const AUTOMATION_EXECUTED: &str = "automation.executed";

@@ -14,15 +14,15 @@
 pub mod schemas;
 
 use crate::api::automation::execute::body::ExecuteBody;
-use crate::api::automation::RunView;
 use crate::language::RuleInput;
 use crate::store::runs::RunStatus;
+use crate::view::{Executed, RunView};
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
     PayloadTooLarge, PreconditionFailed, Unprocessable,
 };
-use schemas::{Executed, RuleView, UpdateRule};
+use schemas::{RuleView, UpdateRule};
 use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]

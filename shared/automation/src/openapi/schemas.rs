@@ -1,18 +1,16 @@
 //! The schemas of what the `rules` and `automation` routes read and show
 //! that no type of theirs derives: the condition language (parsed from
 //! JSON by hand), triggers, run statuses, and the shapes the handlers
-//! build as JSON (a rule's view, a rule change, `execute`'s answer, its
-//! results and the event it ran on).
+//! build as JSON (a rule's view, a rule change, and the event `execute`
+//! ran on).
 //!
 //! Invariant: each states what the code it describes accepts or writes —
 //! the named values list the domain type's `ALL`, the limits are the
 //! language's constants — and the shapes built as JSON list exactly the
-//! fields their builders write (`view::rule_view`, `rules::patch`,
-//! `execute`'s `Executed` and the kernel's `Envelope`).
+//! fields their builders write (`view::rule_view`, `rules::patch` and the
+//! kernel's `Envelope`).
 
-use crate::api::automation::RunView;
 use crate::language::condition::MAX_IN_VALUES;
-use crate::language::rule::RuleEvaluation;
 use crate::language::{Action, Condition, JobType, PayloadPath, RuleSpec, Trigger, WebhookTopic};
 use crate::store::runs::RunStatus;
 use serde_json::Value;
@@ -217,96 +215,6 @@ pub struct UpdateRule {
     priority: Option<u16>,
     /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
-}
-
-/// What `execute` answers: the event the rules saw and one result per
-/// rule.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Executed {
-    dry_run: bool,
-    event: Event,
-    /// One per rule, in the order they ran.
-    results: Vec<RuleResult>,
-}
-
-/// What became of one rule in `execute`.
-#[derive(ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum RuleResult {
-    /// It ran for real: its run, as the runs listing shows it.
-    Run(RunView),
-    /// A dry run's evaluation and the actions that would run.
-    Dry(DryRun),
-    /// It did not run: the rule named by `rule_id` has a trigger that does
-    /// not match (`not_triggered`), or its run could not be recorded
-    /// (`error`, with a request id to quote).
-    NotRun(RuleNotRun),
-}
-
-/// A rule in a dry run.
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct DryRun {
-    #[schema(format = "uuid")]
-    rule_id: String,
-    rule_name: String,
-    status: DryRunStatus,
-    /// `{triggered, matched, conditions}`: each condition's value and result.
-    evaluation: RuleEvaluation,
-    actions: Vec<PlannedAction>,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum DryRunStatus {
-    Matched,
-    NotMatched,
-}
-
-/// An action of a dry run: what it would do, and whether it would run.
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct PlannedAction {
-    index: usize,
-    #[serde(rename = "type")]
-    kind: String,
-    status: PlannedStatus,
-    action: Action,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum PlannedStatus {
-    WouldRun,
-    NotRun,
-}
-
-/// A rule that did not run.
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct RuleNotRun {
-    #[schema(format = "uuid")]
-    rule_id: String,
-    rule_name: String,
-    status: NotRunStatus,
-    reason: String,
-    /// A dry run's evaluation of the rule whose trigger does not match.
-    evaluation: Option<RuleEvaluation>,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum NotRunStatus {
-    NotTriggered,
-    Error,
 }
 
 /// An event envelope: what rules' conditions read.

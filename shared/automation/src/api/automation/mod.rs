@@ -23,12 +23,10 @@ use crate::http::{only_query_params, query_param, RequestMeta};
 use crate::permissions;
 use crate::pipeline::automation_runner::Runner;
 use crate::store::runs::RunStore;
-use crate::store::runs::{ActionOutcome, RunFilter, RunRecord, RunStatus};
+use crate::store::runs::{RunFilter, RunStatus};
+use crate::view::run_view;
 use crate::{Api, App};
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
-use serde_json::Value;
-use time::OffsetDateTime;
 
 /// The `automation` function's context: an API function's ([`Api`]) and
 /// the rule runner that carries out what `execute` runs for real.
@@ -78,57 +76,6 @@ async fn route(
             list_runs(app, &req).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
-    }
-}
-
-/// A run as the API shows it: what one rule did with one event.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RunView {
-    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
-    event_id: String,
-    event_type: String,
-    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
-    rule_id: String,
-    /// The rule's name when it ran.
-    rule_name: String,
-    /// How many actions led to the event (rules stop at 3).
-    depth: u32,
-    correlation_id: String,
-    status: RunStatus,
-    /// Why it was skipped or failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    /// `{triggered, matched, conditions}`: each condition's value and result.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::language::rule::RuleEvaluation>))]
-    evaluation: Option<Value>,
-    /// Each action's outcome, in the rule's order.
-    actions: Vec<ActionOutcome>,
-    attempts: u32,
-    #[serde(with = "time::serde::rfc3339")]
-    started_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    finished_at: OffsetDateTime,
-    duration_ms: u64,
-}
-
-pub fn run_view(record: &RunRecord) -> RunView {
-    RunView {
-        event_id: record.event_id.to_string(),
-        event_type: record.event_type.clone(),
-        rule_id: record.rule_id.to_string(),
-        rule_name: record.rule_name.clone(),
-        depth: record.depth,
-        correlation_id: record.correlation_id.clone(),
-        status: record.status,
-        reason: record.reason.clone(),
-        evaluation: record.evaluation(),
-        actions: record.actions(),
-        attempts: record.attempts,
-        started_at: record.started_at,
-        finished_at: record.finished_at,
-        duration_ms: record.duration_ms,
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::domain::EntityId;
 use crate::error::{ApiError, ApiResult, Validator};
+use crate::service::execute::{DescribedEvent, Execution, Source};
 use opsflow_platform::events::names::{ActionName, AuditId, EntityKind, CLIENT_ACTION_PREFIX};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -67,19 +68,9 @@ pub(crate) struct EventInput {
     pub(super) changes: Map<String, Value>,
 }
 
-/// Where the event comes from, once the body is checked.
-pub(super) enum Source {
-    Described(EventInput),
-    Entity {
-        kind: String,
-        id: EntityId,
-        event_type: ActionName,
-    },
-}
-
 /// The body's fields, each problem named. `kinds` are the entity kinds an
 /// event can be built from: those the function's modules registered.
-pub(super) fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<(Source, Option<EntityId>)> {
+pub(super) fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<Execution> {
     let mut v = Validator::new();
     let rule_id = v.check_opt("rule_id", body.rule_id.as_deref(), EntityId::parse);
     let reference = body.entity.is_some() || body.entity_id.is_some() || body.event_type.is_some();
@@ -101,7 +92,13 @@ pub(super) fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<(Source, Opt
                     ),
                 );
             }
-            Some(Source::Described(event))
+            Some(Source::Described(DescribedEvent {
+                event_type: event.event_type,
+                entity: event.entity,
+                entity_id: event.entity_id,
+                data: event.data.unwrap_or(Value::Null),
+                changes: event.changes,
+            }))
         }
         (None, true) => {
             for (field, given) in [
@@ -155,7 +152,11 @@ pub(super) fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<(Source, Opt
     };
     v.finish()?;
     let source = source.ok_or_else(|| ApiError::internal("validated input went missing"))?;
-    Ok((source, rule_id))
+    Ok(Execution {
+        source,
+        rule_id,
+        dry_run: body.dry_run,
+    })
 }
 
 /// A real run is never on a client's event: the runner runs no rule on one.
