@@ -29,25 +29,55 @@ pub enum Registrar {
     System,
 }
 
-/// Stores the account, its guard and its event in one transaction.
+/// Hashes the password, then stores the account, its guard and its event
+/// in one transaction.
 pub async fn create_account(
     store: &Store,
     account: NewAccount,
     registrar: Registrar,
     correlation_id: &str,
 ) -> Result<User, CreateUserError> {
-    let now = clock::now();
-    let user = User {
-        id: EntityId::new(),
+    let hash = password::hash(account.password.expose()).map_err(StoreError::Other)?;
+    let profile = Profile {
         email: account.email,
         name: account.name,
         role: account.role,
+    };
+    let record = create_hashed(store, profile, hash, registrar, correlation_id).await?;
+    Ok(record.user())
+}
+
+/// Who a new account is, without its password.
+#[derive(Debug)]
+pub struct Profile {
+    pub email: Email,
+    pub name: DisplayName,
+    pub role: Role,
+}
+
+/// Stores an account whose password is already hashed (a PHC string from
+/// [`password::hash`]), with its guard and its event, in one transaction;
+/// the stored record. Hashing is what costs (tens of milliseconds, on
+/// purpose): a harness that makes many accounts with one password hashes
+/// it once.
+pub async fn create_hashed(
+    store: &Store,
+    profile: Profile,
+    password_hash: String,
+    registrar: Registrar,
+    correlation_id: &str,
+) -> Result<UserRecord, CreateUserError> {
+    let now = clock::now();
+    let user = User {
+        id: EntityId::new(),
+        email: profile.email,
+        name: profile.name,
+        role: profile.role,
         is_active: true,
         created_at: now,
         updated_at: now,
         version: 1,
     };
-    let hash = password::hash(account.password.expose()).map_err(StoreError::Other)?;
     let actor = match registrar {
         Registrar::SelfService => Actor {
             id: user.id.to_string(),
@@ -63,8 +93,7 @@ pub async fn create_account(
         correlation_id,
         UserView::from(&user).to_value(),
     );
-    store
-        .create_user(&UserRecord::new(&user, hash), &event)
-        .await?;
-    Ok(user)
+    let record = UserRecord::new(&user, password_hash);
+    store.create_user(&record, &event).await?;
+    Ok(record)
 }

@@ -1,11 +1,19 @@
 //! Serves identity's functions (`auth`, `users`) to the kernel's test
-//! harness, and lets it set roles directly in the store.
+//! harness, lets it set roles directly in the store, and makes its
+//! accounts through identity's services: the test password is hashed once
+//! per process (argon2id costs tens of milliseconds a hash, on purpose),
+//! and a session is started without a login to verify it.
 
 #![allow(clippy::unwrap_used)]
 
+use opsflow_identity::accounts::{create_hashed, Profile, Registrar};
 use opsflow_identity::api::auth::Auth;
+use opsflow_identity::auth::password;
+use opsflow_identity::domain::{DisplayName, Email, EntityId, Role};
+use opsflow_identity::service::sessions::{self, Origin};
 use opsflow_identity::store::UserStore;
-use opsflow_platform::testkit::{Serve, TestEnv};
+use opsflow_platform::testkit::{Account, Serve, TestEnv, Tokens, PASSWORD};
+use std::sync::OnceLock;
 
 /// [`serve`] as a test binary's `Setup` lists it.
 pub const SERVE: Serve = |env| Box::pin(serve(env));
@@ -15,6 +23,9 @@ pub async fn serve(env: &mut TestEnv) {
     let users = env.users;
     env.serve_on("auth", auth, opsflow_identity::api::auth::handle)
         .serve_on("users", users, opsflow_identity::api::users::handle);
+    env.with_account_maker(Box::new(move |name, role| {
+        Box::pin(account(auth, name, role))
+    }));
     env.with_role_setter(|app, id, role| {
         Box::pin(async move {
             let mut record = app.store.user_by_id(&id).await.unwrap().unwrap();
@@ -25,4 +36,37 @@ pub async fn serve(env: &mut TestEnv) {
                 .unwrap();
         })
     });
+}
+
+/// An account with `role` and the test password, signed in.
+async fn account(auth: &Auth, name: &str, role: Role) -> Account {
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| password::hash(PASSWORD).unwrap());
+    let email = format!("{name}-{}@example.com", EntityId::new());
+    let profile = Profile {
+        email: Email::parse(&email).unwrap(),
+        name: DisplayName::parse(name).unwrap(),
+        role,
+    };
+    let store = &auth.app.store;
+    let record = create_hashed(store, profile, hash.clone(), Registrar::SelfService, "test")
+        .await
+        .unwrap();
+    let origin = Origin {
+        correlation_id: "test",
+        source_ip: None,
+    };
+    let now = opsflow_platform::clock::now();
+    let tokens = sessions::start(store, &auth.signer, &record, &origin, now)
+        .await
+        .unwrap();
+    Account {
+        id: record.id.to_string(),
+        email,
+        role,
+        tokens: Tokens {
+            access: tokens.access_token,
+            refresh: tokens.refresh_token,
+        },
+    }
 }

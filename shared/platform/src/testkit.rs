@@ -56,6 +56,12 @@ pub type Handler = Box<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + S
 /// arrangement of [`TestEnv::account`], not the behaviour under test).
 pub type SetRole = for<'a> fn(&'a App, EntityId, Role) -> BoxFuture<'a, ()>;
 
+/// How a test binary makes a signed-in account (name, role) through the
+/// identity module's services, its one test password hashed once for all
+/// (the arrangement of [`TestEnv::account`], not the behaviour under test:
+/// registration and login have tests of their own, through the API).
+pub type MakeAccount = Box<dyn for<'a> Fn(&'a str, Role) -> BoxFuture<'a, Account> + Send + Sync>;
+
 pub struct TestEnv {
     /// The test's app: its store (roles are set through it).
     pub auth: &'static App,
@@ -70,6 +76,7 @@ pub struct TestEnv {
     client: aws_sdk_dynamodb::Client,
     functions: HashMap<&'static str, Handler>,
     set_role: Option<SetRole>,
+    make_account: Option<MakeAccount>,
     /// The modules' `register` functions applied to every app built
     /// after they are added (as the consumer functions' mains do).
     registered: Vec<fn(&mut opsflow_platform::registry::Registry)>,
@@ -130,6 +137,7 @@ impl TestEnv {
             client,
             functions,
             set_role: None,
+            make_account: None,
             registered: Vec::new(),
         }
     }
@@ -153,6 +161,13 @@ impl TestEnv {
     /// How [`account`](Self::account) sets roles other than `user`.
     pub fn with_role_setter(&mut self, set_role: SetRole) -> &mut Self {
         self.set_role = Some(set_role);
+        self
+    }
+
+    /// How [`account`](Self::account) makes accounts, instead of
+    /// registering and logging in through the API.
+    pub fn with_account_maker(&mut self, make: MakeAccount) -> &mut Self {
+        self.make_account = Some(make);
         self
     }
 
@@ -216,9 +231,14 @@ impl TestEnv {
         }
     }
 
-    /// A registered, logged-in account with `role` (set directly in the
-    /// store: the arrangement, not the behaviour under test).
+    /// A registered, logged-in account with `role`: made by the test
+    /// binary's account maker when it has one, else registered and logged
+    /// in through the API with the role set directly in the store (either
+    /// way the arrangement, not the behaviour under test).
     pub async fn account(&self, name: &str, role: Role) -> Account {
+        if let Some(make) = &self.make_account {
+            return make(name, role).await;
+        }
         let (id, email) = self.register(name).await;
         if role != Role::User {
             self.set_role(&id, role).await;
