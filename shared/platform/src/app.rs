@@ -18,6 +18,7 @@ use crate::registry::Registry;
 use crate::store::{CursorKey, Store};
 use anyhow::Context as _;
 use lambda_http::Request;
+use std::future::Future;
 
 pub struct App {
     pub config: Config,
@@ -139,6 +140,15 @@ pub async fn authenticate(
     verifier: &TokenVerifier,
     req: &Request,
 ) -> ApiResult<Principal> {
+    let principal = verify_token(verifier, req)?;
+    require_live_session(store, &principal).await?;
+    Ok(principal)
+}
+
+/// The caller a request's access token names, if the token is valid and
+/// unexpired, before its session is checked ([`require_live_session`]):
+/// no I/O.
+pub fn verify_token(verifier: &TokenVerifier, req: &Request) -> ApiResult<Principal> {
     let token = bearer_token(req)
         .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
     let claims = verifier.verify(token).map_err(|e| match e {
@@ -147,11 +157,6 @@ pub async fn authenticate(
     })?;
     let user_id = EntityId::parse(&claims.sub)
         .map_err(|_| ApiError::Unauthorized("the access token is invalid".into()))?;
-    if !crate::auth::session::is_live(store, &claims.sid, &user_id, crate::clock::now()).await? {
-        return Err(ApiError::Unauthorized(
-            "the session has ended; log in again".into(),
-        ));
-    }
     Ok(Principal {
         user_id,
         role: claims.role,
@@ -159,4 +164,31 @@ pub async fn authenticate(
         token_id: claims.jti,
         expires_at: claims.exp,
     })
+}
+
+/// 401 unless the principal's session is live now (one round trip: the
+/// session and its user are read side by side).
+pub async fn require_live_session(store: &Store, principal: &Principal) -> ApiResult<()> {
+    let (session, user) = (&principal.session_id, &principal.user_id);
+    if crate::auth::session::is_live(store, session, user, crate::clock::now()).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized(
+            "the session has ended; log in again".into(),
+        ))
+    }
+}
+
+/// `read` (a handler's reads, which change nothing) run side by side with
+/// the session check, so that a request costs one round trip, not two:
+/// its result is released only once the session is found live; a session
+/// that has ended is 401 whatever `read` found.
+pub async fn read_with_live_session<T>(
+    store: &Store,
+    principal: &Principal,
+    read: impl Future<Output = ApiResult<T>>,
+) -> ApiResult<T> {
+    let (live, answer) = futures::join!(require_live_session(store, principal), read);
+    live?;
+    answer
 }

@@ -8,6 +8,7 @@ mod approvals;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod rbac;
+mod revocation;
 mod rule_actions;
 mod workflows;
 

@@ -37,7 +37,7 @@ use crate::App;
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use opsflow_platform::app::authenticate;
+use opsflow_platform::app::{authenticate, read_with_live_session, verify_token};
 use serde::Deserialize;
 
 pub(crate) mod login;
@@ -229,13 +229,16 @@ async fn logout(ctx: &Auth, meta: &RequestMeta, req: &Request) -> ApiReply {
     no_content()
 }
 
+/// The account read side by side with the session check: one round trip.
 async fn me(ctx: &Auth, req: &Request) -> ApiReply {
-    let app = &ctx.app;
-    let principal = authenticate(&app.store, &ctx.verifier, req).await?;
-    let record = app
-        .store
-        .user_by_id(&principal.user_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the account no longer exists".into()))?;
+    let store = &ctx.app.store;
+    let principal = verify_token(&ctx.verifier, req)?;
+    let read = async {
+        store
+            .user_by_id(&principal.user_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("the account no longer exists".into()))
+    };
+    let record = read_with_live_session(store, &principal, read).await?;
     json(StatusCode::OK, &UserView::from(&record.user()))
 }

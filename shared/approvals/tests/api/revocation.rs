@@ -1,0 +1,101 @@
+//! Revocation is immediate: once a session has ended, no request made with
+//! its access token gets a 2xx, whether it reads (which runs side by side
+//! with the session check) or writes (which waits for it), and no write
+//! made with it is stored.
+
+use crate::helpers::{filing, Account, Call, TestEnv};
+use opsflow_platform::domain::Role;
+use serde_json::json;
+
+/// Every listed request, sent as `who`, is answered 401.
+async fn all_refused(env: &TestEnv, calls: Vec<(&str, Call)>) {
+    for (what, call) in calls {
+        let reply = env.call(call).await;
+        assert_eq!(reply.status, 401, "{what}: {}", reply.body);
+        assert_eq!(
+            reply.body["detail"], "the session has ended; log in again",
+            "{what}"
+        );
+    }
+}
+
+fn reads(who: &Account, approval: &str, workflow: &str) -> Vec<(&'static str, Call)> {
+    vec![
+        ("me", Call::new("auth/me").by(who)),
+        (
+            "own user",
+            Call::new("users/get").resource_id("users", &who.id).by(who),
+        ),
+        (
+            "own approval",
+            Call::new("approvals/get")
+                .resource_id("approvals", approval)
+                .by(who),
+        ),
+        ("approvals", Call::new("approvals/list").by(who)),
+        (
+            "workflow",
+            Call::new("workflows/get")
+                .resource_id("workflows", workflow)
+                .by(who),
+        ),
+        ("workflows", Call::new("workflows/list").by(who)),
+    ]
+}
+
+#[tokio::test]
+async fn an_ended_session_gets_no_2xx_on_reads_or_writes_and_writes_nothing() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let user = env.account("requester", Role::User).await;
+    let workflow = env.active_workflow(&admin, "Purchase request").await;
+    let approval = env.file_approval(&user, &workflow, "Two laptops").await;
+    // Live, each read answers.
+    for (what, call) in reads(&user, &approval, &workflow) {
+        let reply = env.call(call).await;
+        assert_eq!(reply.status, 200, "{what}: {}", reply.body);
+    }
+
+    let logout = env.call(Call::new("auth/logout").by(&user)).await;
+    assert_eq!(logout.status, 204);
+
+    all_refused(&env, reads(&user, &approval, &workflow)).await;
+    let cancel = Call::new("approvals/patch")
+        .resource_id("approvals", &approval)
+        .by(&user)
+        .body(json!({"status": "CANCELLED"}));
+    let rename = Call::new("users/patch")
+        .resource_id("users", &user.id)
+        .by(&user)
+        .body(json!({"name": "Someone else"}));
+    all_refused(
+        &env,
+        vec![
+            ("file", filing(&user, &workflow, "Two more laptops")),
+            ("cancel", cancel),
+            ("rename", rename),
+        ],
+    )
+    .await;
+
+    // Nothing was written: one request, still pending, by the same name.
+    let listed = env
+        .call(
+            Call::new("approvals/list")
+                .by(&admin)
+                .query(&[("status", "PENDING")]),
+        )
+        .await;
+    assert_eq!(listed.status, 200);
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", listed.body);
+    assert_eq!(items[0]["id"], json!(approval));
+    let account = env
+        .call(
+            Call::new("users/get")
+                .resource_id("users", &user.id)
+                .by(&admin),
+        )
+        .await;
+    assert_eq!(account.body["name"], "requester");
+}
