@@ -1,7 +1,8 @@
 //! `opsflow-local bench`: a fixed workload through the local runtime,
 //! reported per function — cold-start init, warm p50/p99, peak memory,
 //! binary size and an estimated Lambda cost — beside two baselines measured
-//! in the same run on the same machine: a minimal `lambda_runtime` function
+//! in the same run on the same machine, each measured in turn with every
+//! scenario (`Baselines`): a minimal `lambda_runtime` function
 //! (`lambda-probe`) and a bare SDK `GetItem` against the same DynamoDB Local.
 //!
 //! Figures from a laptop-class machine and an emulator are for comparing
@@ -14,7 +15,7 @@
 mod report;
 
 pub use report::{
-    percentile, Row, PRICE_ARM_PER_GB_S, PRICE_PER_MILLION_REQUESTS, PRICE_X86_PER_GB_S,
+    percentile, Paired, Row, PRICE_ARM_PER_GB_S, PRICE_PER_MILLION_REQUESTS, PRICE_X86_PER_GB_S,
 };
 use report::{render, row};
 
@@ -29,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 /// Warm invocations of the (deliberately slow) login scenario.
 const LOGIN_INVOCATIONS: usize = 30;
+/// The hello-world baseline's logical id.
+const PROBE: &str = "HelloWorld";
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -77,32 +80,82 @@ fn nth_payload(event: &Value, n: usize, distinct_sources: bool) -> Vec<u8> {
     event.to_string().into_bytes()
 }
 
+/// What a scenario is compared with, measured between its own
+/// invocations: a hello-world function's cold start after each of its cold
+/// starts, and a bare SDK `GetItem` after each of its warm invocations. A
+/// ratio then compares figures taken in the same moments of the run, so
+/// that a machine that slows down or speeds up during the run (these are
+/// shared machines) moves both sides alike.
+struct Baselines<'a> {
+    probe: &'a Runtime,
+    dynamodb: &'a aws_sdk_dynamodb::Client,
+    table: &'a str,
+    /// The item read: the bench admin's user item.
+    user_id: String,
+}
+
+impl Baselines<'_> {
+    /// A hello-world cold start's init duration.
+    async fn hello_init(&self) -> anyhow::Result<Option<f64>> {
+        self.probe.shutdown().await;
+        let (outcome, report) = self.probe.invoke_function(PROBE, b"{}".to_vec()).await;
+        check(PROBE, &outcome)?;
+        Ok(report.and_then(|r| r.init_duration_ms))
+    }
+
+    /// One strongly consistent `GetItem`, in milliseconds.
+    async fn get_item(&self) -> anyhow::Result<f64> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let started = Instant::now();
+        self.dynamodb
+            .get_item()
+            .table_name(self.table)
+            .key("pk", AttributeValue::S(format!("USER#{}", self.user_id)))
+            .key("sk", AttributeValue::S("USER".into()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    }
+}
+
+/// A scenario's measurements and its baselines', taken in turn.
+#[derive(Default)]
+struct Measured {
+    inits: Vec<f64>,
+    reports: Vec<InvocationReport>,
+    hello_inits: Vec<f64>,
+    get_items: Vec<f64>,
+}
+
 async fn measure(
     runtime: &Runtime,
-    function: &str,
-    event: &Value,
+    baselines: &Baselines<'_>,
+    scenario: &Scenario,
     distinct_sources: bool,
     cold_starts: usize,
     warm: usize,
-) -> anyhow::Result<(Vec<f64>, Vec<InvocationReport>)> {
-    let mut inits = Vec::new();
+) -> anyhow::Result<Measured> {
+    let function = scenario.function.as_str();
+    let mut measured = Measured::default();
     for n in 0..cold_starts {
         runtime.shutdown().await;
-        let payload = nth_payload(event, n, distinct_sources);
+        let payload = nth_payload(&scenario.event, n, distinct_sources);
         let (outcome, report) = runtime.invoke_function(function, payload).await;
         check(function, &outcome)?;
-        if let Some(init) = report.and_then(|r| r.init_duration_ms) {
-            inits.push(init);
-        }
+        measured
+            .inits
+            .extend(report.and_then(|r| r.init_duration_ms));
+        measured.hello_inits.extend(baselines.hello_init().await?);
     }
-    let mut reports = Vec::new();
     for n in 0..warm {
-        let payload = nth_payload(event, cold_starts + n, distinct_sources);
+        let payload = nth_payload(&scenario.event, cold_starts + n, distinct_sources);
         let (outcome, report) = runtime.invoke_function(function, payload).await;
         check(function, &outcome)?;
-        reports.extend(report);
+        measured.reports.extend(report);
+        measured.get_items.push(baselines.get_item().await?);
     }
-    Ok((inits, reports))
+    Ok(measured)
 }
 
 fn check(function: &str, outcome: &InvokeOutcome) -> anyhow::Result<()> {
@@ -238,35 +291,10 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             signed("automation/runs")?,
         ),
     ];
-    let mut rows = Vec::new();
-    for scenario in &scenarios {
-        let def = platform
-            .template
-            .functions
-            .iter()
-            .find(|f| f.logical_id == scenario.function);
-        // Logins are deliberately slow (argon2): fewer of them keep the run short.
-        let login = scenario.label.contains("login");
-        let warm = if login {
-            LOGIN_INVOCATIONS
-        } else {
-            options.warm_invocations
-        };
-        let (inits, reports) = measure(
-            &platform.runtime,
-            &scenario.function,
-            &scenario.event,
-            login,
-            options.cold_starts,
-            warm,
-        )
-        .await?;
-        rows.push(row(&scenario.label, def, &binaries, &inits, &reports));
-    }
-
-    // Baseline 1: a minimal lambda_runtime function on the same runtime.
+    // The hello-world function every scenario's cold starts are paired
+    // with, on a runtime of its own.
     let probe = FunctionDef {
-        logical_id: "HelloWorld".into(),
+        logical_id: PROBE.into(),
         function_name: "hello-world".into(),
         binary: "lambda-probe".into(),
         environment: Default::default(),
@@ -284,50 +312,73 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             ..RuntimeOptions::default()
         },
     )?;
-    let (inits, reports) = measure(
-        &probe_runtime,
-        "HelloWorld",
-        &json!({}),
-        false,
-        options.cold_starts,
-        options.warm_invocations,
-    )
-    .await?;
+    let baselines = Baselines {
+        probe: &probe_runtime,
+        dynamodb: &platform.dynamodb,
+        table: &platform.table_name,
+        user_id: admin_id.clone(),
+    };
+
+    let mut rows = Vec::new();
+    let (mut hello_inits, mut get_items) = (Vec::new(), Vec::new());
+    for scenario in &scenarios {
+        let def = platform
+            .template
+            .functions
+            .iter()
+            .find(|f| f.logical_id == scenario.function);
+        // Logins are deliberately slow (argon2): fewer of them keep the run short.
+        let login = scenario.label.contains("login");
+        let warm = if login {
+            LOGIN_INVOCATIONS
+        } else {
+            options.warm_invocations
+        };
+        let measured = measure(
+            &platform.runtime,
+            &baselines,
+            scenario,
+            login,
+            options.cold_starts,
+            warm,
+        )
+        .await?;
+        let figures = row(
+            &scenario.label,
+            def,
+            &binaries,
+            &measured.inits,
+            &measured.reports,
+        );
+        rows.push((
+            figures,
+            Paired::of(&measured.hello_inits, &measured.get_items),
+        ));
+        hello_inits.extend(measured.hello_inits);
+        get_items.extend(measured.get_items);
+    }
+
+    // The baselines' own rows: every paired measurement, and the
+    // hello-world function's warm invocations.
+    let mut warm_hello = Vec::new();
+    for _ in 0..options.warm_invocations {
+        let (outcome, report) = probe_runtime.invoke_function(PROBE, b"{}".to_vec()).await;
+        check(PROBE, &outcome)?;
+        warm_hello.extend(report);
+    }
     let hello = row(
         "baseline: hello-world lambda_runtime",
         Some(&probe),
         &binaries,
-        &inits,
-        &reports,
+        &hello_inits,
+        &warm_hello,
     );
     probe_runtime.shutdown().await;
-
-    // Baseline 2: a bare SDK GetItem against the same DynamoDB Local.
-    let mut get_item = Vec::new();
-    for _ in 0..options.warm_invocations {
-        let started = Instant::now();
-        platform
-            .dynamodb
-            .get_item()
-            .table_name(&platform.table_name)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{admin_id}")),
-            )
-            .key(
-                "sk",
-                aws_sdk_dynamodb::types::AttributeValue::S("USER".into()),
-            )
-            .consistent_read(true)
-            .send()
-            .await?;
-        get_item.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    get_item.sort_by(f64::total_cmp);
-    let get_item_p50 = percentile(&get_item, 50.0);
+    get_items.sort_by(f64::total_cmp);
+    let get_item_p50 = percentile(&get_items, 50.0);
     platform.stop().await;
 
-    let report = render(&rows, &hello, get_item_p50, &get_item, &options);
+    let report = render(&rows, &hello, get_item_p50, &get_items, &options);
     if let Some(path) = &options.results_file {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

@@ -27,3 +27,10 @@ fn cost_is_billed_gb_seconds_plus_requests() {
     let expected = 1_000_000.0 * PRICE_X86_PER_GB_S + PRICE_PER_MILLION_REQUESTS;
     assert!((row.cost_per_million(PRICE_X86_PER_GB_S) - expected).abs() < 1e-9);
 }
+
+#[test]
+fn paired_baselines_take_the_median_init_and_the_p50_get_item() {
+    let paired = Paired::of(&[3.0, 1.0, 2.0], &[5.0, 1.0, 4.0, 2.0]);
+    assert_eq!(paired.hello_init_ms, 2.0);
+    assert_eq!(paired.get_item_p50_ms, 2.0);
+}
