@@ -74,7 +74,10 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	# start are built with the same features as the tests, so nothing is
 	# compiled twice.
 	cargo build --workspace --all-targets
-	cargo test --workspace
+	# Every binary's tests in one pool (.config/nextest.toml): most of a
+	# test's time is spent waiting on the emulators, so they share the cores.
+	$(VENV)/bin/cargo-nextest nextest run --workspace
+	cargo test --workspace --doc
 
 lint: lint-tools ## Format check, clippy with warnings denied, unused or misplaced dependencies, SAM template lint, TypeScript client check
 	cargo fmt --all -- --check

@@ -13,7 +13,7 @@
 //! operation, no state kept between runs; no coverage or stateful phase) unless `OPSFLOW_CONTRACT_ARGS` adds schemathesis
 //! options (`make fuzz` does); nothing is downloaded (schemathesis 4 has no
 //! telemetry or upload); operations that end the caller's session run after
-//! all the others.
+//! all the caller's others. The admin's and the user's runs go side by side.
 
 mod checkout;
 
@@ -181,37 +181,54 @@ fn paths(document: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Runs every schemathesis run of `caller` in turn (the session-ending
+/// operations last, each on its own); what failed, and what it printed.
+async fn runs_as(
+    caller: &Caller,
+    document: &Path,
+    base: &str,
+    ending: &[&str],
+) -> (Vec<String>, String) {
+    let mut runs = vec![Operations::AllBut(ending)];
+    runs.extend(ending.iter().map(|path| Operations::Only(path)));
+    let (mut failed, mut printed) = (Vec::new(), String::new());
+    for operations in &runs {
+        let (passed, output) = schemathesis(document, base, caller, operations).await;
+        let scope = match operations {
+            Operations::AllBut(_) => "every operation".to_owned(),
+            Operations::Only(path) => format!("the operations of {path}"),
+        };
+        printed.push_str(&format!(
+            "==> schemathesis, {scope}, signed in as {}\n{output}\n",
+            caller.role
+        ));
+        if !passed {
+            failed.push(format!("{scope} as {}", caller.role));
+        }
+    }
+    (failed, printed)
+}
+
 #[tokio::test]
 async fn every_operation_keeps_the_documented_contract_for_an_admin_and_a_plain_user() {
     let document = checkout::root().join("docs/openapi.json");
     let described = paths(&document);
     let served = Served::start("contract").await;
     let base = served.url();
-    let callers = [admin(&served).await, user(&served).await];
+    let (admin, user) = (admin(&served).await, user(&served).await);
 
     let ending: Vec<&str> = SESSION_ENDING
         .into_iter()
         .filter(|path| described.iter().any(|p| p == path))
         .collect();
-    let mut failed = Vec::new();
-    for caller in &callers {
-        let mut runs = vec![Operations::AllBut(&ending)];
-        runs.extend(ending.iter().map(|path| Operations::Only(path)));
-        for operations in &runs {
-            let (passed, printed) = schemathesis(&document, &base, caller, operations).await;
-            let scope = match operations {
-                Operations::AllBut(_) => "every operation".to_owned(),
-                Operations::Only(path) => format!("the operations of {path}"),
-            };
-            println!(
-                "==> schemathesis, {scope}, signed in as {}\n{printed}",
-                caller.role
-            );
-            if !passed {
-                failed.push(format!("{scope} as {}", caller.role));
-            }
-        }
-    }
+    // The callers' runs go side by side: each caller's session ends only
+    // in its own last runs, and neither touches what the other owns.
+    let ((admin_failed, admin_printed), (user_failed, user_printed)) = tokio::join!(
+        runs_as(&admin, &document, &base, &ending),
+        runs_as(&user, &document, &base, &ending),
+    );
+    println!("{admin_printed}{user_printed}");
+    let failed = [admin_failed, user_failed].concat();
     served.stop().await;
 
     assert!(

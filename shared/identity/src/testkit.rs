@@ -6,13 +6,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+use futures::future::BoxFuture;
 use opsflow_identity::accounts::{create_hashed, Profile, Registrar};
 use opsflow_identity::api::auth::Auth;
 use opsflow_identity::auth::password;
 use opsflow_identity::domain::{DisplayName, Email, EntityId, Role};
 use opsflow_identity::service::sessions::{self, Origin};
+use opsflow_identity::store::users::UserRecord;
 use opsflow_identity::store::UserStore;
-use opsflow_platform::testkit::{Account, Serve, TestEnv, Tokens, PASSWORD};
+use opsflow_platform::testkit::{Account, Accounts, Serve, TestEnv, Tokens, PASSWORD};
 use std::sync::OnceLock;
 
 /// [`serve`] as a test binary's `Setup` lists it.
@@ -23,9 +25,7 @@ pub async fn serve(env: &mut TestEnv) {
     let users = env.users;
     env.serve_on("auth", auth, opsflow_identity::api::auth::handle)
         .serve_on("users", users, opsflow_identity::api::users::handle);
-    env.with_account_maker(Box::new(move |name, role| {
-        Box::pin(account(auth, name, role))
-    }));
+    env.with_accounts(Box::new(ServiceAccounts { auth }));
     env.with_role_setter(|app, id, role| {
         Box::pin(async move {
             let mut record = app.store.user_by_id(&id).await.unwrap().unwrap();
@@ -36,6 +36,26 @@ pub async fn serve(env: &mut TestEnv) {
                 .unwrap();
         })
     });
+}
+
+/// Accounts made and signed in through identity's services.
+struct ServiceAccounts {
+    auth: &'static Auth,
+}
+
+impl Accounts for ServiceAccounts {
+    fn make<'a>(&'a self, name: &'a str, role: Role) -> BoxFuture<'a, Account> {
+        Box::pin(account(self.auth, name, role))
+    }
+
+    fn sign_in<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Tokens> {
+        Box::pin(async move {
+            let store = &self.auth.app.store;
+            let id = EntityId::parse(id).unwrap();
+            let record = store.user_by_id(&id).await.unwrap().unwrap();
+            start_session(self.auth, &record).await
+        })
+    }
 }
 
 /// An account with `role` and the test password, signed in.
@@ -52,21 +72,26 @@ async fn account(auth: &Auth, name: &str, role: Role) -> Account {
     let record = create_hashed(store, profile, hash.clone(), Registrar::SelfService, "test")
         .await
         .unwrap();
+    Account {
+        id: record.id.to_string(),
+        email,
+        role,
+        tokens: start_session(auth, &record).await,
+    }
+}
+
+/// A session of `record`, started without a login to verify it.
+async fn start_session(auth: &Auth, record: &UserRecord) -> Tokens {
     let origin = Origin {
         correlation_id: "test",
         source_ip: None,
     };
     let now = opsflow_platform::clock::now();
-    let tokens = sessions::start(store, &auth.signer, &record, &origin, now)
+    let tokens = sessions::start(&auth.app.store, &auth.signer, record, &origin, now)
         .await
         .unwrap();
-    Account {
-        id: record.id.to_string(),
-        email,
-        role,
-        tokens: Tokens {
-            access: tokens.access_token,
-            refresh: tokens.refresh_token,
-        },
+    Tokens {
+        access: tokens.access_token,
+        refresh: tokens.refresh_token,
     }
 }

@@ -56,11 +56,17 @@ pub type Handler = Box<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + S
 /// arrangement of [`TestEnv::account`], not the behaviour under test).
 pub type SetRole = for<'a> fn(&'a App, EntityId, Role) -> BoxFuture<'a, ()>;
 
-/// How a test binary makes a signed-in account (name, role) through the
-/// identity module's services, its one test password hashed once for all
-/// (the arrangement of [`TestEnv::account`], not the behaviour under test:
-/// registration and login have tests of their own, through the API).
-pub type MakeAccount = Box<dyn for<'a> Fn(&'a str, Role) -> BoxFuture<'a, Account> + Send + Sync>;
+/// How a test binary makes signed-in accounts and starts sessions through
+/// the identity module's services, its one test password hashed once for
+/// all (the arrangement of [`TestEnv::account`] and [`TestEnv::sign_in`],
+/// not the behaviour under test: registration and login have tests of
+/// their own, through the API).
+pub trait Accounts: Send + Sync {
+    /// A new account (name, role), signed in.
+    fn make<'a>(&'a self, name: &'a str, role: Role) -> BoxFuture<'a, Account>;
+    /// A new session of user `id`, with the role the store holds now.
+    fn sign_in<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Tokens>;
+}
 
 pub struct TestEnv {
     /// The test's app: its store (roles are set through it).
@@ -76,7 +82,7 @@ pub struct TestEnv {
     client: aws_sdk_dynamodb::Client,
     functions: HashMap<&'static str, Handler>,
     set_role: Option<SetRole>,
-    make_account: Option<MakeAccount>,
+    accounts: Option<Box<dyn Accounts>>,
     /// The modules' `register` functions applied to every app built
     /// after they are added (as the consumer functions' mains do).
     registered: Vec<fn(&mut opsflow_platform::registry::Registry)>,
@@ -137,7 +143,7 @@ impl TestEnv {
             client,
             functions,
             set_role: None,
-            make_account: None,
+            accounts: None,
             registered: Vec::new(),
         }
     }
@@ -164,10 +170,11 @@ impl TestEnv {
         self
     }
 
-    /// How [`account`](Self::account) makes accounts, instead of
-    /// registering and logging in through the API.
-    pub fn with_account_maker(&mut self, make: MakeAccount) -> &mut Self {
-        self.make_account = Some(make);
+    /// How [`account`](Self::account) and [`sign_in`](Self::sign_in) make
+    /// accounts and sessions, instead of registering and logging in
+    /// through the API.
+    pub fn with_accounts(&mut self, accounts: Box<dyn Accounts>) -> &mut Self {
+        self.accounts = Some(accounts);
         self
     }
 
@@ -236,8 +243,8 @@ impl TestEnv {
     /// in through the API with the role set directly in the store (either
     /// way the arrangement, not the behaviour under test).
     pub async fn account(&self, name: &str, role: Role) -> Account {
-        if let Some(make) = &self.make_account {
-            return make(name, role).await;
+        if let Some(accounts) = &self.accounts {
+            return accounts.make(name, role).await;
         }
         let (id, email) = self.register(name).await;
         if role != Role::User {
@@ -249,6 +256,15 @@ impl TestEnv {
             email,
             role,
             tokens,
+        }
+    }
+
+    /// A new session of `account`: started by the test binary's
+    /// [`Accounts`] when it has them, else a login through the API.
+    pub async fn sign_in(&self, account: &Account) -> Tokens {
+        match &self.accounts {
+            Some(accounts) => accounts.sign_in(&account.id).await,
+            None => self.login(&account.email).await,
         }
     }
 

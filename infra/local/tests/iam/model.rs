@@ -13,33 +13,61 @@ fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The expanded template, once per test run; `None` without the venv.
+/// The expanded template, once per process; `None` without the venv.
 pub(super) fn expanded() -> Option<&'static Value> {
     static EXPANDED: OnceLock<Option<Value>> = OnceLock::new();
-    EXPANDED
-        .get_or_init(|| {
-            let root = repository();
-            let python = root.join(".venv/bin/python");
-            if !python.exists() {
-                eprintln!(
-                    "SKIPPED: {} is missing; run `make setup` to check the expanded template",
-                    python.display()
-                );
-                return None;
-            }
-            let output = Command::new(&python)
-                .arg(root.join("infra/local/expand_template.py"))
-                .arg(root.join("template.yaml"))
-                .output()
-                .expect("expand_template.py runs");
-            assert!(
-                output.status.success(),
-                "expand_template.py failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            Some(serde_json::from_slice(&output.stdout).expect("the expansion is JSON"))
-        })
-        .as_ref()
+    EXPANDED.get_or_init(cached_expansion).as_ref()
+}
+
+/// The expansion of this checkout's template: SAM's translator takes
+/// seconds, and a test runner that gives every test a process of its own
+/// (`make test`) would run it once per test, so it is kept beside the
+/// build, with the inputs it was made from, and made again only when they
+/// differ.
+fn cached_expansion() -> Option<Value> {
+    let root = repository();
+    let python = root.join(".venv/bin/python");
+    if !python.exists() {
+        eprintln!(
+            "SKIPPED: {} is missing; run `make setup` to check the expanded template",
+            python.display()
+        );
+        return None;
+    }
+    let script = root.join("infra/local/expand_template.py");
+    let template = root.join("template.yaml");
+    let read = |path: &Path| std::fs::read_to_string(path).expect("readable");
+    let inputs = format!("{}\n{}", read(&script), read(&template));
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("expanded-template");
+    let (cached_inputs, cached) = (cache.join("inputs"), cache.join("expanded.json"));
+    if std::fs::read_to_string(&cached_inputs).is_ok_and(|text| text == inputs) {
+        if let Ok(bytes) = std::fs::read(&cached) {
+            return Some(serde_json::from_slice(&bytes).expect("the cached expansion is JSON"));
+        }
+    }
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(&template)
+        .output()
+        .expect("expand_template.py runs");
+    assert!(
+        output.status.success(),
+        "expand_template.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expanded = serde_json::from_slice(&output.stdout).expect("the expansion is JSON");
+    // Written aside, then renamed: a concurrent reader sees the old files
+    // or the new ones, and stale inputs never pass for fresh.
+    std::fs::create_dir_all(&cache).expect("the cache folder");
+    let aside = |path: &Path, bytes: &[u8]| {
+        let partial = path.with_extension(format!("{}.partial", std::process::id()));
+        std::fs::write(&partial, bytes).expect("the cache is writable");
+        std::fs::rename(&partial, path).expect("the cache is writable");
+    };
+    let _ = std::fs::remove_file(&cached_inputs);
+    aside(&cached, &output.stdout);
+    aside(&cached_inputs, inputs.as_bytes());
+    Some(expanded)
 }
 
 /// One `Allow` statement of a role.

@@ -54,9 +54,8 @@ impl Callers {
         }
     }
 
-    /// The e-mail address each of [`CALLERS`] signs in with.
-    pub fn emails(&self) -> [Option<String>; 5] {
-        let email = |account: &Account| Some(account.email.clone());
+    /// The account of each of [`CALLERS`] (`None` for `anonymous`).
+    pub fn accounts(&self) -> [Option<Account>; 5] {
         let Self {
             user,
             approver,
@@ -65,10 +64,10 @@ impl Callers {
         } = self;
         [
             None,
-            email(user),
-            email(approver),
-            email(owner),
-            email(admin),
+            Some(user.clone()),
+            Some(approver.clone()),
+            Some(owner.clone()),
+            Some(admin.clone()),
         ]
     }
 }
@@ -131,9 +130,9 @@ pub struct Matrix<'a> {
     pub env: &'a TestEnv,
     /// The binaries of the functions this module owns.
     pub functions: &'a [&'a str],
-    /// The e-mail address each kind of caller signs in with (`None` for
-    /// `anonymous`), in the order of [`CALLERS`].
-    pub emails: [Option<String>; 5],
+    /// The account of each kind of caller (`None` for `anonymous`), in the
+    /// order of [`CALLERS`].
+    pub accounts: [Option<Account>; 5],
 }
 
 impl<'a> Matrix<'a> {
@@ -142,7 +141,7 @@ impl<'a> Matrix<'a> {
         Self {
             env,
             functions,
-            emails: callers.emails(),
+            accounts: callers.accounts(),
         }
     }
 
@@ -162,9 +161,9 @@ impl<'a> Matrix<'a> {
         );
         let mut mismatches = Vec::new();
         for (route, request, expected) in rows {
-            for ((caller, email), expected) in CALLERS.iter().zip(&self.emails).zip(expected) {
-                let token = match email {
-                    Some(email) => Some(self.env.login(email).await.access),
+            for ((caller, account), expected) in CALLERS.iter().zip(&self.accounts).zip(expected) {
+                let token = match account {
+                    Some(account) => Some(self.env.sign_in(account).await.access),
                     None => None,
                 };
                 let call = request().token(token.as_deref());

@@ -23,7 +23,7 @@ async fn the_probes_answer_every_caller() {
     let matrix = Matrix {
         env: &env,
         functions: FUNCTIONS,
-        emails: Default::default(),
+        accounts: Default::default(),
     };
     matrix.check(&rows, None).await;
 }
