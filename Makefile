@@ -30,6 +30,9 @@ ifeq ($(CI),true)
 export CARGO_INCREMENTAL ?= 0
 export CARGO_PROFILE_DEV_DEBUG ?= false
 endif
+# `make bench QUICK=1`: fewer invocations per scenario, results beside the
+# build instead of over the committed ones.
+BENCH_ARGS := $(if $(QUICK),--cold-starts 2 --warm 30 --output target/bench-quick.md)
 # Release builds are measured and shipped: plain rustc (an empty wrapper is none).
 bench sam-build: RUSTC_WORKSPACE_WRAPPER :=
 
@@ -74,10 +77,9 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	# start are built with the same features as the tests, so nothing is
 	# compiled twice.
 	cargo build --workspace --all-targets
-	# Every binary's tests in one pool (.config/nextest.toml): most of a
-	# test's time is spent waiting on the emulators, so they share the cores.
-	$(VENV)/bin/cargo-nextest nextest run --workspace
-	cargo test --workspace --doc
+	# Four tests at a time in each binary: most of a test's time is spent
+	# waiting on the emulators (RUST_TEST_THREADS overrides it).
+	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} cargo test --workspace
 
 lint: lint-tools ## Format check, clippy with warnings denied, unused or misplaced dependencies, SAM template lint, TypeScript client check
 	cargo fmt --all -- --check
@@ -110,10 +112,10 @@ fuzz: emulators ## Contract fuzzing at length: many examples per operation and s
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: emulators ## Benchmark every function through the local runtime (release build); writes bench/RESULTS.md
+bench: emulators ## Benchmark every function through the local runtime (release build); writes bench/RESULTS.md (QUICK=1: a short run, to target/bench-quick.md)
 	# Without opsflow-openapi, whose `openapi` features would reach the functions.
 	cargo build --release --workspace --bins --exclude opsflow-openapi
-	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet
+	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet $(BENCH_ARGS)
 
 sam-build: setup ## Build every function for Lambda with `sam build` (ARCH=x86_64|arm64)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)

@@ -13,11 +13,13 @@
 //! the same runtime `serve` uses.
 
 mod report;
+mod scenarios;
 
 pub use report::{
     percentile, Paired, Row, PRICE_ARM_PER_GB_S, PRICE_PER_MILLION_REQUESTS, PRICE_X86_PER_GB_S,
 };
 use report::{render, row};
+use scenarios::{Baseline, Cast, Scenario};
 
 use crate::platform::{Platform, PlatformOptions};
 use crate::runtime::{InvocationReport, Runtime, RuntimeOptions};
@@ -41,48 +43,22 @@ pub struct BenchOptions {
     pub results_file: Option<PathBuf>,
 }
 
-/// One scenario: a function and the event it is driven with.
-struct Scenario {
-    function: String,
-    label: String,
-    event: Value,
-}
-
-fn scenario(function: &str, label: &str, event: Value) -> Scenario {
-    Scenario {
-        function: function.into(),
-        label: label.into(),
-        event,
-    }
-}
-
-fn fixture(root: &Path, name: &str) -> anyhow::Result<Value> {
+pub(crate) fn fixture(root: &Path, name: &str) -> anyhow::Result<Value> {
     let path = root.join("events").join(format!("{name}.json"));
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(serde_json::from_str(&text)?)
 }
 
-fn with_token(mut event: Value, token: &str) -> Value {
+pub(crate) fn with_token(mut event: Value, token: &str) -> Value {
     event["headers"]["authorization"] = json!(format!("Bearer {token}"));
     event
 }
 
-/// The `n`th request of a scenario. Logins come from distinct source
-/// addresses, as many users' would, so the per-IP login limit does not
-/// turn the benchmark into a rate-limit test.
-fn nth_payload(event: &Value, n: usize, distinct_sources: bool) -> Vec<u8> {
-    let mut event = event.clone();
-    if distinct_sources {
-        let address = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
-        event["requestContext"]["http"]["sourceIp"] = json!(address);
-    }
-    event.to_string().into_bytes()
-}
-
 /// What a scenario is compared with, measured between its own
 /// invocations: a hello-world function's cold start after each of its cold
-/// starts, and a bare SDK `GetItem` after each of its warm invocations. A
+/// starts, and its [`Baseline`] (a bare SDK `GetItem`, or a bare
+/// `TransactWriteItems` for a write) after each of its warm invocations. A
 /// ratio then compares figures taken in the same moments of the run, so
 /// that a machine that slows down or speeds up during the run (these are
 /// shared machines) moves both sides alike.
@@ -103,6 +79,41 @@ impl Baselines<'_> {
         Ok(report.and_then(|r| r.init_duration_ms))
     }
 
+    /// One measurement of `baseline`, in milliseconds.
+    async fn measure(&self, baseline: Baseline) -> anyhow::Result<f64> {
+        match baseline {
+            Baseline::GetItem => self.get_item().await,
+            Baseline::TransactWrite => self.transact_write().await,
+        }
+    }
+
+    /// Two new items (of an entity's and an event's size) put in one
+    /// `TransactWriteItems`, each on the condition that its key is free, as
+    /// a create's are.
+    async fn transact_write(&self) -> anyhow::Result<f64> {
+        use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+        let s = |v: String| AttributeValue::S(v);
+        let id = uuid::Uuid::new_v4();
+        let mut items = Vec::new();
+        for sk in ["ENTITY", "EVENT"] {
+            let put = Put::builder()
+                .table_name(self.table)
+                .item("pk", s(format!("BENCH#{id}")))
+                .item("sk", s(sk.into()))
+                .item("body", s("x".repeat(400)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        let started = Instant::now();
+        self.dynamodb
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    }
+
     /// One strongly consistent `GetItem`, in milliseconds.
     async fn get_item(&self) -> anyhow::Result<f64> {
         use aws_sdk_dynamodb::types::AttributeValue;
@@ -119,29 +130,66 @@ impl Baselines<'_> {
     }
 }
 
+/// Logs in through the auth function: the access token and the user's id.
+async fn log_in(runtime: &Runtime, event: Value) -> anyhow::Result<(String, String)> {
+    let (outcome, _) = runtime
+        .invoke_function("AuthFunction", event.to_string().into_bytes())
+        .await;
+    check("AuthFunction", &outcome)?;
+    let InvokeOutcome::Success(body) = outcome else {
+        anyhow::bail!("logging in failed: {outcome:?}");
+    };
+    let response: Value = serde_json::from_slice(&body)?;
+    let tokens: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
+    let token = tokens["access_token"].as_str().context("no access token")?;
+    let id = tokens["user"]["id"].as_str().context("no user id")?;
+    Ok((token.to_owned(), id.to_owned()))
+}
+
+/// The id of the seeded "Purchase request" workflow.
+async fn demo_workflow(runtime: &Runtime, root: &Path, token: &str) -> anyhow::Result<String> {
+    let list = with_token(fixture(root, "workflows/list")?, token);
+    let (outcome, _) = runtime
+        .invoke_function("WorkflowsFunction", list.to_string().into_bytes())
+        .await;
+    check("WorkflowsFunction", &outcome)?;
+    let InvokeOutcome::Success(body) = outcome else {
+        anyhow::bail!("listing workflows failed: {outcome:?}");
+    };
+    let response: Value = serde_json::from_slice(&body)?;
+    let page: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|w| w["name"] == "Purchase request")
+        .and_then(|w| w["id"].as_str())
+        .map(str::to_owned)
+        .context("the seeded workflow is not listed")
+}
+
 /// A scenario's measurements and its baselines', taken in turn.
 #[derive(Default)]
 struct Measured {
     inits: Vec<f64>,
     reports: Vec<InvocationReport>,
     hello_inits: Vec<f64>,
-    get_items: Vec<f64>,
+    baseline: Vec<f64>,
 }
 
 async fn measure(
     runtime: &Runtime,
     baselines: &Baselines<'_>,
     scenario: &Scenario,
-    distinct_sources: bool,
     cold_starts: usize,
     warm: usize,
 ) -> anyhow::Result<Measured> {
-    let function = scenario.function.as_str();
+    let function = scenario.function;
+    let payload = |n: usize| (scenario.event)(n).to_string().into_bytes();
     let mut measured = Measured::default();
     for n in 0..cold_starts {
         runtime.shutdown().await;
-        let payload = nth_payload(&scenario.event, n, distinct_sources);
-        let (outcome, report) = runtime.invoke_function(function, payload).await;
+        let (outcome, report) = runtime.invoke_function(function, payload(n)).await;
         check(function, &outcome)?;
         measured
             .inits
@@ -149,16 +197,19 @@ async fn measure(
         measured.hello_inits.extend(baselines.hello_init().await?);
     }
     for n in 0..warm {
-        let payload = nth_payload(&scenario.event, cold_starts + n, distinct_sources);
-        let (outcome, report) = runtime.invoke_function(function, payload).await;
+        let (outcome, report) = runtime
+            .invoke_function(function, payload(cold_starts + n))
+            .await;
         check(function, &outcome)?;
         measured.reports.extend(report);
-        measured.get_items.push(baselines.get_item().await?);
+        measured
+            .baseline
+            .push(baselines.measure(scenario.baseline).await?);
     }
     Ok(measured)
 }
 
-fn check(function: &str, outcome: &InvokeOutcome) -> anyhow::Result<()> {
+pub(crate) fn check(function: &str, outcome: &InvokeOutcome) -> anyhow::Result<()> {
     match outcome {
         InvokeOutcome::Success(body) => {
             let response: Value = serde_json::from_slice(body).unwrap_or_default();
@@ -184,113 +235,40 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     let platform = Platform::start(platform_options.clone()).await?;
     let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
     let logins = seed::seed(&store).await?;
-    let admin = logins
-        .iter()
-        .find(|l| l.role == opsflow_platform::domain::Role::Admin)
-        .and_then(|l| l.password.clone().map(|p| (l.email.clone(), p)))
-        .context("the bench needs a fresh environment (the demo admin already existed)")?;
-
-    // A token for the authenticated scenarios, through the real login.
-    let login_event = {
-        let mut event = fixture(root, "auth/login")?;
-        event["body"] = json!(json!({"email": admin.0, "password": admin.1}).to_string());
-        event
+    let password_of = |role| {
+        logins
+            .iter()
+            .find(|l| l.role == role)
+            .and_then(|l| l.password.clone().map(|p| (l.email.clone(), p)))
+            .context("the bench needs a fresh environment (the demo accounts already existed)")
     };
-    let (outcome, _) = platform
-        .runtime
-        .invoke_function("AuthFunction", login_event.to_string().into_bytes())
-        .await;
-    let InvokeOutcome::Success(body) = outcome else {
-        anyhow::bail!("logging in the bench admin failed: {outcome:?}");
+    let admin = password_of(opsflow_platform::domain::Role::Admin)?;
+    let approver = password_of(opsflow_platform::domain::Role::Approver)?;
+
+    // Tokens for the authenticated scenarios, through the real login.
+    let login_event = |(email, password): &(String, String)| -> anyhow::Result<Value> {
+        let body = json!({"email": email, "password": password});
+        Ok(scenarios::with_body(fixture(root, "auth/login")?, &body))
     };
-    let response: Value = serde_json::from_slice(&body)?;
-    let tokens: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
-    let token = tokens["access_token"]
-        .as_str()
-        .context("no access token")?
-        .to_owned();
-    let admin_id = tokens["user"]["id"]
-        .as_str()
-        .context("no user id")?
-        .to_owned();
-    let mut get_user = fixture(root, "users/get")?;
-    get_user["pathParameters"]["id"] = json!(admin_id);
-    get_user["rawPath"] = json!(format!("/api/v1/users/{admin_id}"));
-
-    // The seeded rules evaluated against a small purchase request.
-    let mut dry_run = fixture(root, "automation/execute")?;
-    dry_run["body"] = json!(json!({"dry_run": true, "event": {
-        "type": "approval.created", "entity": "approval", "entity_id": admin_id,
-        "data": {"amount": 12.5, "workflow_name": "Purchase request"}}})
-    .to_string());
-    dry_run["headers"]
-        .as_object_mut()
-        .map(|headers| headers.remove("content-length"));
-
-    let signed =
-        |name: &str| -> anyhow::Result<Value> { Ok(with_token(fixture(root, name)?, &token)) };
-    let scenarios = vec![
-        scenario(
-            "HealthFunction",
-            "health GET /health",
-            fixture(root, "health/health")?,
-        ),
-        scenario(
-            "HealthFunction",
-            "health GET /readiness",
-            fixture(root, "health/readiness")?,
-        ),
-        scenario(
-            "AuthFunction",
-            "auth GET /api/v1/auth/me",
-            signed("auth/me")?,
-        ),
-        scenario(
-            "AuthFunction",
-            "auth POST /api/v1/auth/login",
-            login_event.clone(),
-        ),
-        scenario(
-            "UsersFunction",
-            "users GET /api/v1/users/{id}",
-            with_token(get_user, &token),
-        ),
-        scenario(
-            "UsersFunction",
-            "users GET /api/v1/users",
-            signed("users/list")?,
-        ),
-        scenario(
-            "WorkflowsFunction",
-            "workflows GET /api/v1/workflows",
-            signed("workflows/list")?,
-        ),
-        scenario(
-            "ApprovalsFunction",
-            "approvals GET /api/v1/approvals?assigned=me",
-            signed("approvals/list")?,
-        ),
-        scenario(
-            "AuditLogsFunction",
-            "audit-logs GET /api/v1/auditLogs",
-            signed("audit-logs/list")?,
-        ),
-        scenario(
-            "RulesFunction",
-            "rules GET /api/v1/rules?enabled=true",
-            signed("rules/list")?,
-        ),
-        scenario(
-            "AutomationFunction",
-            "automation POST /api/v1/automation/execute (dry run)",
-            with_token(dry_run, &token),
-        ),
-        scenario(
-            "AutomationFunction",
-            "automation GET /api/v1/automation/runs",
-            signed("automation/runs")?,
-        ),
-    ];
+    let (token, admin_id) = log_in(&platform.runtime, login_event(&admin)?).await?;
+    let (approver_token, _) = log_in(&platform.runtime, login_event(&approver)?).await?;
+    let workflow_id = demo_workflow(&platform.runtime, root, &token).await?;
+    // Every cold start and warm invocation of the decisions' scenario
+    // decides a request of its own.
+    let decisions = options.cold_starts + options.warm_invocations;
+    let pending =
+        scenarios::file_requests(&platform.runtime, root, &token, &workflow_id, decisions).await?;
+    let scenarios = scenarios::all(
+        root,
+        Cast {
+            admin_token: token,
+            admin_id: admin_id.clone(),
+            approver_token,
+            login: login_event(&admin)?,
+            workflow_id,
+            pending,
+        },
+    )?;
     // The hello-world function every scenario's cold starts are paired
     // with, on a runtime of its own.
     let probe = FunctionDef {
@@ -320,17 +298,18 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     };
 
     let mut rows = Vec::new();
-    let (mut hello_inits, mut get_items) = (Vec::new(), Vec::new());
+    let mut hello_inits = Vec::new();
+    let mut pooled: Vec<(Baseline, Vec<f64>)> = Vec::new();
     for scenario in &scenarios {
         let def = platform
             .template
             .functions
             .iter()
             .find(|f| f.logical_id == scenario.function);
-        // Logins are deliberately slow (argon2): fewer of them keep the run short.
-        let login = scenario.label.contains("login");
-        let warm = if login {
-            LOGIN_INVOCATIONS
+        // Logins and registrations are deliberately slow (argon2): fewer
+        // of them keep the run short.
+        let warm = if scenario.slow {
+            LOGIN_INVOCATIONS.min(options.warm_invocations)
         } else {
             options.warm_invocations
         };
@@ -338,24 +317,24 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
             &platform.runtime,
             &baselines,
             scenario,
-            login,
             options.cold_starts,
             warm,
         )
         .await?;
         let figures = row(
-            &scenario.label,
+            scenario.label,
             def,
             &binaries,
             &measured.inits,
             &measured.reports,
         );
-        rows.push((
-            figures,
-            Paired::of(&measured.hello_inits, &measured.get_items),
-        ));
+        let paired = Paired::of(scenario.baseline, &measured.hello_inits, &measured.baseline);
+        rows.push((figures, paired));
         hello_inits.extend(measured.hello_inits);
-        get_items.extend(measured.get_items);
+        match pooled.iter_mut().find(|(b, _)| *b == scenario.baseline) {
+            Some((_, all)) => all.extend(measured.baseline),
+            None => pooled.push((scenario.baseline, measured.baseline)),
+        }
     }
 
     // The baselines' own rows: every paired measurement, and the
@@ -374,11 +353,9 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
         &warm_hello,
     );
     probe_runtime.shutdown().await;
-    get_items.sort_by(f64::total_cmp);
-    let get_item_p50 = percentile(&get_items, 50.0);
     platform.stop().await;
 
-    let report = render(&rows, &hello, get_item_p50, &get_items, &options);
+    let report = render(&rows, &hello, &pooled, &options);
     if let Some(path) = &options.results_file {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

@@ -29,8 +29,8 @@ fn cost_is_billed_gb_seconds_plus_requests() {
 }
 
 #[test]
-fn paired_baselines_take_the_median_init_and_the_p50_get_item() {
-    let paired = Paired::of(&[3.0, 1.0, 2.0], &[5.0, 1.0, 4.0, 2.0]);
+fn paired_baselines_take_the_median_init_and_the_p50_baseline() {
+    let paired = Paired::of(Baseline::GetItem, &[3.0, 1.0, 2.0], &[5.0, 1.0, 4.0, 2.0]);
     assert_eq!(paired.hello_init_ms, 2.0);
-    assert_eq!(paired.get_item_p50_ms, 2.0);
+    assert_eq!(paired.baseline_p50_ms, 2.0);
 }

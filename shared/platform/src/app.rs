@@ -32,7 +32,11 @@ pub struct App {
 impl App {
     /// Builds the SDK clients over `config`.
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        let client = aws_sdk_dynamodb::Client::new(sdk);
+        // A route's writes wait for its session check (auth::gate).
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk)
+            .interceptor(crate::auth::gate::WritesWaitForTheSession)
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(dynamodb);
         let store = Store::new(client, config.table_name.clone()).with_idempotency_lease(
             time::Duration::seconds(
                 i64::try_from(config.idempotency_lease_secs).unwrap_or(i64::MAX),
@@ -179,16 +183,18 @@ pub async fn require_live_session(store: &Store, principal: &Principal) -> ApiRe
     }
 }
 
-/// `read` (a handler's reads, which change nothing) run side by side with
-/// the session check, so that a request costs one round trip, not two:
-/// its result is released only once the session is found live; a session
-/// that has ended is 401 whatever `read` found.
-pub async fn read_with_live_session<T>(
+/// `route` (a handler's work) run side by side with the session check,
+/// so that a request costs one round trip, not two: its writes wait for
+/// the check ([`crate::auth::gate`]), and its result is released only once
+/// the session is found live; a session that has ended is 401 whatever
+/// `route` did or found.
+pub async fn with_live_session<T>(
     store: &Store,
     principal: &Principal,
-    read: impl Future<Output = ApiResult<T>>,
+    route: impl Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
-    let (live, answer) = futures::join!(require_live_session(store, principal), read);
+    let check = require_live_session(store, principal);
+    let (live, answer) = crate::auth::gate::run(check, route).await;
     live?;
     answer
 }

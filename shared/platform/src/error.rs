@@ -267,6 +267,9 @@ impl From<crate::store::StoreError> for ApiError {
             crate::store::StoreError::LeaseLost => ApiError::Conflict(
                 "a retry of this request took it over; its outcome is the retry's".into(),
             ),
+            crate::store::StoreError::SessionEnded => {
+                ApiError::Unauthorized("the session has ended; log in again".into())
+            }
             crate::store::StoreError::EventTooLarge { .. } => ApiError::PayloadTooLarge {
                 limit: crate::events::MAX_ENVELOPE_BYTES,
             },

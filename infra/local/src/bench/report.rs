@@ -3,7 +3,7 @@
 //! size), its cost at Lambda's published prices, and the Markdown table
 //! with the machine it was measured on.
 
-use super::{BenchOptions, LOGIN_INVOCATIONS};
+use super::{Baseline, BenchOptions, LOGIN_INVOCATIONS};
 use crate::runtime::InvocationReport;
 use crate::template::FunctionDef;
 use std::fmt::Write as _;
@@ -30,21 +30,23 @@ pub struct Row {
 }
 
 /// A scenario's baselines, measured in turn with it: the median init of a
-/// hello-world cold start after each of its cold starts, and the p50 of a
-/// bare `GetItem` after each of its warm invocations.
+/// hello-world cold start after each of its cold starts, and the p50 of its
+/// [`Baseline`] after each of its warm invocations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Paired {
     pub hello_init_ms: f64,
-    pub get_item_p50_ms: f64,
+    pub baseline: Baseline,
+    pub baseline_p50_ms: f64,
 }
 
 impl Paired {
-    pub fn of(hello_inits: &[f64], get_items: &[f64]) -> Self {
-        let mut sorted = get_items.to_vec();
+    pub fn of(baseline: Baseline, hello_inits: &[f64], measured: &[f64]) -> Self {
+        let mut sorted = measured.to_vec();
         sorted.sort_by(f64::total_cmp);
         Self {
             hello_init_ms: median(hello_inits),
-            get_item_p50_ms: percentile(&sorted, 50.0),
+            baseline,
+            baseline_p50_ms: percentile(&sorted, 50.0),
         }
     }
 }
@@ -132,8 +134,7 @@ pub(super) fn machine() -> String {
 pub(super) fn render(
     rows: &[(Row, Paired)],
     hello: &Row,
-    get_item_p50: f64,
-    get_item: &[f64],
+    pooled: &[(Baseline, Vec<f64>)],
     options: &BenchOptions,
 ) -> String {
     let mut out = String::new();
@@ -151,7 +152,7 @@ pub(super) fn render(
     let _ = writeln!(out, "- machine: {}", machine());
     let _ = writeln!(
         out,
-        "- workload: {} cold starts and {} warm invocations per scenario ({LOGIN_INVOCATIONS} for login), through opsflow-local against DynamoDB Local; binaries from `{}`",
+        "- workload: {} cold starts and {} warm invocations per scenario ({LOGIN_INVOCATIONS} for login and registration), through opsflow-local against DynamoDB Local; binaries from `{}`",
         options.cold_starts,
         options.warm_invocations,
         options.platform.binaries_dir.display()
@@ -184,31 +185,37 @@ pub(super) fn render(
             r.cost_per_million(PRICE_ARM_PER_GB_S)
         );
     }
+    for (baseline, measured) in pooled {
+        let mut sorted = measured.clone();
+        sorted.sort_by(f64::total_cmp);
+        let _ = writeln!(
+            out,
+            "| baseline: bare {} (in process; every scenario's measurements pooled) | | | {:.2} | {:.2} | | | | |",
+            baseline.name(),
+            percentile(&sorted, 50.0),
+            percentile(&sorted, 99.0)
+        );
+    }
+    let _ = writeln!(out, "\n## Ratios to the baselines\n");
     let _ = writeln!(
         out,
-        "| baseline: bare SDK GetItem (in process) | | | {:.2} | {:.2} | | | | |\n",
-        get_item_p50,
-        percentile(get_item, 99.0)
-    );
-    let _ = writeln!(out, "## Ratios to the baselines\n");
-    let _ = writeln!(
-        out,
-        "Each scenario's baselines are measured in turn with it: a hello-world cold start after each of its cold starts, a bare `GetItem` after each of its warm invocations.\n"
+        "Each scenario's baselines are measured in turn with it: a hello-world cold start after each of its cold starts, and its baseline request (a bare `GetItem` for a read, a bare `TransactWriteItems` of two new items for a write) after each of its warm invocations.\n"
     );
     let _ = writeln!(
         out,
-        "| scenario | cold init ÷ hello-world init | warm p50 ÷ SDK GetItem p50 | hello-world init ms | GetItem p50 ms |"
+        "| scenario | cold init ÷ hello-world init | warm p50 ÷ baseline p50 | baseline | hello-world init ms | baseline p50 ms |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---|---:|---:|");
     for (r, paired) in rows {
         let _ = writeln!(
             out,
-            "| {} | {:.2}× | {:.2}× | {:.1} | {:.2} |",
+            "| {} | {:.2}× | {:.2}× | {} | {:.1} | {:.2} |",
             r.name,
             r.init_ms / paired.hello_init_ms.max(f64::EPSILON),
-            r.p50_ms / paired.get_item_p50_ms.max(f64::EPSILON),
+            r.p50_ms / paired.baseline_p50_ms.max(f64::EPSILON),
+            paired.baseline.name(),
             paired.hello_init_ms,
-            paired.get_item_p50_ms
+            paired.baseline_p50_ms
         );
     }
     out

@@ -20,10 +20,10 @@ pub(super) fn expanded() -> Option<&'static Value> {
 }
 
 /// The expansion of this checkout's template: SAM's translator takes
-/// seconds, and a test runner that gives every test a process of its own
-/// (`make test`) would run it once per test, so it is kept beside the
-/// build, with the inputs it was made from, and made again only when they
-/// differ.
+/// seconds, so it is kept beside the build, with the inputs it was made
+/// from, and made again only when they differ (a run that changes neither
+/// the template nor the script, or a test runner that gives every test a
+/// process of its own, does not pay for it again).
 fn cached_expansion() -> Option<Value> {
     let root = repository();
     let python = root.join(".venv/bin/python");

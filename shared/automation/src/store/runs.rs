@@ -196,6 +196,7 @@ impl RunStore for Store {
         rule: &EntityId,
         now: OffsetDateTime,
     ) -> Result<Attempt, StoreError> {
+        opsflow_platform::auth::gate::cleared().await?;
         let output = self
             .update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD attempts :one SET #type = :type, expires_at = :expires")
@@ -231,6 +232,7 @@ impl RunStore for Store {
         rule: &EntityId,
         index: usize,
     ) -> Result<(), StoreError> {
+        opsflow_platform::auth::gate::cleared().await?;
         self.update_at(keys::runs_of_event_pk(event), &keys::run_attempt_sk(rule))
             .update_expression("ADD done_actions :index")
             .expression_attribute_values(":index", AttributeValue::Ns(vec![index.to_string()]))

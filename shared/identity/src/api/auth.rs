@@ -37,7 +37,7 @@ use crate::App;
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use opsflow_platform::app::{authenticate, read_with_live_session, verify_token};
+use opsflow_platform::app::{authenticate, verify_token, with_live_session};
 use serde::Deserialize;
 
 pub(crate) mod login;
@@ -239,6 +239,6 @@ async fn me(ctx: &Auth, req: &Request) -> ApiReply {
             .await?
             .ok_or_else(|| ApiError::NotFound("the account no longer exists".into()))
     };
-    let record = read_with_live_session(store, &principal, read).await?;
+    let record = with_live_session(store, &principal, read).await?;
     json(StatusCode::OK, &UserView::from(&record.user()))
 }

@@ -47,11 +47,11 @@ impl Context for Api {
 /// caller (a valid token of a live session), then `route` with the
 /// function's context.
 ///
-/// A `GET` or `HEAD` changes nothing, so its route runs side by side with
-/// the session check ([`crate::app::read_with_live_session`]): one round
-/// trip instead of two, and nothing is answered before the session is
-/// found live. Any other method waits for the check before its route
-/// runs, so a revoked session never writes.
+/// The route runs side by side with the session check
+/// ([`crate::app::with_live_session`]): whatever it reads costs no extra
+/// round trip, whatever it writes waits for the check
+/// ([`crate::auth::gate`]), and nothing is answered before the session is
+/// found live, so a revoked session never writes and never gets a 2xx.
 pub async fn serve<'a, C, F, Fut>(ctx: &'a C, req: Request, route: F) -> Response<Body>
 where
     C: AsRef<Api>,
@@ -61,16 +61,16 @@ where
     crate::http::dispatch(&ctx.as_ref().cors, req, |meta, req| async move {
         let api = ctx.as_ref();
         let principal = crate::app::verify_token(&api.verifier, &req)?;
-        let store = &api.app.store;
-        if matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
-            // On the heap: side by side, the two futures' states are held
-            // at once, and a route's can be large.
-            let read = Box::pin(route(ctx, principal.clone(), meta, req));
-            crate::app::read_with_live_session(store, &principal, read).await
-        } else {
-            crate::app::require_live_session(store, &principal).await?;
-            route(ctx, principal, meta, req).await
-        }
+        // On the heap: side by side, the two futures' states are held at
+        // once, and a route's can be large (and deep: the compiler lays
+        // out each boxed future on its own).
+        let work = Box::pin(route(ctx, principal.clone(), meta, req));
+        Box::pin(crate::app::with_live_session(
+            &api.app.store,
+            &principal,
+            work,
+        ))
+        .await
     })
     .await
 }

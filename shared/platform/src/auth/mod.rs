@@ -7,6 +7,7 @@
 //! other function can mint a token. The algorithm is fixed by configuration
 //! and never read from a token.
 
+pub mod gate;
 pub mod jwt;
 pub mod keys;
 pub mod rbac;

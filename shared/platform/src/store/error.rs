@@ -27,6 +27,10 @@ pub enum StoreError {
     /// (`events::MAX_ENVELOPE_BYTES`); nothing was written.
     #[error("the event of this change is {bytes} bytes, over the outbox limit")]
     EventTooLarge { bytes: usize },
+    /// The write was not sent: the request's session check found the
+    /// session ended (or could not tell), see `auth::gate`.
+    #[error("the session has ended; the write was not sent")]
+    SessionEnded,
     /// Anything else; logged, never shown.
     #[error(transparent)]
     Other(#[from] anyhow::Error),

@@ -144,6 +144,7 @@ impl Store {
         fingerprint: &str,
         now: OffsetDateTime,
     ) -> Result<Claim, StoreError> {
+        crate::auth::gate::cleared().await?;
         let pk = keys::idempotency_pk(scope, key);
         let lease_id = uuid::Uuid::now_v7().to_string();
         let record = IdempotencyRecord {
@@ -225,6 +226,7 @@ impl Store {
         lease: &Lease,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
+        crate::auth::gate::cleared().await?;
         let value = serde_dynamo::to_attribute_value(response)
             .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("encoding a response")))?;
         self.client
@@ -247,6 +249,7 @@ impl Store {
     /// change). A claim whose change committed, or that is no longer this
     /// request's, is left as it is.
     pub async fn release_idempotency_key(&self, lease: &Lease) -> Result<(), StoreError> {
+        crate::auth::gate::cleared().await?;
         let result = self
             .client()
             .delete_item()

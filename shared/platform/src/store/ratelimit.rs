@@ -56,6 +56,7 @@ impl Store {
         window_secs: u64,
         now: OffsetDateTime,
     ) -> Result<WindowCount, StoreError> {
+        crate::auth::gate::cleared().await?;
         let (index, resets_in) = window(now, window_secs);
         let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
         let output = self
@@ -182,6 +183,7 @@ impl Store {
         limit: u32,
         now: OffsetDateTime,
     ) -> Result<SlotTaken, StoreError> {
+        crate::auth::gate::cleared().await?;
         let (index, resets_in) = window(now, window_secs);
         let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
         let pk = keys::rate_pk(scope, subject, index);
@@ -210,6 +212,7 @@ impl Store {
     /// Gives a slot back to its window (never below zero).
     #[tracing::instrument(skip_all)]
     pub async fn give_back(&self, slot: &Slot) -> Result<(), StoreError> {
+        crate::auth::gate::cleared().await?;
         let result = self
             .update_at(&slot.pk, keys::RATE_SK)
             .update_expression("ADD #count :minus_one")

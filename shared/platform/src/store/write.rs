@@ -141,6 +141,7 @@ impl Store {
     /// "this key made its change" commit together.
     #[tracing::instrument(skip_all, fields(table = %self.table, items = items.len()))]
     pub async fn transact(&self, mut items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        crate::auth::gate::cleared().await?;
         let held = idempotency::held_lease();
         if let Some(held) = &held {
             items.push(self.commit_mark(held)?);
@@ -216,6 +217,7 @@ impl Store {
     /// outside any transaction: writing it again (a redelivered event's
     /// record) changes nothing and says so.
     pub async fn put_once(&self, item: Item) -> Result<Written, StoreError> {
+        crate::auth::gate::cleared().await?;
         let result = self
             .client
             .put_item()

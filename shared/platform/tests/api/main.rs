@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod gate;
 mod health;
 mod rbac;
 

@@ -138,6 +138,7 @@ impl Act<'_> {
     }
 
     async fn send(&self, url: &str, body: Value) -> Result<(), ActionError> {
+        opsflow_platform::auth::gate::cleared().await?;
         self.runner
             .sqs
             .send_message()

@@ -82,6 +82,7 @@ impl Store {
         policy: &Backoff,
         now: OffsetDateTime,
     ) -> Result<Gate, StoreError> {
+        crate::auth::gate::cleared().await?;
         let pk = keys::gate_pk(scope, subject);
         let now_ms = millis(now);
         for race in 0..GATE_RACES {
@@ -156,6 +157,7 @@ impl Store {
     /// Forgets the attempts at a gate (the right password was given).
     #[tracing::instrument(skip(self, subject))]
     pub async fn reset_gate(&self, scope: &str, subject: &str) -> Result<(), StoreError> {
+        crate::auth::gate::cleared().await?;
         self.client
             .delete_item()
             .table_name(&self.table)

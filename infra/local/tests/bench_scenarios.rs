@@ -1,0 +1,66 @@
+//! Every scenario of `make bench` answers 2xx through the local runtime:
+//! run here on this build's (debug) binaries with one cold start and two
+//! warm invocations each, so that a fixture or an API change that breaks a
+//! scenario fails the tests, not a half-hour release build later. The
+//! figures of such a run mean nothing; only that it completes is checked.
+
+mod checkout;
+
+use opsflow_local::bench::{run, BenchOptions};
+use opsflow_local::platform::PlatformOptions;
+use std::net::SocketAddr;
+
+#[tokio::test]
+async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let environment = format!("benchtest-{}", &id[..8]);
+    let keys_dir = std::env::temp_dir().join(format!("opsflow-{environment}-keys"));
+    let mut platform = PlatformOptions::from_env();
+    platform.template = checkout::root().join("template.yaml");
+    platform
+        .parameters
+        .insert("Environment".into(), environment.clone());
+    platform.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    platform.binaries_dir = checkout::binaries_dir();
+    platform.keys_dir = keys_dir.clone();
+    platform.docs = None;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&opsflow_platform::store::sdk_config().await);
+
+    let report = run(
+        BenchOptions {
+            platform,
+            cold_starts: 1,
+            warm_invocations: 2,
+            results_file: None,
+        },
+        &checkout::root(),
+    )
+    .await;
+
+    // The run's tables go, whatever it found.
+    let tables = dynamodb.list_tables().send().await.unwrap();
+    for table in tables.table_names() {
+        if table.contains(&environment) {
+            let _ = opsflow_platform::store::schema::delete_table(&dynamodb, table).await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&keys_dir);
+
+    let report = report.expect("every scenario answers 2xx");
+    for scenario in [
+        "auth POST /api/v1/auth/register",
+        "approvals POST /api/v1/approvals",
+        "approvals PATCH /api/v1/approvals/{id} (decision)",
+        "rules POST /api/v1/rules",
+        "users GET /api/v1/users/{id}",
+    ] {
+        assert!(
+            report.contains(&format!("| {scenario} |")),
+            "{scenario} is not reported:\n{report}"
+        );
+    }
+    assert!(
+        report.contains("SDK TransactWriteItems (2 puts)"),
+        "{report}"
+    );
+}
