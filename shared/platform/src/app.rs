@@ -32,11 +32,7 @@ pub struct App {
 impl App {
     /// Builds the SDK clients over `config`.
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        // A route's writes wait for its session check (auth::gate).
-        let dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk)
-            .interceptor(crate::auth::gate::WritesWaitForTheSession)
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(dynamodb);
+        let client = crate::store::client(sdk);
         let store = Store::new(client, config.table_name.clone()).with_idempotency_lease(
             time::Duration::seconds(
                 i64::try_from(config.idempotency_lease_secs).unwrap_or(i64::MAX),

@@ -15,8 +15,10 @@ impl Runner {
     /// ([`Runner::with_registry`]).
     pub fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         Ok(Runner::new(
+            // Execute runs rules from a route: its writes wait for the
+            // route's session check like the store's (auth::gate).
             Store::new(
-                aws_sdk_dynamodb::Client::new(sdk),
+                opsflow_platform::store::client(sdk),
                 config.table_name.clone(),
             ),
             aws_sdk_sqs::Client::new(sdk),

@@ -478,3 +478,27 @@ async fn an_execute_body_that_is_not_one_event_is_refused_with_each_field() {
     let unknown = desk.run(json!({"event": event, "id": "mine"})).await;
     assert_eq!(unknown.status, 400, "{}", unknown.body);
 }
+
+#[tokio::test]
+async fn an_ended_session_runs_no_rule_and_writes_nothing() {
+    let desk = Desk::new().await;
+    desk.rule(small_amounts()).await;
+    let approval = desk.file(40.0).await;
+    let logout = desk
+        .env
+        .call(Call::new("auth/logout").by(&desk.admin))
+        .await;
+    assert_eq!(logout.status, 204);
+    let before = desk.snapshot().await;
+
+    // A real run would approve the request, record its run and send its
+    // event; a new rule would be stored: the ended session does neither.
+    let run = desk.run(on_approval(&approval, false)).await;
+    assert_eq!(run.status, 401, "{}", run.body);
+    let create = Call::new("rules/create").by(&desk.admin);
+    let created = desk.env.call(create.body(small_amounts())).await;
+    assert_eq!(created.status, 401, "{}", created.body);
+
+    assert_eq!(desk.snapshot().await, before);
+    assert_eq!(desk.approval_status(&approval).await, "PENDING");
+}

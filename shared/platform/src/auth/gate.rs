@@ -6,13 +6,18 @@
 //! write the kernel and the modules send from a route first awaits
 //! [`cleared`]: a route that reads, then writes, costs one round trip for
 //! its read and the check together, and its write goes once the session
-//! is known to be live. A write sent from inside a gate without waiting
-//! is refused by the store's client before it leaves the process
-//! ([`WritesWaitForTheSession`]), so a write path that forgets to wait
-//! fails rather than writes for a session that may have ended.
+//! is known to be live. The DynamoDB client every function's store is
+//! built on ([`crate::store::client`]) is the backstop: a write sent from
+//! inside a gate that has not opened is refused before it leaves the
+//! process ([`WritesWaitForTheSession`]; the route fails with a 500, or a
+//! 401 when the session has ended). A write path that forgot to wait but
+//! whose write happens to go after the check has passed is not caught,
+//! and is harmless. Queue messages have no such backstop: their senders
+//! await [`cleared`] themselves.
 //!
 //! Outside a gate (consumers, tools, tests that call the store directly)
-//! writes go at once.
+//! writes go at once, and so do those of a task a route spawns: the gate
+//! is the route's task's, so a route must not write from a spawned task.
 
 use crate::store::StoreError;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -77,13 +82,16 @@ fn open_now() -> bool {
 #[derive(Debug)]
 pub struct WritesWaitForTheSession;
 
-/// DynamoDB's operations that change the table.
-const WRITES: [&str; 5] = [
+/// DynamoDB's operations that change the table (PartiQL's included).
+const WRITES: [&str; 8] = [
     "PutItem",
     "UpdateItem",
     "DeleteItem",
     "TransactWriteItems",
     "BatchWriteItem",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
 ];
 
 impl Intercept for WritesWaitForTheSession {

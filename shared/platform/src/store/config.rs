@@ -23,3 +23,13 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// The DynamoDB client of a function's store: writes sent from inside a
+/// request wait for its session check (`auth::gate`). Call once at cold
+/// start.
+pub fn client(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .interceptor(crate::auth::gate::WritesWaitForTheSession)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}

@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub use config::{emulator_sdk_config, sdk_config};
+pub use config::{client, emulator_sdk_config, sdk_config};
 pub use cursor::CursorKey;
 pub use entity::{entity_item, Entity, Keys, Versioned};
 pub use error::{classify, StoreError};
