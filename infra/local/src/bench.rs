@@ -130,17 +130,29 @@ impl Baselines<'_> {
     }
 }
 
-/// Logs in through the auth function: the access token and the user's id.
-async fn log_in(runtime: &Runtime, event: Value) -> anyhow::Result<(String, String)> {
+/// Invokes `function` with `event` and returns its answer's JSON body,
+/// failing unless it answered 2xx.
+pub(crate) async fn call(
+    runtime: &Runtime,
+    function: &str,
+    event: &Value,
+) -> anyhow::Result<Value> {
     let (outcome, _) = runtime
-        .invoke_function("AuthFunction", event.to_string().into_bytes())
+        .invoke_function(function, event.to_string().into_bytes())
         .await;
-    check("AuthFunction", &outcome)?;
+    check(function, &outcome)?;
     let InvokeOutcome::Success(body) = outcome else {
-        anyhow::bail!("logging in failed: {outcome:?}");
+        anyhow::bail!("{function} failed: {outcome:?}");
     };
     let response: Value = serde_json::from_slice(&body)?;
-    let tokens: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
+    Ok(serde_json::from_str(
+        response["body"].as_str().unwrap_or("{}"),
+    )?)
+}
+
+/// Logs in through the auth function: the access token and the user's id.
+async fn log_in(runtime: &Runtime, event: Value) -> anyhow::Result<(String, String)> {
+    let tokens = call(runtime, "AuthFunction", &event).await?;
     let token = tokens["access_token"].as_str().context("no access token")?;
     let id = tokens["user"]["id"].as_str().context("no user id")?;
     Ok((token.to_owned(), id.to_owned()))
@@ -149,15 +161,7 @@ async fn log_in(runtime: &Runtime, event: Value) -> anyhow::Result<(String, Stri
 /// The id of the seeded "Purchase request" workflow.
 async fn demo_workflow(runtime: &Runtime, root: &Path, token: &str) -> anyhow::Result<String> {
     let list = with_token(fixture(root, "workflows/list")?, token);
-    let (outcome, _) = runtime
-        .invoke_function("WorkflowsFunction", list.to_string().into_bytes())
-        .await;
-    check("WorkflowsFunction", &outcome)?;
-    let InvokeOutcome::Success(body) = outcome else {
-        anyhow::bail!("listing workflows failed: {outcome:?}");
-    };
-    let response: Value = serde_json::from_slice(&body)?;
-    let page: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
+    let page = call(runtime, "WorkflowsFunction", &list).await?;
     page["items"]
         .as_array()
         .into_iter()

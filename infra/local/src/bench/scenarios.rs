@@ -3,9 +3,8 @@
 //! registration of one address is a 409), and the baseline its warm
 //! invocations are compared with.
 
-use super::{check, fixture, with_token};
+use super::{call, fixture, with_token};
 use crate::runtime::Runtime;
-use crate::InvokeOutcome;
 use anyhow::Context;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -119,26 +118,11 @@ pub async fn file_requests(
     let mut ids = Vec::with_capacity(count);
     for n in 0..count {
         let event = with_body(create.clone(), &purchase(workflow_id, n));
-        let (outcome, _) = runtime
-            .invoke_function("ApprovalsFunction", event.to_string().into_bytes())
-            .await;
-        check("ApprovalsFunction", &outcome)?;
-        ids.push(created_id(&outcome)?);
+        let created = call(runtime, "ApprovalsFunction", &event).await?;
+        let id = created["id"].as_str().context("the answer has no id")?;
+        ids.push(id.to_owned());
     }
     Ok(ids)
-}
-
-/// The `id` of what a create answered.
-pub fn created_id(outcome: &InvokeOutcome) -> anyhow::Result<String> {
-    let InvokeOutcome::Success(body) = outcome else {
-        anyhow::bail!("not a success: {outcome:?}");
-    };
-    let response: Value = serde_json::from_slice(body)?;
-    let created: Value = serde_json::from_str(response["body"].as_str().unwrap_or("{}"))?;
-    created["id"]
-        .as_str()
-        .map(str::to_owned)
-        .context("the answer has no id")
 }
 
 pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
