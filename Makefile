@@ -77,9 +77,10 @@ test: emulators ## Run every test (unit, handler and integration) against the em
 	# start are built with the same features as the tests, so nothing is
 	# compiled twice.
 	cargo build --workspace --all-targets
-	# Four tests at a time in each binary: most of a test's time is spent
-	# waiting on the emulators (RUST_TEST_THREADS overrides it).
-	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} cargo test --workspace
+	# The test binaries as `cargo test --workspace` builds them, one per core
+	# at a time, four tests at a time in each (OPSFLOW_TEST_JOBS and
+	# RUST_TEST_THREADS override them): a test mostly waits on the emulators.
+	python3 infra/local/run_tests.py
 
 lint: lint-tools ## Format check, clippy with warnings denied, unused or misplaced dependencies, SAM template lint, TypeScript client check
 	cargo fmt --all -- --check
