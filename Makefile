@@ -118,6 +118,10 @@ bench: emulators ## Benchmark every function through the local runtime (release 
 	cargo build --release --workspace --bins --exclude opsflow-openapi
 	cargo run --release --quiet -p opsflow-local -- bench --binaries target/release --quiet $(BENCH_ARGS)
 
+load: emulators ## File requests from many clients through a locally served platform (the `make dev` build): throughput, latency, pipeline lag (CLIENTS=8 REQUESTS=400)
+	cargo build --workspace --bins
+	cargo run --quiet -p opsflow-local -- load --quiet --clients $(or $(CLIENTS),8) --requests $(or $(REQUESTS),400)
+
 sam-build: setup ## Build every function for Lambda with `sam build` (ARCH=x86_64|arm64)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)
 

@@ -21,6 +21,7 @@
 pub mod bench;
 pub mod docs;
 pub mod gateway;
+pub mod load;
 pub mod platform;
 pub mod resources;
 pub mod runtime;

@@ -74,6 +74,17 @@ enum Command {
     },
     /// Create the demo accounts.
     Seed,
+    /// File requests from many clients at once through the HTTP API of a
+    /// platform of its own: throughput, latency and the event pipeline's
+    /// lag (docs/performance.md).
+    Load {
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 400)]
+        requests: usize,
+        #[arg(long, default_value_t = 50)]
+        lag_samples: usize,
+    },
     /// Measure every function (cold start, warm latency, memory, size,
     /// cost) against two baselines; writes bench/RESULTS.md.
     Bench {
@@ -105,16 +116,22 @@ fn options(common: &Common) -> PlatformOptions {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A measurement's own requests would flood the access log.
+    let level = match cli.command {
+        Command::Load { .. } | Command::Bench { .. } => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OPSFLOW_LOCAL_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()).await {
+    match run(cli).await {
         Ok(code) => code,
         Err(error) => {
             eprintln!("opsflow-local: {error:#}");
@@ -203,6 +220,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )
                 }
             }
+        }
+        Command::Load {
+            clients,
+            requests,
+            lag_samples,
+        } => {
+            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            let run = uuid::Uuid::new_v4().simple().to_string();
+            options
+                .parameters
+                .insert("Environment".into(), format!("load-{}", &run[..8]));
+            let report = opsflow_local::load::run(opsflow_local::load::LoadOptions {
+                platform: options,
+                clients,
+                requests,
+                lag_samples,
+            })
+            .await?;
+            println!("{}", report.render());
+            for failure in report.failures.iter().take(5) {
+                eprintln!("failed: {failure}");
+            }
+            Ok(if report.failures.is_empty() && report.lost == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Bench {
             cold_starts,

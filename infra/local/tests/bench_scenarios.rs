@@ -1,4 +1,5 @@
-//! Every scenario of `make bench` answers 2xx through the local runtime:
+//! Every scenario of `make bench` answers 2xx through the local runtime,
+//! and `opsflow-local load` completes:
 //! run here on this build's (debug) binaries with one cold start and two
 //! warm invocations each, so that a fixture or an API change that breaks a
 //! scenario fails the tests, not a half-hour release build later. The
@@ -62,5 +63,42 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
     assert!(
         report.contains("SDK TransactWriteItems (2 puts)"),
         "{report}"
+    );
+}
+
+/// `opsflow-local load` files every request and finds every lag sample's
+/// audit record, through the HTTP API of a served platform with its
+/// pipeline running (on this build's binaries; the figures mean nothing).
+#[tokio::test]
+async fn the_load_files_every_request_and_sees_each_sample_reach_the_audit_log() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let environment = format!("loadtest-{}", &id[..8]);
+    let keys_dir = std::env::temp_dir().join(format!("opsflow-{environment}-keys"));
+    let mut platform = PlatformOptions::from_env();
+    platform.template = checkout::root().join("template.yaml");
+    platform
+        .parameters
+        .insert("Environment".into(), environment.clone());
+    platform.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    platform.binaries_dir = checkout::binaries_dir();
+    platform.keys_dir = keys_dir.clone();
+
+    let report = opsflow_local::load::run(opsflow_local::load::LoadOptions {
+        platform,
+        clients: 3,
+        requests: 9,
+        lag_samples: 2,
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&keys_dir);
+
+    let report = report.expect("the load runs");
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.latencies.len(), 9);
+    assert_eq!((report.lags.len(), report.lost), (2, 0));
+    let table = report.render();
+    assert!(
+        table.contains("| `POST /api/v1/approvals` through `serve` | 9 | 3 |"),
+        "{table}"
     );
 }
