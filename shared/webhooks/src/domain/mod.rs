@@ -1,0 +1,6 @@
+//! The webhooks module's domain: newtypes that parse, and the pure rules a
+//! subscription and a delivery obey. No storage, no HTTP.
+
+pub mod address;
+pub mod signing;
+pub mod target;
