@@ -2,5 +2,6 @@
 //! subscription and a delivery obey. No storage, no HTTP.
 
 pub mod address;
+pub mod retry;
 pub mod signing;
 pub mod target;
