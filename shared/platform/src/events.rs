@@ -8,6 +8,9 @@
 //! none exists for a change that did not commit.
 
 pub mod names;
+mod pattern;
+
+pub use pattern::EventPattern;
 
 use crate::auth::Principal;
 use crate::domain::EntityId;

@@ -12,7 +12,8 @@
 //! fields it can use as they are. Stored rules are read back through the
 //! same parsers, so nothing unchecked enters through storage either.
 //!
-//! - [`trigger`]: event-type patterns such as `approval.*`.
+//! - [`Trigger`]: event-type patterns such as `approval.*` (the kernel's
+//!   `EventPattern`).
 //! - [`path`]: field paths into the envelope (`data.amount`,
 //!   `changes.status.1`).
 //! - [`condition`]: the condition language and its write-time checks.
@@ -25,7 +26,6 @@ pub mod condition;
 pub mod evaluate;
 pub mod path;
 pub mod rule;
-pub mod trigger;
 
 #[cfg(test)]
 mod properties;
@@ -33,9 +33,11 @@ mod properties;
 pub use action::{Action, JobType, PayloadPath, WebhookTopic};
 pub use condition::{Condition, Leaf, Operator};
 pub use evaluate::{Evaluation, Trace};
+/// A rule's trigger: the pattern of event types that start it (the
+/// kernel's, which webhook subscriptions use too).
+pub use opsflow_platform::events::EventPattern as Trigger;
 pub use path::FieldPath;
 pub use rule::{RuleInput, RuleSpec};
-pub use trigger::Trigger;
 
 /// Problems found in a rule at write time: `(path, message)` pairs, the
 /// path being where the problem sits inside the rule's JSON.

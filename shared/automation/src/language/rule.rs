@@ -27,7 +27,7 @@
 //! |---|---|---|
 //! | `name` | yes | 1–120 characters, one line |
 //! | `description` | no | up to 2000 characters |
-//! | `trigger` | yes | an event-type pattern ([`super::trigger`]) |
+//! | `trigger` | yes | an event-type pattern ([`super::Trigger`]) |
 //! | `conditions` | no | a condition ([`super::condition`]); left out, the rule acts on every triggering event |
 //! | `actions` | yes | 1 to 10 actions ([`super::action`]), run in order |
 //! | `enabled` | no | default `true` |
@@ -42,8 +42,8 @@
 use super::action::Action;
 use super::condition::Condition;
 use super::evaluate::Evaluation;
-use super::trigger::Trigger;
 use super::Problems;
+use super::Trigger;
 use crate::domain::{single_line, Description};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,29 +1,29 @@
-//! A rule's trigger: the pattern of event types (`<entity>.<verb>`, DESIGN
-//! §4) that start it.
+//! A pattern of event types (`<entity>.<verb>`, DESIGN §4): what starts an
+//! automation rule (its trigger) and what a webhook subscription receives.
 //!
-//! A trigger is a dot-separated list of segments. Each segment is a name
+//! A pattern is a dot-separated list of segments. Each segment is a name
 //! (`[a-z][a-z0-9_]*`) that matches itself, or `*`, which matches exactly
 //! one non-empty segment. A lone `*` is special: it matches every
 //! event type, whatever its number of segments.
 //!
-//! | trigger | matches | does not match |
+//! | pattern | matches | does not match |
 //! |---|---|---|
 //! | `approval.approved` | `approval.approved` | `approval.rejected` |
 //! | `approval.*` | `approval.created`, `approval.approved` | `approval`, `approval.step.completed`, `user.registered` |
 //! | `*.created` | `workflow.created`, `item.created` | `workflow.updated` |
 //! | `*` | everything | — |
 //!
-//! A trigger is at most [`Trigger::MAX_CHARS`] characters and
-//! [`Trigger::MAX_SEGMENTS`] segments.
+//! A pattern is at most [`EventPattern::MAX_CHARS`] characters and
+//! [`EventPattern::MAX_SEGMENTS`] segments.
 
 use serde::{Deserialize, Serialize};
 
 /// A validated event-type pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Trigger(String);
+pub struct EventPattern(String);
 
-impl Trigger {
+impl EventPattern {
     pub const MAX_CHARS: usize = 100;
     pub const MAX_SEGMENTS: usize = 8;
 
@@ -59,7 +59,7 @@ impl Trigger {
         &self.0
     }
 
-    /// Whether an event of this type starts the rule. Any text is a valid
+    /// Whether an event of this type matches. Any text is a valid
     /// argument; a malformed event type simply does not match.
     pub fn matches(&self, event_type: &str) -> bool {
         if self.0 == "*" {
@@ -77,7 +77,7 @@ impl Trigger {
     }
 
     /// Whether some event about `entity` (an event type starting with
-    /// `<entity>.`) can match this trigger.
+    /// `<entity>.`) can match this pattern.
     pub fn can_match_entity(&self, entity: &str) -> bool {
         if self.0 == "*" {
             return true;
@@ -96,19 +96,37 @@ fn is_segment(segment: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
-super::text_newtype!(Trigger);
+impl TryFrom<String> for EventPattern {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EventPattern> for String {
+    fn from(value: EventPattern) -> Self {
+        value.0
+    }
+}
+
+impl std::fmt::Display for EventPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn trigger(text: &str) -> Trigger {
-        Trigger::parse(text).unwrap()
+    fn pattern(text: &str) -> EventPattern {
+        EventPattern::parse(text).unwrap()
     }
 
     /// Checks that `text` matches each of `matching` and none of `others`.
     fn check_matches(text: &str, matching: &[&str], others: &[&str]) {
-        let t = trigger(text);
+        let t = pattern(text);
         for event_type in matching {
             assert!(t.matches(event_type), "{text} should match {event_type}");
         }
@@ -121,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn an_exact_trigger_matches_only_its_own_type() {
+    fn an_exact_pattern_matches_only_its_own_type() {
         let others = ["approval.rejected", "approval", "approval.approved.extra"];
         check_matches("approval.approved", &["approval.approved"], &others);
     }
@@ -146,7 +164,7 @@ mod tests {
 
     #[test]
     fn a_lone_star_matches_every_event_type() {
-        let t = trigger("*");
+        let t = pattern("*");
         for event_type in ["user.registered", "a", "a.b.c.d", "", "Not Even.A Type"] {
             assert!(t.matches(event_type), "{event_type}");
         }
@@ -154,7 +172,7 @@ mod tests {
 
     #[test]
     fn malformed_event_types_simply_do_not_match() {
-        let t = trigger("user.registered");
+        let t = pattern("user.registered");
         for event_type in [
             "",
             ".",
@@ -165,11 +183,11 @@ mod tests {
         ] {
             assert!(!t.matches(event_type), "{event_type}");
         }
-        assert!(!trigger("user.*").matches("user."));
+        assert!(!pattern("user.*").matches("user."));
     }
 
     #[test]
-    fn well_formed_triggers_are_accepted() {
+    fn well_formed_patterns_are_accepted() {
         for text in [
             "user.registered",
             "approval.*",
@@ -178,12 +196,12 @@ mod tests {
             "*.*",
             "a1_b.c_2",
         ] {
-            assert_eq!(trigger(text).as_str(), text);
+            assert_eq!(pattern(text).as_str(), text);
         }
     }
 
     #[test]
-    fn malformed_triggers_are_refused_with_a_message() {
+    fn malformed_patterns_are_refused_with_a_message() {
         for text in [
             "",
             ".",
@@ -198,34 +216,34 @@ mod tests {
             "user-registered",
             "user.registered ",
         ] {
-            let message = Trigger::parse(text).unwrap_err();
+            let message = EventPattern::parse(text).unwrap_err();
             assert!(!message.is_empty(), "{text:?}");
         }
     }
 
     #[test]
-    fn overlong_triggers_are_refused() {
-        assert!(Trigger::parse(&"a".repeat(Trigger::MAX_CHARS + 1)).is_err());
-        assert!(Trigger::parse(&["a"; Trigger::MAX_SEGMENTS + 1].join(".")).is_err());
-        assert!(Trigger::parse(&["a"; Trigger::MAX_SEGMENTS].join(".")).is_ok());
+    fn overlong_patterns_are_refused() {
+        assert!(EventPattern::parse(&"a".repeat(EventPattern::MAX_CHARS + 1)).is_err());
+        assert!(EventPattern::parse(&["a"; EventPattern::MAX_SEGMENTS + 1].join(".")).is_err());
+        assert!(EventPattern::parse(&["a"; EventPattern::MAX_SEGMENTS].join(".")).is_ok());
     }
 
     #[test]
     fn can_match_entity_follows_the_first_segment() {
-        assert!(trigger("approval.approved").can_match_entity("approval"));
-        assert!(trigger("approval.*").can_match_entity("approval"));
-        assert!(trigger("*.created").can_match_entity("approval"));
-        assert!(trigger("*").can_match_entity("approval"));
-        assert!(!trigger("user.registered").can_match_entity("approval"));
-        assert!(!trigger("workflow.*").can_match_entity("approval"));
+        assert!(pattern("approval.approved").can_match_entity("approval"));
+        assert!(pattern("approval.*").can_match_entity("approval"));
+        assert!(pattern("*.created").can_match_entity("approval"));
+        assert!(pattern("*").can_match_entity("approval"));
+        assert!(!pattern("user.registered").can_match_entity("approval"));
+        assert!(!pattern("workflow.*").can_match_entity("approval"));
     }
 
     #[test]
-    fn triggers_serialise_as_their_text_and_are_checked_when_read() {
-        let t = trigger("approval.*");
+    fn patterns_serialise_as_their_text_and_are_checked_when_read() {
+        let t = pattern("approval.*");
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"approval.*\"");
-        let back: Trigger = serde_json::from_str("\"approval.*\"").unwrap();
+        let back: EventPattern = serde_json::from_str("\"approval.*\"").unwrap();
         assert_eq!(back, t);
-        assert!(serde_json::from_str::<Trigger>("\"Approval\"").is_err());
+        assert!(serde_json::from_str::<EventPattern>("\"Approval\"").is_err());
     }
 }
