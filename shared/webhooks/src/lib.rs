@@ -3,7 +3,8 @@
 //! - the signing secret and the Standard Webhooks signature ([`domain::signing`]);
 //! - which URLs and addresses a delivery may reach ([`domain::target`],
 //!   [`domain::address`]);
-//! - when a failed delivery is attempted again ([`domain::retry`]).
+//! - when a failed delivery is attempted again ([`domain::retry`]), and a
+//!   delivery's and a subscription's states ([`domain::delivery`]).
 //!
 //! Every rule here is pure, without I/O, so that the service (subscriptions)
 //! and the dispatcher (deliveries) apply the same checks.

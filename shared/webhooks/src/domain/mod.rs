@@ -2,6 +2,7 @@
 //! subscription and a delivery obey. No storage, no HTTP.
 
 pub mod address;
+pub mod delivery;
 pub mod retry;
 pub mod signing;
 pub mod target;
