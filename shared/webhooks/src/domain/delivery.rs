@@ -162,24 +162,14 @@ mod tests {
     }
 
     #[test]
-    fn pending_to_delivered_on_a_2xx() {
-        let mut delivery = Delivery::new();
-        assert_eq!(
-            delivery.record(attempt(Attempt::Answered(204)), 0.5),
-            Ok(Status::Delivered)
-        );
-        assert_eq!(delivery.next_attempt_at(), None);
-        assert_eq!(delivery.attempts().len(), 1);
-    }
-
-    #[test]
-    fn pending_to_failed_on_an_answer_not_worth_retrying() {
-        let mut delivery = Delivery::new();
-        assert_eq!(
-            delivery.record(attempt(Attempt::Answered(410)), 0.5),
-            Ok(Status::Failed)
-        );
-        assert_eq!(delivery.next_attempt_at(), None);
+    fn pending_ends_at_once_delivered_on_a_2xx_or_failed_on_an_answer_not_worth_retrying() {
+        for (answer, ended) in [(204, Status::Delivered), (410, Status::Failed)] {
+            let mut delivery = Delivery::new();
+            let status = delivery.record(attempt(Attempt::Answered(answer)), 0.5);
+            assert_eq!(status, Ok(ended), "{answer}");
+            assert_eq!(delivery.next_attempt_at(), None);
+            assert_eq!(delivery.attempts().len(), 1);
+        }
     }
 
     #[test]
