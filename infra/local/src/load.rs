@@ -234,26 +234,15 @@ async fn sign_in(
 ) -> anyhow::Result<Client> {
     let http = reqwest::Client::new();
     let base = format!("http://{}/api/v1", platform.address);
-    let tokens: Value = http
+    let login = http
         .post(format!("{base}/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+        .json(&json!({"email": email, "password": password}));
+    let tokens = answer(login).await?;
     let token = tokens["access_token"]
         .as_str()
         .context("a login without an access token")?
         .to_owned();
-    let page: Value = http
-        .get(format!("{base}/workflows"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let page = answer(http.get(format!("{base}/workflows")).bearer_auth(&token)).await?;
     let workflow_id = page["items"]
         .as_array()
         .into_iter()
@@ -268,6 +257,11 @@ async fn sign_in(
         token,
         workflow_id,
     })
+}
+
+/// The JSON body of a 2xx answer to `request`.
+async fn answer(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    Ok(request.send().await?.error_for_status()?.json().await?)
 }
 
 /// Waits until the audit log holds a record about approval `id`: `false`

@@ -114,6 +114,17 @@ fn options(common: &Common) -> PlatformOptions {
     options
 }
 
+/// A measurement's platform: a fresh environment of its own (so the demo
+/// admin is new and the figures do not depend on earlier data), on a free
+/// port.
+fn fresh_environment(options: &mut PlatformOptions, prefix: &str) {
+    options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    options
+        .parameters
+        .insert("Environment".into(), format!("{prefix}-{}", &run[..8]));
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -226,11 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             requests,
             lag_samples,
         } => {
-            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-            let run = uuid::Uuid::new_v4().simple().to_string();
-            options
-                .parameters
-                .insert("Environment".into(), format!("load-{}", &run[..8]));
+            fresh_environment(&mut options, "load");
             let report = opsflow_local::load::run(opsflow_local::load::LoadOptions {
                 platform: options,
                 clients,
@@ -253,13 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             warm,
             output,
         } => {
-            options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-            // A fresh environment per run, so the demo admin is new and the
-            // numbers do not depend on earlier data.
-            let run = uuid::Uuid::new_v4().simple().to_string();
-            options
-                .parameters
-                .insert("Environment".into(), format!("bench-{}", &run[..8]));
+            fresh_environment(&mut options, "bench");
             let report = opsflow_local::bench::run(
                 opsflow_local::bench::BenchOptions {
                     platform: options,

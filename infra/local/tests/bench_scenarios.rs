@@ -10,11 +10,13 @@ mod checkout;
 use opsflow_local::bench::{run, BenchOptions};
 use opsflow_local::platform::PlatformOptions;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-#[tokio::test]
-async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
+/// A platform of its own on this build's binaries: its options, its
+/// environment's name and its keys' folder.
+fn platform(prefix: &str) -> (PlatformOptions, String, PathBuf) {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let environment = format!("benchtest-{}", &id[..8]);
+    let environment = format!("{prefix}-{}", &id[..8]);
     let keys_dir = std::env::temp_dir().join(format!("opsflow-{environment}-keys"));
     let mut platform = PlatformOptions::from_env();
     platform.template = checkout::root().join("template.yaml");
@@ -25,6 +27,12 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
     platform.binaries_dir = checkout::binaries_dir();
     platform.keys_dir = keys_dir.clone();
     platform.docs = None;
+    (platform, environment, keys_dir)
+}
+
+#[tokio::test]
+async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
+    let (platform, environment, keys_dir) = platform("benchtest");
     let dynamodb = aws_sdk_dynamodb::Client::new(&opsflow_platform::store::sdk_config().await);
 
     let report = run(
@@ -71,17 +79,7 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
 /// pipeline running (on this build's binaries; the figures mean nothing).
 #[tokio::test]
 async fn the_load_files_every_request_and_sees_each_sample_reach_the_audit_log() {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let environment = format!("loadtest-{}", &id[..8]);
-    let keys_dir = std::env::temp_dir().join(format!("opsflow-{environment}-keys"));
-    let mut platform = PlatformOptions::from_env();
-    platform.template = checkout::root().join("template.yaml");
-    platform
-        .parameters
-        .insert("Environment".into(), environment.clone());
-    platform.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    platform.binaries_dir = checkout::binaries_dir();
-    platform.keys_dir = keys_dir.clone();
+    let (platform, _, keys_dir) = platform("loadtest");
 
     let report = opsflow_local::load::run(opsflow_local::load::LoadOptions {
         platform,

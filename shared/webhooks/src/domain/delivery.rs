@@ -175,26 +175,16 @@ mod tests {
     #[test]
     fn pending_to_retrying_then_delivered_with_every_attempt_kept() {
         let mut delivery = Delivery::new();
-        assert_eq!(
-            delivery.record(attempt(Attempt::Answered(500)), 0.5),
-            Ok(Status::Retrying)
-        );
-        assert_eq!(
-            delivery.next_attempt_at(),
-            Some(START + Duration::seconds(5))
-        );
-        assert_eq!(
-            delivery.record(attempt(Attempt::Answered(500)), 0.5),
-            Ok(Status::Retrying)
-        );
-        assert_eq!(
-            delivery.next_attempt_at(),
-            Some(START + Duration::minutes(1))
-        );
-        assert_eq!(
-            delivery.record(attempt(Attempt::Answered(200)), 0.5),
-            Ok(Status::Delivered)
-        );
+        let steps = [
+            (500, Status::Retrying, Some(START + Duration::seconds(5))),
+            (500, Status::Retrying, Some(START + Duration::minutes(1))),
+            (200, Status::Delivered, None),
+        ];
+        for (answer, status, next) in steps {
+            let recorded = delivery.record(attempt(Attempt::Answered(answer)), 0.5);
+            assert_eq!(recorded, Ok(status), "{answer}");
+            assert_eq!(delivery.next_attempt_at(), next, "{answer}");
+        }
         let answers: Vec<_> = delivery.attempts().iter().map(|a| a.ended).collect();
         assert_eq!(
             answers,
