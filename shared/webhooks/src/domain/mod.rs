@@ -5,4 +5,5 @@ pub mod address;
 pub mod delivery;
 pub mod retry;
 pub mod signing;
+pub mod subscription;
 pub mod target;

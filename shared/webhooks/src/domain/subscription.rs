@@ -1,0 +1,270 @@
+//! A subscription: a target URL, the event types it receives, and the
+//! secrets its deliveries are signed with.
+//!
+//! - It receives an event while it is active and one of its patterns
+//!   (the rules' trigger syntax: `approval.rejected`, `order.*`, `*`)
+//!   matches the event's type.
+//! - Rotating the secret keeps the previous one signing too for
+//!   [`ROTATION_OVERLAP`], so a receiver can switch without losing a
+//!   delivery; after that only the new one signs.
+//! - Its [`DISABLE_AFTER`](super::delivery::DISABLE_AFTER)th failed delivery in a row disables it;
+//!   enabling it again starts the count afresh.
+//!
+//! Invariant: a subscription has 1 to [`MAX_PATTERNS`] distinct patterns, and
+//! at most two secrets sign a delivery: the current one, and the previous
+//! one until its overlap ends.
+
+use super::delivery::{Health, Status};
+use super::signing::Secret;
+use super::target::Target;
+use opsflow_platform::events::EventPattern;
+use time::{Duration, OffsetDateTime};
+
+/// How long a rotated-out secret still signs deliveries.
+pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
+/// The most patterns one subscription may list.
+pub const MAX_PATTERNS: usize = 20;
+
+/// A subscription's event patterns: 1 to [`MAX_PATTERNS`], distinct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patterns(Vec<EventPattern>);
+
+impl Patterns {
+    /// From the texts a client sent; the message names the first problem
+    /// and, for a bad pattern, its position.
+    pub fn parse(texts: &[String]) -> Result<Self, String> {
+        if texts.is_empty() || texts.len() > MAX_PATTERNS {
+            return Err(format!("must list 1 to {MAX_PATTERNS} event patterns"));
+        }
+        let mut patterns: Vec<EventPattern> = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            let pattern =
+                EventPattern::parse(text).map_err(|problem| format!("[{index}] {problem}"))?;
+            if patterns.contains(&pattern) {
+                return Err(format!("[{index}] repeats {text:?}"));
+            }
+            patterns.push(pattern);
+        }
+        Ok(Self(patterns))
+    }
+
+    pub fn as_slice(&self) -> &[EventPattern] {
+        &self.0
+    }
+
+    fn match_any(&self, event_type: &str) -> bool {
+        self.0.iter().any(|pattern| pattern.matches(event_type))
+    }
+}
+
+/// The secrets that sign a subscription's deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secrets {
+    current: Secret,
+    /// The secret rotated out, and until when it still signs.
+    previous: Option<(Secret, OffsetDateTime)>,
+}
+
+impl Secrets {
+    pub fn new(current: Secret) -> Self {
+        Self {
+            current,
+            previous: None,
+        }
+    }
+
+    /// The secrets after rotating to `next` at `now`.
+    pub fn rotate(self, next: Secret, now: OffsetDateTime) -> Self {
+        Self {
+            current: next,
+            previous: Some((self.current, now + ROTATION_OVERLAP)),
+        }
+    }
+
+    pub fn current(&self) -> &Secret {
+        &self.current
+    }
+
+    /// The secrets that sign a delivery made at `now`, the current first.
+    pub fn signing(&self, now: OffsetDateTime) -> Vec<&Secret> {
+        let mut secrets = vec![&self.current];
+        if let Some((previous, until)) = &self.previous {
+            if now < *until {
+                secrets.push(previous);
+            }
+        }
+        secrets
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub target: Target,
+    pub patterns: Patterns,
+    pub secrets: Secrets,
+    active: bool,
+    health: Health,
+}
+
+/// What a delivery's end did to its subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterDelivery {
+    Unchanged,
+    /// This failure was the [`DISABLE_AFTER`](super::delivery::DISABLE_AFTER)th in a row: the subscription
+    /// is now disabled (and a `webhook.disabled` event is due).
+    Disabled,
+}
+
+impl Subscription {
+    pub fn new(target: Target, patterns: Patterns, secret: Secret) -> Self {
+        Self {
+            target,
+            patterns,
+            secrets: Secrets::new(secret),
+            active: true,
+            health: Health::default(),
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    pub fn failed_in_a_row(&self) -> u32 {
+        self.health.failed_in_a_row
+    }
+
+    /// Whether an event of this type is delivered to the subscription.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.active && self.patterns.match_any(event_type)
+    }
+
+    /// Counts a delivery that ended as `status`.
+    pub fn after_delivery(&mut self, status: Status) -> AfterDelivery {
+        let (health, disable) = self.health.after(status);
+        self.health = health;
+        if disable && self.active {
+            self.active = false;
+            AfterDelivery::Disabled
+        } else {
+            AfterDelivery::Unchanged
+        }
+    }
+
+    /// Turns deliveries on or off; turning them on forgets past failures.
+    pub fn set_active(&mut self, active: bool) {
+        if active && !self.active {
+            self.health = Health::default();
+        }
+        self.active = active;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::delivery::DISABLE_AFTER;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-12-03 10:00 UTC);
+
+    fn patterns(texts: &[&str]) -> Result<Patterns, String> {
+        Patterns::parse(&texts.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+    }
+
+    fn subscription(texts: &[&str]) -> Subscription {
+        let target = Target::parse("https://hooks.example.com/in", &Default::default()).unwrap();
+        Subscription::new(target, patterns(texts).unwrap(), Secret::generate())
+    }
+
+    /// A subscription to everything whose last `times` deliveries failed.
+    fn failed(times: u32) -> Subscription {
+        let mut s = subscription(&["*"]);
+        for _ in 0..times {
+            s.after_delivery(Status::Failed);
+        }
+        s
+    }
+
+    #[test]
+    fn an_active_subscription_receives_the_event_types_its_patterns_match() {
+        let s = subscription(&["approval.rejected", "order.*"]);
+        for wanted in ["approval.rejected", "order.created", "order.shipped"] {
+            assert!(s.wants(wanted), "{wanted}");
+        }
+        for other in ["approval.approved", "order", "user.registered"] {
+            assert!(!s.wants(other), "{other}");
+        }
+        assert!(subscription(&["*"]).wants("anything.at_all"));
+    }
+
+    #[test]
+    fn patterns_are_one_to_twenty_distinct_well_formed_ones() {
+        assert_eq!(
+            patterns(&[]).unwrap_err(),
+            "must list 1 to 20 event patterns"
+        );
+        let many: Vec<String> = (0..=MAX_PATTERNS)
+            .map(|n| format!("e{n}.created"))
+            .collect();
+        assert!(Patterns::parse(&many).is_err());
+        assert!(Patterns::parse(&many[..MAX_PATTERNS]).is_ok());
+        assert_eq!(
+            patterns(&["order.*", "order.*"]).unwrap_err(),
+            "[1] repeats \"order.*\""
+        );
+        assert!(patterns(&["order.*", "Order"])
+            .unwrap_err()
+            .starts_with("[1] "));
+    }
+
+    #[test]
+    fn active_to_disabled_by_the_fifteenth_failed_delivery_in_a_row() {
+        let mut s = subscription(&["*"]);
+        for _ in 1..DISABLE_AFTER {
+            assert_eq!(s.after_delivery(Status::Failed), AfterDelivery::Unchanged);
+        }
+        assert!(s.is_active());
+        assert_eq!(s.after_delivery(Status::Failed), AfterDelivery::Disabled);
+        assert!(!s.is_active());
+        assert!(!s.wants("order.created"));
+        // Disabled once: later failures do not disable it again.
+        assert_eq!(s.after_delivery(Status::Failed), AfterDelivery::Unchanged);
+    }
+
+    #[test]
+    fn a_delivery_between_failures_starts_the_count_again() {
+        let mut s = failed(DISABLE_AFTER - 1);
+        s.after_delivery(Status::Delivered);
+        assert_eq!(s.failed_in_a_row(), 0);
+        assert_eq!(s.after_delivery(Status::Failed), AfterDelivery::Unchanged);
+    }
+
+    #[test]
+    fn disabled_to_active_forgets_the_failures() {
+        let mut s = failed(DISABLE_AFTER);
+        assert!(!s.is_active());
+        s.set_active(true);
+        assert!(s.is_active());
+        assert_eq!(s.failed_in_a_row(), 0);
+        s.set_active(false);
+        assert!(!s.wants("order.created"));
+    }
+
+    #[test]
+    fn a_rotated_out_secret_signs_beside_the_new_one_until_the_overlap_ends() {
+        let (old, new) = (Secret::generate(), Secret::generate());
+        let secrets = Secrets::new(old.clone());
+        assert_eq!(secrets.signing(NOW), vec![&old]);
+        let rotated = secrets.rotate(new.clone(), NOW);
+        assert_eq!(rotated.current(), &new);
+        assert_eq!(rotated.signing(NOW), vec![&new, &old]);
+        let last_moment = NOW + ROTATION_OVERLAP - Duration::seconds(1);
+        assert_eq!(rotated.signing(last_moment), vec![&new, &old]);
+        assert_eq!(rotated.signing(NOW + ROTATION_OVERLAP), vec![&new]);
+        // A second rotation drops the oldest at once.
+        let newest = Secret::generate();
+        let again = rotated.rotate(newest.clone(), NOW);
+        assert_eq!(again.signing(NOW), vec![&newest, &new]);
+    }
+}
