@@ -162,14 +162,7 @@ async fn log_in(runtime: &Runtime, event: Value) -> anyhow::Result<(String, Stri
 async fn demo_workflow(runtime: &Runtime, root: &Path, token: &str) -> anyhow::Result<String> {
     let list = with_token(fixture(root, "workflows/list")?, token);
     let page = call(runtime, "WorkflowsFunction", &list).await?;
-    page["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|w| w["name"] == "Purchase request")
-        .and_then(|w| w["id"].as_str())
-        .map(str::to_owned)
-        .context("the seeded workflow is not listed")
+    seed::demo_workflow_id(&page)
 }
 
 /// A scenario's measurements and its baselines', taken in turn.

@@ -243,14 +243,7 @@ async fn sign_in(
         .context("a login without an access token")?
         .to_owned();
     let page = answer(http.get(format!("{base}/workflows")).bearer_auth(&token)).await?;
-    let workflow_id = page["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|w| w["name"] == "Purchase request")
-        .and_then(|w| w["id"].as_str())
-        .context("the seeded workflow is not listed")?
-        .to_owned();
+    let workflow_id = seed::demo_workflow_id(&page)?;
     Ok(Client {
         http,
         base,

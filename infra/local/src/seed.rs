@@ -26,6 +26,21 @@ pub struct DemoLogin {
     pub password: Option<String>,
 }
 
+/// The demo workflow's name.
+pub const DEMO_WORKFLOW: &str = "Purchase request";
+
+/// The demo workflow's id in a page of `GET /api/v1/workflows`.
+pub fn demo_workflow_id(page: &serde_json::Value) -> anyhow::Result<String> {
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|w| w["name"] == DEMO_WORKFLOW)
+        .and_then(|w| w["id"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the seeded workflow is not listed"))
+}
+
 pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
     ("admin@example.com", "Ada Admin", Role::Admin),
     ("approver@example.com", "Avery Approver", Role::Approver),
@@ -140,7 +155,7 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         expires_at: 0,
     };
     let new = NewWorkflow {
-        name: WorkflowName::parse("Purchase request").map_err(anyhow::Error::msg)?,
+        name: WorkflowName::parse(DEMO_WORKFLOW).map_err(anyhow::Error::msg)?,
         description: Description::parse("Purchases above the team card limit")
             .map_err(anyhow::Error::msg)?,
         steps,
