@@ -462,6 +462,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Admins only. Newest first; `active` keeps the subscriptions whose
+         *     deliveries are on (`true`) or off (`false`: turned off, or disabled by
+         *     failures). No secret is shown.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook subscription
+         * @description Admins only. The URL must be `https` and reach only public addresses
+         *     (not loopback, private, link-local…); it is judged again at every
+         *     delivery by what its host resolves to then. The subscription receives
+         *     the events its patterns match and the notices rules hand over under its
+         *     topics: at least one of either. The answer shows the signing secret,
+         *     this once.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description Admins only. No secret is shown.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Admins only. No delivery is made to it afterwards. A stale `If-Match`
+         *     is 412.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook subscription
+         * @description Admins only. Any of `url`, `description`, `events`, `topics` and
+         *     `active`, checked as on create; the subscription keeps at least one
+         *     pattern or topic. Turning it on again forgets its failed deliveries. A
+         *     stale `If-Match` is 412, a stale `version` 409.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook subscription's signing secret
+         * @description Admins only. A new secret, shown this once, signs every delivery from
+         *     now; the one it replaces signs beside it for 24 hours
+         *     (`previous_secret_expires_at`), so the receiver can switch without
+         *     losing a delivery. A stale `If-Match` is 412.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ping a webhook subscription
+         * @description Admins only. Asks for a test delivery (a `webhook.ping` event) to this
+         *     subscription alone, whatever its patterns, active or not; it is made in
+         *     the background, signed and retried like any other delivery.
+         */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -675,6 +783,26 @@ export interface components {
              */
             amount?: number | null;
         };
+        /** @description A new subscription. */
+        CreateSubscription: {
+            /**
+             * @description `https` (plain `http` only to an allow-listed host), at most 2048
+             *     characters, no credentials or fragment, not reaching a loopback,
+             *     private, link-local or otherwise non-public address.
+             */
+            url: string;
+            /** @description Up to 500 characters. */
+            description?: string | null;
+            /**
+             * @description Event-type patterns in the rules' trigger syntax (`approval.rejected`,
+             *     `order.*`, `*`): up to 20, distinct. With `topics`, at least one in all.
+             */
+            events?: components["schemas"]["EventPattern"][];
+            /** @description Topics of rules' `notify_webhook` actions: up to 20, distinct. */
+            topics?: components["schemas"]["WebhookTopic"][];
+            /** @description Whether deliveries start at once (default `true`). */
+            active?: boolean | null;
+        };
         /** @description A new workflow: a `DRAFT` until it is activated. */
         CreateWorkflow: {
             /** @description 1–120 characters once trimmed, one line. */
@@ -787,6 +915,11 @@ export interface components {
                 [key: string]: unknown[];
             };
         };
+        /**
+         * @description An event-type pattern: dot-separated lower-case names (`[a-z][a-z0-9_]*`), each matching itself, or `*`, matching any one segment (`order.*`); a lone `*` matches every event type.
+         * @example approval.rejected
+         */
+        EventPattern: string;
         /**
          * @description What to run rules on: `event`, or `entity` with `entity_id` and
          *     `event_type` (an existing entity, whose view is the event's `data`).
@@ -1028,6 +1161,47 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_SubscriptionView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** @description Where deliveries are `POST`ed. */
+                url: string;
+                description: string;
+                /** @description Event-type patterns (`approval.rejected`, `order.*`, `*`). */
+                events: components["schemas"]["EventPattern"][];
+                /** @description Topics of rules' `notify_webhook` actions. */
+                topics: components["schemas"]["WebhookTopic"][];
+                /** @description Whether deliveries are made. */
+                active: boolean;
+                /**
+                 * Format: int32
+                 * @description Deliveries that failed in a row (the 15th turns it off).
+                 */
+                failed_in_a_row: number;
+                /**
+                 * Format: date-time
+                 * @description When failed deliveries turned it off.
+                 */
+                disabled_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description Until when the secret replaced by the last rotation still signs
+                 *     deliveries beside the new one.
+                 */
+                previous_secret_expires_at?: string | null;
+                /** Format: uuid */
+                created_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_UserView: {
             items: {
                 /**
@@ -1089,6 +1263,19 @@ export interface components {
          * @example review.level
          */
         PayloadPath: string;
+        /** @description A test delivery asked for: the answer of `POST /{id}/ping`. */
+        PingAccepted: {
+            /**
+             * Format: uuid
+             * @description The subscription pinged.
+             */
+            webhook_id: string;
+            /**
+             * Format: uuid
+             * @description The id the delivery has.
+             */
+            delivery_id: string;
+        };
         /** @description An action of a dry run: what it would do, and whether it would run. */
         PlannedAction: {
             index: number;
@@ -1310,6 +1497,44 @@ export interface components {
             /** @description Users a rule made approvers of this step, beside those above; absent when there are none (always, for a workflow's steps). */
             assigned_ids?: string[];
         };
+        /** @description A subscription as the API shows it. */
+        SubscriptionView: {
+            /** Format: uuid */
+            id: string;
+            /** @description Where deliveries are `POST`ed. */
+            url: string;
+            description: string;
+            /** @description Event-type patterns (`approval.rejected`, `order.*`, `*`). */
+            events: components["schemas"]["EventPattern"][];
+            /** @description Topics of rules' `notify_webhook` actions. */
+            topics: components["schemas"]["WebhookTopic"][];
+            /** @description Whether deliveries are made. */
+            active: boolean;
+            /**
+             * Format: int32
+             * @description Deliveries that failed in a row (the 15th turns it off).
+             */
+            failed_in_a_row: number;
+            /**
+             * Format: date-time
+             * @description When failed deliveries turned it off.
+             */
+            disabled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the secret replaced by the last rotation still signs
+             *     deliveries beside the new one.
+             */
+            previous_secret_expires_at?: string | null;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
         /** @description What a login or a refresh hands the client. */
         Tokens: {
             /** @description The access token (a JWT) to send as `Authorization: Bearer …`. */
@@ -1366,6 +1591,27 @@ export interface components {
             enabled?: boolean | null;
             /** Format: int32 */
             priority?: number | null;
+            /**
+             * Format: int64
+             * @description The version the change expects (stale: 409), like `If-Match`.
+             */
+            version?: number | null;
+        };
+        /** @description A change to a subscription: at least one field besides `version`. */
+        UpdateSubscription: {
+            /** @description As when created. */
+            url?: string | null;
+            /** @description Up to 500 characters; `""` clears it. */
+            description?: string | null;
+            /**
+             * @description Replaces the patterns (the subscription keeps at least one pattern
+             *     or topic).
+             */
+            events?: components["schemas"]["EventPattern"][] | null;
+            /** @description Replaces the topics. */
+            topics?: components["schemas"]["WebhookTopic"][] | null;
+            /** @description Turns deliveries on or off; turning them on forgets past failures. */
+            active?: boolean | null;
             /**
              * Format: int64
              * @description The version the change expects (stale: 409), like `If-Match`.
@@ -1458,6 +1704,17 @@ export interface components {
          * @example approvals.auto_approved
          */
         WebhookTopic: string;
+        /**
+         * @description A subscription with its new signing secret: the answer to a create or a
+         *     rotation, the only time the secret is shown.
+         */
+        WithSecret: components["schemas"]["SubscriptionView"] & {
+            /**
+             * @description `whsec_` then the base64 of 32 random bytes: the key of the
+             *     HMAC-SHA256 signature in `webhook-signature`. Store it now.
+             */
+            secret: string;
+        };
         /**
          * @description `DRAFT` while it is designed, `ACTIVE` while requests may be filed against it, `ARCHIVED` for good; only `DRAFT → ACTIVE → ARCHIVED`.
          * @enum {string}
@@ -2843,6 +3100,304 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or inactive (`false`) subscriptions. */
+                active?: boolean;
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Rejections to finance",
+                 *       "events": [
+                 *         "approval.rejected",
+                 *         "order.*"
+                 *       ],
+                 *       "topics": [
+                 *         "approvals.auto_approved"
+                 *       ],
+                 *       "url": "https://hooks.example.com/opsflow"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSubscription"];
+            };
+        };
+        responses: {
+            /** @description Created, with its signing secret. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/webhooks/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false,
+                 *       "events": [
+                 *         "approval.*"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSubscription"];
+            };
+        };
+        responses: {
+            /** @description The subscription after the change. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription with its new signing secret. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test delivery is asked for. */
+            202: {
+                headers: {
+                    /** @description `/api/v1/webhooks/{id}/deliveries/{delivery_id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -31,6 +31,7 @@ fn modules() -> Vec<OpenApi> {
         opsflow_audit::openapi::doc(),
         opsflow_approvals::openapi::doc(),
         opsflow_automation::openapi::doc(),
+        opsflow_webhooks::openapi::doc(),
     ]
 }
 

@@ -9,8 +9,10 @@
 
 pub mod names;
 mod pattern;
+mod topic;
 
 pub use pattern::EventPattern;
+pub use topic::{Notice, WebhookTopic};
 
 use crate::auth::Principal;
 use crate::domain::EntityId;

@@ -1,6 +1,7 @@
 //! The API's OpenAPI 3.1 description: the parts every module shares (the
 //! problem document, pages, the bearer scheme, the list, retry and
-//! version parameters, the error responses) and the probes' operations.
+//! version parameters, roles, event-type patterns, the error responses)
+//! and the probes' operations.
 //!
 //! Each module crate describes its own routes in its `openapi` module,
 //! built from its request and view types; `infra/openapi` merges them with
@@ -17,6 +18,7 @@
 use crate::api::health::{Health, Readiness, ReadinessChecks};
 use crate::domain::Role;
 use crate::error::{FieldError, Problem};
+use crate::events::EventPattern;
 use std::borrow::Cow;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
@@ -92,6 +94,43 @@ impl utoipa::PartialSchema for RoleName {
 impl utoipa::ToSchema for RoleName {
     fn name() -> Cow<'static, str> {
         "Role".into()
+    }
+}
+
+/// An event-type pattern ([`EventPattern`]) as a string schema: the
+/// grammar of its `parse` as a regular expression, its limits the type's
+/// constants. A rule's trigger and a subscription's `events` are
+/// described with it, each adding its own description.
+pub fn event_pattern() -> ObjectBuilder {
+    let more_segments = EventPattern::MAX_SEGMENTS - 1;
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(EventPattern::MAX_CHARS))
+        .pattern(Some(format!(
+            r"^(\*|(\*|[a-z][a-z0-9_]*)(\.(\*|[a-z][a-z0-9_]*)){{0,{more_segments}}})$"
+        )))
+}
+
+/// [`event_pattern`] as the named schema `EventPattern`, for the fields
+/// that list patterns.
+pub struct EventPatternText;
+
+impl utoipa::PartialSchema for EventPatternText {
+    fn schema() -> RefOr<Schema> {
+        event_pattern()
+            .description(Some(
+                "An event-type pattern: dot-separated lower-case names \
+                 (`[a-z][a-z0-9_]*`), each matching itself, or `*`, matching any \
+                 one segment (`order.*`); a lone `*` matches every event type.",
+            ))
+            .examples(["approval.rejected"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventPatternText {
+    fn name() -> Cow<'static, str> {
+        "EventPattern".into()
     }
 }
 
@@ -274,4 +313,41 @@ pub fn operations(
     ]
     .into_iter()
     .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The `pattern` of [`event_pattern`], compiled.
+    fn grammar() -> regex_lite::Regex {
+        let schema = serde_json::to_value(event_pattern().build()).unwrap();
+        regex_lite::Regex::new(schema["pattern"].as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_event_pattern_schema_accepts_what_event_pattern_parses() {
+        let grammar = grammar();
+        let eight = ["a"; 8].join(".");
+        let nine = ["a"; 9].join(".");
+        for good in ["*", "approval.*", "*.created", "order.line_2.added", &eight] {
+            assert!(EventPattern::parse(good).is_ok(), "{good}");
+            assert!(grammar.is_match(good), "{good}");
+        }
+        for bad in [
+            "", "**", "a.", ".a", "a..b", "Order", "9a", "a.*b", "a b", &nine,
+        ] {
+            assert!(EventPattern::parse(bad).is_err(), "{bad}");
+            assert!(!grammar.is_match(bad), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_event_pattern_schema_and_parse_agree(text in "[az09_.*A]{0,20}") {
+            // Short texts: the length limit is `maxLength`, not the pattern.
+            prop_assert_eq!(grammar().is_match(&text), EventPattern::parse(&text).is_ok());
+        }
+    }
 }

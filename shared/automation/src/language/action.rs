@@ -46,6 +46,7 @@
 
 use super::{json_depth, json_size, Problems};
 use crate::domain::{single_line, Comment, EntityId, Payload};
+pub use opsflow_platform::events::WebhookTopic;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -359,23 +360,6 @@ impl JobType {
         identifier(input, "_.")
             .map(Self)
             .ok_or_else(|| "must be a lower-case letter then up to 63 of a-z, 0-9, _ and .".into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A webhook topic: `[a-z][a-z0-9_.-]{0,63}`, such as `approvals.auto_approved`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct WebhookTopic(String);
-
-impl WebhookTopic {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        identifier(input, "_.-").map(Self).ok_or_else(|| {
-            "must be a lower-case letter then up to 63 of a-z, 0-9, _, . and -".into()
-        })
     }
 
     pub fn as_str(&self) -> &str {

@@ -172,8 +172,6 @@ fn each_bad_field_is_refused_with_its_path() {
 fn identifiers_accept_their_full_length_and_alphabet() {
     assert!(JobType::parse(&format!("a{}", "b".repeat(63))).is_ok());
     assert!(JobType::parse("report_2.generate").is_ok());
-    assert!(WebhookTopic::parse("a.b_c-d9").is_ok());
-    assert!(WebhookTopic::parse(&format!("a{}", "-".repeat(64))).is_err());
     let path = PayloadPath::parse("_meta.Review-1.level").unwrap();
     assert_eq!(
         path.segments().collect::<Vec<_>>(),

@@ -11,7 +11,7 @@
 //! kernel's `Envelope`).
 
 use crate::language::condition::MAX_IN_VALUES;
-use crate::language::{Action, Condition, JobType, PayloadPath, RuleSpec, Trigger, WebhookTopic};
+use crate::language::{Action, Condition, JobType, PayloadPath, RuleSpec};
 use crate::store::runs::RunStatus;
 use serde_json::Value;
 use utoipa::openapi::schema::{
@@ -66,11 +66,6 @@ text_schemas! {
         "review.level"
     ),
     JobType => (r"^[a-z][a-z0-9_.]{0,63}$", "A job type.", "report.generate"),
-    WebhookTopic => (
-        r"^[a-z][a-z0-9_.-]{0,63}$",
-        "A webhook topic.",
-        "approvals.auto_approved"
-    ),
 }
 
 /// `{"all": […]}` or `{"any": […]}`.
@@ -149,14 +144,10 @@ impl ToSchema for Condition {
     }
 }
 
-/// A rule's `trigger`: an event-type pattern.
+/// A rule's `trigger`: an event-type pattern ([`crate::language::Trigger`]),
+/// as the kernel describes one.
 pub fn trigger() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .max_length(Some(Trigger::MAX_CHARS))
-        .pattern(Some(
-            r"^(\*|(\*|[a-z][a-z0-9_]*)(\.(\*|[a-z][a-z0-9_]*)){0,7})$",
-        ))
+    opsflow_platform::openapi::event_pattern()
         .description(Some(
             "The event types that start the rule: dot-separated names, each \
              `*` for any one segment (`approval.*`); a lone `*` matches every \

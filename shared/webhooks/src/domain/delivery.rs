@@ -16,6 +16,8 @@
 //! receiver answered (its first [`EXCERPT_BYTES`] bytes).
 
 use super::retry::{verdict, Attempt, Verdict, ATTEMPTS};
+use opsflow_platform::domain::EntityId;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// How much of a receiver's answer is kept per attempt.
@@ -23,7 +25,9 @@ pub const EXCERPT_BYTES: usize = 1024;
 /// Deliveries failed in a row that disable a subscription.
 pub const DISABLE_AFTER: u32 = 15;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     Pending,
     Retrying,
@@ -69,6 +73,21 @@ pub fn excerpt(body: &[u8]) -> String {
     text[..end].to_owned()
 }
 
+/// The id of the delivery of message `message` (an event or a rule's
+/// notice) to `subscription`, made at `at` (the message's time): the same
+/// inputs always give the same id, so a repeated fan-out finds the
+/// delivery it already made, and ids sort by the message's time.
+pub fn delivery_id(message: &EntityId, subscription: &EntityId, at: OffsetDateTime) -> EntityId {
+    let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    EntityId::derived(
+        millis,
+        &[
+            message.to_string().as_bytes(),
+            subscription.to_string().as_bytes(),
+        ],
+    )
+}
+
 /// An attempt recorded on a delivery that had already ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the delivery has already ended ({0:?})")]
@@ -97,7 +116,32 @@ impl Delivery {
         }
     }
 
+    /// A delivery as stored: its status, its attempts so far and, while
+    /// retrying, when the next is due.
+    pub fn restore(
+        status: Status,
+        attempts: Vec<AttemptRecord>,
+        next_attempt_at: Option<OffsetDateTime>,
+    ) -> Self {
+        Self {
+            status,
+            attempts,
+            next_attempt_at: next_attempt_at.filter(|_| status == Status::Retrying),
+        }
+    }
+
     pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Ends a delivery that will not be attempted again although it could
+    /// have been (its subscription was turned off): `Failed`, no attempt
+    /// recorded. A final delivery stays as it is.
+    pub fn abandon(&mut self) -> Status {
+        if !self.status.is_final() {
+            self.status = Status::Failed;
+            self.next_attempt_at = None;
+        }
         self.status
     }
 
@@ -207,6 +251,39 @@ mod tests {
             Ok(Status::Failed)
         );
         assert_eq!(delivery.attempts().len(), ATTEMPTS as usize);
+    }
+
+    #[test]
+    fn pending_or_retrying_to_failed_when_abandoned_and_final_states_stay() {
+        let mut retrying = Delivery::new();
+        retrying.record(attempt(Attempt::TimedOut), 0.5).unwrap();
+        assert_eq!(retrying.abandon(), Status::Failed);
+        assert_eq!(retrying.next_attempt_at(), None);
+        assert_eq!(retrying.attempts().len(), 1);
+        assert_eq!(Delivery::new().abandon(), Status::Failed);
+        let mut delivered = Delivery::new();
+        delivered
+            .record(attempt(Attempt::Answered(200)), 0.5)
+            .unwrap();
+        assert_eq!(delivered.abandon(), Status::Delivered);
+    }
+
+    #[test]
+    fn a_restored_delivery_goes_on_from_its_attempts() {
+        let mut delivery = Delivery::new();
+        delivery.record(attempt(Attempt::TimedOut), 0.5).unwrap();
+        let mut restored = Delivery::restore(
+            delivery.status(),
+            delivery.attempts().to_vec(),
+            delivery.next_attempt_at(),
+        );
+        assert_eq!(restored, delivery);
+        restored.record(attempt(Attempt::TimedOut), 0.5).unwrap();
+        assert_eq!(
+            restored.next_attempt_at(),
+            Some(START + Duration::minutes(1)),
+            "the second retry's delay"
+        );
     }
 
     #[test]

@@ -10,51 +10,76 @@
 //! - Its [`DISABLE_AFTER`](super::delivery::DISABLE_AFTER)th failed delivery in a row disables it;
 //!   enabling it again starts the count afresh.
 //!
-//! Invariant: a subscription has 1 to [`MAX_PATTERNS`] distinct patterns, and
+//! Invariant: a subscription has at most [`MAX_PATTERNS`] distinct patterns
+//! and as many distinct topics, at least one in all, and
 //! at most two secrets sign a delivery: the current one, and the previous
 //! one until its overlap ends.
 
 use super::delivery::{Health, Status};
 use super::signing::Secret;
 use super::target::Target;
-use opsflow_platform::events::EventPattern;
+use opsflow_platform::events::{EventPattern, WebhookTopic};
 use time::{Duration, OffsetDateTime};
 
 /// How long a rotated-out secret still signs deliveries.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
-/// The most patterns one subscription may list.
+/// The most patterns (and the most topics) one subscription may list.
 pub const MAX_PATTERNS: usize = 20;
 
-/// A subscription's event patterns: 1 to [`MAX_PATTERNS`], distinct.
+opsflow_platform::text_newtype! {
+    /// What a subscription is for, in a person's words: up to 500
+    /// characters (empty by default).
+    pub struct Description(free_text, 500);
+}
+
+/// What a subscription receives: the events whose type one of its
+/// patterns matches, and the notices rules hand over under one of its
+/// topics. Up to [`MAX_PATTERNS`] distinct patterns and as many distinct
+/// topics, and at least one of either.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Patterns(Vec<EventPattern>);
+pub struct Interests {
+    patterns: Vec<EventPattern>,
+    topics: Vec<WebhookTopic>,
+}
 
-impl Patterns {
-    /// From the texts a client sent; the message names the first problem
-    /// and, for a bad pattern, its position.
-    pub fn parse(texts: &[String]) -> Result<Self, String> {
-        if texts.is_empty() || texts.len() > MAX_PATTERNS {
-            return Err(format!("must list 1 to {MAX_PATTERNS} event patterns"));
+impl Interests {
+    /// From the lists a client sent (`events`, `topics`); a problem comes
+    /// with the field it is about and, for a bad entry, its position.
+    pub fn parse(events: &[String], topics: &[String]) -> Result<Self, (&'static str, String)> {
+        let patterns = distinct(events, EventPattern::parse).map_err(|m| ("events", m))?;
+        let topics = distinct(topics, WebhookTopic::parse).map_err(|m| ("topics", m))?;
+        if patterns.is_empty() && topics.is_empty() {
+            return Err(("events", "list at least one event pattern or topic".into()));
         }
-        let mut patterns: Vec<EventPattern> = Vec::with_capacity(texts.len());
-        for (index, text) in texts.iter().enumerate() {
-            let pattern =
-                EventPattern::parse(text).map_err(|problem| format!("[{index}] {problem}"))?;
-            if patterns.contains(&pattern) {
-                return Err(format!("[{index}] repeats {text:?}"));
-            }
-            patterns.push(pattern);
+        Ok(Self { patterns, topics })
+    }
+
+    pub fn patterns(&self) -> &[EventPattern] {
+        &self.patterns
+    }
+
+    pub fn topics(&self) -> &[WebhookTopic] {
+        &self.topics
+    }
+}
+
+/// Up to [`MAX_PATTERNS`] distinct entries, each parsed by `parse`.
+fn distinct<T: PartialEq>(
+    texts: &[String],
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    if texts.len() > MAX_PATTERNS {
+        return Err(format!("must list at most {MAX_PATTERNS} entries"));
+    }
+    let mut parsed: Vec<T> = Vec::with_capacity(texts.len());
+    for (index, text) in texts.iter().enumerate() {
+        let entry = parse(text).map_err(|problem| format!("[{index}] {problem}"))?;
+        if parsed.contains(&entry) {
+            return Err(format!("[{index}] repeats {text:?}"));
         }
-        Ok(Self(patterns))
+        parsed.push(entry);
     }
-
-    pub fn as_slice(&self) -> &[EventPattern] {
-        &self.0
-    }
-
-    fn match_any(&self, event_type: &str) -> bool {
-        self.0.iter().any(|pattern| pattern.matches(event_type))
-    }
+    Ok(parsed)
 }
 
 /// The secrets that sign a subscription's deliveries.
@@ -81,8 +106,18 @@ impl Secrets {
         }
     }
 
+    /// Secrets as stored: the current one and, after a rotation, the
+    /// previous one with the end of its overlap.
+    pub fn restore(current: Secret, previous: Option<(Secret, OffsetDateTime)>) -> Self {
+        Self { current, previous }
+    }
+
     pub fn current(&self) -> &Secret {
         &self.current
+    }
+
+    pub fn previous(&self) -> Option<&(Secret, OffsetDateTime)> {
+        self.previous.as_ref()
     }
 
     /// The secrets that sign a delivery made at `now`, the current first.
@@ -100,7 +135,7 @@ impl Secrets {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
     pub target: Target,
-    pub patterns: Patterns,
+    pub interests: Interests,
     pub secrets: Secrets,
     active: bool,
     health: Health,
@@ -116,13 +151,30 @@ pub enum AfterDelivery {
 }
 
 impl Subscription {
-    pub fn new(target: Target, patterns: Patterns, secret: Secret) -> Self {
+    pub fn new(target: Target, interests: Interests, secret: Secret) -> Self {
         Self {
             target,
-            patterns,
+            interests,
             secrets: Secrets::new(secret),
             active: true,
             health: Health::default(),
+        }
+    }
+
+    /// A subscription as stored.
+    pub fn restore(
+        target: Target,
+        interests: Interests,
+        secrets: Secrets,
+        active: bool,
+        failed_in_a_row: u32,
+    ) -> Self {
+        Self {
+            target,
+            interests,
+            secrets,
+            active,
+            health: Health { failed_in_a_row },
         }
     }
 
@@ -136,7 +188,17 @@ impl Subscription {
 
     /// Whether an event of this type is delivered to the subscription.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.active && self.patterns.match_any(event_type)
+        self.active
+            && self
+                .interests
+                .patterns
+                .iter()
+                .any(|pattern| pattern.matches(event_type))
+    }
+
+    /// Whether a rule's notice under `topic` is delivered to it.
+    pub fn wants_topic(&self, topic: &WebhookTopic) -> bool {
+        self.active && self.interests.topics.contains(topic)
     }
 
     /// Counts a delivery that ended as `status`.
@@ -168,13 +230,25 @@ mod tests {
 
     const NOW: OffsetDateTime = datetime!(2026-12-03 10:00 UTC);
 
-    fn patterns(texts: &[&str]) -> Result<Patterns, String> {
-        Patterns::parse(&texts.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+    fn strings(texts: &[&str]) -> Vec<String> {
+        texts.iter().map(|t| t.to_string()).collect()
+    }
+
+    fn interests(events: &[&str], topics: &[&str]) -> Result<Interests, (&'static str, String)> {
+        Interests::parse(&strings(events), &strings(topics))
     }
 
     fn subscription(texts: &[&str]) -> Subscription {
+        subscribed(texts, &[])
+    }
+
+    fn subscribed(events: &[&str], topics: &[&str]) -> Subscription {
         let target = Target::parse("https://hooks.example.com/in", &Default::default()).unwrap();
-        Subscription::new(target, patterns(texts).unwrap(), Secret::generate())
+        Subscription::new(
+            target,
+            interests(events, topics).unwrap(),
+            Secret::generate(),
+        )
     }
 
     /// A subscription to everything whose last `times` deliveries failed.
@@ -199,23 +273,36 @@ mod tests {
     }
 
     #[test]
-    fn patterns_are_one_to_twenty_distinct_well_formed_ones() {
+    fn a_subscription_receives_the_notices_of_its_topics_only() {
+        let s = subscribed(&[], &["ops.alerts", "approvals.auto_approved"]);
+        let topic = |t: &str| WebhookTopic::parse(t).unwrap();
+        assert!(s.wants_topic(&topic("ops.alerts")));
+        assert!(!s.wants_topic(&topic("ops")));
+        assert!(!s.wants("approval.rejected"));
+        assert!(!subscription(&["*"]).wants_topic(&topic("ops.alerts")));
+    }
+
+    #[test]
+    fn interests_are_up_to_twenty_distinct_patterns_and_topics_and_not_none() {
         assert_eq!(
-            patterns(&[]).unwrap_err(),
-            "must list 1 to 20 event patterns"
+            interests(&[], &[]).unwrap_err(),
+            ("events", "list at least one event pattern or topic".into())
         );
         let many: Vec<String> = (0..=MAX_PATTERNS)
             .map(|n| format!("e{n}.created"))
             .collect();
-        assert!(Patterns::parse(&many).is_err());
-        assert!(Patterns::parse(&many[..MAX_PATTERNS]).is_ok());
+        assert_eq!(Interests::parse(&many, &[]).unwrap_err().0, "events");
+        assert_eq!(Interests::parse(&[], &many).unwrap_err().0, "topics");
+        assert!(Interests::parse(&many[..MAX_PATTERNS], &many[..MAX_PATTERNS]).is_ok());
         assert_eq!(
-            patterns(&["order.*", "order.*"]).unwrap_err(),
-            "[1] repeats \"order.*\""
+            interests(&["order.*", "order.*"], &[]).unwrap_err(),
+            ("events", "[1] repeats \"order.*\"".into())
         );
-        assert!(patterns(&["order.*", "Order"])
-            .unwrap_err()
-            .starts_with("[1] "));
+        let (field, message) = interests(&["order.*", "Order"], &[]).unwrap_err();
+        assert_eq!(field, "events");
+        assert!(message.starts_with("[1] "), "{message}");
+        let (field, message) = interests(&[], &["ops", "Ops"]).unwrap_err();
+        assert_eq!((field, &message[..4]), ("topics", "[1] "));
     }
 
     #[test]

@@ -42,6 +42,16 @@ impl AllowList {
         let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
         self.0.contains(&host)
     }
+
+    /// [`Target::connectable`] for a host known only by its name, as a
+    /// resolver knows it: the same judgement, by this list.
+    pub fn connectable(
+        &self,
+        host: &str,
+        resolved: &[SocketAddr],
+    ) -> Result<Vec<SocketAddr>, TargetError> {
+        connectable(self.allows(host), resolved)
+    }
 }
 
 /// Why a URL or the addresses it resolved to were refused; each message
@@ -128,16 +138,20 @@ impl Target {
     /// host is on the allow-list), otherwise a refusal naming the first
     /// that is not.
     pub fn connectable(&self, resolved: &[SocketAddr]) -> Result<Vec<SocketAddr>, TargetError> {
-        if resolved.is_empty() {
-            return Err(TargetError::Unresolved);
-        }
-        if !self.allowed {
-            for address in resolved {
-                judge(address.ip())?;
-            }
-        }
-        Ok(resolved.to_vec())
+        connectable(self.allowed, resolved)
     }
+}
+
+fn connectable(allowed: bool, resolved: &[SocketAddr]) -> Result<Vec<SocketAddr>, TargetError> {
+    if resolved.is_empty() {
+        return Err(TargetError::Unresolved);
+    }
+    if !allowed {
+        for address in resolved {
+            judge(address.ip())?;
+        }
+    }
+    Ok(resolved.to_vec())
 }
 
 fn judge(address: IpAddr) -> Result<(), TargetError> {
@@ -236,6 +250,24 @@ mod tests {
             Err(TargetError::Address(Refused::LinkLocal))
         );
         assert_eq!(target.connectable(&[]), Err(TargetError::Unresolved));
+    }
+
+    #[test]
+    fn a_name_alone_is_judged_as_its_target_would_be() {
+        let allow = AllowList::parse("inbox.local");
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(
+            allow.connectable("Inbox.Local", &[loopback]),
+            Ok(vec![loopback])
+        );
+        assert_eq!(
+            allow.connectable("hooks.example.com", &[loopback]),
+            Err(TargetError::Address(Refused::Loopback))
+        );
+        assert_eq!(
+            allow.connectable("inbox.local", &[]),
+            Err(TargetError::Unresolved)
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::{ActionError, Runner};
 use crate::domain::EntityId;
-use crate::events::{Actor, Envelope};
+use crate::events::{Actor, Envelope, Notice};
 use crate::language::Action;
 use crate::store::StoreError;
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -32,11 +32,13 @@ impl Act<'_> {
             | Action::Assign { .. }
             | Action::SetField { .. } => self.on_entity(action).await,
             Action::NotifyWebhook { topic } => {
-                let body = json!({
-                    "id": self.derived_id(),
-                    "topic": topic.as_str(),
-                    "event": self.envelope,
-                });
+                let notice = Notice {
+                    id: self.derived_id(),
+                    topic: topic.clone(),
+                    event: self.envelope.clone(),
+                };
+                let body = serde_json::to_value(&notice)
+                    .map_err(|e| ActionError::Permanent(format!("the notice: {e}")))?;
                 let url = self.runner.webhooks_queue_url.clone();
                 self.send(&url, body).await?;
                 Ok(format!(
