@@ -570,6 +570,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a webhook subscription's deliveries
+         * @description Admins only. Newest first, each kept 30 days: its status, the payload
+         *     sent and every attempt made at it (when, how it ended, the receiver's
+         *     status, the latency, the first KiB of the receiver's answer). Only
+         *     `limit` and `cursor` are read; any other query parameter is 400.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook delivery
+         * @description Admins only. One delivery of the subscription: its status, the payload
+         *     sent and every attempt made at it.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver a webhook delivery
+         * @description Admins only. Asks for the same payload again, with the same
+         *     `webhook-id`, as a new delivery, made in the background, signed and
+         *     retried like any other. Only a delivery that has ended (`delivered` or
+         *     `failed`), and only while the subscription is active: a delivery still
+         *     `pending` or `retrying`, or an inactive subscription, is 409.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -677,6 +745,23 @@ export interface components {
             version: number;
             /** @description The decision history (single-approval responses only). */
             decisions?: components["schemas"]["DecisionView"][] | null;
+        };
+        /** @description One attempt, as the delivery log shows it. */
+        AttemptEntry: {
+            /** Format: date-time */
+            at: string;
+            outcome: components["schemas"]["Outcome"];
+            /**
+             * Format: int32
+             * @description The receiver's status, when it answered.
+             */
+            response_status?: number | null;
+            /** Format: int64 */
+            latency_ms: number;
+            /** @description The first KiB of the receiver's answer. */
+            response_body: string;
+            /** @description What went wrong, when nothing was answered. */
+            problem?: string | null;
         };
         /** @description The answer to a client's entry: the id its audit record will have. */
         AuditLogAccepted: {
@@ -855,6 +940,56 @@ export interface components {
             /** Format: date-time */
             decided_at: string;
         };
+        /**
+         * @description A delivery asked for: the answer of `POST /{id}/ping` and of
+         *     `POST /{id}/deliveries/{delivery_id}/redeliver`.
+         */
+        DeliveryAccepted: {
+            /**
+             * Format: uuid
+             * @description The subscription it is made to.
+             */
+            webhook_id: string;
+            /**
+             * Format: uuid
+             * @description The id the new delivery has.
+             */
+            delivery_id: string;
+        };
+        /**
+         * @description A delivery as the delivery log shows it: what was sent, and every
+         *     attempt with what the receiver answered.
+         */
+        DeliveryView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            webhook_id: string;
+            /**
+             * Format: uuid
+             * @description The event's (or notice's) id: the `webhook-id` header of every
+             *     attempt, kept by a redelivery.
+             */
+            message_id: string;
+            /** @description The event's type. */
+            event: string;
+            /** @description The topic, for a rule's notice. */
+            topic?: string | null;
+            status: components["schemas"]["Status"];
+            /** @description In the order they were made. */
+            attempts: components["schemas"]["AttemptEntry"][];
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, while `retrying`.
+             */
+            next_attempt_at?: string | null;
+            /** @description The body every attempt sends. */
+            payload: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description A rule in a dry run. */
         DryRun: {
             /** Format: uuid */
@@ -1018,6 +1153,13 @@ export interface components {
         NotRunStatus: "not_triggered" | "error";
         /** @enum {string} */
         Operator: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "in" | "contains" | "starts_with" | "exists";
+        /**
+         * @description How an attempt ended, as stored and shown: `answered` (the receiver
+         *     answered, `response_status`), `timed_out`, `unreachable` (no connection
+         *     could be made) or `refused` (by the address policy).
+         * @enum {string}
+         */
+        Outcome: "answered" | "timed_out" | "unreachable" | "refused";
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_ApprovalView: {
             items: {
@@ -1105,6 +1247,40 @@ export interface components {
                 /** @description The correlation id of the request that caused it. */
                 correlation_id: string;
                 source: components["schemas"]["AuditSource"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_DeliveryView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                webhook_id: string;
+                /**
+                 * Format: uuid
+                 * @description The event's (or notice's) id: the `webhook-id` header of every
+                 *     attempt, kept by a redelivery.
+                 */
+                message_id: string;
+                /** @description The event's type. */
+                event: string;
+                /** @description The topic, for a rule's notice. */
+                topic?: string | null;
+                status: components["schemas"]["Status"];
+                /** @description In the order they were made. */
+                attempts: components["schemas"]["AttemptEntry"][];
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due, while `retrying`.
+                 */
+                next_attempt_at?: string | null;
+                /** @description The body every attempt sends. */
+                payload: Record<string, unknown>;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1263,19 +1439,6 @@ export interface components {
          * @example review.level
          */
         PayloadPath: string;
-        /** @description A test delivery asked for: the answer of `POST /{id}/ping`. */
-        PingAccepted: {
-            /**
-             * Format: uuid
-             * @description The subscription pinged.
-             */
-            webhook_id: string;
-            /**
-             * Format: uuid
-             * @description The id the delivery has.
-             */
-            delivery_id: string;
-        };
         /** @description An action of a dry run: what it would do, and whether it would run. */
         PlannedAction: {
             index: number;
@@ -1452,6 +1615,14 @@ export interface components {
             /** Format: int64 */
             duration_ms: number;
         };
+        /**
+         * @description Where a delivery stands: `pending` until its first attempt, `retrying`
+         *     while another is due (`next_attempt_at`), then `delivered` (a 2xx) or
+         *     `failed` (an answer not worth retrying, the last attempt, or its
+         *     subscription turned off), both final.
+         * @enum {string}
+         */
+        Status: "pending" | "retrying" | "delivered" | "failed";
         /**
          * @description A step as a client writes it: exactly one of `approver_role` and
          *     `approver_ids`.
@@ -3392,12 +3563,128 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PingAccepted"];
+                    "application/json": components["schemas"]["DeliveryAccepted"];
                 };
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the subscription's deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+                /**
+                 * @description The delivery's id (a UUIDv7); an id that names no delivery of this
+                 *     subscription is 404.
+                 */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+                /**
+                 * @description The delivery's id (a UUIDv7); an id that names no delivery of this
+                 *     subscription is 404.
+                 */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new delivery is asked for. */
+            202: {
+                headers: {
+                    /** @description `/api/v1/webhooks/{id}/deliveries/{delivery_id}` of the new delivery */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -12,7 +12,8 @@
 //! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
 //!   stream poller and schedules.
 //! - [`docs`] serves the interactive API documentation at `/docs`, beside
-//!   the API (the local runtime's own pages; AWS has no such paths).
+//!   the API, and [`inbox`] a webhook receiver at `/_inbox` (the local
+//!   runtime's own pages; AWS has no such paths).
 //!
 //! Invariant: everything that invokes a function goes through [`Invoke`]
 //! (the runtime, or an in-process [`Handle`]), so routing and polling
@@ -21,6 +22,7 @@
 pub mod bench;
 pub mod docs;
 pub mod gateway;
+pub mod inbox;
 pub mod load;
 pub mod platform;
 pub mod resources;

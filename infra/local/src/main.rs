@@ -174,6 +174,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if with_seed {
                 let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
                 banner.push_str(&seed::describe(&seed::seed(&store).await?));
+                let inbox = format!("http://{}/_inbox", platform.address);
+                seed::seed_inbox(&store, &format!("{inbox}/demo")).await?;
+                banner.push_str(&format!(
+                    "Webhook inbox (rejections are delivered here): {inbox}\n"
+                ));
             }
             banner.push_str(&format!(
                 "API documentation: http://{0}/docs\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",

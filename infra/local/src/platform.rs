@@ -11,6 +11,7 @@
 
 use crate::docs::DocsSite;
 use crate::gateway::Gateway;
+use crate::inbox::Inbox;
 use crate::resources::{self, CreatedResources};
 use crate::runtime::{Runtime, RuntimeOptions};
 use crate::sources::{schedule, sqs, stream, Wiring};
@@ -18,7 +19,7 @@ use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
 use opsflow_platform::auth::keys;
-use opsflow_platform::store::emulator_sdk_config;
+use opsflow_platform::store::{emulator_sdk_config, Store};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -204,6 +205,7 @@ impl Platform {
             ),
             ("JWT_PUBLIC_KEY".to_owned(), secrets.public_pem.clone()),
             ("CURSOR_SECRET".to_owned(), secrets.cursor_secret.clone()),
+            ("WEBHOOK_ALLOW_HOSTS".to_owned(), "127.0.0.1".to_owned()), // `/_inbox`
         ]);
         let context = LocalContext {
             parameters,
@@ -351,10 +353,19 @@ impl Platform {
             template.cors.clone(),
             invoker.clone(),
         )?);
-        let local_pages = options
-            .docs
-            .clone()
-            .map_or_else(axum::Router::new, DocsSite::router);
+        let table_name = template
+            .tables
+            .iter()
+            .find(|t| t.logical_id == "MainTable")
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        let inbox = Inbox::new(
+            Store::new(dynamodb.clone(), table_name.clone()),
+            format!("http://{address}"),
+        );
+        let local_pages = (options.docs.clone())
+            .map_or_else(axum::Router::new, DocsSite::router)
+            .merge(inbox.router());
         let mut gateway_shutdown = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {
@@ -365,12 +376,6 @@ impl Platform {
             }
         }));
 
-        let table_name = template
-            .tables
-            .iter()
-            .find(|t| t.logical_id == "MainTable")
-            .map(|t| t.name.clone())
-            .unwrap_or_default();
         Ok(Self {
             address,
             template,

@@ -1,7 +1,8 @@
 //! Demo data for a local platform: an admin, an approver and a user, each
 //! with a random password printed once when the account is made, an active
 //! "Purchase request" workflow, and two rules of the admin's (see
-//! [`DEMO_RULES`]). Running it again leaves existing data alone.
+//! [`DEMO_RULES`]); with `serve`, a webhook subscription to the local
+//! inbox ([`seed_inbox`]). Running it again leaves existing data alone.
 
 use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
 use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
@@ -12,11 +13,16 @@ use opsflow_automation::service::{rules, RuleError};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
 use opsflow_identity::domain::{DisplayName, Email, NewPassword};
 use opsflow_identity::store::users::CreateUserError;
+use opsflow_identity::store::users::UserStore;
 use opsflow_platform::auth::secret;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::events::Actor;
 use opsflow_platform::store::Store;
+use opsflow_webhooks::domain::subscription::{Description as SubscriptionDescription, Interests};
+use opsflow_webhooks::domain::target::{AllowList, Target};
+use opsflow_webhooks::service::subscriptions::{self, NewSubscription};
+use opsflow_webhooks::store::SubscriptionStore;
 
 /// A demo account; `password` is `None` when it already existed.
 #[derive(Debug, Clone)]
@@ -176,6 +182,50 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// The demo subscription's patterns and topics: rejections, as events and
+/// as the "Notify on rejection" rule hands them over.
+pub fn demo_subscription() -> (Vec<String>, Vec<String>) {
+    (
+        vec!["approval.rejected".to_owned()],
+        vec!["approvals.rejected".to_owned()],
+    )
+}
+
+/// Subscribes `url` (the local webhook inbox) to [`demo_subscription`], on
+/// behalf of the demo admin, unless a subscription to it exists. Returns
+/// whether it made one.
+pub async fn seed_inbox(store: &Store, url: &str) -> anyhow::Result<bool> {
+    let (mut start, mut next_page) = (None, true);
+    while next_page {
+        let (page, next) = store.list_subscriptions(None, 100, start).await?;
+        if page.iter().any(|s| s.url == url) {
+            return Ok(false);
+        }
+        next_page = next.is_some();
+        start = next;
+    }
+    let email = Email::parse(DEMO_ACCOUNTS[0].0).map_err(anyhow::Error::msg)?;
+    let Some(admin) = store.user_by_email(&email).await? else {
+        anyhow::bail!("the demo admin is missing: seed first");
+    };
+    let allow = AllowList::parse("127.0.0.1");
+    let (events, topics) = demo_subscription();
+    let new = NewSubscription {
+        target: Target::parse(url, &allow).map_err(|e| anyhow::anyhow!("{url}: {e}"))?,
+        description: SubscriptionDescription::parse("The local webhook inbox (make dev)")
+            .map_err(anyhow::Error::msg)?,
+        interests: Interests::parse(&events, &topics)
+            .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?,
+        active: true,
+    };
+    let actor = Actor {
+        id: admin.id.to_string(),
+        role: Role::Admin.to_string(),
+    };
+    subscriptions::create(store, actor, admin.id, "local-seed", new).await?;
+    Ok(true)
 }
 
 /// The banner lines for the logins.

@@ -667,3 +667,72 @@ async fn a_rule_whose_action_fails_is_recorded_failed_with_its_error_and_the_eve
     assert_eq!(approval["status"], "PENDING");
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn a_rejection_reaches_the_local_inbox_signed_once_as_its_event_and_once_as_the_rules_notice()
+{
+    let demo = Demo::start().await;
+    let store = Store::new(
+        demo.platform.dynamodb.clone(),
+        demo.platform.table_name.clone(),
+    );
+    let inbox = format!("{}/_inbox", demo.client.base);
+    assert!(seed::seed_inbox(&store, &format!("{inbox}/demo"))
+        .await
+        .unwrap());
+    assert!(
+        !seed::seed_inbox(&store, &format!("{inbox}/demo"))
+            .await
+            .unwrap(),
+        "seeding again leaves the subscription alone"
+    );
+
+    // Over 100, so the demo rule does not approve it; the team lead rejects.
+    let id = demo.file("Standing desk", 450.0).await;
+    let (status, rejected) = demo
+        .client
+        .patch(
+            &format!("/api/v1/approvals/{id}"),
+            &demo.approver,
+            json!({"status": "REJECTED", "comment": "Not this quarter"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rejected}");
+
+    let received = |body: &Value| body["items"].as_array().map_or(0, Vec::len);
+    let inbox_now = || async {
+        let reply = demo.client.http.get(&inbox).send().await.unwrap();
+        reply.json::<Value>().await.unwrap()
+    };
+    let mut listing = Value::Null;
+    for _ in 0..150 {
+        listing = inbox_now().await;
+        if received(&listing) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(received(&listing), 2, "{listing}");
+    let items = listing["items"].as_array().unwrap();
+    let (notices, events): (Vec<&Value>, Vec<&Value>) = items
+        .iter()
+        .partition(|item| item["body"].get("topic").is_some());
+    assert_eq!((notices.len(), events.len()), (1, 1), "{listing}");
+    let event = &events[0]["body"];
+    assert_eq!(event["event"], "approval.rejected");
+    assert_eq!(event["data"]["id"], id.as_str());
+    assert_eq!(event["data"]["status"], "REJECTED");
+    assert!(event["timestamp"].is_string() && event["id"].is_string());
+    assert_eq!(notices[0]["body"]["topic"], "approvals.rejected");
+    assert_eq!(notices[0]["body"]["event"], "approval.rejected");
+    for item in items {
+        assert_eq!(item["signature_verified"], true, "{item}");
+        assert_eq!(item["path"], "/_inbox/demo");
+    }
+
+    // Exactly once each: nothing more arrives.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let again = inbox_now().await;
+    assert_eq!(received(&again), 2, "{again}");
+    demo.finish().await;
+}

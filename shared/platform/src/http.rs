@@ -260,6 +260,15 @@ pub fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
     response
 }
 
+/// `response` with a `Location` header naming `path` (a created or
+/// accepted resource).
+pub fn with_location(mut response: Response<Body>, path: &str) -> Response<Body> {
+    if let Ok(value) = HeaderValue::from_str(path) {
+        response.headers_mut().insert(http::header::LOCATION, value);
+    }
+    response
+}
+
 /// Optimistic locking on a write (DESIGN §5): a stale `If-Match` (`"3"`,
 /// `3` or `W/"3"`) is 412, a stale `version` in the body is 409. Neither
 /// given means the write only races with others at the store, which

@@ -1,19 +1,21 @@
 //! The OpenAPI description of the `webhooks` function's routes, built from
 //! the request types of [`crate::api::subscriptions`] and the views of
-//! [`crate::view`]; the one shape the handlers build as JSON, a ping's
-//! answer, is [`PingAccepted`]. `infra/openapi` merges it into
-//! `docs/openapi.json`.
+//! [`crate::view`]; the one shape the handlers build as JSON, the answer of
+//! a ping and of a redelivery, is [`DeliveryAccepted`]. `infra/openapi`
+//! merges it into `docs/openapi.json`.
 //!
 //! Invariant: one operation per route of the function in `template.yaml`,
 //! each answering exactly the statuses its handler can (401, 503 and 500
 //! are added by the kernel's `finish`): every route is for admins (403
-//! otherwise), an id that names no subscription is 404, a malformed body,
-//! query, `If-Match` or `Idempotency-Key` is 400, a body over 64 KiB 413,
-//! a body that is not JSON 415, invalid values 422, a lost race, a stale
-//! `version` or a busy idempotency key 409, a stale `If-Match` 412.
+//! otherwise, before anything else), an id that names no subscription (or
+//! no delivery of it) is 404, a malformed body, query, `If-Match` or
+//! `Idempotency-Key` is 400, a body over 64 KiB 413, a body that is not
+//! JSON 415, invalid values 422, a lost race, a stale `version`, a busy
+//! idempotency key or a redelivery the delivery's or subscription's state
+//! does not allow 409, a stale `If-Match` 412.
 
 use crate::api::subscriptions::{CreateSubscription, UpdateSubscription};
-use crate::view::{SubscriptionView, WithSecret};
+use crate::view::{DeliveryView, SubscriptionView, WithSecret};
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
@@ -30,6 +32,9 @@ use utoipa::OpenApi as _;
     delete_webhook,
     rotate_webhook_secret,
     ping_webhook,
+    list_webhook_deliveries,
+    get_webhook_delivery,
+    redeliver_webhook_delivery,
 ))]
 struct Routes;
 
@@ -38,15 +43,27 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Routes::openapi()
 }
 
-/// A test delivery asked for: the answer of `POST /{id}/ping`.
+/// A delivery asked for: the answer of `POST /{id}/ping` and of
+/// `POST /{id}/deliveries/{delivery_id}/redeliver`.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
-pub struct PingAccepted {
-    /// The subscription pinged.
+pub struct DeliveryAccepted {
+    /// The subscription it is made to.
     #[schema(format = "uuid")]
     webhook_id: String,
-    /// The id the delivery has.
+    /// The id the new delivery has.
     #[schema(format = "uuid")]
+    delivery_id: String,
+}
+
+/// The `{delivery_id}` path parameter of the delivery log, beside
+/// [`IdPath`]'s `{id}` of the subscription.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct DeliveryIdPath {
+    /// The delivery's id (a UUIDv7); an id that names no delivery of this
+    /// subscription is 404.
     delivery_id: String,
 }
 
@@ -235,7 +252,8 @@ fn rotate_webhook_secret() {}
     security(("bearer" = [])),
     params(IdPath),
     responses(
-        (status = 202, description = "The test delivery is asked for.", body = PingAccepted,
+        (status = 202, description = "The test delivery is asked for.",
+            body = DeliveryAccepted,
             headers(("location" = String,
                 description = "`/api/v1/webhooks/{id}/deliveries/{delivery_id}`"))),
         (status = 403, response = Forbidden),
@@ -244,3 +262,75 @@ fn rotate_webhook_secret() {}
 )]
 #[allow(dead_code)]
 fn ping_webhook() {}
+
+/// List a webhook subscription's deliveries
+///
+/// Admins only. Newest first, each kept 30 days: its status, the payload
+/// sent and every attempt made at it (when, how it ended, the receiver's
+/// status, the latency, the first KiB of the receiver's answer). Only
+/// `limit` and `cursor` are read; any other query parameter is 400.
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks/{id}/deliveries",
+    operation_id = "listWebhookDeliveries",
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(IdPath, PageParams),
+    responses(
+        (status = 200, description = "A page of the subscription's deliveries.",
+            body = Page<DeliveryView>),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[allow(dead_code)]
+fn list_webhook_deliveries() {}
+
+/// Get a webhook delivery
+///
+/// Admins only. One delivery of the subscription: its status, the payload
+/// sent and every attempt made at it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
+    operation_id = "getWebhookDelivery",
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(IdPath, DeliveryIdPath),
+    responses(
+        (status = 200, description = "The delivery.", body = DeliveryView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[allow(dead_code)]
+fn get_webhook_delivery() {}
+
+/// Redeliver a webhook delivery
+///
+/// Admins only. Asks for the same payload again, with the same
+/// `webhook-id`, as a new delivery, made in the background, signed and
+/// retried like any other. Only a delivery that has ended (`delivered` or
+/// `failed`), and only while the subscription is active: a delivery still
+/// `pending` or `retrying`, or an inactive subscription, is 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    operation_id = "redeliverWebhookDelivery",
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(IdPath, DeliveryIdPath),
+    responses(
+        (status = 202, description = "The new delivery is asked for.", body = DeliveryAccepted,
+            headers(("location" = String,
+                description = "`/api/v1/webhooks/{id}/deliveries/{delivery_id}` of the new \
+                               delivery"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[allow(dead_code)]
+fn redeliver_webhook_delivery() {}

@@ -1,7 +1,10 @@
 //! What clients see of a subscription, which is also what its events carry
 //! as `data`. A signing secret is shown once, in the answer that made it
 //! ([`WithSecret`]), and never again: not in a view, an event or a log.
+//! A delivery shows what was sent and what each attempt got back.
 
+use crate::domain::delivery::Status;
+use crate::store::deliveries::{AttemptEntry, DeliveryRecord};
 use crate::store::subscriptions::SubscriptionRecord;
 use opsflow_platform::domain::EntityId;
 use serde::Serialize;
@@ -82,4 +85,52 @@ pub fn subscription_view(record: &SubscriptionRecord, now: OffsetDateTime) -> Su
 /// [`subscription_view`] as an event's `data`.
 pub fn subscription_data(record: &SubscriptionRecord, now: OffsetDateTime) -> Value {
     serde_json::to_value(subscription_view(record, now)).unwrap_or(Value::Null)
+}
+
+/// A delivery as the delivery log shows it: what was sent, and every
+/// attempt with what the receiver answered.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub id: EntityId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub webhook_id: EntityId,
+    /// The event's (or notice's) id: the `webhook-id` header of every
+    /// attempt, kept by a redelivery.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub message_id: EntityId,
+    /// The event's type.
+    pub event: String,
+    /// The topic, for a rule's notice.
+    pub topic: Option<String>,
+    pub status: Status,
+    /// In the order they were made.
+    pub attempts: Vec<AttemptEntry>,
+    /// When the next attempt is due, while `retrying`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// The body every attempt sends.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+pub fn delivery_view(record: &DeliveryRecord) -> DeliveryView {
+    DeliveryView {
+        id: record.id,
+        webhook_id: record.webhook_id,
+        message_id: record.message_id,
+        event: record.event_type.clone(),
+        topic: record.topic.clone(),
+        status: record.status,
+        attempts: record.attempts.clone(),
+        next_attempt_at: record.next_attempt_at,
+        payload: serde_json::from_str(&record.payload).unwrap_or(Value::Null),
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
 }

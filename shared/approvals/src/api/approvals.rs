@@ -26,8 +26,8 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
-    json, only_query_params, parse_json, path_param, query_param, with_etag, RequestMeta,
-    DEFAULT_BODY_LIMIT,
+    json, only_query_params, parse_json, path_param, query_param, with_etag, with_location,
+    RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
 use crate::service::approvals::{self as service, NewRequest, Wanted};
@@ -35,7 +35,6 @@ use crate::store::approvals::ApprovalStore;
 use crate::store::approvals::{ApprovalFilter, ApprovalSource};
 use crate::view::{approval_view as view, full_view};
 use crate::Api;
-use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -217,14 +216,14 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         amount,
     };
     let record = service::file(&app.store, principal, &meta.correlation_id, request).await?;
-    let mut response = with_etag(
+    let response = with_etag(
         json(StatusCode::CREATED, &full_view(&record, &[]))?,
         record.version,
     );
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/approvals/{}", record.id)) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    Ok(response)
+    Ok(with_location(
+        response,
+        &format!("/api/v1/approvals/{}", record.id),
+    ))
 }
 
 /// A decision on the current step (`APPROVED`, `REJECTED`), or the

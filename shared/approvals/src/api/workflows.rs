@@ -15,7 +15,7 @@ use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
     json, no_content, only_query_params, parse_json, path_param, query_param, with_etag,
-    RequestMeta, DEFAULT_BODY_LIMIT,
+    with_location, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::permissions;
 use crate::service::workflows::{self as service, NewWorkflow, WorkflowChanges};
@@ -23,7 +23,6 @@ use crate::store::workflows::list_scope;
 use crate::store::workflows::WorkflowStore;
 use crate::view::workflow_view as view;
 use crate::Api;
-use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -164,11 +163,11 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         allow_same_approver_across_steps: body.allow_same_approver_across_steps,
     };
     let record = service::create(&app.store, principal, &meta.correlation_id, new).await?;
-    let mut response = with_etag(json(StatusCode::CREATED, &view(&record))?, record.version);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/workflows/{}", record.id)) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    Ok(response)
+    let response = with_etag(json(StatusCode::CREATED, &view(&record))?, record.version);
+    Ok(with_location(
+        response,
+        &format!("/api/v1/workflows/{}", record.id),
+    ))
 }
 
 /// A change to a workflow: at least one of its fields besides `version`.

@@ -11,8 +11,7 @@
 //! it expects.
 
 use super::{
-    from_item, keys, n, transaction, Entity, Expr, Item, Keys, PageQuery, Store, StoreError,
-    StoreFuture, Transaction,
+    keys, n, transaction, Entity, Expr, Item, Keys, Store, StoreError, StoreFuture, Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
 use crate::events::{Envelope, OutboxItem};
@@ -170,25 +169,9 @@ impl WorkflowStore for Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<WorkflowRecord>, Option<Item>), StoreError> {
-        let query = match status {
-            None => PageQuery {
-                index: Some("gsi1"),
-                partition_attribute: "gsi1pk",
-                partition: keys::WORKFLOWS_GSI1PK.into(),
-                limit,
-                start,
-            },
-            Some(status) => PageQuery {
-                index: Some("gsi2"),
-                partition_attribute: "gsi2pk",
-                partition: keys::workflows_by_status_gsi2pk(status),
-                limit,
-                start,
-            },
-        };
-        let (items, next) = self.query_page(query).await?;
-        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok((records, next))
+        let by = status.map(keys::workflows_by_status_gsi2pk);
+        self.page_listed(keys::WORKFLOWS_GSI1PK, by, limit, start)
+            .await
     }
 }
 

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Actor;
 use crate::http::{
     check_version, json, no_content, only_query_params, parse_json, parse_json_bytes, path_param,
-    query_param, with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+    query_param, with_etag, with_location, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use crate::language::RuleInput;
 use crate::permissions;
@@ -28,7 +28,6 @@ use crate::store::rules::{RuleFilter, RuleRecord};
 use crate::store::StoreError;
 use crate::view::rule_view;
 use crate::Api;
-use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
@@ -120,11 +119,11 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         input,
     )
     .await?;
-    let mut response = with_etag(json(StatusCode::CREATED, &shown)?, record.version);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/rules/{}", record.id)) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    Ok(response)
+    let response = with_etag(json(StatusCode::CREATED, &shown)?, record.version);
+    Ok(with_location(
+        response,
+        &format!("/api/v1/rules/{}", record.id),
+    ))
 }
 
 async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {

@@ -28,13 +28,15 @@ use crate::auth::{TokenSigner, TokenVerifier};
 use crate::clock;
 use crate::domain::{DisplayName, Email, NewPassword, Role};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{dispatch, json, no_content, parse_json, RequestMeta, DEFAULT_BODY_LIMIT};
+use crate::http::{
+    dispatch, json, no_content, parse_json, with_location, RequestMeta, DEFAULT_BODY_LIMIT,
+};
 use crate::service::sessions::{self, Origin, Tokens};
 use crate::store::ratelimit::SlotTaken;
 use crate::store::users::CreateUserError;
 use crate::store::users::UserStore;
 use crate::App;
-use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
+use http::header::{HeaderValue, CACHE_CONTROL};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use opsflow_platform::app::{authenticate, verify_token, with_live_session};
@@ -177,11 +179,11 @@ async fn register(app: &App, meta: &RequestMeta, account: NewAccount) -> ApiRepl
     };
     let view = UserView::from(&user);
     tracing::info!(user_id = %user.id, "user registered");
-    let mut response = json(StatusCode::CREATED, &view)?;
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/users/{}", user.id)) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    Ok(response)
+    let response = json(StatusCode::CREATED, &view)?;
+    Ok(with_location(
+        response,
+        &format!("/api/v1/users/{}", user.id),
+    ))
 }
 
 /// Tokens are answered `Cache-Control: no-store`.

@@ -11,9 +11,7 @@
 //! `attribute_not_exists(pk)`, so two concurrent registrations of one address
 //! cannot both commit.
 
-use super::{
-    entity_item, keys, Entity, Keys, PageQuery, Store, StoreError, StoreFuture, Transaction,
-};
+use super::{entity_item, keys, Entity, Keys, Store, StoreError, StoreFuture, Transaction};
 use crate::domain::{DisplayName, Email, EntityId, Role, User};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::sessions::SessionStore;
@@ -253,28 +251,8 @@ impl UserStore for Store {
         limit: i32,
         start: Option<super::Item>,
     ) -> Result<(Vec<UserRecord>, Option<super::Item>), StoreError> {
-        let query = match role {
-            None => PageQuery {
-                index: Some("gsi1"),
-                partition_attribute: "gsi1pk",
-                partition: keys::USERS_GSI1PK.into(),
-                limit,
-                start,
-            },
-            Some(role) => PageQuery {
-                index: Some("gsi2"),
-                partition_attribute: "gsi2pk",
-                partition: keys::users_by_role_gsi2pk(role),
-                limit,
-                start,
-            },
-        };
-        let (items, next) = self.query_page(query).await?;
-        let users = items
-            .into_iter()
-            .map(super::from_item)
-            .collect::<Result<_, _>>()?;
-        Ok((users, next))
+        let by = role.map(keys::users_by_role_gsi2pk);
+        self.page_listed(keys::USERS_GSI1PK, by, limit, start).await
     }
 }
 

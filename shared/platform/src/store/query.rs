@@ -63,6 +63,38 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A page of entities listed by [`Keys::listed`](super::Keys::listed)
+    /// or [`Keys::by_pk`](super::Keys::by_pk), newest first: among all of
+    /// their kind (`gsi1pk = all`), or with `by` among those of one value
+    /// (`gsi2pk = by`: a role, a status, a state).
+    pub async fn page_listed<T: serde::de::DeserializeOwned>(
+        &self,
+        all: &str,
+        by: Option<String>,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<T>, Option<Item>), StoreError> {
+        let (index, partition_attribute, partition) = match by {
+            None => ("gsi1", "gsi1pk", all.to_owned()),
+            Some(by) => ("gsi2", "gsi2pk", by),
+        };
+        let query = PageQuery {
+            index: Some(index),
+            partition_attribute,
+            partition,
+            limit,
+            start,
+        };
+        let (items, next) = self.query_page(query).await?;
+        let records = items
+            .into_iter()
+            .map(super::from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+}
+
 /// One partition of a [`Store::query_merged`] listing: a key on the table
 /// or an index whose sort keys share a prefix.
 #[derive(Debug, Clone)]

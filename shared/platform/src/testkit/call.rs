@@ -101,6 +101,28 @@ impl Call {
         self
     }
 
+    /// Fills the route's path parameters (`{"id": …, "delivery_id": …}`)
+    /// into its template: the raw path follows.
+    pub fn path_params(mut self, params: &[(&str, &str)]) -> Self {
+        let route = self.event["routeKey"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut path = route
+            .split_once(' ')
+            .map(|(_, p)| p.to_owned())
+            .unwrap_or_default();
+        let mut map = serde_json::Map::new();
+        for (name, value) in params {
+            path = path.replace(&format!("{{{name}}}"), value);
+            map.insert((*name).to_owned(), json!(value));
+        }
+        self.event["pathParameters"] = Value::Object(map);
+        self.event["rawPath"] = json!(path);
+        self.event["requestContext"]["http"]["path"] = json!(path);
+        self
+    }
+
     /// Sends the request as another route key (`"DELETE /api/v1/auditLogs/{id}"`),
     /// such as one the template does not declare.
     pub fn route(mut self, route_key: &str) -> Self {

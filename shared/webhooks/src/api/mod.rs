@@ -4,6 +4,7 @@
 
 pub use opsflow_platform::api::*;
 
+mod deliveries;
 pub mod subscriptions;
 
 use crate::domain::target::AllowList;

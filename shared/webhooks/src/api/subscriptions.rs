@@ -8,6 +8,7 @@
 //!   and `DELETE` never show a secret.
 //! - `POST /{id}/ping` asks for a test delivery (`webhook.ping`) to that
 //!   subscription alone: `202` with the delivery's id.
+//! - `…/{id}/deliveries…`: the delivery log ([`super::deliveries`]).
 //!
 //! A URL is refused with `422` when the address policy refuses it (not
 //! `https`, an address that is loopback, private, link-local…), and judged
@@ -21,7 +22,6 @@ use crate::service::subscriptions::{self as service, Changes, NewSubscription};
 use crate::service::WebhookError;
 use crate::store::subscriptions::{SubscriptionRecord, SubscriptionStore};
 use crate::view::{subscription_view, WithSecret};
-use http::header::{HeaderValue, LOCATION};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use opsflow_platform::auth::Principal;
@@ -31,7 +31,7 @@ use opsflow_platform::error::{ApiError, ApiResult, Validator};
 use opsflow_platform::events::Actor;
 use opsflow_platform::http::{
     check_version, json, no_content, only_query_params, parse_json, path_param, query_param,
-    with_etag, RequestMeta, DEFAULT_BODY_LIMIT,
+    with_etag, with_location, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use serde::Deserialize;
 use serde_json::json as value;
@@ -90,12 +90,15 @@ async fn route(ctx: &Webhooks, principal: Principal, meta: RequestMeta, req: Req
             )
             .await?;
             let body = value!({"webhook_id": record.id, "delivery_id": delivery});
-            let mut response = json(StatusCode::ACCEPTED, &body)?;
+            let response = json(StatusCode::ACCEPTED, &body)?;
             let location = format!("/api/v1/webhooks/{}/deliveries/{delivery}", record.id);
-            if let Ok(location) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(LOCATION, location);
-            }
-            Ok(response)
+            Ok(with_location(response, &location))
+        }
+        key if key.starts_with("GET /api/v1/webhooks/{id}/deliveries")
+            || key.starts_with("POST /api/v1/webhooks/{id}/deliveries/") =>
+        {
+            let record = existing(ctx, &req).await?;
+            super::deliveries::route(ctx, &principal, &meta, &req, &record).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
@@ -230,11 +233,11 @@ async fn create(
         new,
     )
     .await?;
-    let mut response = with_secret(StatusCode::CREATED, &record, secret.reveal())?;
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/webhooks/{}", record.id)) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    Ok(response)
+    let response = with_secret(StatusCode::CREATED, &record, secret.reveal())?;
+    Ok(with_location(
+        response,
+        &format!("/api/v1/webhooks/{}", record.id),
+    ))
 }
 
 /// A change to a subscription: at least one field besides `version`.

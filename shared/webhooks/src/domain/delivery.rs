@@ -25,6 +25,10 @@ pub const EXCERPT_BYTES: usize = 1024;
 /// Deliveries failed in a row that disable a subscription.
 pub const DISABLE_AFTER: u32 = 15;
 
+/// Where a delivery stands: `pending` until its first attempt, `retrying`
+/// while another is due (`next_attempt_at`), then `delivered` (a 2xx) or
+/// `failed` (an answer not worth retrying, the last attempt, or its
+/// subscription turned off), both final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -7,6 +7,8 @@
 //!   announced by its own queue message ([`AttemptDue`]). So one
 //!   subscription's failure never holds up another's delivery.
 //! - An attempt message makes that attempt ([`super::attempt`]).
+//! - A `webhook.redelivered` event (an admin's redelivery, written by the
+//!   API with its new delivery) queues that delivery's first attempt.
 //!
 //! Each queue message is answered on its own: a failure names it in the
 //! batch response and SQS brings it back (its DLQ after 5 receives);
@@ -17,7 +19,7 @@ use super::send::Sender;
 use crate::domain::retry::hop;
 use crate::domain::subscription::Interests;
 use crate::domain::target::AllowList;
-use crate::events::{Envelope, WebhookTopic, WEBHOOK_PING};
+use crate::events::{Envelope, WebhookTopic, WEBHOOK_PING, WEBHOOK_REDELIVERED};
 use crate::store::deliveries::{DeliveryRecord, DeliveryStore};
 use crate::store::subscriptions::{SubscriptionRecord, SubscriptionStore};
 use crate::store::{Store, Written};
@@ -91,7 +93,12 @@ impl Dispatcher {
     async fn handle(&self, message: &SqsMessage) -> Result<(), String> {
         let body = message.body.as_deref().unwrap_or_default();
         match Message::parse(body) {
-            Ok(Message::Event(event)) => self.fan_out(&event.id.clone(), event, None).await,
+            Ok(Message::Event(event)) => {
+                if event.event_type == WEBHOOK_REDELIVERED {
+                    self.redelivery(&event).await?;
+                }
+                self.fan_out(&event.id.clone(), event, None).await
+            }
             Ok(Message::Notice(notice)) => {
                 self.fan_out(&notice.id, notice.event, Some(notice.topic))
                     .await
@@ -157,6 +164,30 @@ impl Dispatcher {
             tracing::info!(event_id = %event.id, event_type = %event.event_type, deliveries = due.len(), "webhook deliveries made");
         }
         Ok(())
+    }
+
+    /// Queues the first attempt of the delivery a `webhook.redelivered`
+    /// event names, unless it has been attempted already.
+    async fn redelivery(&self, event: &Envelope) -> Result<(), String> {
+        let id = |field: &str| EntityId::parse(event.data[field].as_str().unwrap_or_default());
+        let (Ok(webhook), Ok(delivery)) = (id("webhook_id"), id("delivery_id")) else {
+            tracing::error!(event_id = %event.id, "a redelivery event without its ids was dropped");
+            return Ok(());
+        };
+        let found = self.store.delivery_by_id(&webhook, &delivery).await;
+        match found.map_err(text)? {
+            Some(record) if record.attempts.is_empty() && !record.status.is_final() => {
+                let now = opsflow_platform::clock::now();
+                let first = AttemptDue {
+                    webhook_id: webhook,
+                    delivery_id: delivery,
+                    attempt: 1,
+                    due_at: now,
+                };
+                self.queue(&first, now).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The subscriptions an event (or a notice under `topic`) goes to.

@@ -120,6 +120,27 @@ mod tests {
     }
 
     #[test]
+    fn the_recorded_batch_holds_an_event_and_an_attempt() {
+        let batch: Value = serde_json::from_str(include_str!(
+            "../../../../events/webhook-dispatcher/sqs.json"
+        ))
+        .unwrap();
+        let kinds: Vec<&str> = batch["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(
+                |r| match Message::parse(r["body"].as_str().unwrap()).unwrap() {
+                    Message::Event(_) => "event",
+                    Message::Notice(_) => "notice",
+                    Message::Attempt(_) => "attempt",
+                },
+            )
+            .collect();
+        assert_eq!(kinds, ["event", "attempt"]);
+    }
+
+    #[test]
     fn the_body_is_the_event_type_its_data_its_time_and_the_delivery_id() {
         let envelope = event();
         let body: Value = serde_json::from_str(&payload(&envelope.id, &envelope, None)).unwrap();

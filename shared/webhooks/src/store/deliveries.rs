@@ -32,7 +32,9 @@ pub fn delivery_sk(id: &EntityId) -> String {
     format!("{DELIVERY_PREFIX}{id}")
 }
 
-/// How an attempt ended, as stored and shown.
+/// How an attempt ended, as stored and shown: `answered` (the receiver
+/// answered, `response_status`), `timed_out`, `unreachable` (no connection
+/// could be made) or `refused` (by the address policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

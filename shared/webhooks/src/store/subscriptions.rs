@@ -13,7 +13,7 @@
 //! and the events never carry them. Writes carry their event (outbox) and,
 //! after creation, the version they expect.
 
-use super::{from_item, keys, Entity, Item, Keys, PageQuery, Store, StoreError, StoreFuture};
+use super::{keys, Entity, Item, Keys, Store, StoreError, StoreFuture};
 use crate::domain::signing::Secret;
 use crate::domain::subscription::{Interests, Secrets, Subscription};
 use crate::domain::target::{AllowList, Target, TargetError};
@@ -252,25 +252,9 @@ impl SubscriptionStore for Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<SubscriptionRecord>, Option<Item>), StoreError> {
-        let query = match active {
-            None => PageQuery {
-                index: Some("gsi1"),
-                partition_attribute: "gsi1pk",
-                partition: keys::SUBSCRIPTIONS_GSI1PK.into(),
-                limit,
-                start,
-            },
-            Some(active) => PageQuery {
-                index: Some("gsi2"),
-                partition_attribute: "gsi2pk",
-                partition: keys::subscriptions_by_state_gsi2pk(active),
-                limit,
-                start,
-            },
-        };
-        let (items, next) = self.query_page(query).await?;
-        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok((records, next))
+        let by = active.map(keys::subscriptions_by_state_gsi2pk);
+        self.page_listed(keys::SUBSCRIPTIONS_GSI1PK, by, limit, start)
+            .await
     }
 
     async fn active_subscriptions(&self) -> Result<Vec<SubscriptionRecord>, StoreError> {

@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod log;
+
 /// A test's platform: the environment, an admin, the dispatcher and its
 /// queue.
 struct Bench {
@@ -40,11 +42,17 @@ impl Lookup for PrivateNames {
 }
 
 async fn bench_with(lookup: Option<Arc<dyn Lookup>>, timeout: Duration) -> Bench {
+    bench_allowing("127.0.0.1", lookup, timeout).await
+}
+
+/// A bench whose dispatcher allows `hosts` (the API always allows
+/// `127.0.0.1`).
+async fn bench_allowing(hosts: &str, lookup: Option<Arc<dyn Lookup>>, timeout: Duration) -> Bench {
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let sqs = sqs_client().await;
     let queue = fresh_queue(&sqs, "webhooks").await;
-    let allow = AllowList::parse("127.0.0.1");
+    let allow = AllowList::parse(hosts);
     let sender = match lookup {
         Some(lookup) => Sender::with(allow.clone(), lookup, timeout).unwrap(),
         None => Sender::with(
@@ -447,4 +455,95 @@ async fn a_ping_goes_to_its_subscription_alone_even_when_inactive() {
         Some(Status::Delivered),
         "the id the ping answered"
     );
+}
+
+#[tokio::test]
+async fn a_url_the_policy_no_longer_allows_is_refused_at_delivery() {
+    // The API allowed loopback when the subscription was made; the
+    // dispatcher's allow-list does not.
+    let bench = bench_allowing("", None, Duration::from_secs(5)).await;
+    let (receiver, base) = Receiver::start(&[]).await;
+    let (hook, _) = bench
+        .subscribe(&format!("{base}/in"), json!({"events": ["*"]}))
+        .await;
+    let rejected = event("approval.rejected");
+    bench.dispatch(vec![text(&rejected)]).await;
+    assert_eq!(bench.run_queue().await, 1);
+    let refused = bench.delivery(hook, &rejected).await;
+    assert_eq!(refused.status, Status::Failed);
+    assert_eq!(
+        serde_json::to_value(refused.attempts[0].outcome).unwrap(),
+        "refused"
+    );
+    assert!(receiver.received().is_empty(), "no connection is made");
+}
+
+#[tokio::test]
+async fn during_a_rotation_a_delivery_verifies_with_the_old_secret_and_the_new() {
+    let bench = bench().await;
+    let (receiver, base) = Receiver::start(&[]).await;
+    let (hook, old) = bench
+        .subscribe(&format!("{base}/in"), json!({"events": ["*"]}))
+        .await;
+    let rotated = bench
+        .env
+        .call(
+            Call::new("webhooks/rotate-secret")
+                .resource_id("api/v1/webhooks", &hook.to_string())
+                .by(&bench.admin),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new = Secret::parse(rotated.body["secret"].as_str().unwrap()).unwrap();
+    let rejected = event("approval.rejected");
+    bench.dispatch(vec![text(&rejected)]).await;
+    bench.run_queue().await;
+    let received = &receiver.received()[0];
+    assert_eq!(received.header("webhook-signature").split(' ').count(), 2);
+    assert_signed(received, &old, &rejected.id.to_string());
+    assert_signed(received, &new, &rejected.id.to_string());
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_be_handled_is_named_alone_in_the_batch_response() {
+    let bench = bench().await;
+    let (receiver, base) = Receiver::start(&[]).await;
+    let (hook, _) = bench
+        .subscribe(&format!("{base}/in"), json!({"events": ["*"]}))
+        .await;
+    // A delivery made, its first attempt waiting.
+    let first = event("approval.rejected");
+    bench.dispatch(vec![text(&first)]).await;
+    let waiting = bench.queued().await;
+    assert_eq!(waiting.len(), 1);
+    // A dispatcher whose queue is gone can make that attempt (a 200 needs
+    // no follow-up) but cannot fan a new event out.
+    let broken = Dispatcher::new(
+        bench.env.owned_app().store,
+        bench.sqs.clone(),
+        format!("{}-gone", bench.queue),
+        AllowList::parse("127.0.0.1"),
+        Sender::new(AllowList::parse("127.0.0.1")).unwrap(),
+    );
+    let second = event("approval.created");
+    let mut batch = SqsEvent::default();
+    for (id, body) in [("fan-out", text(&second)), ("attempt", waiting[0].body())] {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = Some(body);
+        batch.records.push(message);
+    }
+    let response = broken.handle_batch(&batch).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["fan-out"]);
+    assert_eq!(bench.delivery(hook, &first).await.status, Status::Delivered);
+    assert_eq!(receiver.received().len(), 1);
+    // Retried where the queue exists, the fan-out completes.
+    bench.dispatch(vec![text(&second)]).await;
+    assert_eq!(bench.run_queue().await, 1);
+    assert_eq!(receiver.received().len(), 2);
 }

@@ -3,9 +3,15 @@
 //! checked for status, media type and body schema.
 
 use crate::helpers::{page_column, Account, Call, Reply, TestEnv};
-use opsflow_platform::domain::Role;
+use opsflow_platform::clock;
+use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::testkit::contract::{assert_conforms, document};
+use opsflow_webhooks::domain::delivery::{AttemptRecord, Status};
+use opsflow_webhooks::domain::retry::Attempt;
+use opsflow_webhooks::store::deliveries::{AttemptEntry, DeliveryRecord};
+use opsflow_webhooks::store::DeliveryStore;
 use serde_json::{json, Value};
+use time::Duration;
 
 /// Asserts that `reply` to `route` is one the description promises, with
 /// the status the test expects.
@@ -23,6 +29,9 @@ const PATCH: &str = "PATCH /api/v1/webhooks/{id}";
 const DELETE: &str = "DELETE /api/v1/webhooks/{id}";
 const ROTATE: &str = "POST /api/v1/webhooks/{id}/rotate-secret";
 const PING: &str = "POST /api/v1/webhooks/{id}/ping";
+const DELIVERIES: &str = "GET /api/v1/webhooks/{id}/deliveries";
+const DELIVERY: &str = "GET /api/v1/webhooks/{id}/deliveries/{delivery_id}";
+const REDELIVER: &str = "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver";
 
 fn subscription() -> Value {
     json!({
@@ -40,6 +49,63 @@ fn oversized() -> Value {
 
 fn at(fixture: &str, id: &str) -> Call {
     Call::new(fixture).resource_id("api/v1/webhooks", id)
+}
+
+/// A route of subscription `id`'s delivery log, at `delivery` when it
+/// names one.
+fn log(fixture: &str, id: &str, delivery: Option<&str>) -> Call {
+    let mut params = vec![("id", id)];
+    params.extend(delivery.map(|delivery| ("delivery_id", delivery)));
+    Call::new(fixture).path_params(&params)
+}
+
+/// Stores a delivery to subscription `id` in `status`, with an attempt
+/// for each of `ended` as the dispatcher records them (a rule's notice
+/// under a topic when `topic` says so); returns its id.
+async fn delivery(
+    env: &TestEnv,
+    id: &str,
+    status: Status,
+    ended: &[Attempt],
+    topic: Option<&str>,
+) -> String {
+    let now = clock::now();
+    let message = EntityId::new();
+    let mut payload = json!({
+        "id": message,
+        "event": "approval.rejected",
+        "timestamp": "2026-12-03T10:00:00Z",
+        "data": {"title": "Chairs"}
+    });
+    if let Some(topic) = topic {
+        payload["topic"] = json!(topic);
+    }
+    let mut record = DeliveryRecord::new(
+        EntityId::new(),
+        EntityId::parse(id).unwrap(),
+        message,
+        "approval.rejected".into(),
+        topic.map(str::to_owned),
+        payload.to_string(),
+        now,
+    );
+    record.status = status;
+    record.attempts = ended
+        .iter()
+        .map(|&ended| {
+            let problem = match ended {
+                Attempt::Answered(_) => None,
+                _ => Some("no answer within 10 s".to_owned()),
+            };
+            AttemptEntry::new(&AttemptRecord::new(now, ended, 120, b"busy"), problem)
+        })
+        .collect();
+    if status == Status::Retrying {
+        record.next_attempt_at = Some(now + Duration::seconds(5));
+    }
+    let store = env.owned_app().store;
+    store.create_delivery(&record).await.unwrap();
+    record.id.to_string()
 }
 
 /// An environment with an admin, a user (whom every route refuses) and a
@@ -196,4 +262,107 @@ async fn rotate_and_ping_answers_match_the_description() {
     let missing = env.call(ping(NOWHERE).by(&admin)).await;
     conforms(&doc, PING, &missing, 404);
     conforms(&doc, PING, &env.call(ping(&id).by(&user)).await, 403);
+}
+
+#[tokio::test]
+async fn delivery_log_answers_match_the_description() {
+    let doc = document(opsflow_webhooks::openapi::doc());
+    let (env, admin, user, id) = office().await;
+    let failed = [Attempt::Answered(503), Attempt::TimedOut];
+    let failed = delivery(
+        &env,
+        &id,
+        Status::Failed,
+        &failed,
+        Some("approvals.auto_approved"),
+    )
+    .await;
+    let retrying = delivery(&env, &id, Status::Retrying, &[Attempt::Unreachable], None).await;
+
+    let list = |id: &str, query: &[(&str, &str)]| log("webhooks/deliveries", id, None).query(query);
+    let first = env.call(list(&id, &[("limit", "1")]).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &first, 200);
+    assert_eq!(page_column(&first.body, "id"), vec![retrying.clone()]);
+    assert!(first.body["items"][0]["next_attempt_at"].is_string());
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = [("limit", "1"), ("cursor", cursor.as_str())];
+    let second = env.call(list(&id, &rest).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &second, 200);
+    assert_eq!(page_column(&second.body, "id"), vec![failed.clone()]);
+    let shown = &second.body["items"][0];
+    assert_eq!(shown["topic"], "approvals.auto_approved");
+    assert_eq!(shown["payload"]["data"], json!({"title": "Chairs"}));
+    assert_eq!(shown["attempts"][0]["response_status"], 503);
+    assert_eq!(shown["attempts"][1]["outcome"], "timed_out");
+    let edited = format!("{cursor}x");
+    let tampered = env.call(list(&id, &[("cursor", &edited)]).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &tampered, 400);
+    let typo = env
+        .call(list(&id, &[("status", "failed")]).by(&admin))
+        .await;
+    conforms(&doc, DELIVERIES, &typo, 400);
+    let word = env.call(list(&id, &[("limit", "all")]).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &word, 400);
+    let none = env.call(list(&id, &[("limit", "0")]).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &none, 422);
+    let missing = env.call(list(NOWHERE, &[]).by(&admin)).await;
+    conforms(&doc, DELIVERIES, &missing, 404);
+    conforms(
+        &doc,
+        DELIVERIES,
+        &env.call(list(&id, &[]).by(&user)).await,
+        403,
+    );
+
+    let one = |delivery: &str| log("webhooks/delivery", &id, Some(delivery));
+    let read = env.call(one(&failed).by(&admin)).await;
+    conforms(&doc, DELIVERY, &read, 200);
+    assert_eq!(&read.body, shown);
+    let unknown = env.call(one(NOWHERE).by(&admin)).await;
+    conforms(&doc, DELIVERY, &unknown, 404);
+    let malformed = env.call(one("latest").by(&admin)).await;
+    conforms(&doc, DELIVERY, &malformed, 404);
+    let elsewhere = log("webhooks/delivery", NOWHERE, Some(&failed));
+    conforms(&doc, DELIVERY, &env.call(elsewhere.by(&admin)).await, 404);
+    conforms(&doc, DELIVERY, &env.call(one(&failed).by(&user)).await, 403);
+}
+
+#[tokio::test]
+async fn redeliver_answers_match_the_description() {
+    let doc = document(opsflow_webhooks::openapi::doc());
+    let (env, admin, user, id) = office().await;
+    let ended = [Attempt::Answered(410)];
+    let failed = delivery(&env, &id, Status::Failed, &ended, None).await;
+    let retrying = delivery(&env, &id, Status::Retrying, &[Attempt::TimedOut], None).await;
+    let pending = delivery(&env, &id, Status::Pending, &[], None).await;
+
+    let redeliver = |id: &str, delivery: &str| log("webhooks/redeliver", id, Some(delivery));
+    let again = env.call(redeliver(&id, &failed).by(&admin)).await;
+    conforms(&doc, REDELIVER, &again, 202);
+    assert_eq!(again.body["webhook_id"], json!(id));
+    let new = again.body["delivery_id"].as_str().unwrap();
+    assert_ne!(new, failed);
+    let location = format!("/api/v1/webhooks/{id}/deliveries/{new}");
+    assert_eq!(again.header("location"), Some(location.as_str()));
+    let made = env
+        .call(log("webhooks/delivery", &id, Some(new)).by(&admin))
+        .await;
+    conforms(&doc, DELIVERY, &made, 200);
+    assert_eq!(made.body["status"], "pending");
+    assert_eq!(made.body["attempts"], json!([]));
+    for busy in [&retrying, &pending] {
+        let early = env.call(redeliver(&id, busy).by(&admin)).await;
+        conforms(&doc, REDELIVER, &early, 409);
+    }
+    let unknown = env.call(redeliver(&id, NOWHERE).by(&admin)).await;
+    conforms(&doc, REDELIVER, &unknown, 404);
+    let missing = env.call(redeliver(NOWHERE, &failed).by(&admin)).await;
+    conforms(&doc, REDELIVER, &missing, 404);
+    let refused = env.call(redeliver(&id, &failed).by(&user)).await;
+    conforms(&doc, REDELIVER, &refused, 403);
+
+    let off = at("webhooks/patch", &id).body(json!({"active": false}));
+    assert_eq!(env.call(off.by(&admin)).await.status, 200);
+    let inactive = env.call(redeliver(&id, &failed).by(&admin)).await;
+    conforms(&doc, REDELIVER, &inactive, 409);
 }

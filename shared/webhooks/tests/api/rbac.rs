@@ -3,6 +3,10 @@
 
 use crate::helpers::rbac::{row, Callers, Matrix};
 use crate::helpers::Call;
+use opsflow_platform::domain::EntityId;
+use opsflow_webhooks::domain::delivery::Status;
+use opsflow_webhooks::store::deliveries::DeliveryRecord;
+use opsflow_webhooks::store::DeliveryStore;
 use serde_json::json;
 
 /// The functions whose routes this matrix covers.
@@ -20,6 +24,23 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         )
         .await;
     let at = |fixture: &str| Call::new(fixture).resource_id("api/v1/webhooks", &hook);
+    // A delivery that failed, to read and redeliver.
+    let store = env.owned_app().store;
+    let mut failed = DeliveryRecord::new(
+        EntityId::new(),
+        EntityId::parse(&hook).unwrap(),
+        EntityId::new(),
+        "approval.rejected".into(),
+        None,
+        "{}".into(),
+        opsflow_platform::clock::now(),
+    );
+    failed.status = Status::Failed;
+    store.create_delivery(&failed).await.unwrap();
+    let delivery = failed.id.to_string();
+    let of = |fixture: &str| {
+        Call::new(fixture).path_params(&[("id", &hook), ("delivery_id", &delivery)])
+    };
 
     // The deletion comes last.
     let rows = vec![
@@ -49,6 +70,21 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             [401, 403, 403, 403, 202],
             "POST /api/v1/webhooks/{id}/ping",
             || at("webhooks/ping"),
+        ),
+        row(
+            [401, 403, 403, 403, 200],
+            "GET /api/v1/webhooks/{id}/deliveries",
+            || of("webhooks/deliveries"),
+        ),
+        row(
+            [401, 403, 403, 403, 200],
+            "GET /api/v1/webhooks/{id}/deliveries/{delivery_id}",
+            || of("webhooks/delivery"),
+        ),
+        row(
+            [401, 403, 403, 403, 202],
+            "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            || of("webhooks/redeliver"),
         ),
         row(
             [401, 403, 403, 403, 204],
