@@ -151,6 +151,7 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
     let decide = with_token(fixture(root, "approvals/patch")?, &approver_token);
     let create_rule = signed("rules/create")?;
     let file_request = signed("approvals/create")?;
+    let create_webhook = signed("webhooks/create")?;
 
     Ok(vec![
         scenario(
@@ -258,6 +259,21 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             "AutomationFunction",
             "automation GET /api/v1/automation/runs",
             signed("automation/runs")?,
+        ),
+        scenario(
+            "WebhooksFunction",
+            "webhooks GET /api/v1/webhooks",
+            signed("webhooks/list")?,
+        ),
+        // Off, so that the benchmark's own events are not delivered.
+        write(
+            "WebhooksFunction",
+            "webhooks POST /api/v1/webhooks",
+            create_webhook,
+            |n| {
+                json!({"url": format!("https://hooks.example.com/bench/{n}"),
+                   "events": ["approval.*"], "active": false})
+            },
         ),
     ])
 }
