@@ -32,7 +32,7 @@ export CARGO_PROFILE_DEV_DEBUG ?= false
 endif
 # `make bench QUICK=1`: fewer invocations per scenario, results beside the
 # build instead of over the committed ones.
-BENCH_ARGS := $(if $(QUICK),--cold-starts 2 --warm 30 --output target/bench-quick.md)
+BENCH_ARGS := $(if $(QUICK),--cold-starts 2 --warm 30 --load-requests 100 --lag-samples 10 --output target/bench-quick.md)
 # Release builds are measured and shipped: plain rustc (an empty wrapper is none).
 bench sam-build: RUSTC_WORKSPACE_WRAPPER :=
 

@@ -539,7 +539,9 @@ export interface paths {
          * @description Admins only. A new secret, shown this once, signs every delivery from
          *     now; the one it replaces signs beside it for 24 hours
          *     (`previous_secret_expires_at`), so the receiver can switch without
-         *     losing a delivery. A stale `If-Match` is 412.
+         *     losing a delivery. A stale `If-Match` is 412. Give an `Idempotency-Key`:
+         *     a retry then answers the same secret instead of rotating again (a second
+         *     rotation drops the secret the first replaced at once).
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -579,8 +581,8 @@ export interface paths {
         };
         /**
          * List a webhook subscription's deliveries
-         * @description Admins only. Newest first, each kept 30 days: its status, the payload
-         *     sent and every attempt made at it (when, how it ended, the receiver's
+         * @description Admins only. Newest first, each kept 30 days: its status and every
+         *     attempt made at it (when, how it ended, the receiver's
          *     status, the latency, the first KiB of the receiver's answer). Only
          *     `limit` and `cursor` are read; any other query parameter is 400.
          */
@@ -983,8 +985,11 @@ export interface components {
              * @description When the next attempt is due, while `retrying`.
              */
             next_attempt_at?: string | null;
-            /** @description The body every attempt sends. */
-            payload: Record<string, unknown>;
+            /**
+             * @description The body every attempt sends; only when one delivery is read (a
+             *     payload may be up to 256 KiB, so a page of them leaves it out).
+             */
+            payload?: Record<string, unknown> | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1275,8 +1280,11 @@ export interface components {
                  * @description When the next attempt is due, while `retrying`.
                  */
                 next_attempt_at?: string | null;
-                /** @description The body every attempt sends. */
-                payload: Record<string, unknown>;
+                /**
+                 * @description The body every attempt sends; only when one delivery is read (a
+                 *     payload may be up to 256 KiB, so a page of them leaves it out).
+                 */
+                payload?: Record<string, unknown> | null;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -3507,6 +3515,12 @@ export interface operations {
                  *     `ETag` gave it); a stale one is 412.
                  */
                 "If-Match"?: string | null;
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
             };
             path: {
                 /**
@@ -3524,6 +3538,8 @@ export interface operations {
                 headers: {
                     /** @description The new version, quoted. */
                     etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3536,6 +3552,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3543,7 +3560,14 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /**
                  * @description The entity's id (a UUIDv7); an id that names nothing the caller may
@@ -3558,6 +3582,8 @@ export interface operations {
             /** @description The test delivery is asked for. */
             202: {
                 headers: {
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
                     /** @description `/api/v1/webhooks/{id}/deliveries/{delivery_id}` */
                     location?: string;
                     [name: string]: unknown;
@@ -3566,9 +3592,12 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3653,7 +3682,14 @@ export interface operations {
     redeliverWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /**
                  * @description The entity's id (a UUIDv7); an id that names nothing the caller may
@@ -3673,6 +3709,8 @@ export interface operations {
             /** @description The new delivery is asked for. */
             202: {
                 headers: {
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
                     /** @description `/api/v1/webhooks/{id}/deliveries/{delivery_id}` of the new delivery */
                     location?: string;
                     [name: string]: unknown;
@@ -3681,10 +3719,12 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -28,7 +28,7 @@ use crate::{seed, InvokeOutcome};
 use anyhow::Context;
 use opsflow_platform::store::Store;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 /// Warm invocations of the (deliberately slow) login scenario.
 const LOGIN_INVOCATIONS: usize = 30;
@@ -40,7 +40,6 @@ pub struct BenchOptions {
     pub platform: PlatformOptions,
     pub cold_starts: usize,
     pub warm_invocations: usize,
-    pub results_file: Option<PathBuf>,
 }
 
 pub(crate) fn fixture(root: &Path, name: &str) -> anyhow::Result<Value> {
@@ -352,14 +351,24 @@ pub async fn run(options: BenchOptions, root: &Path) -> anyhow::Result<String> {
     probe_runtime.shutdown().await;
     platform.stop().await;
 
-    let report = render(&rows, &hello, &pooled, &options);
-    if let Some(path) = &options.results_file {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(report)
+    Ok(render(&rows, &hello, &pooled, &options))
+}
+
+/// The section the load adds to the report: the platform served as
+/// `make dev` serves it (gateway, function instances, stream poller and
+/// queue consumers, the build the benchmark measures), many clients filing
+/// requests at once, then the pipeline's lag one request at a time.
+pub fn under_load(load: &crate::load::LoadReport) -> String {
+    format!(
+        "\n## Under load\n\n{} clients file {} `POST /api/v1/approvals` at once through the \
+         served platform; then requests filed one at a time are timed from their `201` to their \
+         audit record being readable (outbox → stream → router → queue → audit writer). The \
+         emulators were started before the benchmark; DynamoDB Local slows down with use \
+         ([docs/performance.md](../docs/performance.md#under-load)).\n\n{}",
+        load.clients,
+        load.latencies.len() + load.failures.len(),
+        load.render()
+    )
 }
 
 #[cfg(test)]

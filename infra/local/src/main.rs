@@ -94,6 +94,13 @@ enum Command {
         warm: usize,
         #[arg(long, default_value = "bench/RESULTS.md")]
         output: PathBuf,
+        /// Requests of the load that follows (0: none), from `--load-clients`.
+        #[arg(long, default_value_t = 400)]
+        load_requests: usize,
+        #[arg(long, default_value_t = 8)]
+        load_clients: usize,
+        #[arg(long, default_value_t = 50)]
+        lag_samples: usize,
     },
 }
 
@@ -264,18 +271,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cold_starts,
             warm,
             output,
+            load_requests,
+            load_clients,
+            lag_samples,
         } => {
-            fresh_environment(&mut options, "bench");
-            let report = opsflow_local::bench::run(
+            let mut bench_options = options.clone();
+            fresh_environment(&mut bench_options, "bench");
+            let mut report = opsflow_local::bench::run(
                 opsflow_local::bench::BenchOptions {
-                    platform: options,
+                    platform: bench_options,
                     cold_starts,
                     warm_invocations: warm,
-                    results_file: Some(output.clone()),
                 },
                 std::path::Path::new("."),
             )
             .await?;
+            if load_requests > 0 {
+                fresh_environment(&mut options, "bench-load");
+                let load = opsflow_local::load::run(opsflow_local::load::LoadOptions {
+                    platform: options,
+                    clients: load_clients,
+                    requests: load_requests,
+                    lag_samples,
+                })
+                .await?;
+                report.push_str(&opsflow_local::bench::under_load(&load));
+            }
+            if let Some(parent) = output.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&output, &report)?;
             println!("{report}");
             eprintln!("written to {}", output.display());
             Ok(ExitCode::SUCCESS)

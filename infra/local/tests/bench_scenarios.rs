@@ -40,7 +40,6 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
             platform,
             cold_starts: 1,
             warm_invocations: 2,
-            results_file: None,
         },
         &checkout::root(),
     )

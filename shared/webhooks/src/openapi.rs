@@ -217,23 +217,29 @@ fn delete_webhook() {}
 /// Admins only. A new secret, shown this once, signs every delivery from
 /// now; the one it replaces signs beside it for 24 hours
 /// (`previous_secret_expires_at`), so the receiver can switch without
-/// losing a delivery. A stale `If-Match` is 412.
+/// losing a delivery. A stale `If-Match` is 412. Give an `Idempotency-Key`:
+/// a retry then answers the same secret instead of rotating again (a second
+/// rotation drops the secret the first replaced at once).
 #[utoipa::path(
     post,
     path = "/api/v1/webhooks/{id}/rotate-secret",
     operation_id = "rotateWebhookSecret",
     tag = "webhooks",
     security(("bearer" = [])),
-    params(IdPath, IfMatch),
+    params(IdPath, IfMatch, IdempotencyKey),
     responses(
         (status = 200, description = "The subscription with its new signing secret.",
             body = WithSecret,
-            headers(("etag" = String, description = "The new version, quoted."))),
+            headers(("etag" = String, description = "The new version, quoted."),
+                ("idempotent-replayed" = String,
+                description = "`true` when this is the first response to the same \
+                               `Idempotency-Key` again."))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[allow(dead_code)]
@@ -250,14 +256,20 @@ fn rotate_webhook_secret() {}
     operation_id = "pingWebhook",
     tag = "webhooks",
     security(("bearer" = [])),
-    params(IdPath),
+    params(IdPath, IdempotencyKey),
     responses(
         (status = 202, description = "The test delivery is asked for.",
             body = DeliveryAccepted,
             headers(("location" = String,
-                description = "`/api/v1/webhooks/{id}/deliveries/{delivery_id}`"))),
+                description = "`/api/v1/webhooks/{id}/deliveries/{delivery_id}`"),
+                ("idempotent-replayed" = String,
+                description = "`true` when this is the first response to the same \
+                               `Idempotency-Key` again."))),
+        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[allow(dead_code)]
@@ -265,8 +277,8 @@ fn ping_webhook() {}
 
 /// List a webhook subscription's deliveries
 ///
-/// Admins only. Newest first, each kept 30 days: its status, the payload
-/// sent and every attempt made at it (when, how it ended, the receiver's
+/// Admins only. Newest first, each kept 30 days: its status and every
+/// attempt made at it (when, how it ended, the receiver's
 /// status, the latency, the first KiB of the receiver's answer). Only
 /// `limit` and `cursor` are read; any other query parameter is 400.
 #[utoipa::path(
@@ -321,15 +333,20 @@ fn get_webhook_delivery() {}
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
     security(("bearer" = [])),
-    params(IdPath, DeliveryIdPath),
+    params(IdPath, DeliveryIdPath, IdempotencyKey),
     responses(
         (status = 202, description = "The new delivery is asked for.", body = DeliveryAccepted,
             headers(("location" = String,
                 description = "`/api/v1/webhooks/{id}/deliveries/{delivery_id}` of the new \
-                               delivery"))),
+                               delivery"),
+                ("idempotent-replayed" = String,
+                description = "`true` when this is the first response to the same \
+                               `Idempotency-Key` again."))),
+        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[allow(dead_code)]

@@ -1,7 +1,8 @@
 //! What clients see of a subscription, which is also what its events carry
 //! as `data`. A signing secret is shown once, in the answer that made it
 //! ([`WithSecret`]), and never again: not in a view, an event or a log.
-//! A delivery shows what was sent and what each attempt got back.
+//! Events carry a subscription's URL cut to its origin. A delivery shows
+//! what was sent and what each attempt got back.
 
 use crate::domain::delivery::Status;
 use crate::store::deliveries::{AttemptEntry, DeliveryRecord};
@@ -82,9 +83,15 @@ pub fn subscription_view(record: &SubscriptionRecord, now: OffsetDateTime) -> Su
     }
 }
 
-/// [`subscription_view`] as an event's `data`.
+/// [`subscription_view`] as an event's `data`, its URL cut to its origin
+/// (`https://hooks.example.com`): a URL's path or query is often itself a
+/// credential, and events reach the audit log and rules.
 pub fn subscription_data(record: &SubscriptionRecord, now: OffsetDateTime) -> Value {
-    serde_json::to_value(subscription_view(record, now)).unwrap_or(Value::Null)
+    let mut view = subscription_view(record, now);
+    view.url = url::Url::parse(&view.url)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
 /// A delivery as the delivery log shows it: what was sent, and every
@@ -110,15 +117,26 @@ pub struct DeliveryView {
     /// When the next attempt is due, while `retrying`.
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_attempt_at: Option<OffsetDateTime>,
-    /// The body every attempt sends.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub payload: Value,
+    /// The body every attempt sends; only when one delivery is read (a
+    /// payload may be up to 256 KiB, so a page of them leaves it out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub payload: Option<Value>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
+/// A delivery in a listing: without its payload.
+pub fn delivery_summary(record: &DeliveryRecord) -> DeliveryView {
+    DeliveryView {
+        payload: None,
+        ..delivery_view(record)
+    }
+}
+
+/// A delivery read alone, with its payload.
 pub fn delivery_view(record: &DeliveryRecord) -> DeliveryView {
     DeliveryView {
         id: record.id,
@@ -129,7 +147,7 @@ pub fn delivery_view(record: &DeliveryRecord) -> DeliveryView {
         status: record.status,
         attempts: record.attempts.clone(),
         next_attempt_at: record.next_attempt_at,
-        payload: serde_json::from_str(&record.payload).unwrap_or(Value::Null),
+        payload: Some(serde_json::from_str(&record.payload).unwrap_or(Value::Null)),
         created_at: record.created_at,
         updated_at: record.updated_at,
     }

@@ -68,31 +68,20 @@ async fn route(ctx: &Webhooks, principal: Principal, meta: RequestMeta, req: Req
             .await?;
             no_content()
         }
+        // A retried rotation must not rotate twice (the second would drop
+        // the secret receivers still hold): like every POST here, it takes
+        // an `Idempotency-Key`.
         "POST /api/v1/webhooks/{id}/rotate-secret" => {
-            let mut record = existing(ctx, &req).await?;
-            check_version(&req, None, record.version, "webhook subscription")?;
-            let secret = service::rotate_secret(
-                &ctx.app.store,
-                actor(&principal),
-                &meta.correlation_id,
-                &mut record,
-            )
-            .await?;
-            with_secret(StatusCode::OK, &record, secret.reveal())
+            once(ctx, &principal, &meta, &req, || {
+                rotate(ctx, &principal, &meta, &req)
+            })
+            .await
         }
         "POST /api/v1/webhooks/{id}/ping" => {
-            let record = existing(ctx, &req).await?;
-            let delivery = service::ping(
-                &ctx.app.store,
-                actor(&principal),
-                &meta.correlation_id,
-                &record,
-            )
-            .await?;
-            let body = value!({"webhook_id": record.id, "delivery_id": delivery});
-            let response = json(StatusCode::ACCEPTED, &body)?;
-            let location = format!("/api/v1/webhooks/{}/deliveries/{delivery}", record.id);
-            Ok(with_location(response, &location))
+            once(ctx, &principal, &meta, &req, || {
+                ping(ctx, &principal, &meta, &req)
+            })
+            .await
         }
         key if key.starts_with("GET /api/v1/webhooks/{id}/deliveries")
             || key.starts_with("POST /api/v1/webhooks/{id}/deliveries/") =>
@@ -102,6 +91,60 @@ async fn route(ctx: &Webhooks, principal: Principal, meta: RequestMeta, req: Req
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
+}
+
+/// `work`, at most once per `Idempotency-Key` of the caller on this path.
+pub(super) async fn once<F, Fut>(
+    ctx: &Webhooks,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+    work: F,
+) -> ApiReply
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiReply>,
+{
+    let scope = format!("webhooks#{}#{}", principal.user_id, req.uri().path());
+    idempotency::idempotent(&ctx.app.store, &scope, meta, req, work).await
+}
+
+async fn rotate(
+    ctx: &Webhooks,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiReply {
+    let mut record = existing(ctx, req).await?;
+    check_version(req, None, record.version, "webhook subscription")?;
+    let secret = service::rotate_secret(
+        &ctx.app.store,
+        actor(principal),
+        &meta.correlation_id,
+        &mut record,
+    )
+    .await?;
+    with_secret(StatusCode::OK, &record, secret.reveal())
+}
+
+async fn ping(
+    ctx: &Webhooks,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiReply {
+    let record = existing(ctx, req).await?;
+    let delivery = service::ping(
+        &ctx.app.store,
+        actor(principal),
+        &meta.correlation_id,
+        &record,
+    )
+    .await?;
+    let body = value!({"webhook_id": record.id, "delivery_id": delivery});
+    let response = json(StatusCode::ACCEPTED, &body)?;
+    let location = format!("/api/v1/webhooks/{}/deliveries/{delivery}", record.id);
+    Ok(with_location(response, &location))
 }
 
 fn actor(principal: &Principal) -> Actor {
@@ -316,7 +359,6 @@ async fn patch(
     };
     service::update(
         &ctx.app.store,
-        &ctx.allow,
         actor(principal),
         &meta.correlation_id,
         &mut record,

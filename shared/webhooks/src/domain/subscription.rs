@@ -21,6 +21,12 @@ use super::target::Target;
 use opsflow_platform::events::{EventPattern, WebhookTopic};
 use time::{Duration, OffsetDateTime};
 
+/// Namespaces of event types that only a pattern naming them receives:
+/// subscriptions' own changes (`webhook.*`: they describe other
+/// subscriptions) and clients' reports (`client.*`: any signed-in user can
+/// make one), so that `*` does not hand them to every receiver.
+pub const RESERVED: [&str; 2] = ["webhook.", "client."];
+
 /// How long a rotated-out secret still signs deliveries.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
 /// The most patterns (and the most topics) one subscription may list.
@@ -56,6 +62,22 @@ impl Interests {
 
     pub fn patterns(&self) -> &[EventPattern] {
         &self.patterns
+    }
+
+    /// Whether an event of this type is of interest: a pattern matches it,
+    /// and for a type in a [`RESERVED`] namespace, the pattern names that
+    /// namespace (`*` and `*.created` never reach one).
+    pub fn wants_event(&self, event_type: &str) -> bool {
+        let reserved = RESERVED.iter().find(|ns| event_type.starts_with(**ns));
+        self.patterns.iter().any(|pattern| {
+            pattern.matches(event_type)
+                && reserved.is_none_or(|ns| pattern.as_str().starts_with(ns))
+        })
+    }
+
+    /// Whether a rule's notice under `topic` is of interest.
+    pub fn wants_topic(&self, topic: &WebhookTopic) -> bool {
+        self.topics.contains(topic)
     }
 
     pub fn topics(&self) -> &[WebhookTopic] {
@@ -188,17 +210,12 @@ impl Subscription {
 
     /// Whether an event of this type is delivered to the subscription.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.active
-            && self
-                .interests
-                .patterns
-                .iter()
-                .any(|pattern| pattern.matches(event_type))
+        self.active && self.interests.wants_event(event_type)
     }
 
     /// Whether a rule's notice under `topic` is delivered to it.
     pub fn wants_topic(&self, topic: &WebhookTopic) -> bool {
-        self.active && self.interests.topics.contains(topic)
+        self.active && self.interests.wants_topic(topic)
     }
 
     /// Counts a delivery that ended as `status`.
@@ -270,6 +287,19 @@ mod tests {
             assert!(!s.wants(other), "{other}");
         }
         assert!(subscription(&["*"]).wants("anything.at_all"));
+    }
+
+    #[test]
+    fn reserved_namespaces_reach_only_a_pattern_that_names_them() {
+        let everything = subscription(&["*", "*.created"]);
+        for reserved in ["webhook.created", "webhook.ping", "client.exported"] {
+            assert!(!everything.wants(reserved), "{reserved}");
+        }
+        assert!(everything.wants("approval.created"));
+        let named = subscription(&["webhook.*", "client.exported"]);
+        assert!(named.wants("webhook.disabled"));
+        assert!(named.wants("client.exported"));
+        assert!(!named.wants("client.imported"));
     }
 
     #[test]

@@ -119,6 +119,17 @@ impl Target {
         Ok(Self { url, allowed })
     }
 
+    /// A URL an earlier write stored, rebuilt without the address policy
+    /// (the allow-list may have changed since): it is judged again, by the
+    /// policy of the moment, at every delivery.
+    pub fn stored(text: &str) -> Result<Self, TargetError> {
+        let url = Url::parse(text).map_err(|_| TargetError::Malformed)?;
+        Ok(Self {
+            url,
+            allowed: false,
+        })
+    }
+
     pub fn url(&self) -> &Url {
         &self.url
     }

@@ -4,8 +4,9 @@
 //!    ended, is done. One that is not due yet goes back to the queue.
 //! 2. The dispatcher claims the delivery ([`LEASE`]); another copy of the
 //!    message finds it claimed and stops, so the receiver gets each attempt
-//!    once. A claim left by a crash lapses, and the message, back from the
-//!    queue, tries again.
+//!    once, while the next attempt's message, should it arrive before the
+//!    claim ends, waits for it. A claim left by a crash lapses, and the
+//!    message, back from the queue, tries again.
 //! 3. It signs the payload with the subscription's live secrets, sends it
 //!    ([`super::send`]), then queues the next attempt if one is due, and
 //!    only then records the attempt and releases the claim: if that write
@@ -20,7 +21,7 @@
 use super::dispatcher::{text, Dispatcher};
 use super::message::AttemptDue;
 use super::send::{Outgoing, Sent};
-use crate::domain::delivery::{AttemptRecord, Health, Status};
+use crate::domain::delivery::{AttemptRecord, Status, DISABLE_AFTER};
 use crate::domain::retry::Attempt;
 use crate::domain::signing::sign;
 use crate::domain::target::Target;
@@ -48,7 +49,19 @@ impl Dispatcher {
         if due.due_at > now + Duration::seconds(1) {
             return self.queue(&due, now).await;
         }
-        if record.is_claimed(now) {
+        if let Some(until) = record.claimed_until.filter(|until| *until > now) {
+            // Another dispatcher is making attempt `len + 1`. A copy of its
+            // message stops here (should the claimant crash, its own
+            // message comes back). A later attempt, which the claimant
+            // queues before it records its own, comes back once the claim
+            // ends: it must not be lost.
+            if due.attempt as usize > record.attempts.len() + 1 {
+                let later = AttemptDue {
+                    due_at: until + Duration::seconds(1),
+                    ..due
+                };
+                return self.queue(&later, now).await;
+            }
             return Ok(());
         }
         let subscription = store.subscription_by_id(&due.webhook_id);
@@ -148,49 +161,44 @@ impl Dispatcher {
     }
 
     /// Counts a delivery that ended as `status` for its subscription: a
-    /// failure adds one to the failures in a row (the
-    /// [`DISABLE_AFTER`](crate::domain::delivery::DISABLE_AFTER)th turns it
-    /// off, with a `webhook.disabled` event), a success starts them again.
+    /// success starts the failures in a row again; a failure adds one,
+    /// and the [`DISABLE_AFTER`]th turns the subscription off with a
+    /// `webhook.disabled` event (once: only while it is still on).
     async fn count(&self, read: &SubscriptionRecord, status: Status) -> Result<(), String> {
-        let mut record = read.clone();
+        let store = &self.store;
+        match status {
+            Status::Delivered => return store.clear_failures(&read.id).await.map_err(text),
+            Status::Failed => {}
+            Status::Pending | Status::Retrying => return Ok(()),
+        }
+        let mut record = match store.count_failure(&read.id).await.map_err(text)? {
+            Some(record) => record,
+            None => return Ok(()),
+        };
+        // Turned off at its current version, or by another count first.
         for _ in 0..5 {
-            if status == Status::Delivered && record.failed_in_a_row == 0 {
+            if record.failed_in_a_row < DISABLE_AFTER || !record.active {
                 return Ok(());
             }
-            let health = Health {
-                failed_in_a_row: record.failed_in_a_row,
-            };
-            let (health, disable) = health.after(status);
-            record.failed_in_a_row = health.failed_in_a_row;
             let now = opsflow_platform::clock::now();
-            let written = if disable && record.active {
-                record.active = false;
-                record.disabled_at = Some(now);
-                let mut after = record.clone();
-                after.version += 1;
-                after.updated_at = now;
-                let event = Envelope::new(
-                    events::WEBHOOK_DISABLED,
-                    events::WEBHOOK,
-                    record.id,
-                    Actor::system(),
-                    record.id.to_string(),
-                    subscription_data(&after, now),
-                )
-                .change("active", true, false);
-                self.store
-                    .update_subscription(&mut record, now, &event)
-                    .await
-            } else {
-                self.store
-                    .replace_next_version(&mut record, now, None)
-                    .await
-            };
-            match written {
+            record.active = false;
+            record.disabled_at = Some(now);
+            let mut after = record.clone();
+            after.version += 1;
+            after.updated_at = now;
+            let event = Envelope::new(
+                events::WEBHOOK_DISABLED,
+                events::WEBHOOK,
+                record.id,
+                Actor::system(),
+                record.id.to_string(),
+                subscription_data(&after, now),
+            )
+            .change("active", true, false);
+            match store.update_subscription(&mut record, now, &event).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed) => {
-                    let again = self.store.subscription_by_id(&read.id).await;
-                    match again.map_err(text)? {
+                    match store.subscription_by_id(&read.id).await.map_err(text)? {
                         Some(fresh) => record = fresh,
                         None => return Ok(()),
                     }

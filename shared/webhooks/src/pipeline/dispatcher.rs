@@ -104,11 +104,9 @@ impl Dispatcher {
                     .await
             }
             Ok(Message::Attempt(due)) => self.attempt(due).await,
-            // Retrying cannot make it readable: dropped, and said so.
-            Err(problem) => {
-                tracing::error!(%problem, "an unreadable webhooks message was dropped");
-                Ok(())
-            }
+            // Retrying cannot make it readable, but dropping it would hide
+            // it: it goes to the dead-letter queue, whose alarm fires.
+            Err(problem) => Err(format!("an unreadable message: {problem}")),
         }
     }
 
@@ -209,11 +207,8 @@ impl Dispatcher {
             .filter(
                 |record| match Interests::parse(&record.events, &record.topics) {
                     Ok(interests) => match topic {
-                        Some(topic) => interests.topics().contains(topic),
-                        None => interests
-                            .patterns()
-                            .iter()
-                            .any(|p| p.matches(&event.event_type)),
+                        Some(topic) => interests.wants_topic(topic),
+                        None => interests.wants_event(&event.event_type),
                     },
                     Err(_) => false,
                 },

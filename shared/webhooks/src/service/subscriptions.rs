@@ -9,11 +9,11 @@ use super::{stale_on_condition, WebhookError};
 use crate::domain::delivery::delivery_id;
 use crate::domain::signing::Secret;
 use crate::domain::subscription::{Description, Interests, Subscription};
-use crate::domain::target::{AllowList, Target};
+use crate::domain::target::Target;
 use crate::events::{self, Actor, Envelope};
 use crate::store::subscriptions::{SubscriptionRecord, SubscriptionStore, Unusable};
 use crate::store::{Store, StoreError};
-use crate::view::{subscription_data, subscription_view};
+use crate::view::subscription_data;
 use opsflow_platform::clock;
 use opsflow_platform::domain::EntityId;
 use serde_json::json;
@@ -100,17 +100,18 @@ pub async fn create(
 /// still at that version.
 pub async fn update(
     store: &Store,
-    allow: &AllowList,
     actor: Actor,
     correlation_id: &str,
     record: &mut SubscriptionRecord,
     changes: Changes,
 ) -> Result<(), WebhookError> {
     let now = clock::now();
-    let before = serde_json::to_value(subscription_view(record, now)).unwrap_or_default();
+    let before = subscription_data(record, now);
+    // A URL kept as it is stays whatever the allow-list has become: every
+    // delivery judges it again.
     let target = match changes.target {
         Some(target) => target,
-        None => Target::parse(&record.url, allow).map_err(|e| unusable(e.into()))?,
+        None => Target::stored(&record.url).map_err(|e| unusable(e.into()))?,
     };
     let mut subscription = record.restore(target).map_err(unusable)?;
     let events = changes.events.unwrap_or_else(|| record.events.clone());
@@ -130,11 +131,12 @@ pub async fn update(
     after.set(&subscription);
     after.version += 1;
     after.updated_at = now;
-    let after_view = serde_json::to_value(subscription_view(&after, now)).unwrap_or_default();
+    let after_view = subscription_data(&after, now);
     let mut event = event(events::WEBHOOK_UPDATED, actor, correlation_id, &after);
     for field in CHANGEABLE {
         let (old, new) = (&before[field], &after_view[field]);
-        if old != new {
+        // Shown by origin: a new path on the same host is a change too.
+        if old != new || (field == "url" && record.url != after.url) {
             event = event.change(field, old, new);
         }
     }

@@ -167,11 +167,6 @@ impl DeliveryRecord {
         self.next_attempt_at = delivery.next_attempt_at();
         self.attempts.extend(entry);
     }
-
-    /// Whether another dispatcher holds it at `now`.
-    pub fn is_claimed(&self, now: OffsetDateTime) -> bool {
-        self.claimed_until.is_some_and(|until| until > now)
-    }
 }
 
 impl Entity for DeliveryRecord {

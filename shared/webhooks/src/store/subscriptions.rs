@@ -7,17 +7,20 @@
 //! - the active (or inactive) ones, newest first: `Query gsi2
 //!   gsi2pk=WEBHOOKS#ACTIVE` (`#INACTIVE`); the dispatcher reads every
 //!   active one for each event (an admin's handful, read page by page)
+//! - the failed deliveries in a row: `UpdateItem ADD failed_in_a_row`
+//!   (and `SET … = 0` after a success), which leave the version alone
 //!
 //! The signing secrets are stored as their `whsec_` text (the table is
 //! encrypted at rest) because every delivery needs them to sign; the view
 //! and the events never carry them. Writes carry their event (outbox) and,
 //! after creation, the version they expect.
 
-use super::{keys, Entity, Item, Keys, Store, StoreError, StoreFuture};
+use super::{classify, from_item, keys, n, Entity, Item, Keys, Store, StoreError, StoreFuture};
 use crate::domain::signing::Secret;
 use crate::domain::subscription::{Interests, Secrets, Subscription};
 use crate::domain::target::{AllowList, Target, TargetError};
 use crate::events::Envelope;
+use aws_sdk_dynamodb::types::ReturnValue;
 use opsflow_platform::domain::EntityId;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -41,9 +44,9 @@ pub struct SubscriptionRecord {
     /// When failures turned it off (cleared when it is turned on again).
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub disabled_at: Option<OffsetDateTime>,
-    secret: String,
+    secret: StoredSecret,
     #[serde(default)]
-    previous_secret: Option<String>,
+    previous_secret: Option<StoredSecret>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     previous_secret_until: Option<OffsetDateTime>,
     pub created_by: EntityId,
@@ -52,6 +55,18 @@ pub struct SubscriptionRecord {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub version: u64,
+}
+
+/// A secret's text as stored: written and read as itself, never shown by
+/// `Debug` (records are logged on failures).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct StoredSecret(String);
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredSecret(…)")
+    }
 }
 
 /// Why a stored subscription cannot be used for a delivery.
@@ -83,7 +98,7 @@ impl SubscriptionRecord {
             active: true,
             failed_in_a_row: 0,
             disabled_at: None,
-            secret: String::new(),
+            secret: StoredSecret(String::new()),
             previous_secret: None,
             previous_secret_until: None,
             created_by: author,
@@ -134,15 +149,17 @@ impl SubscriptionRecord {
             Secret::parse(text).map_err(|e| Unusable::Corrupt(format!("a secret: {e}")))
         };
         let previous = match (&self.previous_secret, self.previous_secret_until) {
-            (Some(text), Some(until)) => Some((secret(text)?, until)),
+            (Some(text), Some(until)) => Some((secret(&text.0)?, until)),
             _ => None,
         };
-        Ok(Secrets::restore(secret(&self.secret)?, previous))
+        Ok(Secrets::restore(secret(&self.secret.0)?, previous))
     }
 
     pub fn set_secrets(&mut self, secrets: &Secrets) {
-        self.secret = secrets.current().reveal();
-        self.previous_secret = secrets.previous().map(|(secret, _)| secret.reveal());
+        self.secret = StoredSecret(secrets.current().reveal());
+        self.previous_secret = secrets
+            .previous()
+            .map(|(secret, _)| StoredSecret(secret.reveal()));
         self.previous_secret_until = secrets.previous().map(|(_, until)| *until);
     }
 
@@ -203,6 +220,14 @@ pub trait SubscriptionStore {
 
     /// Every active subscription.
     fn active_subscriptions(&self) -> impl StoreFuture<Vec<SubscriptionRecord>>;
+
+    /// Adds one to a subscription's failed deliveries in a row, atomically
+    /// and without moving its version (an admin's `If-Match` stays
+    /// valid); the subscription after, `None` if it is gone.
+    fn count_failure(&self, id: &EntityId) -> impl StoreFuture<Option<SubscriptionRecord>>;
+
+    /// Starts the count again after a delivery (a no-op at 0 or when gone).
+    fn clear_failures(&self, id: &EntityId) -> impl StoreFuture<()>;
 }
 
 impl SubscriptionStore for Store {
@@ -255,6 +280,38 @@ impl SubscriptionStore for Store {
         let by = active.map(keys::subscriptions_by_state_gsi2pk);
         self.page_listed(keys::SUBSCRIPTIONS_GSI1PK, by, limit, start)
             .await
+    }
+
+    async fn count_failure(&self, id: &EntityId) -> Result<Option<SubscriptionRecord>, StoreError> {
+        let added = self
+            .update_at(keys::subscription_pk(id), keys::SUBSCRIPTION_SK)
+            .update_expression("ADD failed_in_a_row :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| classify(e, "UpdateItem"));
+        match added {
+            Ok(output) => output.attributes.map(from_item).transpose(),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn clear_failures(&self, id: &EntityId) -> Result<(), StoreError> {
+        let cleared = self
+            .update_at(keys::subscription_pk(id), keys::SUBSCRIPTION_SK)
+            .update_expression("SET failed_in_a_row = :zero")
+            .condition_expression("failed_in_a_row > :zero")
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(|e| classify(e, "UpdateItem"));
+        match cleared {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     async fn active_subscriptions(&self) -> Result<Vec<SubscriptionRecord>, StoreError> {

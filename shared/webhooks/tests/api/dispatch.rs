@@ -122,6 +122,19 @@ impl Bench {
         due
     }
 
+    /// The attempt messages that become visible within `wait` (moto keeps
+    /// a delayed message hidden until its delay ends).
+    async fn queued_after(&self, wait: Duration) -> Vec<AttemptDue> {
+        let started = std::time::Instant::now();
+        loop {
+            let due = self.queued().await;
+            if !due.is_empty() || started.elapsed() > wait {
+                return due;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Runs every queued attempt message, and those they queue that are due
     /// now, until none is left.
     async fn run_queue(&self) -> usize {
@@ -278,14 +291,7 @@ async fn a_receiver_failing_twice_gets_the_delivery_on_the_third_attempt() {
     );
 
     // The second attempt waits on the queue for its delay.
-    let mut second = Vec::new();
-    for _ in 0..40 {
-        second = bench.queued().await;
-        if !second.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let second = bench.queued_after(Duration::from_secs(10)).await;
     assert_eq!(second.len(), 1, "the retry was queued");
     assert_eq!(second[0].attempt, 2);
     bench.dispatch(vec![second[0].body()]).await;
@@ -336,15 +342,9 @@ async fn a_410_fails_at_once_and_the_fifteenth_failure_in_a_row_disables_the_sub
     assert_eq!(delivery.status, Status::Failed);
     assert_eq!(delivery.attempts[0].response_status, Some(410));
     let store = &bench.dispatcher.store;
-    assert_eq!(
-        store
-            .subscription_by_id(&hook)
-            .await
-            .unwrap()
-            .unwrap()
-            .failed_in_a_row,
-        1
-    );
+    let counted = store.subscription_by_id(&hook).await.unwrap().unwrap();
+    assert_eq!(counted.failed_in_a_row, 1);
+    assert_eq!(counted.version, 1, "counting leaves the version alone");
 
     for _ in 1..15 {
         bench.dispatch(vec![text(&event("approval.created"))]).await;
@@ -527,7 +527,11 @@ async fn a_message_that_cannot_be_handled_is_named_alone_in_the_batch_response()
     );
     let second = event("approval.created");
     let mut batch = SqsEvent::default();
-    for (id, body) in [("fan-out", text(&second)), ("attempt", waiting[0].body())] {
+    for (id, body) in [
+        ("fan-out", text(&second)),
+        ("attempt", waiting[0].body()),
+        ("unreadable", "{\"attempt\": 1}".to_owned()),
+    ] {
         let mut message = SqsMessage::default();
         message.message_id = Some(id.into());
         message.body = Some(body);
@@ -539,11 +543,69 @@ async fn a_message_that_cannot_be_handled_is_named_alone_in_the_batch_response()
         .iter()
         .map(|f| f.item_identifier.as_str())
         .collect();
-    assert_eq!(failed, ["fan-out"]);
+    assert_eq!(failed, ["fan-out", "unreadable"]);
     assert_eq!(bench.delivery(hook, &first).await.status, Status::Delivered);
     assert_eq!(receiver.received().len(), 1);
     // Retried where the queue exists, the fan-out completes.
     bench.dispatch(vec![text(&second)]).await;
     assert_eq!(bench.run_queue().await, 1);
     assert_eq!(receiver.received().len(), 2);
+}
+
+#[tokio::test]
+async fn reserved_namespaces_reach_only_a_subscription_that_names_them() {
+    let bench = bench().await;
+    let (receiver, base) = Receiver::start(&[]).await;
+    bench
+        .subscribe(&format!("{base}/all"), json!({"events": ["*"]}))
+        .await;
+    bench
+        .subscribe(&format!("{base}/hooks"), json!({"events": ["webhook.*"]}))
+        .await;
+    let mut created = event("webhook.created");
+    created.entity = "webhook".into();
+    bench
+        .dispatch(vec![text(&created), text(&event("client.exported"))])
+        .await;
+    bench.run_queue().await;
+    let paths: Vec<String> = receiver.received().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/hooks"]);
+}
+
+#[tokio::test]
+async fn a_copy_of_a_claimed_attempt_stops_and_the_next_attempt_waits_for_the_claim() {
+    let bench = bench().await;
+    let (receiver, base) = Receiver::start(&[]).await;
+    let (hook, _) = bench
+        .subscribe(&format!("{base}/in"), json!({"events": ["*"]}))
+        .await;
+    let rejected = event("approval.rejected");
+    bench.dispatch(vec![text(&rejected)]).await;
+    let first = bench.queued().await.remove(0);
+    // Another dispatcher holds the delivery for its first attempt.
+    let mut record = bench.delivery(hook, &rejected).await;
+    let now = opsflow_platform::clock::now();
+    record.claimed_until = Some(now + time::Duration::seconds(2));
+    bench
+        .dispatcher
+        .store
+        .update_delivery(&mut record, now)
+        .await
+        .unwrap();
+
+    bench.dispatch(vec![first.body()]).await;
+    assert!(bench.queued().await.is_empty(), "a copy stops");
+    let next = AttemptDue {
+        attempt: 2,
+        ..first.clone()
+    };
+    bench.dispatch(vec![next.body()]).await;
+    assert!(
+        receiver.received().is_empty(),
+        "nothing is sent while claimed"
+    );
+    let requeued = bench.queued_after(Duration::from_secs(10)).await;
+    assert_eq!(requeued.len(), 1, "the next attempt comes back");
+    assert_eq!(requeued[0].attempt, 2);
+    assert!(requeued[0].due_at > now + time::Duration::seconds(2));
 }

@@ -291,7 +291,7 @@ async fn delivery_log_answers_match_the_description() {
     assert_eq!(page_column(&second.body, "id"), vec![failed.clone()]);
     let shown = &second.body["items"][0];
     assert_eq!(shown["topic"], "approvals.auto_approved");
-    assert_eq!(shown["payload"]["data"], json!({"title": "Chairs"}));
+    assert!(shown.get("payload").is_none(), "a page leaves payloads out");
     assert_eq!(shown["attempts"][0]["response_status"], 503);
     assert_eq!(shown["attempts"][1]["outcome"], "timed_out");
     let edited = format!("{cursor}x");
@@ -317,7 +317,10 @@ async fn delivery_log_answers_match_the_description() {
     let one = |delivery: &str| log("webhooks/delivery", &id, Some(delivery));
     let read = env.call(one(&failed).by(&admin)).await;
     conforms(&doc, DELIVERY, &read, 200);
-    assert_eq!(&read.body, shown);
+    assert_eq!(read.body["payload"]["data"], json!({"title": "Chairs"}));
+    let mut without_payload = read.body.clone();
+    without_payload.as_object_mut().unwrap().remove("payload");
+    assert_eq!(&without_payload, shown);
     let unknown = env.call(one(NOWHERE).by(&admin)).await;
     conforms(&doc, DELIVERY, &unknown, 404);
     let malformed = env.call(one("latest").by(&admin)).await;

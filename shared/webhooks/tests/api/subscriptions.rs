@@ -157,6 +157,8 @@ async fn an_admin_creates_reads_changes_rotates_pings_and_deletes_a_subscription
     );
     assert!(events[1]["changes"].get("url").is_none());
     assert_eq!(events[3]["data"]["webhook_id"], id.as_str());
+    // Events show the URL by its origin alone.
+    assert_eq!(events[0]["data"]["url"], "https://hooks.example.com");
     assert_eq!(events[0]["actor"]["id"], admin.id.as_str());
     for event in &events {
         assert!(!event.to_string().contains("whsec_"), "{event}");
@@ -205,4 +207,28 @@ async fn a_subscription_created_inactive_is_turned_on_by_a_patch() {
     assert_eq!(on.body["active"], true);
     assert_eq!(on.body["failed_in_a_row"], 0);
     assert_eq!(on.body["disabled_at"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_retried_rotation_with_the_same_idempotency_key_rotates_once() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let created = create(
+        &env,
+        &admin,
+        json!({"url": "https://hooks.example.com/in", "events": ["*"]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let rotate = || {
+        at(Call::new("webhooks/rotate-secret"), id)
+            .by(&admin)
+            .header("idempotency-key", "rotate-1")
+    };
+    let first = env.call(rotate()).await;
+    let again = env.call(rotate()).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(again.body["secret"], first.body["secret"]);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(env.events_of_type("webhook.secret_rotated").await.len(), 1);
 }

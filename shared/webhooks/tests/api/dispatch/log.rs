@@ -34,7 +34,10 @@ async fn the_log_shows_each_attempt_and_a_redelivery_sends_the_same_payload_agai
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["event"], "approval.rejected");
     assert_eq!(failed["message_id"], rejected.id.to_string());
-    assert_eq!(failed["payload"]["data"], rejected.data);
+    assert!(
+        failed.get("payload").is_none(),
+        "a page leaves payloads out"
+    );
     let attempt = &failed["attempts"][0];
     assert_eq!(attempt["outcome"], "answered");
     assert_eq!(attempt["response_status"], 410);
@@ -47,7 +50,9 @@ async fn the_log_shows_each_attempt_and_a_redelivery_sends_the_same_payload_agai
         .call(at("webhooks/delivery", &hook, Some(failed_id)).by(&bench.admin))
         .await;
     assert_eq!(one.status, 200, "{}", one.body);
-    assert_eq!(&one.body, failed);
+    assert_eq!(one.body["payload"]["data"], rejected.data);
+    assert_eq!(one.body["payload"]["event"], "approval.rejected");
+    assert_eq!(one.body["attempts"], failed["attempts"]);
 
     let again = bench
         .env
