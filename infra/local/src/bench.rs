@@ -362,8 +362,9 @@ pub fn under_load(load: &crate::load::LoadReport) -> String {
     format!(
         "\n## Under load\n\n{} clients file {} `POST /api/v1/approvals` at once through the \
          served platform; then requests filed one at a time are timed from their `201` to their \
-         audit record being readable (outbox → stream → router → queue → audit writer). The \
-         emulators were started before the benchmark; DynamoDB Local slows down with use \
+         audit record being readable (outbox → stream → router → queue → audit writer). It \
+         runs before the scenarios above, as DynamoDB Local slows down with use: on emulators \
+         used for a while, expect lower figures \
          ([docs/performance.md](../docs/performance.md#under-load)).\n\n{}",
         load.clients,
         load.latencies.len() + load.failures.len(),

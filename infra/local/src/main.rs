@@ -275,27 +275,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             load_clients,
             lag_samples,
         } => {
-            let mut bench_options = options.clone();
-            fresh_environment(&mut bench_options, "bench");
+            // The load first: DynamoDB Local slows down with use, and the
+            // load's throughput shows it most.
+            let load = if load_requests > 0 {
+                let mut load_options = options.clone();
+                fresh_environment(&mut load_options, "bench-load");
+                Some(
+                    opsflow_local::load::run(opsflow_local::load::LoadOptions {
+                        platform: load_options,
+                        clients: load_clients,
+                        requests: load_requests,
+                        lag_samples,
+                    })
+                    .await?,
+                )
+            } else {
+                None
+            };
+            fresh_environment(&mut options, "bench");
             let mut report = opsflow_local::bench::run(
                 opsflow_local::bench::BenchOptions {
-                    platform: bench_options,
+                    platform: options,
                     cold_starts,
                     warm_invocations: warm,
                 },
                 std::path::Path::new("."),
             )
             .await?;
-            if load_requests > 0 {
-                fresh_environment(&mut options, "bench-load");
-                let load = opsflow_local::load::run(opsflow_local::load::LoadOptions {
-                    platform: options,
-                    clients: load_clients,
-                    requests: load_requests,
-                    lag_samples,
-                })
-                .await?;
-                report.push_str(&opsflow_local::bench::under_load(&load));
+            if let Some(load) = &load {
+                report.push_str(&opsflow_local::bench::under_load(load));
             }
             if let Some(parent) = output.parent() {
                 std::fs::create_dir_all(parent)?;
