@@ -2,7 +2,8 @@
 //! receiver on loopback for the platform's own webhook deliveries, so a
 //! newcomer sees what a subscriber gets. `make dev` seeds a subscription to
 //! `/_inbox/demo` (see [`crate::seed`]), and the local `WEBHOOK_ALLOW_HOSTS`
-//! lets the dispatcher reach it over plain `http`.
+//! (the gateway's own address, port included) lets the dispatcher reach it
+//! over plain `http`, and no other local port.
 //!
 //! - `POST /_inbox/{name}` keeps the delivery (the last [`KEPT`]) and
 //!   answers `204`; it checks the signature against the secrets of the

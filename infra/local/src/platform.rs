@@ -184,6 +184,10 @@ impl Platform {
         parameters
             .entry("JwtSigningKeySecretArn".to_owned())
             .or_insert(secret_arn);
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("listening on {}", options.listen))?;
+        let address = listener.local_addr()?;
         let function_environment = BTreeMap::from([
             ("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()),
             ("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()),
@@ -205,7 +209,7 @@ impl Platform {
             ),
             ("JWT_PUBLIC_KEY".to_owned(), secrets.public_pem.clone()),
             ("CURSOR_SECRET".to_owned(), secrets.cursor_secret.clone()),
-            ("WEBHOOK_ALLOW_HOSTS".to_owned(), "127.0.0.1".to_owned()), // `/_inbox`
+            ("WEBHOOK_ALLOW_HOSTS".to_owned(), address.to_string()),
         ]);
         let context = LocalContext {
             parameters,
@@ -344,10 +348,6 @@ impl Platform {
             }
         }
 
-        let listener = tokio::net::TcpListener::bind(options.listen)
-            .await
-            .with_context(|| format!("listening on {}", options.listen))?;
-        let address = listener.local_addr()?;
         let gateway = Arc::new(Gateway::new(
             template.routes.clone(),
             template.cors.clone(),

@@ -22,25 +22,32 @@ use url::{Host, Url};
 pub const MAX_LENGTH: usize = 2048;
 
 /// Hosts a delivery may reach over plain `http` and at any address (the
-/// local webhook inbox); empty in a deployment.
+/// local webhook inbox); empty in a deployment. An entry with a port
+/// (`127.0.0.1:3000`, `[::1]:3000`) allows that port alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowList(Vec<String>);
+pub struct AllowList(Vec<(String, Option<u16>)>);
 
 impl AllowList {
-    /// From `WEBHOOK_ALLOW_HOSTS`: host names or addresses, separated by
-    /// commas, compared without case.
+    /// From `WEBHOOK_ALLOW_HOSTS`: host names or addresses, each with an
+    /// optional port, separated by commas, compared without case.
     pub fn parse(list: &str) -> Self {
         Self(
             list.split(',')
-                .map(|host| host.trim().trim_matches(['[', ']']).to_ascii_lowercase())
-                .filter(|host| !host.is_empty())
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(entry)
                 .collect(),
         )
     }
 
-    fn allows(&self, host: &str) -> bool {
+    /// Whether `host` is on the list for `port` (any port, when the port is
+    /// not known: a resolver knows only the name, and the URL's port was
+    /// judged when it was parsed).
+    fn allows(&self, host: &str, port: Option<u16>) -> bool {
         let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        self.0.contains(&host)
+        self.0.iter().any(|(allowed, only)| {
+            *allowed == host && (only.is_none() || port.is_none() || *only == port)
+        })
     }
 
     /// [`Target::connectable`] for a host known only by its name, as a
@@ -50,8 +57,23 @@ impl AllowList {
         host: &str,
         resolved: &[SocketAddr],
     ) -> Result<Vec<SocketAddr>, TargetError> {
-        connectable(self.allows(host), resolved)
+        connectable(self.allows(host, None), resolved)
     }
+}
+
+/// One entry of the list: a host and, if it names one, a port.
+fn entry(text: &str) -> (String, Option<u16>) {
+    let (host, port) = match text.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((v6, tail)) => (v6, tail.strip_prefix(':')),
+        None => match text.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => (host, Some(port)),
+            _ => (text, None),
+        },
+    };
+    (
+        host.to_ascii_lowercase(),
+        port.and_then(|port| port.parse().ok()),
+    )
 }
 
 /// Why a URL or the addresses it resolved to were refused; each message
@@ -92,7 +114,7 @@ impl Target {
         }
         let url = Url::parse(text).map_err(|_| TargetError::Malformed)?;
         let host = url.host().ok_or(TargetError::NoHost)?;
-        let allowed = allow.allows(&host.to_string());
+        let allowed = allow.allows(&host.to_string(), url.port_or_known_default());
         match url.scheme() {
             "https" => {}
             "http" if allowed => {}
@@ -248,6 +270,35 @@ mod tests {
             Err(TargetError::NotHttps)
         );
         assert_eq!(AllowList::parse(""), AllowList::default());
+    }
+
+    #[test]
+    fn an_entry_with_a_port_allows_that_port_alone() {
+        let allow = AllowList::parse("127.0.0.1:3000, [::1]:3000, inbox.local:8080");
+        for url in [
+            "http://127.0.0.1:3000/_inbox/demo",
+            "http://[::1]:3000/",
+            "http://inbox.local:8080/",
+        ] {
+            assert!(Target::parse(url, &allow).is_ok(), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:8000/",
+            "http://[::1]/",
+            "http://inbox.local/",
+        ] {
+            assert_eq!(
+                Target::parse(url, &allow),
+                Err(TargetError::NotHttps),
+                "{url}"
+            );
+        }
+        // A resolver knows the name alone: the port was judged at parse.
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(
+            allow.connectable("inbox.local", &[loopback]),
+            Ok(vec![loopback])
+        );
     }
 
     #[test]
