@@ -131,6 +131,28 @@ pub(super) fn machine() -> String {
     )
 }
 
+/// The `[profile.release]` settings of the workspace's `Cargo.toml` (the
+/// build the binaries came from when built by `make bench`), on one line.
+pub(super) fn release_profile() -> String {
+    release_profile_of(&std::fs::read_to_string("Cargo.toml").unwrap_or_default())
+}
+
+fn release_profile_of(manifest: &str) -> String {
+    let settings: Vec<&str> = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    if settings.is_empty() {
+        "unknown".into()
+    } else {
+        settings.join(", ")
+    }
+}
+
 pub(super) fn render(
     rows: &[(Row, Paired)],
     hello: &Row,
@@ -150,6 +172,11 @@ pub(super) fn render(
         now.minute()
     );
     let _ = writeln!(out, "- machine: {}", machine());
+    let _ = writeln!(
+        out,
+        "- build: `[profile.release]` {} (`Cargo.toml`; the profiles compared: [docs/performance.md](../docs/performance.md#builds-and-binaries))",
+        release_profile()
+    );
     let _ = writeln!(
         out,
         "- workload: {} cold starts and {} warm invocations per scenario ({LOGIN_INVOCATIONS} for login and registration), through opsflow-local against DynamoDB Local; binaries from `{}`",
@@ -219,4 +246,19 @@ pub(super) fn render(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod profile_tests {
+    #[test]
+    fn the_release_profile_is_read_from_the_manifest_on_one_line() {
+        let manifest = "[profile.dev]\ndebug = 1\n\n# Release.\n[profile.release]\n\
+                        lto = false\n# why\ncodegen-units = 16\n\n[profile.release.package.x]\n\
+                        opt-level = 3\n";
+        assert_eq!(
+            super::release_profile_of(manifest),
+            "lto = false, codegen-units = 16"
+        );
+        assert_eq!(super::release_profile_of("[package]\n"), "unknown");
+    }
 }
