@@ -17,7 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
+mod reply;
 mod text;
+pub use reply::{json, no_content, with_etag, with_location};
 use text::refuse_unsendable_text;
 
 pub const REQUEST_ID: &str = "x-request-id";
@@ -242,33 +244,6 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// A JSON response.
-pub fn json<T: Serialize>(status: StatusCode, body: &T) -> ApiResult<Response<Body>> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "application/json")
-        .body(Body::Binary(bytes))
-        .map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// Adds `ETag: "<version>"` to a response about a versioned resource.
-pub fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(http::header::ETAG, value);
-    }
-    response
-}
-
-/// `response` with a `Location` header naming `path` (a created or
-/// accepted resource).
-pub fn with_location(mut response: Response<Body>, path: &str) -> Response<Body> {
-    if let Ok(value) = HeaderValue::from_str(path) {
-        response.headers_mut().insert(http::header::LOCATION, value);
-    }
-    response
-}
-
 /// Optimistic locking on a write (DESIGN §5): a stale `If-Match` (`"3"`,
 /// `3` or `W/"3"`) is 412, a stale `version` in the body is 409. Neither
 /// given means the write only races with others at the store, which
@@ -295,14 +270,6 @@ pub fn check_version(
         Some(expected) if expected != current => Err(ApiError::Conflict(stale(expected))),
         _ => Ok(()),
     }
-}
-
-/// An empty `204 No Content`.
-pub fn no_content() -> ApiResult<Response<Body>> {
-    Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .body(Body::Empty)
-        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// The problem+json response for an error. 5xx causes are logged here, with
