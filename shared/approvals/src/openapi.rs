@@ -18,7 +18,7 @@ use crate::view::{ApprovalView, WorkflowView};
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
-    PayloadTooLarge, PreconditionFailed, Unprocessable,
+    PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
 use utoipa::OpenApi as _;
 
@@ -101,6 +101,7 @@ fn list_workflows() {}
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]
@@ -151,6 +152,7 @@ fn get_workflow() {}
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]
@@ -245,6 +247,7 @@ fn list_approvals() {}
         (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]
@@ -303,6 +306,7 @@ fn get_approval() {}
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]

@@ -20,7 +20,7 @@ use crate::view::{Executed, RunView};
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
-    PayloadTooLarge, PreconditionFailed, Unprocessable,
+    PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
 use schemas::{RuleView, UpdateRule};
 use utoipa::OpenApi as _;
@@ -111,6 +111,7 @@ fn list_rules() {}
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]
@@ -160,6 +161,7 @@ fn get_rule() {}
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]
@@ -225,6 +227,7 @@ fn delete_rule() {}
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
     )
 )]

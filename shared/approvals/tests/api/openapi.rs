@@ -46,6 +46,13 @@ async fn workflow_answers_match_the_description() {
     let nameless = Call::new("workflows/create").body(json!({"name": " "}));
     let invalid = env.call(nameless.by(&admin)).await;
     conforms(&doc, "POST /api/v1/workflows", &invalid, 422);
+    let text = create().header("content-type", "text/plain");
+    conforms(
+        &doc,
+        "POST /api/v1/workflows",
+        &env.call(text.by(&admin)).await,
+        415,
+    );
     let unknown = Call::new("workflows/create").body(json!({"name": "x", "colour": 1}));
     conforms(
         &doc,

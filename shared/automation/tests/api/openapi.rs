@@ -52,6 +52,13 @@ async fn rule_answers_match_the_description() {
     broken["actions"][0]["type"] = json!("shout");
     let invalid = env.call(create(broken).by(&admin)).await;
     conforms(&doc, "POST /api/v1/rules", &invalid, 422);
+    let text = create(small_amounts()).header("content-type", "text/plain");
+    conforms(
+        &doc,
+        "POST /api/v1/rules",
+        &env.call(text.by(&admin)).await,
+        415,
+    );
 
     let read = env.call(at(Call::new("rules/get"), &id).by(&admin)).await;
     conforms(&doc, "GET /api/v1/rules/{id}", &read, 200);
