@@ -4,10 +4,12 @@ use super::*;
 use crate::domain::signing::{sign, verify, Secret};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::Mutex;
 use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncWriteExt;
+
+#[path = "send_test_server.rs"]
+mod server;
+use server::{answer, bound, serve, server, Script};
 
 const ID: &str = "msg_2mB8ZqKx";
 const BODY: &[u8] = br#"{"type":"approval.decided","data":{"id":"apr_1"}}"#;
@@ -81,107 +83,6 @@ async fn promptly(sending: impl Future<Output = Sent>) -> Sent {
     tokio::time::timeout(limit, sending)
         .await
         .expect("ended by the deadline")
-}
-
-/// One request as a test server read it.
-struct Request {
-    start: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-}
-
-/// What a test server saw.
-#[derive(Default)]
-struct Seen {
-    connections: AtomicUsize,
-    requests: Mutex<Vec<Request>>,
-}
-
-impl Seen {
-    fn requests(&self) -> std::sync::MutexGuard<'_, Vec<Request>> {
-        self.requests.lock().expect("lock")
-    }
-}
-
-/// What a test server does with each request it reads.
-#[derive(Clone)]
-enum Script {
-    /// Writes these bytes and closes.
-    Answer(Vec<u8>),
-    /// Writes these bytes and then holds the connection, silent.
-    Stall(Vec<u8>),
-}
-
-fn answer(status: &str, extra: &str, body: &[u8]) -> Vec<u8> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n",
-        body.len()
-    );
-    [head.as_bytes(), body].concat()
-}
-
-/// A listener on a free loopback port.
-async fn bound() -> (TcpListener, u16) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    (listener, port)
-}
-
-/// A server on a free loopback port that counts connections.
-async fn server(script: Script) -> (u16, Arc<Seen>) {
-    let (listener, port) = bound().await;
-    (port, serve(listener, script))
-}
-
-fn serve(listener: TcpListener, script: Script) -> Arc<Seen> {
-    let seen = Arc::new(Seen::default());
-    let record = Arc::clone(&seen);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            record.connections.fetch_add(1, SeqCst);
-            let (record, script) = (Arc::clone(&record), script.clone());
-            tokio::spawn(async move {
-                if let Some(request) = read_request(&mut stream).await {
-                    record.requests().push(request);
-                }
-                let (Script::Answer(bytes) | Script::Stall(bytes)) = &script;
-                let _ = stream.write_all(bytes).await;
-                if let Script::Stall(_) = script {
-                    std::future::pending::<()>().await;
-                }
-            });
-        }
-    });
-    seen
-}
-
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut data = Vec::new();
-    let mut buffer = [0; 4096];
-    let head_end = loop {
-        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        let read = stream.read(&mut buffer).await.ok().filter(|&n| n > 0)?;
-        data.extend_from_slice(&buffer[..read]);
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let start = lines.next()?.to_owned();
-    let headers: HashMap<String, String> = lines
-        .filter_map(|line| line.split_once(": "))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
-        .collect();
-    let length: usize = headers.get("content-length")?.parse().ok()?;
-    let mut body = data.split_off(head_end);
-    let received = body.len().min(length);
-    body.resize(length, 0);
-    stream.read_exact(&mut body[received..]).await.ok()?;
-    Some(Request {
-        start,
-        headers,
-        body,
-    })
 }
 
 #[tokio::test]
