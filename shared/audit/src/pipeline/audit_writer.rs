@@ -17,7 +17,8 @@ use crate::events::Envelope;
 use crate::store::audit::AuditStore;
 use crate::store::audit::{AuditRecord, AuditSource, Written};
 use crate::store::Store;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use opsflow_platform::pipeline::consumer::retry;
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,9 +65,7 @@ pub async fn write_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
             Outcome::Duplicate => tracing::info!(message_id = %id, "audit record already written"),
             Outcome::Failed(reason) => {
                 tracing::error!(message_id = %id, %reason, "audit record not written; will be retried");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                response.batch_item_failures.push(failure);
+                response.batch_item_failures.push(retry(message));
             }
         }
     }

@@ -52,9 +52,10 @@ use crate::store::rules::RuleStore;
 use crate::store::runs::RunStore;
 use crate::store::runs::{ActionOutcome, ActionStatus, RunEnd, RunRecord, RunStatus, RunSubject};
 use crate::store::{Store, StoreError};
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::StreamExt;
 use groups::in_order_groups;
+use opsflow_platform::pipeline::consumer::retry;
 use opsflow_platform::registry::Registry;
 use opsflow_platform::store::Written;
 use std::collections::HashSet;
@@ -120,7 +121,7 @@ impl Runner {
             Err(error) => {
                 tracing::error!(error = %error, "rules not loaded; the batch will be retried");
                 for message in &event.records {
-                    response.batch_item_failures.push(failure(message));
+                    response.batch_item_failures.push(retry(message));
                 }
                 return response;
             }
@@ -151,7 +152,7 @@ impl Runner {
             .await;
         for (position, message) in event.records.iter().enumerate() {
             if failed.contains(&position) {
-                response.batch_item_failures.push(failure(message));
+                response.batch_item_failures.push(retry(message));
             }
         }
         response
@@ -390,10 +391,4 @@ fn not_run_from(spec: &RuleSpec, start: usize) -> Vec<ActionOutcome> {
 /// A storage failure as the run's (or the retried message's) error text.
 fn store_error(error: StoreError) -> String {
     format!("{:#}", anyhow::Error::new(error))
-}
-
-fn failure(message: &SqsMessage) -> BatchItemFailure {
-    let mut failure = BatchItemFailure::default();
-    failure.item_identifier = message.message_id.clone().unwrap_or_default();
-    failure
 }

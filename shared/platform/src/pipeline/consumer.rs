@@ -5,6 +5,7 @@
 //! a consumer never fails a whole batch for one record.
 
 use crate::config::Config;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsMessage};
 use futures::Future;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::de::DeserializeOwned;
@@ -30,4 +31,12 @@ where
         Ok::<_, lambda_runtime::Error>(handler(context, event.payload).await)
     }))
     .await
+}
+
+/// The entry of a batch response that has SQS deliver `message` again
+/// (`ReportBatchItemFailures`): every queue consumer names its failures so.
+pub fn retry(message: &SqsMessage) -> BatchItemFailure {
+    let mut failure = BatchItemFailure::default();
+    failure.item_identifier = message.message_id.clone().unwrap_or_default();
+    failure
 }

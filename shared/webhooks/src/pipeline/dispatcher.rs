@@ -23,10 +23,11 @@ use crate::events::{Envelope, WebhookTopic, WEBHOOK_PING, WEBHOOK_REDELIVERED};
 use crate::store::deliveries::{DeliveryRecord, DeliveryStore};
 use crate::store::subscriptions::{SubscriptionRecord, SubscriptionStore};
 use crate::store::{Store, Written};
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use opsflow_platform::config::Config;
 use opsflow_platform::domain::EntityId;
+use opsflow_platform::pipeline::consumer::retry;
 use time::OffsetDateTime;
 
 /// The dispatcher's context, built once per cold start.
@@ -79,12 +80,10 @@ impl Dispatcher {
             futures::future::join_all(event.records.iter().map(|m| self.handle(m))).await;
         let mut response = SqsBatchResponse::default();
         for (message, outcome) in event.records.iter().zip(outcomes) {
-            let id = message.message_id.clone().unwrap_or_default();
             if let Err(problem) = outcome {
+                let id = message.message_id.as_deref().unwrap_or_default();
                 tracing::warn!(message_id = %id, %problem, "webhook message to retry");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                response.batch_item_failures.push(failure);
+                response.batch_item_failures.push(retry(message));
             }
         }
         response

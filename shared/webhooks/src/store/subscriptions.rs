@@ -18,7 +18,7 @@
 use super::{classify, from_item, keys, n, Entity, Item, Keys, Store, StoreError, StoreFuture};
 use crate::domain::signing::Secret;
 use crate::domain::subscription::{Interests, Secrets, Subscription};
-use crate::domain::target::{AllowList, Target, TargetError};
+use crate::domain::target::{Target, TargetError};
 use crate::events::Envelope;
 use aws_sdk_dynamodb::types::ReturnValue;
 use opsflow_platform::domain::EntityId;
@@ -122,12 +122,6 @@ impl SubscriptionRecord {
         self.active = subscription.is_active();
         self.failed_in_a_row = subscription.failed_in_a_row();
         self.set_secrets(&subscription.secrets);
-    }
-
-    /// The subscription as the domain sees it, its URL judged against
-    /// `allow` as it is now.
-    pub fn subscription(&self, allow: &AllowList) -> Result<Subscription, Unusable> {
-        self.restore(Target::parse(&self.url, allow)?)
     }
 
     /// The subscription as the domain sees it, sending to `target`.
