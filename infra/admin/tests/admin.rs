@@ -76,7 +76,7 @@ fn generated_keys_sign_and_verify_and_are_never_overwritten() {
         .issue(
             &EntityId::new(),
             Role::Admin,
-            "s",
+            ("s", 0),
             opsflow_platform::clock::now(),
         )
         .unwrap();

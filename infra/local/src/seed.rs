@@ -157,6 +157,7 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         user_id: admin,
         role: Role::Admin,
         session_id: "local-seed".into(),
+        session_generation: None,
         token_id: "local-seed".into(),
         expires_at: 0,
     };

@@ -83,7 +83,12 @@ impl App {
             None if jwt.algorithm == JwtAlgorithm::Hs256 => TokenSigner::new(&jwt, None)?,
             None => anyhow::bail!("no JWT signing key is configured"),
         };
-        let probe = signer.issue(&EntityId::new(), Role::User, "probe", crate::clock::now())?;
+        let probe = signer.issue(
+            &EntityId::new(),
+            Role::User,
+            ("probe", 0),
+            crate::clock::now(),
+        )?;
         verifier
             .verify(&probe.token)
             .map_err(|_| anyhow::anyhow!("the JWT signing key does not match JWT_PUBLIC_KEY"))?;
@@ -161,6 +166,7 @@ pub fn verify_token(verifier: &TokenVerifier, req: &Request) -> ApiResult<Princi
         user_id,
         role: claims.role,
         session_id: claims.sid,
+        session_generation: claims.gen,
         token_id: claims.jti,
         expires_at: claims.exp,
     })
@@ -190,7 +196,14 @@ pub async fn with_live_session<T>(
     route: impl Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
     let check = require_live_session(store, principal);
-    let (live, answer) = crate::auth::gate::run(check, route).await;
+    let claim = principal
+        .session_generation
+        .map(|generation| crate::auth::session::SessionClaim {
+            id: principal.session_id.clone(),
+            user_id: principal.user_id,
+            generation,
+        });
+    let (live, answer) = crate::auth::gate::run_claimed(claim, check, route).await;
     live?;
     answer
 }

@@ -237,6 +237,7 @@ mod tests {
             user_id: EntityId::new(),
             role: crate::domain::Role::User,
             session_id: "s-1".into(),
+            session_generation: None,
             token_id: "t-1".into(),
             expires_at: 0,
         };

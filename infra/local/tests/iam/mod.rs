@@ -11,7 +11,9 @@
 //! API function can write the audit table; only `auth` can read the signing
 //! key; every statement on a table's items is limited to key prefixes
 //! (`dynamodb:LeadingKeys`), and each function writes only the prefixes it
-//! owns; the queue consumers are capped so they cannot starve the API.
+//! owns; every API function may read its session check in one batch with
+//! its own reads and carry it in a transaction; the queue consumers are
+//! capped so they cannot starve the API.
 //!
 //! The tests skip, saying so, only when the venv is missing (`make setup`
 //! installs it, and `make test` runs setup first).
@@ -394,10 +396,13 @@ fn table_item_access_is_limited_to_key_prefixes_and_writes_to_owned_ones() {
                 "{id}: {} allows any key: {keys:?}",
                 statement.sid
             );
+            // A `ConditionCheckItem` alone changes nothing: the session
+            // check's conditions are on keys no API function owns.
             if statement.targets_resource("MainTable")
-                && statement.actions.iter().any(|a| {
-                    ITEM_WRITES.contains(&a.as_str()) || a == "dynamodb:ConditionCheckItem"
-                })
+                && statement
+                    .actions
+                    .iter()
+                    .any(|a| ITEM_WRITES.contains(&a.as_str()))
             {
                 written.extend(keys);
             }
@@ -447,5 +452,49 @@ fn queue_consumers_are_capped_so_they_cannot_starve_the_api() {
         assert_eq!(function.reserved_concurrency, Some(5), "{id}");
         let source = function.sqs_sources().next().expect("its queue");
         assert_eq!(source.maximum_concurrency, Some(5), "{id}");
+    }
+}
+
+/// The keys of the main table's items that `function` may `action`, from
+/// every statement that allows it.
+fn keys_for(function: &model::Function<'_>, action: &str) -> BTreeSet<String> {
+    function
+        .statements
+        .iter()
+        .filter(|s| s.actions.contains(action) && s.targets_resource("MainTable"))
+        .flat_map(|s| s.leading_keys.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn every_api_function_may_batch_its_session_check_and_carry_it_in_a_transaction() {
+    let Some(template) = expanded() else { return };
+    let session = BTreeSet::from(["SESSION#*".to_owned(), "USER#*".to_owned()]);
+    let api = api_functions();
+    for function in functions(template) {
+        let id = function.logical_id.as_str();
+        if !api.contains(id) || id == "HealthFunction" {
+            continue;
+        }
+        // The check's reads and the route's first read by key, of any
+        // prefix the function reads by key, in one `BatchGetItem`: one
+        // statement must allow every key of such a batch.
+        let read: BTreeSet<String> = keys_for(&function, "dynamodb:GetItem")
+            .union(&session)
+            .cloned()
+            .collect();
+        let batched = function.statements.iter().any(|s| {
+            s.actions.contains("dynamodb:BatchGetItem")
+                && s.targets_resource("MainTable")
+                && s.leading_keys
+                    .as_ref()
+                    .is_some_and(|keys| keys.is_superset(&read))
+        });
+        assert!(batched, "{id}: no statement lets it BatchGetItem {read:?}");
+        let checked = keys_for(&function, "dynamodb:ConditionCheckItem");
+        assert!(
+            checked.is_superset(&session),
+            "{id}: may not ConditionCheckItem the caller's session and user"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Revocation is immediate: once a session has ended, no request made with
 //! its access token gets a 2xx, whether it reads (which runs side by side
-//! with the session check) or writes (which waits for it), and no write
-//! made with it is stored.
+//! with the session check) or writes (which waits for it, or carries its
+//! conditions), and no write made with it is stored.
 
 use crate::helpers::{filing, page_column, Account, Call, TestEnv};
 use opsflow_platform::domain::Role;
@@ -90,4 +90,25 @@ async fn an_ended_session_gets_no_2xx_on_reads_or_writes_and_writes_nothing() {
         )
         .await;
     assert_eq!(account.body["name"], "requester");
+}
+
+#[tokio::test]
+async fn a_write_sent_before_the_check_ends_is_refused_for_an_ended_session() {
+    // Creating a workflow writes first: its transaction goes at once,
+    // carrying the session's conditions (`auth::gate`).
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let create = |name: &str| {
+        Call::new("workflows/create")
+            .by(&admin)
+            .body(json!({"name": name}))
+    };
+    let live = env.call(create("While signed in")).await;
+    assert_eq!(live.status, 201, "{}", live.body);
+
+    let logout = env.call(Call::new("auth/logout").by(&admin)).await;
+    assert_eq!(logout.status, 204);
+    let before = env.all_items().await.len();
+    all_refused(&env, vec![("create", create("After logout"))]).await;
+    assert_eq!(env.all_items().await.len(), before, "something was written");
 }

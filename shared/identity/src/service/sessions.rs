@@ -236,7 +236,12 @@ fn tokens(
     now: OffsetDateTime,
 ) -> Result<Tokens, SessionError> {
     let access = signer
-        .issue(&record.id, record.role, session_id, now)
+        .issue(
+            &record.id,
+            record.role,
+            (session_id, record.session_generation),
+            now,
+        )
         .map_err(SessionError::Issuing)?;
     Ok(Tokens {
         access_token: access.token,

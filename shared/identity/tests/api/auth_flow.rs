@@ -156,7 +156,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     .issue(
         &user,
         Role::User,
-        &claims.session_id,
+        (&claims.session_id, 0),
         now - Duration::minutes(20),
     )
     .unwrap()
@@ -168,7 +168,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
         JwtAlgorithm::EdDsa,
         public,
     )
-    .issue(&user, Role::User, &claims.session_id, now)
+    .issue(&user, Role::User, (&claims.session_id, 0), now)
     .unwrap()
     .token;
     let other_keys = opsflow_platform::auth::keys::generate_ed25519().unwrap();
@@ -180,7 +180,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     };
     let wrongly_signed = TokenSigner::new(&other_config, Some(&other_keys.private_pem))
         .unwrap()
-        .issue(&user, Role::Admin, &claims.session_id, now)
+        .issue(&user, Role::Admin, (&claims.session_id, 0), now)
         .unwrap()
         .token;
     // HS256 keyed with our public key: the algorithm-confusion attack.
@@ -191,7 +191,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
         JwtAlgorithm::Hs256,
         public,
     )
-    .issue(&user, Role::Admin, &claims.session_id, now)
+    .issue(&user, Role::Admin, (&claims.session_id, 0), now)
     .unwrap()
     .token;
     let payload = good.access.split('.').nth(1).unwrap();

@@ -2,7 +2,9 @@
 //! check that the caller's session is live ([`super::session`]), and
 //! nothing the route writes is sent before the check has passed.
 //!
-//! [`crate::api::serve`] runs every route inside a gate ([`run`]). Every
+//! [`crate::api::serve`] runs every route inside a gate ([`run`]), which
+//! is also a read window ([`crate::store::batch`]): the check's two reads
+//! and the route's first read by key go out in one `BatchGetItem`. Every
 //! write the kernel and the modules send from a route first awaits
 //! [`cleared`]: a route that reads, then writes, costs one round trip for
 //! its read and the check together, and its write goes once the session
@@ -15,10 +17,19 @@
 //! and is harmless. Queue messages have no such backstop: their senders
 //! await [`cleared`] themselves.
 //!
+//! A transaction need not wait: when the caller's token names its
+//! session's generation ([`run_claimed`]), `Store::transact` sends it at
+//! once with two `ConditionCheck`s that hold only while the session is
+//! live ([`SessionClaim::conditions`]), so a create whose first call is a
+//! write costs one round trip too. When those conditions fail, it waits
+//! for the check and sends the transaction again without them, or not at
+//! all when the session has ended.
+//!
 //! Outside a gate (consumers, tools, tests that call the store directly)
 //! writes go at once, and so do those of a task a route spawns: the gate
 //! is the route's task's, so a route must not write from a spawned task.
 
+use super::session::SessionClaim;
 use crate::store::StoreError;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
@@ -30,9 +41,19 @@ use std::future::Future;
 use tokio::sync::watch;
 
 tokio::task_local! {
-    /// The current request's verdict: `None` while the check runs, then
-    /// whether the session is live.
-    static GATE: watch::Receiver<Option<bool>>;
+    /// The current request's gate.
+    static GATE: Gate;
+    /// Set while a transaction that carries the session's conditions is
+    /// sent ([`carrying_the_check`]).
+    static CARRIES_THE_CHECK: ();
+}
+
+#[derive(Clone)]
+struct Gate {
+    /// `None` while the check runs, then whether the session is live.
+    verdict: watch::Receiver<Option<bool>>,
+    /// What the caller's token says of its session, if it says enough.
+    claim: Option<SessionClaim>,
 }
 
 /// Runs `route` inside a new gate with `check` beside it, and returns
@@ -42,21 +63,40 @@ pub async fn run<E, T>(
     check: impl Future<Output = Result<(), E>>,
     route: impl Future<Output = T>,
 ) -> (Result<(), E>, T) {
-    let (verdict, gate) = watch::channel(None);
+    run_claimed(None, check, route).await
+}
+
+/// [`run`], for a caller whose token names its session's generation: a
+/// transaction the route commits before the check has passed may carry
+/// the session's conditions and go at once ([`pending_claim`]).
+pub async fn run_claimed<E, T>(
+    claim: Option<SessionClaim>,
+    check: impl Future<Output = Result<(), E>>,
+    route: impl Future<Output = T>,
+) -> (Result<(), E>, T) {
+    let (verdict, receiver) = watch::channel(None);
+    let gate = Gate {
+        verdict: receiver,
+        claim,
+    };
     let check = async move {
         let checked = check.await;
         // No receiver left means the route has finished: nothing waits.
         let _ = verdict.send(Some(checked.is_ok()));
         checked
     };
-    futures::join!(check, GATE.scope(gate, route))
+    // The check's reads and the route's first read by key go in one
+    // batch. Boxed: a route's future can be large, and debug builds copy
+    // it on the stack at each level it is wrapped in.
+    let both = Box::pin(async { futures::join!(check, GATE.scope(gate, route)) });
+    crate::store::batch::within(both).await
 }
 
 /// Waits, inside a request's gate, until its session has been found live;
 /// at once outside a gate. [`StoreError::SessionEnded`] when it was not:
 /// the write must not be sent.
 pub async fn cleared() -> Result<(), StoreError> {
-    let Ok(mut gate) = GATE.try_with(watch::Receiver::clone) else {
+    let Ok(mut gate) = GATE.try_with(|gate| gate.verdict.clone()) else {
         return Ok(());
     };
     let live = match gate.wait_for(Option::is_some).await {
@@ -71,10 +111,36 @@ pub async fn cleared() -> Result<(), StoreError> {
     }
 }
 
-/// Whether a write may be sent now: outside a gate, or once it has opened.
-fn open_now() -> bool {
-    GATE.try_with(|gate| *gate.borrow() == Some(true))
-        .unwrap_or(true)
+/// The claim a transaction may carry as conditions instead of waiting for
+/// the check: inside a gate whose check is still running, when the token
+/// named its generation. `None` outside a gate and once the check is over
+/// (the write then awaits [`cleared`], which answers at once).
+pub fn pending_claim() -> Option<SessionClaim> {
+    GATE.try_with(|gate| {
+        if gate.verdict.borrow().is_none() {
+            gate.claim.clone()
+        } else {
+            None
+        }
+    })
+    .ok()
+    .flatten()
+}
+
+/// Sends `transaction`, which carries the conditions of [`pending_claim`],
+/// past the client's backstop.
+pub(crate) async fn carrying_the_check<T>(transaction: impl Future<Output = T>) -> T {
+    CARRIES_THE_CHECK.scope((), transaction).await
+}
+
+/// Whether `operation` may be sent now: outside a gate, once it has opened,
+/// or as a transaction that carries the session's conditions.
+fn may_send(operation: &str) -> bool {
+    let carries = operation == "TransactWriteItems" && CARRIES_THE_CHECK.try_with(|()| ()).is_ok();
+    carries
+        || GATE
+            .try_with(|gate| *gate.verdict.borrow() == Some(true))
+            .unwrap_or(true)
 }
 
 /// The store's client refuses a write operation sent from inside a gate
@@ -109,7 +175,7 @@ impl Intercept for WritesWaitForTheSession {
     ) -> Result<(), BoxError> {
         let operation = cfg.load::<Metadata>().map(Metadata::name);
         match operation {
-            Some(name) if WRITES.contains(&name) && !open_now() => Err(format!(
+            Some(name) if WRITES.contains(&name) && !may_send(name) => Err(format!(
                 "{name} sent before the session check passed: await auth::gate::cleared() first"
             )
             .into()),

@@ -1,6 +1,6 @@
 //! Access tokens: short-lived JWTs (15 minutes) with the claims `sub`,
-//! `role`, `sid` (the session they belong to), `jti`, `iat`, `exp`, `iss` and
-//! `aud`.
+//! `role`, `sid` (the session they belong to), `gen` (the user's session
+//! generation when it was issued), `jti`, `iat`, `exp`, `iss` and `aud`.
 //!
 //! Invariant: verification accepts exactly one algorithm, the configured
 //! one, so `alg: none` and algorithm-confusion tokens (an HS256 token keyed
@@ -21,6 +21,10 @@ pub struct Claims {
     pub sub: String,
     pub role: Role,
     pub sid: String,
+    /// Tokens issued before it existed have none; writes then wait for the
+    /// session check instead of carrying it (`auth::gate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen: Option<u64>,
     pub jti: String,
     pub iat: i64,
     pub exp: i64,
@@ -121,13 +125,15 @@ impl TokenSigner {
         &self,
         user_id: &EntityId,
         role: Role,
-        session_id: &str,
+        session: (&str, u64),
         now: OffsetDateTime,
     ) -> anyhow::Result<AccessToken> {
+        let (session_id, generation) = session;
         let claims = Claims {
             sub: user_id.to_string(),
             role,
             sid: session_id.to_owned(),
+            gen: Some(generation),
             jti: uuid::Uuid::now_v7().to_string(),
             iat: now.unix_timestamp(),
             exp: (now + ACCESS_TOKEN_TTL).unix_timestamp(),
@@ -174,7 +180,7 @@ mod tests {
 
     fn issue(signer: &TokenSigner, now: OffsetDateTime) -> AccessToken {
         signer
-            .issue(&EntityId::new(), Role::Approver, "session-1", now)
+            .issue(&EntityId::new(), Role::Approver, ("session-1", 3), now)
             .unwrap()
     }
 

@@ -46,6 +46,8 @@ pub struct Principal {
     pub user_id: EntityId,
     pub role: Role,
     pub session_id: String,
+    /// The session generation the token names (`gen`), if it names one.
+    pub session_generation: Option<u64>,
     pub token_id: String,
     pub expires_at: i64,
 }

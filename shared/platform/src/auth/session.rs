@@ -9,11 +9,14 @@
 //! ends every session of a user without touching the session items.
 //!
 //! Access pattern: `GetItem pk=SESSION#<id>, sk=SESSION` and
-//! `GetItem pk=USER#<user id>, sk=USER`, concurrently. Expired items count
-//! as absent: DynamoDB's TTL deletes late.
+//! `GetItem pk=USER#<user id>, sk=USER`, concurrently; inside a request
+//! both join the route's first read by key in one `BatchGetItem`
+//! ([`crate::store::batch`]). Expired items count as absent: DynamoDB's
+//! TTL deletes late.
 
 use crate::domain::EntityId;
-use crate::store::{from_item, keys, Store, StoreError};
+use crate::store::{from_item, keys, n, s, Expr, Store, StoreError};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -74,5 +77,62 @@ pub async fn live_session<S: DeserializeOwned>(
         from_item(item).map(Some)
     } else {
         Ok(None)
+    }
+}
+
+/// What an access token says of its session (`sid`, `sub`, `gen`): enough
+/// to make a write conditional on the session being live, in the write's
+/// own transaction, instead of reading the session first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClaim {
+    pub id: String,
+    pub user_id: EntityId,
+    /// The user's `session_generation` when the token was issued.
+    pub generation: u64,
+}
+
+impl SessionClaim {
+    /// The session's and its user's keys: a transaction that writes either
+    /// cannot also check it.
+    pub fn keys(&self) -> [(String, &'static str); 2] {
+        [
+            (keys::session_pk(&self.id), keys::SESSION_SK),
+            (keys::user_pk(&self.user_id), keys::USER_SK),
+        ]
+    }
+
+    /// The two `ConditionCheck`s that pass while the session is live at
+    /// `now` as of the token's generation: the test of [`is_live`], as
+    /// conditions on the session and on its user. A session re-stamped
+    /// since the token was issued (a password change keeps the changer's
+    /// session) fails them although it is live: the caller then reads.
+    pub fn conditions(
+        &self,
+        store: &Store,
+        now: OffsetDateTime,
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        let of_generation = |attribute: &'static str| {
+            let text = if self.generation == 0 {
+                // Items from before generations have none: 0. (`and`
+                // parenthesises each side.)
+                format!("attribute_not_exists({attribute}) OR {attribute} = :generation")
+            } else {
+                format!("{attribute} = :generation")
+            };
+            Expr::new(text).value(":generation", n(self.generation))
+        };
+        let session = Expr::new("revoked = :false AND expires_at > :now AND user_id = :user")
+            .value(":false", AttributeValue::Bool(false))
+            .value(":now", n(now.unix_timestamp()))
+            .value(":user", s(self.user_id.to_string()))
+            .and(of_generation("generation"));
+        let holder = Expr::new("is_active = :true")
+            .value(":true", AttributeValue::Bool(true))
+            .and(of_generation("session_generation"));
+        let [(session_pk, session_sk), (user_pk, user_sk)] = self.keys();
+        Ok([
+            store.check(session_pk, session_sk, &session)?,
+            store.check(user_pk, user_sk, &holder)?,
+        ])
     }
 }

@@ -7,6 +7,7 @@
 //! call site: a failed condition is a conflict, a cancelled transaction says
 //! which of its items failed and why.
 
+pub mod batch;
 pub mod config;
 pub mod cursor;
 pub mod entity;
@@ -17,6 +18,7 @@ pub mod keys;
 mod query;
 pub mod ratelimit;
 pub mod schema;
+mod session_write;
 pub mod transaction;
 mod write;
 
@@ -135,8 +137,14 @@ impl Store {
     }
 
     /// [`Store::get`], as the item itself (for a caller that reads it as
-    /// two types).
+    /// two types). Inside a request's read window it joins the window's
+    /// batch ([`batch`]).
     pub async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        if let Some(shared) = batch::join(self, &pk, sk) {
+            if let Ok(batch::Shared::Found(item)) = shared.await {
+                return Ok(item);
+            }
+        }
         let output = self
             .client()
             .get_item()

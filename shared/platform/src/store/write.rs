@@ -6,6 +6,7 @@
 
 use super::error::{built, classify_transaction};
 use super::expr::with_placeholders;
+use super::session_write;
 use super::{
     classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError, Written,
 };
@@ -138,14 +139,59 @@ impl Store {
     /// order so the caller can tell which condition failed. Inside a
     /// request that holds an idempotency key, the key's commit mark is
     /// appended as the last item (see `idempotency`), so the change and
-    /// "this key made its change" commit together.
+    /// "this key made its change" commit together. Inside a request whose
+    /// session check is still running, the transaction goes at once with
+    /// the session's conditions after those (see `auth::gate`).
     #[tracing::instrument(skip_all, fields(table = %self.table, items = items.len()))]
-    pub async fn transact(&self, mut items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        crate::auth::gate::cleared().await?;
+    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         let held = idempotency::held_lease();
-        if let Some(held) = &held {
-            items.push(self.commit_mark(held)?);
+        let mark = held
+            .as_ref()
+            .map(|held| self.commit_mark(held))
+            .transpose()?;
+        let claim = crate::auth::gate::pending_claim()
+            .filter(|claim| session_write::may_carry(claim, &items, mark.is_some()));
+        let sent = match claim {
+            Some(claim) => {
+                let checks = claim.conditions(self, crate::clock::now())?;
+                let sent = self.send_transaction(items.clone(), mark.clone(), Some(checks));
+                crate::auth::gate::carrying_the_check(sent).await
+            }
+            None => Sent::Unproven,
+        };
+        let sent = match sent {
+            // The session's conditions failed (or were not sent): wait for
+            // the check, then send the items alone.
+            Sent::Unproven => {
+                crate::auth::gate::cleared().await?;
+                self.send_transaction(items, mark, None).await
+            }
+            sent => sent,
+        };
+        match (sent, held) {
+            (Sent::Done, Some(held)) => {
+                held.mark_committed();
+                Ok(())
+            }
+            (Sent::Done, None) => Ok(()),
+            (Sent::Failed(error), _) => Err(error),
+            (Sent::Unproven, _) => Err(StoreError::SessionEnded),
         }
+    }
+
+    /// One `TransactWriteItems` of `items`, the commit mark and the
+    /// session's checks, in that order; a cancellation's reasons are
+    /// `items`' alone.
+    async fn send_transaction(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        mark: Option<TransactWriteItem>,
+        checks: Option<[TransactWriteItem; 2]>,
+    ) -> Sent {
+        let marked = mark.is_some();
+        let checked = checks.is_some();
+        items.extend(mark);
+        items.extend(checks.into_iter().flatten());
         let result = self
             .client()
             .transact_write_items()
@@ -153,24 +199,34 @@ impl Store {
             .send()
             .await
             .map_err(classify_transaction);
-        match (result, held) {
-            (Ok(_), Some(held)) => {
-                held.mark_committed();
-                Ok(())
+        let mut reasons = match result {
+            Ok(_) => return Sent::Done,
+            Err(StoreError::TransactionCancelled(reasons)) => reasons,
+            Err(error) => return Sent::Failed(error),
+        };
+        if checked {
+            let checks = reasons.split_off(reasons.len().saturating_sub(2));
+            if checks.iter().any(|reason| reason != "None") {
+                return Sent::Unproven;
             }
-            (Ok(_), None) => Ok(()),
-            // The commit mark's reason is the last; the caller's items keep
-            // their indices without it. A failed mark: another run of the
-            // request took the key over, so this one must not commit.
-            (Err(StoreError::TransactionCancelled(mut reasons)), Some(_)) => {
-                match reasons.pop().as_deref() {
-                    Some("ConditionalCheckFailed") => Err(StoreError::LeaseLost),
-                    _ => Err(StoreError::TransactionCancelled(reasons)),
-                }
-            }
-            (Err(error), _) => Err(error),
         }
+        // A failed mark: another run of the request took the key over, so
+        // this one must not commit.
+        if marked && reasons.pop().as_deref() == Some("ConditionalCheckFailed") {
+            return Sent::Failed(StoreError::LeaseLost);
+        }
+        Sent::Failed(StoreError::TransactionCancelled(reasons))
     }
+}
+
+/// How a transaction went.
+enum Sent {
+    Done,
+    Failed(StoreError),
+    /// The session's conditions did not hold (or were not sent): nothing
+    /// was written, and whether the session is live is for the check to
+    /// say.
+    Unproven,
 }
 
 impl Store {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod batch;
+mod carried;
 mod gate;
 mod health;
 mod rbac;
