@@ -82,23 +82,24 @@ impl Baselines<'_> {
     async fn measure(&self, baseline: Baseline) -> anyhow::Result<f64> {
         match baseline {
             Baseline::GetItem => self.get_item().await,
-            Baseline::TransactWrite => self.transact_write().await,
+            Baseline::TransactWrite(items) => self.transact_write(items).await,
         }
     }
 
-    /// Two new items (of an entity's and an event's size) put in one
+    /// `count` new items (of an entity's or an event's size) put in one
     /// `TransactWriteItems`, each on the condition that its key is free, as
     /// a create's are.
-    async fn transact_write(&self) -> anyhow::Result<f64> {
+    async fn transact_write(&self, count: usize) -> anyhow::Result<f64> {
         use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
         let s = |v: String| AttributeValue::S(v);
         let id = uuid::Uuid::new_v4();
         let mut items = Vec::new();
-        for sk in ["ENTITY", "EVENT"] {
+        // Each in a partition of its own, as an entity and its links are.
+        for i in 0..count {
             let put = Put::builder()
                 .table_name(self.table)
-                .item("pk", s(format!("BENCH#{id}")))
-                .item("sk", s(sk.into()))
+                .item("pk", s(format!("BENCH#{id}#{i}")))
+                .item("sk", s("ITEM".into()))
                 .item("body", s("x".repeat(400)))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()?;
