@@ -640,6 +640,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items
+         * @description Every item, whoever owns it: those of one `status`, those whose name
+         *     holds `search` (in any case), ordered by `sort_by` (default
+         *     `created_at`) in `sort_order` (default `desc`), then by id. A searched
+         *     page may hold fewer than `limit` items while `next_cursor` is not
+         *     `null`. Any other query parameter is 400.
+         */
+        get: operations["listItems"];
+        put?: never;
+        /**
+         * Create an item
+         * @description Anyone signed in; the creator owns the item. Only `name` is required:
+         *     the description defaults to empty, the status to `active`, the metadata
+         *     to `{}`.
+         */
+        post: operations["createItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an item
+         * @description Anyone signed in reads any item.
+         */
+        get: operations["getItem"];
+        /**
+         * Replace an item
+         * @description Its owner and admins only (403 for anyone else). `name` and `status`
+         *     are required; a missing `description` is cleared and missing `metadata`
+         *     is `{}`. The owner stays. A stale `If-Match` is 412, a stale `version`
+         *     409.
+         */
+        put: operations["replaceItem"];
+        post?: never;
+        /**
+         * Delete an item
+         * @description Its owner and admins only (403 for anyone else). A stale `If-Match` is
+         *     412.
+         */
+        delete: operations["deleteItem"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an item
+         * @description Its owner and admins only (403 for anyone else). Sets the fields given,
+         *     at least one of `name`, `description` (`""` clears it), `status` and
+         *     `metadata` (replaced as a whole), checked as on create. A stale
+         *     `If-Match` is 412, a stale `version` 409.
+         */
+        patch: operations["updateItem"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -869,6 +938,16 @@ export interface components {
              * @description 0 to 10¹², at most two decimals.
              */
             amount?: number | null;
+        };
+        /** @description A new item. */
+        CreateItem: {
+            /** @description 1–255 characters, one line (trimmed). */
+            name: string;
+            /** @description Up to 2000 characters. */
+            description?: string | null;
+            status?: components["schemas"]["ItemStatus"] | null;
+            /** @description A JSON object of at most 16 KiB and 16 levels; default `{}`. */
+            metadata?: Record<string, unknown> | null;
         };
         /** @description A new subscription. */
         CreateSubscription: {
@@ -1126,6 +1205,43 @@ export interface components {
             version: string;
         };
         /**
+         * @description What a listing of items is ordered by, then by id: the name (compared in lower case), or a time (to the millisecond).
+         * @enum {string}
+         */
+        ItemSortBy: "name" | "created_at" | "updated_at";
+        /**
+         * @description The direction of a listing of items.
+         * @enum {string}
+         */
+        ItemSortOrder: "asc" | "desc";
+        /**
+         * @description Where an item stands. Any status may follow any other: `archived` hides nothing, it is a state clients filter on.
+         * @enum {string}
+         */
+        ItemStatus: "active" | "inactive" | "archived";
+        /** @description An item as the API shows it. */
+        ItemView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            /** @description `active`, `inactive` or `archived`. */
+            status: components["schemas"]["ItemStatus"];
+            /** @description The client's own data: a JSON object. */
+            metadata: Record<string, unknown>;
+            /**
+             * Format: uuid
+             * @description Who created it; they and admins may change it.
+             */
+            owner_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
          * @description A job type.
          * @example report.generate
          */
@@ -1289,6 +1405,31 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_ItemView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                description: string;
+                /** @description `active`, `inactive` or `archived`. */
+                status: components["schemas"]["ItemStatus"];
+                /** @description The client's own data: a JSON object. */
+                metadata: Record<string, unknown>;
+                /**
+                 * Format: uuid
+                 * @description Who created it; they and admins may change it.
+                 */
+                owner_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
             }[];
             next_cursor?: string | null;
         };
@@ -1505,6 +1646,20 @@ export interface components {
              *     characters.
              */
             name: string;
+        };
+        /** @description An item in full, replacing the one stored (`PUT`). */
+        ReplaceItem: {
+            name: string;
+            /** @description Cleared when absent. */
+            description?: string | null;
+            status: components["schemas"]["ItemStatus"];
+            /** @description `{}` when absent. */
+            metadata?: Record<string, unknown> | null;
+            /**
+             * Format: int64
+             * @description The version the replacement expects (stale: 409), like `If-Match`.
+             */
+            version?: number | null;
         };
         /**
          * @description A role: what its holder may do.
@@ -1753,6 +1908,20 @@ export interface components {
             /** @enum {string} */
             kind: "leaf";
         });
+        /** @description A change to an item (`PATCH`): at least one field besides `version`. */
+        UpdateItem: {
+            name?: string | null;
+            /** @description `""` clears it. */
+            description?: string | null;
+            status?: components["schemas"]["ItemStatus"] | null;
+            /** @description Replaces the metadata as a whole. */
+            metadata?: Record<string, unknown> | null;
+            /**
+             * Format: int64
+             * @description The version the change expects (stale: 409), like `If-Match`.
+             */
+            version?: number | null;
+        };
         /**
          * @description A change to a rule: any of its fields, merged into the rule, which is
          *     then checked as a whole; `null` removes `description` or `conditions`.
@@ -3731,6 +3900,288 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /** @description Only items in this status. */
+                status?: components["schemas"]["ItemStatus"];
+                /** @description Only items whose name holds this text, in any case (trimmed, 1–100 characters, one line). */
+                search?: string;
+                /** @description What the items are ordered by; default `created_at`. */
+                sort_by?: components["schemas"]["ItemSortBy"];
+                /** @description `asc` or `desc` (default). */
+                sort_order?: components["schemas"]["ItemSortOrder"];
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ItemView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "The shared staging Kubernetes cluster",
+                 *       "metadata": {
+                 *         "nodes": 3,
+                 *         "region": "eu-west-1"
+                 *       },
+                 *       "name": "Staging cluster",
+                 *       "status": "active"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateItem"];
+            };
+        };
+        responses: {
+            /** @description Created, owned by the caller. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/items/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replaceItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Retired: moved to the shared cluster",
+                 *       "name": "Staging cluster",
+                 *       "status": "archived",
+                 *       "version": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReplaceItem"];
+            };
+        };
+        responses: {
+            /** @description The item as replaced. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "metadata": {
+                 *         "nodes": 5,
+                 *         "region": "eu-west-1"
+                 *       },
+                 *       "status": "inactive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateItem"];
+            };
+        };
+        responses: {
+            /** @description The item after the change. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

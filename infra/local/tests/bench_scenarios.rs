@@ -61,6 +61,8 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
         "approvals PATCH /api/v1/approvals/{id} (decision)",
         "rules POST /api/v1/rules",
         "users GET /api/v1/users/{id}",
+        "items POST /api/v1/items",
+        "items GET /api/v1/items?status=active&sort_by=name",
     ] {
         assert!(
             report.contains(&format!("| {scenario} |")),
@@ -72,6 +74,7 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
         "| auth POST /api/v1/auth/register |",
         "| approvals POST /api/v1/approvals |",
         "| rules POST /api/v1/rules |",
+        "| items POST /api/v1/items |",
     ] {
         let row = report
             .lines()
@@ -80,6 +83,7 @@ async fn every_scenario_of_the_benchmark_succeeds_and_is_reported() {
         let items = match baseline {
             b if b.contains("register") => 3,
             b if b.contains("approvals") => 7,
+            b if b.contains("items") => 8,
             _ => 2,
         };
         assert!(

@@ -32,6 +32,7 @@ fn modules() -> Vec<OpenApi> {
         opsflow_approvals::openapi::doc(),
         opsflow_automation::openapi::doc(),
         opsflow_webhooks::openapi::doc(),
+        opsflow_items::openapi::doc(),
     ]
 }
 

@@ -156,6 +156,7 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
     let create_rule = signed("rules/create")?;
     let file_request = signed("approvals/create")?;
     let create_webhook = signed("webhooks/create")?;
+    let create_item = signed("items/create")?;
 
     Ok(vec![
         scenario(
@@ -283,6 +284,19 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
                 json!({"url": format!("https://hooks.example.com/bench/{n}"),
                    "events": ["approval.*"], "active": false})
             },
+        ),
+        // The item, its six listing links, its event.
+        write(
+            ("ItemsFunction", "items POST /api/v1/items"),
+            8,
+            create_item,
+            |n| json!({"name": format!("Bench item {n}"), "metadata": {"rack": n % 8}}),
+        ),
+        // A page of the active items the create scenario made, by name.
+        scenario(
+            "ItemsFunction",
+            "items GET /api/v1/items?status=active&sort_by=name",
+            signed("items/list")?,
         ),
     ])
 }

@@ -22,11 +22,9 @@
 use super::workflow::StepSeparation;
 use super::{EntityId, Role, Step};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::fmt;
 
 mod assignment;
-mod payload_field;
 
 pub use assignment::{assign, AssignRefusal};
 
@@ -60,67 +58,9 @@ super::text_newtype! {
     pub struct Comment(free_text, 1000);
 }
 
-/// The free-form data of a request: a JSON object of at most 16 KiB (as
-/// compact JSON) and at most 16 levels deep.
-///
-/// It is stored as its JSON text, not as a DynamoDB map: the platform never
-/// queries into it, its numbers keep their exact form, and no client data
-/// can produce an item DynamoDB types cannot express (an empty map, for
-/// one, which DynamoDB Local's streams cannot even encode).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Payload(Value);
-
-impl Serialize for Payload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Payload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        serde_json::from_str(&text)
-            .map(Self)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-impl Payload {
-    pub const MAX_BYTES: usize = 16 * 1024;
-    pub const MAX_DEPTH: usize = 16;
-
-    pub fn parse(input: Value) -> Result<Self, String> {
-        if !input.is_object() {
-            return Err("must be a JSON object".into());
-        }
-        let size = serde_json::to_vec(&input)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX);
-        if size > Self::MAX_BYTES {
-            return Err(format!("must be at most {} bytes of JSON", Self::MAX_BYTES));
-        }
-        if depth(&input) > Self::MAX_DEPTH {
-            return Err(format!("must nest at most {} levels", Self::MAX_DEPTH));
-        }
-        Ok(Self(input))
-    }
-
-    pub fn empty() -> Self {
-        Self(Value::Object(serde_json::Map::new()))
-    }
-
-    pub fn as_value(&self) -> &Value {
-        &self.0
-    }
-}
-
-fn depth(value: &Value) -> usize {
-    match value {
-        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}
+/// The free-form data of a request: the kernel's bounded JSON object
+/// (16 KiB, 16 levels), stored as its JSON text.
+pub use opsflow_platform::domain::JsonObject as Payload;
 
 /// A monetary amount: finite, 0 to 10¹², at most two decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -5,11 +5,13 @@
 //! declared with [`string_enum!`] and [`text_newtype!`] (in `kinds`).
 
 pub mod ids;
+mod json;
 mod kinds;
 pub mod role;
 
 pub use crate::{string_enum, text_newtype};
 pub use ids::EntityId;
+pub use json::JsonObject;
 pub use role::Role;
 /// The serde that [`string_enum!`] and [`text_newtype!`] expand to.
 #[doc(hidden)]

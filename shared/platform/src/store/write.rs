@@ -154,7 +154,11 @@ impl Store {
         let sent = match claim {
             Some(claim) => {
                 let checks = claim.conditions(self, crate::clock::now())?;
-                let sent = self.send_transaction(items.clone(), mark.clone(), Some(checks));
+                // Boxed, as below: a transaction's future sits deep in
+                // every write path's, and its layout must stay within the
+                // compiler's depth limit wherever it is nested.
+                let sent =
+                    Box::pin(self.send_transaction(items.clone(), mark.clone(), Some(checks)));
                 crate::auth::gate::carrying_the_check(sent).await
             }
             None => Sent::Unproven,
@@ -164,7 +168,7 @@ impl Store {
             // the check, then send the items alone.
             Sent::Unproven => {
                 crate::auth::gate::cleared().await?;
-                self.send_transaction(items, mark, None).await
+                Box::pin(self.send_transaction(items, mark, None)).await
             }
             sent => sent,
         };
