@@ -709,6 +709,57 @@ export interface paths {
         patch: operations["updateItem"];
         trace?: never;
     };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the settings
+         * @description Anyone signed in. Every defined setting, in a fixed order, with its
+         *     value (its default until an admin sets it), type, default and
+         *     description; one page (`next_cursor` is `null`).
+         */
+        get: operations["listSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a setting
+         * @description Admins only: the setting with its version (`0` while it has its
+         *     default) as its `ETag`.
+         */
+        get: operations["getSetting"];
+        /**
+         * Set a setting
+         * @description Admins only. `value` must have the key's type (a string within its
+         *     length, a boolean or an integer within its range): 422 naming `value`
+         *     otherwise. A stale `If-Match` is 412, a stale `version` 409 (0 while
+         *     the setting has its default). The change is recorded as
+         *     `setting.updated`, with the old and new values.
+         */
+        put: operations["putSetting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1486,6 +1537,34 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_SettingView: {
+            items: {
+                /** @description The key (`app.name`). */
+                key: string;
+                /** @description The value: its default until an admin sets it. */
+                value: unknown;
+                /** @description `string`, `boolean` or `integer`. */
+                type: string;
+                description: string;
+                default: unknown;
+                /** @description Whether it still has its default (never set). */
+                is_default: boolean;
+                /**
+                 * Format: uuid
+                 * @description Who set it last (`null` while it has its default).
+                 */
+                updated_by?: string | null;
+                /** Format: date-time */
+                updated_at?: string | null;
+                /**
+                 * Format: int64
+                 * @description 0 while it has its default; `If-Match` takes it.
+                 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_SubscriptionView: {
             items: {
                 /** Format: uuid */
@@ -1606,6 +1685,20 @@ export interface components {
             detail: string;
             errors?: components["schemas"]["FieldError"][];
             request_id?: string | null;
+        };
+        /** @description A setting's new value. */
+        PutSetting: {
+            /**
+             * @description Of the key's type: a string (one line, within the key's length), a
+             *     boolean or an integer.
+             */
+            value: unknown;
+            /**
+             * Format: int64
+             * @description The version the change expects (stale: 409), like `If-Match`; 0
+             *     while the setting has its default.
+             */
+            version?: number | null;
         };
         /** @description What `GET /readiness` answers while its dependencies answer. */
         Readiness: {
@@ -1777,6 +1870,31 @@ export interface components {
             finished_at: string;
             /** Format: int64 */
             duration_ms: number;
+        };
+        /** @description A setting as the API shows it. */
+        SettingView: {
+            /** @description The key (`app.name`). */
+            key: string;
+            /** @description The value: its default until an admin sets it. */
+            value: unknown;
+            /** @description `string`, `boolean` or `integer`. */
+            type: string;
+            description: string;
+            default: unknown;
+            /** @description Whether it still has its default (never set). */
+            is_default: boolean;
+            /**
+             * Format: uuid
+             * @description Who set it last (`null` while it has its default).
+             */
+            updated_by?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /**
+             * Format: int64
+             * @description 0 while it has its default; `If-Match` takes it.
+             */
+            version: number;
         };
         /**
          * @description Where a delivery stands: `pending` until its first attempt, `retrying`
@@ -4172,6 +4290,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every setting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SettingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A setting's key: `app.name`, `app.version`, `features.dark_mode`
+                 *     or `features.analytics`; any other is 404.
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"0"` while it has its default). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description A setting's key: `app.name`, `app.version`, `features.dark_mode`
+                 *     or `features.analytics`; any other is 404.
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "value": true,
+                 *       "version": 0
+                 *     }
+                 */
+                "application/json": components["schemas"]["PutSetting"];
+            };
+        };
+        responses: {
+            /** @description The setting after the change. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingView"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -33,6 +33,7 @@ fn modules() -> Vec<OpenApi> {
         opsflow_automation::openapi::doc(),
         opsflow_webhooks::openapi::doc(),
         opsflow_items::openapi::doc(),
+        opsflow_settings::openapi::doc(),
     ]
 }
 

@@ -157,6 +157,7 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
     let file_request = signed("approvals/create")?;
     let create_webhook = signed("webhooks/create")?;
     let create_item = signed("items/create")?;
+    let set_setting = signed("settings/put")?;
 
     Ok(vec![
         scenario(
@@ -297,6 +298,18 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             "ItemsFunction",
             "items GET /api/v1/items?status=active&sort_by=name",
             signed("items/list")?,
+        ),
+        scenario(
+            "SettingsFunction",
+            "settings GET /api/v1/settings",
+            signed("settings/list")?,
+        ),
+        // The setting and its event.
+        write(
+            ("SettingsFunction", "settings PUT /api/v1/settings/{key}"),
+            2,
+            set_setting,
+            |n| json!({"value": n % 2 == 0}),
         ),
     ])
 }
