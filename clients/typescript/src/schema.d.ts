@@ -1294,7 +1294,7 @@ export interface components {
         };
         /**
          * @description A job type.
-         * @example report.generate
+         * @example generate-report
          */
         JobType: string;
         /** @description The trace of one comparison. */

@@ -82,6 +82,7 @@ impl Baselines<'_> {
     async fn measure(&self, baseline: Baseline) -> anyhow::Result<f64> {
         match baseline {
             Baseline::GetItem => self.get_item().await,
+            Baseline::Query => self.query().await,
             Baseline::TransactWrite(items) => self.transact_write(items).await,
         }
     }
@@ -109,6 +110,23 @@ impl Baselines<'_> {
         self.dynamodb
             .transact_write_items()
             .set_transact_items(Some(items))
+            .send()
+            .await?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    }
+
+    /// A page of ten users from the `USERS` listing, in milliseconds.
+    async fn query(&self) -> anyhow::Result<f64> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let started = Instant::now();
+        self.dynamodb
+            .query()
+            .table_name(self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :all")
+            .expression_attribute_values(":all", AttributeValue::S("USERS".into()))
+            .scan_index_forward(false)
+            .limit(10)
             .send()
             .await?;
         Ok(started.elapsed().as_secs_f64() * 1000.0)

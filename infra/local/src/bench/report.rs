@@ -226,7 +226,7 @@ pub(super) fn render(
     let _ = writeln!(out, "\n## Ratios to the baselines\n");
     let _ = writeln!(
         out,
-        "Each scenario's baselines are measured in turn with it: a hello-world cold start after each of its cold starts, and its baseline request (a bare `GetItem` for a read, a bare `TransactWriteItems` of as many new items as the write's own transaction holds, the session check's conditions aside) after each of its warm invocations.\n"
+        "Each scenario's baselines are measured in turn with it: a hello-world cold start after each of its cold starts, and its baseline request (a bare `GetItem` for a read, a bare `Query` of a page of ten for a list, a bare `TransactWriteItems` of as many new items as the write's own transaction holds, the session check's conditions aside) after each of its warm invocations.\n"
     );
     let _ = writeln!(
         out,

@@ -15,6 +15,9 @@ use std::path::Path;
 pub enum Baseline {
     /// A bare, strongly consistent `GetItem` of one user item.
     GetItem,
+    /// A bare `Query` of a page of ten users (`gsi1`, `USERS`, newest
+    /// first): a list's one round trip.
+    Query,
     /// A bare `TransactWriteItems` putting as many new items as the
     /// scenario's own transaction holds (its entity, its event, and the
     /// links, guards and counters that commit with them; 2 is the least a
@@ -27,6 +30,7 @@ impl Baseline {
     pub fn name(self) -> String {
         match self {
             Self::GetItem => "SDK GetItem".to_owned(),
+            Self::Query => "SDK Query (10 items)".to_owned(),
             Self::TransactWrite(items) => format!("SDK TransactWriteItems ({items} items)"),
         }
     }
@@ -50,6 +54,14 @@ fn scenario(function: &'static str, label: &'static str, event: Value) -> Scenar
         event: Box::new(move |_| event.clone()),
         baseline: Baseline::GetItem,
         slow: false,
+    }
+}
+
+/// A list scenario: compared with a bare `Query` of a page.
+fn list(function: &'static str, label: &'static str, event: Value) -> Scenario {
+    Scenario {
+        baseline: Baseline::Query,
+        ..scenario(function, label, event)
     }
 }
 
@@ -197,17 +209,17 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             )
         },
         scenario("UsersFunction", "users GET /api/v1/users/{id}", get_user),
-        scenario(
+        list(
             "UsersFunction",
             "users GET /api/v1/users",
             signed("users/list")?,
         ),
-        scenario(
+        list(
             "WorkflowsFunction",
             "workflows GET /api/v1/workflows",
             signed("workflows/list")?,
         ),
-        scenario(
+        list(
             "ApprovalsFunction",
             "approvals GET /api/v1/approvals?assigned=me",
             signed("approvals/list")?,
@@ -240,12 +252,12 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
                 Value::Null,
             )
         },
-        scenario(
+        list(
             "AuditLogsFunction",
             "audit-logs GET /api/v1/auditLogs",
             signed("audit-logs/list")?,
         ),
-        scenario(
+        list(
             "RulesFunction",
             "rules GET /api/v1/rules?enabled=true",
             signed("rules/list")?,
@@ -266,12 +278,12 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             "automation POST /api/v1/automation/execute (dry run)",
             dry_run,
         ),
-        scenario(
+        list(
             "AutomationFunction",
             "automation GET /api/v1/automation/runs",
             signed("automation/runs")?,
         ),
-        scenario(
+        list(
             "WebhooksFunction",
             "webhooks GET /api/v1/webhooks",
             signed("webhooks/list")?,
@@ -294,7 +306,7 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             |n| json!({"name": format!("Bench item {n}"), "metadata": {"rack": n % 8}}),
         ),
         // A page of the active items the create scenario made, by name.
-        scenario(
+        list(
             "ItemsFunction",
             "items GET /api/v1/items?status=active&sort_by=name",
             signed("items/list")?,

@@ -8,7 +8,7 @@
 //! | `reject` | `comment` (1–1000 chars) | decides the event's approval as rejected, with the comment (`approval.rejected`) |
 //! | `assign` | `user_id` (UUID) | makes the user (active, not the requester) an approver of the current step of the event's pending approval (`approval.approver_assigned`) |
 //! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the pending approval's payload, creating objects on the way (`approval.payload_updated`) |
-//! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.]{0,63}`), `payload` (object ≤ 16 KiB, default `{}`) | sends a job message to the `jobs` queue |
+//! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.-]{0,63}`), `payload` (object ≤ 16 KiB, default `{}`) | sends a job message to the `jobs` queue |
 //! | `notify_webhook` | `topic` (`[a-z][a-z0-9_.-]{0,63}`) | hands the event to the `webhooks` queue under the topic |
 //! | `log` | `message` (1–500 chars, one line) | records an audit-only note |
 //!
@@ -350,16 +350,16 @@ impl PayloadPath {
     }
 }
 
-/// A job type: `[a-z][a-z0-9_.]{0,63}`, such as `report.generate`.
+/// A job type: `[a-z][a-z0-9_.-]{0,63}`, such as `generate-report`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct JobType(String);
 
 impl JobType {
     pub fn parse(input: &str) -> Result<Self, String> {
-        identifier(input, "_.")
-            .map(Self)
-            .ok_or_else(|| "must be a lower-case letter then up to 63 of a-z, 0-9, _ and .".into())
+        identifier(input, "_.-").map(Self).ok_or_else(|| {
+            "must be a lower-case letter then up to 63 of a-z, 0-9, _, . and -".into()
+        })
     }
 
     pub fn as_str(&self) -> &str {

@@ -135,7 +135,7 @@ fn each_bad_field_is_refused_with_its_path() {
             "job_type",
         ),
         (
-            json!({"type": "enqueue_job", "job_type": "report-generate"}),
+            json!({"type": "enqueue_job", "job_type": "report/generate"}),
             "job_type",
         ),
         (
@@ -172,6 +172,17 @@ fn each_bad_field_is_refused_with_its_path() {
 fn identifiers_accept_their_full_length_and_alphabet() {
     assert!(JobType::parse(&format!("a{}", "b".repeat(63))).is_ok());
     assert!(JobType::parse("report_2.generate").is_ok());
+    // The job module's types are hyphenated.
+    for job_type in [
+        "process-data",
+        "send-notification",
+        "generate-report",
+        "cleanup",
+    ] {
+        assert!(JobType::parse(job_type).is_ok(), "{job_type}");
+    }
+    assert!(JobType::parse("-leading").is_err());
+    assert!(JobType::parse("Process-Data").is_err());
     let path = PayloadPath::parse("_meta.Review-1.level").unwrap();
     assert_eq!(
         path.segments().collect::<Vec<_>>(),

@@ -65,7 +65,7 @@ text_schemas! {
         "A path into an approval's payload: 1 to 8 dot-separated keys.",
         "review.level"
     ),
-    JobType => (r"^[a-z][a-z0-9_.]{0,63}$", "A job type.", "report.generate"),
+    JobType => (r"^[a-z][a-z0-9_.-]{0,63}$", "A job type.", "generate-report"),
 }
 
 /// `{"all": […]}` or `{"any": […]}`.
