@@ -760,6 +760,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the dashboard
+         * @description Admins only. Counts of items, jobs, approvals and users, kept from the
+         *     event stream: a change shows within about a second. "Created in the
+         *     last 24 hours" counts by the hour (UTC): the current hour and the 23
+         *     before it. A status, role or workflow with nothing in it is left out.
+         */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -817,6 +840,16 @@ export interface components {
          * @enum {string}
          */
         ActionStatus: "ok" | "failed" | "not_run";
+        ApprovalCounts: {
+            /** @description Requests by status (`PENDING`, `APPROVED`, …); none: left out. */
+            by_status: {
+                [key: string]: number;
+            };
+            /** @description Pending requests by workflow id; none: left out. */
+            pending_by_workflow: {
+                [key: string]: number;
+            };
+        };
         /**
          * @description `PENDING` until the last step's quorum (`APPROVED`), a rejection (`REJECTED`) or the requester's withdrawal (`CANCELLED`); the last three are final.
          * @enum {string}
@@ -1033,6 +1066,13 @@ export interface components {
              *     `false`: a person decides at most one step of it).
              */
             allow_same_approver_across_steps?: boolean;
+        };
+        /** @description The dashboard (`GET /api/v1/stats`). */
+        Dashboard: {
+            items: components["schemas"]["ItemCounts"];
+            jobs: components["schemas"]["JobCounts"];
+            approvals: components["schemas"]["ApprovalCounts"];
+            users: components["schemas"]["UserCounts"];
         };
         /**
          * @description A decision on the current step (`APPROVED`, `REJECTED`), or the
@@ -1255,6 +1295,17 @@ export interface components {
              */
             version: string;
         };
+        ItemCounts: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            active: number;
+            /**
+             * Format: int64
+             * @description Created in the current hour and the 23 before it (UTC), still there.
+             */
+            created_last_24h: number;
+        };
         /**
          * @description What a listing of items is ordered by, then by id: the name (compared in lower case), or a time (to the millisecond).
          * @enum {string}
@@ -1291,6 +1342,15 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        JobCounts: {
+            /**
+             * @description Jobs by status (`queued`, `running`, …); statuses with none are
+             *     left out.
+             */
+            by_status: {
+                [key: string]: number;
+            };
         };
         /**
          * @description A job type.
@@ -2100,6 +2160,17 @@ export interface components {
              * @description The version the change expects (stale: 409), like `If-Match`.
              */
             version?: number | null;
+        };
+        UserCounts: {
+            /**
+             * Format: int64
+             * @description Every account, active or not.
+             */
+            total: number;
+            /** @description Accounts by role; none: left out. */
+            by_role: {
+                [key: string]: number;
+            };
         };
         /**
          * @description A partial change of an account: at least one of `name`, `password`,
@@ -4413,6 +4484,31 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -736,3 +736,42 @@ async fn a_rejection_reaches_the_local_inbox_signed_once_as_its_event_and_once_a
     assert_eq!(received(&again), 2, "{again}");
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn the_stats_dashboard_counts_a_new_item_through_the_pipeline() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    // The seeded accounts reach the counters through the stream, the
+    // router, the stats queue and the aggregator.
+    let seeded = poll_until(client, &demo.admin, "/api/v1/stats", |stats| {
+        stats["users"]["total"].as_i64() >= Some(3)
+    })
+    .await;
+    assert_eq!(seeded["users"]["by_role"]["approver"], 1, "{seeded}");
+    let before = seeded["items"]["total"].as_i64().unwrap_or_default();
+
+    let (status, item) = client
+        .post(
+            "/api/v1/items",
+            &demo.user,
+            json!({"name": "Build runner", "status": "active"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{item}");
+    let counted = poll_until(client, &demo.admin, "/api/v1/stats", |stats| {
+        stats["items"]["total"].as_i64() == Some(before + 1)
+    })
+    .await;
+    assert_eq!(
+        counted["items"]["total"].as_i64(),
+        Some(before + 1),
+        "{counted}"
+    );
+    assert_eq!(
+        counted["items"]["created_last_24h"].as_i64(),
+        Some(before + 1)
+    );
+    let (status, _) = client.get("/api/v1/stats", &demo.user).await;
+    assert_eq!(status, 403);
+    demo.finish().await;
+}

@@ -220,7 +220,12 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         source.filter_patterns,
         [serde_json::json!({"dynamodb": {"NewImage": {"type": {"S": ["event"]}}}})]
     );
-    for queue in ["AuditQueue", "AutomationQueue", "WebhooksQueue"] {
+    for queue in [
+        "AuditQueue",
+        "AutomationQueue",
+        "WebhooksQueue",
+        "StatsQueue",
+    ] {
         let redrive = template
             .queue(queue)
             .unwrap()
@@ -234,7 +239,8 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         .keys()
         .filter(|k| k.ends_with("_QUEUE_URL"))
         .collect();
-    assert_eq!(variables.len(), 4);
+    // The four event queues and the quarantine.
+    assert_eq!(variables.len(), 5);
     for function in &template.functions {
         let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
         assert_eq!(
@@ -244,10 +250,15 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
             function.logical_id
         );
     }
-    let writer = template.function("AuditWriterFunction").unwrap();
-    let queue = writer.sqs_sources().next().expect("an SQS trigger");
-    assert_eq!(queue.queue, "AuditQueue");
-    assert!(queue.report_batch_item_failures);
+    for (consumer, queue_id) in [
+        ("AuditWriterFunction", "AuditQueue"),
+        ("StatsAggregatorFunction", "StatsQueue"),
+    ] {
+        let queue = template.function(consumer).unwrap().sqs_sources().next();
+        let queue = queue.expect("an SQS trigger");
+        assert_eq!(queue.queue, queue_id);
+        assert!(queue.report_batch_item_failures, "{consumer}");
+    }
 }
 
 #[test]

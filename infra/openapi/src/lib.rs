@@ -34,6 +34,7 @@ fn modules() -> Vec<OpenApi> {
         opsflow_webhooks::openapi::doc(),
         opsflow_items::openapi::doc(),
         opsflow_settings::openapi::doc(),
+        opsflow_stats::openapi::doc(),
     ]
 }
 

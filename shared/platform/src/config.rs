@@ -184,10 +184,11 @@ impl Vars {
 }
 
 /// The queues every event is sent to.
-pub const EVENT_QUEUE_VARIABLES: [&str; 3] = [
+pub const EVENT_QUEUE_VARIABLES: [&str; 4] = [
     "AUDIT_QUEUE_URL",
     "AUTOMATION_QUEUE_URL",
     "WEBHOOKS_QUEUE_URL",
+    "STATS_QUEUE_URL",
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

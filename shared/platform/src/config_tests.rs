@@ -111,6 +111,11 @@ fn the_router_needs_every_event_queue() {
     env.insert("WEBHOOKS_QUEUE_URL".into(), "c".into());
     assert_eq!(
         refusal(&env).as_deref(),
+        Some("environment variable STATS_QUEUE_URL is required")
+    );
+    env.insert("STATS_QUEUE_URL".into(), "s".into());
+    assert_eq!(
+        refusal(&env).as_deref(),
         Some("environment variable QUARANTINE_QUEUE_URL is required")
     );
     env.insert("QUARANTINE_QUEUE_URL".into(), "q".into());

@@ -156,20 +156,22 @@ impl Router {
 
     /// The `event-router` function's router, from its configuration
     /// (`AUDIT_QUEUE_URL`, `AUTOMATION_QUEUE_URL`, `WEBHOOKS_QUEUE_URL`,
-    /// `QUARANTINE_QUEUE_URL`): every event to the audit and webhooks
-    /// queues, platform events only to the automation queue (rules act on
-    /// platform events, never on what a caller reports), and what SQS
+    /// `STATS_QUEUE_URL`, `QUARANTINE_QUEUE_URL`): every event to the audit
+    /// and webhooks queues, platform events only to the automation queue
+    /// (rules act on platform events, never on what a caller reports) and
+    /// to the stats queue (a caller's report counts nothing), and what SQS
     /// refuses for good to the quarantine queue.
     pub fn from_config(
         config: crate::config::Config,
         sdk: &aws_config::SdkConfig,
     ) -> anyhow::Result<Self> {
-        let [audit, automation, webhooks] =
+        let [audit, automation, webhooks, stats] =
             crate::config::EVENT_QUEUE_VARIABLES.map(|var| config.vars.required(var));
         let queues = vec![
             EventQueue::every_event(audit?.to_owned()),
             EventQueue::platform_events(automation?.to_owned()),
             EventQueue::every_event(webhooks?.to_owned()),
+            EventQueue::platform_events(stats?.to_owned()),
         ];
         let quarantine = config.vars.required("QUARANTINE_QUEUE_URL")?.to_owned();
         Ok(Self::new(aws_sdk_sqs::Client::new(sdk), queues, quarantine))

@@ -1,0 +1,3 @@
+//! The `stats` queue's consumer.
+
+pub mod aggregator;

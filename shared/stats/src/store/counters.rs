@@ -1,0 +1,133 @@
+//! Counters, moved by the events that change what they count, each event
+//! at most once.
+//!
+//! Access patterns:
+//! - count an event: `TransactWriteItems` of a put of
+//!   `STATS#EVENT#<event id> / COUNTED` on the condition that it is
+//!   absent (kept 7 days, longer than a message can be redelivered), and
+//!   an `UpdateItem ADD count :delta` of each counter it moves at
+//!   `STATS / <counter>` (an hour bucket also sets its own expiry, two
+//!   days after its hour). A redelivered event fails the put and moves
+//!   nothing.
+//! - every counter: `Query pk=STATS`, strongly consistent, to the end
+//!   (a few counters per status, role and workflow, and 48 hour buckets).
+//!
+//! Every counter lives in the one `STATS` partition, so every counted
+//! event writes there: DynamoDB serves a partition about 1,000 write units
+//! a second, and each counter of a transaction costs two, which bounds the
+//! aggregator at a few hundred counted events a second. Beyond that, split
+//! each counter over shards (`STATS#<n>`) and add them up when reading.
+
+use super::{classify, keys, n, s, Expr, Store, StoreError, StoreFuture};
+use crate::domain::Delta;
+use std::collections::BTreeMap;
+use time::{Duration, OffsetDateTime};
+
+/// How long an event's mark is kept: past SQS's longest retention (4
+/// days by default on the `stats` queue).
+const COUNTED_FOR: Duration = Duration::days(7);
+
+/// What counting an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Its deltas were applied now.
+    Now,
+    /// It had been counted before (a redelivery): nothing moved.
+    Before,
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait CounterStore {
+    /// Applies `deltas` (counters named once each) for event `event_id`,
+    /// unless it was counted before.
+    fn count_event(
+        &self,
+        event_id: &str,
+        deltas: &[Delta],
+        now: OffsetDateTime,
+    ) -> impl StoreFuture<Counted>;
+
+    /// Every counter, by name.
+    fn counters(&self) -> impl StoreFuture<BTreeMap<String, i64>>;
+}
+
+/// An hour bucket's expiry: two days after its hour began.
+fn bucket_expiry(counter: &str) -> Option<i64> {
+    let hour = counter.strip_prefix("items.created#")?;
+    let start = time::PrimitiveDateTime::parse(
+        &format!("{hour}:00:00"),
+        &time::format_description::well_known::Iso8601::DEFAULT,
+    )
+    .ok()?;
+    Some((start.assume_utc() + Duration::days(2)).unix_timestamp())
+}
+
+impl CounterStore for Store {
+    async fn count_event(
+        &self,
+        event_id: &str,
+        deltas: &[Delta],
+        now: OffsetDateTime,
+    ) -> Result<Counted, StoreError> {
+        let mark = super::Item::from([
+            ("pk".to_owned(), s(keys::counted_pk(event_id))),
+            ("sk".to_owned(), s(keys::COUNTED_SK)),
+            ("type".to_owned(), s("stats_mark")),
+            (
+                "expires_at".to_owned(),
+                n((now + COUNTED_FOR).unix_timestamp()),
+            ),
+        ]);
+        let mut items = vec![self.put(mark, Some(("attribute_not_exists(pk)", Vec::new())))?];
+        for (counter, delta) in deltas {
+            let mut update = Expr::new("ADD #count :delta")
+                .name("#count", "count")
+                .value(":delta", n(delta));
+            if let Some(expiry) = bucket_expiry(counter) {
+                update.text.push_str(" SET expires_at = :expires");
+                update = update.value(":expires", n(expiry));
+            }
+            items.push(self.update(keys::STATS_PK.to_owned(), counter, &update)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(Counted::Now),
+            Err(error) if error.failed_condition_at(0) => Ok(Counted::Before),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn counters(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        let mut counters = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("pk = :stats")
+                .expression_attribute_values(":stats", s(keys::STATS_PK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify(e, "Query"))?;
+            for item in page.items.unwrap_or_default() {
+                let name = match item.get("sk") {
+                    Some(aws_sdk_dynamodb::types::AttributeValue::S(name)) => name.clone(),
+                    _ => continue,
+                };
+                let count = match item.get("count") {
+                    Some(aws_sdk_dynamodb::types::AttributeValue::N(count)) => {
+                        count.parse().unwrap_or_default()
+                    }
+                    _ => 0,
+                };
+                counters.insert(name, count);
+            }
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(counters),
+            }
+        }
+    }
+}
