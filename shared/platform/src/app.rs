@@ -203,7 +203,13 @@ pub async fn with_live_session<T>(
             user_id: principal.user_id,
             generation,
         });
-    let (live, answer) = crate::auth::gate::run_claimed(claim, check, route).await;
-    live?;
-    answer
+    let (live, answer, carried) = crate::auth::gate::run_claimed(claim, check, route).await;
+    match live {
+        Ok(()) => answer,
+        // The route committed a transaction whose conditions proved the
+        // session live: its answer stands, whatever the check (a read that
+        // failed, or saw a revocation made since) says.
+        Err(_) if carried && answer.is_ok() => answer,
+        Err(error) => Err(error),
+    }
 }

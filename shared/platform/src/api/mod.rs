@@ -49,9 +49,11 @@ impl Context for Api {
 ///
 /// The route runs side by side with the session check
 /// ([`crate::app::with_live_session`]): whatever it reads costs no extra
-/// round trip, whatever it writes waits for the check
-/// ([`crate::auth::gate`]), and nothing is answered before the session is
-/// found live, so a revoked session never writes and never gets a 2xx.
+/// round trip, whatever it writes waits for the check or carries its
+/// conditions ([`crate::auth::gate`]), and nothing is answered before the
+/// session is found live (or a carried transaction proved it live when it
+/// committed), so a session that has ended never writes and never gets a
+/// 2xx.
 pub async fn serve<'a, C, F, Fut>(ctx: &'a C, req: Request, route: F) -> Response<Body>
 where
     C: AsRef<Api>,

@@ -38,6 +38,8 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 tokio::task_local! {
@@ -54,6 +56,9 @@ struct Gate {
     verdict: watch::Receiver<Option<bool>>,
     /// What the caller's token says of its session, if it says enough.
     claim: Option<SessionClaim>,
+    /// Set once a transaction carrying the session's conditions has
+    /// committed: the session was live when it did.
+    carried: Arc<AtomicBool>,
 }
 
 /// Runs `route` inside a new gate with `check` beside it, and returns
@@ -63,21 +68,28 @@ pub async fn run<E, T>(
     check: impl Future<Output = Result<(), E>>,
     route: impl Future<Output = T>,
 ) -> (Result<(), E>, T) {
-    run_claimed(None, check, route).await
+    let (checked, answer, _) = run_claimed(None, check, route).await;
+    (checked, answer)
 }
 
 /// [`run`], for a caller whose token names its session's generation: a
 /// transaction the route commits before the check has passed may carry
-/// the session's conditions and go at once ([`pending_claim`]).
+/// the session's conditions and go at once ([`pending_claim`]). The third
+/// result says whether such a transaction committed: the session was
+/// live then (liveness never returns: a revoked session, an older
+/// generation or an expired one stays dead), so the change stands
+/// whatever the check, run beside it, found.
 pub async fn run_claimed<E, T>(
     claim: Option<SessionClaim>,
     check: impl Future<Output = Result<(), E>>,
     route: impl Future<Output = T>,
-) -> (Result<(), E>, T) {
+) -> (Result<(), E>, T, bool) {
     let (verdict, receiver) = watch::channel(None);
+    let carried = Arc::new(AtomicBool::new(false));
     let gate = Gate {
         verdict: receiver,
         claim,
+        carried: Arc::clone(&carried),
     };
     let check = async move {
         let checked = check.await;
@@ -89,7 +101,14 @@ pub async fn run_claimed<E, T>(
     // batch. Boxed: a route's future can be large, and debug builds copy
     // it on the stack at each level it is wrapped in.
     let both = Box::pin(async { futures::join!(check, GATE.scope(gate, route)) });
-    crate::store::batch::within(both).await
+    let (checked, answer) = crate::store::batch::within(both).await;
+    (checked, answer, carried.load(Ordering::SeqCst))
+}
+
+/// Records, inside a gate, that a transaction carrying the session's
+/// conditions committed ([`run_claimed`]'s third result).
+pub(crate) fn note_carried_commit() {
+    let _ = GATE.try_with(|gate| gate.carried.store(true, Ordering::SeqCst));
 }
 
 /// Waits, inside a request's gate, until its session has been found live;

@@ -159,7 +159,11 @@ impl Store {
                 // compiler's depth limit wherever it is nested.
                 let sent =
                     Box::pin(self.send_transaction(items.clone(), mark.clone(), Some(checks)));
-                crate::auth::gate::carrying_the_check(sent).await
+                let sent = crate::auth::gate::carrying_the_check(sent).await;
+                if matches!(sent, Sent::Done) {
+                    crate::auth::gate::note_carried_commit();
+                }
+                sent
             }
             None => Sent::Unproven,
         };

@@ -70,7 +70,7 @@ async fn commit(
     claim: SessionClaim,
     live: bool,
     name: &str,
-) -> (bool, Result<(), StoreError>) {
+) -> (bool, Result<(), StoreError>, bool) {
     let mut early = false;
     let check = async {
         tokio::time::sleep(CHECK).await;
@@ -83,9 +83,10 @@ async fn commit(
     };
     let mut tx = Transaction::new();
     tx.add(store.put(marker(name), None).unwrap());
-    let (checked, committed) = gate::run_claimed(Some(claim), check, store.commit(tx)).await;
+    let (checked, committed, carried) =
+        gate::run_claimed(Some(claim), check, store.commit(tx)).await;
     assert_eq!(checked.is_ok(), live);
-    (early, committed)
+    (early, committed, carried)
 }
 
 #[tokio::test]
@@ -93,9 +94,10 @@ async fn a_transaction_for_a_live_session_goes_before_the_check_ends() {
     let env = crate::env().await;
     let store = &env.auth.store;
     let claim = session(store, false, [2, 2, 2]).await;
-    let (early, committed) = commit(store, claim, true, "live").await;
+    let (early, committed, carried) = commit(store, claim, true, "live").await;
     assert!(committed.is_ok(), "{committed:?}");
     assert!(early, "the carried write waited for the check");
+    assert!(carried, "the gate did not record the carried commit");
 }
 
 #[tokio::test]
@@ -103,7 +105,8 @@ async fn a_transaction_for_an_ended_session_is_never_written() {
     let env = crate::env().await;
     let store = &env.auth.store;
     let claim = session(store, true, [2, 2, 2]).await;
-    let (early, committed) = commit(store, claim, false, "revoked").await;
+    let (early, committed, carried) = commit(store, claim, false, "revoked").await;
+    assert!(!carried);
     assert!(
         matches!(committed, Err(StoreError::SessionEnded)),
         "{committed:?}"
@@ -113,7 +116,7 @@ async fn a_transaction_for_an_ended_session_is_never_written() {
 
     // A user whose sessions were all ended (a bumped generation).
     let claim = session(store, false, [2, 3, 2]).await;
-    let (_, committed) = commit(store, claim, false, "ended").await;
+    let (_, committed, _) = commit(store, claim, false, "ended").await;
     assert!(
         matches!(committed, Err(StoreError::SessionEnded)),
         "{committed:?}"
@@ -128,7 +131,8 @@ async fn a_token_of_an_older_generation_waits_for_the_check_then_writes() {
     // The session was re-stamped to 3 (its holder changed the password)
     // after the token was issued at 2: live, though the token says 2.
     let claim = session(store, false, [3, 3, 2]).await;
-    let (early, committed) = commit(store, claim, true, "restamped").await;
+    let (early, committed, carried) = commit(store, claim, true, "restamped").await;
+    assert!(!carried, "sent again without the conditions");
     assert!(committed.is_ok(), "{committed:?}");
     assert!(!early, "written before the check passed");
     assert!(written(store, "restamped").await);
@@ -150,7 +154,7 @@ async fn a_transaction_that_writes_the_users_item_waits_for_the_check() {
     tx.add(store.put(marker("with-user"), None).unwrap());
     let touched = opsflow_platform::store::Expr::new("SET touched = :yes").value(":yes", s("yes"));
     tx.add(store.update(user, keys::USER_SK, &touched).unwrap());
-    let (checked, committed) = gate::run_claimed(Some(claim), check, store.commit(tx)).await;
+    let (checked, committed, _) = gate::run_claimed(Some(claim), check, store.commit(tx)).await;
     assert_eq!(checked, Ok(()));
     assert!(committed.is_ok(), "{committed:?}");
     assert_eq!(early, Some(false), "written before the check passed");
@@ -176,7 +180,8 @@ async fn a_failed_condition_of_the_callers_names_the_callers_item() {
             )
             .unwrap(),
     );
-    let (_, committed) = gate::run_claimed(Some(claim), check, store.commit(tx)).await;
+    let (_, committed, carried) = gate::run_claimed(Some(claim), check, store.commit(tx)).await;
+    assert!(!carried, "nothing committed");
     let error = committed.unwrap_err();
     assert!(error.failed(taken), "{error:?}");
     assert!(!error.failed(free), "{error:?}");

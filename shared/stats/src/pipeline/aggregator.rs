@@ -1,7 +1,8 @@
 //! `stats-aggregator`: counts each event from the `stats` queue into the
 //! dashboard's counters, once.
 //!
-//! Each message is handled on its own: a message that is not an envelope,
+//! Messages are counted one after another, each on its own: a message
+//! that is not an envelope,
 //! or whose count fails, is reported as a batch item failure, so it alone
 //! is retried and, after the queue's `maxReceiveCount`, lands in the
 //! dead-letter queue. A redelivered event finds its mark and moves
@@ -34,12 +35,12 @@ async fn count_one(store: &Store, message: &SqsMessage) -> Result<Outcome, Strin
 /// Counts a batch; the response lists the messages to retry.
 #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
 pub async fn count_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
-    let outcomes =
-        futures::future::join_all(event.records.iter().map(|m| count_one(store, m))).await;
     let mut response = SqsBatchResponse::default();
-    for (message, outcome) in event.records.iter().zip(outcomes) {
+    // One after another: the events of a batch mostly move the same
+    // counters, and transactions on an item at once cancel each other.
+    for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
-        match outcome {
+        match count_one(store, message).await {
             Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "event counted"),
             Err(reason) => {
                 tracing::error!(message_id = %id, %reason, "event not counted; will be retried");

@@ -23,9 +23,15 @@ use crate::domain::Delta;
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
-/// How long an event's mark is kept: past SQS's longest retention (4
-/// days by default on the `stats` queue).
-const COUNTED_FOR: Duration = Duration::days(7);
+/// How long an event's mark is kept: past the longest an event can wait
+/// to be counted again (14 days in the stats dead-letter queue, from which
+/// an operator may redrive it).
+const COUNTED_FOR: Duration = Duration::days(15);
+
+/// Attempts at a count that another transaction on the same counters
+/// keeps cancelling (`TransactionConflict`: the counters are shared, and
+/// DynamoDB cancels one of two transactions that touch an item at once).
+const CONFLICT_ATTEMPTS: u32 = 8;
 
 /// What counting an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +68,28 @@ fn bucket_expiry(counter: &str) -> Option<i64> {
     Some((start.assume_utc() + Duration::days(2)).unix_timestamp())
 }
 
+/// Whether a transaction was cancelled because another one held an item.
+fn conflicted(error: &StoreError) -> bool {
+    matches!(error, StoreError::TransactionCancelled(reasons)
+        if reasons.iter().any(|r| r == "TransactionConflict"))
+}
+
+/// The wait before attempt `attempt + 1`: 10 ms doubling, with up to as
+/// much again at random, so that two aggregators part ways.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base = 10u64 << attempt.min(6);
+    let jitter = u64::from(clock_jitter()) % base;
+    std::time::Duration::from_millis(base + jitter)
+}
+
+fn clock_jitter() -> u16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    (nanos % 65_521) as u16
+}
+
 impl CounterStore for Store {
     async fn count_event(
         &self,
@@ -89,10 +117,17 @@ impl CounterStore for Store {
             }
             items.push(self.update(keys::STATS_PK.to_owned(), counter, &update)?);
         }
-        match self.transact(items).await {
-            Ok(()) => Ok(Counted::Now),
-            Err(error) if error.failed_condition_at(0) => Ok(Counted::Before),
-            Err(error) => Err(error),
+        let mut attempt = 1;
+        loop {
+            match self.transact(items.clone()).await {
+                Ok(()) => return Ok(Counted::Now),
+                Err(error) if error.failed_condition_at(0) => return Ok(Counted::Before),
+                Err(error) if conflicted(&error) && attempt < CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
         }
     }
 
@@ -129,5 +164,35 @@ impl CounterStore for Store {
                 None => return Ok(counters),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_conflict_is_tried_again_and_the_waits_grow_but_stay_bounded() {
+        let conflict =
+            StoreError::TransactionCancelled(vec!["None".into(), "TransactionConflict".into()]);
+        let failed =
+            StoreError::TransactionCancelled(vec!["ConditionalCheckFailed".into(), "None".into()]);
+        assert!(conflicted(&conflict));
+        assert!(!conflicted(&failed));
+        assert!(!conflicted(&StoreError::Throttled));
+        for attempt in 1..CONFLICT_ATTEMPTS {
+            let wait = backoff(attempt).as_millis();
+            let base = 10u128 << attempt.min(6);
+            assert!((base..2 * base).contains(&wait), "{attempt}: {wait} ms");
+        }
+    }
+
+    #[test]
+    fn an_hour_bucket_expires_two_days_after_its_hour_and_other_counters_never() {
+        let expiry = bucket_expiry("items.created#2026-12-04T18").unwrap();
+        let hour = time::macros::datetime!(2026-12-04 18:00 UTC);
+        assert_eq!(expiry, (hour + Duration::days(2)).unix_timestamp());
+        assert_eq!(bucket_expiry("items.total"), None);
+        assert_eq!(bucket_expiry("items.created#nonsense"), None);
     }
 }
