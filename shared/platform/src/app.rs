@@ -175,13 +175,19 @@ pub fn verify_token(verifier: &TokenVerifier, req: &Request) -> ApiResult<Princi
 /// 401 unless the principal's session is live now (one round trip: the
 /// session and its user are read side by side).
 pub async fn require_live_session(store: &Store, principal: &Principal) -> ApiResult<()> {
+    live_generation(store, principal).await.map(|_| ())
+}
+
+/// [`require_live_session`], with the generation the live session was
+/// found at.
+async fn live_generation(store: &Store, principal: &Principal) -> ApiResult<u64> {
     let (session, user) = (&principal.session_id, &principal.user_id);
-    if crate::auth::session::is_live(store, session, user, crate::clock::now()).await? {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized(
+    let now = crate::clock::now();
+    match crate::auth::session::live_generation(store, session, user, now).await? {
+        Some(generation) => Ok(generation),
+        None => Err(ApiError::Unauthorized(
             "the session has ended; log in again".into(),
-        ))
+        )),
     }
 }
 
@@ -195,7 +201,7 @@ pub async fn with_live_session<T>(
     principal: &Principal,
     route: impl Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
-    let check = require_live_session(store, principal);
+    let check = async { live_generation(store, principal).await.map(Some) };
     let claim = principal
         .session_generation
         .map(|generation| crate::auth::session::SessionClaim {

@@ -22,8 +22,9 @@
 //! once with two `ConditionCheck`s that hold only while the session is
 //! live ([`SessionClaim::conditions`]), so a create whose first call is a
 //! write costs one round trip too. When those conditions fail, it waits
-//! for the check and sends the transaction again without them, or not at
-//! all when the session has ended.
+//! for the check and sends the transaction again with the conditions of
+//! the generation the check found ([`confirmed_claim`]), or not at all
+//! when the session has ended.
 //!
 //! Outside a gate (consumers, tools, tests that call the store directly)
 //! writes go at once, and so do those of a task a route spawns: the gate
@@ -39,7 +40,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 
 tokio::task_local! {
@@ -59,6 +60,8 @@ struct Gate {
     /// Set once a transaction carrying the session's conditions has
     /// committed: the session was live when it did.
     carried: Arc<AtomicBool>,
+    /// The generation the check found the session live at, once it has.
+    confirmed: Arc<Mutex<Option<u64>>>,
 }
 
 /// Runs `route` inside a new gate with `check` beside it, and returns
@@ -68,6 +71,7 @@ pub async fn run<E, T>(
     check: impl Future<Output = Result<(), E>>,
     route: impl Future<Output = T>,
 ) -> (Result<(), E>, T) {
+    let check = async { check.await.map(|()| None) };
     let (checked, answer, _) = run_claimed(None, check, route).await;
     (checked, answer)
 }
@@ -79,23 +83,33 @@ pub async fn run<E, T>(
 /// live then (liveness never returns: a revoked session, an older
 /// generation or an expired one stays dead), so the change stands
 /// whatever the check, run beside it, found.
+///
+/// `check` answers the generation it found the session live at, if it
+/// knows it: a transaction whose carried conditions failed is sent again
+/// with that generation's ([`confirmed_claim`]), so a session that ends
+/// between the check and the resend still writes nothing.
 pub async fn run_claimed<E, T>(
     claim: Option<SessionClaim>,
-    check: impl Future<Output = Result<(), E>>,
+    check: impl Future<Output = Result<Option<u64>, E>>,
     route: impl Future<Output = T>,
 ) -> (Result<(), E>, T, bool) {
     let (verdict, receiver) = watch::channel(None);
     let carried = Arc::new(AtomicBool::new(false));
+    let confirmed = Arc::new(Mutex::new(None));
     let gate = Gate {
         verdict: receiver,
         claim,
         carried: Arc::clone(&carried),
+        confirmed: Arc::clone(&confirmed),
     };
     let check = async move {
         let checked = check.await;
+        if let Ok(Some(generation)) = &checked {
+            *confirmed.lock().unwrap_or_else(PoisonError::into_inner) = Some(*generation);
+        }
         // No receiver left means the route has finished: nothing waits.
         let _ = verdict.send(Some(checked.is_ok()));
-        checked
+        checked.map(|_| ())
     };
     // The check's reads and the route's first read by key go in one
     // batch. Boxed: a route's future can be large, and debug builds copy
@@ -103,6 +117,24 @@ pub async fn run_claimed<E, T>(
     let both = Box::pin(async { futures::join!(check, GATE.scope(gate, route)) });
     let (checked, answer) = crate::store::batch::within(both).await;
     (checked, answer, carried.load(Ordering::SeqCst))
+}
+
+/// The claim at the generation the check found the session live at,
+/// once it has (inside a gate whose caller's token named its generation).
+pub fn confirmed_claim() -> Option<SessionClaim> {
+    GATE.try_with(|gate| {
+        let generation = *gate
+            .confirmed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let claim = gate.claim.clone()?;
+        Some(SessionClaim {
+            generation: generation?,
+            ..claim
+        })
+    })
+    .ok()
+    .flatten()
 }
 
 /// Records, inside a gate, that a transaction carrying the session's

@@ -47,9 +47,21 @@ pub async fn is_live(
     user_id: &EntityId,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
+    Ok(live_generation(store, id, user_id, now).await?.is_some())
+}
+
+/// The generation of session `id` of `user_id` if it is live at `now`
+/// (the same check as [`is_live`]): what a write sent after the check may
+/// carry as its conditions ([`SessionClaim::conditions`]).
+pub async fn live_generation(
+    store: &Store,
+    id: &str,
+    user_id: &EntityId,
+    now: OffsetDateTime,
+) -> Result<Option<u64>, StoreError> {
     Ok(live_session::<Session>(store, id, user_id, now)
         .await?
-        .is_some())
+        .map(|session| session.generation))
 }
 
 /// Session `id` of `user_id`, read as `S` (the owning module's record),

@@ -151,6 +151,7 @@ impl Store {
             .transpose()?;
         let claim = crate::auth::gate::pending_claim()
             .filter(|claim| session_write::may_carry(claim, &items, mark.is_some()));
+        let carried = claim.is_some();
         let sent = match claim {
             Some(claim) => {
                 let checks = claim.conditions(self, crate::clock::now())?;
@@ -169,10 +170,18 @@ impl Store {
         };
         let sent = match sent {
             // The session's conditions failed (or were not sent): wait for
-            // the check, then send the items alone.
+            // the check, then send the items again. When they failed, with
+            // the conditions of the generation the check found the session
+            // live at (its session was re-stamped since the token was
+            // issued): a session that ends before the resend still writes
+            // nothing.
             Sent::Unproven => {
                 crate::auth::gate::cleared().await?;
-                Box::pin(self.send_transaction(items, mark, None)).await
+                let checks = match crate::auth::gate::confirmed_claim().filter(|_| carried) {
+                    Some(claim) => Some(claim.conditions(self, crate::clock::now())?),
+                    None => None,
+                };
+                Box::pin(self.send_transaction(items, mark, checks)).await
             }
             sent => sent,
         };

@@ -63,29 +63,26 @@ async fn written(store: &Store, name: &str) -> bool {
 }
 
 /// Commits a put of `marker(name)` inside a gate claiming `claim`, whose
-/// check takes [`CHECK`] and answers `live`: whether the marker was stored
-/// when the check ended, and what the commit returned.
+/// check takes [`CHECK`] and answers `live` (found at generation
+/// `found`): whether the marker was stored when the check ended, what the
+/// commit returned and whether it carried the check.
 async fn commit(
     store: &Store,
     claim: SessionClaim,
-    live: bool,
+    live: Option<u64>,
     name: &str,
 ) -> (bool, Result<(), StoreError>, bool) {
     let mut early = false;
     let check = async {
         tokio::time::sleep(CHECK).await;
         early = written(store, name).await;
-        if live {
-            Ok(())
-        } else {
-            Err("the session has ended")
-        }
+        live.map(Some).ok_or("the session has ended")
     };
     let mut tx = Transaction::new();
     tx.add(store.put(marker(name), None).unwrap());
     let (checked, committed, carried) =
         gate::run_claimed(Some(claim), check, store.commit(tx)).await;
-    assert_eq!(checked.is_ok(), live);
+    assert_eq!(checked.is_ok(), live.is_some());
     (early, committed, carried)
 }
 
@@ -94,7 +91,7 @@ async fn a_transaction_for_a_live_session_goes_before_the_check_ends() {
     let env = crate::env().await;
     let store = &env.auth.store;
     let claim = session(store, false, [2, 2, 2]).await;
-    let (early, committed, carried) = commit(store, claim, true, "live").await;
+    let (early, committed, carried) = commit(store, claim, Some(2), "live").await;
     assert!(committed.is_ok(), "{committed:?}");
     assert!(early, "the carried write waited for the check");
     assert!(carried, "the gate did not record the carried commit");
@@ -105,7 +102,7 @@ async fn a_transaction_for_an_ended_session_is_never_written() {
     let env = crate::env().await;
     let store = &env.auth.store;
     let claim = session(store, true, [2, 2, 2]).await;
-    let (early, committed, carried) = commit(store, claim, false, "revoked").await;
+    let (early, committed, carried) = commit(store, claim, None, "revoked").await;
     assert!(!carried);
     assert!(
         matches!(committed, Err(StoreError::SessionEnded)),
@@ -116,7 +113,7 @@ async fn a_transaction_for_an_ended_session_is_never_written() {
 
     // A user whose sessions were all ended (a bumped generation).
     let claim = session(store, false, [2, 3, 2]).await;
-    let (_, committed, _) = commit(store, claim, false, "ended").await;
+    let (_, committed, _) = commit(store, claim, None, "ended").await;
     assert!(
         matches!(committed, Err(StoreError::SessionEnded)),
         "{committed:?}"
@@ -131,7 +128,7 @@ async fn a_token_of_an_older_generation_waits_for_the_check_then_writes() {
     // The session was re-stamped to 3 (its holder changed the password)
     // after the token was issued at 2: live, though the token says 2.
     let claim = session(store, false, [3, 3, 2]).await;
-    let (early, committed, carried) = commit(store, claim, true, "restamped").await;
+    let (early, committed, carried) = commit(store, claim, Some(3), "restamped").await;
     assert!(!carried, "sent again without the conditions");
     assert!(committed.is_ok(), "{committed:?}");
     assert!(!early, "written before the check passed");
@@ -148,7 +145,7 @@ async fn a_transaction_that_writes_the_users_item_waits_for_the_check() {
     let check = async {
         tokio::time::sleep(CHECK).await;
         early = Some(written(store, "with-user").await);
-        Ok::<(), ()>(())
+        Ok::<_, ()>(Some(1))
     };
     let mut tx = Transaction::new();
     tx.add(store.put(marker("with-user"), None).unwrap());
@@ -168,7 +165,7 @@ async fn a_failed_condition_of_the_callers_names_the_callers_item() {
     let claim = session(store, false, [0, 0, 0]).await;
     let check = async {
         tokio::time::sleep(CHECK).await;
-        Ok::<(), ()>(())
+        Ok::<_, ()>(Some(0))
     };
     let mut tx = Transaction::new();
     let free = tx.add(store.put(marker("free"), None).unwrap());
@@ -186,4 +183,38 @@ async fn a_failed_condition_of_the_callers_names_the_callers_item() {
     assert!(error.failed(taken), "{error:?}");
     assert!(!error.failed(free), "{error:?}");
     assert!(!written(store, "free").await);
+}
+
+#[tokio::test]
+async fn a_session_that_ends_between_the_check_and_the_resend_still_writes_nothing() {
+    let env = crate::env().await;
+    let store = &env.auth.store;
+    // Re-stamped to 3 after the token (2) was issued: the carried
+    // conditions fail, the check finds it live at 3, then it is revoked
+    // before the transaction is sent again.
+    let claim = session(store, false, [3, 3, 2]).await;
+    let session_pk = keys::session_pk(&claim.id);
+    let check = async {
+        tokio::time::sleep(CHECK).await;
+        let revoke = opsflow_platform::store::Expr::new("SET revoked = :yes")
+            .value(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true));
+        store
+            .transact(vec![store
+                .update(session_pk.clone(), keys::SESSION_SK, &revoke)
+                .unwrap()])
+            .await
+            .unwrap();
+        Ok::<_, ()>(Some(3))
+    };
+    let mut tx = Transaction::new();
+    tx.add(store.put(marker("raced"), None).unwrap());
+    let (checked, committed, carried) =
+        gate::run_claimed(Some(claim), check, store.commit(tx)).await;
+    assert_eq!(checked, Ok(()));
+    assert!(
+        matches!(committed, Err(StoreError::SessionEnded)),
+        "{committed:?}"
+    );
+    assert!(!carried);
+    assert!(!written(store, "raced").await);
 }
