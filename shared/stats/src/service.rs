@@ -19,21 +19,72 @@ pub enum Outcome {
     Ignored,
 }
 
-/// Counts `envelope` (an event as the queues carry it) once, whatever how
-/// often it is delivered. An envelope without an `id` is an error.
-pub async fn count(store: &Store, envelope: &Value) -> Result<Outcome, StoreError> {
+/// What an event moves: its id and its deltas (each counter once), or
+/// `None` when it counts nothing. An envelope without an `id` is an error.
+fn countable(envelope: &Value) -> Result<Option<(String, Vec<Delta>)>, StoreError> {
     let id = envelope
         .get("id")
         .and_then(Value::as_str)
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("an event without an id")))?;
     let merged = merged(deltas(envelope));
-    if merged.is_empty() {
+    Ok((!merged.is_empty()).then(|| (id.to_owned(), merged)))
+}
+
+/// Counts `envelope` (an event as the queues carry it) once, whatever how
+/// often it is delivered.
+pub async fn count(store: &Store, envelope: &Value) -> Result<Outcome, StoreError> {
+    let Some((id, deltas)) = countable(envelope)? else {
         return Ok(Outcome::Ignored);
+    };
+    Ok(
+        match store.count_events(&[&id], &deltas, clock::now()).await? {
+            Counted::Now => Outcome::Counted,
+            Counted::Before => Outcome::Duplicate,
+        },
+    )
+}
+
+/// The most events counted in one transaction: a queue batch (their marks
+/// and counters stay well within a transaction's 100 items).
+const TOGETHER: usize = 10;
+
+/// Counts `envelopes` (a queue batch), each once: together in one
+/// transaction when none of them was counted before, else one by one. The
+/// outcome of each, in order.
+pub async fn count_all(store: &Store, envelopes: &[Value]) -> Vec<Result<Outcome, StoreError>> {
+    let found: Vec<_> = envelopes.iter().map(countable).collect();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut all: Vec<Delta> = Vec::new();
+    for (id, deltas) in found.iter().flatten().flatten() {
+        if !ids.contains(&id.as_str()) {
+            ids.push(id);
+            all.extend(deltas.iter().cloned());
+        }
     }
-    Ok(match store.count_event(id, &merged, clock::now()).await? {
-        Counted::Now => Outcome::Counted,
-        Counted::Before => Outcome::Duplicate,
-    })
+    if (2..=TOGETHER).contains(&ids.len()) {
+        let together = store.count_events(&ids, &merged(all), clock::now()).await;
+        if let Ok(Counted::Now) = together {
+            let mut seen: Vec<&str> = Vec::new();
+            return found
+                .iter()
+                .map(|found| match found {
+                    Ok(Some((id, _))) if seen.contains(&id.as_str()) => Ok(Outcome::Duplicate),
+                    Ok(Some((id, _))) => {
+                        seen.push(id);
+                        Ok(Outcome::Counted)
+                    }
+                    Ok(None) => Ok(Outcome::Ignored),
+                    Err(_) => Err(StoreError::Other(anyhow::anyhow!("an event without an id"))),
+                })
+                .collect();
+        }
+    }
+    // One by one: a single event, or a batch holding a redelivery.
+    let mut outcomes = Vec::with_capacity(envelopes.len());
+    for envelope in envelopes {
+        outcomes.push(count(store, envelope).await);
+    }
+    outcomes
 }
 
 /// Each counter once, its deltas summed; those that cancel out dropped.

@@ -1,8 +1,9 @@
 //! `stats-aggregator`: counts each event from the `stats` queue into the
 //! dashboard's counters, once.
 //!
-//! Messages are counted one after another, each on its own: a message
-//! that is not an envelope,
+//! A batch's events are counted together, in one transaction, unless one
+//! of them was counted before: then one after another, each on its own
+//! (`service::count_all`). A message that is not an envelope,
 //! or whose count fails, is reported as a batch item failure, so it alone
 //! is retried and, after the queue's `maxReceiveCount`, lands in the
 //! dead-letter queue. A redelivered event finds its mark and moves
@@ -10,7 +11,7 @@
 
 use crate::service::{self, Outcome};
 use crate::store::Store;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use opsflow_platform::config::Config;
 use opsflow_platform::pipeline::consumer::retry;
 use serde_json::Value;
@@ -23,24 +24,34 @@ pub fn entity_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Resu
     ))
 }
 
-async fn count_one(store: &Store, message: &SqsMessage) -> Result<Outcome, String> {
-    let body = message.body.as_deref().unwrap_or_default();
-    let envelope: Value =
-        serde_json::from_str(body).map_err(|e| format!("not an event envelope: {e}"))?;
-    service::count(store, &envelope)
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// Counts a batch; the response lists the messages to retry.
 #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
 pub async fn count_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
+    let parsed: Vec<Result<Value, String>> = event
+        .records
+        .iter()
+        .map(|message| {
+            let body = message.body.as_deref().unwrap_or_default();
+            serde_json::from_str(body).map_err(|e| format!("not an event envelope: {e}"))
+        })
+        .collect();
+    let envelopes: Vec<Value> = parsed.iter().flatten().cloned().collect();
+    let mut counted = service::count_all(store, &envelopes).await.into_iter();
     let mut response = SqsBatchResponse::default();
-    // One after another: the events of a batch mostly move the same
-    // counters, and transactions on an item at once cancel each other.
-    for message in &event.records {
+    for (message, parsed) in event.records.iter().zip(parsed) {
         let id = message.message_id.clone().unwrap_or_default();
-        match count_one(store, message).await {
+        let outcome: Result<Outcome, String> = match parsed {
+            Ok(_) => counted
+                .next()
+                .unwrap_or_else(|| {
+                    Err(crate::store::StoreError::Other(anyhow::anyhow!(
+                        "uncounted"
+                    )))
+                })
+                .map_err(|e| e.to_string()),
+            Err(reason) => Err(reason),
+        };
+        match outcome {
             Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "event counted"),
             Err(reason) => {
                 tracing::error!(message_id = %id, %reason, "event not counted; will be retried");

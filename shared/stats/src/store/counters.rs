@@ -2,21 +2,24 @@
 //! at most once.
 //!
 //! Access patterns:
-//! - count an event: `TransactWriteItems` of a put of
-//!   `STATS#EVENT#<event id> / COUNTED` on the condition that it is
-//!   absent (kept 7 days, longer than a message can be redelivered), and
-//!   an `UpdateItem ADD count :delta` of each counter it moves at
-//!   `STATS / <counter>` (an hour bucket also sets its own expiry, two
-//!   days after its hour). A redelivered event fails the put and moves
-//!   nothing.
+//! - count events: `TransactWriteItems` of a put of
+//!   `STATS#EVENT#<event id> / COUNTED` per event on the condition that it
+//!   is absent (kept 15 days, longer than a message can wait to be
+//!   redelivered), and an `UpdateItem ADD count :delta` of each counter
+//!   they move at `STATS / <counter>`, their changes summed (an hour
+//!   bucket also sets its own expiry, two days after its hour). A
+//!   redelivered event fails its put and nothing moves; the aggregator
+//!   then counts the batch's events one by one.
 //! - every counter: `Query pk=STATS`, strongly consistent, to the end
 //!   (a few counters per status, role and workflow, and 48 hour buckets).
 //!
-//! Every counter lives in the one `STATS` partition, so every counted
-//! event writes there: DynamoDB serves a partition about 1,000 write units
-//! a second, and each counter of a transaction costs two, which bounds the
-//! aggregator at a few hundred counted events a second. Beyond that, split
-//! each counter over shards (`STATS#<n>`) and add them up when reading.
+//! Every counter lives in the one `STATS` partition: DynamoDB serves a
+//! partition about 1,000 write units a second, and each item of a
+//! transaction costs two. The aggregator counts a queue batch (up to ten
+//! events) in one transaction, whose counters are few as the events of a
+//! batch mostly move the same ones, which bounds it at about a thousand
+//! counted events a second. Beyond that, split each counter over shards
+//! (`STATS#<n>`) and add them up when reading.
 
 use super::{classify, keys, n, s, Expr, Store, StoreError, StoreFuture};
 use crate::domain::Delta;
@@ -33,22 +36,24 @@ const COUNTED_FOR: Duration = Duration::days(15);
 /// DynamoDB cancels one of two transactions that touch an item at once).
 const CONFLICT_ATTEMPTS: u32 = 8;
 
-/// What counting an event did.
+/// What counting events did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counted {
-    /// Its deltas were applied now.
+    /// Their deltas were applied now.
     Now,
-    /// It had been counted before (a redelivery): nothing moved.
+    /// One of them had been counted before (a redelivery): nothing moved.
     Before,
 }
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait CounterStore {
-    /// Applies `deltas` (counters named once each) for event `event_id`,
-    /// unless it was counted before.
-    fn count_event(
+    /// Marks events `event_ids` counted and applies `deltas` (their
+    /// changes summed, each counter named once) in one transaction, unless
+    /// one of them was counted before: then nothing moves. At most 100
+    /// marks and counters in all.
+    fn count_events(
         &self,
-        event_id: &str,
+        event_ids: &[&str],
         deltas: &[Delta],
         now: OffsetDateTime,
     ) -> impl StoreFuture<Counted>;
@@ -91,22 +96,25 @@ fn clock_jitter() -> u16 {
 }
 
 impl CounterStore for Store {
-    async fn count_event(
+    async fn count_events(
         &self,
-        event_id: &str,
+        event_ids: &[&str],
         deltas: &[Delta],
         now: OffsetDateTime,
     ) -> Result<Counted, StoreError> {
-        let mark = super::Item::from([
-            ("pk".to_owned(), s(keys::counted_pk(event_id))),
-            ("sk".to_owned(), s(keys::COUNTED_SK)),
-            ("type".to_owned(), s("stats_mark")),
-            (
-                "expires_at".to_owned(),
-                n((now + COUNTED_FOR).unix_timestamp()),
-            ),
-        ]);
-        let mut items = vec![self.put(mark, Some(("attribute_not_exists(pk)", Vec::new())))?];
+        let mut items = Vec::with_capacity(event_ids.len() + deltas.len());
+        for event_id in event_ids {
+            let mark = super::Item::from([
+                ("pk".to_owned(), s(keys::counted_pk(event_id))),
+                ("sk".to_owned(), s(keys::COUNTED_SK)),
+                ("type".to_owned(), s("stats_mark")),
+                (
+                    "expires_at".to_owned(),
+                    n((now + COUNTED_FOR).unix_timestamp()),
+                ),
+            ]);
+            items.push(self.put(mark, Some(("attribute_not_exists(pk)", Vec::new())))?);
+        }
         for (counter, delta) in deltas {
             let mut update = Expr::new("ADD #count :delta")
                 .name("#count", "count")
@@ -117,11 +125,14 @@ impl CounterStore for Store {
             }
             items.push(self.update(keys::STATS_PK.to_owned(), counter, &update)?);
         }
+        let marks = event_ids.len();
         let mut attempt = 1;
         loop {
             match self.transact(items.clone()).await {
                 Ok(()) => return Ok(Counted::Now),
-                Err(error) if error.failed_condition_at(0) => return Ok(Counted::Before),
+                Err(error) if (0..marks).any(|i| error.failed_condition_at(i)) => {
+                    return Ok(Counted::Before)
+                }
                 Err(error) if conflicted(&error) && attempt < CONFLICT_ATTEMPTS => {
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;

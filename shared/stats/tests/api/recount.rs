@@ -185,3 +185,37 @@ async fn a_redelivered_event_moves_nothing_and_an_unrelated_one_writes_nothing()
     let refused = count_batch(&store, &not_json).await;
     assert_eq!(refused.batch_item_failures.len(), 1);
 }
+
+#[tokio::test]
+async fn a_batch_mixing_new_and_redelivered_events_counts_each_new_one_once() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    for n in 0..3 {
+        item(&env, &admin, n).await;
+    }
+    let store = env.owned_app().store;
+    let first: Vec<Value> = env.events_of_type("item.created").await;
+    let counted = count_batch(&store, &crate::batch(&first[..2])).await;
+    assert!(counted.batch_item_failures.is_empty());
+    // The second event again, beside the third and a duplicate of it.
+    let mixed = [first[1].clone(), first[2].clone(), first[2].clone()];
+    let counted = count_batch(&store, &crate::batch(&mixed)).await;
+    assert!(counted.batch_item_failures.is_empty());
+    let stats = env.call(Call::new("stats/get").by(&admin)).await;
+    assert_eq!(stats.body["items"]["total"], 3, "{}", stats.body);
+    // And a batch of new events alone, counted together.
+    for n in 3..6 {
+        item(&env, &admin, n).await;
+    }
+    let all = env.events_of_type("item.created").await;
+    let new: Vec<Value> = all
+        .into_iter()
+        .filter(|e| !first.iter().any(|f| f["id"] == e["id"]))
+        .collect();
+    assert_eq!(new.len(), 3);
+    let counted = count_batch(&store, &crate::batch(&new)).await;
+    assert!(counted.batch_item_failures.is_empty());
+    let stats = env.call(Call::new("stats/get").by(&admin)).await;
+    assert_eq!(stats.body["items"]["total"], 6, "{}", stats.body);
+    assert_eq!(stats.body["items"]["created_last_24h"], 6);
+}
