@@ -219,3 +219,25 @@ async fn a_batch_mixing_new_and_redelivered_events_counts_each_new_one_once() {
     assert_eq!(stats.body["items"]["total"], 6, "{}", stats.body);
     assert_eq!(stats.body["items"]["created_last_24h"], 6);
 }
+
+#[tokio::test]
+async fn the_recorded_batch_counts_its_account_and_its_item() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let store = env.owned_app().store;
+    let recorded: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(crate::helpers::fixture("stats-aggregator/sqs")).unwrap();
+    for _ in 0..2 {
+        let response = count_batch(&store, &recorded).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    // The recorded events only: the admin's own registration is in the
+    // outbox, not counted here.
+    let stats = env.call(Call::new("stats/get").by(&admin)).await;
+    assert_eq!(stats.body["users"]["total"], 1, "{}", stats.body);
+    assert_eq!(stats.body["users"]["by_role"], json!({"user": 1}));
+    assert_eq!(stats.body["items"]["total"], 1);
+    assert_eq!(stats.body["items"]["active"], 1);
+    // Created on 2026-11-22: long out of the last 24 hours.
+    assert_eq!(stats.body["items"]["created_last_24h"], 0);
+}
