@@ -126,13 +126,11 @@ pub async fn update(
     }
     after.version += 1;
     after.updated_at = clock::now();
-    let (old, new) = (item_data(record), item_data(&after));
-    let mut event = event(events::ITEM_UPDATED, principal, correlation_id, &after);
-    for field in CHANGEABLE {
-        if old[field] != new[field] {
-            event = event.change(field, &old[field], &new[field]);
-        }
-    }
+    let event = event(events::ITEM_UPDATED, principal, correlation_id, &after).changes_between(
+        &item_data(record),
+        &item_data(&after),
+        &CHANGEABLE,
+    );
     store
         .replace_item(record, &after, &event)
         .await

@@ -148,6 +148,18 @@ impl Envelope {
         self.changes.insert(field.to_owned(), pair);
         self
     }
+
+    /// Records each of `fields` whose value differs between the views
+    /// `before` and `after` of an entity ([`Envelope::change`]).
+    pub fn changes_between(mut self, before: &Value, after: &Value, fields: &[&str]) -> Self {
+        for field in fields {
+            let (old, new) = (&before[*field], &after[*field]);
+            if old != new {
+                self = self.change(field, old, new);
+            }
+        }
+        self
+    }
 }
 
 /// The outbox item of an event. The envelope is kept as its exact JSON

@@ -33,7 +33,15 @@ fn countable(envelope: &Value) -> Result<Option<(String, Vec<Delta>)>, StoreErro
 /// Counts `envelope` (an event as the queues carry it) once, whatever how
 /// often it is delivered.
 pub async fn count(store: &Store, envelope: &Value) -> Result<Outcome, StoreError> {
-    let Some((id, deltas)) = countable(envelope)? else {
+    count_one(store, countable(envelope)?).await
+}
+
+/// Counts what [`countable`] found of one event.
+async fn count_one(
+    store: &Store,
+    found: Option<(String, Vec<Delta>)>,
+) -> Result<Outcome, StoreError> {
+    let Some((id, deltas)) = found else {
         return Ok(Outcome::Ignored);
     };
     Ok(
@@ -61,28 +69,25 @@ pub async fn count_all(store: &Store, envelopes: &[Value]) -> Vec<Result<Outcome
             all.extend(deltas.iter().cloned());
         }
     }
-    if (2..=TOGETHER).contains(&ids.len()) {
-        let together = store.count_events(&ids, &merged(all), clock::now()).await;
-        if let Ok(Counted::Now) = together {
-            let mut seen: Vec<&str> = Vec::new();
-            return found
-                .iter()
-                .map(|found| match found {
-                    Ok(Some((id, _))) if seen.contains(&id.as_str()) => Ok(Outcome::Duplicate),
-                    Ok(Some((id, _))) => {
-                        seen.push(id);
-                        Ok(Outcome::Counted)
-                    }
-                    Ok(None) => Ok(Outcome::Ignored),
-                    Err(_) => Err(StoreError::Other(anyhow::anyhow!("an event without an id"))),
-                })
-                .collect();
-        }
-    }
-    // One by one: a single event, or a batch holding a redelivery.
-    let mut outcomes = Vec::with_capacity(envelopes.len());
-    for envelope in envelopes {
-        outcomes.push(count(store, envelope).await);
+    let together = (2..=TOGETHER).contains(&ids.len())
+        && matches!(
+            store.count_events(&ids, &merged(all), clock::now()).await,
+            Ok(Counted::Now)
+        );
+    let mut outcomes = Vec::with_capacity(found.len());
+    let mut seen: Vec<String> = Vec::new();
+    for found in found {
+        outcomes.push(match found {
+            Err(error) => Err(error),
+            Ok(None) => Ok(Outcome::Ignored),
+            Ok(Some((id, _))) if together && seen.contains(&id) => Ok(Outcome::Duplicate),
+            Ok(Some((id, _))) if together => {
+                seen.push(id);
+                Ok(Outcome::Counted)
+            }
+            // One by one: a single event, or a batch holding a redelivery.
+            Ok(some) => count_one(store, some).await,
+        });
     }
     outcomes
 }

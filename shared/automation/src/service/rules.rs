@@ -128,12 +128,7 @@ pub async fn update_rule(
         correlation_id,
         after.clone(),
     );
-    for field in CHANGEABLE {
-        let (old, new) = (&before[field], &after[field]);
-        if old != new {
-            event = event.change(field, old, new);
-        }
-    }
+    event = event.changes_between(&before, &after, &CHANGEABLE);
     store
         .update_rule(record, now, &event)
         .await

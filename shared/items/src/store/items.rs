@@ -152,11 +152,6 @@ fn event_item(store: &Store, event: &Envelope) -> Result<TransactWriteItem, Stor
     store.put(OutboxItem::new(event)?.to_item()?, None)
 }
 
-/// The version a replacement or deletion expects.
-fn at_version(version: u64) -> Expr {
-    Expr::new("version = :expected").value(":expected", super::n(version))
-}
-
 impl ItemStore for Store {
     async fn item_by_id(&self, id: &EntityId) -> Result<Option<ItemRecord>, StoreError> {
         self.get(keys::item_pk(id), keys::ITEM_SK).await
@@ -178,21 +173,16 @@ impl ItemStore for Store {
         after: &ItemRecord,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let version = at_version(before.version);
-        let condition = Some((version.text.as_str(), version.values.clone()));
-        let mut items = vec![self.put(after.item()?, condition)?];
         let kept: Vec<Keys> = after.links().into_iter().map(|link| link.keys).collect();
+        let mut links = Vec::new();
         for link in before.links() {
             if !kept.contains(&link.keys) {
-                items.push(self.delete(link.keys.pk, &link.keys.sk, None)?);
+                links.push(self.delete(link.keys.pk, &link.keys.sk, None)?);
             }
         }
-        items.extend(put_links(self, after)?);
-        items.push(event_item(self, event)?);
-        match self.transact(items).await {
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
-            other => other,
-        }
+        links.extend(put_links(self, after)?);
+        self.replace_versioned(after.item()?, before.version, links, Some(event))
+            .await
     }
 
     async fn delete_item(&self, record: &ItemRecord, event: &Envelope) -> Result<(), StoreError> {

@@ -34,7 +34,7 @@ pub(super) enum Shared {
     Alone,
 }
 
-type Key = (String, String);
+pub(super) type Key = (String, String);
 
 /// The reads waiting for a window's batch.
 #[derive(Default)]
@@ -135,14 +135,14 @@ fn answer_alone(reads: HashMap<Key, Vec<oneshot::Sender<Shared>>>) {
     }
 }
 
-/// One `BatchGetItem` of `keys`: for each key read, its item or `None`;
-/// keys left unprocessed are absent from the answer.
-async fn read_together<'k>(
+/// One strongly consistent `BatchGetItem` of `keys` on `table`: the items
+/// found, by key, and the keys DynamoDB left unprocessed. A key in
+/// neither has no item. (Also [`Store::batch_get`]'s round.)
+pub(super) async fn get_round(
     client: &Client,
     table: &str,
-    keys: impl Iterator<Item = &'k Key>,
-) -> Result<HashMap<Key, Option<Item>>, super::StoreError> {
-    let keys: Vec<Key> = keys.cloned().collect();
+    keys: &[Key],
+) -> Result<(HashMap<Key, Item>, Vec<Key>), super::StoreError> {
     let request = KeysAndAttributes::builder()
         .set_keys(Some(
             keys.iter()
@@ -158,26 +158,40 @@ async fn read_together<'k>(
         .send()
         .await
         .map_err(|e| super::classify(e, "BatchGetItem"))?;
-    let unprocessed: Vec<Key> = output
+    let key_of = |item: &Item| (string_attribute(item, "pk"), string_attribute(item, "sk"));
+    let unprocessed = output
         .unprocessed_keys
         .and_then(|mut u| u.remove(table))
         .map(|k| k.keys)
         .unwrap_or_default()
         .iter()
-        .map(|key| (string_attribute(key, "pk"), string_attribute(key, "sk")))
+        .map(key_of)
         .collect();
-    let mut answers: HashMap<Key, Option<Item>> = keys
-        .into_iter()
-        .filter(|key| !unprocessed.contains(key))
-        .map(|key| (key, None))
-        .collect();
-    for item in output
+    let found = output
         .responses
         .and_then(|mut r| r.remove(table))
         .unwrap_or_default()
-    {
-        let key = (string_attribute(&item, "pk"), string_attribute(&item, "sk"));
-        answers.insert(key, Some(item));
-    }
-    Ok(answers)
+        .into_iter()
+        .map(|item| (key_of(&item), item))
+        .collect();
+    Ok((found, unprocessed))
+}
+
+/// One `BatchGetItem` of `keys`: for each key read, its item or `None`;
+/// keys left unprocessed are absent from the answer.
+async fn read_together<'k>(
+    client: &Client,
+    table: &str,
+    keys: impl Iterator<Item = &'k Key>,
+) -> Result<HashMap<Key, Option<Item>>, super::StoreError> {
+    let keys: Vec<Key> = keys.cloned().collect();
+    let (mut found, unprocessed) = get_round(client, table, &keys).await?;
+    Ok(keys
+        .into_iter()
+        .filter(|key| !unprocessed.contains(key))
+        .map(|key| {
+            let item = found.remove(&key);
+            (key, item)
+        })
+        .collect())
 }

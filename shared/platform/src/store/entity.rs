@@ -121,7 +121,7 @@ impl Store {
         let expected = *version;
         *version += 1;
         *updated_at = now;
-        self.replace_versioned(record.item()?, expected, event)
+        self.replace_versioned(record.item()?, expected, Vec::new(), event)
             .await
     }
 }

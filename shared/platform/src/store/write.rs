@@ -7,11 +7,9 @@
 use super::error::{built, classify_transaction};
 use super::expr::with_placeholders;
 use super::session_write;
-use super::{
-    classify, idempotency, n, s, string_attribute, Expr, Item, Store, StoreError, Written,
-};
+use super::{classify, idempotency, n, s, Expr, Item, Store, StoreError, Written};
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 use std::collections::HashMap;
 
@@ -90,41 +88,15 @@ impl Store {
     /// order asked; missing items are left out. Unprocessed keys are asked
     /// again until none remain.
     pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
-        let wanted: Vec<Item> = keys
-            .iter()
-            .map(|(pk, sk)| HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]))
-            .collect();
         let mut found: HashMap<(String, String), Item> = HashMap::new();
-        let mut pending = wanted;
+        let mut pending = keys.clone();
         for _ in 0..8 {
             if pending.is_empty() {
                 break;
             }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(pending))
-                .consistent_read(true)
-                .build();
-            let request = built(request, "a BatchGetItem")?;
-            let output = self
-                .client()
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(|e| classify(e, "BatchGetItem"))?;
-            for item in output
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default()
-            {
-                let key = (string_attribute(&item, "pk"), string_attribute(&item, "sk"));
-                found.insert(key, item);
-            }
-            pending = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .map(|k| k.keys)
-                .unwrap_or_default();
+            let (got, left) = super::batch::get_round(self.client(), &self.table, &pending).await?;
+            found.extend(got);
+            pending = left;
         }
         if !pending.is_empty() {
             return Err(StoreError::Throttled);
@@ -307,12 +279,14 @@ impl Store {
         }
     }
 
-    /// Replaces an item that is still at version `expected`, with its
+    /// Replaces an item that is still at version `expected`, with the
+    /// writes that go `with` it (items 1…: an entity's links) and its
     /// event, atomically. A stale version is `ConditionFailed`.
     pub async fn replace_versioned(
         &self,
         item: Item,
         expected: u64,
+        with: Vec<TransactWriteItem>,
         event: Option<&crate::events::Envelope>,
     ) -> Result<(), StoreError> {
         let condition = Some((
@@ -320,6 +294,7 @@ impl Store {
             vec![(":expected", n(expected))],
         ));
         let mut items = vec![self.put(item, condition)?];
+        items.extend(with);
         if let Some(event) = event {
             items.push(self.put(crate::events::OutboxItem::new(event)?.to_item()?, None)?);
         }

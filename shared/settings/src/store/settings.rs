@@ -8,9 +8,9 @@
 //! - set one: `TransactWriteItems` of the item, on the condition that it
 //!   is still at the version read (absent for version 0), and its event
 
-use super::{keys, n, Entity, Keys, Store, StoreError, StoreFuture};
+use super::{keys, Entity, Keys, Store, StoreError, StoreFuture};
 use crate::domain::DEFINITIONS;
-use crate::events::{Envelope, OutboxItem};
+use crate::events::Envelope;
 use opsflow_platform::domain::EntityId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,18 +101,11 @@ impl SettingStore for Store {
         expected: u64,
         event: &Envelope,
     ) -> Result<(), StoreError> {
-        let condition = if expected == 0 {
-            ("attribute_not_exists(pk)", Vec::new())
+        if expected == 0 {
+            self.insert_with_event(record.item()?, event).await
         } else {
-            ("version = :expected", vec![(":expected", n(expected))])
-        };
-        let items = vec![
-            self.put(record.item()?, Some(condition))?,
-            self.put(OutboxItem::new(event)?.to_item()?, None)?,
-        ];
-        match self.transact(items).await {
-            Err(error) if error.failed_condition_at(0) => Err(StoreError::ConditionFailed),
-            other => other,
+            self.replace_versioned(record.item()?, expected, Vec::new(), Some(event))
+                .await
         }
     }
 }

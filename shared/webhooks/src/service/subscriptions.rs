@@ -132,13 +132,14 @@ pub async fn update(
     after.version += 1;
     after.updated_at = now;
     let after_view = subscription_data(&after, now);
-    let mut event = event(events::WEBHOOK_UPDATED, actor, correlation_id, &after);
-    for field in CHANGEABLE {
-        let (old, new) = (&before[field], &after_view[field]);
-        // Shown by origin: a new path on the same host is a change too.
-        if old != new || (field == "url" && record.url != after.url) {
-            event = event.change(field, old, new);
-        }
+    let mut event = event(events::WEBHOOK_UPDATED, actor, correlation_id, &after).changes_between(
+        &before,
+        &after_view,
+        &CHANGEABLE,
+    );
+    // Shown by origin: a new path on the same host is a change too.
+    if record.url != after.url && !event.changes.contains_key("url") {
+        event = event.change("url", &before["url"], &after_view["url"]);
     }
     record.set(&subscription);
     store
