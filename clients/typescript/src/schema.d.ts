@@ -709,6 +709,152 @@ export interface paths {
         patch: operations["updateItem"];
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List jobs
+         * @description Admins only. Every job, newest first: those in one `status`, of one
+         *     `type`, or both. Any other query parameter is 400.
+         */
+        get: operations["listJobs"];
+        put?: never;
+        /**
+         * Queue a job
+         * @description Admins only. The job is `queued`, due after `delay_seconds` (default
+         *     0), with 3 attempts; `data` is checked against `type`, each bad field
+         *     named (`data.to[0]`): a `generate-report` takes `report` (`items` with
+         *     `status`?, or `approvals` with `status`?, `from`?, `to`?) and
+         *     `format` (`csv` or `json`); a `send-notification` `to` (1–50
+         *     addresses) and `template` (`plain` with `subject` and `text`, or
+         *     `report-ready` with `report_job_id`); a `process-data` `status`?,
+         *     `search`? and `set_status` and/or `merge_metadata`; a `cleanup`
+         *     `older_than_days` (1–3650) and `targets` (`items`, `jobs`).
+         */
+        post: operations["createJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/clean": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clean up finished jobs
+         * @description Admins only. Queues a `cleanup` job that removes the finished jobs
+         *     (`completed`, `failed`, `cancelled`) created at least `older_than_days`
+         *     ago (default 30), in pages; the body may be left out.
+         */
+        post: operations["cleanJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a job
+         * @description Admins only: the job with its attempts, progress, result and last
+         *     error.
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a job
+         * @description Admins only. Any job but a `running` one (409: its work may be half
+         *     done). A stale `If-Match` is 412.
+         */
+        delete: operations["deleteJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a job
+         * @description Admins only. A `failed` job is queued again, due now, its attempts
+         *     starting over (page-by-page work resumes where it stopped); a job in
+         *     any other status is 409. A stale `If-Match` is 412.
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job
+         * @description Admins only. A `queued` job is `cancelled` and never runs; a job in
+         *     any other status is 409. A stale `If-Match` is 412.
+         */
+        post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a job's report
+         * @description Admins only. A link to a `completed` `generate-report` job's report,
+         *     valid for five minutes; a report not completed yet, or a job of
+         *     another type, is 409.
+         */
+        get: operations["downloadJobReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -987,6 +1133,15 @@ export interface components {
          * @enum {string}
          */
         AuditSource: "platform" | "client";
+        /** @description What `POST /api/v1/jobs/clean` removes. */
+        CleanJobs: {
+            /**
+             * Format: int64
+             * @description Finished jobs created at least this many days ago (1–3650,
+             *     default 30).
+             */
+            older_than_days?: number | null;
+        };
         /** @description A condition on the event; every problem in one is named by its path in the rule (`conditions.all[1].value`). */
         Condition: {
             /** @description Where in the event envelope: under `data`, `changes` or `actor`, or the envelope's `type`, `entity`, `entity_id`, `depth`; a number indexes an array (`changes.status.1`). */
@@ -1032,6 +1187,25 @@ export interface components {
             status?: components["schemas"]["ItemStatus"] | null;
             /** @description A JSON object of at most 16 KiB and 16 levels; default `{}`. */
             metadata?: Record<string, unknown> | null;
+        };
+        /** @description A new job. */
+        CreateJob: {
+            type: components["schemas"]["JobKind"];
+            /**
+             * @description What the job is to do: its fields depend on `type` (see the jobs
+             *     guide); a JSON object of at most 16 KiB.
+             */
+            data: Record<string, unknown>;
+            /**
+             * Format: int64
+             * @description 1–10, default 5; 7 and up go to the high-priority queue.
+             */
+            priority?: number | null;
+            /**
+             * Format: int64
+             * @description Seconds before the job is first due (0 to 30 days).
+             */
+            delay_seconds?: number | null;
         };
         /** @description A new subscription. */
         CreateSubscription: {
@@ -1353,10 +1527,71 @@ export interface components {
             };
         };
         /**
+         * @description What a job does (its `type`); its `data` is checked against it.
+         * @enum {string}
+         */
+        JobKind: "process-data" | "send-notification" | "generate-report" | "cleanup";
+        /**
+         * @description Where a job stands: `queued` → `running` → `completed`, or `queued` again after a failed attempt, or `failed` after the last one; `queued` → `cancelled` (cancel); `failed` → `queued` (retry).
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "completed" | "failed" | "cancelled";
+        /**
          * @description A job type.
          * @example generate-report
          */
         JobType: string;
+        /** @description A job as the API shows it. */
+        JobView: {
+            /** Format: uuid */
+            id: string;
+            /** @description `process-data`, `send-notification`, `generate-report` or `cleanup`. */
+            type: components["schemas"]["JobKind"];
+            /** @description What the job was asked to do. */
+            data: Record<string, unknown>;
+            /** Format: int32 */
+            priority: number;
+            /** @description `queued`, `running`, `completed`, `failed` or `cancelled`. */
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Format: int32
+             * @description Attempts started so far (at most `max_attempts`).
+             */
+            attempts: number;
+            /** Format: int32 */
+            max_attempts: number;
+            /**
+             * Format: int32
+             * @description 0–100.
+             */
+            progress: number;
+            /**
+             * Format: int64
+             * @description Entries done so far by page-by-page work.
+             */
+            processed: number;
+            /** @description What a completed job produced (a report's `key`, `rows`, …). */
+            result?: Record<string, unknown> | null;
+            /** @description Why the last attempt failed. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When the job is due (again).
+             */
+            run_at: string;
+            /** @description A user's id, or `rule:<id>` for a rule's `enqueue_job`. */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            version: number;
+        };
         /** @description The trace of one comparison. */
         LeafTrace: {
             at: string;
@@ -1539,6 +1774,60 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_JobView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** @description `process-data`, `send-notification`, `generate-report` or `cleanup`. */
+                type: components["schemas"]["JobKind"];
+                /** @description What the job was asked to do. */
+                data: Record<string, unknown>;
+                /** Format: int32 */
+                priority: number;
+                /** @description `queued`, `running`, `completed`, `failed` or `cancelled`. */
+                status: components["schemas"]["JobStatus"];
+                /**
+                 * Format: int32
+                 * @description Attempts started so far (at most `max_attempts`).
+                 */
+                attempts: number;
+                /** Format: int32 */
+                max_attempts: number;
+                /**
+                 * Format: int32
+                 * @description 0–100.
+                 */
+                progress: number;
+                /**
+                 * Format: int64
+                 * @description Entries done so far by page-by-page work.
+                 */
+                processed: number;
+                /** @description What a completed job produced (a report's `key`, `rows`, …). */
+                result?: Record<string, unknown> | null;
+                /** @description Why the last attempt failed. */
+                last_error?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the job is due (again).
+                 */
+                run_at: string;
+                /** @description A user's id, or `rule:<id>` for a rule's `enqueue_job`. */
+                created_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                finished_at?: string | null;
                 /** Format: int64 */
                 version: number;
             }[];
@@ -1813,6 +2102,24 @@ export interface components {
              * @description The version the replacement expects (stale: 409), like `If-Match`.
              */
             version?: number | null;
+        };
+        /**
+         * @description A completed report's download link: the answer of
+         *     `GET /api/v1/jobs/{id}/download`.
+         */
+        ReportDownloadView: {
+            /**
+             * @description A presigned URL that downloads the report, without a token, until
+             *     `expires_at`.
+             */
+            url: string;
+            /** @description The report's object key: `reports/<job id>.<csv|json>`. */
+            key: string;
+            /**
+             * Format: date-time
+             * @description When `url` stops working: five minutes after it was made.
+             */
+            expires_at: string;
         };
         /**
          * @description A role: what its holder may do.
@@ -4372,6 +4679,339 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs in this status. */
+                status?: components["schemas"]["JobStatus"];
+                /** @description Only jobs of this type. */
+                type?: components["schemas"]["JobKind"];
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "format": "csv",
+                 *         "report": "approvals",
+                 *         "status": "APPROVED"
+                 *       },
+                 *       "priority": 7,
+                 *       "type": "generate-report"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateJob"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/jobs/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cleanJobs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "older_than_days": 90
+                 *     }
+                 */
+                "application/json": components["schemas"]["CleanJobs"];
+            };
+        };
+        responses: {
+            /** @description The `cleanup` job, queued. */
+            202: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/jobs/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, `queued` again. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, `cancelled`. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadJobReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's download link. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDownloadView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

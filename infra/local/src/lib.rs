@@ -2,9 +2,10 @@
 //! `template.yaml`, with no Docker and no AWS account.
 //!
 //! - [`template`] reads the SAM template (CloudFormation short tags
-//!   resolved to local values) into functions, tables, queues and the HTTP
-//!   API's routes and CORS settings.
-//! - [`resources`] creates those tables and queues on DynamoDB Local and moto.
+//!   resolved to local values) into functions, tables, queues, buckets, e-mail
+//!   identities and the HTTP API's routes and CORS settings.
+//! - [`resources`] creates those tables on DynamoDB Local, and the queues,
+//!   buckets and identities on moto.
 //! - [`runtime`] runs each function's real binary as a child process against
 //!   an emulated Lambda Runtime API, and prints Lambda-style `REPORT` lines.
 //! - [`gateway`] serves the HTTP API as API Gateway (HTTP API, payload 2.0)
@@ -12,8 +13,9 @@
 //! - [`sources`] runs the event source mappings: SQS pollers, the DynamoDB
 //!   stream poller and schedules.
 //! - [`docs`] serves the interactive API documentation at `/docs`, beside
-//!   the API, and [`inbox`] a webhook receiver at `/_inbox` (the local
-//!   runtime's own pages; AWS has no such paths).
+//!   the API, [`inbox`] a webhook receiver at `/_inbox`, and [`mail`] the
+//!   e-mail sent through moto's SES at `/_mail` (the local runtime's own
+//!   pages; AWS has no such paths).
 //!
 //! Invariant: everything that invokes a function goes through [`Invoke`]
 //! (the runtime, or an in-process [`Handle`]), so routing and polling
@@ -24,9 +26,11 @@ pub mod docs;
 pub mod gateway;
 pub mod inbox;
 pub mod load;
+pub mod mail;
 pub mod platform;
 pub mod resources;
 pub mod runtime;
+mod secrets;
 pub mod seed;
 pub mod sources;
 pub mod template;

@@ -171,12 +171,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options.max_instances = concurrency;
             let platform = Platform::start(options).await?;
             let mut banner = format!(
-                "\nOpsflow is running at http://{}\n  {} functions, {} routes, {} tables, {} queues\n",
+                "\nOpsflow is running at http://{}\n  {} functions, {} routes, {} tables, {} queues, {} buckets\n",
                 platform.address,
                 platform.template.functions.len(),
                 platform.template.routes.len(),
                 platform.template.tables.len(),
                 platform.template.queues.len(),
+                platform.template.buckets.len(),
             );
             if with_seed {
                 let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
@@ -188,8 +189,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ));
             }
             banner.push_str(&format!(
-                "API documentation: http://{0}/docs\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",
-                platform.address
+                "API documentation: http://{0}/docs\nE-mail sent (moto's SES): http://{0}{1}\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",
+                platform.address,
+                opsflow_local::mail::MAIL_PATH,
             ));
             println!("{banner}");
             tokio::signal::ctrl_c()

@@ -1,9 +1,12 @@
 //! `serve`: the whole platform on this machine. Reads the template,
-//! creates its tables and queues on the emulators, puts the token signing
-//! key into the local Secrets Manager (moto) so the `auth` function loads it
-//! exactly as in AWS, starts every function behind the Runtime API
-//! emulator, serves the HTTP API, and runs the queue, stream and schedule
-//! mappings until it is stopped.
+//! creates its tables, queues, buckets and e-mail identities on the
+//! emulators, puts the token signing key into the local Secrets Manager
+//! (moto) so the `auth` function loads it exactly as in AWS (see
+//! `secrets`), starts every function behind the Runtime API emulator,
+//! serves the HTTP API (with the local pages `/docs`, `/_inbox` and
+//! `/_mail` beside it), and runs the queue, stream and schedule mappings
+//! until it is stopped. Functions reach every AWS service through the
+//! emulators: `AWS_ENDPOINT_URL_<SERVICE>` names DynamoDB Local or moto.
 //!
 //! Invariant: one shutdown signal stops every mapping and the gateway, and a
 //! mapping whose table, stream or queue is missing is an error naming its
@@ -12,13 +15,14 @@
 use crate::docs::DocsSite;
 use crate::gateway::Gateway;
 use crate::inbox::Inbox;
-use crate::resources::{self, CreatedResources};
+use crate::mail::Mail;
+use crate::resources::{self, CreatedResources, EmulatorClients};
 use crate::runtime::{Runtime, RuntimeOptions};
+use crate::secrets::store_signing_key;
 use crate::sources::{schedule, sqs, stream, Wiring};
 use crate::template::{self, EventSource, LocalContext, Template};
 use crate::Invoke;
 use anyhow::Context;
-use opsflow_platform::auth::keys;
 use opsflow_platform::store::{emulator_sdk_config, Store};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -27,6 +31,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+pub use crate::secrets::LocalSecrets;
 
 /// Where the emulators are and how the platform runs.
 #[derive(Debug, Clone)]
@@ -44,6 +50,8 @@ pub struct PlatformOptions {
     /// runs (`.local/keys`).
     pub keys_dir: PathBuf,
     pub dynamodb_endpoint: String,
+    /// moto's URL, for every service it emulates (SQS, Secrets Manager,
+    /// S3, SES).
     pub sqs_endpoint: String,
     pub region: String,
     pub account_id: String,
@@ -81,41 +89,6 @@ impl PlatformOptions {
     }
 }
 
-/// Key material of the local platform, kept between runs so that tokens
-/// and cursors stay valid across restarts.
-#[derive(Clone)]
-pub struct LocalSecrets {
-    pub private_pem: String,
-    pub public_pem: String,
-    pub cursor_secret: String,
-}
-
-impl LocalSecrets {
-    pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
-        let private = dir.join("jwt-private.pem");
-        let public = dir.join("jwt-public.pem");
-        let cursor = dir.join("cursor-secret");
-        if !(private.is_file() && public.is_file() && cursor.is_file()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let pair = keys::generate_ed25519()?;
-            std::fs::write(&private, &pair.private_pem)?;
-            std::fs::write(&public, &pair.public_pem)?;
-            std::fs::write(&cursor, opsflow_platform::auth::secret::generate()?)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
-                std::fs::set_permissions(&cursor, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-        Ok(Self {
-            private_pem: std::fs::read_to_string(&private)?,
-            public_pem: std::fs::read_to_string(&public)?,
-            cursor_secret: std::fs::read_to_string(&cursor)?.trim().to_owned(),
-        })
-    }
-}
-
 /// The running platform.
 pub struct Platform {
     pub address: SocketAddr,
@@ -127,41 +100,6 @@ pub struct Platform {
     pub dynamodb: aws_sdk_dynamodb::Client,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
-}
-
-/// The local secret holding the signing key, created or updated in moto;
-/// returns its ARN.
-async fn store_signing_key(
-    sqs_endpoint: &str,
-    region: &str,
-    environment: &str,
-    pem: &str,
-) -> anyhow::Result<String> {
-    let config = emulator_sdk_config(sqs_endpoint, region).await;
-    let client = aws_sdk_secretsmanager::Client::new(&config);
-    let name = format!("opsflow/{environment}/jwt-signing-key");
-    let arn = match client.describe_secret().secret_id(&name).send().await {
-        Ok(existing) => {
-            client
-                .put_secret_value()
-                .secret_id(&name)
-                .secret_string(pem)
-                .send()
-                .await
-                .context("updating the local signing key secret")?;
-            existing.arn().map(str::to_owned)
-        }
-        Err(_) => client
-            .create_secret()
-            .name(&name)
-            .secret_string(pem)
-            .send()
-            .await
-            .context("creating the local signing key secret in moto")?
-            .arn()
-            .map(str::to_owned),
-    };
-    arn.context("the local secret has no ARN")
 }
 
 impl Platform {
@@ -207,6 +145,14 @@ impl Platform {
                 "AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(),
                 options.sqs_endpoint.clone(),
             ),
+            (
+                "AWS_ENDPOINT_URL_S3".to_owned(),
+                options.sqs_endpoint.clone(),
+            ),
+            (
+                "AWS_ENDPOINT_URL_SESV2".to_owned(),
+                options.sqs_endpoint.clone(),
+            ),
             ("JWT_PUBLIC_KEY".to_owned(), secrets.public_pem.clone()),
             ("CURSOR_SECRET".to_owned(), secrets.cursor_secret.clone()),
             ("WEBHOOK_ALLOW_HOSTS".to_owned(), address.to_string()),
@@ -240,15 +186,21 @@ impl Platform {
             tracing::warn!("{warning}");
         }
 
-        let dynamodb_config =
-            emulator_sdk_config(&options.dynamodb_endpoint, &options.region).await;
-        let sqs_config = emulator_sdk_config(&options.sqs_endpoint, &options.region).await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&dynamodb_config);
-        let sqs_client = aws_sdk_sqs::Client::new(&sqs_config);
-        let streams = aws_sdk_dynamodbstreams::Client::new(&dynamodb_config);
-        let resources = resources::create_all(&template, &dynamodb, &sqs_client, options.reset)
+        let clients = EmulatorClients::connect(
+            &options.dynamodb_endpoint,
+            &options.sqs_endpoint,
+            &options.region,
+        )
+        .await;
+        let (dynamodb, sqs_client) = (clients.dynamodb.clone(), clients.sqs.clone());
+        let streams = aws_sdk_dynamodbstreams::Client::new(
+            &emulator_sdk_config(&options.dynamodb_endpoint, &options.region).await,
+        );
+        let resources = resources::create_all(&template, &clients, options.reset)
             .await
-            .context("creating the template's tables and queues (are the emulators up? `make emulators`)")?;
+            .context(
+                "creating the template's resources (are the emulators up? `make emulators`)",
+            )?;
 
         let base_environment: BTreeMap<String, String> = function_environment
             .into_iter()
@@ -365,7 +317,8 @@ impl Platform {
         );
         let local_pages = (options.docs.clone())
             .map_or_else(axum::Router::new, DocsSite::router)
-            .merge(inbox.router());
+            .merge(inbox.router())
+            .merge(Mail::new(&options.sqs_endpoint).router());
         let mut gateway_shutdown = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {

@@ -1,19 +1,27 @@
-//! Creates the template's tables on DynamoDB Local and its queues on moto.
+//! Creates the template's tables on DynamoDB Local and its queues, S3
+//! buckets and SES e-mail identities on moto.
 //!
-//! Creation is idempotent: a table or queue that already exists is kept with
-//! its data. A table whose keys, indexes or stream differ from the template
-//! (or a queue whose FIFO setting or dead-letter queue does) is refused with
-//! an error suggesting a reset; `reset` deletes and recreates everything
-//! empty. Tables are created on demand (`PAY_PER_REQUEST`) with their
-//! attributes, keys, global secondary indexes and stream, then get their TTL
-//! attribute. Dead-letter queues are created before the queues that redrive
-//! to them, so that each `RedrivePolicy` names a real queue ARN.
+//! Creation is idempotent: a table, queue, bucket or identity that already
+//! exists is kept with its data. A table whose keys, indexes or stream
+//! differ from the template (or a queue whose FIFO setting or dead-letter
+//! queue does) is refused with an error suggesting a reset; `reset` deletes
+//! and recreates tables and queues empty, and empties buckets (an identity
+//! holds no data). Tables are created on demand (`PAY_PER_REQUEST`) with
+//! their attributes, keys, global secondary indexes and stream, then get
+//! their TTL attribute. Dead-letter queues are created before the queues
+//! that redrive to them, so that each `RedrivePolicy` names a real queue
+//! ARN. Buckets and identities come last: nothing else refers to them.
 
+mod buckets;
+mod email;
 mod queues;
 mod tables;
 
 use crate::template::{QueueDef, Template};
 use anyhow::{anyhow, bail, Context, Result};
+use buckets::{delete_bucket, ensure_bucket};
+use email::{delete_identity, ensure_identity};
+use opsflow_platform::store::emulator_sdk_config;
 use queues::{delete_queue, ensure_queue, queue_url};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,6 +38,38 @@ pub struct CreatedResources {
     pub table_names: BTreeMap<String, String>,
     /// Logical id → the table's `LatestStreamArn`, for tables with a stream.
     pub stream_arns: BTreeMap<String, String>,
+    /// Logical id → bucket name.
+    pub bucket_names: BTreeMap<String, String>,
+    /// Logical id → the e-mail address (or domain) of the identity.
+    pub email_identities: BTreeMap<String, String>,
+}
+
+/// The emulators' clients: DynamoDB Local for tables, moto for the rest.
+#[derive(Debug, Clone)]
+pub struct EmulatorClients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    /// Path-style: moto serves buckets at `{moto}/{bucket}` only.
+    pub s3: aws_sdk_s3::Client,
+    pub sesv2: aws_sdk_sesv2::Client,
+}
+
+impl EmulatorClients {
+    /// Clients of DynamoDB Local at `dynamodb_endpoint` and of moto at
+    /// `moto_endpoint`, in `region`, with the local credentials.
+    pub async fn connect(dynamodb_endpoint: &str, moto_endpoint: &str, region: &str) -> Self {
+        let dynamodb = emulator_sdk_config(dynamodb_endpoint, region).await;
+        let moto = emulator_sdk_config(moto_endpoint, region).await;
+        let s3 = aws_sdk_s3::config::Builder::from(&moto)
+            .force_path_style(true)
+            .build();
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&dynamodb),
+            sqs: aws_sdk_sqs::Client::new(&moto),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            sesv2: aws_sdk_sesv2::Client::new(&moto),
+        }
+    }
 }
 
 /// How long to wait for a table to become active or to disappear.
@@ -40,14 +80,15 @@ fn sdk_error<E: std::error::Error + 'static>(error: E) -> anyhow::Error {
     anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&error))
 }
 
-/// Creates every table and queue of `template` that does not exist yet (all
-/// of them, emptied, with `reset`).
+/// Creates every table, queue, bucket and e-mail identity of `template`
+/// that does not exist yet (tables and queues anew and buckets emptied,
+/// with `reset`).
 pub async fn create_all(
     template: &Template,
-    dynamodb: &aws_sdk_dynamodb::Client,
-    sqs: &aws_sdk_sqs::Client,
+    clients: &EmulatorClients,
     reset: bool,
 ) -> Result<CreatedResources> {
+    let (dynamodb, sqs) = (&clients.dynamodb, &clients.sqs);
     let mut created = CreatedResources::default();
     for table in &template.tables {
         let stream_arn = ensure_table(dynamodb, table, reset)
@@ -92,15 +133,35 @@ pub async fn create_all(
         }
         pending = waiting;
     }
+
+    for bucket in &template.buckets {
+        ensure_bucket(&clients.s3, bucket, reset)
+            .await
+            .with_context(|| format!("bucket {} ({})", bucket.name, bucket.logical_id))?;
+        created
+            .bucket_names
+            .insert(bucket.logical_id.clone(), bucket.name.clone());
+    }
+    for identity in &template.email_identities {
+        ensure_identity(&clients.sesv2, identity)
+            .await
+            .with_context(|| {
+                format!(
+                    "e-mail identity {} ({})",
+                    identity.identity, identity.logical_id
+                )
+            })?;
+        created
+            .email_identities
+            .insert(identity.logical_id.clone(), identity.identity.clone());
+    }
     Ok(created)
 }
 
-/// Deletes every table and queue of `template` that exists.
-pub async fn delete_all(
-    template: &Template,
-    dynamodb: &aws_sdk_dynamodb::Client,
-    sqs: &aws_sdk_sqs::Client,
-) -> Result<()> {
+/// Deletes every table, queue, bucket (with its objects) and e-mail
+/// identity of `template` that exists.
+pub async fn delete_all(template: &Template, clients: &EmulatorClients) -> Result<()> {
+    let (dynamodb, sqs) = (&clients.dynamodb, &clients.sqs);
     for table in &template.tables {
         if describe_table(dynamodb, &table.name).await?.is_some() {
             delete_table(dynamodb, &table.name).await?;
@@ -110,6 +171,12 @@ pub async fn delete_all(
         if let Some(url) = queue_url(sqs, &queue.name).await? {
             delete_queue(sqs, &url).await?;
         }
+    }
+    for bucket in &template.buckets {
+        delete_bucket(&clients.s3, &bucket.name).await?;
+    }
+    for identity in &template.email_identities {
+        delete_identity(&clients.sesv2, &identity.identity).await?;
     }
     Ok(())
 }

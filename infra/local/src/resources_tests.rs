@@ -1,8 +1,10 @@
-//! Resource drift: how a described table or queue differs from the template.
+//! Resource drift: how a described table or queue differs from the
+//! template; and how a bucket is asked for in each region.
 //!
 //! Invariant: each test describes a table as DynamoDB would and asserts
 //! the differences a user is shown.
 
+use super::buckets::bucket_configuration;
 use super::queues::queue_settings;
 use super::tables::{attribute_definitions, differences, key_schema, stream_specification};
 use crate::template::Redrive;
@@ -113,5 +115,15 @@ fn redrive_policy_json() {
     assert_eq!(
         policy,
         serde_json::json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:dlq", "maxReceiveCount": 4})
+    );
+}
+
+#[test]
+fn buckets_name_their_region_except_in_us_east_1() {
+    assert_eq!(bucket_configuration("us-east-1"), None);
+    let configuration = bucket_configuration("eu-west-1").expect("a configuration");
+    assert_eq!(
+        configuration.location_constraint().map(|c| c.as_str()),
+        Some("eu-west-1")
     );
 }

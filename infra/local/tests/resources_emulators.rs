@@ -8,7 +8,7 @@ mod support;
 
 use aws_sdk_dynamodb::types::{KeyType, TimeToLiveDescription, TimeToLiveStatus};
 use aws_sdk_sqs::types::QueueAttributeName;
-use opsflow_local::resources::{create_all, delete_all, CreatedResources};
+use opsflow_local::resources::{create_all, delete_all, CreatedResources, EmulatorClients};
 use opsflow_local::template::{self, LocalContext, Template};
 use std::collections::HashMap;
 
@@ -58,8 +58,7 @@ Resources:
 "#;
 
 struct Emulators {
-    dynamodb: aws_sdk_dynamodb::Client,
-    sqs: aws_sdk_sqs::Client,
+    clients: EmulatorClients,
 }
 
 /// A test's own copy of a template on the emulators: its environment (a
@@ -74,8 +73,7 @@ struct Fixture {
 /// `TEMPLATE` for a new, unique environment.
 async fn fixture() -> Fixture {
     let emulators = Emulators {
-        dynamodb: support::dynamodb().await,
-        sqs: support::sqs().await,
+        clients: support::clients().await,
     };
     let id = uuid::Uuid::new_v4().simple().to_string();
     let environment = format!("t{}", &id[..12]);
@@ -103,6 +101,7 @@ fn template(yaml: &str, environment: &str) -> Template {
 /// The table's TTL setting, as DynamoDB Local describes it.
 async fn time_to_live(emulators: &Emulators, table: &str) -> TimeToLiveDescription {
     emulators
+        .clients
         .dynamodb
         .describe_time_to_live()
         .table_name(table)
@@ -115,6 +114,7 @@ async fn time_to_live(emulators: &Emulators, table: &str) -> TimeToLiveDescripti
 
 async fn item_count(emulators: &Emulators, table: &str) -> usize {
     emulators
+        .clients
         .dynamodb
         .scan()
         .table_name(table)
@@ -128,22 +128,22 @@ async fn item_count(emulators: &Emulators, table: &str) -> usize {
 impl Emulators {
     /// `create_all` of the template on these emulators.
     async fn create(&self, template: &Template, reset: bool) -> anyhow::Result<CreatedResources> {
-        create_all(template, &self.dynamodb, &self.sqs, reset).await
+        create_all(template, &self.clients, reset).await
     }
 
     async fn delete(&self, template: &Template) {
-        delete_all(template, &self.dynamodb, &self.sqs)
+        delete_all(template, &self.clients)
             .await
             .expect("delete_all");
     }
 
     async fn queue_attributes(&self, url: &str) -> HashMap<QueueAttributeName, String> {
-        support::queue_attributes(&self.sqs, url).await
+        support::queue_attributes(&self.clients.sqs, url).await
     }
 
     async fn put_item(&self, table: &str) {
         support::put_item(
-            &self.dynamodb,
+            &self.clients.dynamodb,
             table,
             &[("pk", "user#1"), ("sk", "profile")],
         )
@@ -151,7 +151,7 @@ impl Emulators {
     }
 
     async fn send_message(&self, url: &str) {
-        support::send(&self.sqs, url, "hello").await;
+        support::send(&self.clients.sqs, url, "hello").await;
     }
 
     async fn visible_messages(&self, url: &str) -> usize {
@@ -184,6 +184,7 @@ async fn creates_tables_and_queues_once() {
 
     // The table, as the template describes it.
     let table = emulators
+        .clients
         .dynamodb
         .describe_table()
         .table_name(&table_name)
@@ -253,6 +254,7 @@ async fn creates_tables_and_queues_once() {
 
     emulators.delete(&template).await;
     assert!(emulators
+        .clients
         .dynamodb
         .describe_table()
         .table_name(&table_name)
@@ -327,6 +329,7 @@ async fn a_table_with_other_keys_is_refused_until_reset() {
         .await
         .expect("reset replaces the table");
     let table = emulators
+        .clients
         .dynamodb
         .describe_table()
         .table_name(&recreated.table_names["Items"])

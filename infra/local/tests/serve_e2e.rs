@@ -775,3 +775,201 @@ async fn the_stats_dashboard_counts_a_new_item_through_the_pipeline() {
     assert_eq!(status, 403);
     demo.finish().await;
 }
+
+/// Job `id` once it has finished (or as it stands after the wait).
+async fn finished_job(client: &Client, admin: &str, id: &str) -> Value {
+    poll_until(client, admin, &format!("/api/v1/jobs/{id}"), |job| {
+        ["completed", "failed", "cancelled"].contains(&job["status"].as_str().unwrap_or_default())
+    })
+    .await
+}
+
+/// Queues a job as `admin`; its id.
+async fn queue(client: &Client, admin: &str, body: Value) -> String {
+    let (status, job) = client.post("/api/v1/jobs", admin, body).await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(job["status"], "queued");
+    job["id"]
+        .as_str()
+        .expect("as the API documents it")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_job_type_runs_from_a_request_through_the_outbox_router_and_worker() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    let admin = demo.admin.as_str();
+    for (name, status) in [
+        ("e2e-alpha", "active"),
+        ("e2e-beta", "active"),
+        ("e2e-gamma", "archived"),
+    ] {
+        let (code, item) = client
+            .post(
+                "/api/v1/items",
+                &demo.user,
+                json!({"name": name, "status": status}),
+            )
+            .await;
+        assert_eq!(code, 201, "{item}");
+    }
+
+    // A report: in the bucket, and its presigned link downloads it.
+    let report = queue(
+        client,
+        admin,
+        json!({"type": "generate-report", "data": {"report": "items"}}),
+    )
+    .await;
+    let job = finished_job(client, admin, &report).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let (status, link) = client
+        .get(&format!("/api/v1/jobs/{report}/download"), admin)
+        .await;
+    assert_eq!(status, 200, "{link}");
+    let csv = reqwest::get(link["url"].as_str().expect("as the API documents it"))
+        .await
+        .expect("as the API documents it")
+        .text()
+        .await
+        .expect("as the API documents it");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(
+        rows.len() as u64,
+        job["result"]["rows"]
+            .as_u64()
+            .expect("as the API documents it"),
+        "{csv}"
+    );
+    for name in ["e2e-alpha", "e2e-beta", "e2e-gamma"] {
+        assert!(rows.iter().any(|row| row.contains(name)), "{name} in {csv}");
+    }
+
+    // An e-mail, at high priority: recorded by moto's SES, shown by /_mail.
+    let subject = format!("Deploy window {report}");
+    let mail = queue(
+        client,
+        admin,
+        json!({"type": "send-notification", "priority": 9, "data": {"to": ["oncall@example.com"], "subject": subject, "text": "Tonight."}}),
+    )
+    .await;
+    assert_eq!(
+        finished_job(client, admin, &mail).await["status"],
+        "completed"
+    );
+    let sent: Value = reqwest::get(format!("{}/_mail?to=oncall@example.com", client.base))
+        .await
+        .expect("as the API documents it")
+        .json()
+        .await
+        .expect("as the API documents it");
+    assert!(
+        sent["messages"]
+            .as_array()
+            .expect("as the API documents it")
+            .iter()
+            .any(|m| m["subject"] == subject.as_str()),
+        "{sent}"
+    );
+
+    // A bulk change of exactly the matching items, and a cleanup.
+    let process = queue(
+        client,
+        admin,
+        json!({"type": "process-data", "data": {"search": "e2e-", "status": "active", "merge_metadata": {"patched": true}}}),
+    )
+    .await;
+    let processed = finished_job(client, admin, &process).await;
+    assert_eq!(
+        processed["result"],
+        json!({"matched": 2, "changed": 2}),
+        "{processed}"
+    );
+    let cleanup = queue(
+        client,
+        admin,
+        json!({"type": "cleanup", "data": {"older_than_days": 1}}),
+    )
+    .await;
+    let cleaned = finished_job(client, admin, &cleanup).await;
+    assert_eq!(
+        cleaned["result"],
+        json!({"items_removed": 0, "jobs_removed": 0}),
+        "{cleaned}"
+    );
+
+    // A delayed job waits in its queue, then runs.
+    let delayed = queue(
+        client,
+        admin,
+        json!({"type": "cleanup", "delay_seconds": 2, "data": {"targets": ["jobs"]}}),
+    )
+    .await;
+    let (_, waiting) = client.get(&format!("/api/v1/jobs/{delayed}"), admin).await;
+    assert_eq!(waiting["status"], "queued");
+    let ran = finished_job(client, admin, &delayed).await;
+    assert_eq!(ran["status"], "completed", "{ran}");
+    let (started, due) = (
+        ran["started_at"].as_str().expect("as the API documents it"),
+        ran["run_at"].as_str().expect("as the API documents it"),
+    );
+    assert!(started >= due, "started {started} before it was due {due}");
+
+    // A rule's enqueue_job makes the same kind of job, which runs too.
+    let (status, rule) = client
+        .post(
+            "/api/v1/rules",
+            admin,
+            json!({"name": "Report new items", "trigger": "item.created",
+                   "actions": [{"type": "enqueue_job", "job_type": "generate-report", "payload": {"report": "items", "format": "json"}}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let (status, _) = client
+        .post("/api/v1/items", &demo.user, json!({"name": "e2e-delta"}))
+        .await;
+    assert_eq!(status, 201);
+    let by_rule = format!(
+        "rule:{}",
+        rule["id"].as_str().expect("as the API documents it")
+    );
+    let listed = poll_until(
+        client,
+        admin,
+        "/api/v1/jobs?type=generate-report&status=completed",
+        |page| {
+            page["items"]
+                .as_array()
+                .expect("as the API documents it")
+                .iter()
+                .any(|job| job["created_by"] == by_rule.as_str())
+        },
+    )
+    .await;
+    let made = listed["items"]
+        .as_array()
+        .expect("as the API documents it")
+        .iter()
+        .find(|job| job["created_by"] == by_rule.as_str());
+    assert_eq!(
+        made.expect("the rule's job ran")["result"]["format"],
+        "json"
+    );
+
+    // The dashboard counts them.
+    let stats = poll_until(client, admin, "/api/v1/stats", |stats| {
+        stats["jobs"]["by_status"]["completed"].as_i64() >= Some(6)
+    })
+    .await;
+    assert!(
+        stats["jobs"]["by_status"]["completed"].as_i64() >= Some(6),
+        "{stats}"
+    );
+    assert_eq!(
+        stats["jobs"]["by_status"]["running"].as_i64().unwrap_or(0),
+        0,
+        "{stats}"
+    );
+    demo.finish().await;
+}

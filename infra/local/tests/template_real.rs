@@ -1,5 +1,6 @@
 //! The repository's own `template.yaml`, read as `opsflow-local` reads it:
-//! its functions, routes, tables and CORS settings, and the main table
+//! its functions, routes, tables, bucket, e-mail identity and CORS
+//! settings, and the main table
 //! matching the schema the Rust code (and its tests) create. The `iam`
 //! module reads it as CloudFormation will: expanded by the SAM translator.
 //!
@@ -9,7 +10,8 @@
 mod iam;
 
 use opsflow_local::template::{
-    self, EventSource, FunctionDef, HttpRoute, LocalContext, TableDef, Template,
+    self, BucketDef, EmailIdentityDef, EventSource, FunctionDef, HttpRoute, LocalContext, TableDef,
+    Template,
 };
 use opsflow_platform::store::schema::{AUDIT_INDEXES, INDEXES, TTL_ATTRIBUTE};
 use std::collections::BTreeSet;
@@ -225,6 +227,8 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         "AutomationQueue",
         "WebhooksQueue",
         "StatsQueue",
+        "JobsQueue",
+        "JobsHighQueue",
     ] {
         let redrive = template
             .queue(queue)
@@ -239,8 +243,8 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         .keys()
         .filter(|k| k.ends_with("_QUEUE_URL"))
         .collect();
-    // The four event queues and the quarantine.
-    assert_eq!(variables.len(), 5);
+    // The four event queues, the two jobs lanes and the quarantine.
+    assert_eq!(variables.len(), 7);
     for function in &template.functions {
         let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
         assert_eq!(
@@ -295,6 +299,51 @@ fn the_signing_key_reaches_auth_only() {
     let health = &template.function("HealthFunction").unwrap().environment;
     assert!(!health.contains_key("JWT_PRIVATE_KEY_SECRET_ARN"));
     assert!(!health.contains_key("JWT_PUBLIC_KEY"));
+}
+
+#[test]
+fn the_reports_bucket_and_the_sender_identity_are_created_locally() {
+    let template = real_template(&context());
+    assert_eq!(
+        template.buckets,
+        [BucketDef {
+            logical_id: "ReportsBucket".into(),
+            name: "opsflow-dev-reports-123456789012-us-east-1".into(),
+        }]
+    );
+    assert_eq!(
+        template.email_identities,
+        [EmailIdentityDef {
+            logical_id: "NotificationSenderIdentity".into(),
+            identity: "opsflow@example.com".into(),
+        }]
+    );
+    // Its settings have no local effect and are accepted silently; the
+    // policy is not evaluated by moto, so it is skipped.
+    assert!(!template
+        .warnings
+        .iter()
+        .any(|w| w.contains("ReportsBucket.") || w.contains("NotificationSenderIdentity.")));
+    assert!(template
+        .warnings
+        .contains(&"ignored locally: ReportsBucketPolicy (AWS::S3::BucketPolicy)".to_owned()));
+
+    let mut ctx = context();
+    ctx.parameters
+        .insert("NotificationSender".into(), "jobs@opsflow.test".into());
+    ctx.parameters.insert("Environment".into(), "qa".into());
+    let template = real_template(&ctx);
+    assert_eq!(
+        template.bucket("ReportsBucket").unwrap().name,
+        "opsflow-qa-reports-123456789012-us-east-1"
+    );
+    assert_eq!(
+        template
+            .email_identity("NotificationSenderIdentity")
+            .unwrap()
+            .identity,
+        "jobs@opsflow.test"
+    );
 }
 
 #[test]

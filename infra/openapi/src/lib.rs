@@ -24,8 +24,8 @@ pub fn document() -> OpenApi {
     doc
 }
 
-/// Each module's description of its routes.
-fn modules() -> Vec<OpenApi> {
+/// Each module's description of its routes, in the order they are merged.
+pub fn modules() -> Vec<OpenApi> {
     vec![
         opsflow_identity::openapi::doc(),
         opsflow_audit::openapi::doc(),
@@ -33,6 +33,7 @@ fn modules() -> Vec<OpenApi> {
         opsflow_automation::openapi::doc(),
         opsflow_webhooks::openapi::doc(),
         opsflow_items::openapi::doc(),
+        opsflow_jobs::openapi::doc(),
         opsflow_settings::openapi::doc(),
         opsflow_stats::openapi::doc(),
     ]

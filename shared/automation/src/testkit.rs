@@ -1,7 +1,7 @@
 //! Serves the `rules` and `automation` functions to the kernel's test
 //! harness. The `automation` function's runner sends to
 //! `WEBHOOKS_QUEUE_URL` (a queue that does not exist unless the test sets
-//! one) and `JOBS_QUEUE_URL` (if set).
+//! one).
 
 #![allow(clippy::unwrap_used)]
 

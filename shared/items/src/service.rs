@@ -4,7 +4,7 @@
 
 use crate::domain::{may_change, Description, ItemName, ItemStatus, Metadata};
 use crate::events::{self, Actor, Envelope};
-use crate::store::{ItemRecord, ItemStore, Store, StoreError};
+use crate::store::{ItemFilter, ItemRecord, ItemStore, Store, StoreError};
 use crate::view::item_data;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::clock;
@@ -52,17 +52,12 @@ pub struct Fields {
 /// The fields whose change an `item.updated` event names.
 const CHANGEABLE: [&str; 4] = ["name", "description", "status", "metadata"];
 
-fn event(
-    event_type: &str,
-    principal: &Principal,
-    correlation_id: &str,
-    record: &ItemRecord,
-) -> Envelope {
+fn event(event_type: &str, actor: Actor, correlation_id: &str, record: &ItemRecord) -> Envelope {
     Envelope::new(
         event_type,
         events::ITEM,
         record.id,
-        Actor::from(principal),
+        actor,
         correlation_id,
         item_data(record),
     )
@@ -71,6 +66,17 @@ fn event(
 /// Item `id`.
 pub async fn item(store: &Store, id: &EntityId) -> Result<ItemRecord, ItemsError> {
     store.item_by_id(id).await?.ok_or(ItemsError::NotFound)
+}
+
+/// A page of items as `filter` shows them, from just past the sort key
+/// `after`; the sort key that resumes it (`None` at the end).
+pub async fn list(
+    store: &Store,
+    filter: &ItemFilter,
+    limit: usize,
+    after: Option<&str>,
+) -> Result<(Vec<ItemRecord>, Option<String>), ItemsError> {
+    Ok(store.list_items(filter, limit, after).await?)
 }
 
 /// Stores a new item owned by `principal`: `name` is required, the rest
@@ -94,7 +100,12 @@ pub async fn create(
         updated_at: now,
         version: 1,
     };
-    let event = event(events::ITEM_CREATED, principal, correlation_id, &record);
+    let event = event(
+        events::ITEM_CREATED,
+        Actor::from(principal),
+        correlation_id,
+        &record,
+    );
     store.create_item(&record, &event).await?;
     Ok(record)
 }
@@ -111,6 +122,25 @@ pub async fn update(
     if !may_change(principal, &record.owner_id) {
         return Err(ItemsError::Forbidden);
     }
+    update_as(
+        store,
+        Actor::from(principal),
+        correlation_id,
+        record,
+        fields,
+    )
+    .await
+}
+
+/// [`update`] by the platform's own work (a job acting for an admin), on
+/// any item.
+pub async fn update_as(
+    store: &Store,
+    actor: Actor,
+    correlation_id: &str,
+    record: &ItemRecord,
+    fields: Fields,
+) -> Result<ItemRecord, ItemsError> {
     let mut after = record.clone();
     if let Some(name) = fields.name {
         after.name = name;
@@ -126,7 +156,7 @@ pub async fn update(
     }
     after.version += 1;
     after.updated_at = clock::now();
-    let event = event(events::ITEM_UPDATED, principal, correlation_id, &after).changes_between(
+    let event = event(events::ITEM_UPDATED, actor, correlation_id, &after).changes_between(
         &item_data(record),
         &item_data(&after),
         &CHANGEABLE,
@@ -148,7 +178,18 @@ pub async fn delete(
     if !may_change(principal, &record.owner_id) {
         return Err(ItemsError::Forbidden);
     }
-    let event = event(events::ITEM_DELETED, principal, correlation_id, record);
+    delete_as(store, Actor::from(principal), correlation_id, record).await
+}
+
+/// [`delete`] by the platform's own work (a job acting for an admin), of
+/// any item.
+pub async fn delete_as(
+    store: &Store,
+    actor: Actor,
+    correlation_id: &str,
+    record: &ItemRecord,
+) -> Result<(), ItemsError> {
+    let event = event(events::ITEM_DELETED, actor, correlation_id, record);
     store
         .delete_item(record, &event)
         .await

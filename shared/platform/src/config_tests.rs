@@ -100,9 +100,13 @@ fn the_router_needs_every_event_queue() {
         ("AUTOMATION_QUEUE_URL", "b"),
     ]);
     let refusal = |env: &HashMap<String, String>| {
-        crate::pipeline::router::Router::from_config(Config::from_vars(env).unwrap(), &sdk)
-            .err()
-            .map(|e| e.to_string())
+        crate::pipeline::router::Router::from_config(
+            Config::from_vars(env).unwrap(),
+            &sdk,
+            &crate::registry::Registry::new(),
+        )
+        .err()
+        .map(|e| e.to_string())
     };
     assert_eq!(
         refusal(&env).as_deref(),

@@ -136,11 +136,27 @@ pub trait ActionTarget: Send + Sync {
     ) -> BoxFuture<'a, Result<String, ActionFailure>>;
 }
 
-/// The kinds of entity and the action targets the modules registered.
+/// A queue the event router feeds with some events only, each delivered
+/// when its envelope says: how a module puts its own work on its own
+/// queue through the outbox (jobs on the jobs queues, each when it is
+/// due), so that no work is lost between its record and its queue.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLane {
+    /// The configuration variable that names the queue's URL.
+    pub queue_variable: &'static str,
+    /// Whether the lane takes `envelope` (a platform event, as committed)
+    /// and, if it does, after how many seconds SQS is to deliver it (at
+    /// most 900, the SQS limit).
+    pub takes: fn(&Value) -> Option<u32>,
+}
+
+/// The kinds of entity, the action targets and the queue lanes the
+/// modules registered.
 #[derive(Clone, Default)]
 pub struct Registry {
     entities: BTreeMap<&'static str, Arc<dyn EntitySource>>,
     targets: BTreeMap<&'static str, Arc<dyn ActionTarget>>,
+    lanes: Vec<QueueLane>,
 }
 
 impl Registry {
@@ -163,6 +179,26 @@ impl Registry {
         let previous = self.targets.insert(kind, Arc::new(target));
         assert!(previous.is_none(), "action target {kind} registered twice");
         self
+    }
+
+    /// Adds a queue lane of the event router.
+    pub fn lane(&mut self, lane: QueueLane) -> &mut Self {
+        self.lanes.push(lane);
+        self
+    }
+
+    /// Every registered queue lane, in the order registered.
+    pub fn lanes(&self) -> &[QueueLane] {
+        &self.lanes
+    }
+
+    /// The registry the `register` functions of `modules` fill.
+    pub fn of(modules: &[fn(&mut Registry)]) -> Self {
+        let mut registry = Self::new();
+        for register in modules {
+            register(&mut registry);
+        }
+        registry
     }
 
     /// The source of `kind`, if a module registered it.
@@ -195,6 +231,7 @@ impl std::fmt::Debug for Registry {
         f.debug_struct("Registry")
             .field("entities", &self.entities.keys().collect::<Vec<_>>())
             .field("targets", &self.targets.keys().collect::<Vec<_>>())
+            .field("lanes", &self.lanes)
             .finish()
     }
 }

@@ -2,6 +2,7 @@
 //! every signed-in client reads and admins set.
 //! - [`domain`]: the keys, their types and defaults. Pure.
 //! - [`service`], [`store`], [`api`], [`view`]: `/api/v1/settings`.
+//! - [`cache`]: the settings as other functions read them (briefly kept).
 
 pub use opsflow_platform::{Api, ApiError, ApiResult, App};
 
@@ -10,6 +11,7 @@ pub use opsflow_platform::{Api, ApiError, ApiResult, App};
 extern crate self as opsflow_settings;
 
 pub mod api;
+pub mod cache;
 pub mod domain;
 pub mod events;
 #[cfg(feature = "openapi")]

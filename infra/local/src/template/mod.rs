@@ -1,7 +1,7 @@
 //! Reads `template.yaml` (AWS SAM) into what the local runtime runs: the
 //! functions (binary, environment, memory, timeout, event sources), the
-//! DynamoDB tables, the SQS queues, and the HTTP API's routes and CORS
-//! settings.
+//! DynamoDB tables, the SQS queues, the S3 buckets, the SES e-mail
+//! identities, and the HTTP API's routes and CORS settings.
 //!
 //! CloudFormation intrinsics are resolved to local values, in their short
 //! (`!Ref`, `!Sub`, …) and long (`Ref:`, `Fn::Sub:`, …) forms: `Ref`,
@@ -10,9 +10,10 @@
 //! `Fn::Or`, `Condition`), `Fn::FindInMap`, `Fn::Base64` and `Fn::GetAZs`.
 //! Parameters take their value from [`LocalContext::parameters`], else their
 //! `Default`; pseudo parameters use the context's region and account and the
-//! stack name `opsflow-local`. Tables resolve to their names, queues to their
-//! URLs on moto, functions to their names, and `Fn::GetAtt … Arn` to local
-//! ARNs. Resources whose `Condition` is false are left out, and
+//! stack name `opsflow-local`. Tables and buckets resolve to their names,
+//! queues to their URLs on moto, functions to their names, e-mail identities
+//! to their address or domain, and `Fn::GetAtt … Arn` to local ARNs.
+//! Resources whose `Condition` is false are left out, and
 //! `Globals.Function` / `Globals.HttpApi` are merged in as SAM does.
 //! Dynamic references (`{{resolve:ssm:…}}`, `{{resolve:secretsmanager:…}}`)
 //! cannot be resolved locally: they are kept as text, the context's
@@ -25,17 +26,19 @@
 //! `ScheduleV2`, functions not built with `rust-cargolambda`, local secondary
 //! indexes, OpenAPI-defined HTTP APIs, more than one HTTP API, and
 //! intrinsics such as `Fn::ImportValue`. Resources with no local meaning
-//! (log groups, alarms, topics, secrets, IAM, …) and settings that are not
-//! emulated are listed in [`Template::warnings`].
+//! (log groups, alarms, topics, secrets, IAM, bucket policies, …) and
+//! settings that are not emulated are listed in [`Template::warnings`].
 //!
 //! The reading is split by concept: `reader` walks the resources in
 //! template order and assembles the [`Template`]; `parameters`,
 //! `conditions`, `intrinsics` and `references` resolve values; `properties`
 //! and `values` read resource properties and plain YAML; `functions`,
-//! `events`, `http_api`, `tables` and `queues` each turn one kind of
-//! resource into its definition.
+//! `events`, `http_api`, `tables`, `queues`, `buckets` and `email` each turn
+//! one kind of resource into its definition.
 
+mod buckets;
 mod conditions;
+mod email;
 mod events;
 mod functions;
 mod http_api;
@@ -82,6 +85,8 @@ pub struct Template {
     pub functions: Vec<FunctionDef>,
     pub tables: Vec<TableDef>,
     pub queues: Vec<QueueDef>,
+    pub buckets: Vec<BucketDef>,
+    pub email_identities: Vec<EmailIdentityDef>,
     /// Routes of every `HttpApi` event of every function.
     pub routes: Vec<HttpRoute>,
     /// The `CorsConfiguration` of the (single) `AWS::Serverless::HttpApi`.
@@ -230,6 +235,20 @@ pub struct Redrive {
     pub max_receive_count: u32,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketDef {
+    pub logical_id: String,
+    /// `BucketName`, resolved; else a generated lowercase `opsflow-local-<id>`.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailIdentityDef {
+    pub logical_id: String,
+    /// `EmailIdentity`, resolved: the address (or domain) mail is sent from.
+    pub identity: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CorsConfig {
     pub allow_origins: Vec<String>,
@@ -255,9 +274,11 @@ const SIMPLE_TABLE: &str = "AWS::Serverless::SimpleTable";
 const QUEUE: &str = "AWS::SQS::Queue";
 const HTTP_API: &str = "AWS::Serverless::HttpApi";
 const SECRET: &str = "AWS::SecretsManager::Secret";
+const BUCKET: &str = "AWS::S3::Bucket";
+const EMAIL_IDENTITY: &str = "AWS::SES::EmailIdentity";
 
 /// Resource types (or type prefixes) that have no local meaning.
-const IGNORED_TYPES: [&str; 14] = [
+const IGNORED_TYPES: [&str; 15] = [
     "AWS::Logs::",
     "AWS::CloudWatch::",
     "AWS::SNS::",
@@ -272,6 +293,10 @@ const IGNORED_TYPES: [&str; 14] = [
     "AWS::WAFv2::",
     "AWS::Budgets::",
     "AWS::ResourceGroups::",
+    // Not applied: moto enforces no access policy while its authentication
+    // is off (as `emulators.sh` runs it), and the template's policy denies
+    // plain `http`, the only scheme the local endpoints speak.
+    "AWS::S3::BucketPolicy",
 ];
 
 impl LocalContext {
@@ -313,6 +338,18 @@ impl Template {
     /// The queue with this logical id.
     pub fn queue(&self, logical_id: &str) -> Option<&QueueDef> {
         self.queues.iter().find(|q| q.logical_id == logical_id)
+    }
+
+    /// The bucket with this logical id.
+    pub fn bucket(&self, logical_id: &str) -> Option<&BucketDef> {
+        self.buckets.iter().find(|b| b.logical_id == logical_id)
+    }
+
+    /// The e-mail identity with this logical id.
+    pub fn email_identity(&self, logical_id: &str) -> Option<&EmailIdentityDef> {
+        self.email_identities
+            .iter()
+            .find(|e| e.logical_id == logical_id)
     }
 }
 

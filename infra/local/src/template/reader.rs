@@ -8,8 +8,8 @@
 use super::parameters::{parameters, ParamValue};
 use super::values::key_text;
 use super::{
-    EventSource, LocalContext, Template, FUNCTION, HTTP_API, IGNORED_TYPES, QUEUE, SIMPLE_TABLE,
-    TABLE,
+    EventSource, LocalContext, Template, BUCKET, EMAIL_IDENTITY, FUNCTION, HTTP_API, IGNORED_TYPES,
+    QUEUE, SIMPLE_TABLE, TABLE,
 };
 use anyhow::{anyhow, bail, Result};
 use std::cell::RefCell;
@@ -134,6 +134,8 @@ impl<'a> Reader<'a> {
         let mut functions = Vec::new();
         let mut tables = Vec::new();
         let mut queues = Vec::new();
+        let mut buckets = Vec::new();
+        let mut email_identities = Vec::new();
         let mut http_apis = Vec::new();
         for id in &self.order {
             let Some(resource) = self.resources.get(id) else {
@@ -147,6 +149,8 @@ impl<'a> Reader<'a> {
                 TABLE => tables.push(self.table(id, resource.def)?),
                 SIMPLE_TABLE => tables.push(self.simple_table(id, resource.def)?),
                 QUEUE => queues.push(self.queue(id, resource.def)?),
+                BUCKET => buckets.push(self.bucket(id, resource.def)?),
+                EMAIL_IDENTITY => email_identities.push(self.email_identity(id, resource.def)?),
                 HTTP_API => http_apis.push(id.clone()),
                 kind if IGNORED_TYPES.iter().any(|t| kind.starts_with(t)) => {
                     self.warn(format!("ignored locally: {id} ({kind})"));
@@ -158,6 +162,13 @@ impl<'a> Reader<'a> {
         self.check_stream_uses(&tables)?;
         check_unique_names("table", tables.iter().map(|t| (&t.name, &t.logical_id)))?;
         check_unique_names("queue", queues.iter().map(|q| (&q.name, &q.logical_id)))?;
+        check_unique_names("bucket", buckets.iter().map(|b| (&b.name, &b.logical_id)))?;
+        check_unique_names(
+            "e-mail identity",
+            email_identities
+                .iter()
+                .map(|e| (&e.identity, &e.logical_id)),
+        )?;
         self.apply_environment_overrides(&mut functions);
 
         let routes = functions
@@ -172,6 +183,8 @@ impl<'a> Reader<'a> {
             functions,
             tables,
             queues,
+            buckets,
+            email_identities,
             routes,
             cors,
             warnings: self.warnings.into_inner(),
@@ -180,7 +193,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Checks that no two resources of a kind share a name (DynamoDB Local and
-/// moto would silently hand both the same table or queue).
+/// moto would silently hand both the same table, queue, bucket or identity).
 fn check_unique_names<'a>(
     kind: &str,
     named: impl Iterator<Item = (&'a String, &'a String)>,
@@ -202,7 +215,7 @@ mod tests {
     #[test]
     fn ignored_and_unknown_resources_are_warnings() {
         let yaml = format!(
-            "{}\n  Alarm:\n    Type: AWS::CloudWatch::Alarm\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+            "{}\n  Alarm:\n    Type: AWS::CloudWatch::Alarm\n  Machine:\n    Type: AWS::StepFunctions::StateMachine\n",
             with_variables(&["X: a"]).trim_end()
         );
         let template = parse(&yaml, &ctx()).unwrap();
@@ -215,9 +228,9 @@ mod tests {
         assert!(template
             .warnings
             .contains(&"ignored locally: Alarm (AWS::CloudWatch::Alarm)".to_owned()));
-        assert!(template
-            .warnings
-            .iter()
-            .any(|w| w.contains("Bucket (AWS::S3::Bucket)")));
+        assert!(template.warnings.contains(
+            &"not supported locally, ignored: Machine (AWS::StepFunctions::StateMachine)"
+                .to_owned()
+        ));
     }
 }

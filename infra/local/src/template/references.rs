@@ -1,15 +1,16 @@
 //! `Ref` and `Fn::GetAtt`: pseudo parameters, parameters, and the local
-//! physical names, queue URLs and ARNs of resources; and `target`, which
-//! finds the resource an event or a redrive policy designates. Invariant:
-//! only created resources can be referred to, a resource's name is computed
-//! once and cached (a name that depends on itself is an error, not an
-//! endless resolution), and a reference yields the same value wherever it
-//! appears.
+//! physical names, queue URLs, bucket names, e-mail identities and ARNs of
+//! resources; and `target`, which finds the resource an event or a redrive
+//! policy designates. Invariant: only created resources can be referred to,
+//! a resource's name is computed once and cached (a name that depends on
+//! itself is an error, not an endless resolution), and a reference yields
+//! the same value wherever it appears.
 
+use super::buckets::generated_bucket_name;
 use super::parameters::ParamValue;
 use super::reader::{Reader, Resource};
 use super::values::intrinsic;
-use super::{FUNCTION, QUEUE, SECRET, SIMPLE_TABLE, STACK_NAME, TABLE};
+use super::{BUCKET, EMAIL_IDENTITY, FUNCTION, QUEUE, SECRET, SIMPLE_TABLE, STACK_NAME, TABLE};
 use anyhow::{anyhow, bail, Result};
 use yaml_serde::{Mapping, Value};
 
@@ -67,7 +68,7 @@ impl<'a> Reader<'a> {
     fn resource_ref(&self, id: &str, path: &str) -> Result<String> {
         let resource = self.resource(id, path)?;
         Ok(match resource.kind.as_str() {
-            TABLE | SIMPLE_TABLE | FUNCTION => self.name_of(id, path)?,
+            TABLE | SIMPLE_TABLE | FUNCTION | BUCKET | EMAIL_IDENTITY => self.name_of(id, path)?,
             QUEUE => self.queue_url(&self.name_of(id, path)?),
             SECRET => self.secret_arn(&self.name_of(id, path)?),
             _ => format!("local-{id}"),
@@ -132,7 +133,16 @@ impl<'a> Reader<'a> {
                 self.name_of(id, path)?
             ),
             (SECRET, "Id") => self.secret_arn(&self.name_of(id, path)?),
-            (TABLE | SIMPLE_TABLE | QUEUE | FUNCTION | SECRET, _) => {
+            (BUCKET, "Arn") => format!("arn:aws:s3:::{}", self.name_of(id, path)?),
+            (BUCKET, "DomainName") => format!("{}.s3.amazonaws.com", self.name_of(id, path)?),
+            (BUCKET, "RegionalDomainName") => {
+                format!(
+                    "{}.s3.{}.amazonaws.com",
+                    self.name_of(id, path)?,
+                    self.region
+                )
+            }
+            (TABLE | SIMPLE_TABLE | QUEUE | FUNCTION | SECRET | BUCKET | EMAIL_IDENTITY, _) => {
                 bail!("{path}: Fn::GetAtt {id}.{attribute}: {kind} has no attribute {attribute} locally")
             }
             (_, "Arn") => format!("arn:aws:local:{}:{}:{id}", self.region, self.account),
@@ -183,6 +193,12 @@ impl<'a> Reader<'a> {
             SECRET => self
                 .opt_text(props, "Name", &pp)?
                 .unwrap_or_else(|| id.to_owned()),
+            BUCKET => self
+                .opt_text(props, "BucketName", &pp)?
+                .unwrap_or_else(|| generated_bucket_name(id)),
+            EMAIL_IDENTITY => self
+                .opt_text(props, "EmailIdentity", &pp)?
+                .ok_or_else(|| anyhow!("{pp}.EmailIdentity: missing"))?,
             _ => format!("local-{id}"),
         })
     }
@@ -286,6 +302,15 @@ mod tests {
                 "arn:aws:secretsmanager:eu-west-1:111122223333:secret:Key",
             ),
             ("!Ref Topic", "local-Topic"),
+            ("!Ref Reports", "reports-dev-111122223333-eu-west-1"),
+            ("!Ref Scratch", "opsflow-local-scratch"),
+            ("!Ref Sender", "ops@example.com"),
+            ("!Ref SenderIdentity", "ops@example.com"),
+            (
+                "!Sub 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Sender}'",
+                "arn:aws:ses:eu-west-1:111122223333:identity/ops@example.com",
+            ),
+            ("!Ref ReportsPolicy", "local-ReportsPolicy"),
         ]);
         assert_var_refused(&[
             ("!Ref Missing", &["neither a parameter nor a resource"]),
@@ -321,13 +346,39 @@ mod tests {
                 "arn:aws:lambda:eu-west-1:111122223333:function:worker-dev",
             ),
             ("!GetAtt Topic.TopicArn", "local-Topic.TopicArn"),
+            (
+                "!GetAtt Reports.Arn",
+                "arn:aws:s3:::reports-dev-111122223333-eu-west-1",
+            ),
+            (
+                "!Sub '${Reports.Arn}/*'",
+                "arn:aws:s3:::reports-dev-111122223333-eu-west-1/*",
+            ),
+            (
+                "!GetAtt Reports.DomainName",
+                "reports-dev-111122223333-eu-west-1.s3.amazonaws.com",
+            ),
+            (
+                "!GetAtt Scratch.RegionalDomainName",
+                "opsflow-local-scratch.s3.eu-west-1.amazonaws.com",
+            ),
         ]);
-        assert_var_refused(&[(
-            "!GetAtt Queue.Nope",
-            &[
-                "Resources.Fn.Properties.Environment.Variables.X",
-                "has no attribute Nope",
-            ],
-        )]);
+        assert_var_refused(&[
+            (
+                "!GetAtt Queue.Nope",
+                &[
+                    "Resources.Fn.Properties.Environment.Variables.X",
+                    "has no attribute Nope",
+                ],
+            ),
+            (
+                "!GetAtt Reports.WebsiteURL",
+                &["has no attribute WebsiteURL"],
+            ),
+            (
+                "!GetAtt SenderIdentity.DkimDNSTokenName1",
+                &["has no attribute DkimDNSTokenName1"],
+            ),
+        ]);
     }
 }

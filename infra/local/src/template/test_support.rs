@@ -47,8 +47,9 @@ pub(super) const FUNCTION_HEAD: &str = r#"
     Properties:
 "#;
 
-/// A template with parameters, conditions, a table, queues and one
-/// function whose environment variables are `variables` (YAML lines).
+/// A template with parameters, conditions, a table, queues, buckets (one
+/// with a policy), an e-mail identity and one function whose environment
+/// variables are `variables` (YAML lines).
 pub(super) fn with_variables(variables: &[&str]) -> String {
     let variables: String = variables
         .iter()
@@ -69,6 +70,9 @@ Parameters:
     Default: "http://a.test, http://b.test"
   Secret:
     Type: String
+  Sender:
+    Type: String
+    Default: ops@example.com
 Mappings:
   Sizes:
     dev: {{Memory: 256}}
@@ -98,6 +102,26 @@ Resources:
   ProdOnly:
     Type: AWS::SQS::Queue
     Condition: IsProd
+  Reports:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub reports-${{Environment}}-${{AWS::AccountId}}-${{AWS::Region}}
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {{SSEAlgorithm: AES256}}
+  ReportsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Reports
+      PolicyDocument:
+        Statement:
+          - {{Effect: Deny, Principal: '*', Action: 's3:*', Resource: !Sub '${{Reports.Arn}}/*'}}
+  Scratch:
+    Type: AWS::S3::Bucket
+  SenderIdentity:
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: !Ref Sender
 {FUNCTION_HEAD}      FunctionName: !Sub worker-${{Environment}}
       Environment:
         Variables:

@@ -74,7 +74,7 @@ const ITEM_WRITES: [&str; 4] = [
 fn every_function_has_a_role_of_its_own_without_managed_policies() {
     let Some(template) = expanded() else { return };
     let functions = functions(template);
-    assert_eq!(functions.len(), 17);
+    assert_eq!(functions.len(), 19);
     let roles: BTreeSet<&str> = functions.iter().map(|f| f.role.as_str()).collect();
     assert_eq!(
         roles.len(),
@@ -215,15 +215,24 @@ fn each_function_reaches_exactly_the_queues_it_is_wired_to() {
         set(&["AutomationQueue"])
     );
     assert!(sent["AuditWriterFunction"].is_empty());
-    assert_eq!(
-        sent["AutomationRunnerFunction"],
-        set(&["JobsQueue", "WebhooksQueue"])
-    );
+    assert_eq!(sent["AutomationRunnerFunction"], set(&["WebhooksQueue"]));
     assert!(sent["EventRouterFunction"].is_superset(&set(&[
         "AuditQueue",
         "AutomationQueue",
-        "WebhooksQueue"
+        "WebhooksQueue",
+        "JobsQueue",
+        "JobsHighQueue"
     ])));
+    // Jobs reach their queues through the outbox and the router (and a job
+    // not yet due goes back to its own queue), never from a request.
+    assert_eq!(
+        consumed["JobWorkerFunction"],
+        set(&["JobsQueue", "JobsHighQueue"])
+    );
+    assert_eq!(
+        sent["JobWorkerFunction"],
+        set(&["JobsQueue", "JobsHighQueue"])
+    );
     for api in api_functions() {
         if api != "AutomationFunction" {
             assert!(sent[&api].is_empty() && consumed[&api].is_empty(), "{api}");

@@ -1,8 +1,8 @@
 //! What the emulator tests share: clients of DynamoDB Local and moto (at
 //! `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`, else their default
-//! ports), the queue and table steps they set up and read back with, event
-//! source definitions with Lambda's defaults, and polling until a condition
-//! holds. Invariant: every helper fails with a message naming the step
+//! ports; moto's URL serves its S3 and SES too), the queue and table steps
+//! they set up and read back with, event source definitions with Lambda's
+//! defaults, and polling until a condition holds. Invariant: every helper fails with a message naming the step
 //! (and the emulator to start) instead of returning a default, and names
 //! nothing: each test picks its own unique resource names.
 
@@ -11,6 +11,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
+use opsflow_local::resources::EmulatorClients;
 use opsflow_local::template::{SqsSource, StreamSource};
 use opsflow_platform::store::emulator_sdk_config;
 use std::time::{Duration, Instant};
@@ -42,6 +43,17 @@ pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
 /// A client of DynamoDB Local's streams.
 pub async fn streams() -> aws_sdk_dynamodbstreams::Client {
     aws_sdk_dynamodbstreams::Client::new(&emulator_sdk_config(&dynamodb_endpoint(), REGION).await)
+}
+
+/// Every emulator client `create_all` takes, in [`REGION`] (S3
+/// path-style, as moto needs).
+pub async fn clients() -> EmulatorClients {
+    clients_in(REGION).await
+}
+
+/// Every emulator client `create_all` takes, in `region`.
+pub async fn clients_in(region: &str) -> EmulatorClients {
+    EmulatorClients::connect(&dynamodb_endpoint(), &moto_endpoint(), region).await
 }
 
 pub async fn sqs() -> aws_sdk_sqs::Client {

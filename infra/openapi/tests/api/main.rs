@@ -1,5 +1,6 @@
-//! The checked-in OpenAPI document is the one the code describes, and it
-//! describes exactly the routes `template.yaml` deploys.
+//! The checked-in OpenAPI document is the one the code describes, it
+//! describes exactly the routes `template.yaml` deploys, and it keeps
+//! every module's schemas.
 
 #![allow(clippy::unwrap_used)]
 
@@ -127,4 +128,24 @@ fn it_is_openapi_3_1_with_the_bearer_scheme() {
         "bearer"
     );
     assert_eq!(doc["info"]["title"], "Opsflow API");
+}
+
+#[test]
+fn no_two_modules_give_one_schema_name_two_meanings() {
+    // A merge keeps the first schema of a name and silently drops the
+    // others: a module whose schema lost would describe its fields with
+    // another module's meaning.
+    let merged = serde_json::to_value(opsflow_openapi::document()).unwrap();
+    for module in opsflow_openapi::modules() {
+        let module = serde_json::to_value(module).unwrap();
+        let Some(schemas) = module["components"]["schemas"].as_object() else {
+            continue;
+        };
+        for (name, schema) in schemas {
+            assert_eq!(
+                &merged["components"]["schemas"][name], schema,
+                "two schemas are named {name}: give one another name"
+            );
+        }
+    }
 }

@@ -10,12 +10,13 @@ use crate::auth::Principal;
 use crate::clock;
 use crate::domain::approval::{self, Refusal};
 use crate::domain::{
-    Amount, Comment, Description, EntityId, Payload, Title, Verdict, WorkflowStatus,
+    Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Title, Verdict, WorkflowStatus,
 };
 use crate::events::{self, Actor};
 use crate::permissions;
 use crate::store::approvals::{
-    transition, ApprovalRecord, ApprovalStore, DecisionRecord, NewApproval,
+    transition, ApprovalFilter, ApprovalRecord, ApprovalSource, ApprovalStore, DecisionRecord,
+    NewApproval,
 };
 use crate::store::transaction::Item;
 use crate::store::workflows::WorkflowStore;
@@ -95,6 +96,34 @@ pub async fn visible_to(
         Some((record, decisions)) => may_see(principal, &record, &decisions),
         None => false,
     })
+}
+
+/// A page of every approval (of `status`, if given), newest first, as an
+/// admin's report reads them: their views (as events carry them), from
+/// just past the sort key `after`, and the key that resumes the listing.
+pub async fn page_of_all(
+    store: &Store,
+    status: Option<ApprovalStatus>,
+    limit: usize,
+    after: Option<&str>,
+) -> Result<(Vec<serde_json::Value>, Option<String>), StoreError> {
+    let source = match status {
+        Some(status) => ApprovalSource::Status(status),
+        None => ApprovalSource::All,
+    };
+    let (records, next) = store
+        .list_approvals(&source, &ApprovalFilter::default(), limit, after)
+        .await?;
+    Ok((
+        records.iter().map(crate::view::approval_value).collect(),
+        next,
+    ))
+}
+
+/// The sort key of approvals listings that sits just above every approval
+/// created before `at` (listings are newest first by `APPROVAL#<id>`).
+pub fn listing_key_before(at: EntityId) -> String {
+    crate::store::keys::approval_pk(&at)
 }
 
 /// Approval `id` and its decisions, if `principal` may see it.

@@ -8,7 +8,7 @@
 //! | `reject` | `comment` (1–1000 chars) | decides the event's approval as rejected, with the comment (`approval.rejected`) |
 //! | `assign` | `user_id` (UUID) | makes the user (active, not the requester) an approver of the current step of the event's pending approval (`approval.approver_assigned`) |
 //! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the pending approval's payload, creating objects on the way (`approval.payload_updated`) |
-//! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.-]{0,63}`), `payload` (object ≤ 16 KiB, default `{}`) | sends a job message to the `jobs` queue |
+//! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.-]{0,63}`; the jobs module runs `process-data`, `send-notification`, `generate-report`, `cleanup`), `payload` (object ≤ 16 KiB, default `{}`: the job's `data`) | queues a job (priority 5, due now) |
 //! | `notify_webhook` | `topic` (`[a-z][a-z0-9_.-]{0,63}`) | hands the event to the `webhooks` queue under the topic |
 //! | `log` | `message` (1–500 chars, one line) | records an audit-only note |
 //!
@@ -16,7 +16,7 @@
 //! [
 //!   {"type": "approve", "comment": "Auto-approved: under the 100 limit"},
 //!   {"type": "set_field", "path": "review.automated", "value": true},
-//!   {"type": "enqueue_job", "job_type": "report.generate", "payload": {"format": "pdf"}},
+//!   {"type": "enqueue_job", "job_type": "generate-report", "payload": {"report": "items"}},
 //!   {"type": "notify_webhook", "topic": "approvals.auto_approved"},
 //!   {"type": "log", "message": "approved by the small-amounts rule"}
 //! ]
@@ -34,15 +34,12 @@
 //! letter or `_`, so a segment is never read as an array index; the path's
 //! 8 levels plus the value's 8 stay within the payload's 16.
 //!
-//! The message an `enqueue_job` sends to the `jobs` queue:
-//!
-//! ```json
-//! {"job_type": "report.generate", "payload": {"format": "pdf"},
-//!  "rule_id": "…", "event_id": "…", "correlation_id": "…", "depth": 1}
-//! ```
-//!
-//! with `depth` one more than the triggering event's, as for every event
-//! an action causes (DESIGN §4).
+//! An `enqueue_job` creates a job record (the jobs module's action target:
+//! `POST /api/v1/jobs` makes the same), with the action's derived id, so a
+//! repeated delivery finds it; its `payload` is the job's `data`, checked
+//! against the job type when the action runs. Its events are one level
+//! deeper than the triggering event's, as for every event an action
+//! causes (DESIGN §4).
 
 use super::{json_depth, json_size, Problems};
 use crate::domain::{single_line, Comment, EntityId, Payload};

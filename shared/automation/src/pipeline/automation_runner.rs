@@ -87,7 +87,6 @@ impl LoadedRule {
 pub struct Runner {
     store: Store,
     sqs: aws_sdk_sqs::Client,
-    pub(super) jobs_queue_url: Option<String>,
     pub(super) webhooks_queue_url: String,
     /// Who carries out the actions on other modules' entities (`approve`,
     /// `assign`, …): the modules registered in the function's `main.rs`.
@@ -95,16 +94,10 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(
-        store: Store,
-        sqs: aws_sdk_sqs::Client,
-        jobs_queue_url: Option<String>,
-        webhooks_queue_url: String,
-    ) -> Self {
+    pub fn new(store: Store, sqs: aws_sdk_sqs::Client, webhooks_queue_url: String) -> Self {
         Self {
             store,
             sqs,
-            jobs_queue_url,
             webhooks_queue_url,
             registry: Registry::new(),
         }

@@ -1,7 +1,7 @@
 //! The rule runner as the functions that carry out rule actions build it:
-//! from their configuration (`WEBHOOKS_QUEUE_URL`, optional
-//! `JOBS_QUEUE_URL`), with the action
-//! targets of the modules whose entities rules act on.
+//! from their configuration (`WEBHOOKS_QUEUE_URL`), with the action
+//! targets of the modules whose entities rules act on (and the jobs
+//! module's `enqueue_job`).
 
 use super::automation_runner::Runner;
 use crate::config::Config;
@@ -9,9 +9,9 @@ use crate::store::Store;
 use opsflow_platform::registry::Registry;
 
 impl Runner {
-    /// A runner over the entity table that sends rule actions' messages to
-    /// `WEBHOOKS_QUEUE_URL` and (if set) `JOBS_QUEUE_URL`. Actions on other
-    /// modules' entities need their targets registered
+    /// A runner over the entity table that sends rule actions' notices to
+    /// `WEBHOOKS_QUEUE_URL`. Actions on other modules' entities, and
+    /// `enqueue_job`, need their targets registered
     /// ([`Runner::with_registry`]).
     pub fn from_config(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         Ok(Runner::new(
@@ -22,7 +22,6 @@ impl Runner {
                 config.table_name.clone(),
             ),
             aws_sdk_sqs::Client::new(sdk),
-            config.vars.get("JOBS_QUEUE_URL").map(str::to_owned),
             config.vars.required("WEBHOOKS_QUEUE_URL")?.to_owned(),
         ))
     }
@@ -49,7 +48,7 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
-    fn the_runner_needs_the_webhooks_queue_and_may_have_a_jobs_queue() {
+    fn the_runner_needs_the_webhooks_queue() {
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
@@ -63,10 +62,6 @@ mod tests {
             Some("environment variable WEBHOOKS_QUEUE_URL is required")
         );
         vars.insert("WEBHOOKS_QUEUE_URL".into(), "w".into());
-        let without_jobs = runner(&vars).unwrap();
-        assert_eq!(without_jobs.webhooks_queue_url, "w");
-        assert_eq!(without_jobs.jobs_queue_url, None);
-        vars.insert("JOBS_QUEUE_URL".into(), "j".into());
-        assert_eq!(runner(&vars).unwrap().jobs_queue_url.as_deref(), Some("j"));
+        assert_eq!(runner(&vars).unwrap().webhooks_queue_url, "w");
     }
 }

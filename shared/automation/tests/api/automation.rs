@@ -69,8 +69,11 @@ impl World {
         self.env.users.store.clone()
     }
 
-    fn runner(&self, jobs: Option<String>) -> Runner {
-        Runner::new(self.store(), self.sqs.clone(), jobs, self.webhooks.clone())
+    /// The runner, sending notices to `webhooks` (the test's queue when
+    /// `None`).
+    fn runner(&self, webhooks: Option<String>) -> Runner {
+        let webhooks = webhooks.unwrap_or_else(|| self.webhooks.clone());
+        Runner::new(self.store(), self.sqs.clone(), webhooks)
             .with_registry(&[opsflow_approvals::register])
     }
 
@@ -334,7 +337,7 @@ async fn a_failing_action_is_retried_then_recorded_failed() {
             "trigger": "approval.created",
             "actions": [
                 {"type": "log", "message": "reporting"},
-                {"type": "enqueue_job", "job_type": "report.generate"},
+                {"type": "notify_webhook", "topic": "reports.requested"},
                 {"type": "log", "message": "reported"}
             ],
         }))
@@ -374,7 +377,7 @@ async fn a_failing_action_is_retried_then_recorded_failed() {
         .as_deref()
         .unwrap()
         .contains("SendMessage"));
-    assert!(run.reason.as_deref().unwrap().contains("enqueue_job"));
+    assert!(run.reason.as_deref().unwrap().contains("notify_webhook"));
     // The first action ran once, though the message was delivered three times.
     assert_eq!(
         outcomes[0].detail.as_deref(),

@@ -14,8 +14,6 @@ impl EntityId {
         Self(Uuid::now_v7())
     }
 
-    /// Parses a client-supplied id. Any well-formed UUID is accepted, so a
-    /// lookup of a foreign id simply finds nothing.
     /// A UUIDv7 that is a function of its inputs: `millis` as its time and
     /// a SHA-256 of `parts` as its random bits. Whoever derives an id from
     /// the same inputs gets the same id, which makes a repeated write of
@@ -32,6 +30,15 @@ impl EntityId {
         Self(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
     }
 
+    /// The lowest UUIDv7 of millisecond `millis`: every id made at or
+    /// after that time sorts above it, every earlier one below (a key
+    /// bound for "created before").
+    pub fn earliest_at(millis: u64) -> Self {
+        Self(uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid())
+    }
+
+    /// Parses a client-supplied id. Any well-formed UUID is accepted, so a
+    /// lookup of a foreign id simply finds nothing.
     pub fn parse(input: &str) -> Result<Self, String> {
         Uuid::try_parse(input)
             .map(Self)
@@ -77,6 +84,16 @@ mod tests {
             EntityId::derived(1_700_000_000_000, &[b"event", b"ruler", b""])
         );
         assert_eq!(a.0.get_version_num(), 7);
+    }
+
+    #[test]
+    fn the_earliest_id_of_a_millisecond_sorts_below_every_id_made_from_then() {
+        let bound = EntityId::earliest_at(1_700_000_000_000);
+        let same_ms = EntityId::derived(1_700_000_000_000, &[b"x"]);
+        let before = EntityId::derived(1_699_999_999_999, &[b"\xff"]);
+        assert!(bound.to_string() <= same_ms.to_string());
+        assert!(before.to_string() < bound.to_string());
+        assert!(bound.to_string() < EntityId::new().to_string());
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //!   the reason and its exact text, and the stream moves on. Bodies are made
 //!   valid for SQS before they are sent ([`queue_safe`]), and batches are
 //!   sized by bytes as well as by count, so neither is a reason in practice.
+//! - **Lanes take what their module asks for, when it is due.** A module's
+//!   [`QueueLane`](crate::registry::QueueLane) (the jobs queues) takes the
+//!   platform events it picks, each delayed as its envelope says (at most
+//!   15 minutes: SQS's limit; the consumer waits out the rest itself).
 //! - **Client events are audit-only.** `client.*` events (what callers
 //!   report through `POST /api/v1/auditLogs`) never reach a queue marked
 //!   [`EventQueue::platform_only`], the automation queue: a caller cannot
@@ -137,9 +141,18 @@ enum Sent {
     Refused(String),
 }
 
+/// A lane of the router: a module's queue and how it picks its events.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub url: String,
+    /// [`QueueLane::takes`](crate::registry::QueueLane::takes).
+    pub takes: fn(&serde_json::Value) -> Option<u32>,
+}
+
 pub struct Router {
     sqs: aws_sdk_sqs::Client,
     queues: Vec<EventQueue>,
+    lanes: Vec<Lane>,
     quarantine: String,
 }
 
@@ -150,8 +163,15 @@ impl Router {
         Self {
             sqs,
             queues,
+            lanes: Vec::new(),
             quarantine,
         }
+    }
+
+    /// The same router, also feeding `lanes`.
+    pub fn with_lanes(mut self, lanes: Vec<Lane>) -> Self {
+        self.lanes = lanes;
+        self
     }
 
     /// The `event-router` function's router, from its configuration
@@ -160,10 +180,12 @@ impl Router {
     /// and webhooks queues, platform events only to the automation queue
     /// (rules act on platform events, never on what a caller reports) and
     /// to the stats queue (a caller's report counts nothing), and what SQS
-    /// refuses for good to the quarantine queue.
+    /// refuses for good to the quarantine queue; and the lanes that the
+    /// modules in `registry` ask for, each at the queue its variable names.
     pub fn from_config(
         config: crate::config::Config,
         sdk: &aws_config::SdkConfig,
+        registry: &crate::registry::Registry,
     ) -> anyhow::Result<Self> {
         let [audit, automation, webhooks, stats] =
             crate::config::EVENT_QUEUE_VARIABLES.map(|var| config.vars.required(var));
@@ -174,7 +196,17 @@ impl Router {
             EventQueue::platform_events(stats?.to_owned()),
         ];
         let quarantine = config.vars.required("QUARANTINE_QUEUE_URL")?.to_owned();
-        Ok(Self::new(aws_sdk_sqs::Client::new(sdk), queues, quarantine))
+        let lanes = registry
+            .lanes()
+            .iter()
+            .map(|lane| {
+                Ok(Lane {
+                    url: config.vars.required(lane.queue_variable)?.to_owned(),
+                    takes: lane.takes,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self::new(aws_sdk_sqs::Client::new(sdk), queues, quarantine).with_lanes(lanes))
     }
 
     /// Forwards a stream batch; the response names the first record that
@@ -189,14 +221,43 @@ impl Router {
             .map(|(index, o)| Message::new(index, o))
             .collect();
         let mut first_retry: Option<usize> = None;
-        let mut refused: Vec<(usize, &str, String)> = Vec::new();
-        for queue in &self.queues {
-            let taken = messages.iter().filter(|m| queue.takes(&outgoing[m.index]));
-            for (index, sent) in self.send_all(&queue.url, taken).await {
+        // Who must retry from where, and what was refused for good (by
+        // record index, queue and reason).
+        let mut note = |queue: &str, results: Vec<(usize, Sent)>| -> Vec<(usize, String, String)> {
+            let mut parked = Vec::new();
+            for (index, sent) in results {
                 match sent {
                     Sent::Delivered => {}
                     Sent::Retry => first_retry = Some(first_retry.map_or(index, |f| f.min(index))),
-                    Sent::Refused(reason) => refused.push((index, &queue.url, reason)),
+                    Sent::Refused(reason) => parked.push((index, queue.to_owned(), reason)),
+                }
+            }
+            parked
+        };
+        let mut refused = Vec::new();
+        for queue in &self.queues {
+            let taken = messages.iter().filter(|m| queue.takes(&outgoing[m.index]));
+            refused.extend(note(&queue.url, self.send_all(&queue.url, taken).await));
+        }
+        if !self.lanes.is_empty() {
+            let envelopes: Vec<Option<serde_json::Value>> = outgoing
+                .iter()
+                .map(|o| {
+                    (!o.is_client_event())
+                        .then(|| serde_json::from_str(&o.envelope).ok())
+                        .flatten()
+                })
+                .collect();
+            for lane in &self.lanes {
+                let taken: Vec<Message> = messages
+                    .iter()
+                    .filter_map(|m| {
+                        let delay = (lane.takes)(envelopes[m.index].as_ref()?)?;
+                        Some(m.delayed(delay))
+                    })
+                    .collect();
+                if !taken.is_empty() {
+                    refused.extend(note(&lane.url, self.send_all(&lane.url, &taken).await));
                 }
             }
         }
@@ -209,7 +270,7 @@ impl Router {
             if first_retry.is_some_and(|first| index >= first) {
                 continue;
             }
-            if !self.quarantine(&outgoing[index], queue, &reason).await {
+            if !self.quarantine(&outgoing[index], &queue, &reason).await {
                 first_retry = Some(first_retry.map_or(index, |f| f.min(index)));
             }
         }

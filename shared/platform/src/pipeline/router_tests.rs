@@ -21,7 +21,16 @@ fn message(index: usize, bytes: usize) -> Message {
         index,
         body: "x".repeat(bytes),
         event_type: String::new(),
+        delay_seconds: 0,
     }
+}
+
+#[test]
+fn a_delayed_message_is_held_back_at_most_fifteen_minutes() {
+    let delayed = message(0, 10).delayed(60);
+    assert_eq!(delayed.entry(0).unwrap().delay_seconds(), Some(60));
+    assert_eq!(message(0, 10).delayed(3600).delay_seconds, 900);
+    assert_eq!(message(0, 10).entry(0).unwrap().delay_seconds(), None);
 }
 
 #[test]

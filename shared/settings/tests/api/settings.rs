@@ -185,3 +185,30 @@ async fn a_change_over_one_made_since_is_refused() {
     assert_eq!(now.body["value"], true);
     assert_eq!(now.body["version"], 2);
 }
+
+#[tokio::test]
+async fn readers_see_a_change_once_their_cached_values_expire() {
+    use opsflow_settings::cache::SettingsCache;
+    use std::time::Duration;
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let store = env.users.store.clone();
+    let kept = SettingsCache::new(Duration::from_secs(3600));
+    let brief = SettingsCache::new(Duration::ZERO);
+    assert_eq!(kept.value(&store, "app.name").await, json!("Opsflow"));
+    assert_eq!(brief.value(&store, "app.name").await, json!("Opsflow"));
+
+    let set = env
+        .call(
+            at("settings/put", "app.name")
+                .by(&admin)
+                .body(json!({"value": "Acme Ops"})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    // Within its TTL a reader keeps what it read; past it, it reads again.
+    assert_eq!(kept.value(&store, "app.name").await, json!("Opsflow"));
+    assert_eq!(brief.value(&store, "app.name").await, json!("Acme Ops"));
+    assert_eq!(brief.value(&store, "features.analytics").await, json!(true));
+    assert_eq!(brief.value(&store, "no.such.key").await, Value::Null);
+}

@@ -36,9 +36,9 @@ pub struct Automation {
 }
 
 impl Context for Automation {
-    /// The runner sends rule actions' messages to the queues the
-    /// configuration names (`WEBHOOKS_QUEUE_URL`, optional `JOBS_QUEUE_URL`),
-    /// and acts on other modules' entities as the app's modules registered
+    /// The runner sends rule actions' notices to the queue the
+    /// configuration names (`WEBHOOKS_QUEUE_URL`), and acts on other
+    /// modules' entities (and queues jobs) as the app's modules registered
     /// them.
     async fn build(app: App, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
         let runner = Runner::from_config(app.config.clone(), sdk)?.using(app.registry.clone());

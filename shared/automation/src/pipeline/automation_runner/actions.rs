@@ -4,7 +4,8 @@
 //! done rather than done twice. `log` and the queue actions are carried
 //! out here; the actions on another module's entity (`approve`, `reject`,
 //! `assign`, `set_field`) by the module that registered them, which checks
-//! that the event is its own account of that entity.
+//! that the event is its own account of that entity, and `enqueue_job` by
+//! the jobs module (a job record, queued through the outbox).
 
 use super::{ActionError, Runner};
 use crate::domain::EntityId;
@@ -30,7 +31,8 @@ impl Act<'_> {
             Action::Approve { .. }
             | Action::Reject { .. }
             | Action::Assign { .. }
-            | Action::SetField { .. } => self.on_entity(action).await,
+            | Action::SetField { .. }
+            | Action::EnqueueJob { .. } => self.on_entity(action).await,
             Action::NotifyWebhook { topic } => {
                 let notice = Notice {
                     id: self.derived_id(),
@@ -45,22 +47,6 @@ impl Act<'_> {
                     "sent to the webhooks queue under {}",
                     topic.as_str()
                 ))
-            }
-            Action::EnqueueJob { job_type, payload } => {
-                let Some(url) = self.runner.jobs_queue_url.clone() else {
-                    return Err(ActionError::Permanent("no jobs queue configured".into()));
-                };
-                let body = json!({
-                    "id": self.derived_id(),
-                    "job_type": job_type.as_str(),
-                    "payload": payload,
-                    "rule_id": self.rule_id,
-                    "event_id": self.envelope.id,
-                    "correlation_id": self.envelope.correlation_id,
-                    "depth": self.envelope.depth + 1,
-                });
-                self.send(&url, body).await?;
-                Ok(format!("job {} enqueued", job_type.as_str()))
             }
         }
     }

@@ -6,6 +6,9 @@ use super::Outgoing;
 use crate::events::{queue_safe, MAX_QUEUE_MESSAGE_BYTES};
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
+/// The longest delay SQS takes on a message: 15 minutes.
+pub const MAX_DELAY_SECONDS: u32 = 900;
+
 /// Entries per `SendMessageBatch` (the SQS maximum).
 const BATCH_ENTRIES: usize = 10;
 
@@ -14,6 +17,8 @@ pub(super) struct Message {
     pub(super) index: usize,
     pub(super) body: String,
     pub(super) event_type: String,
+    /// Seconds SQS holds the message before delivering it (≤ 900).
+    pub(super) delay_seconds: u32,
 }
 
 impl Message {
@@ -22,6 +27,17 @@ impl Message {
             index,
             body: queue_safe(&outgoing.envelope).into_owned(),
             event_type: queue_safe(&outgoing.event_type).into_owned(),
+            delay_seconds: 0,
+        }
+    }
+
+    /// The same message, delivered after `seconds` (at most SQS's 900).
+    pub(super) fn delayed(&self, seconds: u32) -> Self {
+        Self {
+            index: self.index,
+            body: self.body.clone(),
+            event_type: self.event_type.clone(),
+            delay_seconds: seconds.min(MAX_DELAY_SECONDS),
         }
     }
 
@@ -40,6 +56,9 @@ impl Message {
         let mut entry = SendMessageBatchRequestEntry::builder()
             .id(id.to_string())
             .message_body(&self.body);
+        if self.delay_seconds > 0 {
+            entry = entry.delay_seconds(i32::try_from(self.delay_seconds).unwrap_or(0));
+        }
         if !self.event_type.is_empty() {
             if let Ok(attribute) = MessageAttributeValue::builder()
                 .data_type("String")
