@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the local AWS emulators used by Opsflow in the background:
 #   - DynamoDB Local (java, jar from infra/local/node_modules)  http://127.0.0.1:$DYNAMODB_PORT
-#   - moto server (SQS, from <repo>/.venv)                      http://127.0.0.1:$MOTO_PORT
+#   - moto server (SQS, S3, SES; from <repo>/.venv)            http://127.0.0.1:$MOTO_PORT
 #
 # Usage: infra/local/emulators.sh [start|stop|status]     (default: start)
 #
@@ -62,7 +62,7 @@ service_port() {
 service_label() {
     case "$1" in
         dynamodb) echo "DynamoDB Local" ;;
-        moto) echo "moto (SQS)" ;;
+        moto) echo "moto (SQS, S3, SES)" ;;
     esac
 }
 service_url() { echo "http://$HOST:$(service_port "$1")"; }

@@ -846,6 +846,32 @@ async fn every_job_type_runs_from_a_request_through_the_outbox_router_and_worker
         assert!(rows.iter().any(|row| row.contains(name)), "{name} in {csv}");
     }
 
+    // A report of the approvals filed since a moment ago, as JSON.
+    let since = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let filed = demo.file("e2e laptop", 1200.0).await;
+    let since = since
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a time");
+    let approvals = queue(
+        client,
+        admin,
+        json!({"type": "generate-report", "data": {"report": "approvals", "status": "PENDING", "from": since, "format": "json"}}),
+    )
+    .await;
+    let job = finished_job(client, admin, &approvals).await;
+    assert_eq!(job["result"]["rows"], 1, "{job}");
+    let (_, link) = client
+        .get(&format!("/api/v1/jobs/{approvals}/download"), admin)
+        .await;
+    let rows: Value = reqwest::get(link["url"].as_str().expect("a link"))
+        .await
+        .expect("the link answers")
+        .json()
+        .await
+        .expect("a JSON report");
+    assert_eq!(rows[0]["id"], filed.as_str(), "{rows}");
+    assert_eq!(rows[0]["status"], "PENDING");
+
     // An e-mail, at high priority: recorded by moto's SES, shown by /_mail.
     let subject = format!("Deploy window {report}");
     let mail = queue(

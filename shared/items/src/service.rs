@@ -4,7 +4,8 @@
 
 use crate::domain::{may_change, Description, ItemName, ItemStatus, Metadata};
 use crate::events::{self, Actor, Envelope};
-use crate::store::{ItemFilter, ItemRecord, ItemStore, Store, StoreError};
+pub use crate::store::ItemFilter;
+use crate::store::{ItemRecord, ItemStore, Store, StoreError};
 use crate::view::item_data;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::clock;
@@ -122,22 +123,50 @@ pub async fn update(
     if !may_change(principal, &record.owner_id) {
         return Err(ItemsError::Forbidden);
     }
-    update_as(
+    apply(
         store,
         Actor::from(principal),
         correlation_id,
+        0,
         record,
         fields,
     )
     .await
 }
 
-/// [`update`] by the platform's own work (a job acting for an admin), on
-/// any item.
+/// The platform's own work on items (a job acting for an admin): who acts,
+/// in which chain of events, at which depth (one below the work's cause,
+/// so rules that react to its changes cannot loop).
+#[derive(Debug, Clone)]
+pub struct Work {
+    pub actor: Actor,
+    pub correlation_id: String,
+    pub depth: u32,
+}
+
+/// [`update`] as the platform's own work, on any item.
 pub async fn update_as(
+    store: &Store,
+    work: &Work,
+    record: &ItemRecord,
+    fields: Fields,
+) -> Result<ItemRecord, ItemsError> {
+    apply(
+        store,
+        work.actor.clone(),
+        &work.correlation_id,
+        work.depth,
+        record,
+        fields,
+    )
+    .await
+}
+
+async fn apply(
     store: &Store,
     actor: Actor,
     correlation_id: &str,
+    depth: u32,
     record: &ItemRecord,
     fields: Fields,
 ) -> Result<ItemRecord, ItemsError> {
@@ -156,11 +185,12 @@ pub async fn update_as(
     }
     after.version += 1;
     after.updated_at = clock::now();
-    let event = event(events::ITEM_UPDATED, actor, correlation_id, &after).changes_between(
+    let mut event = event(events::ITEM_UPDATED, actor, correlation_id, &after).changes_between(
         &item_data(record),
         &item_data(&after),
         &CHANGEABLE,
     );
+    event.depth = depth;
     store
         .replace_item(record, &after, &event)
         .await
@@ -178,18 +208,30 @@ pub async fn delete(
     if !may_change(principal, &record.owner_id) {
         return Err(ItemsError::Forbidden);
     }
-    delete_as(store, Actor::from(principal), correlation_id, record).await
+    remove(store, Actor::from(principal), correlation_id, 0, record).await
 }
 
-/// [`delete`] by the platform's own work (a job acting for an admin), of
-/// any item.
-pub async fn delete_as(
+/// [`delete`] as the platform's own work, of any item.
+pub async fn delete_as(store: &Store, work: &Work, record: &ItemRecord) -> Result<(), ItemsError> {
+    remove(
+        store,
+        work.actor.clone(),
+        &work.correlation_id,
+        work.depth,
+        record,
+    )
+    .await
+}
+
+async fn remove(
     store: &Store,
     actor: Actor,
     correlation_id: &str,
+    depth: u32,
     record: &ItemRecord,
 ) -> Result<(), ItemsError> {
-    let event = event(events::ITEM_DELETED, actor, correlation_id, record);
+    let mut event = event(events::ITEM_DELETED, actor, correlation_id, record);
+    event.depth = depth;
     store
         .delete_item(record, &event)
         .await

@@ -21,6 +21,7 @@ use crate::domain::{delay, JobData, JobStatus, JobType, Priority};
 use crate::permissions;
 use crate::reports::Reports;
 use crate::service::{self, JobsError, NewJob, Origin};
+use crate::spec::{Message, Spec};
 use crate::store::jobs::JobFilter;
 use crate::store::{JobRecord, JobStore};
 use crate::view::{job_view, ReportDownloadView};
@@ -186,13 +187,29 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     };
     let delay = v.check("delay_seconds", delay(body.delay_seconds.unwrap_or(0)));
     let data = v.check("data", JobData::parse(body.data.clone()));
-    v.finish()?;
-    let (Some(job_type), Some(priority), Some(delay), Some(data)) =
-        (job_type, priority, delay, data)
-    else {
-        return Err(ApiError::bad_request("body", "is not a job"));
+    let spec = match (job_type, &data) {
+        (Some(job_type), Some(data)) => crate::spec::check(job_type, data.as_value(), &mut v),
+        _ => None,
     };
-    crate::spec::parse(job_type, data.as_value())?;
+    if let Some(Spec::SendNotification {
+        message: Message::ReportReady { report_job_id },
+        ..
+    }) = &spec
+    {
+        let report = app.store.job_by_id(report_job_id).await?;
+        if !report.is_some_and(|r| r.job_type == JobType::GenerateReport) {
+            v.push("data.report_job_id", "names no generate-report job");
+        }
+    }
+    v.finish()?;
+    let (Some(job_type), Some(priority), Some(delay), Some(data), Some(_)) =
+        (job_type, priority, delay, data, spec)
+    else {
+        return Err(ApiError::invalid_field(
+            "data",
+            "is not valid for this type",
+        ));
+    };
     let new = NewJob {
         job_type,
         data,
@@ -241,6 +258,16 @@ async fn clean(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Reque
 
 async fn download(jobs: &Jobs, req: &Request) -> ApiReply {
     let record = existing(&jobs.app, req).await?;
+    let expired = record
+        .finished_at
+        .is_some_and(|at| at + crate::reports::KEPT_FOR < opsflow_platform::clock::now());
+    if expired {
+        return Err(JobsError::NoReport(format!(
+            "the report has expired (reports are kept {} days)",
+            crate::reports::KEPT_FOR.whole_days()
+        ))
+        .into());
+    }
     let key = match (&record.job_type, record.status, &record.result) {
         (JobType::GenerateReport, JobStatus::Completed, Some(result)) => result
             .as_value()

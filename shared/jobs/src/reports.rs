@@ -12,6 +12,9 @@ use opsflow_platform::config::Config;
 use opsflow_platform::domain::EntityId;
 use std::time::Duration;
 
+/// How long the bucket keeps a report (its lifecycle rule, template).
+pub const KEPT_FOR: time::Duration = time::Duration::days(30);
+
 /// How long a download link works.
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
 

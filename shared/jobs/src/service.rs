@@ -236,25 +236,8 @@ pub async fn delete(store: &Store, actor: Actor, record: &JobRecord) -> Result<(
         .map_err(stale_on_condition)
 }
 
-/// The worker starts an attempt of a queued job (or takes over a running
-/// one whose worker stopped: `takeover`).
-pub async fn start(
-    store: &Store,
-    record: &JobRecord,
-    takeover: bool,
-) -> Result<JobRecord, JobsError> {
-    if takeover {
-        let now = clock::now();
-        let mut after = record.clone();
-        after.started_at = Some(now);
-        after.version += 1;
-        after.updated_at = now;
-        store
-            .replace_job(record.version, &after, None)
-            .await
-            .map_err(stale_on_condition)?;
-        return Ok(after);
-    }
+/// The worker starts an attempt of a queued job.
+pub async fn start(store: &Store, record: &JobRecord) -> Result<JobRecord, JobsError> {
     commit(
         store,
         Actor::system(),
@@ -265,6 +248,32 @@ pub async fn start(
             job.attempts += 1;
             job.started_at = Some(now);
             job.last_error = None;
+        },
+    )
+    .await
+}
+
+/// The worker puts back a running job that cannot run yet (what it waits
+/// for is not ready), due again after `wait`; the attempt does not count.
+pub async fn postpone(
+    store: &Store,
+    record: &JobRecord,
+    reason: &str,
+    wait: Duration,
+) -> Result<JobRecord, JobsError> {
+    let reason = reason.to_owned();
+    commit(
+        store,
+        Actor::system(),
+        record,
+        Step::Fail {
+            attempts_left: true,
+        },
+        events::JOB_QUEUED,
+        |job, now| {
+            job.attempts = job.attempts.saturating_sub(1);
+            job.last_error = Some(reason);
+            job.run_at = now + wait;
         },
     )
     .await

@@ -75,17 +75,22 @@ pub enum Spec {
 /// Reads `data` as a job of `job_type` asks: 422 naming every bad field
 /// (`data.<field>`).
 pub fn parse(job_type: JobType, data: &Value) -> Result<Spec, ApiError> {
-    let empty = Map::new();
-    let object = data.as_object().unwrap_or(&empty);
     let mut v = Validator::new();
-    let spec = Fields {
-        object,
-        v: &mut v,
-        allowed: allowed(job_type),
-    }
-    .spec(job_type);
+    let spec = check(job_type, data, &mut v);
     v.finish()?;
     spec.ok_or_else(|| ApiError::invalid_field("data", "is not valid for this type"))
+}
+
+/// [`parse`], recording each bad field in `v` beside the caller's own.
+pub fn check(job_type: JobType, data: &Value, v: &mut Validator) -> Option<Spec> {
+    let empty = Map::new();
+    let object = data.as_object().unwrap_or(&empty);
+    Fields {
+        object,
+        v,
+        allowed: allowed(job_type),
+    }
+    .spec(job_type)
 }
 
 fn allowed(job_type: JobType) -> &'static [&'static str] {

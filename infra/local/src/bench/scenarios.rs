@@ -170,6 +170,10 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
     let create_webhook = signed("webhooks/create")?;
     let create_item = signed("items/create")?;
     let set_setting = signed("settings/put")?;
+    let create_job = signed("jobs/create")?;
+    let mut queued_jobs = signed("jobs/list")?;
+    queued_jobs["rawQueryString"] = json!("status=queued");
+    queued_jobs["queryStringParameters"] = json!({"status": "queued"});
 
     Ok(vec![
         scenario(
@@ -322,6 +326,23 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
             2,
             set_setting,
             |n| json!({"value": n % 2 == 0}),
+        ),
+        // The job and its event; due in a day, so the benchmark's jobs
+        // never run.
+        write(
+            ("JobsFunction", "jobs POST /api/v1/jobs"),
+            2,
+            create_job,
+            |n| {
+                json!({"type": "cleanup", "data": {"older_than_days": 1 + n % 30},
+                   "delay_seconds": 86400})
+            },
+        ),
+        // A page of the queued jobs the create scenario made.
+        list(
+            "JobsFunction",
+            "jobs GET /api/v1/jobs?status=queued",
+            queued_jobs,
         ),
     ])
 }

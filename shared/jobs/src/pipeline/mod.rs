@@ -2,16 +2,17 @@
 //! router's jobs lanes) → one attempt of each job that is due.
 //!
 //! For each message:
-//! 1. A job not yet due (a delay beyond SQS's 15 minutes) goes back to its
-//!    queue for the rest of its wait, at most 15 minutes a hop; nothing
-//!    sleeps in the function.
+//! 1. A job still queued but not yet due (a delay beyond SQS's 15 minutes)
+//!    goes back to its queue for the rest of its wait, at most 15 minutes
+//!    a hop; nothing sleeps in the function, and a job cancelled or
+//!    deleted meanwhile is dropped at its next hop.
 //! 2. The job is read. The message starts an attempt only if the job is
 //!    still `queued` at the version the event saw: any other message (a
 //!    redelivery, an older queueing, a cancelled or deleted job) is
 //!    acknowledged and does nothing. That makes the worker idempotent on
 //!    job id + attempt. A job left `running` by a worker that stopped (no
-//!    write for longer than the function's timeout) is taken over by the
-//!    redelivery of the message that started it.
+//!    write for longer than [`STALLED_AFTER`]) is found by the redelivery
+//!    of the message that started it, and that attempt counts as failed.
 //! 3. The attempt runs ([`crate::work`]) and the job ends `completed`, or
 //!    `queued` again after [`crate::domain::backoff`] (1 s, then 2 s: its
 //!    `job.queued` event is delayed by the router), or `failed` after
@@ -39,8 +40,13 @@ use time::Duration;
 pub use crate::work::Mail;
 
 /// How long a running job may go without a write before its worker is
-/// taken to have stopped: the worker function's timeout (template).
-pub const STALLED_AFTER: Duration = Duration::seconds(120);
+/// taken to have stopped: longer than the worker function's timeout
+/// (120 s, template), which the queues' visibility timeout (720 s) exceeds,
+/// so the message that started the attempt comes back after it.
+pub const STALLED_AFTER: Duration = Duration::seconds(150);
+
+/// `last_error` of an attempt whose worker stopped.
+const STOPPED: &str = "the attempt stopped before it finished (the worker timed out or crashed)";
 
 pub struct Worker {
     pub store: Store,
@@ -104,30 +110,41 @@ impl Worker {
             .ok_or("the event names no job")?;
         let queued_version = data["version"].as_u64().unwrap_or(0);
         let queued_attempts = data["attempts"].as_u64().unwrap_or(0);
-        let now = clock::now();
-        // SQS delays are whole seconds, rounded up: a message is early only
-        // when it was sent back for a longer wait (or a clock is off).
-        if run_at > now + Duration::milliseconds(100) {
-            let queue = &self.queues[usize::from(priority.is_high())];
-            return self.hop(queue, body, lanes::delay_until(run_at, now)).await;
-        }
         let Some(job) = self.store.job_by_id(&id).await.map_err(|e| e.to_string())? else {
             return Ok(());
         };
-        let takeover = job.status == JobStatus::Running
+        let now = clock::now();
+        let fresh = job.status == JobStatus::Queued && job.version == queued_version;
+        // SQS delays are whole seconds, rounded up: a message is early only
+        // when it was sent back for a longer wait (or a clock is off).
+        if fresh && run_at > now + Duration::milliseconds(100) {
+            let queue = &self.queues[usize::from(priority.is_high())];
+            return self.hop(queue, body, lanes::delay_until(run_at, now)).await;
+        }
+        // The attempt this message started is still `running`, silent for
+        // longer than a worker may run: its worker stopped (a timeout, a
+        // crash). That counts as a failed attempt, so a job that always
+        // stops ends `failed` instead of `running` for good.
+        let stopped = job.status == JobStatus::Running
             && u64::from(job.attempts) == queued_attempts + 1
             && job.updated_at + self.stalled_after < now;
-        let fresh = job.status == JobStatus::Queued && job.version == queued_version;
-        if !fresh && !takeover {
+        if stopped {
+            tracing::warn!(job_id = %id, attempt = job.attempts, "job attempt stopped before it finished");
+            return match service::fail(&self.store, &job, STOPPED, true).await {
+                Ok(_) | Err(JobsError::Stale) => Ok(()),
+                Err(error) => Err(error.to_string()),
+            };
+        }
+        if !fresh {
             tracing::info!(job_id = %id, status = %job.status, "job message already handled");
             return Ok(());
         }
-        let mut running = match service::start(&self.store, &job, takeover).await {
+        let mut running = match service::start(&self.store, &job).await {
             Ok(running) => running,
             Err(JobsError::Stale) => return Ok(()),
             Err(error) => return Err(error.to_string()),
         };
-        tracing::info!(job_id = %id, job_type = %running.job_type, attempt = running.attempts, takeover, "job attempt started");
+        tracing::info!(job_id = %id, job_type = %running.job_type, attempt = running.attempts, "job attempt started");
         let outcome = work::run(self, &mut running).await;
         self.finish(&running, outcome).await
     }
@@ -135,6 +152,11 @@ impl Worker {
     async fn finish(&self, job: &JobRecord, outcome: Result<Value, Failure>) -> Result<(), String> {
         let written = match outcome {
             Ok(result) => service::complete(&self.store, job, result).await,
+            Err(failure) if failure.not_yet.is_some() => {
+                let wait = failure.not_yet.unwrap_or_default();
+                tracing::info!(job_id = %job.id, reason = %failure.message, "job not ready; queued again");
+                service::postpone(&self.store, job, &failure.message, wait).await
+            }
             Err(failure) => {
                 tracing::warn!(job_id = %job.id, attempt = job.attempts, error = %failure.message, "job attempt failed");
                 service::fail(&self.store, job, &failure.message, failure.may_pass).await

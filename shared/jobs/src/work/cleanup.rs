@@ -9,8 +9,7 @@ use crate::pipeline::Worker;
 use crate::service;
 use crate::store::{JobRecord, JobStore};
 use opsflow_items::domain::{ItemStatus, SortBy, SortOrder};
-use opsflow_items::service::ItemsError;
-use opsflow_items::store::ItemFilter;
+use opsflow_items::service::{ItemFilter, ItemsError, Work};
 use opsflow_platform::clock;
 use opsflow_platform::events::Actor;
 use serde_json::{json, Value};
@@ -29,6 +28,11 @@ pub async fn run(
     let actor = Actor {
         id: format!("job:{}", job.id),
         role: "system".into(),
+    };
+    let work = Work {
+        actor: actor.clone(),
+        correlation_id: job.correlation_id.clone(),
+        depth: job.depth,
     };
     // Counted by this attempt; `processed` counts across attempts.
     let (mut items_removed, mut jobs_removed) = (0u64, 0u64);
@@ -60,14 +64,7 @@ pub async fn run(
                 .collect();
             let finished = old.len() < page.len() || next.is_none();
             for item in &old {
-                match opsflow_items::service::delete_as(
-                    &worker.store,
-                    actor.clone(),
-                    &job.correlation_id,
-                    item,
-                )
-                .await
-                {
+                match opsflow_items::service::delete_as(&worker.store, &work, item).await {
                     Ok(()) => items_removed += 1,
                     // Gone, or changed since (and so no longer as old).
                     Err(ItemsError::NotFound | ItemsError::Stale) => {}

@@ -40,6 +40,9 @@ pub struct Failure {
     /// Whether another attempt may succeed (a service that failed) or
     /// cannot (the job asks for something that does not exist).
     pub may_pass: bool,
+    /// The job cannot run yet (what it needs is not ready): it is queued
+    /// again after this wait, and the attempt does not count.
+    pub not_yet: Option<time::Duration>,
 }
 
 impl Failure {
@@ -47,6 +50,15 @@ impl Failure {
         Self {
             message: message.into(),
             may_pass: true,
+            not_yet: None,
+        }
+    }
+
+    pub fn not_yet(message: impl Into<String>, wait: time::Duration) -> Self {
+        Self {
+            message: message.into(),
+            may_pass: true,
+            not_yet: Some(wait),
         }
     }
 
@@ -54,6 +66,7 @@ impl Failure {
         Self {
             message: message.into(),
             may_pass: false,
+            not_yet: None,
         }
     }
 }

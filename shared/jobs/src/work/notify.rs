@@ -13,6 +13,10 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message as 
 use opsflow_identity::domain::Email;
 use serde_json::{json, Value};
 
+/// How long a `report-ready` notification waits before it looks at its
+/// report job again.
+const REPORT_WAIT: time::Duration = time::Duration::seconds(15);
+
 /// The SES client and the address e-mail is sent from.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -39,12 +43,21 @@ pub async fn send(
                 .await?
                 .filter(|r| r.job_type == JobType::GenerateReport)
                 .ok_or_else(|| Failure::lasting(format!("no report job {report_job_id}")))?;
-            if report.status != JobStatus::Completed {
-                // It may still finish: another attempt may find it done.
-                return Err(Failure::passing(format!(
-                    "report job {report_job_id} is {}",
-                    report.status
-                )));
+            match report.status {
+                JobStatus::Completed => {}
+                // Not yet: the notification waits for it, without using
+                // an attempt.
+                JobStatus::Queued | JobStatus::Running => {
+                    return Err(Failure::not_yet(
+                        format!("waiting for report job {report_job_id} ({})", report.status),
+                        REPORT_WAIT,
+                    ))
+                }
+                status => {
+                    return Err(Failure::lasting(format!(
+                        "report job {report_job_id} is {status}"
+                    )))
+                }
             }
             (
                 format!("Your {app} report is ready"),
@@ -120,11 +133,29 @@ fn sender(name: &str, address: &str) -> String {
         .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
         .collect();
     if name.is_ascii() {
-        format!("\"{name}\" <{address}>")
-    } else {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
-        format!("=?UTF-8?B?{encoded}?= <{address}>")
+        return format!("\"{name}\" <{address}>");
     }
+    // RFC 2047: an encoded word is at most 75 characters, so at most 45
+    // bytes of text each (60 of base64), cut between characters.
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in name.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    let encoded: Vec<String> = words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect();
+    format!("{} <{address}>", encoded.join(" "))
 }
 
 #[cfg(test)]

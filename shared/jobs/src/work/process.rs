@@ -9,9 +9,9 @@ use super::Failure;
 use crate::pipeline::Worker;
 use crate::service;
 use crate::store::JobRecord;
-use opsflow_items::domain::{ItemStatus, Metadata, Search, SortBy, SortOrder};
-use opsflow_items::service::{Fields, ItemsError};
-use opsflow_items::store::{ItemFilter, ItemRecord};
+use opsflow_items::domain::{fold_case, ItemStatus, Metadata, Search, SortBy, SortOrder};
+use opsflow_items::service::{Fields, ItemFilter, ItemsError, Work};
+use opsflow_items::store::ItemRecord;
 use opsflow_platform::events::Actor;
 use serde_json::{json, Map, Value};
 
@@ -26,8 +26,10 @@ pub struct Change {
 }
 
 impl Change {
-    /// The fields to set on `item`, or `None` when it is already as asked.
-    fn fields(&self, item: &ItemRecord) -> Option<Fields> {
+    /// The fields to set on `item`, or `None` when it is already as asked;
+    /// a merge that would take the metadata past its bounds is an error
+    /// naming the item.
+    fn fields(&self, item: &ItemRecord) -> Result<Option<Fields>, Failure> {
         let mut fields = Fields::default();
         if let Some(status) = self.set_status.filter(|s| *s != item.status) {
             fields.status = Some(status);
@@ -44,10 +46,13 @@ impl Change {
                 metadata.insert(key.clone(), value.clone());
             }
             if metadata != before {
-                fields.metadata = Metadata::parse(Value::Object(metadata)).ok();
+                let merged = Metadata::parse(Value::Object(metadata)).map_err(|why| {
+                    Failure::lasting(format!("item {}: the merged metadata {why}", item.id))
+                })?;
+                fields.metadata = Some(merged);
             }
         }
-        (fields.status.is_some() || fields.metadata.is_some()).then_some(fields)
+        Ok((fields.status.is_some() || fields.metadata.is_some()).then_some(fields))
     }
 }
 
@@ -64,9 +69,13 @@ pub async fn run(
         sort: SortBy::CreatedAt,
         order: SortOrder::Asc,
     };
-    let actor = Actor {
-        id: format!("job:{}", job.id),
-        role: "system".into(),
+    let work = Work {
+        actor: Actor {
+            id: format!("job:{}", job.id),
+            role: "system".into(),
+        },
+        correlation_id: job.correlation_id.clone(),
+        depth: job.depth,
     };
     // Changed by this attempt; `processed` counts across attempts.
     let mut changed = 0u64;
@@ -77,7 +86,7 @@ pub async fn run(
                 .await
                 .map_err(|e| Failure::passing(format!("the items: {e}")))?;
         for item in &page {
-            if apply(worker, job, &actor, change, item).await? {
+            if apply(worker, &work, &filter, change, item).await? {
                 changed += 1;
             }
         }
@@ -89,11 +98,12 @@ pub async fn run(
     }
 }
 
-/// Changes one item if it is not yet as asked; whether it changed it.
+/// Changes one item if it still matches and is not yet as asked; whether
+/// it changed it.
 async fn apply(
     worker: &Worker,
-    job: &JobRecord,
-    actor: &Actor,
+    work: &Work,
+    filter: &ItemFilter,
     change: &Change,
     item: &ItemRecord,
 ) -> Result<bool, Failure> {
@@ -101,23 +111,17 @@ async fn apply(
     // An item changed by someone else between the read and the write is
     // read again; twice in a row is left to the next attempt.
     for _ in 0..2 {
-        let Some(fields) = change.fields(&item) else {
+        let Some(fields) = change.fields(&item)? else {
             return Ok(false);
         };
-        match opsflow_items::service::update_as(
-            &worker.store,
-            actor.clone(),
-            &job.correlation_id,
-            &item,
-            fields,
-        )
-        .await
-        {
+        match opsflow_items::service::update_as(&worker.store, work, &item, fields).await {
             Ok(_) => return Ok(true),
             Err(ItemsError::Stale) => match opsflow_items::service::item(&worker.store, &item.id)
                 .await
             {
-                Ok(fresh) => item = fresh,
+                Ok(fresh) if matches(filter, &fresh) => item = fresh,
+                // Changed so that the job no longer selects it.
+                Ok(_) => return Ok(false),
                 Err(ItemsError::NotFound) => return Ok(false),
                 Err(error) => return Err(Failure::passing(format!("item {}: {error}", item.id))),
             },
@@ -125,4 +129,13 @@ async fn apply(
         }
     }
     Err(Failure::passing(format!("item {} keeps changing", item.id)))
+}
+
+/// Whether `item` is one that `filter` selects.
+fn matches(filter: &ItemFilter, item: &ItemRecord) -> bool {
+    filter.status.is_none_or(|status| status == item.status)
+        && filter
+            .search
+            .as_ref()
+            .is_none_or(|search| fold_case(item.name.as_str()).contains(search.as_str()))
 }

@@ -10,7 +10,7 @@ use crate::spec::{Report, ReportFormat};
 use crate::store::JobRecord;
 use opsflow_approvals::domain::ApprovalStatus;
 use opsflow_items::domain::{ItemStatus, SortBy, SortOrder};
-use opsflow_items::store::ItemFilter;
+use opsflow_items::service::ItemFilter;
 use opsflow_platform::domain::EntityId;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;

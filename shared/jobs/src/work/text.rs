@@ -1,30 +1,36 @@
 //! Report bodies: CSV (RFC 4180: a field with a comma, a quote or a line
-//! break is quoted, quotes doubled; a field that a spreadsheet would read
-//! as a formula is prefixed with `'`) and JSON (an array of objects).
+//! break is quoted, quotes doubled; a text that a spreadsheet would read
+//! as a formula — starting with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return — is prefixed with `'`; numbers are written as they are) and
+//! JSON (an array of objects).
 
 use serde_json::{Map, Value};
 
-/// One CSV field.
+/// One CSV field holding `text`, defused if a spreadsheet would run it.
 pub fn csv_field(text: &str) -> String {
     // Spreadsheets run a cell starting with these as a formula.
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        quoted(&format!("'{text}"))
     } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+        quoted(text)
     }
 }
 
-/// A field of a row, as text.
-fn shown(value: &Value) -> String {
+/// `text` quoted if it needs to be.
+fn quoted(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A field of a row.
+fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
+        Value::String(text) => csv_field(text),
+        other => quoted(&other.to_string()),
     }
 }
 
@@ -46,7 +52,7 @@ pub fn render(columns: &[&str], rows: &[Map<String, Value>], csv: bool) -> Vec<u
     for row in rows {
         let line: Vec<String> = columns
             .iter()
-            .map(|c| csv_field(&shown(row.get(*c).unwrap_or(&Value::Null))))
+            .map(|c| cell(row.get(*c).unwrap_or(&Value::Null)))
             .collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
@@ -68,9 +74,12 @@ mod tests {
     }
 
     #[test]
-    fn formulas_are_defused() {
+    fn formulas_are_defused_and_numbers_kept() {
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(csv_field("-1"), "'-1");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(cell(&json!(-5)), "-5");
+        assert_eq!(cell(&json!("-5")), "'-5");
     }
 
     #[test]

@@ -69,9 +69,7 @@ async fn record(env: &TestEnv, id: &str) -> opsflow_jobs::store::JobRecord {
 /// Starts queued job `id`'s attempt, as the worker does: it is `running`.
 async fn started(env: &TestEnv, id: &str) -> opsflow_jobs::store::JobRecord {
     let queued = record(env, id).await;
-    service::start(&env.users.store, &queued, false)
-        .await
-        .unwrap()
+    service::start(&env.users.store, &queued).await.unwrap()
 }
 
 #[tokio::test]

@@ -70,6 +70,16 @@ impl World {
     /// Hands the worker the message that queues job `id` as it is now.
     async fn deliver(&self, id: &str) -> usize {
         let job = read(&self.env, &self.admin, id).await;
+        self.deliver_view(id, job).await
+    }
+
+    /// Hands the worker the message that queued `record` (as it was then).
+    async fn deliver_as_queued(&self, record: &opsflow_jobs::store::JobRecord) -> usize {
+        let view = opsflow_jobs::view::job_data(record);
+        self.deliver_view(&record.id.to_string(), view).await
+    }
+
+    async fn deliver_view(&self, id: &str, job: Value) -> usize {
         let envelope = json!({
             "id": EntityId::new(), "type": "job.queued", "entity": "job", "entity_id": id,
             "actor": {"id": "system", "role": "system"}, "occurred_at": job["updated_at"],
@@ -459,4 +469,59 @@ async fn cleanup_removes_exactly_what_is_old_enough() {
     );
     assert_eq!(world.env.events_of_type("item.deleted").await.len(), 3);
     assert_eq!(world.env.events_of_type("job.deleted").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_stopped_attempt_counts_as_failed_and_the_next_redoes_its_pages_changing_nothing_twice() {
+    use opsflow_jobs::store::JobStore;
+    let mut world = World::new().await;
+    for n in 0..30 {
+        world.item(&format!("svc-{n:02}"), "active").await;
+    }
+    let body = json!({"type": "process-data", "data": {"status": "active", "merge_metadata": {"tier": 2}}});
+    let job = create(&world.env, &world.admin, body).await;
+    let id = job["id"].as_str().unwrap().to_owned();
+    let store = world.worker.store.clone();
+    let queued = store
+        .job_by_id(&EntityId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A worker starts the attempt and does every page, then stops before
+    // it records where it got to and before it marks the job done.
+    let mut running = opsflow_jobs::service::start(&store, &queued).await.unwrap();
+    opsflow_jobs::work::run(&world.worker, &mut running)
+        .await
+        .unwrap();
+    opsflow_jobs::service::checkpoint(&store, &mut running, 0, None, 0)
+        .await
+        .unwrap();
+    assert_eq!(world.env.events_of_type("item.updated").await.len(), 30);
+    // A message delivered again while the attempt looks alive does nothing.
+    assert_eq!(world.deliver_as_queued(&queued).await, 0);
+    assert_eq!(
+        read(&world.env, &world.admin, &id).await["status"],
+        "running"
+    );
+
+    // Once it has been silent for longer than a worker may run, the
+    // redelivered message finds the attempt stopped: it counts as failed.
+    world.worker.stalled_after = time::Duration::ZERO;
+    assert_eq!(world.deliver_as_queued(&queued).await, 0);
+    let stopped = read(&world.env, &world.admin, &id).await;
+    assert_eq!(
+        (stopped["status"].as_str(), stopped["attempts"].as_u64()),
+        (Some("queued"), Some(1))
+    );
+    assert!(
+        stopped["last_error"].as_str().unwrap().contains("stopped"),
+        "{stopped}"
+    );
+    // The next attempt reads every page again; no item changes twice.
+    let done = world.deliver_when_due(&id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_eq!(done["result"], json!({"matched": 30, "changed": 0}));
+    assert_eq!(world.env.events_of_type("item.updated").await.len(), 30);
 }
