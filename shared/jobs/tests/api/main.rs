@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod lanes;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod rbac;
