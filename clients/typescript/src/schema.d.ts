@@ -929,6 +929,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the inventory
+         * @description Anyone signed in. Every SKU, by code. Any query parameter but `limit`
+         *     and `cursor` is 400.
+         */
+        get: operations["listInventory"];
+        put?: never;
+        /**
+         * Create a SKU
+         * @description Admins only. `sku`, `name` and `unit_price` are required; the code is
+         *     kept in upper case, and one already taken (in any case) is 409. The
+         *     quantity defaults to 0, the low-stock threshold to 20; a SKU created
+         *     below its threshold is low on stock at once.
+         */
+        post: operations["createSku"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the SKUs low on stock
+         * @description Anyone signed in. The SKUs whose `quantity` is below their
+         *     `low_stock_threshold` (`low_stock: true`), by code. A cursor of the
+         *     whole inventory's listing is 400 here, as is any query parameter but
+         *     `limit` and `cursor`.
+         */
+        get: operations["listLowStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a SKU
+         * @description Anyone signed in reads any SKU.
+         */
+        get: operations["getSku"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a SKU
+         * @description Admins only. Sets the fields given, at least one of `name`,
+         *     `unit_price` and `low_stock_threshold`, checked as on create; the stock
+         *     moves by adjustments only. A stale `If-Match` is 412, a stale `version`
+         *     409.
+         */
+        patch: operations["updateSku"];
+        trace?: never;
+    };
+    "/api/v1/inventory/{sku}/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust a SKU's stock
+         * @description Admins only. Moves the quantity by `delta` units (in when positive,
+         *     out when negative) against the current stock, whatever its version,
+         *     with `reason` in the audit trail. A move that would take the stock
+         *     below zero is 409 (saying how many units are missing), one that would
+         *     take it past a billion units 422. A code that names no SKU is 404. An
+         *     `Idempotency-Key` makes a retry answer as the first request did,
+         *     without moving the stock again.
+         */
+        post: operations["adjustStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -986,6 +1090,16 @@ export interface components {
          * @enum {string}
          */
         ActionStatus: "ok" | "failed" | "not_run";
+        /** @description A move of stock. */
+        AdjustStock: {
+            /**
+             * Format: int64
+             * @description Units in (positive) or out (negative); not 0.
+             */
+            delta: number;
+            /** @description Why (1–500 characters, one line): recorded in the audit trail. */
+            reason: string;
+        };
         ApprovalCounts: {
             /** @description Requests by status (`PENDING`, `APPROVED`, …); none: left out. */
             by_status: {
@@ -1206,6 +1320,32 @@ export interface components {
              * @description Seconds before the job is first due (0 to 30 days).
              */
             delay_seconds?: number | null;
+        };
+        /** @description A new SKU. */
+        CreateSku: {
+            /**
+             * @description 2–32 of `A–Z`, `0–9`, `-`, starting with a letter or digit; any
+             *     case (kept in upper case).
+             * @example DESK-120
+             */
+            sku: string;
+            /** @description 1–200 characters, one line. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Price of one unit in minor units (cents), 0 to 10 000 000 000.
+             */
+            unit_price: number;
+            /**
+             * Format: int64
+             * @description Units in stock to start with, 0 (default) to 1 000 000 000.
+             */
+            quantity?: number | null;
+            /**
+             * Format: int64
+             * @description Default 20.
+             */
+            low_stock_threshold?: number | null;
         };
         /** @description A new subscription. */
         CreateSubscription: {
@@ -1914,6 +2054,41 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_SkuView: {
+            items: {
+                /**
+                 * @description 2–32 of `A–Z`, `0–9`, `-` (upper case).
+                 * @example DESK-120
+                 */
+                sku: string;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description Units in stock (never below 0).
+                 */
+                quantity: number;
+                /**
+                 * Format: int64
+                 * @description Price of one unit, in minor units (cents).
+                 */
+                unit_price: number;
+                /**
+                 * Format: int64
+                 * @description Below this quantity the SKU is low on stock.
+                 */
+                low_stock_threshold: number;
+                /** @description `quantity < low_stock_threshold`. */
+                low_stock: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_SubscriptionView: {
             items: {
                 /** Format: uuid */
@@ -2263,6 +2438,38 @@ export interface components {
              */
             version: number;
         };
+        /** @description A SKU as the API shows it. */
+        SkuView: {
+            /**
+             * @description 2–32 of `A–Z`, `0–9`, `-` (upper case).
+             * @example DESK-120
+             */
+            sku: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description Units in stock (never below 0).
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Price of one unit, in minor units (cents).
+             */
+            unit_price: number;
+            /**
+             * Format: int64
+             * @description Below this quantity the SKU is low on stock.
+             */
+            low_stock_threshold: number;
+            /** @description `quantity < low_stock_threshold`. */
+            low_stock: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description Where a delivery stands: `pending` until its first attempt, `retrying`
          *     while another is due (`next_attempt_at`), then `delivered` (a 2xx) or
@@ -2424,6 +2631,19 @@ export interface components {
             enabled?: boolean | null;
             /** Format: int32 */
             priority?: number | null;
+            /**
+             * Format: int64
+             * @description The version the change expects (stale: 409), like `If-Match`.
+             */
+            version?: number | null;
+        };
+        /** @description A change to a SKU: at least one field besides `version`. */
+        UpdateSku: {
+            name?: string | null;
+            /** Format: int64 */
+            unit_price?: number | null;
+            /** Format: int64 */
+            low_stock_threshold?: number | null;
             /**
              * Format: int64
              * @description The version the change expects (stale: 409), like `If-Match`.
@@ -5149,6 +5369,278 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listInventory: {
+        parameters: {
+            query?: {
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of SKUs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SkuView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createSku: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_stock_threshold": 10,
+                 *       "name": "Standing desk, 120 cm",
+                 *       "quantity": 40,
+                 *       "sku": "DESK-120",
+                 *       "unit_price": 45000
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSku"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/inventory/{sku}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLowStock: {
+        parameters: {
+            query?: {
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the SKUs low on stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SkuView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A SKU's code: 2–32 of `A–Z`, `0–9` and `-`, starting with a letter
+                 *     or digit, in any case (`desk-120` names `DESK-120`); a code that
+                 *     cannot be one, or that names no SKU, is 404.
+                 * @example DESK-120
+                 */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SKU. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateSku: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description A SKU's code: 2–32 of `A–Z`, `0–9` and `-`, starting with a letter
+                 *     or digit, in any case (`desk-120` names `DESK-120`); a code that
+                 *     cannot be one, or that names no SKU, is 404.
+                 * @example DESK-120
+                 */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_stock_threshold": 15,
+                 *       "unit_price": 42000,
+                 *       "version": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSku"];
+            };
+        };
+        responses: {
+            /** @description The SKU after the change. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adjustStock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /**
+                 * @description A SKU's code: 2–32 of `A–Z`, `0–9` and `-`, starting with a letter
+                 *     or digit, in any case (`desk-120` names `DESK-120`); a code that
+                 *     cannot be one, or that names no SKU, is 404.
+                 * @example DESK-120
+                 */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "delta": -5,
+                 *       "reason": "Damaged in the warehouse"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdjustStock"];
+            };
+        };
+        responses: {
+            /** @description The SKU after the move. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

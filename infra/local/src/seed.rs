@@ -83,8 +83,37 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
     if let Some(admin) = new_admin {
         seed_workflow(store, admin).await?;
         seed_rules(store, admin).await?;
+        seed_inventory(store).await?;
     }
     Ok(logins)
+}
+
+/// The demo inventory: `(sku, name, units, unit price in cents)`; the
+/// monitor starts below its threshold (20), so the low-stock list has one.
+pub const DEMO_INVENTORY: [(&str, &str, i64, i64); 4] = [
+    ("DESK-120", "Standing desk, 120 cm", 40, 45_000),
+    ("CHAIR-ERGO", "Ergonomic chair", 25, 18_900),
+    ("MONITOR-27", "27-inch monitor", 12, 32_900),
+    ("CABLE-USBC", "USB-C cable, 2 m", 200, 1_500),
+];
+
+async fn seed_inventory(store: &Store) -> anyhow::Result<()> {
+    use opsflow_inventory::domain::{Sku, SkuName, DEFAULT_LOW_STOCK_THRESHOLD};
+    use opsflow_inventory::service::{self as inventory, InventoryError, NewSku};
+    for (sku, name, quantity, unit_price) in DEMO_INVENTORY {
+        let new = NewSku {
+            sku: Sku::parse(sku).map_err(anyhow::Error::msg)?,
+            name: SkuName::parse(name).map_err(anyhow::Error::msg)?,
+            quantity,
+            unit_price,
+            low_stock_threshold: DEFAULT_LOW_STOCK_THRESHOLD,
+        };
+        match inventory::create(store, &Actor::system(), "local-seed", new).await {
+            Ok(_) | Err(InventoryError::Duplicate(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The demo rules: small purchase requests are approved at once, and every

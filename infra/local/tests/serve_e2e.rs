@@ -999,3 +999,39 @@ async fn every_job_type_runs_from_a_request_through_the_outbox_router_and_worker
     );
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn the_demo_inventory_is_seeded_and_its_stock_moves_over_http() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    let (status, low) = client.get("/api/v1/inventory/low-stock", &demo.user).await;
+    assert_eq!(status, 200, "{low}");
+    assert_eq!(low["items"][0]["sku"], "MONITOR-27", "{low}");
+    let (status, moved) = client
+        .post(
+            "/api/v1/inventory/desk-120/adjust",
+            &demo.admin,
+            json!({"delta": -25, "reason": "Office fit-out"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["quantity"], 15);
+    assert_eq!(moved["low_stock"], true);
+    let (_, low) = client.get("/api/v1/inventory/low-stock", &demo.user).await;
+    let codes: Vec<&str> = low["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .filter_map(|s| s["sku"].as_str())
+        .collect();
+    assert_eq!(codes, ["DESK-120", "MONITOR-27"]);
+    let (status, _) = client
+        .post(
+            "/api/v1/inventory/desk-120/adjust",
+            &demo.user,
+            json!({"delta": 1, "reason": "Mine"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    demo.finish().await;
+}

@@ -36,6 +36,7 @@ pub fn modules() -> Vec<OpenApi> {
         opsflow_jobs::openapi::doc(),
         opsflow_settings::openapi::doc(),
         opsflow_stats::openapi::doc(),
+        opsflow_inventory::openapi::doc(),
     ]
 }
 
