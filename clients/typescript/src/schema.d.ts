@@ -1033,6 +1033,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List orders
+         * @description Newest first. Everyone signed in lists their own orders; admins list
+         *     every order, or one user's with `user_id`. A page filtered by `status`
+         *     may hold fewer than `limit` orders while `next_cursor` is not `null`.
+         *     Any other query parameter is 400.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        /**
+         * Place an order
+         * @description Anyone signed in; the caller owns the order. 1–25 lines, each SKU
+         *     once (in any case), 1–10 000 units each; the server prices each line
+         *     from the inventory (a price sent by the client is an unknown field:
+         *     400) and takes the stock in the same transaction as the order, which
+         *     starts `pending`. Each bad field is named (`items[1].sku` for an
+         *     unknown SKU or one already on an earlier line); SKUs short of stock
+         *     are named in a 409, and nothing is taken.
+         */
+        post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order
+         * @description Its owner and admins; anyone else gets 404.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an order
+         * @description Its owner and admins (anyone else gets 404, whatever the body). Moves
+         *     the order to `status` and/or sets its `notes`, at least one of them; a
+         *     `status` it already has moves nothing. A move the status map does not
+         *     allow is 409, naming the statuses it allows; a move the caller may not
+         *     make is 403 (the owner may only cancel their own `pending` order, and
+         *     sets its notes in any status). Cancelling gives the stock back;
+         *     re-opening (`cancelled` → `pending`) takes it again, 409 naming the
+         *     SKUs short of units. A stale `If-Match` is 412, a stale `version` 409.
+         */
+        patch: operations["changeOrder"];
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order's timeline
+         * @description Its owner and admins; anyone else gets 404. Every change of the order,
+         *     oldest first, in one page (`next_cursor` is always `null`): its
+         *     creation, each move and each change of its notes, with who made it.
+         */
+        get: operations["getOrderTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1247,6 +1333,16 @@ export interface components {
          * @enum {string}
          */
         AuditSource: "platform" | "client";
+        /** @description A change to an order: a status, notes, or both. */
+        ChangeOrder: {
+            status?: components["schemas"]["OrderStatus"] | null;
+            notes?: string | null;
+            /**
+             * Format: int64
+             * @description The version the change expects (stale: 409), like `If-Match`.
+             */
+            version?: number | null;
+        };
         /** @description What `POST /api/v1/jobs/clean` removes. */
         CleanJobs: {
             /**
@@ -1756,10 +1852,96 @@ export interface components {
             /** @description 1–128 characters. */
             password: string;
         };
+        /**
+         * @description One line of a new order: a SKU and its units (the price is the
+         *     inventory's).
+         */
+        NewOrderLine: {
+            /**
+             * @description A SKU's code, in any case: 2–32 of `A–Z`, `0–9` and `-`, starting
+             *     with a letter or digit.
+             * @example DESK-120
+             */
+            sku: string;
+            /**
+             * Format: int64
+             * @description 1–10 000.
+             */
+            quantity: number;
+        };
         /** @enum {string} */
         NotRunStatus: "not_triggered" | "error";
         /** @enum {string} */
         Operator: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "in" | "contains" | "starts_with" | "exists";
+        /** @description One line of an order. */
+        OrderLineView: {
+            /** @example DESK-120 */
+            sku: string;
+            /** @description The SKU's name when the order was placed. */
+            name: string;
+            /** Format: int64 */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Minor units (cents), from the inventory when the order was placed.
+             */
+            unit_price: number;
+            /**
+             * Format: int64
+             * @description `quantity × unit_price`.
+             */
+            line_total: number;
+        };
+        /**
+         * @description Where an order stands: `pending` → `processing` → `shipped` → `delivered`; `pending`, `processing` or `shipped` → `cancelled` (its stock given back); `cancelled` → `pending` (re-opened, its stock taken again). An order's owner may cancel it while it is `pending`; admins make every move.
+         * @enum {string}
+         */
+        OrderStatus: "pending" | "processing" | "shipped" | "delivered" | "cancelled";
+        /** @description Who made a change. */
+        OrderTimelineActor: {
+            id: string;
+            role: string;
+        };
+        /** @description One change on an order's timeline. */
+        OrderTimelineView: {
+            /** @description `created`, `status_changed` or `updated`. */
+            kind: string;
+            /**
+             * Format: uuid
+             * @description The change's event (in the audit log under this id).
+             */
+            event_id: string;
+            /** @description `{field: [before, after]}`. */
+            changes: Record<string, unknown>;
+            actor: components["schemas"]["OrderTimelineActor"];
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description An order as the API shows it. */
+        OrderView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who placed it.
+             */
+            user_id: string;
+            /** @description `pending`, `processing`, `shipped`, `delivered` or `cancelled`. */
+            status: components["schemas"]["OrderStatus"];
+            items: components["schemas"]["OrderLineView"][];
+            /**
+             * Format: int64
+             * @description Minor units (cents): the sum of the lines.
+             */
+            total: number;
+            notes: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description How an attempt ended, as stored and shown: `answered` (the receiver
          *     answered, `response_status`), `timed_out`, `unreachable` (no connection
@@ -1968,6 +2150,52 @@ export interface components {
                 started_at?: string | null;
                 /** Format: date-time */
                 finished_at?: string | null;
+                /** Format: int64 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_OrderTimelineView: {
+            items: {
+                /** @description `created`, `status_changed` or `updated`. */
+                kind: string;
+                /**
+                 * Format: uuid
+                 * @description The change's event (in the audit log under this id).
+                 */
+                event_id: string;
+                /** @description `{field: [before, after]}`. */
+                changes: Record<string, unknown>;
+                actor: components["schemas"]["OrderTimelineActor"];
+                /** Format: date-time */
+                at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_OrderView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description Who placed it.
+                 */
+                user_id: string;
+                /** @description `pending`, `processing`, `shipped`, `delivered` or `cancelled`. */
+                status: components["schemas"]["OrderStatus"];
+                items: components["schemas"]["OrderLineView"][];
+                /**
+                 * Format: int64
+                 * @description Minor units (cents): the sum of the lines.
+                 */
+                total: number;
+                notes: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
                 /** Format: int64 */
                 version: number;
             }[];
@@ -2191,6 +2419,13 @@ export interface components {
          * @example review.level
          */
         PayloadPath: string;
+        /** @description A new order. */
+        PlaceOrder: {
+            /** @description 1–25 lines, each SKU once. */
+            items: components["schemas"]["NewOrderLine"][];
+            /** @description Up to 1000 characters. */
+            notes?: string | null;
+        };
         /** @description An action of a dry run: what it would do, and whether it would run. */
         PlannedAction: {
             index: number;
@@ -5641,6 +5876,222 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only this user's orders; others than admins may only name themselves (else 403). */
+                user_id?: string;
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "quantity": 2,
+                 *           "sku": "DESK-120"
+                 *         },
+                 *         {
+                 *           "quantity": 4,
+                 *           "sku": "CABLE-USBC"
+                 *         }
+                 *       ],
+                 *       "notes": "Second floor, room 214"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlaceOrder"];
+            };
+        };
+        responses: {
+            /** @description Placed: `pending`, priced, its stock taken. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/orders/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "notes": "Picked by the Lyon warehouse",
+                 *       "status": "processing",
+                 *       "version": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangeOrder"];
+            };
+        };
+        responses: {
+            /** @description The order after the change. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order's timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderTimelineView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -94,7 +94,7 @@ pub const DEMO_INVENTORY: [(&str, &str, i64, i64); 4] = [
     ("DESK-120", "Standing desk, 120 cm", 40, 45_000),
     ("CHAIR-ERGO", "Ergonomic chair", 25, 18_900),
     ("MONITOR-27", "27-inch monitor", 12, 32_900),
-    ("CABLE-USBC", "USB-C cable, 2 m", 200, 1_500),
+    ("CABLE-USBC", "USB-C cable, 2 m", 1_000, 1_500),
 ];
 
 async fn seed_inventory(store: &Store) -> anyhow::Result<()> {

@@ -1035,3 +1035,57 @@ async fn the_demo_inventory_is_seeded_and_its_stock_moves_over_http() {
     assert_eq!(status, 403);
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn an_order_is_placed_shipped_and_cancelled_over_http_with_its_timeline() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    let (status, order) = client
+        .post(
+            "/api/v1/orders",
+            &demo.user,
+            json!({"items": [{"sku": "DESK-120", "quantity": 2}, {"sku": "CABLE-USBC", "quantity": 4}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["total"], 2 * 45_000 + 4 * 1_500);
+    let id = order["id"].as_str().expect("an id").to_owned();
+    let (_, desk) = client.get("/api/v1/inventory/DESK-120", &demo.user).await;
+    assert_eq!(desk["quantity"], 38);
+    for status in ["processing", "shipped", "cancelled"] {
+        let (code, moved) = client
+            .patch(
+                &format!("/api/v1/orders/{id}"),
+                &demo.admin,
+                json!({"status": status}),
+            )
+            .await;
+        assert_eq!(code, 200, "{moved}");
+    }
+    let (_, desk) = client.get("/api/v1/inventory/DESK-120", &demo.user).await;
+    assert_eq!(desk["quantity"], 40, "cancelling gave the stock back");
+    let (status, timeline) = client
+        .get(&format!("/api/v1/orders/{id}/timeline"), &demo.user)
+        .await;
+    assert_eq!(status, 200, "{timeline}");
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .filter_map(|entry| entry["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "status_changed",
+            "status_changed",
+            "status_changed"
+        ]
+    );
+    let (status, _) = client
+        .get(&format!("/api/v1/orders/{id}"), &demo.approver)
+        .await;
+    assert_eq!(status, 404, "another user's order");
+    demo.finish().await;
+}

@@ -37,6 +37,7 @@ pub fn modules() -> Vec<OpenApi> {
         opsflow_settings::openapi::doc(),
         opsflow_stats::openapi::doc(),
         opsflow_inventory::openapi::doc(),
+        opsflow_orders::openapi::doc(),
     ]
 }
 

@@ -6,8 +6,9 @@
 //! order lines and totals later, so no sum is ever rounded.
 //!
 //! A change of stock ([`Stock::adjusted`]) never takes the quantity below
-//! zero, and says whether it crossed the low-stock threshold downwards:
-//! that crossing, and only that, is an `inventory.low_stock` event.
+//! zero. A SKU is marked low when its stock is below its threshold; the
+//! mark going on ([`marks_low`]), and only that, is an
+//! `inventory.low_stock` event: once per downward crossing.
 
 opsflow_platform::text_newtype! {
     /// A SKU's name: trimmed, 1–200 characters, one line.
@@ -117,9 +118,8 @@ impl Stock {
         self.quantity < self.threshold
     }
 
-    /// The stock after `delta` units, and whether that crossed the
-    /// threshold downwards (low now, not before).
-    pub fn adjusted(self, delta: i64) -> Result<(Stock, bool), Shortfall> {
+    /// The stock after `delta` units.
+    pub fn adjusted(self, delta: i64) -> Result<Stock, Shortfall> {
         let quantity = self.quantity + delta;
         if quantity < 0 {
             return Err(Shortfall::Below(-quantity));
@@ -127,15 +127,15 @@ impl Stock {
         if quantity > MAX_QUANTITY {
             return Err(Shortfall::Above);
         }
-        let after = Stock { quantity, ..self };
-        Ok((after, after.is_low() && !self.is_low()))
+        Ok(Stock { quantity, ..self })
     }
+}
 
-    /// The stock with another threshold, and whether that made it low.
-    pub fn with_threshold(self, threshold: i64) -> (Stock, bool) {
-        let after = Stock { threshold, ..self };
-        (after, after.is_low() && !self.is_low())
-    }
+/// Whether a SKU marked low (`marked`) or not before, with `stock` now,
+/// goes onto the low-stock list: the one moment `inventory.low_stock` is
+/// emitted.
+pub fn marks_low(marked: bool, stock: Stock) -> bool {
+    stock.is_low() && !marked
 }
 
 #[cfg(test)]
@@ -160,41 +160,25 @@ mod tests {
             threshold: 2,
         };
         assert_eq!(stock.adjusted(-7), Err(Shortfall::Below(2)));
-        assert_eq!(stock.adjusted(-5).unwrap().0.quantity, 0);
+        assert_eq!(stock.adjusted(-5).unwrap().quantity, 0);
         assert_eq!(stock.adjusted(MAX_QUANTITY), Err(Shortfall::Above));
     }
 
     #[test]
-    fn only_a_downward_crossing_of_the_threshold_is_one() {
-        let stock = Stock {
-            quantity: 25,
+    fn only_going_below_the_threshold_unmarked_goes_onto_the_list() {
+        let at = |quantity| Stock {
+            quantity,
             threshold: 20,
         };
-        assert!(!stock.adjusted(-5).unwrap().1, "25 → 20 is not below 20");
-        let (low, crossed) = stock.adjusted(-6).unwrap();
-        assert!(crossed);
-        assert!(!low.adjusted(-1).unwrap().1, "already low");
-        assert!(!low.adjusted(10).unwrap().1, "going up");
-        let (back_up, _) = low.adjusted(10).unwrap();
-        assert!(back_up.adjusted(-20).unwrap().1, "a second crossing");
-    }
-
-    #[test]
-    fn raising_the_threshold_over_the_stock_is_a_crossing() {
-        let stock = Stock {
+        assert!(!marks_low(false, at(20)), "20 is not below 20");
+        assert!(marks_low(false, at(19)));
+        assert!(!marks_low(true, at(19)), "already on the list");
+        assert!(!marks_low(false, at(25)));
+        let raised = Stock {
             quantity: 25,
-            threshold: 20,
+            threshold: 30,
         };
-        assert!(stock.with_threshold(30).1);
-        assert!(!stock.with_threshold(10).1);
-        assert!(
-            !Stock {
-                quantity: 5,
-                threshold: 20
-            }
-            .with_threshold(30)
-            .1
-        );
+        assert!(marks_low(false, raised), "a higher threshold counts too");
     }
 
     #[test]

@@ -171,6 +171,7 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
     let create_item = signed("items/create")?;
     let set_setting = signed("settings/put")?;
     let create_job = signed("jobs/create")?;
+    let place_order = signed("orders/create")?;
     let mut queued_jobs = signed("jobs/list")?;
     queued_jobs["rawQueryString"] = json!("status=queued");
     queued_jobs["queryStringParameters"] = json!({"status": "queued"});
@@ -337,6 +338,15 @@ pub fn all(root: &Path, cast: Cast) -> anyhow::Result<Vec<Scenario>> {
                 json!({"type": "cleanup", "data": {"older_than_days": 1 + n % 30},
                    "delay_seconds": 86400})
             },
+        ),
+        // The order, its timeline entry, its event and its line's stock
+        // move (then the SKU's low-stock settle: one read). One unit of
+        // the seeded cable, of which there are 1 000.
+        write(
+            ("OrdersFunction", "orders POST /api/v1/orders"),
+            4,
+            place_order,
+            |_| json!({"items": [{"sku": "CABLE-USBC", "quantity": 1}]}),
         ),
         // A page of the queued jobs the create scenario made.
         list(

@@ -6,8 +6,11 @@
 //!   guard (no scan, no second item)
 //! - every SKU, by code: `Query gsi1 gsi1pk=INVENTORY` (`gsi1sk=SKU#<sku>`)
 //! - the SKUs low on stock, by code: `Query gsi2 gsi2pk=INVENTORY#LOW`: a
-//!   sparse index, as only a SKU below its threshold has the `gsi2`
-//!   attributes, set or removed in the same write as its quantity.
+//!   sparse index, as only a SKU marked low has the `gsi2` attributes.
+//!   A whole write of the SKU (create, change, adjust) sets the mark from
+//!   its stock; a stock move inside another module's transaction (an
+//!   order's) updates the quantity alone, and the settle that follows it
+//!   moves the mark ([`crate::service::stock`]).
 
 use super::{from_item, Entity, Keys, Partition, Store, StoreError, StoreFuture};
 use crate::domain::{Sku, SkuName, Stock};
@@ -15,7 +18,7 @@ use crate::events::{Envelope, OutboxItem};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-const SKU_SK: &str = "SKU";
+pub const SKU_SK: &str = "SKU";
 const SORT_PREFIX: &str = "SKU#";
 const ALL: &str = "INVENTORY";
 const LOW: &str = "INVENTORY#LOW";
@@ -32,6 +35,12 @@ pub struct SkuRecord {
     /// Minor units (cents).
     pub unit_price: i64,
     pub low_stock_threshold: i64,
+    /// Whether the SKU is on the low-stock list (has its `gsi2` keys).
+    /// Whole writes set it from the stock; a stock move
+    /// ([`crate::service::stock`]) leaves it, and the settle that follows
+    /// brings it in line.
+    #[serde(default)]
+    pub low_stock_marked: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -54,7 +63,7 @@ impl Entity for SkuRecord {
     fn keys(&self) -> Keys {
         let sort = sku_pk(&self.sku);
         let keys = Keys::table(sku_pk(&self.sku), SKU_SK).gsi1(ALL, sort.clone());
-        if self.stock().is_low() {
+        if self.low_stock_marked {
             keys.gsi2(LOW, sort)
         } else {
             keys

@@ -8,6 +8,7 @@ mod inventory;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod rbac;
+mod stock;
 
 #[path = "../../src/testkit.rs"]
 mod own_testkit;

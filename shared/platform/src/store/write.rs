@@ -48,6 +48,26 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// An `Update` for use in a transaction, made only while `condition`
+    /// holds (its placeholders are among `expression`'s).
+    pub fn update_if(
+        &self,
+        pk: String,
+        sk: &str,
+        expression: &Expr,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(&expression.text)
+            .condition_expression(condition);
+        update = with_placeholders!(update, expression);
+        let update = built(update.build(), "an Update")?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// A `Delete` for use in a transaction, with an optional condition.
     pub fn delete(
         &self,

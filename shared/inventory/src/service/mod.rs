@@ -1,17 +1,20 @@
-//! The inventory module's use cases: the only writer of SKUs. Each change
+//! The inventory module's use cases: the only writer of SKUs (stock moves
+//! inside other modules' transactions: [`stock`]). Each change
 //! commits with its event and, when it takes the SKU below its threshold,
 //! the `inventory.low_stock` event, in one transaction over the version
 //! read: no two changes both apply to one version, so stock is exact. An
 //! adjustment that lost a race reads the SKU again and retries (12 times,
 //! backing off); one that loses every time is a 409 the client may retry.
 
-use crate::domain::{Reason, Shortfall, Sku, SkuName};
+use crate::domain::{marks_low, Reason, Shortfall, Sku, SkuName};
 use crate::events::{self, Actor, Envelope};
 use crate::store::{SkuRecord, SkuStore, Store, StoreError};
 use crate::view::sku_data;
 use opsflow_platform::clock;
 use opsflow_platform::error::ApiError;
 use serde_json::json;
+
+pub mod stock;
 
 /// How often an adjustment is tried against fresh stock, each a little
 /// later than the one before (with jitter, so racing writers spread out).
@@ -124,13 +127,18 @@ pub async fn create(
         quantity: new.quantity,
         unit_price: new.unit_price,
         low_stock_threshold: new.low_stock_threshold,
+        low_stock_marked: false,
         created_at: now,
         updated_at: now,
         version: 1,
     };
+    let mut record = record;
+    // Created below its threshold: on the low-stock list from the start.
+    record.low_stock_marked = marks_low(false, record.stock());
+    let crossed = record.low_stock_marked;
     let created = event(events::INVENTORY_CREATED, actor, correlation_id, &record);
     let mut all = vec![created];
-    if record.stock().is_low() {
+    if crossed {
         all.push(low_stock(actor, &all[0], &record));
     }
     match store.create_sku(&record, &all).await {
@@ -154,11 +162,11 @@ pub async fn update(
     if let Some(price) = changes.unit_price {
         after.unit_price = price;
     }
-    let mut crossed = false;
     if let Some(threshold) = changes.low_stock_threshold {
-        crossed = record.stock().with_threshold(threshold).1;
         after.low_stock_threshold = threshold;
     }
+    let crossed = marks_low(record.low_stock_marked, after.stock());
+    after.low_stock_marked = after.stock().is_low();
     after.version += 1;
     after.updated_at = clock::now();
     let updated = event(events::INVENTORY_UPDATED, actor, correlation_id, &after).changes_between(
@@ -194,20 +202,21 @@ pub async fn adjust(
             tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         }
         let record = self::sku(store, sku).await?;
-        let (stock, crossed) =
-            record
-                .stock()
-                .adjusted(delta)
-                .map_err(|shortfall| match shortfall {
-                    Shortfall::Below(short) => InventoryError::Insufficient {
-                        sku: sku.clone(),
-                        quantity: record.quantity,
-                        short,
-                    },
-                    Shortfall::Above => InventoryError::TooMuch,
-                })?;
+        let stock = record
+            .stock()
+            .adjusted(delta)
+            .map_err(|shortfall| match shortfall {
+                Shortfall::Below(short) => InventoryError::Insufficient {
+                    sku: sku.clone(),
+                    quantity: record.quantity,
+                    short,
+                },
+                Shortfall::Above => InventoryError::TooMuch,
+            })?;
         let mut after = record.clone();
         after.quantity = stock.quantity;
+        let crossed = marks_low(record.low_stock_marked, stock);
+        after.low_stock_marked = stock.is_low();
         after.version += 1;
         after.updated_at = clock::now();
         let mut data = sku_data(&after);

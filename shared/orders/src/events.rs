@@ -1,0 +1,15 @@
+//! The orders module's event types. Each carries the order's view as
+//! `data` (lines, prices, total), through the outbox like every change, so
+//! webhooks (order notifications) and rules (hold large orders for
+//! approval) see them; each also has its entry on the order's timeline.
+
+pub use opsflow_platform::events::*;
+
+/// The entity kind of order events.
+pub const ORDER: &str = "order";
+/// `changes.status` is `[null, "pending"]`.
+pub const ORDER_CREATED: &str = "order.created";
+/// `changes.status` is `[before, after]` (and `notes` when it changed too).
+pub const ORDER_STATUS_CHANGED: &str = "order.status_changed";
+/// `changes.notes` is `[before, after]`.
+pub const ORDER_UPDATED: &str = "order.updated";

@@ -1,0 +1,336 @@
+//! The orders module's use cases: the only writer of orders. Each commits
+//! the order, its event, its timeline entry and the stock its lines move
+//! in one transaction, so an order exists exactly when its stock was
+//! taken: stock never oversells ([`opsflow_inventory::service::stock`]).
+//! A transaction that lost a race on a SKU with another order is tried
+//! again (only a SKU short of units refuses an order). Once committed, the
+//! SKUs' low-stock marks are settled.
+
+use crate::domain::{
+    line_total, may_move, next, stock_effect, LineRequest, Notes, OrderStatus, StockEffect,
+};
+use crate::events::{self, Actor, Envelope, OutboxItem};
+use crate::store::{
+    OrderLine, OrderRecord, OrderStore, Store, StoreError, TimelineEntry, Transaction,
+};
+use crate::view::order_data;
+use opsflow_inventory::domain::Sku;
+use opsflow_inventory::service::stock::{add_moves, settle};
+use opsflow_platform::auth::Principal;
+use opsflow_platform::clock;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::error::{ApiError, FieldError};
+use serde_json::{json, Map, Value};
+
+/// How often a transaction that lost a race with another is tried.
+const ATTEMPTS: u64 = 60;
+
+/// Why an orders use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum OrdersError {
+    /// 404: no such order (or not the caller's to see).
+    #[error("no such order")]
+    NotFound,
+    /// 403: the caller may not make this move.
+    #[error("only an admin may move this order from {from} to {to}")]
+    Forbidden { from: OrderStatus, to: OrderStatus },
+    /// 409: not a move the status map allows.
+    #[error("an order that is {from} may move to {}", allowed(*.from))]
+    Illegal { from: OrderStatus },
+    /// 409: not enough stock for these SKUs.
+    #[error("not enough stock for {}", list(.0))]
+    OutOfStock(Vec<Sku>),
+    /// 422: lines naming SKUs that do not exist (by line index).
+    #[error("unknown SKUs")]
+    UnknownSkus(Vec<(usize, Sku)>),
+    /// 422: the total would not fit in a number.
+    #[error("the order's total is too large")]
+    TooLarge,
+    /// 409: the order changed since it was read.
+    #[error("the order was changed concurrently; reload and retry")]
+    Stale,
+    /// 503: its SKUs are so busy that every try lost a race.
+    #[error("the order's SKUs are busy; retry shortly")]
+    Busy,
+    /// The store failed (its own status: 409, 503 or 500).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn allowed(from: OrderStatus) -> String {
+    let next: Vec<&str> = next(from).iter().map(|s| s.as_str()).collect();
+    if next.is_empty() {
+        "no other status".into()
+    } else {
+        next.join(" or ")
+    }
+}
+
+fn list(skus: &[Sku]) -> String {
+    skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
+}
+
+impl From<OrdersError> for ApiError {
+    fn from(error: OrdersError) -> Self {
+        match error {
+            OrdersError::NotFound => ApiError::NotFound(error.to_string()),
+            OrdersError::Forbidden { .. } => ApiError::Forbidden(error.to_string()),
+            OrdersError::Illegal { .. } | OrdersError::OutOfStock(_) | OrdersError::Stale => {
+                ApiError::Conflict(error.to_string())
+            }
+            OrdersError::UnknownSkus(lines) => ApiError::invalid(
+                lines
+                    .iter()
+                    .map(|(i, sku)| {
+                        FieldError::new(format!("items[{i}].sku"), format!("no SKU {sku}"))
+                    })
+                    .collect(),
+            ),
+            OrdersError::TooLarge => ApiError::invalid_field("items", error.to_string()),
+            OrdersError::Busy => ApiError::ServiceUnavailable(error.to_string()),
+            OrdersError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// Order `id`, if `principal` may see it (its owner, admins).
+pub async fn order_for(
+    store: &Store,
+    principal: &Principal,
+    id: &EntityId,
+) -> Result<OrderRecord, OrdersError> {
+    let record = store.order_by_id(id).await?.ok_or(OrdersError::NotFound)?;
+    if record.user_id != principal.user_id && !principal.can(crate::permissions::ORDERS_MANAGE) {
+        return Err(OrdersError::NotFound);
+    }
+    Ok(record)
+}
+
+/// A change's event and its timeline entry.
+fn recorded(
+    event_type: &str,
+    kind: &str,
+    actor: &Actor,
+    correlation_id: &str,
+    record: &OrderRecord,
+    changes: Map<String, Value>,
+) -> (Envelope, TimelineEntry) {
+    let mut event = Envelope::new(
+        event_type,
+        events::ORDER,
+        record.id,
+        actor.clone(),
+        correlation_id,
+        order_data(record),
+    );
+    event.changes = changes.clone();
+    let entry = TimelineEntry {
+        order_id: record.id,
+        kind: kind.into(),
+        event_id: event.id,
+        changes: Value::Object(changes),
+        actor_id: actor.id.clone(),
+        actor_role: actor.role.clone(),
+        at: event.occurred_at,
+    };
+    (event, entry)
+}
+
+/// Commits `order` (built by `order_item`), its event, its timeline entry
+/// and `moves`, trying again while it loses races on its SKUs.
+async fn commit(
+    store: &Store,
+    order_item: impl Fn() -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>,
+    event: &Envelope,
+    entry: &TimelineEntry,
+    moves: &[(Sku, i64)],
+) -> Result<(), OrdersError> {
+    for attempt in 0..ATTEMPTS {
+        let mut tx = Transaction::new();
+        let order = tx.add(order_item()?);
+        tx.add(store.timeline_entry(entry)?);
+        tx.add(store.put(OutboxItem::new(event)?.to_item()?, None)?);
+        let added = add_moves(store, &mut tx, moves)?;
+        let error = match store.commit(tx).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        if error.failed(order) {
+            return Err(OrdersError::Stale);
+        }
+        let short = added.short(&error);
+        if !short.is_empty() {
+            return Err(OrdersError::OutOfStock(short));
+        }
+        let raced = matches!(&error, StoreError::TransactionCancelled(reasons)
+            if reasons.iter().any(|r| r == "TransactionConflict"))
+            || matches!(error, StoreError::Throttled);
+        if !raced {
+            return Err(error.into());
+        }
+        let jitter = u64::from(clock::now().nanosecond() % 7);
+        tokio::time::sleep(std::time::Duration::from_millis(
+            2 + (attempt % 10) * 3 + jitter,
+        ))
+        .await;
+    }
+    Err(OrdersError::Busy)
+}
+
+/// Brings the low-stock marks of the moved SKUs in line (a failure only
+/// delays the list until the SKU's next change).
+async fn settle_all(store: &Store, moves: &[(Sku, i64)], actor: &Actor, cause: &Envelope) {
+    for (sku, _) in moves {
+        if let Err(error) = settle(store, sku, actor, cause).await {
+            tracing::warn!(%sku, %error, "low-stock mark left for the next change");
+        }
+    }
+}
+
+/// Places an order of `lines` for `principal`, priced from the inventory,
+/// taking its stock.
+pub async fn place(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    lines: Vec<LineRequest>,
+    notes: Notes,
+) -> Result<OrderRecord, OrdersError> {
+    let found = futures::future::join_all(
+        lines
+            .iter()
+            .map(|line| opsflow_inventory::service::sku(store, &line.sku)),
+    )
+    .await;
+    let mut priced = Vec::new();
+    let mut unknown = Vec::new();
+    for (index, (line, found)) in lines.iter().zip(found).enumerate() {
+        match found {
+            Ok(sku) => {
+                let line_total =
+                    line_total(line.quantity, sku.unit_price).ok_or(OrdersError::TooLarge)?;
+                priced.push(OrderLine {
+                    sku: line.sku.clone(),
+                    name: sku.name.as_str().to_owned(),
+                    quantity: line.quantity,
+                    unit_price: sku.unit_price,
+                    line_total,
+                });
+            }
+            Err(opsflow_inventory::service::InventoryError::NotFound) => {
+                unknown.push((index, line.sku.clone()))
+            }
+            Err(opsflow_inventory::service::InventoryError::Store(error)) => {
+                return Err(error.into())
+            }
+            Err(error) => {
+                return Err(OrdersError::Store(StoreError::Other(anyhow::anyhow!(
+                    "{error}"
+                ))))
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(OrdersError::UnknownSkus(unknown));
+    }
+    let total = priced
+        .iter()
+        .try_fold(0i64, |sum, line| sum.checked_add(line.line_total))
+        .ok_or(OrdersError::TooLarge)?;
+    let now = clock::now();
+    let record = OrderRecord {
+        id: EntityId::new(),
+        user_id: principal.user_id,
+        status: OrderStatus::Pending,
+        lines: priced,
+        total,
+        notes: notes.as_str().to_owned(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let actor = Actor::from(principal);
+    let mut changes = Map::new();
+    changes.insert("status".into(), json!([null, record.status]));
+    let (event, entry) = recorded(
+        events::ORDER_CREATED,
+        "created",
+        &actor,
+        correlation_id,
+        &record,
+        changes,
+    );
+    let moves: Vec<(Sku, i64)> = record
+        .lines
+        .iter()
+        .map(|l| (l.sku.clone(), -l.quantity))
+        .collect();
+    commit(store, || store.new_order(&record), &event, &entry, &moves).await?;
+    settle_all(store, &moves, &actor, &event).await;
+    Ok(record)
+}
+
+/// Moves `record` (as read) to `status` and/or sets its `notes`; the
+/// order after.
+pub async fn change(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    record: &OrderRecord,
+    status: Option<OrderStatus>,
+    notes: Option<Notes>,
+) -> Result<OrderRecord, OrdersError> {
+    let mut after = record.clone();
+    let mut changes = Map::new();
+    let mut moves = Vec::new();
+    if let Some(to) = status.filter(|to| *to != record.status) {
+        let from = record.status;
+        if !next(from).contains(&to) {
+            return Err(OrdersError::Illegal { from });
+        }
+        if !may_move(principal, &record.user_id, from, to) {
+            return Err(OrdersError::Forbidden { from, to });
+        }
+        let sign = match stock_effect(from, to) {
+            StockEffect::None => 0,
+            StockEffect::GiveBack => 1,
+            StockEffect::TakeAgain => -1,
+        };
+        if sign != 0 {
+            moves = record
+                .lines
+                .iter()
+                .map(|l| (l.sku.clone(), sign * l.quantity))
+                .collect();
+        }
+        after.status = to;
+        changes.insert("status".into(), json!([from, to]));
+    }
+    // Whoever may see the order (its owner, admins) may set its notes.
+    if let Some(notes) = notes.filter(|n| n.as_str() != record.notes) {
+        changes.insert("notes".into(), json!([record.notes, notes.as_str()]));
+        after.notes = notes.as_str().to_owned();
+    }
+    if changes.is_empty() {
+        return Ok(record.clone());
+    }
+    after.version += 1;
+    after.updated_at = clock::now();
+    let (event_type, kind) = if changes.contains_key("status") {
+        (events::ORDER_STATUS_CHANGED, "status_changed")
+    } else {
+        (events::ORDER_UPDATED, "updated")
+    };
+    let actor = Actor::from(principal);
+    let (event, entry) = recorded(event_type, kind, &actor, correlation_id, &after, changes);
+    commit(
+        store,
+        || store.next_order(record.version, &after),
+        &event,
+        &entry,
+        &moves,
+    )
+    .await?;
+    settle_all(store, &moves, &actor, &event).await;
+    Ok(after)
+}

@@ -1,0 +1,246 @@
+//! Orders and their timelines.
+//!
+//! Access patterns:
+//! - order by id: `GetItem pk=ORDER#<id>, sk=ORDER`
+//! - every order, newest first: `Query gsi1 gsi1pk=ORDERS` (`gsi1sk =
+//!   ORDER#<id>`, ids are UUIDv7: creation order); one user's: `Query gsi2
+//!   gsi2pk=ORDERS#USER#<user id>`; of one status: the same with
+//!   `#status = :status` as a filter (read rounds are bounded, as for every
+//!   filtered listing)
+//! - an order's timeline, oldest first: `Query pk=ORDER#<id>,
+//!   begins_with(sk, TIMELINE#)`: one entry per change, written in the
+//!   same transaction as the change (`sk = TIMELINE#<ms>#<event id>`).
+
+use super::{from_item, s, Entity, Expr, Item, Keys, Partition, Store, StoreError, StoreFuture};
+use crate::domain::OrderStatus;
+use opsflow_inventory::domain::Sku;
+use opsflow_platform::domain::EntityId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+pub const ORDER_SK: &str = "ORDER";
+const TIMELINE: &str = "TIMELINE#";
+const SORT_PREFIX: &str = "ORDER#";
+
+pub fn order_pk(id: &EntityId) -> String {
+    format!("ORDER#{id}")
+}
+
+/// One line as ordered: the SKU's name and price when the order was placed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: i64,
+    /// Minor units (cents).
+    pub unit_price: i64,
+    pub line_total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRecord {
+    pub id: EntityId,
+    /// Who placed it: its owner.
+    pub user_id: EntityId,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
+    /// Minor units (cents): the sum of the lines.
+    pub total: i64,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: u64,
+}
+
+impl Entity for OrderRecord {
+    const TYPE: &'static str = "order";
+
+    fn keys(&self) -> Keys {
+        let sort = order_pk(&self.id);
+        Keys::table(order_pk(&self.id), ORDER_SK)
+            .gsi1("ORDERS", sort.clone())
+            .gsi2(format!("ORDERS#USER#{}", self.user_id), sort)
+    }
+}
+
+/// One change of an order, as its timeline shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub order_id: EntityId,
+    /// `created`, `status_changed`, `updated`.
+    pub kind: String,
+    pub event_id: EntityId,
+    /// `{field: [before, after]}`.
+    pub changes: Value,
+    pub actor_id: String,
+    pub actor_role: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl Entity for TimelineEntry {
+    const TYPE: &'static str = "order_timeline";
+
+    fn keys(&self) -> Keys {
+        let millis = self.at.unix_timestamp_nanos() / 1_000_000;
+        Keys::table(
+            order_pk(&self.order_id),
+            format!("{TIMELINE}{millis:015}#{}", self.event_id),
+        )
+    }
+}
+
+/// What a listing of orders shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter {
+    /// One user's orders (`None`: everyone's).
+    pub user_id: Option<EntityId>,
+    pub status: Option<OrderStatus>,
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait OrderStore {
+    fn order_by_id(&self, id: &EntityId) -> impl StoreFuture<Option<OrderRecord>>;
+
+    /// The put of a new order (its id must be free), for a transaction.
+    fn new_order(
+        &self,
+        record: &OrderRecord,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>;
+
+    /// The put of `after` over the order still at version `expected`.
+    fn next_order(
+        &self,
+        expected: u64,
+        after: &OrderRecord,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>;
+
+    fn timeline_entry(
+        &self,
+        entry: &TimelineEntry,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>;
+
+    /// A page of orders, newest first, from just past the sort key `after`.
+    fn list_orders(
+        &self,
+        filter: OrderFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl StoreFuture<(Vec<OrderRecord>, Option<String>)>;
+
+    /// Every entry of order `id`'s timeline, oldest first.
+    fn timeline(&self, id: &EntityId) -> impl StoreFuture<Vec<TimelineEntry>>;
+}
+
+impl OrderStore for Store {
+    async fn order_by_id(&self, id: &EntityId) -> Result<Option<OrderRecord>, StoreError> {
+        self.get(order_pk(id), ORDER_SK).await
+    }
+
+    fn new_order(
+        &self,
+        record: &OrderRecord,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        self.put(
+            record.item()?,
+            Some(("attribute_not_exists(pk)", Vec::new())),
+        )
+    }
+
+    fn next_order(
+        &self,
+        expected: u64,
+        after: &OrderRecord,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        self.put(
+            after.item()?,
+            Some((
+                "attribute_exists(pk) AND version = :expected",
+                vec![(":expected", super::n(expected))],
+            )),
+        )
+    }
+
+    fn timeline_entry(
+        &self,
+        entry: &TimelineEntry,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        self.put(entry.item()?, None)
+    }
+
+    async fn list_orders(
+        &self,
+        filter: OrderFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<OrderRecord>, Option<String>), StoreError> {
+        let partition = match filter.user_id {
+            Some(user) => Partition {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                sort_attribute: "gsi2sk",
+                partition: format!("ORDERS#USER#{user}"),
+            },
+            None => Partition {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                sort_attribute: "gsi1sk",
+                partition: "ORDERS".into(),
+            },
+        };
+        let status = filter.status.map(|status| {
+            Expr::new("#status = :status")
+                .name("#status", "status")
+                .value(":status", s(status.as_str()))
+        });
+        let (items, next) = self
+            .query_merged(
+                std::slice::from_ref(&partition),
+                SORT_PREFIX,
+                status.as_ref(),
+                limit,
+                after,
+                true,
+            )
+            .await?;
+        let records = items
+            .into_iter()
+            .map(from_item::<OrderRecord>)
+            .collect::<Result<_, _>>()?;
+        Ok((records, next))
+    }
+
+    async fn timeline(&self, id: &EntityId) -> Result<Vec<TimelineEntry>, StoreError> {
+        let partition = Partition {
+            index: None,
+            partition_attribute: "pk",
+            sort_attribute: "sk",
+            partition: order_pk(id),
+        };
+        let mut entries = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (items, next): (Vec<Item>, Option<String>) = self
+                .query_merged(
+                    std::slice::from_ref(&partition),
+                    TIMELINE,
+                    None,
+                    100,
+                    after.as_deref(),
+                    false,
+                )
+                .await?;
+            for item in items {
+                entries.push(from_item::<TimelineEntry>(item)?);
+            }
+            match next {
+                Some(next) if entries.len() < 10_000 => after = Some(next),
+                _ => return Ok(entries),
+            }
+        }
+    }
+}
