@@ -7,7 +7,9 @@
 //!   `201` (a taken code is `409`; an `Idempotency-Key` makes a retry
 //!   return the first answer).
 //! - `GET /{sku}`; `PATCH /{sku}` sets `name`, `unit_price`,
-//!   `low_stock_threshold` (`If-Match` or `version`; `409` when stale).
+//!   `low_stock_threshold` (`If-Match` or `version`: `412`/`409` when
+//!   stale; without either, applied to the SKU as it is, whatever orders
+//!   did to its stock meanwhile).
 //! - `POST /{sku}/adjust` `{delta, reason}` moves the stock (never below
 //!   zero: `409` saying how many units are missing), with its reason in
 //!   the audit trail; an `Idempotency-Key` makes a retry return the first
@@ -216,14 +218,20 @@ async fn change(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     }
     v.finish()?;
     check_version(req, body.version, record.version, "SKU")?;
-    let after = service::update(
-        &app.store,
-        &Actor::from(principal),
-        &meta.correlation_id,
-        &record,
-        changes,
-    )
-    .await?;
+    let actor = Actor::from(principal);
+    let pinned = body.version.is_some() || req.headers().contains_key(http::header::IF_MATCH);
+    let after = if pinned {
+        service::update(&app.store, &actor, &meta.correlation_id, &record, changes).await?
+    } else {
+        service::update_current(
+            &app.store,
+            &actor,
+            &meta.correlation_id,
+            &record.sku,
+            changes,
+        )
+        .await?
+    };
     shown(StatusCode::OK, &after)
 }
 

@@ -56,6 +56,7 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
         }
         "PATCH /api/v1/orders/{id}" => change(app, &principal, &meta, &req).await,
         "GET /api/v1/orders/{id}/timeline" => {
+            only_query_params(&req, &[])?;
             let record = visible(app, &principal, &req).await?;
             let entries = app.store.timeline(&record.id).await?;
             json(

@@ -43,6 +43,10 @@ pub enum OrdersError {
     /// 422: lines naming SKUs that do not exist (by line index).
     #[error("unknown SKUs")]
     UnknownSkus(Vec<(usize, Sku)>),
+    /// 422: giving the order's units back would take a SKU past the most
+    /// units one may hold.
+    #[error("giving back {} would exceed the most units a SKU may hold", list(.0))]
+    TooMuchStock(Vec<Sku>),
     /// 422: the total would not fit in a number.
     #[error("the order's total is too large")]
     TooLarge,
@@ -87,6 +91,7 @@ impl From<OrdersError> for ApiError {
                     .collect(),
             ),
             OrdersError::TooLarge => ApiError::invalid_field("items", error.to_string()),
+            OrdersError::TooMuchStock(_) => ApiError::invalid_field("status", error.to_string()),
             OrdersError::Busy => ApiError::ServiceUnavailable(error.to_string()),
             OrdersError::Store(error) => error.into(),
         }
@@ -162,9 +167,7 @@ async fn commit(
         if !short.is_empty() {
             return Err(OrdersError::OutOfStock(short));
         }
-        let raced = matches!(&error, StoreError::TransactionCancelled(reasons)
-            if reasons.iter().any(|r| r == "TransactionConflict"))
-            || matches!(error, StoreError::Throttled);
+        let raced = error.is_conflict() || matches!(error, StoreError::Throttled);
         if !raced {
             return Err(error.into());
         }
@@ -177,14 +180,15 @@ async fn commit(
     Err(OrdersError::Busy)
 }
 
-/// Brings the low-stock marks of the moved SKUs in line (a failure only
-/// delays the list until the SKU's next change).
+/// Brings the low-stock marks of the moved SKUs in line, side by side (a
+/// failure only delays the list until the SKU's next change).
 async fn settle_all(store: &Store, moves: &[(Sku, i64)], actor: &Actor, cause: &Envelope) {
-    for (sku, _) in moves {
+    let settles = moves.iter().map(|(sku, _)| async move {
         if let Err(error) = settle(store, sku, actor, cause).await {
             tracing::warn!(%sku, %error, "low-stock mark left for the next change");
         }
-    }
+    });
+    futures::future::join_all(settles).await;
 }
 
 /// Places an order of `lines` for `principal`, priced from the inventory,
@@ -323,6 +327,7 @@ pub async fn change(
     };
     let actor = Actor::from(principal);
     let (event, entry) = recorded(event_type, kind, &actor, correlation_id, &after, changes);
+    let giving_back = moves.iter().any(|(_, delta)| *delta > 0);
     commit(
         store,
         || store.next_order(record.version, &after),
@@ -330,7 +335,11 @@ pub async fn change(
         &entry,
         &moves,
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        OrdersError::OutOfStock(skus) if giving_back => OrdersError::TooMuchStock(skus),
+        other => other,
+    })?;
     settle_all(store, &moves, &actor, &event).await;
     Ok(after)
 }

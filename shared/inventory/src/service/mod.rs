@@ -185,6 +185,34 @@ pub async fn update(
     Ok(after)
 }
 
+/// [`update`] of the SKU as it is now (the client pinned no version):
+/// read again and retried while orders keep moving its stock, which bumps
+/// its version but leaves name, price and threshold alone.
+pub async fn update_current(
+    store: &Store,
+    actor: &Actor,
+    correlation_id: &str,
+    sku: &Sku,
+    changes: Changes,
+) -> Result<SkuRecord, InventoryError> {
+    for attempt in 0..ADJUST_ATTEMPTS {
+        if attempt > 0 {
+            let jitter = u64::from(clock::now().nanosecond() % 10);
+            tokio::time::sleep(std::time::Duration::from_millis(
+                5 * u64::from(attempt) + jitter,
+            ))
+            .await;
+        }
+        let record = self::sku(store, sku).await?;
+        match update(store, actor, correlation_id, &record, changes.clone()).await {
+            Err(InventoryError::Stale) => continue,
+            Err(InventoryError::Store(error)) if error.is_conflict() => continue,
+            other => return other,
+        }
+    }
+    Err(InventoryError::Stale)
+}
+
 /// Moves the stock of `sku` by `delta` units for `reason`, never below
 /// zero; the SKU after.
 pub async fn adjust(
@@ -238,11 +266,7 @@ pub async fn adjust(
         match store.replace_sku(record.version, &after, &all).await {
             Ok(()) => return Ok(after),
             Err(StoreError::ConditionFailed) => continue,
-            Err(StoreError::TransactionCancelled(reasons))
-                if reasons.iter().any(|r| r == "TransactionConflict") =>
-            {
-                continue
-            }
+            Err(error) if error.is_conflict() => continue,
             Err(error) => return Err(error.into()),
         }
     }

@@ -19,7 +19,7 @@
 
 use super::{low_stock, InventoryError};
 use crate::domain::{marks_low, Sku, MAX_QUANTITY};
-use crate::events::{Actor, Envelope};
+use crate::events::{Actor, Envelope, OutboxItem};
 use crate::store::skus::{sku_pk, SKU_SK};
 use crate::store::transaction::Item;
 use crate::store::{n, s, Expr, SkuStore, Store, StoreError, Transaction};
@@ -27,7 +27,7 @@ use opsflow_platform::clock;
 use time::format_description::well_known::Rfc3339;
 
 /// How often [`settle`] tries against a SKU that keeps changing.
-const SETTLE_ATTEMPTS: usize = 8;
+const SETTLE_ATTEMPTS: u32 = 20;
 
 /// The moves of one transaction, by SKU.
 #[derive(Debug, Default)]
@@ -85,14 +85,20 @@ pub fn add_moves(
 
 /// Brings `sku`'s low-stock mark in line with its stock after a move,
 /// emitting `inventory.low_stock` (caused by `cause`) when it goes onto
-/// the list.
+/// the list. It writes the mark alone, over the version it read, and
+/// tries again (backing off) while orders keep moving the stock.
 pub async fn settle(
     store: &Store,
     sku: &Sku,
     actor: &Actor,
     cause: &Envelope,
 ) -> Result<(), InventoryError> {
-    for _ in 0..SETTLE_ATTEMPTS {
+    for attempt in 0..SETTLE_ATTEMPTS {
+        if attempt > 0 {
+            let jitter = u64::from(clock::now().nanosecond() % 10);
+            let wait = 3 * u64::from(attempt) + jitter;
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        }
         let Some(record) = store.sku(sku).await? else {
             return Ok(());
         };
@@ -100,17 +106,17 @@ pub async fn settle(
         if record.low_stock_marked == low {
             return Ok(());
         }
-        let mut after = record.clone();
-        after.low_stock_marked = low;
-        after.version += 1;
-        after.updated_at = clock::now();
-        let mut events = Vec::new();
-        if marks_low(record.low_stock_marked, after.stock()) {
-            events.push(low_stock(actor, cause, &after));
+        let mut items = vec![store.low_stock_mark(&record, low)?];
+        if marks_low(record.low_stock_marked, record.stock()) {
+            let mut after = record.clone();
+            after.low_stock_marked = true;
+            after.version += 1;
+            let event = low_stock(actor, cause, &after);
+            items.push(store.put(OutboxItem::new(&event)?.to_item()?, None)?);
         }
-        match store.replace_sku(record.version, &after, &events).await {
+        match store.transact(items).await {
             Ok(()) => return Ok(()),
-            Err(StoreError::ConditionFailed) => continue,
+            Err(error) if error.failed_condition_at(0) || error.is_conflict() => continue,
             Err(error) => return Err(error.into()),
         }
     }

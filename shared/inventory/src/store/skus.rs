@@ -12,9 +12,10 @@
 //!   order's) updates the quantity alone, and the settle that follows it
 //!   moves the mark ([`crate::service::stock`]).
 
-use super::{from_item, Entity, Keys, Partition, Store, StoreError, StoreFuture};
+use super::{from_item, n, s, Entity, Expr, Keys, Partition, Store, StoreError, StoreFuture};
 use crate::domain::{Sku, SkuName, Stock};
 use crate::events::{Envelope, OutboxItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -88,6 +89,16 @@ pub trait SkuStore {
         events: &[Envelope],
     ) -> impl StoreFuture<()>;
 
+    /// The update that puts the SKU stored at `record`'s version onto the
+    /// low-stock list or takes it off (`low`), for a transaction: its mark
+    /// and `gsi2` keys only, so a stock move racing it fails its version
+    /// condition rather than being overwritten.
+    fn low_stock_mark(
+        &self,
+        record: &SkuRecord,
+        low: bool,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>;
+
     /// A page of SKUs by code (only those low on stock when `low`), from
     /// just past the sort key `after`; the key that resumes it.
     fn list_skus(
@@ -139,6 +150,42 @@ impl SkuStore for Store {
         let with = more_events(self, events)?;
         self.replace_versioned(after.item()?, expected, with, events.first())
             .await
+    }
+
+    fn low_stock_mark(
+        &self,
+        record: &SkuRecord,
+        low: bool,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        let now = time::format_description::well_known::Rfc3339;
+        let text = if low {
+            "SET low_stock_marked = :low, gsi2pk = :list, gsi2sk = :sort, \
+             version = version + :one, updated_at = :now"
+        } else {
+            "SET low_stock_marked = :low, version = version + :one, updated_at = :now \
+             REMOVE gsi2pk, gsi2sk"
+        };
+        let mut expression = Expr::new(text)
+            .value(":low", AttributeValue::Bool(low))
+            .value(":one", n(1))
+            .value(":expected", n(record.version))
+            .value(
+                ":now",
+                s(opsflow_platform::clock::now()
+                    .format(&now)
+                    .unwrap_or_default()),
+            );
+        if low {
+            expression = expression
+                .value(":list", s(LOW))
+                .value(":sort", s(sku_pk(&record.sku)));
+        }
+        self.update_if(
+            sku_pk(&record.sku),
+            SKU_SK,
+            &expression,
+            "version = :expected",
+        )
     }
 
     async fn list_skus(

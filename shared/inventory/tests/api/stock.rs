@@ -164,3 +164,31 @@ async fn a_transaction_short_of_one_sku_moves_none_and_stock_given_back_comes_of
         10
     );
 }
+
+#[tokio::test]
+async fn a_change_without_a_version_lands_on_a_sku_whose_stock_keeps_moving() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    create(
+        &env,
+        &admin,
+        json!({"sku": "BUSY-1", "name": "Busy", "unit_price": 100, "quantity": 100}),
+    )
+    .await;
+    let store = env.users.store.clone();
+    let takes = (0..30).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { take(&store, &[(sku("BUSY-1"), -1)]).await })
+    });
+    let change = env.call(
+        at("inventory/patch", "BUSY-1")
+            .by(&admin)
+            .body(json!({"unit_price": 120})),
+    );
+    let (taken, changed) = futures::future::join(futures::future::join_all(takes), change).await;
+    assert!(taken.into_iter().all(|t| t.unwrap() == Taken::Yes));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let now = env.call(at("inventory/get", "BUSY-1").by(&admin)).await;
+    assert_eq!(now.body["unit_price"], 120);
+    assert_eq!(now.body["quantity"], 70, "the change kept every move");
+}

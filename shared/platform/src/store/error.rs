@@ -42,6 +42,13 @@ impl StoreError {
         matches!(self, Self::TransactionCancelled(reasons)
             if reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed"))
     }
+
+    /// Whether the transaction lost a race: another one on the same item
+    /// cancelled it (`TransactionConflict`), so trying again may succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::TransactionCancelled(reasons)
+            if reasons.iter().any(|r| r == "TransactionConflict"))
+    }
 }
 
 const THROTTLING_CODES: &[&str] = &[
