@@ -9,7 +9,7 @@ use crate::{at, move_to, order, stock, units};
 use opsflow_inventory::domain::Sku;
 use opsflow_orders::domain::OrderStatus;
 use opsflow_platform::domain::Role;
-use opsflow_platform::testkit::contract::{assert_conforms, check, document};
+use opsflow_platform::testkit::contract::{assert_conforms, check, document, resolved_references};
 use serde_json::{json, Value};
 
 /// Asserts that `reply` to `route` is one the description promises, with
@@ -471,45 +471,17 @@ fn the_documented_codes_are_the_ones_sku_parse_accepts() {
     }
 }
 
-/// Every `$ref` under `node` (at `at`), with its place.
-fn references(node: &Value, at: String, found: &mut Vec<(String, String)>) {
-    match node {
-        Value::Object(fields) => {
-            for (key, value) in fields {
-                match (key.as_str(), value.as_str()) {
-                    ("$ref", Some(reference)) => found.push((at.clone(), reference.to_owned())),
-                    _ => references(value, format!("{at}/{key}"), found),
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                references(item, format!("{at}/{index}"), found);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[test]
 fn every_schema_the_description_names_is_in_it() {
     let doc = description();
-    let mut found = Vec::new();
-    references(&doc, String::new(), &mut found);
+    let found = resolved_references(&doc);
     for name in [
         "/OrderView",
         "/OrderStatus",
         "/NewOrderLine",
         "/OrderTimelineActor",
     ] {
-        assert!(found.iter().any(|(_, r)| r.ends_with(name)), "{name}");
-    }
-    for (at, reference) in found {
-        let pointer = reference.trim_start_matches('#');
-        assert!(
-            doc.pointer(pointer).is_some(),
-            "{at}: {reference} names nothing"
-        );
+        assert!(found.iter().any(|r| r.ends_with(name)), "{name}");
     }
 }
 
