@@ -1080,7 +1080,14 @@ export interface paths {
         get: operations["getOrder"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an order
+         * @description Admins only: another user's order is 404 to a non-admin (not theirs to
+         *     see), their own 403. Only a `cancelled` or `delivered` order is deleted
+         *     (409 otherwise), with its timeline; its audit records stay. A stale
+         *     `If-Match` is 412.
+         */
+        delete: operations["deleteOrder"];
         options?: never;
         head?: never;
         /**
@@ -1109,6 +1116,7 @@ export interface paths {
          * @description Its owner and admins; anyone else gets 404. Every change of the order,
          *     oldest first, in one page (`next_cursor` is always `null`): its
          *     creation, each move and each change of its notes, with who made it.
+         *     It takes no query parameters (400).
          */
         get: operations["getOrderTimeline"];
         put?: never;
@@ -6010,6 +6018,44 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    deleteOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     changeOrder: {
         parameters: {
             query?: never;
@@ -6090,6 +6136,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_OrderTimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];

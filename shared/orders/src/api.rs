@@ -13,6 +13,9 @@
 //!   the status map does not allow is `409` naming the allowed ones; a
 //!   move the caller may not make `403`.
 //! - `GET /{id}/timeline`: every change of the order, oldest first.
+//! - `DELETE /{id}` (admins; `If-Match`): a `cancelled` or `delivered`
+//!   order, with its timeline (`409` for any other status); its audit
+//!   records stay.
 
 pub use opsflow_platform::api::*;
 
@@ -29,8 +32,8 @@ use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::error::{ApiError, ApiResult, Validator};
 use opsflow_platform::http::{
-    check_version, json, only_query_params, parse_json, path_param, query_param, with_etag,
-    with_location, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    check_version, json, no_content, only_query_params, parse_json, path_param, query_param,
+    with_etag, with_location, Page, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use opsflow_platform::Api;
 use serde::Deserialize;
@@ -55,6 +58,14 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
             shown(StatusCode::OK, &record)
         }
         "PATCH /api/v1/orders/{id}" => change(app, &principal, &meta, &req).await,
+        "DELETE /api/v1/orders/{id}" => {
+            // Another user's order is 404 (not theirs to see), a user's own 403.
+            let record = visible(app, &principal, &req).await?;
+            principal.require(permissions::ORDERS_MANAGE)?;
+            check_version(&req, None, record.version, "order")?;
+            service::delete(&app.store, &principal, &meta.correlation_id, &record).await?;
+            no_content()
+        }
         "GET /api/v1/orders/{id}/timeline" => {
             only_query_params(&req, &[])?;
             let record = visible(app, &principal, &req).await?;

@@ -13,3 +13,6 @@ pub const ORDER_CREATED: &str = "order.created";
 pub const ORDER_STATUS_CHANGED: &str = "order.status_changed";
 /// `changes.notes` is `[before, after]`.
 pub const ORDER_UPDATED: &str = "order.updated";
+/// The order is gone (it was `cancelled` or `delivered`), its timeline
+/// with it; `changes.status` is `[before, null]`.
+pub const ORDER_DELETED: &str = "order.deleted";

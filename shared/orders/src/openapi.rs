@@ -41,7 +41,14 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list_orders, place_order, get_order, change_order, get_order_timeline))]
+#[openapi(paths(
+    list_orders,
+    place_order,
+    get_order,
+    change_order,
+    delete_order,
+    get_order_timeline
+))]
 struct Routes;
 
 /// The description of the module's routes.
@@ -218,11 +225,37 @@ fn get_order() {}
 #[allow(dead_code)]
 fn change_order() {}
 
+/// Delete an order
+///
+/// Admins only: another user's order is 404 to a non-admin (not theirs to
+/// see), their own 403. Only a `cancelled` or `delivered` order is deleted
+/// (409 otherwise), with its timeline; its audit records stay. A stale
+/// `If-Match` is 412.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orders/{id}",
+    operation_id = "deleteOrder",
+    tag = "orders",
+    security(("bearer" = [])),
+    params(IdPath, IfMatch),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[allow(dead_code)]
+fn delete_order() {}
+
 /// Get an order's timeline
 ///
 /// Its owner and admins; anyone else gets 404. Every change of the order,
 /// oldest first, in one page (`next_cursor` is always `null`): its
 /// creation, each move and each change of its notes, with who made it.
+/// It takes no query parameters (400).
 #[utoipa::path(
     get,
     path = "/api/v1/orders/{id}/timeline",
@@ -232,6 +265,7 @@ fn change_order() {}
     params(IdPath),
     responses(
         (status = 200, description = "The order's timeline.", body = Page<TimelineView>),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]

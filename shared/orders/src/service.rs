@@ -50,6 +50,9 @@ pub enum OrdersError {
     /// 422: the total would not fit in a number.
     #[error("the order's total is too large")]
     TooLarge,
+    /// 409: only a `cancelled` or `delivered` order is deleted.
+    #[error("the order is {0}; only a cancelled or delivered order is deleted")]
+    NotDeletable(OrderStatus),
     /// 409: the order changed since it was read.
     #[error("the order was changed concurrently; reload and retry")]
     Stale,
@@ -79,9 +82,10 @@ impl From<OrdersError> for ApiError {
         match error {
             OrdersError::NotFound => ApiError::NotFound(error.to_string()),
             OrdersError::Forbidden { .. } => ApiError::Forbidden(error.to_string()),
-            OrdersError::Illegal { .. } | OrdersError::OutOfStock(_) | OrdersError::Stale => {
-                ApiError::Conflict(error.to_string())
-            }
+            OrdersError::Illegal { .. }
+            | OrdersError::NotDeletable(_)
+            | OrdersError::OutOfStock(_)
+            | OrdersError::Stale => ApiError::Conflict(error.to_string()),
             OrdersError::UnknownSkus(lines) => ApiError::invalid(
                 lines
                     .iter()
@@ -342,4 +346,38 @@ pub async fn change(
     })?;
     settle_all(store, &moves, &actor, &event).await;
     Ok(after)
+}
+
+/// Deletes a `cancelled` or `delivered` order (an admin's), with its
+/// timeline; its audit records stay.
+pub async fn delete(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    record: &OrderRecord,
+) -> Result<(), OrdersError> {
+    if !matches!(
+        record.status,
+        OrderStatus::Cancelled | OrderStatus::Delivered
+    ) {
+        return Err(OrdersError::NotDeletable(record.status));
+    }
+    let timeline = store.timeline(&record.id).await?;
+    let mut event = Envelope::new(
+        events::ORDER_DELETED,
+        events::ORDER,
+        record.id,
+        Actor::from(principal),
+        correlation_id,
+        order_data(record),
+    )
+    .change("status", Some(record.status), None::<OrderStatus>);
+    event.depth = 0;
+    store
+        .delete_order(record, &timeline, &event)
+        .await
+        .map_err(|error| match error {
+            StoreError::ConditionFailed => OrdersError::Stale,
+            other => other.into(),
+        })
 }

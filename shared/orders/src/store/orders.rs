@@ -134,7 +134,22 @@ pub trait OrderStore {
 
     /// Every entry of order `id`'s timeline, oldest first.
     fn timeline(&self, id: &EntityId) -> impl StoreFuture<Vec<TimelineEntry>>;
+
+    /// Deletes an order still at its version, with its timeline (up to
+    /// [`MAX_DELETED_TIMELINE`] entries: an order has a handful) and its
+    /// event, in one transaction.
+    fn delete_order(
+        &self,
+        record: &OrderRecord,
+        timeline: &[TimelineEntry],
+        event: &crate::events::Envelope,
+    ) -> impl StoreFuture<()>;
 }
+
+/// The most timeline entries a deletion removes with its order (the
+/// transaction's 100 items, less the order, its event and the request's
+/// own).
+pub const MAX_DELETED_TIMELINE: usize = 90;
 
 impl OrderStore for Store {
     async fn order_by_id(&self, id: &EntityId) -> Result<Option<OrderRecord>, StoreError> {
@@ -212,6 +227,30 @@ impl OrderStore for Store {
             .map(from_item::<OrderRecord>)
             .collect::<Result<_, _>>()?;
         Ok((records, next))
+    }
+
+    async fn delete_order(
+        &self,
+        record: &OrderRecord,
+        timeline: &[TimelineEntry],
+        event: &crate::events::Envelope,
+    ) -> Result<(), StoreError> {
+        let entries = timeline
+            .iter()
+            .take(MAX_DELETED_TIMELINE)
+            .map(|entry| {
+                let keys = entry.keys();
+                self.delete(keys.pk, &keys.sk, None)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.delete_versioned(
+            order_pk(&record.id),
+            ORDER_SK,
+            record.version,
+            entries,
+            event,
+        )
+        .await
     }
 
     async fn timeline(&self, id: &EntityId) -> Result<Vec<TimelineEntry>, StoreError> {

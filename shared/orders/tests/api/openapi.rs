@@ -32,6 +32,7 @@ const PLACE: &str = "POST /api/v1/orders";
 const GET: &str = "GET /api/v1/orders/{id}";
 const PATCH: &str = "PATCH /api/v1/orders/{id}";
 const TIMELINE: &str = "GET /api/v1/orders/{id}/timeline";
+const DELETE: &str = "DELETE /api/v1/orders/{id}";
 
 /// A body over the 64 KiB a route reads.
 fn oversized() -> Value {
@@ -493,4 +494,26 @@ fn the_named_values_are_the_domains() {
         doc["components"]["schemas"]["OrderStatus"]["enum"],
         json!(statuses)
     );
+}
+
+#[tokio::test]
+async fn deleting_an_order_answers_as_documented() {
+    let (env, admin, buyer, other, _) = office().await;
+    let doc = description();
+    let placed = order(&env, &buyer, &[("CABLE-1", 1)]).await;
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    let delete = |who: &Account| at("orders/delete", &id).by(who);
+    conforms(&doc, DELETE, &env.call(delete(&admin)).await, 409);
+    assert_eq!(move_to(&env, &admin, &id, "cancelled").await.status, 200);
+    conforms(&doc, DELETE, &env.call(delete(&buyer)).await, 403);
+    conforms(&doc, DELETE, &env.call(delete(&other)).await, 404);
+    let stale = delete(&admin).header("if-match", "\"1\"");
+    conforms(&doc, DELETE, &env.call(stale).await, 412);
+    let malformed = delete(&admin).header("if-match", "soon");
+    conforms(&doc, DELETE, &env.call(malformed).await, 400);
+    conforms(&doc, DELETE, &env.call(delete(&admin)).await, 204);
+    let params = at("orders/timeline", NOWHERE)
+        .by(&admin)
+        .query(&[("limit", "5")]);
+    conforms(&doc, TIMELINE, &env.call(params).await, 400);
 }

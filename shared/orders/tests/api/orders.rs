@@ -281,3 +281,52 @@ async fn bad_input_names_each_field_and_writes_nothing() {
         .await;
     assert_eq!(bad_filter.status, 422);
 }
+
+#[tokio::test]
+async fn only_a_cancelled_or_delivered_order_is_deleted_with_its_timeline() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let buyer = env.account("buyer", Role::User).await;
+    stock(&env, &admin, "GONE-1", 10, 100).await;
+    let id = placed(&env, &buyer, &[("GONE-1", 2)]).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pending = env.call(at("orders/delete", &id).by(&admin)).await;
+    assert_eq!(pending.status, 409, "{}", pending.body);
+    assert!(pending.body["detail"].as_str().unwrap().contains("pending"));
+    assert_eq!(move_to(&env, &admin, &id, "cancelled").await.status, 200);
+    assert_eq!(
+        env.call(at("orders/delete", &id).by(&buyer)).await.status,
+        403
+    );
+    let stale = env
+        .call(
+            at("orders/delete", &id)
+                .by(&admin)
+                .header("if-match", "\"1\""),
+        )
+        .await;
+    assert_eq!(stale.status, 412);
+    assert_eq!(
+        env.call(at("orders/delete", &id).by(&admin)).await.status,
+        204
+    );
+    assert_eq!(env.call(at("orders/get", &id).by(&admin)).await.status, 404);
+    assert_eq!(
+        env.call(at("orders/timeline", &id).by(&admin)).await.status,
+        404
+    );
+    let deleted = env.events_of_type("order.deleted").await;
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["changes"]["status"], json!(["cancelled", null]));
+    // Its stock came back when it was cancelled, and stays.
+    assert_eq!(units(&env, &admin, "GONE-1").await, 10);
+    use opsflow_orders::store::OrderStore;
+    let id = opsflow_platform::domain::EntityId::parse(&id).unwrap();
+    let left = env.users.store.timeline(&id).await.unwrap();
+    assert!(
+        left.is_empty(),
+        "the timeline went with the order: {left:?}"
+    );
+}

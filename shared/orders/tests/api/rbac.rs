@@ -19,6 +19,13 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let owned = order(&env, &callers.owner, &[("RBAC-1", 1)]).await;
     let id = owned.body["id"].as_str().unwrap().to_owned();
     let of = |fixture: &str| at(fixture, &id);
+    // A cancelled order of the owner's, for an admin to delete.
+    let done = order(&env, &callers.owner, &[("RBAC-1", 1)]).await;
+    let done = done.body["id"].as_str().unwrap().to_owned();
+    let cancel = at("orders/patch", &done)
+        .by(&callers.owner)
+        .body(json!({"status": "cancelled"}));
+    assert_eq!(env.call(cancel).await.status, 200);
     let rows = vec![
         row([401, 200, 200, 200, 200], "GET /api/v1/orders", || {
             Call::new("orders/list").query(&[])
@@ -39,6 +46,12 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             [401, 404, 404, 403, 200],
             "PATCH /api/v1/orders/{id}",
             || of("orders/patch").body(json!({"status": "processing"})),
+        ),
+        // Deleting is an admin's; the owner gets 403, others 404.
+        row(
+            [401, 404, 404, 403, 204],
+            "DELETE /api/v1/orders/{id}",
+            || at("orders/delete", &done),
         ),
     ];
     Matrix::new(&env, FUNCTIONS, &callers)
