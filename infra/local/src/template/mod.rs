@@ -396,12 +396,5 @@ pub fn parse(yaml: &str, ctx: &LocalContext) -> Result<Template> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::test_support::{ctx, error};
-
-    #[test]
-    fn invalid_yaml_and_missing_resources() {
-        assert!(error("a: [", &ctx()).contains("not valid YAML"));
-        assert!(error("Parameters: {}", &ctx()).contains("Resources"));
-    }
-}
+#[path = "mod_tests.rs"]
+mod tests;

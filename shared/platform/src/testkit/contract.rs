@@ -20,6 +20,10 @@
 //! cannot check fails the check instead of being skipped.
 
 use super::Reply;
+
+#[path = "contract/references.rs"]
+mod references;
+pub use references::resolved_references;
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -48,42 +52,6 @@ pub fn document(module: utoipa::openapi::OpenApi) -> Value {
     doc.merge(module);
     opsflow_platform::openapi::finish(&mut doc);
     serde_json::to_value(&doc).expect("the description is JSON")
-}
-
-/// Every `$ref` in `doc`, each checked to name a part of it (panics
-/// naming the first that does not): a module's test then looks for its
-/// own schemas among them.
-pub fn resolved_references(doc: &Value) -> Vec<String> {
-    let mut found = Vec::new();
-    references(doc, String::new(), &mut found);
-    for (at, reference) in &found {
-        let pointer = reference.trim_start_matches('#');
-        assert!(
-            doc.pointer(pointer).is_some(),
-            "{at}: {reference} names nothing"
-        );
-    }
-    found.into_iter().map(|(_, reference)| reference).collect()
-}
-
-/// Every `$ref` under `node` (at `at`), with its place.
-fn references(node: &Value, at: String, found: &mut Vec<(String, String)>) {
-    match node {
-        Value::Object(fields) => {
-            for (key, value) in fields {
-                match (key.as_str(), value.as_str()) {
-                    ("$ref", Some(reference)) => found.push((at.clone(), reference.to_owned())),
-                    _ => references(value, format!("{at}/{key}"), found),
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                references(item, format!("{at}/{index}"), found);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Panics unless `reply` is a documented answer of `route`
