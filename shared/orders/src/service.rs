@@ -175,11 +175,7 @@ async fn commit(
         if !raced {
             return Err(error.into());
         }
-        let jitter = u64::from(clock::now().nanosecond() % 7);
-        tokio::time::sleep(std::time::Duration::from_millis(
-            2 + (attempt % 10) * 3 + jitter,
-        ))
-        .await;
+        clock::pause(2 + (attempt % 10) * 3, 7).await;
     }
     Err(OrdersError::Busy)
 }

@@ -19,6 +19,24 @@ pub fn now() -> OffsetDateTime {
     now.replace_millisecond(now.millisecond()).unwrap_or(now)
 }
 
+/// A draw in `0..below` (0 when `below` is 0) from the system clock's
+/// nanoseconds: enough to part writers that lost the same race. (Not
+/// [`now`], whose nanoseconds are truncated to whole milliseconds.)
+pub fn jitter(below: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    u64::from(nanos).checked_rem(below).unwrap_or(0)
+}
+
+/// Waits `millis` and up to `jitter_below` ms more ([`jitter`]) before a
+/// write that lost a race is tried again.
+pub async fn pause(millis: u64, jitter_below: u64) {
+    let wait = millis + jitter(jitter_below);
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+}
+
 /// `at` in UTC, if it lies within [`EARLIEST`]..=[`LATEST`]. A time such
 /// as `9999-12-31T23:59:59-01:00` is a valid RFC 3339 text, but it falls
 /// in the year 10000 once in UTC, which the platform does not represent.

@@ -197,11 +197,7 @@ pub async fn update_current(
 ) -> Result<SkuRecord, InventoryError> {
     for attempt in 0..ADJUST_ATTEMPTS {
         if attempt > 0 {
-            let jitter = u64::from(clock::now().nanosecond() % 10);
-            tokio::time::sleep(std::time::Duration::from_millis(
-                5 * u64::from(attempt) + jitter,
-            ))
-            .await;
+            clock::pause(5 * u64::from(attempt), 10).await;
         }
         let record = self::sku(store, sku).await?;
         match update(store, actor, correlation_id, &record, changes.clone()).await {
@@ -225,9 +221,7 @@ pub async fn adjust(
 ) -> Result<SkuRecord, InventoryError> {
     for attempt in 0..ADJUST_ATTEMPTS {
         if attempt > 0 {
-            let jitter = u64::from(clock::now().nanosecond() % 10);
-            let wait = 5 * u64::from(attempt) + jitter;
-            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            clock::pause(5 * u64::from(attempt), 10).await;
         }
         let record = self::sku(store, sku).await?;
         let stock = record

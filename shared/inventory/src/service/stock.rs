@@ -95,9 +95,7 @@ pub async fn settle(
 ) -> Result<(), InventoryError> {
     for attempt in 0..SETTLE_ATTEMPTS {
         if attempt > 0 {
-            let jitter = u64::from(clock::now().nanosecond() % 10);
-            let wait = 3 * u64::from(attempt) + jitter;
-            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            clock::pause(3 * u64::from(attempt), 10).await;
         }
         let Some(record) = store.sku(sku).await? else {
             return Ok(());

@@ -83,16 +83,8 @@ fn conflicted(error: &StoreError) -> bool {
 /// much again at random, so that two aggregators part ways.
 fn backoff(attempt: u32) -> std::time::Duration {
     let base = 10u64 << attempt.min(6);
-    let jitter = u64::from(clock_jitter()) % base;
+    let jitter = opsflow_platform::clock::jitter(base);
     std::time::Duration::from_millis(base + jitter)
-}
-
-fn clock_jitter() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    (nanos % 65_521) as u16
 }
 
 impl CounterStore for Store {
