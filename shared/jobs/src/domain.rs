@@ -46,13 +46,6 @@ opsflow_platform::string_enum! {
     }
 }
 
-impl JobStatus {
-    /// Whether the job has finished for good (until a `retry`).
-    pub fn finished(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
-    }
-}
-
 /// A move of a job's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

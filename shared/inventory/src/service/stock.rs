@@ -45,10 +45,6 @@ impl Moves {
             .map(|(sku, _)| sku.clone())
             .collect()
     }
-
-    pub fn skus(&self) -> impl Iterator<Item = &Sku> {
-        self.items.iter().map(|(sku, _)| sku)
-    }
 }
 
 /// Adds to `tx` a move of `delta` units (negative: taken) of each SKU.
