@@ -1043,9 +1043,11 @@ export interface paths {
         /**
          * List orders
          * @description Newest first. Everyone signed in lists their own orders; admins list
-         *     every order, or one user's with `user_id`. A page filtered by `status`
+         *     every order, or one user's with `user_id`. `from` and `to` keep the
+         *     orders placed within those times (both included, to the millisecond of
+         *     `created_at`; `from` after `to` is 422). A page filtered by `status`
          *     may hold fewer than `limit` orders while `next_cursor` is not `null`.
-         *     Any other query parameter is 400.
+         *     Any other query parameter is 400, as is a time that is not RFC 3339.
          */
         get: operations["listOrders"];
         put?: never;
@@ -1060,6 +1062,33 @@ export interface paths {
          *     are named in a 409, and nothing is taken.
          */
         post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get order analytics
+         * @description Admins only. Counts and revenue (minor units; cancelled orders left
+         *     out of `revenue`) of the orders placed on the days `from`..`to` (UTC,
+         *     both included; the 30 days up to today by default, at most 366), by
+         *     the status they are in now and by day (every day listed), and the
+         *     number of SKUs low on stock now. Kept from events by the stats
+         *     aggregator, within about a second of each change; nothing is
+         *     recounted when read. A day that is not `YYYY-MM-DD` or another query
+         *     parameter is 400; `from` after `to` or a longer range 422.
+         */
+        get: operations["getOrderAnalytics"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1492,6 +1521,24 @@ export interface components {
             approvals: components["schemas"]["ApprovalCounts"];
             users: components["schemas"]["UserCounts"];
         };
+        /** @description Orders placed on one day. */
+        DayFigures: {
+            /**
+             * Format: date
+             * @example 2026-12-04
+             */
+            date: string;
+            /**
+             * Format: int64
+             * @description Orders placed that day (every status).
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Their totals in minor units (cents), cancelled orders left out.
+             */
+            revenue: number;
+        };
         /**
          * @description A decision on the current step (`APPROVED`, `REJECTED`), or the
          *     requester's withdrawal (`CANCELLED`).
@@ -1881,6 +1928,42 @@ export interface components {
         NotRunStatus: "not_triggered" | "error";
         /** @enum {string} */
         Operator: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "in" | "contains" | "starts_with" | "exists";
+        /** @description Orders placed within a range of days (`GET /api/v1/orders/analytics`). */
+        OrderAnalytics: {
+            /**
+             * Format: date
+             * @description The first day (`YYYY-MM-DD`, UTC).
+             * @example 2026-11-05
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day, included.
+             * @example 2026-12-04
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description Orders placed in the range (every status).
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Their totals in minor units (cents), cancelled orders left out.
+             */
+            revenue: number;
+            /** @description By the status the orders are in now; a status with none is left out. */
+            by_status: {
+                [key: string]: components["schemas"]["StatusFigures"];
+            };
+            /** @description Every day of the range, oldest first. */
+            by_day: components["schemas"]["DayFigures"][];
+            /**
+             * Format: int64
+             * @description SKUs below their low-stock threshold now.
+             */
+            low_stock: number;
+        };
         /** @description One line of an order. */
         OrderLineView: {
             /** @example DESK-120 */
@@ -2721,6 +2804,16 @@ export interface components {
          * @enum {string}
          */
         Status: "pending" | "retrying" | "delivered" | "failed";
+        /** @description Orders of one status. */
+        StatusFigures: {
+            /** Format: int64 */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Their totals in minor units (cents).
+             */
+            revenue: number;
+        };
         /**
          * @description A step as a client writes it: exactly one of `approver_role` and
          *     `approver_ids`.
@@ -5895,6 +5988,10 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Only this user's orders; others than admins may only name themselves (else 403). */
                 user_id?: string;
+                /** @description Only orders placed at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only orders placed at or before this time (RFC 3339). */
+                to?: string;
                 /** @description How many items to return: 1–100, default 25. */
                 limit?: number;
                 /**
@@ -5981,6 +6078,37 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderAnalytics: {
+        parameters: {
+            query?: {
+                /** @description The first day (default: 29 days before `to`). */
+                from?: string;
+                /** @description The last day, included (default: today, UTC). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analytics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderAnalytics"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

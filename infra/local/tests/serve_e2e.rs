@@ -1091,5 +1091,19 @@ async fn an_order_is_placed_shipped_and_cancelled_over_http_with_its_timeline() 
         .get(&format!("/api/v1/orders/{id}"), &demo.approver)
         .await;
     assert_eq!(status, 404, "another user's order");
+
+    // The analytics count it as cancelled once its events have come
+    // through the pipeline, and the SKUs low on stock as the list shows.
+    let cancelled = |analytics: &Value| analytics["by_status"]["cancelled"]["orders"] == 1;
+    let analytics = poll_until(client, &demo.admin, "/api/v1/orders/analytics", cancelled).await;
+    assert_eq!(analytics["orders"], 1, "{analytics}");
+    assert_eq!(analytics["revenue"], 0, "a cancelled order earns nothing");
+    assert_eq!(
+        analytics["by_status"]["cancelled"]["revenue"],
+        order["total"]
+    );
+    let (_, low) = client.get("/api/v1/inventory/low-stock", &demo.admin).await;
+    let low = low["items"].as_array().expect("a page").len();
+    assert_eq!(analytics["low_stock"], low);
     demo.finish().await;
 }

@@ -138,6 +138,12 @@ pub fn marks_low(marked: bool, stock: Stock) -> bool {
     stock.is_low() && !marked
 }
 
+/// Whether a SKU marked low (`marked`) with `stock` leaves the low-stock
+/// list: its stock is back at or above its threshold.
+pub fn clears_low(marked: bool, stock: Stock) -> bool {
+    marked && !stock.is_low()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

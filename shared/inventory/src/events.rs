@@ -15,3 +15,7 @@ pub const INVENTORY_ADJUSTED: &str = "inventory.adjusted";
 /// The SKU went below its threshold: once per crossing, in the same
 /// transaction as the change that crossed it.
 pub const INVENTORY_LOW_STOCK: &str = "inventory.low_stock";
+/// The SKU is back at or above its threshold: off the low-stock list,
+/// once per crossing, in the same transaction as the change that crossed
+/// it (with `inventory.low_stock`, it keeps a count of low SKUs exact).
+pub const INVENTORY_LOW_STOCK_CLEARED: &str = "inventory.low_stock_cleared";

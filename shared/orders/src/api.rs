@@ -7,8 +7,13 @@
 //!   `422` naming unknown SKUs, duplicate lines or more than 25 lines. An
 //!   `Idempotency-Key` makes a retry return the first answer.
 //! - `GET` lists the caller's orders (an admin's: everyone's, or one
-//!   user's with `user_id`), newest first, with `status`, `limit` (≤ 100)
-//!   and `cursor`; `GET /{id}` shows one (another user's is 404).
+//!   user's with `user_id`), newest first, with `status`, `from`/`to`
+//!   (RFC 3339 times, both included), `limit` (≤ 100) and `cursor`;
+//!   `GET /{id}` shows one (another user's is 404).
+//! - `GET /analytics` (admins) `?from=&to=` (days, `YYYY-MM-DD`, UTC; the
+//!   last 30 by default, at most 366): counts and revenue by status and
+//!   day of the orders placed in the range, and the SKUs low on stock,
+//!   from counters the stats aggregator keeps from events.
 //! - `PATCH /{id}` `{status?, notes?}` (`If-Match` or `version`): a move
 //!   the status map does not allow is `409` naming the allowed ones; a
 //!   move the caller may not make `403`.
@@ -29,14 +34,16 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use opsflow_inventory::domain::Sku;
 use opsflow_platform::auth::Principal;
+use opsflow_platform::clock;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::error::{ApiError, ApiResult, Validator};
 use opsflow_platform::http::{
     check_version, json, no_content, only_query_params, parse_json, path_param, query_param,
-    with_etag, with_location, Page, RequestMeta, DEFAULT_BODY_LIMIT,
+    time_param, with_etag, with_location, Page, RequestMeta, DEFAULT_BODY_LIMIT,
 };
 use opsflow_platform::Api;
 use serde::Deserialize;
+use time::Date;
 
 pub async fn handle(app: &Api, req: Request) -> Response<Body> {
     serve(app, req, route).await
@@ -52,6 +59,14 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
                 place(app, &principal, &meta, &req)
             })
             .await
+        }
+        "GET /api/v1/orders/analytics" => {
+            principal.require(permissions::ORDERS_MANAGE)?;
+            let (from, to) = analytics_range(&req)?;
+            json(
+                StatusCode::OK,
+                &opsflow_stats::service::order_analytics(&app.store, from, to).await?,
+            )
         }
         "GET /api/v1/orders/{id}" => {
             let record = visible(app, &principal, &req).await?;
@@ -95,8 +110,53 @@ fn shown(status: StatusCode, record: &OrderRecord) -> ApiReply {
     ))
 }
 
+/// The longest range of days the analytics cover.
+pub const MAX_ANALYTICS_DAYS: i64 = 366;
+/// The days the analytics cover when the client names none: 30.
+const DEFAULT_ANALYTICS_DAYS: i64 = 30;
+
+/// A query parameter holding a day, `YYYY-MM-DD` (400 when unreadable).
+fn date_param(req: &Request, name: &str) -> ApiResult<Option<Date>> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    query_param(req, name)?
+        .map(|raw| {
+            Date::parse(raw, &format)
+                .map_err(|_| ApiError::bad_request(name, "must be a day, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// The analytics' days: `from` and `to` (both included; UTC), by default
+/// the 30 days up to today; `from` after `to` or a range longer than
+/// [`MAX_ANALYTICS_DAYS`] is 422 naming `from`.
+fn analytics_range(req: &Request) -> ApiResult<(Date, Date)> {
+    only_query_params(req, &["from", "to"])?;
+    let to = date_param(req, "to")?.unwrap_or_else(|| clock::now().date());
+    let from = match date_param(req, "from")? {
+        Some(from) => from,
+        None => to
+            .checked_sub(time::Duration::days(DEFAULT_ANALYTICS_DAYS - 1))
+            .unwrap_or(Date::MIN),
+    };
+    if from > to {
+        return Err(ApiError::invalid_field("from", "must not be after to"));
+    }
+    if (to - from).whole_days() >= MAX_ANALYTICS_DAYS {
+        return Err(ApiError::invalid_field(
+            "from",
+            format!("must be within {MAX_ANALYTICS_DAYS} days of to"),
+        ));
+    }
+    Ok((from, to))
+}
+
 async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
-    only_query_params(req, &["status", "user_id", "limit", "cursor"])?;
+    only_query_params(req, &["status", "user_id", "from", "to", "limit", "cursor"])?;
+    let from = time_param(req, "from")?;
+    let to = time_param(req, "to")?;
+    if from.zip(to).is_some_and(|(from, to)| from > to) {
+        return Err(ApiError::invalid_field("from", "must not be after to"));
+    }
     let status = query_param(req, "status")?
         .map(|raw| OrderStatus::parse(raw).map_err(|m| ApiError::invalid_field("status", m)))
         .transpose()?;
@@ -114,7 +174,12 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
         }
         Some(principal.user_id)
     };
-    let filter = OrderFilter { user_id, status };
+    let filter = OrderFilter {
+        user_id,
+        status,
+        from,
+        to,
+    };
     let scope = format!("orders:{filter:?}");
     paged_by_key(
         app,

@@ -24,7 +24,8 @@
 //! or a busy idempotency key is 409; a stale `If-Match` 412. So: `GET
 //! /orders` 200, 400, 403, 422; `POST /orders` 201, 400, 409, 413, 415,
 //! 422; `GET /orders/{id}` and `GET /orders/{id}/timeline` 200, 404;
-//! `PATCH /orders/{id}` 200, 400, 403, 404, 409, 412, 413, 415, 422.
+//! `PATCH /orders/{id}` 200, 400, 403, 404, 409, 412, 413, 415, 422;
+//! `GET /orders/analytics` (admins) 200, 400, 403, 422.
 
 use crate::api::{ChangeOrder, PlaceOrder};
 use crate::domain::{Notes, OrderStatus, MAX_LINES, MAX_LINE_QUANTITY};
@@ -35,6 +36,7 @@ use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
     PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
+use opsflow_stats::view::OrderAnalytics;
 use std::borrow::Cow;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
@@ -43,6 +45,7 @@ use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     list_orders,
+    order_analytics,
     place_order,
     get_order,
     change_order,
@@ -98,9 +101,11 @@ const _: () = assert!(MAX_UNIT_PRICE == 10_000_000_000);
 /// List orders
 ///
 /// Newest first. Everyone signed in lists their own orders; admins list
-/// every order, or one user's with `user_id`. A page filtered by `status`
+/// every order, or one user's with `user_id`. `from` and `to` keep the
+/// orders placed within those times (both included, to the millisecond of
+/// `created_at`; `from` after `to` is 422). A page filtered by `status`
 /// may hold fewer than `limit` orders while `next_cursor` is not `null`.
-/// Any other query parameter is 400.
+/// Any other query parameter is 400, as is a time that is not RFC 3339.
 #[utoipa::path(
     get,
     path = "/api/v1/orders",
@@ -112,6 +117,10 @@ const _: () = assert!(MAX_UNIT_PRICE == 10_000_000_000);
         ("user_id" = Option<String>, Query, format = "uuid",
             description = "Only this user's orders; others than admins may only name \
                            themselves (else 403)."),
+        ("from" = Option<String>, Query, format = DateTime,
+            description = "Only orders placed at or after this time (RFC 3339)."),
+        ("to" = Option<String>, Query, format = DateTime,
+            description = "Only orders placed at or before this time (RFC 3339)."),
         PageParams,
     ),
     responses(
@@ -123,6 +132,38 @@ const _: () = assert!(MAX_UNIT_PRICE == 10_000_000_000);
 )]
 #[allow(dead_code)]
 fn list_orders() {}
+
+/// Get order analytics
+///
+/// Admins only. Counts and revenue (minor units; cancelled orders left
+/// out of `revenue`) of the orders placed on the days `from`..`to` (UTC,
+/// both included; the 30 days up to today by default, at most 366), by
+/// the status they are in now and by day (every day listed), and the
+/// number of SKUs low on stock now. Kept from events by the stats
+/// aggregator, within about a second of each change; nothing is
+/// recounted when read. A day that is not `YYYY-MM-DD` or another query
+/// parameter is 400; `from` after `to` or a longer range 422.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/analytics",
+    operation_id = "getOrderAnalytics",
+    tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("from" = Option<String>, Query, format = Date,
+            description = "The first day (default: 29 days before `to`)."),
+        ("to" = Option<String>, Query, format = Date,
+            description = "The last day, included (default: today, UTC)."),
+    ),
+    responses(
+        (status = 200, description = "The analytics.", body = OrderAnalytics),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[allow(dead_code)]
+fn order_analytics() {}
 
 /// Place an order
 ///

@@ -241,9 +241,12 @@ pub async fn place(
         .iter()
         .try_fold(0i64, |sum, line| sum.checked_add(line.line_total))
         .ok_or(OrdersError::TooLarge)?;
-    let now = clock::now();
+    // Placed when its id says, so that listings by time (which read ids)
+    // and `created_at` agree to the millisecond.
+    let id = EntityId::new();
+    let now = id.time().unwrap_or_else(clock::now);
     let record = OrderRecord {
-        id: EntityId::new(),
+        id,
         user_id: principal.user_id,
         status: OrderStatus::Pending,
         lines: priced,

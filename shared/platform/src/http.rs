@@ -113,6 +113,29 @@ pub fn query_param<'r>(req: &'r Request, name: &str) -> ApiResult<Option<&'r str
     }
 }
 
+/// A query parameter holding an RFC 3339 time (400 when unreadable), in
+/// UTC and within [`clock::EARLIEST`](crate::clock::EARLIEST)..=
+/// [`clock::LATEST`](crate::clock::LATEST) (422 otherwise).
+pub fn time_param(req: &Request, name: &str) -> ApiResult<Option<time::OffsetDateTime>> {
+    let Some(raw) = query_param(req, name)? else {
+        return Ok(None);
+    };
+    // A `+` of an offset arrives as a space unless the client encoded it.
+    let at = time::OffsetDateTime::parse(
+        &raw.replace(' ', "+"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_err(|_| {
+        ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
+    })?;
+    crate::clock::checked_utc(at).map(Some).ok_or_else(|| {
+        ApiError::invalid_field(
+            name,
+            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+        )
+    })
+}
+
 /// Refuses query parameters the route does not know, so a typo such as
 /// `?rol=admin` is an error and not a silently unfiltered list.
 pub fn only_query_params(req: &Request, known: &[&str]) -> ApiResult<()> {

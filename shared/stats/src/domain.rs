@@ -14,13 +14,20 @@
 //!   the 24 hourly buckets up to the current one);
 //! - `approvals.status#<STATUS>`, `approvals.pending#<workflow id>`;
 //! - `users.total`, `users.role#<role>`;
-//! - `jobs.status#<status>` (once jobs commit events).
+//! - `jobs.status#<status>`;
+//! - `inventory.low_stock`: SKUs on the low-stock list (`inventory.low_stock`
+//!   puts one on, `inventory.low_stock_cleared` takes it off);
+//! - `orders#<day>#<status>#count` and `…#revenue` (minor units): orders
+//!   placed on `<day>` (`YYYY-MM-DD`, UTC) that are in `<status>` now, and
+//!   their totals. A status change moves an order within the day it was
+//!   placed; a deletion takes it out. These live in a partition of their
+//!   own (`store::keys::counter_key`), read by a range of days.
 
-use crate::view::Dashboard;
+use crate::view::{Dashboard, DayFigures, OrderAnalytics};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 
 /// One counter's change.
 pub type Delta = (String, i64);
@@ -62,6 +69,49 @@ fn moved(prefix: &str, before: Option<&str>, after: Option<&str>) -> Vec<Delta> 
     if let Some(after) = after {
         deltas.push((format!("{prefix}#{after}"), 1));
     }
+    deltas
+}
+
+/// The counter of SKUs on the low-stock list.
+pub const LOW_STOCK: &str = "inventory.low_stock";
+/// The prefix of the orders' counters by day.
+pub const ORDERS: &str = "orders#";
+
+/// The day bucket of a time: `YYYY-MM-DD` (UTC).
+pub fn day(at: OffsetDateTime) -> String {
+    date_text(at.to_offset(time::UtcOffset::UTC).date())
+}
+
+/// `YYYY-MM-DD`.
+pub fn date_text(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// An order event's moves: its count and total, from the status it left
+/// to the one it entered, within the day it was placed.
+fn order_deltas(envelope: &Value, data: &Value) -> Vec<Delta> {
+    let Some((before, after)) = changed(envelope, "status") else {
+        return Vec::new();
+    };
+    let placed = text(data, "created_at").and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    let (Some(placed), Some(total)) = (placed, data.get("total").and_then(Value::as_i64)) else {
+        return Vec::new();
+    };
+    let bucket = format!("{ORDERS}{}", day(placed));
+    let mut deltas = moved(&bucket, before, after);
+    let revenue: Vec<Delta> = deltas
+        .iter()
+        .map(|(counter, sign)| (format!("{counter}#revenue"), sign * total))
+        .collect();
+    for (counter, _) in &mut deltas {
+        counter.push_str("#count");
+    }
+    deltas.extend(revenue.into_iter().filter(|(_, by)| *by != 0));
     deltas
 }
 
@@ -116,6 +166,9 @@ pub fn deltas(envelope: &Value) -> Vec<Delta> {
         ("job", _) => changed(envelope, "status")
             .map(|(before, after)| moved("jobs.status", before, after))
             .unwrap_or_default(),
+        ("sku", "inventory.low_stock") => vec![(LOW_STOCK.to_owned(), 1)],
+        ("sku", "inventory.low_stock_cleared") => vec![(LOW_STOCK.to_owned(), -1)],
+        ("order", _) => order_deltas(envelope, data),
         _ => Vec::new(),
     }
 }
@@ -153,6 +206,70 @@ pub fn dashboard(counters: &BTreeMap<String, i64>, now: OffsetDateTime) -> Dashb
         }
     }
     dashboard
+}
+
+/// The order analytics of the days `from..=to` from their counters
+/// (name → count, as [`deltas`] names them) and the low-stock count.
+/// Revenue leaves out cancelled orders; every day of the range is listed,
+/// oldest first, those without orders as zeros.
+pub fn order_analytics(
+    counters: &BTreeMap<String, i64>,
+    low_stock: i64,
+    from: Date,
+    to: Date,
+) -> OrderAnalytics {
+    let mut analytics = OrderAnalytics {
+        from: date_text(from),
+        to: date_text(to),
+        low_stock,
+        ..OrderAnalytics::default()
+    };
+    let mut days: BTreeMap<String, DayFigures> = BTreeMap::new();
+    let mut date = from;
+    while date <= to {
+        let figures = DayFigures {
+            date: date_text(date),
+            ..DayFigures::default()
+        };
+        days.insert(date_text(date), figures);
+        let Some(next) = date.next_day() else { break };
+        date = next;
+    }
+    for (name, value) in counters {
+        let Some(rest) = name.strip_prefix(ORDERS) else {
+            continue;
+        };
+        let mut parts = rest.splitn(3, '#');
+        let (Some(day), Some(status), Some(measure)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Some(figures) = days.get_mut(day) else {
+            continue;
+        };
+        let of_status = analytics.by_status.entry(status.to_owned()).or_default();
+        let earned = status != "cancelled";
+        match measure {
+            "count" => {
+                of_status.orders += value;
+                figures.orders += value;
+                analytics.orders += value;
+            }
+            "revenue" => {
+                of_status.revenue += value;
+                if earned {
+                    figures.revenue += value;
+                    analytics.revenue += value;
+                }
+            }
+            _ => {}
+        }
+    }
+    analytics
+        .by_status
+        .retain(|_, figures| figures.orders != 0 || figures.revenue != 0);
+    analytics.by_day = days.into_values().collect();
+    analytics
 }
 
 #[cfg(test)]

@@ -141,3 +141,109 @@ fn the_dashboard_sums_the_last_24_hourly_buckets_and_leaves_out_empty_counts() {
     assert!(dashboard.jobs.by_status.is_empty());
     assert_eq!(hour(datetime!(2026-01-02 03:04 +02:00)), "2026-01-02T01");
 }
+
+#[test]
+fn an_order_moves_its_count_and_total_between_statuses_within_the_day_it_was_placed() {
+    // Placed at 23:30 at UTC-2: the next day in UTC.
+    let order = json!({"total": 2500, "created_at": "2026-12-03T23:30:00-02:00"});
+    let placed = event(
+        "order.created",
+        order.clone(),
+        json!({"status": [null, "pending"]}),
+    );
+    assert_eq!(
+        sorted(deltas(&placed)),
+        [
+            d("orders#2026-12-04#pending#count", 1),
+            d("orders#2026-12-04#pending#revenue", 2500)
+        ]
+    );
+    let cancelled = event(
+        "order.status_changed",
+        order.clone(),
+        json!({"status": ["pending", "cancelled"]}),
+    );
+    assert_eq!(
+        sorted(deltas(&cancelled)),
+        [
+            d("orders#2026-12-04#cancelled#count", 1),
+            d("orders#2026-12-04#cancelled#revenue", 2500),
+            d("orders#2026-12-04#pending#count", -1),
+            d("orders#2026-12-04#pending#revenue", -2500)
+        ]
+    );
+    let deleted = event(
+        "order.deleted",
+        order.clone(),
+        json!({"status": ["cancelled", null]}),
+    );
+    assert_eq!(
+        sorted(deltas(&deleted)),
+        [
+            d("orders#2026-12-04#cancelled#count", -1),
+            d("orders#2026-12-04#cancelled#revenue", -2500)
+        ]
+    );
+    let noted = event("order.updated", order, json!({"notes": ["", "gift"]}));
+    assert!(deltas(&noted).is_empty());
+    // A free order counts without moving revenue.
+    let free = event(
+        "order.created",
+        json!({"total": 0, "created_at": "2026-12-04T10:00:00Z"}),
+        json!({"status": [null, "pending"]}),
+    );
+    assert_eq!(deltas(&free), [d("orders#2026-12-04#pending#count", 1)]);
+}
+
+#[test]
+fn a_sku_counts_as_low_from_its_low_stock_event_until_its_cleared_one() {
+    let sku = |event_type: &str| json!({"type": event_type, "entity": "sku", "data": {}});
+    assert_eq!(deltas(&sku("inventory.low_stock")), [d(LOW_STOCK, 1)]);
+    assert_eq!(
+        deltas(&sku("inventory.low_stock_cleared")),
+        [d(LOW_STOCK, -1)]
+    );
+    assert!(deltas(&sku("inventory.adjusted")).is_empty());
+}
+
+#[test]
+fn order_analytics_sum_a_range_of_days_and_leave_cancelled_orders_out_of_revenue() {
+    let counters: BTreeMap<String, i64> = [
+        ("orders#2026-12-01#pending#count", 2),
+        ("orders#2026-12-01#pending#revenue", 300),
+        ("orders#2026-12-03#cancelled#count", 1),
+        ("orders#2026-12-03#cancelled#revenue", 1000),
+        ("orders#2026-12-03#shipped#count", 1),
+        ("orders#2026-12-03#shipped#revenue", 50),
+        ("orders#2026-12-03#delivered#count", 0),
+        ("orders#2026-12-03#delivered#revenue", 0),
+        // Outside the range.
+        ("orders#2026-11-30#pending#count", 9),
+        ("orders#2026-11-30#pending#revenue", 900),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let from = time::macros::date!(2026 - 12 - 01);
+    let to = time::macros::date!(2026 - 12 - 03);
+    let analytics = order_analytics(&counters, 4, from, to);
+    assert_eq!(
+        serde_json::to_value(&analytics).unwrap(),
+        json!({
+            "from": "2026-12-01", "to": "2026-12-03",
+            "orders": 4, "revenue": 350,
+            "by_status": {
+                "cancelled": {"orders": 1, "revenue": 1000},
+                "pending": {"orders": 2, "revenue": 300},
+                "shipped": {"orders": 1, "revenue": 50}
+            },
+            "by_day": [
+                {"date": "2026-12-01", "orders": 2, "revenue": 300},
+                {"date": "2026-12-02", "orders": 0, "revenue": 0},
+                {"date": "2026-12-03", "orders": 2, "revenue": 50}
+            ],
+            "low_stock": 4
+        })
+    );
+    assert_eq!(date_text(time::macros::date!(0987 - 01 - 02)), "0987-01-02");
+}

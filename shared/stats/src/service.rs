@@ -1,12 +1,15 @@
 //! The stats module's use cases: count an event (the aggregator's, the
-//! only writer of counters) and show the dashboard.
+//! only writer of counters), show the dashboard and the order analytics.
 
-use crate::domain::{dashboard as shown, deltas, Delta};
+use crate::domain::{
+    dashboard as shown, date_text, deltas, order_analytics as order_analytics_of, Delta, LOW_STOCK,
+};
 use crate::store::{Counted, CounterStore, Store, StoreError};
-use crate::view::Dashboard;
+use crate::view::{Dashboard, OrderAnalytics};
 use opsflow_platform::clock;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use time::Date;
 
 /// What counting one event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +102,21 @@ fn merged(deltas: Vec<Delta>) -> Vec<Delta> {
         *sums.entry(counter).or_default() += delta;
     }
     sums.into_iter().filter(|(_, sum)| *sum != 0).collect()
+}
+
+/// The order analytics of the days `from..=to` (UTC) as the counters stand
+/// now: two reads, whatever the number of orders.
+pub async fn order_analytics(
+    store: &Store,
+    from: Date,
+    to: Date,
+) -> Result<OrderAnalytics, StoreError> {
+    let (first, last) = (date_text(from), date_text(to));
+    let (counters, low_stock) = tokio::try_join!(
+        store.order_counters(&first, &last),
+        store.counter(LOW_STOCK),
+    )?;
+    Ok(order_analytics_of(&counters, low_stock, from, to))
 }
 
 /// The dashboard as the counters stand now.

@@ -39,7 +39,9 @@ use crate::api::Context;
 use crate::api::{idempotency, paged};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{json, only_query_params, page_limit, parse_json, query_param, RequestMeta};
+use crate::http::{
+    json, only_query_params, page_limit, parse_json, query_param, time_param, RequestMeta,
+};
 use crate::service::{self, ClientEntry};
 use crate::store::audit::{ActionName, AuditFilter, AuditId, AuditQuery, ClientAction, EntityKind};
 use crate::store::AuditQueryStore;
@@ -50,8 +52,6 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// The largest `details` object a client may attach, serialised.
 pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
@@ -126,25 +126,6 @@ async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Re
         // Records are never changed or deleted: no such routes.
         _ => Err(ApiError::NotFound("no such route".into())),
     }
-}
-
-/// A time parameter, in UTC. An offset's `+` sent unencoded arrives as a
-/// space (query strings are form-decoded), and no RFC 3339 time has a
-/// space, so it is read back as `+`. Unreadable is 400; a time outside the
-/// years 1 to 9999 once in UTC is 422.
-fn time_param(req: &Request, name: &str) -> ApiResult<Option<OffsetDateTime>> {
-    let Some(raw) = query_param(req, name)? else {
-        return Ok(None);
-    };
-    let at = OffsetDateTime::parse(&raw.replace(' ', "+"), &Rfc3339).map_err(|_| {
-        ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
-    })?;
-    clock::checked_utc(at).map(Some).ok_or_else(|| {
-        ApiError::invalid_field(
-            name,
-            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
-        )
-    })
 }
 
 /// The listing the query string asks for: unknown parameters and

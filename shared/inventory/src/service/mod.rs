@@ -1,12 +1,13 @@
 //! The inventory module's use cases: the only writer of SKUs (stock moves
 //! inside other modules' transactions: [`stock`]). Each change
 //! commits with its event and, when it takes the SKU below its threshold,
-//! the `inventory.low_stock` event, in one transaction over the version
+//! the `inventory.low_stock` event (back to it or above:
+//! `inventory.low_stock_cleared`), in one transaction over the version
 //! read: no two changes both apply to one version, so stock is exact. An
 //! adjustment that lost a race reads the SKU again and retries (12 times,
 //! backing off); one that loses every time is a 409 the client may retry.
 
-use crate::domain::{marks_low, Reason, Shortfall, Sku, SkuName};
+use crate::domain::{clears_low, marks_low, Reason, Shortfall, Sku, SkuName};
 use crate::events::{self, Actor, Envelope};
 use crate::store::{SkuRecord, SkuStore, Store, StoreError};
 use crate::view::sku_data;
@@ -101,6 +102,35 @@ fn low_stock(actor: &Actor, cause: &Envelope, record: &SkuRecord) -> Envelope {
     .change("quantity", None::<i64>, Some(record.quantity))
 }
 
+/// The `inventory.low_stock_cleared` event of `record`, which just went
+/// back to its threshold or above, with the change's event as its cause.
+fn low_stock_cleared(actor: &Actor, cause: &Envelope, record: &SkuRecord) -> Envelope {
+    event(
+        events::INVENTORY_LOW_STOCK_CLEARED,
+        actor,
+        &cause.correlation_id,
+        record,
+    )
+    .change("quantity", None::<i64>, Some(record.quantity))
+}
+
+/// The low-stock event a change from `before` to `after` causes, if it
+/// takes the SKU onto the low-stock list or off it.
+fn crossing(
+    actor: &Actor,
+    cause: &Envelope,
+    before: &SkuRecord,
+    after: &SkuRecord,
+) -> Option<Envelope> {
+    if marks_low(before.low_stock_marked, after.stock()) {
+        Some(low_stock(actor, cause, after))
+    } else if clears_low(before.low_stock_marked, after.stock()) {
+        Some(low_stock_cleared(actor, cause, after))
+    } else {
+        None
+    }
+}
+
 fn stale_on_condition(error: StoreError) -> InventoryError {
     match error {
         StoreError::ConditionFailed => InventoryError::Stale,
@@ -165,7 +195,6 @@ pub async fn update(
     if let Some(threshold) = changes.low_stock_threshold {
         after.low_stock_threshold = threshold;
     }
-    let crossed = marks_low(record.low_stock_marked, after.stock());
     after.low_stock_marked = after.stock().is_low();
     after.version += 1;
     after.updated_at = clock::now();
@@ -174,10 +203,8 @@ pub async fn update(
         &sku_data(&after),
         &CHANGEABLE,
     );
-    let mut all = vec![updated];
-    if crossed {
-        all.push(low_stock(actor, &all[0], &after));
-    }
+    let crossed = crossing(actor, &updated, record, &after);
+    let all: Vec<Envelope> = std::iter::once(updated).chain(crossed).collect();
     store
         .replace_sku(record.version, &after, &all)
         .await
@@ -237,7 +264,6 @@ pub async fn adjust(
             })?;
         let mut after = record.clone();
         after.quantity = stock.quantity;
-        let crossed = marks_low(record.low_stock_marked, stock);
         after.low_stock_marked = stock.is_low();
         after.version += 1;
         after.updated_at = clock::now();
@@ -253,10 +279,8 @@ pub async fn adjust(
             data,
         )
         .change("quantity", record.quantity, after.quantity);
-        let mut all = vec![adjusted];
-        if crossed {
-            all.push(low_stock(actor, &all[0], &after));
-        }
+        let crossed = crossing(actor, &adjusted, &record, &after);
+        let all: Vec<Envelope> = std::iter::once(adjusted).chain(crossed).collect();
         match store.replace_sku(record.version, &after, &all).await {
             Ok(()) => return Ok(after),
             Err(StoreError::ConditionFailed) => continue,

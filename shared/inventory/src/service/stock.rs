@@ -13,12 +13,13 @@
 //! A move changes the quantity only. The SKU's low-stock mark follows in
 //! [`settle`], which the caller runs once the transaction has committed:
 //! it puts the SKU on (or takes it off) the low-stock list and emits
-//! `inventory.low_stock` when it goes on, once per crossing. Should the
+//! `inventory.low_stock` when it goes on and `inventory.low_stock_cleared`
+//! when it comes off, once per crossing. Should the
 //! caller stop between the two, the list lags until that SKU's next
 //! change settles it.
 
-use super::{low_stock, InventoryError};
-use crate::domain::{marks_low, Sku, MAX_QUANTITY};
+use super::{crossing, InventoryError};
+use crate::domain::{Sku, MAX_QUANTITY};
 use crate::events::{Actor, Envelope, OutboxItem};
 use crate::store::skus::{sku_pk, SKU_SK};
 use crate::store::transaction::Item;
@@ -81,7 +82,7 @@ pub fn add_moves(
 
 /// Brings `sku`'s low-stock mark in line with its stock after a move,
 /// emitting `inventory.low_stock` (caused by `cause`) when it goes onto
-/// the list. It writes the mark alone, over the version it read, and
+/// the list and `inventory.low_stock_cleared` when it comes off. It writes the mark alone, over the version it read, and
 /// tries again (backing off) while orders keep moving the stock.
 pub async fn settle(
     store: &Store,
@@ -101,11 +102,10 @@ pub async fn settle(
             return Ok(());
         }
         let mut items = vec![store.low_stock_mark(&record, low)?];
-        if marks_low(record.low_stock_marked, record.stock()) {
-            let mut after = record.clone();
-            after.low_stock_marked = true;
-            after.version += 1;
-            let event = low_stock(actor, cause, &after);
+        let mut after = record.clone();
+        after.low_stock_marked = low;
+        after.version += 1;
+        if let Some(event) = crossing(actor, cause, &record, &after) {
             items.push(store.put(OutboxItem::new(&event)?.to_item()?, None)?);
         }
         match store.transact(items).await {

@@ -205,9 +205,24 @@ async fn low_stock_is_listed_by_key_and_each_downward_crossing_is_one_event() {
         2,
         "one per crossing"
     );
+    assert!(env
+        .events_of_type("inventory.low_stock_cleared")
+        .await
+        .is_empty());
     env.call(adjust(20)).await;
     assert_eq!(low_stock(&env, &admin).await, ["CHAIR-1"]);
-    env.call(adjust(-20)).await;
+    let cleared = env.events_of_type("inventory.low_stock_cleared").await;
+    assert_eq!(cleared.len(), 1, "off the list once");
+    assert_eq!(cleared[0]["entity_id"], "DESK-120");
+    env.call(adjust(1)).await;
+    assert_eq!(
+        env.events_of_type("inventory.low_stock_cleared")
+            .await
+            .len(),
+        1,
+        "not again while it stays above"
+    );
+    env.call(adjust(-21)).await;
     assert_eq!(
         env.events_of_type("inventory.low_stock").await.len(),
         3,

@@ -133,7 +133,7 @@ async fn a_transaction_short_of_one_sku_moves_none_and_stock_given_back_comes_of
     assert_eq!(unknown, Taken::Short(vec![sku("NONE-1")]));
 
     // Taken below the threshold, settled onto the list; given back,
-    // settled off it (no event for that).
+    // settled off it, each with its event once.
     assert_eq!(take(&store, &[(sku("A-1"), -6)]).await, Taken::Yes);
     let cause = Envelope::new(
         "test.taken",
@@ -159,6 +159,13 @@ async fn a_transaction_short_of_one_sku_moves_none_and_stock_given_back_comes_of
         .await;
     assert_eq!(listed.body["items"], json!([]));
     assert_eq!(env.events_of_type("inventory.low_stock").await.len(), 1);
+    settle(&store, &sku("A-1"), &Actor::system(), &cause)
+        .await
+        .unwrap();
+    let cleared = env.events_of_type("inventory.low_stock_cleared").await;
+    assert_eq!(cleared.len(), 1);
+    assert_eq!(cleared[0]["data"]["quantity"], 10);
+    assert_eq!(cleared[0]["correlation_id"], "stock-test");
     assert_eq!(
         env.call(at("inventory/get", "A-1").by(&admin)).await.body["quantity"],
         10

@@ -6,12 +6,15 @@
 //!   ORDER#<id>`, ids are UUIDv7: creation order); one user's: `Query gsi2
 //!   gsi2pk=ORDERS#USER#<user id>`; of one status: the same with
 //!   `#status = :status` as a filter (read rounds are bounded, as for every
-//!   filtered listing)
+//!   filtered listing); placed within `from..=to`: the same with `gsi1sk`
+//!   (`gsi2sk`) `BETWEEN` the ids of those times ([`placed_within`])
 //! - an order's timeline, oldest first: `Query pk=ORDER#<id>,
 //!   begins_with(sk, TIMELINE#)`: one entry per change, written in the
 //!   same transaction as the change (`sk = TIMELINE#<ms>#<event id>`).
 
-use super::{from_item, s, Entity, Expr, Item, Keys, Partition, Store, StoreError, StoreFuture};
+use super::{
+    from_item, s, Entity, Expr, Item, Keys, Partition, SortRange, Store, StoreError, StoreFuture,
+};
 use crate::domain::OrderStatus;
 use opsflow_inventory::domain::Sku;
 use opsflow_platform::domain::EntityId;
@@ -100,6 +103,30 @@ pub struct OrderFilter {
     /// One user's orders (`None`: everyone's).
     pub user_id: Option<EntityId>,
     pub status: Option<OrderStatus>,
+    /// Placed at or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Placed at or before this time (to the millisecond).
+    pub to: Option<OffsetDateTime>,
+}
+
+/// The sort keys of orders placed within `from..=to`: an order's id is a
+/// UUIDv7, whose first 48 bits (12 hex digits, a hyphen after the eighth)
+/// are its creation time in Unix milliseconds.
+pub fn placed_within(from: Option<OffsetDateTime>, to: Option<OffsetDateTime>) -> SortRange {
+    // The id's hyphenated text up to the end of its time (13 characters).
+    let at = |time: OffsetDateTime| {
+        let millis = (time.unix_timestamp_nanos() / 1_000_000).clamp(0, (1 << 48) - 1);
+        let lowest = EntityId::earliest_at(u64::try_from(millis).unwrap_or_default());
+        format!("{SORT_PREFIX}{}", &lowest.to_string()[..13])
+    };
+    let mut range = SortRange::prefix(SORT_PREFIX);
+    if let Some(from) = from {
+        range.low = at(from);
+    }
+    if let Some(to) = to {
+        range.high = format!("{}\u{10FFFF}", at(to));
+    }
+    range
 }
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
@@ -213,9 +240,9 @@ impl OrderStore for Store {
                 .value(":status", s(status.as_str()))
         });
         let (items, next) = self
-            .query_merged(
+            .query_range(
                 std::slice::from_ref(&partition),
-                SORT_PREFIX,
+                &placed_within(filter.from, filter.to),
                 status.as_ref(),
                 limit,
                 after,

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod analytics;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod orders;

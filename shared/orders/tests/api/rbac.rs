@@ -33,6 +33,12 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         row([401, 201, 201, 201, 201], "POST /api/v1/orders", || {
             Call::new("orders/create").body(json!({"items": [{"sku": "RBAC-1", "quantity": 1}]}))
         }),
+        // Analytics are an admin's.
+        row(
+            [401, 403, 403, 403, 200],
+            "GET /api/v1/orders/analytics",
+            || Call::new("orders/analytics").query(&[]),
+        ),
         row([401, 404, 404, 200, 200], "GET /api/v1/orders/{id}", || {
             of("orders/get")
         }),

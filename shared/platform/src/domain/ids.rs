@@ -37,6 +37,14 @@ impl EntityId {
         Self(uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid())
     }
 
+    /// The time a UUIDv7 holds, to the millisecond (`None` for another
+    /// version of UUID).
+    pub fn time(&self) -> Option<time::OffsetDateTime> {
+        let (seconds, nanos) = self.0.get_timestamp()?.to_unix();
+        let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(seconds).ok()?).ok()?;
+        Some(at + time::Duration::nanoseconds(i64::from(nanos)))
+    }
+
     /// Parses a client-supplied id. Any well-formed UUID is accepted, so a
     /// lookup of a foreign id simply finds nothing.
     pub fn parse(input: &str) -> Result<Self, String> {

@@ -105,6 +105,23 @@ pub struct Partition {
     pub partition: String,
 }
 
+/// The sort keys a listing reads, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortRange {
+    pub low: String,
+    pub high: String,
+}
+
+impl SortRange {
+    /// Every sort key that starts with `prefix`.
+    pub fn prefix(prefix: &str) -> Self {
+        Self {
+            low: prefix.to_owned(),
+            high: format!("{prefix}\u{10FFFF}"),
+        }
+    }
+}
+
 /// How many `Query` rounds a partition may take to fill a filtered page.
 const MAX_ROUNDS: usize = 8;
 
@@ -124,7 +141,6 @@ impl Store {
     /// unfinished partition's frontier, so nothing is skipped; the returned
     /// sort key resumes the listing (`None` at the end). An item found in
     /// two partitions appears once.
-    #[tracing::instrument(skip(self, partitions, filter), fields(table = %self.table, partitions = partitions.len()))]
     pub async fn query_merged(
         &self,
         partitions: &[Partition],
@@ -134,9 +150,26 @@ impl Store {
         after: Option<&str>,
         descending: bool,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let range = SortRange::prefix(prefix);
+        self.query_range(partitions, &range, filter, limit, after, descending)
+            .await
+    }
+
+    /// [`Store::query_merged`] over the sort keys within `range` (both ends
+    /// included) rather than a whole prefix.
+    #[tracing::instrument(skip(self, partitions, filter), fields(table = %self.table, partitions = partitions.len()))]
+    pub async fn query_range(
+        &self,
+        partitions: &[Partition],
+        range: &SortRange,
+        filter: Option<&Expr>,
+        limit: usize,
+        after: Option<&str>,
+        descending: bool,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let shares =
             futures::future::try_join_all(partitions.iter().map(|partition| {
-                self.read_share(partition, prefix, filter, limit, after, descending)
+                self.read_share(partition, range, filter, limit, after, descending)
             }))
             .await?;
         let frontiers = shares.iter().filter_map(|s| s.frontier.clone());
@@ -172,18 +205,25 @@ impl Store {
     async fn read_share(
         &self,
         partition: &Partition,
-        prefix: &'static str,
+        range: &SortRange,
         filter: Option<&Expr>,
         limit: usize,
         after: Option<&str>,
         descending: bool,
     ) -> Result<Share, StoreError> {
-        // Past `after` within the prefix: below it when descending, above
-        // it (up to the highest key with the prefix) when ascending.
-        let upper = format!("{prefix}\u{10FFFF}");
+        // Past `after` within the range: below it when descending, above
+        // it when ascending.
+        let (low, high) = match after {
+            Some(after) if descending => (range.low.as_str(), after.min(range.high.as_str())),
+            Some(after) => (after.max(range.low.as_str()), range.high.as_str()),
+            None => (range.low.as_str(), range.high.as_str()),
+        };
         let mut matches = Vec::new();
         let mut start: Option<Item> = None;
         for _ in 0..MAX_ROUNDS {
+            if low > high {
+                break;
+            }
             let mut query = self
                 .client()
                 .query()
@@ -192,23 +232,13 @@ impl Store {
                 .expression_attribute_names("#pk", partition.partition_attribute)
                 .expression_attribute_names("#sk", partition.sort_attribute)
                 .expression_attribute_values(":pk", s(&partition.partition))
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                .expression_attribute_values(":low", s(low))
+                .expression_attribute_values(":high", s(high))
                 .scan_index_forward(!descending)
                 .consistent_read(partition.index.is_none())
                 .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start.take());
-            query = match after {
-                Some(after) if descending => query
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :prefix AND :after")
-                    .expression_attribute_values(":prefix", s(prefix))
-                    .expression_attribute_values(":after", s(after)),
-                Some(after) => query
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :after AND :upper")
-                    .expression_attribute_values(":after", s(after))
-                    .expression_attribute_values(":upper", s(&upper)),
-                None => query
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix)),
-            };
             if let Some(filter) = filter {
                 query = query.filter_expression(&filter.text);
                 query = with_placeholders!(query, filter);

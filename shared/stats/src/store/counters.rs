@@ -12,6 +12,11 @@
 //!   then counts the batch's events one by one.
 //! - every counter: `Query pk=STATS`, strongly consistent, to the end
 //!   (a few counters per status, role and workflow, and 48 hour buckets).
+//! - one counter: `GetItem pk=STATS, sk=<name>`, strongly consistent.
+//! - the orders' counters of a range of days: `Query pk=STATS#ORDERS, sk
+//!   BETWEEN <first day> AND <last day>#~`, strongly consistent, to the
+//!   end (at most two counters per status and day: 3,660 small items for
+//!   the longest range of 366 days).
 //!
 //! Every counter lives in the one `STATS` partition: DynamoDB serves a
 //! partition about 1,000 write units a second, and each item of a
@@ -23,6 +28,7 @@
 
 use super::{classify, keys, n, s, Expr, Store, StoreError, StoreFuture};
 use crate::domain::Delta;
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
@@ -58,8 +64,15 @@ pub trait CounterStore {
         now: OffsetDateTime,
     ) -> impl StoreFuture<Counted>;
 
-    /// Every counter, by name.
+    /// Every counter of the `STATS` partition, by name.
     fn counters(&self) -> impl StoreFuture<BTreeMap<String, i64>>;
+
+    /// Counter `name` of the `STATS` partition (0 when never moved).
+    fn counter(&self, name: &str) -> impl StoreFuture<i64>;
+
+    /// The orders' counters of the days `first..=last` (`YYYY-MM-DD`), by
+    /// name (`orders#<day>#<status>#count`).
+    fn order_counters(&self, first: &str, last: &str) -> impl StoreFuture<BTreeMap<String, i64>>;
 }
 
 /// An hour bucket's expiry: two days after its hour began.
@@ -115,7 +128,8 @@ impl CounterStore for Store {
                 update.text.push_str(" SET expires_at = :expires");
                 update = update.value(":expires", n(expiry));
             }
-            items.push(self.update(keys::STATS_PK.to_owned(), counter, &update)?);
+            let (pk, sk) = keys::counter_key(counter);
+            items.push(self.update(pk, &sk, &update)?);
         }
         let marks = event_ids.len();
         let mut attempt = 1;
@@ -136,36 +150,87 @@ impl CounterStore for Store {
 
     async fn counters(&self) -> Result<BTreeMap<String, i64>, StoreError> {
         let mut counters = BTreeMap::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :stats")
-                .expression_attribute_values(":stats", s(keys::STATS_PK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify(e, "Query"))?;
-            for item in page.items.unwrap_or_default() {
-                let name = match item.get("sk") {
-                    Some(aws_sdk_dynamodb::types::AttributeValue::S(name)) => name.clone(),
-                    _ => continue,
-                };
-                let count = match item.get("count") {
-                    Some(aws_sdk_dynamodb::types::AttributeValue::N(count)) => {
-                        count.parse().unwrap_or_default()
-                    }
-                    _ => 0,
-                };
-                counters.insert(name, count);
+        read_counters(
+            self,
+            keys::STATS_PK,
+            None,
+            |name| name.to_owned(),
+            &mut counters,
+        )
+        .await?;
+        Ok(counters)
+    }
+
+    async fn counter(&self, name: &str) -> Result<i64, StoreError> {
+        let item = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .key("pk", s(keys::STATS_PK))
+            .key("sk", s(name))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify(e, "GetItem"))?
+            .item;
+        Ok(item.as_ref().map(count_of).unwrap_or_default())
+    }
+
+    async fn order_counters(
+        &self,
+        first: &str,
+        last: &str,
+    ) -> Result<BTreeMap<String, i64>, StoreError> {
+        let mut counters = BTreeMap::new();
+        let range = (first.to_owned(), format!("{last}#~"));
+        let named = |sk: &str| format!("{}{sk}", crate::domain::ORDERS);
+        read_counters(self, keys::ORDERS_PK, Some(range), named, &mut counters).await?;
+        Ok(counters)
+    }
+}
+
+/// An item's `count` (0 when it has none).
+fn count_of(item: &super::Item) -> i64 {
+    match item.get("count") {
+        Some(AttributeValue::N(count)) => count.parse().unwrap_or_default(),
+        _ => 0,
+    }
+}
+
+/// Every counter of partition `pk` (within the `sk` range, if given),
+/// into `counters` under the name `named` makes of its `sk`.
+async fn read_counters(
+    store: &Store,
+    pk: &str,
+    range: Option<(String, String)>,
+    named: impl Fn(&str) -> String,
+    counters: &mut BTreeMap<String, i64>,
+) -> Result<(), StoreError> {
+    let mut start = None;
+    loop {
+        let mut query = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true)
+            .set_exclusive_start_key(start);
+        query = match &range {
+            Some((low, high)) => query
+                .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+                .expression_attribute_values(":low", s(low))
+                .expression_attribute_values(":high", s(high)),
+            None => query.key_condition_expression("pk = :pk"),
+        };
+        let page = query.send().await.map_err(|e| classify(e, "Query"))?;
+        for item in page.items.unwrap_or_default() {
+            if let Some(AttributeValue::S(sk)) = item.get("sk") {
+                counters.insert(named(sk), count_of(&item));
             }
-            match page.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(counters),
-            }
+        }
+        match page.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(()),
         }
     }
 }

@@ -11,3 +11,16 @@ pub fn counted_pk(event_id: &str) -> String {
 }
 
 pub const COUNTED_SK: &str = "COUNTED";
+
+/// The partition of the orders' counters by day; each one's `sk` is its
+/// name past `orders#` (`<day>#<status>#count`), so that a range of days
+/// is a range of sort keys.
+pub const ORDERS_PK: &str = "STATS#ORDERS";
+
+/// Where counter `name` lives: `(pk, sk)`.
+pub fn counter_key(name: &str) -> (String, String) {
+    match name.strip_prefix(crate::domain::ORDERS) {
+        Some(rest) => (ORDERS_PK.to_owned(), rest.to_owned()),
+        None => (STATS_PK.to_owned(), name.to_owned()),
+    }
+}
