@@ -1128,7 +1128,10 @@ export interface paths {
          *     make is 403 (the owner may only cancel their own `pending` order, and
          *     sets its notes in any status). Cancelling gives the stock back;
          *     re-opening (`cancelled` → `pending`) takes it again, 409 naming the
-         *     SKUs short of units. A stale `If-Match` is 412, a stale `version` 409.
+         *     SKUs short of units. An order a rule holds for approval (`hold`) is not
+         *     moved to `processing` (409 naming the hold); `{"release_hold": true}`,
+         *     alone, lifts the hold (admins; 409 when the order is not held). A stale
+         *     `If-Match` is 412, a stale `version` 409.
          */
         patch: operations["changeOrder"];
         trace?: never;
@@ -1187,6 +1190,15 @@ export interface components {
             };
             /** @enum {string} */
             type: "enqueue_job";
+        } | {
+            reason: string;
+            /** Format: uuid */
+            workflow_id: string;
+            /** @enum {string} */
+            type: "hold_order";
+        } | {
+            /** @enum {string} */
+            type: "release_order";
         } | {
             topic: components["schemas"]["WebhookTopic"];
             /** @enum {string} */
@@ -1374,6 +1386,11 @@ export interface components {
         ChangeOrder: {
             status?: components["schemas"]["OrderStatus"] | null;
             notes?: string | null;
+            /**
+             * @description `true` (admins; alone): lifts the order's hold, as its approval
+             *     would.
+             */
+            release_hold?: boolean | null;
             /**
              * Format: int64
              * @description The version the change expects (stale: 409), like `If-Match`.
@@ -1964,6 +1981,24 @@ export interface components {
              */
             low_stock: number;
         };
+        /** @description Why an order is held. */
+        OrderHold: {
+            /** @description The rule's reason. */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The approval request filed for the order: approving it releases the
+             *     order (through a rule's `release_order`).
+             */
+            approval_id: string;
+            /**
+             * Format: uuid
+             * @description The rule that held it.
+             */
+            rule_id: string;
+            /** Format: date-time */
+            held_at: string;
+        };
         /** @description One line of an order. */
         OrderLineView: {
             /** @example DESK-120 */
@@ -1995,7 +2030,7 @@ export interface components {
         };
         /** @description One change on an order's timeline. */
         OrderTimelineView: {
-            /** @description `created`, `status_changed` or `updated`. */
+            /** @description `created`, `status_changed`, `updated`, `held` or `released`. */
             kind: string;
             /**
              * Format: uuid
@@ -2026,6 +2061,7 @@ export interface components {
              */
             total: number;
             notes: string;
+            hold?: components["schemas"]["OrderHold"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2249,7 +2285,7 @@ export interface components {
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_OrderTimelineView: {
             items: {
-                /** @description `created`, `status_changed` or `updated`. */
+                /** @description `created`, `status_changed`, `updated`, `held` or `released`. */
                 kind: string;
                 /**
                  * Format: uuid
@@ -2283,6 +2319,7 @@ export interface components {
                  */
                 total: number;
                 notes: string;
+                hold?: components["schemas"]["OrderHold"] | null;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */

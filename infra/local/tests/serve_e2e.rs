@@ -1107,3 +1107,72 @@ async fn an_order_is_placed_shipped_and_cancelled_over_http_with_its_timeline() 
     assert_eq!(analytics["low_stock"], low);
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn a_rule_holds_a_large_order_until_its_approval_is_approved() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    let workflow = demo.workflow().await;
+    let rules = [
+        json!({"name": "Hold large orders", "trigger": "order.created",
+               "conditions": {"path": "data.total", "op": "gt", "value": 100_000},
+               "actions": [{"type": "hold_order", "reason": "Over 1,000.00", "workflow_id": workflow}]}),
+        json!({"name": "Release approved orders", "trigger": "approval.approved",
+               "conditions": {"all": [
+                   {"path": "data.status", "op": "eq", "value": "APPROVED"},
+                   {"path": "data.payload.order_id", "op": "exists", "value": true}]},
+               "actions": [{"type": "release_order"}]}),
+    ];
+    for rule in rules {
+        let (status, made) = client.post("/api/v1/rules", &demo.admin, rule).await;
+        assert_eq!(status, 201, "{made}");
+    }
+    let (status, order) = client
+        .post(
+            "/api/v1/orders",
+            &demo.user,
+            json!({"items": [{"sku": "DESK-120", "quantity": 3}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().expect("an id"));
+    let held = poll_until(client, &demo.user, &path, |o| o["hold"].is_object()).await;
+    let approval = held["hold"]["approval_id"]
+        .as_str()
+        .expect("held")
+        .to_owned();
+    let (status, refused) = client
+        .patch(&path, &demo.admin, json!({"status": "processing"}))
+        .await;
+    assert_eq!(status, 409, "held: {refused}");
+
+    // The request is the buyer's, on the seeded two-step workflow: the
+    // team lead's approval leaves it pending (the order stays held), the
+    // finance admin's approves it.
+    let (status, request) = client
+        .get(&format!("/api/v1/approvals/{approval}"), &demo.user)
+        .await;
+    assert_eq!(status, 200, "{request}");
+    assert_eq!(request["payload"]["order_id"], order["id"]);
+    for who in [&demo.approver, &demo.admin] {
+        let (status, decided) = client
+            .patch(
+                &format!("/api/v1/approvals/{approval}"),
+                who,
+                json!({"status": "APPROVED", "comment": "Budgeted"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{decided}");
+        if decided["status"] == "PENDING" {
+            let (_, still) = client.get(&path, &demo.user).await;
+            assert!(still["hold"].is_object(), "{still}");
+        }
+    }
+    let released = poll_until(client, &demo.user, &path, |o| o["hold"].is_null()).await;
+    assert!(released["hold"].is_null(), "{released}");
+    let (status, moved) = client
+        .patch(&path, &demo.admin, json!({"status": "processing"}))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    demo.finish().await;
+}

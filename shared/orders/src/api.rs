@@ -16,7 +16,9 @@
 //!   from counters the stats aggregator keeps from events.
 //! - `PATCH /{id}` `{status?, notes?}` (`If-Match` or `version`): a move
 //!   the status map does not allow is `409` naming the allowed ones; a
-//!   move the caller may not make `403`.
+//!   move the caller may not make `403`; processing an order a rule holds
+//!   for approval `409` naming the hold. `{release_hold: true}` (admins,
+//!   alone) lifts the hold.
 //! - `GET /{id}/timeline`: every change of the order, oldest first.
 //! - `DELETE /{id}` (admins; `If-Match`): a `cancelled` or `delivered`
 //!   order, with its timeline (`409` for any other status); its audit
@@ -26,7 +28,7 @@ pub use opsflow_platform::api::*;
 
 use crate::domain::{line_quantity, LineRequest, Notes, OrderStatus, MAX_LINES};
 use crate::permissions;
-use crate::service::{self, OrdersError};
+use crate::service::{self, holds, OrdersError};
 use crate::store::orders::OrderFilter;
 use crate::store::{OrderRecord, OrderStore};
 use crate::view::{order_view, timeline_view};
@@ -270,6 +272,9 @@ pub(crate) struct ChangeOrder {
     status: Option<String>,
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     notes: Option<String>,
+    /// `true` (admins; alone): lifts the order's hold, as its approval
+    /// would.
+    release_hold: Option<bool>,
     /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
 }
@@ -280,10 +285,26 @@ async fn change(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     let mut v = Validator::new();
     let status = v.check_opt("status", body.status.as_deref(), OrderStatus::parse);
     let notes = v.check_opt("notes", body.notes.as_deref(), Notes::parse);
-    if body.status.is_none() && body.notes.is_none() {
-        v.push("body", "must set status or notes");
+    match body.release_hold {
+        Some(false) => v.push("release_hold", "must be true, or left out"),
+        Some(true) if body.status.is_some() || body.notes.is_some() => {
+            v.push(
+                "release_hold",
+                "goes alone: release first, then change the order",
+            );
+        }
+        None if body.status.is_none() && body.notes.is_none() => {
+            v.push("body", "must set status, notes or release_hold");
+        }
+        _ => {}
     }
     v.finish()?;
+    if body.release_hold == Some(true) {
+        principal.require(permissions::ORDERS_MANAGE)?;
+        check_version(req, body.version, record.version, "order")?;
+        let after = holds::release(&app.store, principal, &meta.correlation_id, &record).await?;
+        return shown(StatusCode::OK, &after);
+    }
     check_version(req, body.version, record.version, "order")?;
     let after = service::change(
         &app.store,

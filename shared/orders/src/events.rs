@@ -16,3 +16,9 @@ pub const ORDER_UPDATED: &str = "order.updated";
 /// The order is gone (it was `cancelled` or `delivered`), its timeline
 /// with it; `changes.status` is `[before, null]`.
 pub const ORDER_DELETED: &str = "order.deleted";
+/// A rule held the pending order for approval (`changes.hold` is
+/// `[null, {reason, approval_id, rule_id, at}]`), by the system.
+pub const ORDER_HELD: &str = "order.held";
+/// The hold was lifted: its approval was approved (by the system) or an
+/// admin released it; `changes.hold` is `[hold, null]`.
+pub const ORDER_RELEASED: &str = "order.released";

@@ -23,4 +23,4 @@ pub mod store;
 pub mod testkit;
 pub mod view;
 
-pub use registry::register;
+pub use registry::{register, OrderActions};

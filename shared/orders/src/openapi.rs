@@ -237,7 +237,10 @@ fn get_order() {}
 /// make is 403 (the owner may only cancel their own `pending` order, and
 /// sets its notes in any status). Cancelling gives the stock back;
 /// re-opening (`cancelled` → `pending`) takes it again, 409 naming the
-/// SKUs short of units. A stale `If-Match` is 412, a stale `version` 409.
+/// SKUs short of units. An order a rule holds for approval (`hold`) is not
+/// moved to `processing` (409 naming the hold); `{"release_hold": true}`,
+/// alone, lifts the hold (admins; 409 when the order is not held). A stale
+/// `If-Match` is 412, a stale `version` 409.
 #[utoipa::path(
     patch,
     path = "/api/v1/orders/{id}",

@@ -1,7 +1,7 @@
 //! What clients see of an order and its timeline, which is also what its
 //! events carry as `data`.
 
-use crate::store::{OrderRecord, TimelineEntry};
+use crate::store::{Hold, OrderRecord, TimelineEntry};
 use opsflow_platform::domain::EntityId;
 use serde::Serialize;
 use serde_json::Value;
@@ -48,6 +48,9 @@ pub struct OrderView {
     pub total: i64,
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub notes: String,
+    /// Set while a rule holds the order for approval: it cannot move to
+    /// `processing` until released.
+    pub hold: Option<HoldView>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -73,9 +76,38 @@ pub fn order_view(record: &OrderRecord) -> OrderView {
             .collect(),
         total: record.total,
         notes: record.notes.clone(),
+        hold: record.hold.as_ref().map(hold_view),
         created_at: record.created_at,
         updated_at: record.updated_at,
         version: record.version,
+    }
+}
+
+/// Why an order is held.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = OrderHold))]
+pub struct HoldView {
+    /// The rule's reason.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    pub reason: String,
+    /// The approval request filed for the order: approving it releases the
+    /// order (through a rule's `release_order`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub approval_id: EntityId,
+    /// The rule that held it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub rule_id: EntityId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub held_at: OffsetDateTime,
+}
+
+pub fn hold_view(hold: &Hold) -> HoldView {
+    HoldView {
+        reason: hold.reason.clone(),
+        approval_id: hold.approval_id,
+        rule_id: hold.rule_id,
+        held_at: hold.at,
     }
 }
 
@@ -89,7 +121,7 @@ pub fn order_data(record: &OrderRecord) -> Value {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = OrderTimelineView))]
 pub struct TimelineView {
-    /// `created`, `status_changed` or `updated`.
+    /// `created`, `status_changed`, `updated`, `held` or `released`.
     pub kind: String,
     /// The change's event (in the audit log under this id).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]

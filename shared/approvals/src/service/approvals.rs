@@ -142,13 +142,12 @@ pub async fn approval_for(
     Ok((record, decisions))
 }
 
-/// Files `request` for `principal` against an active workflow.
-#[tracing::instrument(skip_all, fields(user = %principal.user_id))]
-pub async fn file(
+/// A new approval of `request` by `requester_id`, with the steps of its
+/// workflow, which must be active.
+async fn new_record(
     store: &Store,
-    principal: &Principal,
-    correlation_id: &str,
     request: NewRequest,
+    requester_id: EntityId,
 ) -> Result<ApprovalRecord, ApprovalsError> {
     let workflow = store
         .workflow_by_id(&request.workflow_id)
@@ -158,7 +157,7 @@ pub async fn file(
             field: "workflow_id",
             message: "must name an active workflow".into(),
         })?;
-    let record = ApprovalRecord::new(
+    Ok(ApprovalRecord::new(
         NewApproval {
             workflow_id: request.workflow_id,
             workflow_name: workflow.name,
@@ -167,11 +166,22 @@ pub async fn file(
             description: request.description,
             payload: request.payload,
             amount: request.amount,
-            requester_id: principal.user_id,
+            requester_id,
             allow_same_approver_across_steps: workflow.allow_same_approver_across_steps,
         },
         clock::now(),
-    );
+    ))
+}
+
+/// Files `request` for `principal` against an active workflow.
+#[tracing::instrument(skip_all, fields(user = %principal.user_id))]
+pub async fn file(
+    store: &Store,
+    principal: &Principal,
+    correlation_id: &str,
+    request: NewRequest,
+) -> Result<ApprovalRecord, ApprovalsError> {
+    let record = new_record(store, request, principal.user_id).await?;
     let event = events::approval_created(&record, Actor::from(principal), correlation_id);
     let (tx, filing) = store.filing(&record, &event)?;
     match store.commit(tx).await {
@@ -180,6 +190,46 @@ pub async fn file(
         )),
         Err(error) => Err(error.into()),
         Ok(()) => Ok(record),
+    }
+}
+
+/// What filing a request for a rule did.
+#[derive(Debug)]
+pub enum RuleFiling {
+    /// Filed now.
+    Filed(Box<ApprovalRecord>),
+    /// An approval with this id was filed before (a repeated delivery).
+    Before,
+}
+
+/// Files `request` for `requester` because a rule matched `cause`: the
+/// approval's id and its `approval.created` event's id are `id` (the
+/// action's derived id), so a repeated delivery finds it filed; the event
+/// is the system's, one level deeper than `cause`.
+pub async fn file_by_rule(
+    store: &Store,
+    requester_id: EntityId,
+    id: EntityId,
+    cause: &crate::events::Envelope,
+    request: NewRequest,
+) -> Result<RuleFiling, ApprovalsError> {
+    if store.approval_by_id(&id).await?.is_some() {
+        return Ok(RuleFiling::Before);
+    }
+    let mut record = new_record(store, request, requester_id).await?;
+    record.id = id;
+    let mut event = events::approval_created(&record, Actor::system(), &cause.correlation_id);
+    event.id = id;
+    event.depth = cause.depth + 1;
+    let (tx, filing) = store.filing(&record, &event)?;
+    match store.commit(tx).await {
+        Err(error) if error.failed(filing.approval) => Ok(RuleFiling::Before),
+        Err(error) if error.failed(filing.workflow_active) => Err(ApprovalsError::Invalid {
+            field: "workflow_id",
+            message: "must name an active workflow".into(),
+        }),
+        Err(error) => Err(error.into()),
+        Ok(()) => Ok(RuleFiling::Filed(Box::new(record))),
     }
 }
 

@@ -53,6 +53,8 @@ use records::{assignee_pks, owner_links};
 pub struct Filing {
     /// The check that the workflow is still `ACTIVE`.
     pub workflow_active: transaction::Item,
+    /// The approval's put: fails when its id is taken.
+    pub approval: transaction::Item,
 }
 
 /// The named items of a transition ([`transition`]).
@@ -142,7 +144,7 @@ impl ApprovalStore for Store {
             keys::WORKFLOW_SK,
             &active,
         )?);
-        tx.add(self.put(
+        let approval = tx.add(self.put(
             entity_item(record)?,
             Some(("attribute_not_exists(pk)", Vec::new())),
         )?);
@@ -156,7 +158,13 @@ impl ApprovalStore for Store {
         }
         tx.add(bump_pending(self, &record.workflow_id, 1)?);
         tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
-        Ok((tx, Filing { workflow_active }))
+        Ok((
+            tx,
+            Filing {
+                workflow_active,
+                approval,
+            },
+        ))
     }
 
     fn clear_pending(&self, workflow: &EntityId) -> Result<TransactWriteItem, StoreError> {

@@ -9,6 +9,8 @@
 //! | `assign` | `user_id` (UUID) | makes the user (active, not the requester) an approver of the current step of the event's pending approval (`approval.approver_assigned`) |
 //! | `set_field` | `path` (1–8 dot-separated keys), `value` (any JSON, ≤ 4 KiB, ≤ 8 levels) | sets a field of the pending approval's payload, creating objects on the way (`approval.payload_updated`) |
 //! | `enqueue_job` | `job_type` (`[a-z][a-z0-9_.-]{0,63}`; the jobs module runs `process-data`, `send-notification`, `generate-report`, `cleanup`), `payload` (object ≤ 16 KiB, default `{}`: the job's `data`) | queues a job (priority 5, due now) |
+//! | `hold_order` | `reason` (1–500 chars, one line), `workflow_id` (UUID, an active workflow) | holds the event's pending order (it cannot be processed until released) and files an approval request for it on the workflow, requested by the order's owner (`order.held`, `approval.created`) |
+//! | `release_order` | none | on the approval a `hold_order` filed, once approved: releases its order (`order.released`) |
 //! | `notify_webhook` | `topic` (`[a-z][a-z0-9_.-]{0,63}`) | hands the event to the `webhooks` queue under the topic |
 //! | `log` | `message` (1–500 chars, one line) | records an audit-only note |
 //!
@@ -22,9 +24,10 @@
 //! ]
 //! ```
 //!
-//! `approve`, `reject`, `assign` and `set_field` act on the approval the
-//! event is about ([`Action::needs_approval`]), so a rule whose trigger can
-//! never match an `approval.*` event may not use them. The events they
+//! `approve`, `reject`, `assign`, `set_field` and `release_order` act on
+//! the approval the event is about, `hold_order` on its order
+//! ([`Action::acts_on`]), so a rule whose trigger can never match an event
+//! about that kind may not use them. The events they
 //! publish (in parentheses above) are by the system, one level deeper than
 //! the triggering event; how the runner carries them out is in
 //! `pipeline::automation_runner::actions::approval`.
@@ -41,6 +44,7 @@
 //! deeper than the triggering event's, as for every event an action
 //! causes (DESIGN §4).
 
+pub use super::action_values::{JobType, PayloadPath};
 use super::{json_depth, json_size, Problems};
 use crate::domain::{single_line, Comment, EntityId, Payload};
 pub use opsflow_platform::events::WebhookTopic;
@@ -86,6 +90,17 @@ pub enum Action {
         /// A JSON object of at most 16 KiB and 16 levels (`{}` if left out).
         payload: Map<String, Value>,
     },
+    /// Holds the event's pending order and files an approval request for
+    /// it on the workflow (requested by the order's owner).
+    HoldOrder {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+        reason: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+        workflow_id: EntityId,
+    },
+    /// Releases the order a `hold_order` held, once the event's approval
+    /// (the one the hold filed) is approved.
+    ReleaseOrder {},
     /// Hands the event to the `webhooks` queue under the topic.
     NotifyWebhook { topic: WebhookTopic },
     /// Records an audit-only note.
@@ -95,12 +110,14 @@ pub enum Action {
     },
 }
 
-const TYPES: [&str; 7] = [
+const TYPES: [&str; 9] = [
     "approve",
     "reject",
     "assign",
     "set_field",
     "enqueue_job",
+    "hold_order",
+    "release_order",
     "notify_webhook",
     "log",
 ];
@@ -114,20 +131,25 @@ impl Action {
             Self::Assign { .. } => "assign",
             Self::SetField { .. } => "set_field",
             Self::EnqueueJob { .. } => "enqueue_job",
+            Self::HoldOrder { .. } => "hold_order",
+            Self::ReleaseOrder {} => "release_order",
             Self::NotifyWebhook { .. } => "notify_webhook",
             Self::Log { .. } => "log",
         }
     }
 
-    /// Whether the action acts on the approval the event is about.
-    pub fn needs_approval(&self) -> bool {
-        matches!(
-            self,
+    /// The kind of entity the event must be about for the action to act
+    /// (`approval`, `order`), if it must be about one.
+    pub fn acts_on(&self) -> Option<&'static str> {
+        match self {
             Self::Approve { .. }
-                | Self::Reject { .. }
-                | Self::Assign { .. }
-                | Self::SetField { .. }
-        )
+            | Self::Reject { .. }
+            | Self::Assign { .. }
+            | Self::SetField { .. }
+            | Self::ReleaseOrder {} => Some("approval"),
+            Self::HoldOrder { .. } => Some("order"),
+            Self::EnqueueJob { .. } | Self::NotifyWebhook { .. } | Self::Log { .. } => None,
+        }
     }
 
     /// Parses a rule's `actions`, returning every problem with its path
@@ -203,6 +225,21 @@ impl Action {
                 job_type
                     .zip(payload)
                     .map(|(job_type, payload)| Self::EnqueueJob { job_type, payload })
+            }
+            "hold_order" => {
+                reader.known(&["reason", "workflow_id"], kind);
+                let reason = reader.string("reason", |s| single_line(s, MAX_LOG_CHARS));
+                let workflow_id = reader.string("workflow_id", EntityId::parse);
+                reason
+                    .zip(workflow_id)
+                    .map(|(reason, workflow_id)| Self::HoldOrder {
+                        reason,
+                        workflow_id,
+                    })
+            }
+            "release_order" => {
+                reader.known(&[], kind);
+                Some(Self::ReleaseOrder {})
             }
             "notify_webhook" => {
                 reader.known(&["topic"], kind);
@@ -306,71 +343,6 @@ fn job_payload(value: &Value) -> Result<Map<String, Value>, String> {
         Value::Object(map) => Ok(map.clone()),
         _ => Err("must be a JSON object".into()),
     }
-}
-
-/// A path into an approval's payload: 1 to 8 dot-separated keys, each
-/// `[A-Za-z_][A-Za-z0-9_-]{0,63}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct PayloadPath(String);
-
-impl PayloadPath {
-    pub const MAX_SEGMENTS: usize = 8;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let segments: Vec<&str> = input.split('.').collect();
-        if segments.len() > Self::MAX_SEGMENTS {
-            return Err(format!("must have at most {} keys", Self::MAX_SEGMENTS));
-        }
-        let valid = |segment: &&str| {
-            let mut chars = segment.chars();
-            matches!(chars.next(), Some('A'..='Z' | 'a'..='z' | '_'))
-                && segment.len() <= 64
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
-        if !segments.iter().all(valid) {
-            return Err(
-                "must be dot-separated keys, each a letter or _ followed by up to 63 \
-                 letters, digits, _ or -, such as review.level"
-                    .into(),
-            );
-        }
-        Ok(Self(input.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn segments(&self) -> impl Iterator<Item = &str> {
-        self.0.split('.')
-    }
-}
-
-/// A job type: `[a-z][a-z0-9_.-]{0,63}`, such as `generate-report`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct JobType(String);
-
-impl JobType {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        identifier(input, "_.-").map(Self).ok_or_else(|| {
-            "must be a lower-case letter then up to 63 of a-z, 0-9, _, . and -".into()
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// `[a-z][a-z0-9<extra>]{0,63}`.
-fn identifier(input: &str, extra: &str) -> Option<String> {
-    let mut chars = input.chars();
-    let valid = matches!(chars.next(), Some('a'..='z'))
-        && input.len() <= 64
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9') || extra.contains(c));
-    valid.then(|| input.to_owned())
 }
 
 #[cfg(test)]

@@ -47,33 +47,63 @@ fn a_job_payload_defaults_to_an_empty_object() {
 }
 
 #[test]
-fn only_actions_on_the_approval_need_an_approval() {
-    let needs: Vec<(&str, bool)> = [
+fn each_action_on_an_entity_names_the_kind_its_event_must_be_about() {
+    let needs: Vec<(&str, Option<&str>)> = [
         json!({"type": "approve", "comment": "ok"}),
         json!({"type": "reject", "comment": "no"}),
         json!({"type": "assign", "user_id": USER}),
         json!({"type": "set_field", "path": "a", "value": 1}),
         json!({"type": "enqueue_job", "job_type": "x"}),
+        json!({"type": "hold_order", "reason": "Over 1,000", "workflow_id": USER}),
+        json!({"type": "release_order"}),
         json!({"type": "notify_webhook", "topic": "x"}),
         json!({"type": "log", "message": "x"}),
     ]
     .into_iter()
     .map(|input| {
         let action = parse(input).unwrap();
-        (action.kind(), action.needs_approval())
+        (action.kind(), action.acts_on())
     })
     .collect();
     assert_eq!(
         needs,
         vec![
-            ("approve", true),
-            ("reject", true),
-            ("assign", true),
-            ("set_field", true),
-            ("enqueue_job", false),
-            ("notify_webhook", false),
-            ("log", false),
+            ("approve", Some("approval")),
+            ("reject", Some("approval")),
+            ("assign", Some("approval")),
+            ("set_field", Some("approval")),
+            ("enqueue_job", None),
+            ("hold_order", Some("order")),
+            ("release_order", Some("approval")),
+            ("notify_webhook", None),
+            ("log", None),
         ]
+    );
+}
+
+#[test]
+fn a_hold_needs_a_one_line_reason_and_a_workflow_and_a_release_takes_nothing() {
+    let hold =
+        parse(json!({"type": "hold_order", "reason": "Large", "workflow_id": USER})).unwrap();
+    assert_eq!(
+        serde_json::to_value(&hold).unwrap(),
+        json!({"type": "hold_order", "reason": "Large", "workflow_id": USER})
+    );
+    let problems = Action::parse(
+        &json!({"type": "hold_order", "reason": "two\nlines", "workflow_id": "w"}),
+        "a",
+    )
+    .unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(paths, ["a.reason", "a.workflow_id"]);
+    let missing = Action::parse(&json!({"type": "hold_order"}), "a").unwrap_err();
+    assert_eq!(missing.len(), 2);
+    let extra =
+        Action::parse(&json!({"type": "release_order", "order_id": USER}), "a").unwrap_err();
+    assert_eq!(extra[0].0, "a.order_id");
+    assert_eq!(
+        serde_json::to_value(parse(json!({"type": "release_order"})).unwrap()).unwrap(),
+        json!({"type": "release_order"})
     );
 }
 

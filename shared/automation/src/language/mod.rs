@@ -22,6 +22,7 @@
 //! - [`rule`]: a whole rule.
 
 pub mod action;
+mod action_values;
 pub mod condition;
 pub mod evaluate;
 pub mod path;

@@ -162,18 +162,17 @@ impl RuleSpec {
             .map_err(|found| problems.extend(found))
             .ok();
         if let (Some(trigger), Some(actions)) = (&trigger, &actions) {
-            if !trigger.can_match_entity("approval") {
-                for (i, action) in actions.iter().enumerate() {
-                    if action.needs_approval() {
-                        problems.push((
-                            format!("actions[{i}]"),
-                            format!(
-                                "{} acts on an approval, and trigger {trigger} never matches \
-                                 an approval event",
-                                action.kind()
-                            ),
-                        ));
-                    }
+            for (i, action) in actions.iter().enumerate() {
+                match action.acts_on() {
+                    Some(kind) if !trigger.can_match_entity(kind) => problems.push((
+                        format!("actions[{i}]"),
+                        format!(
+                            "{} acts on an {kind}, and trigger {trigger} never matches \
+                             an {kind} event",
+                            action.kind()
+                        ),
+                    )),
+                    _ => {}
                 }
             }
         }

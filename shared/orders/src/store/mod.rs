@@ -5,4 +5,4 @@ pub use opsflow_platform::store::*;
 
 pub mod orders;
 
-pub use orders::{OrderLine, OrderRecord, OrderStore, TimelineEntry};
+pub use orders::{Hold, OrderLine, OrderRecord, OrderStore, TimelineEntry};

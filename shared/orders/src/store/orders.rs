@@ -52,11 +52,26 @@ pub struct OrderRecord {
     pub total: i64,
     #[serde(default)]
     pub notes: String,
+    /// Held by a rule until an approval is approved: not to be processed.
+    #[serde(default)]
+    pub hold: Option<Hold>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub version: u64,
+}
+
+/// Why an order is held, and the approval that releases it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    pub reason: String,
+    /// The approval request the hold filed; its approval releases the order.
+    pub approval_id: EntityId,
+    /// The rule that held it.
+    pub rule_id: EntityId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 impl Entity for OrderRecord {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod analytics;
+mod holds;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod orders;
@@ -26,11 +27,13 @@ use serde_json::{json, Value};
 const SETUP: Setup = Setup {
     modules: &[
         opsflow_identity::register,
+        opsflow_approvals::register,
         opsflow_inventory::register,
         opsflow_orders::register,
     ],
     functions: &[
         opsflow_identity::testkit::SERVE,
+        opsflow_approvals::testkit::SERVE,
         opsflow_inventory::testkit::SERVE,
         own_testkit::SERVE,
     ],

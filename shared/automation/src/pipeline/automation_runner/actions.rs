@@ -4,8 +4,9 @@
 //! done rather than done twice. `log` and the queue actions are carried
 //! out here; the actions on another module's entity (`approve`, `reject`,
 //! `assign`, `set_field`) by the module that registered them, which checks
-//! that the event is its own account of that entity, and `enqueue_job` by
-//! the jobs module (a job record, queued through the outbox).
+//! that the event is its own account of that entity, `enqueue_job` by
+//! the jobs module (a job record, queued through the outbox), and
+//! `hold_order` and `release_order` by the orders module.
 
 use super::{ActionError, Runner};
 use crate::domain::EntityId;
@@ -32,7 +33,9 @@ impl Act<'_> {
             | Action::Reject { .. }
             | Action::Assign { .. }
             | Action::SetField { .. }
-            | Action::EnqueueJob { .. } => self.on_entity(action).await,
+            | Action::EnqueueJob { .. }
+            | Action::HoldOrder { .. }
+            | Action::ReleaseOrder {} => self.on_entity(action).await,
             Action::NotifyWebhook { topic } => {
                 let notice = Notice {
                     id: self.derived_id(),

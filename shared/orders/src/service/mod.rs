@@ -19,88 +19,16 @@ use opsflow_inventory::service::stock::{add_moves, settle};
 use opsflow_platform::auth::Principal;
 use opsflow_platform::clock;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::error::{ApiError, FieldError};
+
 use serde_json::{json, Map, Value};
+
+mod error;
+pub mod holds;
+
+pub use error::OrdersError;
 
 /// How often a transaction that lost a race with another is tried.
 const ATTEMPTS: u64 = 60;
-
-/// Why an orders use case did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum OrdersError {
-    /// 404: no such order (or not the caller's to see).
-    #[error("no such order")]
-    NotFound,
-    /// 403: the caller may not make this move.
-    #[error("only an admin may move this order from {from} to {to}")]
-    Forbidden { from: OrderStatus, to: OrderStatus },
-    /// 409: not a move the status map allows.
-    #[error("an order that is {from} may move to {}", allowed(*.from))]
-    Illegal { from: OrderStatus },
-    /// 409: not enough stock for these SKUs.
-    #[error("not enough stock for {}", list(.0))]
-    OutOfStock(Vec<Sku>),
-    /// 422: lines naming SKUs that do not exist (by line index).
-    #[error("unknown SKUs")]
-    UnknownSkus(Vec<(usize, Sku)>),
-    /// 422: giving the order's units back would take a SKU past the most
-    /// units one may hold.
-    #[error("giving back {} would exceed the most units a SKU may hold", list(.0))]
-    TooMuchStock(Vec<Sku>),
-    /// 422: the total would not fit in a number.
-    #[error("the order's total is too large")]
-    TooLarge,
-    /// 409: only a `cancelled` or `delivered` order is deleted.
-    #[error("the order is {0}; only a cancelled or delivered order is deleted")]
-    NotDeletable(OrderStatus),
-    /// 409: the order changed since it was read.
-    #[error("the order was changed concurrently; reload and retry")]
-    Stale,
-    /// 503: its SKUs are so busy that every try lost a race.
-    #[error("the order's SKUs are busy; retry shortly")]
-    Busy,
-    /// The store failed (its own status: 409, 503 or 500).
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn allowed(from: OrderStatus) -> String {
-    let next: Vec<&str> = next(from).iter().map(|s| s.as_str()).collect();
-    if next.is_empty() {
-        "no other status".into()
-    } else {
-        next.join(" or ")
-    }
-}
-
-fn list(skus: &[Sku]) -> String {
-    skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
-}
-
-impl From<OrdersError> for ApiError {
-    fn from(error: OrdersError) -> Self {
-        match error {
-            OrdersError::NotFound => ApiError::NotFound(error.to_string()),
-            OrdersError::Forbidden { .. } => ApiError::Forbidden(error.to_string()),
-            OrdersError::Illegal { .. }
-            | OrdersError::NotDeletable(_)
-            | OrdersError::OutOfStock(_)
-            | OrdersError::Stale => ApiError::Conflict(error.to_string()),
-            OrdersError::UnknownSkus(lines) => ApiError::invalid(
-                lines
-                    .iter()
-                    .map(|(i, sku)| {
-                        FieldError::new(format!("items[{i}].sku"), format!("no SKU {sku}"))
-                    })
-                    .collect(),
-            ),
-            OrdersError::TooLarge => ApiError::invalid_field("items", error.to_string()),
-            OrdersError::TooMuchStock(_) => ApiError::invalid_field("status", error.to_string()),
-            OrdersError::Busy => ApiError::ServiceUnavailable(error.to_string()),
-            OrdersError::Store(error) => error.into(),
-        }
-    }
-}
 
 /// Order `id`, if `principal` may see it (its owner, admins).
 pub async fn order_for(
@@ -116,7 +44,7 @@ pub async fn order_for(
 }
 
 /// A change's event and its timeline entry.
-fn recorded(
+pub(crate) fn recorded(
     event_type: &str,
     kind: &str,
     actor: &Actor,
@@ -147,7 +75,7 @@ fn recorded(
 
 /// Commits `order` (built by `order_item`), its event, its timeline entry
 /// and `moves`, trying again while it loses races on its SKUs.
-async fn commit(
+pub(crate) async fn commit(
     store: &Store,
     order_item: impl Fn() -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError>,
     event: &Envelope,
@@ -252,6 +180,7 @@ pub async fn place(
         lines: priced,
         total,
         notes: notes.as_str().to_owned(),
+        hold: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -297,6 +226,12 @@ pub async fn change(
         }
         if !may_move(principal, &record.user_id, from, to) {
             return Err(OrdersError::Forbidden { from, to });
+        }
+        if let (Some(hold), OrderStatus::Processing) = (&record.hold, to) {
+            return Err(OrdersError::Held {
+                reason: hold.reason.clone(),
+                approval_id: hold.approval_id,
+            });
         }
         let sign = match stock_effect(from, to) {
             StockEffect::None => 0,
