@@ -1720,7 +1720,7 @@ export interface components {
             event?: components["schemas"]["EventInput"] | null;
             /**
              * @description A kind of entity the platform keeps (`approval`, `workflow`,
-             *     `rule`, `user`; else 422).
+             *     `rule`, `user`, `item`, `order`; else 422).
              */
             entity?: string | null;
             /**
@@ -1977,7 +1977,7 @@ export interface components {
             by_day: components["schemas"]["DayFigures"][];
             /**
              * Format: int64
-             * @description SKUs below their low-stock threshold now.
+             * @description SKUs on the low-stock list now.
              */
             low_stock: number;
         };

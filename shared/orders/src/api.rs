@@ -285,6 +285,9 @@ async fn change(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     let mut v = Validator::new();
     let status = v.check_opt("status", body.status.as_deref(), OrderStatus::parse);
     let notes = v.check_opt("notes", body.notes.as_deref(), Notes::parse);
+    if body.release_hold.is_some() {
+        principal.require(permissions::ORDERS_MANAGE)?;
+    }
     match body.release_hold {
         Some(false) => v.push("release_hold", "must be true, or left out"),
         Some(true) if body.status.is_some() || body.notes.is_some() => {
@@ -300,7 +303,6 @@ async fn change(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     }
     v.finish()?;
     if body.release_hold == Some(true) {
-        principal.require(permissions::ORDERS_MANAGE)?;
         check_version(req, body.version, record.version, "order")?;
         let after = holds::release(&app.store, principal, &meta.correlation_id, &record).await?;
         return shown(StatusCode::OK, &after);

@@ -68,7 +68,7 @@ pub struct OrderAnalytics {
     pub by_status: BTreeMap<String, StatusFigures>,
     /// Every day of the range, oldest first.
     pub by_day: Vec<DayFigures>,
-    /// SKUs below their low-stock threshold now.
+    /// SKUs on the low-stock list now.
     pub low_stock: i64,
 }
 

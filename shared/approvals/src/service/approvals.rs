@@ -193,6 +193,11 @@ pub async fn file(
     }
 }
 
+/// Whether an approval with id `id` was ever filed (and not deleted).
+pub async fn filed(store: &Store, id: &EntityId) -> Result<bool, StoreError> {
+    Ok(store.approval_by_id(id).await?.is_some())
+}
+
 /// What filing a request for a rule did.
 #[derive(Debug)]
 pub enum RuleFiling {
@@ -213,7 +218,7 @@ pub async fn file_by_rule(
     cause: &crate::events::Envelope,
     request: NewRequest,
 ) -> Result<RuleFiling, ApprovalsError> {
-    if store.approval_by_id(&id).await?.is_some() {
+    if filed(store, &id).await? {
         return Ok(RuleFiling::Before);
     }
     let mut record = new_record(store, request, requester_id).await?;

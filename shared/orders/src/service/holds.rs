@@ -11,7 +11,13 @@
 //!   admin releases it), never unheld with a request pending.
 //! - `release_order` (a rule's action on an approval event): once that
 //!   approval is `APPROVED`, the order whose hold names it is released.
-//! - An admin releases a hold by hand (`PATCH {release_hold: true}`).
+//! - An admin releases a hold by hand (`PATCH {release_hold: true}`); the
+//!   request stays as it is (approving it later finds nothing to release).
+//!
+//! A repeat of `hold_order` after its order was released holds nothing
+//! (its request exists), and a hold's own events (`order.held`,
+//! `order.released`) never cause one, so a rule on `order.*` cannot undo
+//! a release.
 //!
 //! A held order cannot move to `processing` (409 naming the hold); it may
 //! still be cancelled. Each hold and release is a versioned write of the
@@ -19,12 +25,14 @@
 //! entry (`held`, `released`); a rule's are the system's, one level deeper
 //! than the event the rule matched.
 
-use super::{commit, recorded, OrdersError};
+use super::{commit, recorded, timeline_entry, OrdersError};
 use crate::domain::OrderStatus;
 use crate::events::{self, Actor, Envelope};
 use crate::store::{Hold, OrderRecord, OrderStore, Store, StoreError};
+use crate::view::hold_view;
 use opsflow_approvals::domain::{Amount, Description, Payload, Title};
-use opsflow_approvals::service::approvals::{file_by_rule, NewRequest, RuleFiling};
+use opsflow_approvals::service::approvals::{file_by_rule, filed, NewRequest, RuleFiling};
+use opsflow_approvals::service::workflows;
 use opsflow_approvals::service::ApprovalsError;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::clock;
@@ -60,7 +68,7 @@ async fn order(store: &Store, id: &str) -> Result<OrderRecord, ActionFailure> {
 async fn commit_hold(
     store: &Store,
     actor: &Actor,
-    cause: Option<&Envelope>,
+    cause: Option<(&Envelope, EntityId)>,
     correlation_id: &str,
     before: &OrderRecord,
     after: &OrderRecord,
@@ -70,11 +78,30 @@ async fn commit_hold(
         None => (events::ORDER_RELEASED, "released"),
     };
     let mut changes = Map::new();
-    changes.insert("hold".into(), json!([before.hold, after.hold]));
-    let (mut event, entry) = recorded(event_type, kind, actor, correlation_id, after, changes);
-    if let Some(cause) = cause {
+    let shown = |record: &OrderRecord| record.hold.as_ref().map(hold_view);
+    changes.insert("hold".into(), json!([shown(before), shown(after)]));
+    let mut event = recorded(
+        event_type,
+        kind,
+        actor,
+        correlation_id,
+        after,
+        changes.clone(),
+    )
+    .0;
+    if let Some((cause, action_id)) = cause {
+        // A rule's change: the system's, one level deeper, under an id
+        // derived from the action's, as every event an action causes.
+        let millis = action_id
+            .time()
+            .map_or(0, |t| t.unix_timestamp_nanos() / 1_000_000);
+        event.id = EntityId::derived(
+            u64::try_from(millis).unwrap_or_default(),
+            &[action_id.to_string().as_bytes(), event_type.as_bytes()],
+        );
         event.depth = cause.depth + 1;
     }
+    let entry = timeline_entry(kind, &event, changes);
     let item = || store.next_order(before.version, after);
     match commit(store, item, &event, &entry, &[]).await {
         Ok(()) => Ok(true),
@@ -101,15 +128,35 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
             event.entity
         )));
     }
+    if [
+        events::ORDER_HELD,
+        events::ORDER_RELEASED,
+        events::ORDER_DELETED,
+    ]
+    .contains(&event.event_type.as_str())
+    {
+        // A hold's own events never hold again (a rule on `order.*` would
+        // undo every release), nor does a deletion.
+        return Ok(format!("nothing to hold on {}", event.event_type));
+    }
     let reason = action.args["reason"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let workflow_id = action.args["workflow_id"].as_str().unwrap_or_default();
+    let workflow = action.args["workflow_id"].as_str().unwrap_or_default();
     let workflow_id =
-        EntityId::parse(workflow_id).map_err(|_| permanent("workflow_id is not a UUID"))?;
+        EntityId::parse(workflow).map_err(|_| permanent("workflow_id is not a UUID"))?;
+    // Checked before the hold, so that a rule naming a workflow no request
+    // can be filed on holds nothing (the filing checks again).
+    if !workflows::visible_to_all(store, workflow)
+        .await
+        .map_err(transient)?
+    {
+        return Err(permanent(format!("workflow {workflow} is not active")));
+    }
     // The approval's id: the action's, so that a repeat finds it.
     let approval_id = action.event_id;
+    let filed_before = filed(store, &approval_id).await.map_err(transient)?;
     let mut held = None;
     for _ in 0..VERSION_RETRIES {
         let record = order(store, &event.entity_id).await?;
@@ -122,6 +169,14 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
                 return Ok(format!(
                     "order {} is held already, for approval {}",
                     record.id, hold.approval_id
+                ))
+            }
+            // A repeat after the order was released: its request was
+            // filed, and may be decided already; never hold again.
+            None if filed_before => {
+                return Ok(format!(
+                    "order {} was held for approval {approval_id} before",
+                    record.id
                 ))
             }
             None if record.status != OrderStatus::Pending => {
@@ -139,8 +194,9 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
             at: clock::now(),
         };
         let after = next_version(&record, Some(hold));
+        let cause = Some((event, action.event_id));
         let cid = &event.correlation_id;
-        match commit_hold(store, &Actor::system(), Some(event), cid, &record, &after).await {
+        match commit_hold(store, &Actor::system(), cause, cid, &record, &after).await {
             Ok(true) => {
                 held = Some(after);
                 break;
@@ -231,8 +287,9 @@ pub async fn release_by_rule(
             Some(_) => {}
         }
         let after = next_version(&record, None);
+        let cause = Some((event, action.event_id));
         let cid = &event.correlation_id;
-        match commit_hold(store, &Actor::system(), Some(event), cid, &record, &after).await {
+        match commit_hold(store, &Actor::system(), cause, cid, &record, &after).await {
             Ok(true) => return Ok(format!("released order {}", record.id)),
             Ok(false) => continue,
             Err(error) => return Err(ActionFailure::Transient(error.to_string())),
@@ -244,7 +301,7 @@ pub async fn release_by_rule(
 }
 
 /// Releases `record`'s hold (read at its version), as an admin; the order
-/// after.
+/// after. Its approval request stays as it is.
 pub async fn release(
     store: &Store,
     principal: &Principal,

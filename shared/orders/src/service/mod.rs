@@ -61,16 +61,25 @@ pub(crate) fn recorded(
         order_data(record),
     );
     event.changes = changes.clone();
-    let entry = TimelineEntry {
-        order_id: record.id,
+    let entry = timeline_entry(kind, &event, changes);
+    (event, entry)
+}
+
+/// The timeline entry of order event `event`.
+pub(crate) fn timeline_entry(
+    kind: &str,
+    event: &Envelope,
+    changes: Map<String, Value>,
+) -> TimelineEntry {
+    TimelineEntry {
+        order_id: EntityId::parse(&event.entity_id).unwrap_or_default(),
         kind: kind.into(),
         event_id: event.id,
         changes: Value::Object(changes),
-        actor_id: actor.id.clone(),
-        actor_role: actor.role.clone(),
+        actor_id: event.actor.id.clone(),
+        actor_role: event.actor.role.clone(),
         at: event.occurred_at,
-    };
-    (event, entry)
+    }
 }
 
 /// Commits `order` (built by `order_item`), its event, its timeline entry

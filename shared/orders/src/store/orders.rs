@@ -128,18 +128,23 @@ pub struct OrderFilter {
 /// UUIDv7, whose first 48 bits (12 hex digits, a hyphen after the eighth)
 /// are its creation time in Unix milliseconds.
 pub fn placed_within(from: Option<OffsetDateTime>, to: Option<OffsetDateTime>) -> SortRange {
-    // The id's hyphenated text up to the end of its time (13 characters).
-    let at = |time: OffsetDateTime| {
-        let millis = (time.unix_timestamp_nanos() / 1_000_000).clamp(0, (1 << 48) - 1);
-        let lowest = EntityId::earliest_at(u64::try_from(millis).unwrap_or_default());
+    // The id's hyphenated text up to the end of its time (13 characters)
+    // of millisecond `millis`.
+    let at = |millis: i128| {
+        let millis = u64::try_from(millis.clamp(0, (1 << 48) - 1)).unwrap_or_default();
+        let lowest = EntityId::earliest_at(millis);
         format!("{SORT_PREFIX}{}", &lowest.to_string()[..13])
     };
+    // Ids carry whole milliseconds: `from` rounds up, `to` down.
+    let nanos = |time: OffsetDateTime| time.unix_timestamp_nanos();
     let mut range = SortRange::prefix(SORT_PREFIX);
     if let Some(from) = from {
-        range.low = at(from);
+        range.low =
+            at(nanos(from).div_euclid(1_000_000)
+                + i128::from(nanos(from).rem_euclid(1_000_000) > 0));
     }
     if let Some(to) = to {
-        range.high = format!("{}\u{10FFFF}", at(to));
+        range.high = format!("{}\u{10FFFF}", at(nanos(to).div_euclid(1_000_000)));
     }
     range
 }
@@ -323,5 +328,40 @@ impl OrderStore for Store {
                 _ => return Ok(entries),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_by_time_keeps_whole_milliseconds_within_it() {
+        let at = time::macros::datetime!(2026-12-04 10:00:00.000_5 UTC);
+        let millis = 1_796_378_400_000u64;
+        assert_eq!(at.unix_timestamp_nanos() / 1_000_000, i128::from(millis));
+        let id = |ms: u64| EntityId::earliest_at(ms).to_string()[..13].to_owned();
+        let range = placed_within(Some(at), Some(at));
+        assert_eq!(
+            range.low,
+            format!("ORDER#{}", id(millis + 1)),
+            "from rounds up"
+        );
+        assert_eq!(
+            range.high,
+            format!("ORDER#{}\u{10FFFF}", id(millis)),
+            "to rounds down"
+        );
+        let whole = time::macros::datetime!(2026-12-04 10:00:00 UTC);
+        assert_eq!(
+            placed_within(Some(whole), None).low,
+            format!("ORDER#{}", id(millis))
+        );
+        let before_1970 = time::macros::datetime!(1960-01-01 00:00 UTC);
+        assert_eq!(
+            placed_within(Some(before_1970), None).low,
+            format!("ORDER#{}", id(0))
+        );
+        assert_eq!(placed_within(None, None), SortRange::prefix("ORDER#"));
     }
 }

@@ -6,9 +6,12 @@ use crate::helpers::{Account, Call, TestEnv};
 use crate::{at, move_to, order, units};
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
+use opsflow_platform::clock;
 use opsflow_platform::domain::Role;
+use opsflow_stats::domain::date_text;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use time::Date;
 
 fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> String {
     item.get(name)
@@ -16,10 +19,16 @@ fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) ->
         .unwrap_or_default()
 }
 
-/// The analytics of today a recount of the stored orders gives (every
-/// order here was placed today, UTC).
-async fn recount(env: &TestEnv, today: &str, low_stock: i64) -> Value {
+/// The analytics of the days `first..=last` a recount of the stored
+/// orders gives (every order here was placed within them).
+async fn recount(env: &TestEnv, first: Date, last: Date, low_stock: i64) -> Value {
     let mut by_status: BTreeMap<String, Value> = BTreeMap::new();
+    let mut by_day: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut day = first;
+    while day <= last {
+        by_day.insert(date_text(day), (0, 0));
+        day = day.next_day().unwrap();
+    }
     let (mut orders, mut revenue) = (0, 0);
     for item in env.all_items().await {
         if text(&item, "type") != "order" {
@@ -27,22 +36,28 @@ async fn recount(env: &TestEnv, today: &str, low_stock: i64) -> Value {
         }
         let status = text(&item, "status");
         let total: i64 = text(&item, "total").parse().unwrap();
-        assert!(text(&item, "created_at").starts_with(today));
+        let earned = if status == "cancelled" { 0 } else { total };
+        let placed = by_day.get_mut(&text(&item, "created_at")[..10]).unwrap();
+        *placed = (placed.0 + 1, placed.1 + earned);
         orders += 1;
-        if status != "cancelled" {
-            revenue += total;
-        }
+        revenue += earned;
         let figures = by_status
             .entry(status)
             .or_insert_with(|| json!({"orders": 0, "revenue": 0}));
         figures["orders"] = json!(figures["orders"].as_i64().unwrap() + 1);
         figures["revenue"] = json!(figures["revenue"].as_i64().unwrap() + total);
     }
+    let by_day: Vec<Value> = by_day
+        .into_iter()
+        .map(
+            |(date, (orders, revenue))| json!({"date": date, "orders": orders, "revenue": revenue}),
+        )
+        .collect();
     json!({
-        "from": today, "to": today,
+        "from": date_text(first), "to": date_text(last),
         "orders": orders, "revenue": revenue,
         "by_status": by_status,
-        "by_day": [{"date": today, "orders": orders, "revenue": revenue}],
+        "by_day": by_day,
         "low_stock": low_stock,
     })
 }
@@ -90,6 +105,8 @@ async fn the_analytics_equal_a_recount_after_mixed_concurrent_changes_and_redeli
     sku(&env, &admin, "AN-2", 40, 36).await;
     sku(&env, &admin, "AN-3", 500, 5).await;
     let skus = ["AN-1", "AN-2", "AN-3"];
+    // The days the orders are placed on (two, should a run cross midnight).
+    let first = clock::now().date();
     let (env_ref, buyers_ref) = (&env, &buyers);
     let placed = join_all((0..45).map(|n| {
         let lines = [(skus[n % 3], 1 + (n % 2) as i64)];
@@ -138,16 +155,31 @@ async fn the_analytics_equal_a_recount_after_mixed_concurrent_changes_and_redeli
         assert_eq!(env.call(delete).await.status, 204);
     }
 
+    // AN-2 restocked above its threshold: off the low-stock list.
+    let restock = Call::new("inventory/adjust")
+        .path_params(&[("sku", "AN-2")])
+        .by(&admin)
+        .body(json!({"delta": 30, "reason": "Restocked"}));
+    assert_eq!(env.call(restock).await.status, 200);
+
     count_events(&env).await;
     let low = env.call(Call::new("inventory/low-stock").by(&admin)).await;
     let low = low.body["items"].as_array().unwrap().len() as i64;
     assert_eq!(units(&env, &admin, "AN-1").await, 14);
-    assert_eq!(low, 2, "AN-1 and AN-2");
-    let today = opsflow_stats::domain::day(opsflow_platform::clock::now());
-    let reply = analytics(&env, &admin, &[("from", &today), ("to", &today)]).await;
+    assert_eq!(low, 1, "AN-1 alone");
+    assert_eq!(
+        env.events_of_type("inventory.low_stock_cleared")
+            .await
+            .len(),
+        1
+    );
+    let last = clock::now().date();
+    let (from, to) = (date_text(first), date_text(last));
+    let reply = analytics(&env, &admin, &[("from", &from), ("to", &to)]).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body, recount(&env, &today, low).await);
+    assert_eq!(reply.body, recount(&env, first, last, low).await);
     assert_eq!(reply.body["orders"], 42);
+    let today = to;
     // The default range is the 30 days up to today.
     let default = analytics(&env, &admin, &[]).await;
     assert_eq!(default.body["by_day"].as_array().unwrap().len(), 30);

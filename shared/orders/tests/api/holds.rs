@@ -138,6 +138,23 @@ async fn a_held_order_waits_for_its_approval_and_is_released_by_it_once() {
     let twice = act(&env, "release_order", release, &approved, release_ids).await;
     assert_eq!(twice.unwrap(), format!("order {id} is not held"));
     assert_eq!(env.events_of_type("order.released").await.len(), 1);
+    // Neither a late repeat of the hold nor a rule on the release's own
+    // event holds the released order again.
+    let late = act(&env, "hold_order", hold_args(&workflow), &created, ids).await;
+    assert!(late.unwrap().contains("before"));
+    let released_event = last_event(&env, "order.released", &id).await;
+    assert_eq!(released_event.depth, approved.depth + 1);
+    let own = act(
+        &env,
+        "hold_order",
+        hold_args(&workflow),
+        &released_event,
+        (ids.0, EntityId::new()),
+    )
+    .await;
+    assert_eq!(own.unwrap(), "nothing to hold on order.released");
+    let shown = env.call(at("orders/get", &id).by(&buyer)).await;
+    assert_eq!(shown.body["hold"], Value::Null);
     assert_eq!(move_to(&env, &admin, &id, "processing").await.status, 200);
 
     let timeline = env.call(at("orders/timeline", &id).by(&buyer)).await;
@@ -213,18 +230,21 @@ async fn an_admin_releases_a_hold_by_hand_and_a_held_order_may_still_be_cancelle
     .unwrap();
     assert_eq!(move_to(&env, &buyer, &other, "cancelled").await.status, 200);
     assert_eq!(crate::units(&env, &admin, "BIG-1").await, 97);
-    // A hold on an inactive workflow holds the order but files nothing.
+    // A rule naming a workflow that is not active holds nothing.
     let (third, created) = placed(&env, &buyer).await;
-    let nowhere = EntityId::new().to_string();
+    env.set_workflow_status(&admin, &workflow, "ARCHIVED").await;
     let failed = act(
         &env,
         "hold_order",
-        hold_args(&nowhere),
+        hold_args(&workflow),
         &created,
         (ids.0, EntityId::new()),
     )
     .await;
-    assert!(matches!(failed, Err(ActionFailure::Permanent(why)) if why.contains("not filed")));
+    assert!(
+        matches!(&failed, Err(ActionFailure::Permanent(why)) if why.contains("is not active")),
+        "{failed:?}"
+    );
     let shown = env.call(at("orders/get", &third).by(&admin)).await;
-    assert!(shown.body["hold"].is_object());
+    assert_eq!(shown.body["hold"], Value::Null);
 }

@@ -22,7 +22,7 @@ pub(crate) struct ExecuteBody {
     #[serde(default)]
     pub(super) event: Option<EventInput>,
     /// A kind of entity the platform keeps (`approval`, `workflow`,
-    /// `rule`, `user`; else 422).
+    /// `rule`, `user`, `item`, `order`; else 422).
     #[serde(default)]
     pub(super) entity: Option<String>,
     /// The entity's id (one that does not exist is 422).
