@@ -218,9 +218,29 @@ export interface paths {
         put?: never;
         /**
          * Record a client's action
-         * @description Signed in: records something the client did (an export, a download). It becomes an audit record once the audit writer has it (within seconds), with action `client.<action>`, `source: "client"` and the caller as `user_id`; no rule ever runs on it. Admins may report about anything; others about an entity they may see, or a kind of their own named `client_…` (else 404). 60 entries a minute per caller, retries included, then 429 with `Retry-After`. A retry with the same `Idempotency-Key` gets the first answer again. Bodies over 16 KiB are refused (413).
+         * @description Signed in: records something the client did (an export, a download). It becomes an audit record once the audit writer has it (within seconds), with action `client.<action>` (in lower case, whatever the case sent), `source: "client"` and the caller as `user_id`; no rule ever runs on it. Admins may report about anything; others about an entity they may see, or a kind of their own named `client_…` (else 404). 60 entries a minute per caller, retries included, then 429 with `Retry-After`. A retry with the same `Idempotency-Key` gets the first answer again. Bodies over 16 KiB are refused (413).
          */
         post: operations["createAuditLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auditLogs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one audit record
+         * @description Signed in: one record by its id (the id of the event it records, as a listing or a client's entry gives it), to whoever would see it in a listing: admins any record; others the records of their own actions and those about an entity they may see. Any other record, or an id that names none, is 404. Query parameters are 400.
+         */
+        get: operations["getAuditLog"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1325,7 +1345,10 @@ export interface components {
         };
         /** @description What a client reports about one of its own actions. */
         AuditLogEntry: {
-            /** @description What the client did; recorded as `client.<action>`. */
+            /**
+             * @description What the client did, in any case; recorded as `client.<action>` in
+             *     lower case.
+             */
             action: string;
             /**
              * @description The kind of entity it was about: one the caller may see, or one of
@@ -1568,6 +1591,11 @@ export interface components {
             status: "APPROVED" | "REJECTED" | "CANCELLED";
             /** @description The decision's comment: up to 1000 characters. */
             comment?: string | null;
+            /**
+             * @description The same field as `comment`, under the name other approval systems
+             *     send (give one of the two; both, differing, is 422).
+             */
+            reason?: string | null;
             /**
              * Format: int64
              * @description The version the change expects (stale: 409), like `If-Match`.
@@ -3704,7 +3732,7 @@ export interface operations {
                 entity_id?: string;
                 /** @description The actions of one user (the actor; `system` for the platform's own). */
                 user_id?: string;
-                /** @description One action, e.g. `user.role_changed` or `client.report.exported`. */
+                /** @description One action, e.g. `user.role_changed` or `client.report.exported`, in any case (`USER.ROLE_CHANGED` is the same). */
                 action?: string;
                 /** @description The earliest time, inclusive (RFC 3339). */
                 from?: string;
@@ -3791,6 +3819,34 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAuditLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

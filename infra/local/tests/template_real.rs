@@ -278,6 +278,7 @@ fn the_audit_log_is_routed_for_reading_and_client_entries_only() {
         routes,
         [
             &route("GET", "/api/v1/auditLogs", "AuditLogsFunction"),
+            &route("GET", "/api/v1/auditLogs/{id}", "AuditLogsFunction"),
             &route("POST", "/api/v1/auditLogs", "AuditLogsFunction"),
         ]
     );

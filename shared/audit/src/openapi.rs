@@ -42,8 +42,9 @@ use utoipa::OpenApi as _;
             description = "With `entity`: the records about this one entity (1–128 characters, no control characters)."),
         ("user_id" = Option<String>, Query, min_length = 1, max_length = 128,
             description = "The actions of one user (the actor; `system` for the platform's own)."),
-        ("action" = Option<String>, Query, pattern = "^[a-z][a-z0-9_.]{0,127}$",
-            description = "One action, e.g. `user.role_changed` or `client.report.exported`."),
+        ("action" = Option<String>, Query, pattern = "^[A-Za-z][A-Za-z0-9_.]{0,127}$",
+            description = "One action, e.g. `user.role_changed` or `client.report.exported`, \
+                           in any case (`USER.ROLE_CHANGED` is the same)."),
         ("from" = Option<String>, Query, format = DateTime,
             description = "The earliest time, inclusive (RFC 3339)."),
         ("to" = Option<String>, Query, format = DateTime,
@@ -62,6 +63,31 @@ use utoipa::OpenApi as _;
 #[allow(dead_code)]
 fn list() {}
 
+/// `GET /api/v1/auditLogs/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auditLogs/{id}",
+    operation_id = "getAuditLog",
+    tag = "auditLogs",
+    summary = "Read one audit record",
+    description = "Signed in: one record by its id (the id of the event it records, as a \
+        listing or a client's entry gives it), to whoever would see it in a listing: admins \
+        any record; others the records of their own actions and those about an entity they \
+        may see. Any other record, or an id that names none, is 404. Query parameters are 400.",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The record.", body = AuditLogView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[allow(dead_code)]
+fn get() {}
+
 /// `POST /api/v1/auditLogs`.
 #[utoipa::path(
     post,
@@ -71,8 +97,8 @@ fn list() {}
     summary = "Record a client's action",
     description = "Signed in: records something the client did (an export, a download). It \
         becomes an audit record once the audit writer has it (within seconds), with action \
-        `client.<action>`, `source: \"client\"` and the caller as `user_id`; no rule ever runs \
-        on it. Admins may report about anything; others about an entity they may see, or a \
+        `client.<action>` (in lower case, whatever the case sent), `source: \"client\"` and \
+        the caller as `user_id`; no rule ever runs on it. Admins may report about anything; others about an entity they may see, or a \
         kind of their own named `client_…` (else 404). 60 entries a minute per caller, \
         retries included, then 429 with `Retry-After`. A retry with the same \
         `Idempotency-Key` gets the first answer again. Bodies over 16 KiB are refused (413).",
@@ -101,7 +127,7 @@ fn create() {}
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, create),
+    paths(list, get, create),
     tags((name = "auditLogs", description = "The immutable audit log: reading it, and recording what a client did."))
 )]
 struct AuditLogs;

@@ -10,8 +10,10 @@ use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::events::{Actor, Envelope};
 use crate::permissions;
-use crate::store::audit::{AuditFilter, AuditId, ClientAction, EntityKind};
-use crate::store::StoreError;
+use crate::store::audit::{
+    AuditFilter, AuditId, AuditQueryStore, AuditRecord, ClientAction, EntityKind,
+};
+use crate::store::{Store, StoreError};
 use crate::{ApiError, App};
 use serde_json::{Map, Value};
 
@@ -28,6 +30,9 @@ pub enum AuditError {
     /// 404: no entity the caller may see.
     #[error("no such entity")]
     NoSuchEntity,
+    /// 404: no audit record the caller may see.
+    #[error("no such audit record")]
+    NoSuchRecord,
     /// The owning module could not tell (its own status).
     #[error("the entity's module could not tell who may see it")]
     Lookup(#[source] ApiError),
@@ -40,7 +45,9 @@ impl From<AuditError> for ApiError {
     fn from(error: AuditError) -> Self {
         match error {
             AuditError::NotAllowed(why) => ApiError::Forbidden(why.into()),
-            AuditError::NoSuchEntity => ApiError::NotFound(error.to_string()),
+            AuditError::NoSuchEntity | AuditError::NoSuchRecord => {
+                ApiError::NotFound(error.to_string())
+            }
             AuditError::Lookup(error) => error,
             AuditError::Store(error) => error.into(),
         }
@@ -71,6 +78,37 @@ pub async fn entity_visible(
             .await
             .map_err(AuditError::Lookup),
         None => Ok(false),
+    }
+}
+
+/// Audit record `id` from `audit` (the audit table), if `principal` may
+/// see it, as in a listing: admins any; others the records of their own
+/// actions and those about an entity they may see. Any other record, or
+/// none, is 404.
+pub async fn record_for(
+    app: &App,
+    audit: &Store,
+    principal: &Principal,
+    id: &str,
+) -> Result<AuditRecord, AuditError> {
+    let record = audit
+        .audit_record(id)
+        .await?
+        .ok_or(AuditError::NoSuchRecord)?;
+    if principal.can(permissions::AUDIT_READ_ALL) || record.user_id == principal.user_id.to_string()
+    {
+        return Ok(record);
+    }
+    let (Ok(entity), Ok(entity_id)) = (
+        EntityKind::parse(&record.entity),
+        AuditId::parse(&record.entity_id),
+    ) else {
+        return Err(AuditError::NoSuchRecord);
+    };
+    if entity_visible(app, principal, &entity, &entity_id).await? {
+        Ok(record)
+    } else {
+        Err(AuditError::NoSuchRecord)
     }
 }
 

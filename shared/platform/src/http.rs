@@ -17,8 +17,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
+mod query;
 mod reply;
 mod text;
+pub use query::{only_query_params, query_param, time_param};
 pub use reply::{json, no_content, with_etag, with_location};
 use text::refuse_unsendable_text;
 
@@ -98,58 +100,6 @@ pub fn path_param<'r>(req: &'r Request, name: &str) -> ApiResult<&'r str> {
     req.path_parameters_ref()
         .and_then(|params| params.first(name))
         .ok_or_else(|| ApiError::NotFound("no such resource".into()))
-}
-
-/// A query string parameter. A repeated parameter is refused rather than
-/// silently picking one of its values.
-pub fn query_param<'r>(req: &'r Request, name: &str) -> ApiResult<Option<&'r str>> {
-    let Some(params) = req.query_string_parameters_ref() else {
-        return Ok(None);
-    };
-    match params.all(name) {
-        None => Ok(None),
-        Some(values) if values.len() == 1 => Ok(Some(values[0])),
-        Some(_) => Err(ApiError::bad_request(name, "must be given at most once")),
-    }
-}
-
-/// A query parameter holding an RFC 3339 time (400 when unreadable), in
-/// UTC and within [`clock::EARLIEST`](crate::clock::EARLIEST)..=
-/// [`clock::LATEST`](crate::clock::LATEST) (422 otherwise).
-pub fn time_param(req: &Request, name: &str) -> ApiResult<Option<time::OffsetDateTime>> {
-    let Some(raw) = query_param(req, name)? else {
-        return Ok(None);
-    };
-    // A `+` of an offset arrives as a space unless the client encoded it.
-    let at = time::OffsetDateTime::parse(
-        &raw.replace(' ', "+"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|_| {
-        ApiError::bad_request(name, "must be an RFC 3339 time, e.g. 2026-11-22T09:15:02Z")
-    })?;
-    crate::clock::checked_utc(at).map(Some).ok_or_else(|| {
-        ApiError::invalid_field(
-            name,
-            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
-        )
-    })
-}
-
-/// Refuses query parameters the route does not know, so a typo such as
-/// `?rol=admin` is an error and not a silently unfiltered list.
-pub fn only_query_params(req: &Request, known: &[&str]) -> ApiResult<()> {
-    if let Some(params) = req.query_string_parameters_ref() {
-        for (name, _) in params.iter() {
-            if !known.contains(&name) {
-                return Err(ApiError::bad_request(
-                    name,
-                    "is not a known query parameter",
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The body as bytes (API Gateway's base64 bodies arrive decoded).

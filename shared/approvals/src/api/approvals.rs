@@ -237,8 +237,26 @@ pub(crate) struct DecideApproval {
     /// The decision's comment: up to 1000 characters.
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     comment: Option<String>,
+    /// The same field as `comment`, under the name other approval systems
+    /// send (give one of the two; both, differing, is 422).
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    reason: Option<String>,
     /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
+}
+
+/// The comment of a decision: `comment` or its other name `reason`.
+fn decision_comment(v: &mut Validator, body: &DecideApproval) -> Comment {
+    let (field, text) = match (&body.comment, &body.reason) {
+        (Some(comment), Some(reason)) if comment.trim() != reason.trim() => {
+            v.push("reason", "is another name for comment: give one of the two");
+            return Comment::default();
+        }
+        (Some(comment), _) => ("comment", Some(comment.as_str())),
+        (None, Some(reason)) => ("reason", Some(reason.as_str())),
+        (None, None) => ("comment", None),
+    };
+    v.check_opt(field, text, Comment::parse).unwrap_or_default()
 }
 
 async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
@@ -254,9 +272,7 @@ async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Reque
             None
         }
     };
-    let comment = v
-        .check_opt("comment", body.comment.as_deref(), Comment::parse)
-        .unwrap_or_default();
+    let comment = decision_comment(&mut v, &body);
     v.finish()?;
     let Some(wanted) = wanted else {
         return Err(ApiError::internal("validated input went missing"));

@@ -10,6 +10,7 @@ mod openapi;
 mod rbac;
 mod revocation;
 mod rule_actions;
+mod seed_contract;
 mod workflows;
 
 #[path = "../../src/testkit.rs"]

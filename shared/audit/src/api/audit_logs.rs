@@ -9,6 +9,9 @@
 //! id is 403, an entity they may not see 404, a whole kind of entity or an
 //! action across users 403.
 //!
+//! `GET /api/v1/auditLogs/{id}` reads one record, to whoever would see it
+//! in a listing ([`service::record_for`]); anything else is 404.
+//!
 //! `POST /api/v1/auditLogs` lets a signed-in client report one of its own actions.
 //! It does not write the audit table: it commits a `client.<action>` event
 //! to the outbox, and `audit-writer` records it like every other event,
@@ -31,7 +34,7 @@
 //!
 //! Invariant: nothing here writes, changes or deletes an audit record, and
 //! the function's role in `template.yaml` could not either; routes other
-//! than these two are 404.
+//! than these three are 404.
 
 use crate::api::ApiReply;
 
@@ -40,7 +43,8 @@ use crate::api::{idempotency, paged};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
-    json, only_query_params, page_limit, parse_json, query_param, time_param, RequestMeta,
+    json, only_query_params, page_limit, parse_json, path_param, query_param, time_param,
+    RequestMeta,
 };
 use crate::service::{self, ClientEntry};
 use crate::store::audit::{ActionName, AuditFilter, AuditId, AuditQuery, ClientAction, EntityKind};
@@ -115,6 +119,12 @@ async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Re
     let app = &ctx.app;
     match meta.route_key.as_str() {
         "GET /api/v1/auditLogs" => list(ctx, &principal, &req).await,
+        "GET /api/v1/auditLogs/{id}" => {
+            only_query_params(&req, &[])?;
+            let id = path_param(&req, "id")?;
+            let record = service::record_for(app, &ctx.audit, &principal, id).await?;
+            json(StatusCode::OK, &view(&record))
+        }
         "POST /api/v1/auditLogs" => {
             throttle(app, &principal).await?;
             let scope = format!("audit-logs-create#{}", principal.user_id);
@@ -183,8 +193,9 @@ async fn list(ctx: &AuditLogs, principal: &Principal, req: &Request) -> ApiReply
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditLogEntry))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EntryBody {
-    /// What the client did; recorded as `client.<action>`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9_.]{0,63}$"))]
+    /// What the client did, in any case; recorded as `client.<action>` in
+    /// lower case.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z][A-Za-z0-9_.]{0,63}$"))]
     action: String,
     /// The kind of entity it was about: one the caller may see, or one of
     /// the clients' own, named `client_…`.

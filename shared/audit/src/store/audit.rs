@@ -12,6 +12,7 @@
 //! | of one action                | `gsi2pk = ACTION#<action>`         | `gsi2` |
 //! | about one kind of entity     | `gsi3pk = ENTITY#<entity>`         | `gsi3` |
 //! | all, one day at a time       | `gsi4pk = DAY#<yyyy-mm-dd>`        | `gsi4` |
+//! | one, by its id               | `gsi5pk = RECORD#<event id>`       | `gsi5` |
 //!
 //! Reads are in `audit/query.rs` (which key serves which filters); what a
 //! key may contain is in `audit/names.rs`.
@@ -86,6 +87,11 @@ pub fn kind_pk(entity: &str) -> String {
     format!("ENTITY#{entity}")
 }
 
+/// `gsi5pk`: the record of event `id`.
+pub fn record_pk(id: &str) -> String {
+    format!("RECORD#{id}")
+}
+
 /// `gsi4pk`: the records of one UTC day; `day` is `yyyy-mm-dd`.
 pub fn day_pk(day: &str) -> String {
     format!("DAY#{day}")
@@ -138,7 +144,8 @@ impl Entity for AuditRecord {
             .gsi1(actor_pk(&self.user_id), order.clone())
             .gsi2(action_pk(&self.action), order.clone())
             .gsi(3, kind_pk(&self.entity), order.clone())
-            .gsi(4, day_pk(&self.timestamp[..10]), order)
+            .gsi(4, day_pk(&self.timestamp[..10]), order.clone())
+            .gsi(5, record_pk(&self.id), order)
     }
 }
 

@@ -46,7 +46,7 @@ async fn audit_logs_answers_as_documented() {
         sent(&app, &doc, CREATE, create(about_admin)).await.status,
         404
     );
-    let bad_action = json!({"action": "Viewed", "entity": "client_x", "entity_id": "1"});
+    let bad_action = json!({"action": "viewed!", "entity": "client_x", "entity_id": "1"});
     assert_eq!(
         sent(&app, &doc, CREATE, create(bad_action)).await.status,
         422

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_logs;
+mod by_id;
 #[cfg(feature = "openapi")]
 mod contract;
 mod pipeline;

@@ -1,9 +1,9 @@
 //! The RBAC matrix of the `audit-logs` function: every route × every kind
 //! of caller → the status the caller gets.
 
+use crate::audit_logs::AuditEnv;
 use crate::helpers::rbac::{row, Callers, Matrix, Send};
-use crate::helpers::{delete_table_now, Call, Reply};
-use opsflow_audit::api::audit_logs::{self, AuditLogs};
+use crate::helpers::Call;
 use serde_json::json;
 
 /// The functions whose routes this matrix covers.
@@ -11,13 +11,22 @@ const FUNCTIONS: &[&str] = &["audit-logs"];
 
 #[tokio::test]
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
-    let env = crate::env().await;
-    let (app, table) = env.audit_logs_app().await;
-    let _table = AuditTable(table);
-    let audit = AuditLogs::new(app).expect("the audit-logs context");
-    let callers = Callers::sign_up(&env).await;
+    let audit = AuditEnv::new().await;
+    let env = &audit.env;
+    let callers = Callers::sign_up(env).await;
     // A workflow every caller may see, for a client's entry about it.
     let workflow = env.active_workflow(&callers.admin, "Purchases").await;
+    // A record of the owner's own action, about a kind only clients use.
+    let entry = json!({"action": "report.viewed", "entity": "client_report", "entity_id": "r-9"});
+    let own = audit
+        .call(
+            Call::new("audit-logs/create")
+                .by(&callers.owner)
+                .body(entry),
+        )
+        .await;
+    let own = own.body["id"].as_str().expect("an id").to_owned();
+    audit.deliver_committed().await;
 
     let rows = vec![
         // Everyone signed in lists the audit log: admins and auditors
@@ -25,6 +34,13 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         row([401, 200, 200, 200, 200], "GET /api/v1/auditLogs", || {
             Call::new("audit-logs/list").query(&[])
         }),
+        // A record is its actor's and admins' (and theirs who may see
+        // what it is about: no one else, for a client's own kind).
+        row(
+            [401, 404, 404, 200, 200],
+            "GET /api/v1/auditLogs/{id}",
+            || Call::new("audit-logs/get").path_params(&[("id", &own)]),
+        ),
         // A client's entry about an entity every caller may see.
         row([401, 202, 202, 202, 202], "POST /api/v1/auditLogs", || {
             Call::new("audit-logs/create").body(json!({"action": "report.exported",
@@ -33,18 +49,9 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     ];
     let send: Send = Box::new(|call: Call| {
         let audit = &audit;
-        Box::pin(async move { Reply::from(audit_logs::handle(audit, call.request()).await) })
+        Box::pin(async move { audit.call(call).await })
     });
-    Matrix::new(&env, FUNCTIONS, &callers)
+    Matrix::new(env, FUNCTIONS, &callers)
         .check(&rows, Some(&send))
         .await;
-}
-
-/// The test's audit table, deleted when the test ends.
-struct AuditTable(String);
-
-impl Drop for AuditTable {
-    fn drop(&mut self) {
-        delete_table_now(self.0.clone());
-    }
 }

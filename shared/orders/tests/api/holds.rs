@@ -37,7 +37,11 @@ async fn last_event(env: &TestEnv, event_type: &str, entity_id: &str) -> Envelop
     let found = events
         .into_iter()
         .filter(|e| e["entity_id"] == entity_id)
-        .max_by_key(|e| e["occurred_at"].as_str().unwrap_or_default().to_owned())
+        // As times: RFC 3339 texts drop trailing zeros of their fractions.
+        .max_by_key(|e| {
+            let at = e["occurred_at"].as_str().unwrap_or_default();
+            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
+        })
         .unwrap_or_else(|| panic!("no {event_type} of {entity_id}"));
     serde_json::from_value(found).unwrap()
 }

@@ -208,7 +208,15 @@ async fn the_timeline_lists_every_change_in_order_with_its_actor() {
         entries[3]["changes"]["status"],
         json!(["processing", "shipped"])
     );
-    let at_times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    // In time order (compared as times: RFC 3339 texts drop trailing zeros
+    // of their fractions, so `…53.8Z` is later than `…53.75Z`).
+    let at_times: Vec<time::OffsetDateTime> = entries
+        .iter()
+        .map(|e| {
+            let at = e["at"].as_str().unwrap();
+            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
+        })
+        .collect();
     assert!(at_times.windows(2).all(|w| w[0] <= w[1]), "{at_times:?}");
     // Each entry is the change's event, which the audit log has too.
     let changed = env.events_of_type("order.status_changed").await;

@@ -88,8 +88,11 @@ pub struct ActionName(String);
 impl ActionName {
     pub const MAX_CHARS: usize = 128;
 
+    /// Parses an action in any case (`USER.ROLE_CHANGED` finds
+    /// `user.role_changed`).
     pub fn parse(input: &str) -> Result<Self, String> {
-        pattern(input, Self::MAX_CHARS, &['_', '.']).map(|()| Self(input.to_owned()))
+        let input = input.to_ascii_lowercase();
+        pattern(&input, Self::MAX_CHARS, &['_', '.']).map(|()| Self(input))
     }
 
     pub fn as_str(&self) -> &str {
@@ -105,8 +108,11 @@ pub struct ClientAction(String);
 impl ClientAction {
     pub const MAX_CHARS: usize = 64;
 
+    /// Parses an action in any case (`Report.Exported` is
+    /// `report.exported`), as clients written for other systems send them.
     pub fn parse(input: &str) -> Result<Self, String> {
-        pattern(input, Self::MAX_CHARS, &['_', '.']).map(|()| Self(input.to_owned()))
+        let input = input.to_ascii_lowercase();
+        pattern(&input, Self::MAX_CHARS, &['_', '.']).map(|()| Self(input))
     }
 
     /// The event type, and so the logged action: `client.<action>`.
@@ -138,7 +144,16 @@ mod tests {
         assert!(ActionName::parse(".hidden").is_err());
         assert!(ClientAction::parse(&"a".repeat(64)).is_ok());
         assert!(ClientAction::parse(&"a".repeat(65)).is_err());
-        assert!(ClientAction::parse("Export").is_err());
+        assert_eq!(
+            ClientAction::parse("Report.Exported").unwrap().event_type(),
+            "client.report.exported",
+            "any case, kept in lower case"
+        );
+        assert_eq!(
+            ActionName::parse("USER.ROLE_CHANGED").unwrap().as_str(),
+            "user.role_changed"
+        );
+        assert!(ClientAction::parse("Export-1").is_err());
         assert!(ClientAction::parse("export report").is_err());
         assert_eq!(
             ClientAction::parse("report.exported").unwrap().event_type(),

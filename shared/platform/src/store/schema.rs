@@ -17,12 +17,14 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// key attributes.
 pub const INDEXES: [(&str, &str, &str); 2] =
     [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")];
-/// The audit table's indexes: by actor, by action, by entity type, by day.
-pub const AUDIT_INDEXES: [(&str, &str, &str); 4] = [
+/// The audit table's indexes: by actor, by action, by entity type, by day,
+/// by record id.
+pub const AUDIT_INDEXES: [(&str, &str, &str); 5] = [
     ("gsi1", "gsi1pk", "gsi1sk"),
     ("gsi2", "gsi2pk", "gsi2sk"),
     ("gsi3", "gsi3pk", "gsi3sk"),
     ("gsi4", "gsi4pk", "gsi4sk"),
+    ("gsi5", "gsi5pk", "gsi5sk"),
 ];
 
 fn key(name: &str, key_type: KeyType) -> anyhow::Result<KeySchemaElement> {

@@ -230,6 +230,10 @@ pub trait AuditQueryStore {
         limit: i32,
         start: Option<Item>,
     ) -> impl StoreFuture<(Vec<AuditRecord>, Option<Item>)>;
+
+    /// The record of event `id`: `Query gsi5 gsi5pk = RECORD#<id>` (one
+    /// item at most).
+    fn audit_record(&self, id: &str) -> impl StoreFuture<Option<AuditRecord>>;
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 //! its last record, or where the reading stopped, so nothing is skipped.
 
 use super::super::super::{classify, from_item, s, Item, Store, StoreError, StoreFuture};
-use super::super::{day_pk, AuditRecord};
+use super::super::{day_pk, record_pk, AuditRecord};
 use super::{
     day_text, format_day, lower_bound, malformed, parse_day, take_text, upper_bound, AuditQuery,
     AuditQueryStore, Source, Target, BY_DAY, DAY, DEFAULT_WINDOW, FILTERED_READ, MAX_ROUND_TRIPS,
     WINDOW_FROM, WINDOW_TO,
 };
 use crate::clock;
+use crate::store::schema::AUDIT_INDEXES;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::{Date, OffsetDateTime};
 
@@ -186,6 +187,29 @@ impl AuditQueryStore for Store {
         }
         let here = walk.here();
         Ok((records(items)?, Some(here)))
+    }
+
+    async fn audit_record(&self, id: &str) -> Result<Option<AuditRecord>, StoreError> {
+        let (index, partition, _) = AUDIT_INDEXES[4];
+        let output = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", partition)
+            .expression_attribute_values(":pk", s(record_pk(id)))
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| classify(e, "Query"))?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .map(from_item)
+            .transpose()
     }
 }
 
