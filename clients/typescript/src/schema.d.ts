@@ -1612,7 +1612,7 @@ export interface components {
              */
             approver_id: string;
             /**
-             * @description A user's role.
+             * @description A role whose users decide the step.
              * @enum {string}
              */
             approver_role: "admin" | "approver" | "user";
@@ -2691,7 +2691,7 @@ export interface components {
          * @description A role: what its holder may do.
          * @enum {string}
          */
-        Role: "admin" | "approver" | "user";
+        Role: "admin" | "approver" | "user" | "auditor";
         /** @description Whether a rule applies to an event, and why. */
         RuleEvaluation: {
             /** @description The event's type matches the trigger. */
@@ -2890,7 +2890,7 @@ export interface components {
              */
             name?: string | null;
             /**
-             * @description A user's role.
+             * @description A role whose users decide the step.
              * @enum {string}
              */
             approver_role?: "admin" | "approver" | "user";
@@ -2909,7 +2909,7 @@ export interface components {
             /** @example Manager */
             name: string;
             /**
-             * @description A user's role.
+             * @description A role whose users decide the step.
              * @enum {string}
              */
             approver_role?: "admin" | "approver" | "user";

@@ -52,10 +52,11 @@ pub async fn handle(app: &Api, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
-    principal.require(permissions::ORDERS_PLACE)?;
+    principal.require(permissions::ORDERS_READ)?;
     match meta.route_key.as_str() {
         "GET /api/v1/orders" => list(app, &principal, &req).await,
         "POST /api/v1/orders" => {
+            principal.require(permissions::ORDERS_PLACE)?;
             let scope = format!("orders-create#{}", principal.user_id);
             idempotency::idempotent(&app.store, &scope, &meta, &req, || {
                 place(app, &principal, &meta, &req)
@@ -281,6 +282,7 @@ pub(crate) struct ChangeOrder {
 
 async fn change(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Request) -> ApiReply {
     let record = visible(app, principal, req).await?;
+    principal.require(permissions::ORDERS_PLACE)?;
     let body: ChangeOrder = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
     let status = v.check_opt("status", body.status.as_deref(), OrderStatus::parse);

@@ -57,7 +57,10 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
             .await
         }
         "GET /api/v1/approvals/{id}" => get(app, &principal, &req).await,
-        "PATCH /api/v1/approvals/{id}" => patch(app, &principal, &meta, &req).await,
+        "PATCH /api/v1/approvals/{id}" => {
+            principal.require(permissions::APPROVALS_DECIDE)?;
+            patch(app, &principal, &meta, &req).await
+        }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }

@@ -142,6 +142,11 @@ pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, Vec<(String, Str
         }
         let approvers = match (input.approver_role, input.approver_ids) {
             (Some(role), None) => match Role::parse(&role) {
+                Ok(Role::Auditor) => {
+                    let message = "auditors change nothing: name admin, approver or user";
+                    errors.push((at("approver_role"), message.into()));
+                    None
+                }
                 Ok(role) => Some(Approvers::Role(role)),
                 Err(message) => {
                     errors.push((at("approver_role"), message));

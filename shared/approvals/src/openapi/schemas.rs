@@ -42,9 +42,15 @@ named_values! {
     Verdict => "What an approver said about a step.",
 }
 
-/// A user's role (`approver_role`): the values [`Role`] parses.
+/// A step's role (`approver_role`): the values [`Role`] parses but
+/// `auditor` (auditors change nothing).
 pub fn role() -> Object {
-    named(&Role::ALL.map(Role::as_str), "A user's role.")
+    let deciding: Vec<&str> = Role::ALL
+        .into_iter()
+        .filter(|role| *role != Role::Auditor)
+        .map(Role::as_str)
+        .collect();
+    named(&deciding, "A role whose users decide the step.")
 }
 
 /// An id as text: a UUID.

@@ -36,24 +36,28 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     };
     // The draft's deletion comes last.
     let rows = vec![
-        row([401, 200, 200, 200, 200], "GET /api/v1/workflows", || {
-            Call::new("workflows/list")
-        }),
-        row([401, 403, 403, 403, 201], "POST /api/v1/workflows", || {
-            Call::new("workflows/create").body(json!({"name": "New"}))
-        }),
         row(
-            [401, 200, 200, 200, 200],
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/workflows",
+            || Call::new("workflows/list"),
+        ),
+        row(
+            [401, 403, 403, 403, 201, 403],
+            "POST /api/v1/workflows",
+            || Call::new("workflows/create").body(json!({"name": "New"})),
+        ),
+        row(
+            [401, 200, 200, 200, 200, 200],
             "GET /api/v1/workflows/{id} active",
             || Call::new("workflows/get").resource_id("workflows", &workflow),
         ),
         row(
-            [401, 404, 404, 404, 200],
+            [401, 404, 404, 404, 200, 200],
             "GET /api/v1/workflows/{id} draft",
             || Call::new("workflows/get").resource_id("workflows", &draft),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "PATCH /api/v1/workflows/{id}",
             || {
                 Call::new("workflows/patch")
@@ -61,36 +65,43 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
                     .body(json!({"description": "Chairs and desks"}))
             },
         ),
-        row([401, 201, 201, 201, 201], "POST /api/v1/approvals", || {
-            Call::new("approvals/create").body(json!({"workflow_id": workflow, "title": "Lamps"}))
-        }),
-        row([401, 200, 200, 200, 200], "GET /api/v1/approvals", || {
-            Call::new("approvals/list").query(&[])
-        }),
         row(
-            [401, 404, 200, 200, 200],
+            [401, 201, 201, 201, 201, 403],
+            "POST /api/v1/approvals",
+            || {
+                Call::new("approvals/create")
+                    .body(json!({"workflow_id": workflow, "title": "Lamps"}))
+            },
+        ),
+        row(
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/approvals",
+            || Call::new("approvals/list").query(&[]),
+        ),
+        row(
+            [401, 404, 200, 200, 200, 200],
             "GET /api/v1/approvals/{id}",
             || Call::new("approvals/get").resource_id("approvals", &approval),
         ),
         row(
-            [401, 403, 403, 200, 200],
+            [401, 403, 403, 200, 200, 200],
             "GET /api/v1/approvals?requester_id=owner",
             || Call::new("approvals/list").query(&[("requester_id", &owner.id)]),
         ),
         // The step needs two approvers: the approver's decision counts
         // and leaves it open for the others' answers.
         row(
-            [401, 404, 200, 403, 403],
+            [401, 404, 200, 403, 403, 403],
             "PATCH /api/v1/approvals/{id} approve",
             || decide("APPROVED"),
         ),
         row(
-            [401, 404, 403, 200, 403],
+            [401, 404, 403, 200, 403, 403],
             "PATCH /api/v1/approvals/{id} cancel",
             || decide("CANCELLED"),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/workflows/{id}",
             || Call::new("workflows/delete").resource_id("workflows", &draft),
         ),

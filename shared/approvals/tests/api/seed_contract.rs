@@ -1,5 +1,6 @@
-//! What clients written for other approval systems send: `reason` on a
-//! decision, as the same field as `comment`.
+//! What clients written for other approval systems send and expect:
+//! `reason` on a decision, as the same field as `comment`; an auditor
+//! role that reads everything and changes nothing.
 
 use crate::helpers::{Account, Call, Reply, TestEnv};
 use opsflow_platform::domain::Role;
@@ -56,4 +57,60 @@ async fn a_decision_takes_its_comment_as_reason_too() {
     let reply = decide(&env, &approver, &approved, same).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["decisions"][0]["comment"], "Fine");
+}
+
+#[tokio::test]
+async fn an_auditor_reads_every_approval_and_workflow_and_decides_nothing() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let auditor = env.account("auditor", Role::Auditor).await;
+    let requester = env.account("requester", Role::User).await;
+    // A step may not name auditors as its role.
+    let by_role = json!({"name": "Audit", "steps": [
+        {"name": "Review", "approver_role": "auditor", "required_approvals": 1}]});
+    let refused = env
+        .call(Call::new("workflows/create").by(&admin).body(by_role))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.to_string().contains("steps[0].approver_role"));
+    // Named by id, an auditor still decides nothing.
+    let by_id = json!({"name": "Named", "steps": [
+        {"name": "Review", "approver_ids": [auditor.id], "required_approvals": 1}]});
+    let workflow = env
+        .create(Call::new("workflows/create").by(&admin).body(by_id))
+        .await;
+    let draft = env
+        .call(
+            Call::new("workflows/get")
+                .resource_id("workflows", &workflow)
+                .by(&auditor),
+        )
+        .await;
+    assert_eq!(draft.status, 200, "an auditor reads drafts: {}", draft.body);
+    env.activate_workflow(&admin, &workflow).await;
+    let id = env.file_approval(&requester, &workflow, "Chairs").await;
+    let read = env
+        .call(
+            Call::new("approvals/get")
+                .resource_id("approvals", &id)
+                .by(&auditor),
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    let decided = decide(
+        &env,
+        &auditor,
+        &id,
+        json!({"status": "APPROVED", "reason": "Looks fine"}),
+    )
+    .await;
+    assert_eq!(decided.status, 403, "{}", decided.body);
+    let filed = env
+        .call(
+            Call::new("approvals/create")
+                .by(&auditor)
+                .body(json!({"workflow_id": workflow, "title": "Mine"})),
+        )
+        .await;
+    assert_eq!(filed.status, 403);
 }

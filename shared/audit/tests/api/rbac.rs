@@ -31,21 +31,27 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let rows = vec![
         // Everyone signed in lists the audit log: admins and auditors
         // all of it, others what they may see.
-        row([401, 200, 200, 200, 200], "GET /api/v1/auditLogs", || {
-            Call::new("audit-logs/list").query(&[])
-        }),
-        // A record is its actor's and admins' (and theirs who may see
+        row(
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/auditLogs",
+            || Call::new("audit-logs/list").query(&[]),
+        ),
+        // A record is its actor's, admins' and auditors' (and theirs who may see
         // what it is about: no one else, for a client's own kind).
         row(
-            [401, 404, 404, 200, 200],
+            [401, 404, 404, 200, 200, 200],
             "GET /api/v1/auditLogs/{id}",
             || Call::new("audit-logs/get").path_params(&[("id", &own)]),
         ),
         // A client's entry about an entity every caller may see.
-        row([401, 202, 202, 202, 202], "POST /api/v1/auditLogs", || {
-            Call::new("audit-logs/create").body(json!({"action": "report.exported",
+        row(
+            [401, 202, 202, 202, 202, 202],
+            "POST /api/v1/auditLogs",
+            || {
+                Call::new("audit-logs/create").body(json!({"action": "report.exported",
                     "entity": "workflow", "entity_id": workflow, "details": {"format": "csv"}}))
-        }),
+            },
+        ),
     ];
     let send: Send = Box::new(|call: Call| {
         let audit = &audit;

@@ -37,7 +37,11 @@ pub async fn handle(app: &Api, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request) -> ApiReply {
-    principal.require(permissions::RULES_MANAGE)?;
+    // Auditors read rules; only admins change them.
+    principal.require(permissions::RULES_READ)?;
+    if !meta.route_key.starts_with("GET ") {
+        principal.require(permissions::RULES_MANAGE)?;
+    }
     match meta.route_key.as_str() {
         "GET /api/v1/rules" => list(app, &req).await,
         "POST /api/v1/rules" => {

@@ -26,23 +26,25 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
 
     // The rule's deletion comes last.
     let rows = vec![
-        row([401, 403, 403, 403, 200], "GET /api/v1/rules", || {
+        row([401, 403, 403, 403, 200, 200], "GET /api/v1/rules", || {
             Call::new("rules/list")
         }),
-        row([401, 403, 403, 403, 201], "POST /api/v1/rules", || {
+        row([401, 403, 403, 403, 201, 403], "POST /api/v1/rules", || {
             Call::new("rules/create").body(json!({"name": "Note", "trigger": "*",
                     "actions": [{"type": "log", "message": "seen"}]}))
         }),
-        row([401, 403, 403, 403, 200], "GET /api/v1/rules/{id}", || {
-            rule_at("rules/get")
-        }),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 200],
+            "GET /api/v1/rules/{id}",
+            || rule_at("rules/get"),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
             "PATCH /api/v1/rules/{id}",
             || rule_at("rules/patch").body(json!({"priority": 5})),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "POST /api/v1/automation/execute (dry run)",
             || {
                 Call::new("automation/execute").body(json!({"entity": "approval",
@@ -50,7 +52,7 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             },
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "POST /api/v1/automation/execute",
             || {
                 Call::new("automation/execute").body(json!({"event": {"type": "report.requested",
@@ -58,12 +60,12 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             },
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 200],
             "GET /api/v1/automation/runs",
             || Call::new("automation/runs").query(&[]),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/rules/{id}",
             || rule_at("rules/delete"),
         ),

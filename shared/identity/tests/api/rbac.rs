@@ -22,7 +22,7 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // refresh token is the credential, whatever access token comes along.
     let refresher = env.account("refresher", Role::User).await;
     let mut refresh_tokens = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..6 {
         refresh_tokens.push(env.login(&refresher.email).await.refresh);
     }
     let refresh_tokens = RefCell::new(refresh_tokens);
@@ -30,31 +30,35 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // Logout and delete come last: they end sessions and accounts (the
     // admin deactivates the owner last).
     let rows = vec![
-        row([201; 5], "POST /api/v1/auth/register", || {
+        row([201; 6], "POST /api/v1/auth/register", || {
             Call::new("auth/register").body(json!({
                 "email": format!("new-{}@example.com", EntityId::new()),
                 "password": PASSWORD,
                 "name": "New",
             }))
         }),
-        row([200; 5], "POST /api/v1/auth/login", || {
+        row([200; 6], "POST /api/v1/auth/login", || {
             Call::new("auth/login").body(json!({"email": owner.email, "password": PASSWORD}))
         }),
-        row([200; 5], "POST /api/v1/auth/refresh", || {
+        row([200; 6], "POST /api/v1/auth/refresh", || {
             let token = refresh_tokens.borrow_mut().pop().expect("a refresh token");
             Call::new("auth/refresh").body(json!({"refresh_token": token}))
         }),
-        row([401, 200, 200, 200, 200], "GET /api/v1/auth/me", || {
-            Call::new("auth/me")
-        }),
-        row([401, 403, 403, 403, 200], "GET /api/v1/users", || {
+        row(
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/auth/me",
+            || Call::new("auth/me"),
+        ),
+        row([401, 403, 403, 403, 200, 403], "GET /api/v1/users", || {
             Call::new("users/list")
         }),
-        row([401, 404, 404, 200, 200], "GET /api/v1/users/{id}", || {
-            Call::new("users/get").id(&owner.id)
-        }),
         row(
-            [401, 404, 404, 200, 403],
+            [401, 404, 404, 200, 200, 404],
+            "GET /api/v1/users/{id}",
+            || Call::new("users/get").id(&owner.id),
+        ),
+        row(
+            [401, 404, 404, 200, 403, 404],
             "PATCH /api/v1/users/{id} name",
             || {
                 Call::new("users/patch")
@@ -63,7 +67,7 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             },
         ),
         row(
-            [401, 404, 404, 403, 200],
+            [401, 404, 404, 403, 200, 404],
             "PATCH /api/v1/users/{id} role",
             || {
                 Call::new("users/patch")
@@ -72,12 +76,12 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
             },
         ),
         row(
-            [401, 204, 204, 204, 204],
+            [401, 204, 204, 204, 204, 204],
             "POST /api/v1/auth/logout",
             || Call::new("auth/logout"),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/users/{id}",
             || Call::new("users/delete").id(&owner.id),
         ),

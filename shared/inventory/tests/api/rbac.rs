@@ -21,30 +21,36 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     )
     .await;
     let rows = vec![
-        row([401, 200, 200, 200, 200], "GET /api/v1/inventory", || {
-            Call::new("inventory/list").query(&[])
-        }),
         row(
-            [401, 200, 200, 200, 200],
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/inventory",
+            || Call::new("inventory/list").query(&[]),
+        ),
+        row(
+            [401, 200, 200, 200, 200, 200],
             "GET /api/v1/inventory/low-stock",
             || Call::new("inventory/low-stock"),
         ),
-        row([401, 403, 403, 403, 201], "POST /api/v1/inventory", || {
-            Call::new("inventory/create")
-                .body(json!({"sku": "RBAC-2", "name": "Other", "unit_price": 1}))
-        }),
         row(
-            [401, 200, 200, 200, 200],
+            [401, 403, 403, 403, 201, 403],
+            "POST /api/v1/inventory",
+            || {
+                Call::new("inventory/create")
+                    .body(json!({"sku": "RBAC-2", "name": "Other", "unit_price": 1}))
+            },
+        ),
+        row(
+            [401, 200, 200, 200, 200, 200],
             "GET /api/v1/inventory/{sku}",
             || at("inventory/get", "RBAC-1"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "PATCH /api/v1/inventory/{sku}",
             || at("inventory/patch", "RBAC-1").body(json!({"unit_price": 120})),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "POST /api/v1/inventory/{sku}/adjust",
             || at("inventory/adjust", "RBAC-1").body(json!({"delta": -1, "reason": "count"})),
         ),

@@ -23,30 +23,34 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     // Deletion comes last; each caller's successful change moves the
     // version, so changes carry none.
     let rows = vec![
-        row([401, 200, 200, 200, 200], "GET /api/v1/items", || {
+        row([401, 200, 200, 200, 200, 200], "GET /api/v1/items", || {
             Call::new("items/list").query(&[])
         }),
-        row([401, 201, 201, 201, 201], "POST /api/v1/items", || {
+        row([401, 201, 201, 201, 201, 403], "POST /api/v1/items", || {
             Call::new("items/create").body(serde_json::json!({"name": "Mine"}))
         }),
-        row([401, 200, 200, 200, 200], "GET /api/v1/items/{id}", || {
-            of("items/get")
-        }),
         row(
-            [401, 403, 403, 200, 200],
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/items/{id}",
+            || of("items/get"),
+        ),
+        row(
+            [401, 403, 403, 200, 200, 403],
             "PATCH /api/v1/items/{id}",
             || of("items/patch").body(serde_json::json!({"description": "changed"})),
         ),
-        row([401, 403, 403, 200, 200], "PUT /api/v1/items/{id}", || {
-            of("items/put").body(serde_json::json!({"name": "Replaced", "status": "active"}))
-        }),
         row(
-            [401, 403, 403, 204, 404],
+            [401, 403, 403, 200, 200, 403],
+            "PUT /api/v1/items/{id}",
+            || of("items/put").body(serde_json::json!({"name": "Replaced", "status": "active"})),
+        ),
+        row(
+            [401, 403, 403, 204, 404, 403],
             "DELETE /api/v1/items/{id} (the owner's item)",
             || of("items/delete"),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/items/{id} (another user's item)",
             || at("items/delete", &theirs),
         ),

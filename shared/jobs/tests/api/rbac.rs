@@ -22,37 +22,43 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let of = |fixture: &str| at(fixture, &queued);
 
     let rows = vec![
-        row([401, 403, 403, 403, 200], "GET /api/v1/jobs", || {
+        row([401, 403, 403, 403, 200, 403], "GET /api/v1/jobs", || {
             Call::new("jobs/list").query(&[])
         }),
-        row([401, 403, 403, 403, 201], "POST /api/v1/jobs", move || {
-            Call::new("jobs/create").body(report.clone())
-        }),
-        row([401, 403, 403, 403, 202], "POST /api/v1/jobs/clean", || {
-            Call::new("jobs/clean").body(json!({"older_than_days": 30}))
-        }),
-        row([401, 403, 403, 403, 200], "GET /api/v1/jobs/{id}", || {
-            of("jobs/get")
-        }),
+        row(
+            [401, 403, 403, 403, 201, 403],
+            "POST /api/v1/jobs",
+            move || Call::new("jobs/create").body(report.clone()),
+        ),
+        row(
+            [401, 403, 403, 403, 202, 403],
+            "POST /api/v1/jobs/clean",
+            || Call::new("jobs/clean").body(json!({"older_than_days": 30})),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
+            "GET /api/v1/jobs/{id}",
+            || of("jobs/get"),
+        ),
         // Not a report that is ready: the admin is told so.
         row(
-            [401, 403, 403, 403, 409],
+            [401, 403, 403, 403, 409, 403],
             "GET /api/v1/jobs/{id}/download",
             || of("jobs/download"),
         ),
         // Only a failed job is retried.
         row(
-            [401, 403, 403, 403, 409],
+            [401, 403, 403, 403, 409, 403],
             "POST /api/v1/jobs/{id}/retry",
             || of("jobs/retry"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "POST /api/v1/jobs/{id}/cancel",
             || of("jobs/cancel"),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/jobs/{id}",
             || at("jobs/delete", &other),
         ),

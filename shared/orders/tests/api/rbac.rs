@@ -27,35 +27,42 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         .body(json!({"status": "cancelled"}));
     assert_eq!(env.call(cancel).await.status, 200);
     let rows = vec![
-        row([401, 200, 200, 200, 200], "GET /api/v1/orders", || {
+        row([401, 200, 200, 200, 200, 200], "GET /api/v1/orders", || {
             Call::new("orders/list").query(&[])
         }),
-        row([401, 201, 201, 201, 201], "POST /api/v1/orders", || {
-            Call::new("orders/create").body(json!({"items": [{"sku": "RBAC-1", "quantity": 1}]}))
-        }),
+        row(
+            [401, 201, 201, 201, 201, 403],
+            "POST /api/v1/orders",
+            || {
+                Call::new("orders/create")
+                    .body(json!({"items": [{"sku": "RBAC-1", "quantity": 1}]}))
+            },
+        ),
         // Analytics are an admin's.
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "GET /api/v1/orders/analytics",
             || Call::new("orders/analytics").query(&[]),
         ),
-        row([401, 404, 404, 200, 200], "GET /api/v1/orders/{id}", || {
-            of("orders/get")
-        }),
         row(
-            [401, 404, 404, 200, 200],
+            [401, 404, 404, 200, 200, 404],
+            "GET /api/v1/orders/{id}",
+            || of("orders/get"),
+        ),
+        row(
+            [401, 404, 404, 200, 200, 404],
             "GET /api/v1/orders/{id}/timeline",
             || of("orders/timeline"),
         ),
         // Processing is an admin's move; the owner gets 403.
         row(
-            [401, 404, 404, 403, 200],
+            [401, 404, 404, 403, 200, 404],
             "PATCH /api/v1/orders/{id}",
             || of("orders/patch").body(json!({"status": "processing"})),
         ),
         // Deleting is an admin's; the owner gets 403, others 404.
         row(
-            [401, 404, 404, 403, 204],
+            [401, 404, 404, 403, 204, 404],
             "DELETE /api/v1/orders/{id}",
             || at("orders/delete", &done),
         ),

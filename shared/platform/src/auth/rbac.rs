@@ -35,10 +35,15 @@ impl Permission {
     }
 }
 
-/// Every role: for permissions any signed-in user holds.
-pub const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Approver, Role::User];
+/// Every role: for permissions any signed-in user holds (reading, and
+/// what concerns the caller alone).
+pub const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Approver, Role::User, Role::Auditor];
+/// Every role that changes things: all but auditors, who change nothing.
+pub const WRITERS: &[Role] = &[Role::Admin, Role::Approver, Role::User];
 /// Administrators only.
 pub const ADMINS: &[Role] = &[Role::Admin];
+/// Those who read everything of a kind: administrators and auditors.
+pub const READERS_OF_ALL: &[Role] = &[Role::Admin, Role::Auditor];
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

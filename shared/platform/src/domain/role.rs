@@ -7,6 +7,9 @@ crate::string_enum! {
         Admin = "admin",
         Approver = "approver",
         User = "user",
+        /// Reads every audit record, approval, workflow, rule and run;
+        /// changes nothing.
+        Auditor = "auditor",
     }
 }
 
@@ -16,7 +19,10 @@ mod tests {
 
     #[test]
     fn roles_read_and_write_their_names() {
-        assert_eq!(Role::ALL, [Role::Admin, Role::Approver, Role::User]);
+        assert_eq!(
+            Role::ALL,
+            [Role::Admin, Role::Approver, Role::User, Role::Auditor]
+        );
         for role in Role::ALL {
             let json = serde_json::to_value(role).unwrap();
             assert_eq!(json, role.as_str(), "{role}");
@@ -24,7 +30,7 @@ mod tests {
         }
         assert_eq!(
             Role::parse("root").unwrap_err(),
-            "must be one of admin, approver, user"
+            "must be one of admin, approver, user, auditor"
         );
     }
 }

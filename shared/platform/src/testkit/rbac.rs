@@ -13,17 +13,17 @@ use std::pin::Pin;
 
 /// The kinds of caller, in the order of a row's statuses: no token, a
 /// `user`, an `approver`, the `owner` of what the row touches (a user),
-/// and an `admin`.
-pub const CALLERS: [&str; 5] = ["anonymous", "user", "approver", "owner", "admin"];
+/// an `admin` and an `auditor`.
+pub const CALLERS: [&str; 6] = ["anonymous", "user", "approver", "owner", "admin", "auditor"];
 
 /// A route (`METHOD /path`, then any words saying which case), how to
 /// build its request, and the status for each of [`CALLERS`].
-pub type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 5]);
+pub type Row<'a> = (&'static str, Box<dyn Fn() -> Call + 'a>, [u16; 6]);
 
 /// A row of the matrix: the status each of [`CALLERS`] gets, `route`
 /// (with any words saying which case), and how to build its request.
 pub fn row<'a>(
-    statuses: [u16; 5],
+    statuses: [u16; 6],
     route: &'static str,
     request: impl Fn() -> Call + 'a,
 ) -> Row<'a> {
@@ -37,6 +37,7 @@ pub struct Callers {
     /// A `user`: the account whose own things the rows touch.
     pub owner: Account,
     pub admin: Account,
+    pub auditor: Account,
 }
 
 impl Callers {
@@ -46,21 +47,24 @@ impl Callers {
         let approver = env.account("approver", Role::Approver).await;
         let admin = env.account("admin", Role::Admin).await;
         let owner = env.account("owner", Role::User).await;
+        let auditor = env.account("auditor", Role::Auditor).await;
         Self {
             user,
             approver,
             owner,
             admin,
+            auditor,
         }
     }
 
     /// The account of each of [`CALLERS`] (`None` for `anonymous`).
-    pub fn accounts(&self) -> [Option<Account>; 5] {
+    pub fn accounts(&self) -> [Option<Account>; 6] {
         let Self {
             user,
             approver,
             owner,
             admin,
+            auditor,
         } = self;
         [
             None,
@@ -68,6 +72,7 @@ impl Callers {
             Some(approver.clone()),
             Some(owner.clone()),
             Some(admin.clone()),
+            Some(auditor.clone()),
         ]
     }
 }
@@ -132,7 +137,7 @@ pub struct Matrix<'a> {
     pub functions: &'a [&'a str],
     /// The account of each kind of caller (`None` for `anonymous`), in the
     /// order of [`CALLERS`].
-    pub accounts: [Option<Account>; 5],
+    pub accounts: [Option<Account>; 6],
 }
 
 impl<'a> Matrix<'a> {

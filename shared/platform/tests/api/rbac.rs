@@ -11,13 +11,13 @@ const FUNCTIONS: &[&str] = &["health"];
 async fn the_probes_answer_every_caller() {
     let env = crate::env().await;
     let rows = vec![
-        row([200; 5], "GET /health", || Call::new("health/health")),
-        row([200; 5], "GET /readiness", || Call::new("health/readiness")),
-        row([200; 5], "GET /api/v1/health", || {
+        row([200; 6], "GET /health", || Call::new("health/health")),
+        row([200; 6], "GET /readiness", || Call::new("health/readiness")),
+        row([200; 6], "GET /api/v1/health", || {
             Call::new("health/api-v1-health")
         }),
         // A path no route matches: the same problem 404 for everyone.
-        row([404; 5], "ANY $default", || Call::new("health/not-found")),
+        row([404; 6], "ANY $default", || Call::new("health/not-found")),
     ];
     // The probes take no token; every caller comes without one.
     let matrix = Matrix {

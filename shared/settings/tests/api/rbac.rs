@@ -14,16 +14,18 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = crate::env().await;
     let callers = Callers::sign_up(&env).await;
     let rows = vec![
-        row([401, 200, 200, 200, 200], "GET /api/v1/settings", || {
-            Call::new("settings/list")
-        }),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 200, 200, 200, 200, 200],
+            "GET /api/v1/settings",
+            || Call::new("settings/list"),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
             "GET /api/v1/settings/{key}",
             || at("settings/get", "app.name"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "PUT /api/v1/settings/{key}",
             || at("settings/put", "features.dark_mode").body(json!({"value": true})),
         ),

@@ -10,9 +10,11 @@ const FUNCTIONS: &[&str] = &["stats"];
 async fn every_route_answers_each_caller_as_the_permission_table_says() {
     let env = crate::env().await;
     let callers = Callers::sign_up(&env).await;
-    let rows = vec![row([401, 403, 403, 403, 200], "GET /api/v1/stats", || {
-        Call::new("stats/get")
-    })];
+    let rows = vec![row(
+        [401, 403, 403, 403, 200, 403],
+        "GET /api/v1/stats",
+        || Call::new("stats/get"),
+    )];
     Matrix::new(&env, FUNCTIONS, &callers)
         .check(&rows, None)
         .await;

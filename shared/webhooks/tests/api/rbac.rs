@@ -44,50 +44,56 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
 
     // The deletion comes last.
     let rows = vec![
-        row([401, 403, 403, 403, 200], "GET /api/v1/webhooks", || {
-            Call::new("webhooks/list")
-        }),
-        row([401, 403, 403, 403, 201], "POST /api/v1/webhooks", || {
-            Call::new("webhooks/create")
-                .body(json!({"url": "https://hooks.example.com/other", "events": ["*"]}))
-        }),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
+            "GET /api/v1/webhooks",
+            || Call::new("webhooks/list"),
+        ),
+        row(
+            [401, 403, 403, 403, 201, 403],
+            "POST /api/v1/webhooks",
+            || {
+                Call::new("webhooks/create")
+                    .body(json!({"url": "https://hooks.example.com/other", "events": ["*"]}))
+            },
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
             "GET /api/v1/webhooks/{id}",
             || at("webhooks/get"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "PATCH /api/v1/webhooks/{id}",
             || at("webhooks/patch").body(json!({"description": "changed"})),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "POST /api/v1/webhooks/{id}/rotate-secret",
             || at("webhooks/rotate-secret"),
         ),
         row(
-            [401, 403, 403, 403, 202],
+            [401, 403, 403, 403, 202, 403],
             "POST /api/v1/webhooks/{id}/ping",
             || at("webhooks/ping"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "GET /api/v1/webhooks/{id}/deliveries",
             || of("webhooks/deliveries"),
         ),
         row(
-            [401, 403, 403, 403, 200],
+            [401, 403, 403, 403, 200, 403],
             "GET /api/v1/webhooks/{id}/deliveries/{delivery_id}",
             || of("webhooks/delivery"),
         ),
         row(
-            [401, 403, 403, 403, 202],
+            [401, 403, 403, 403, 202, 403],
             "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             || of("webhooks/redeliver"),
         ),
         row(
-            [401, 403, 403, 403, 204],
+            [401, 403, 403, 403, 204, 403],
             "DELETE /api/v1/webhooks/{id}",
             || at("webhooks/delete"),
         ),
