@@ -212,7 +212,7 @@ export interface paths {
         };
         /**
          * Read the audit log
-         * @description Signed in: audit records, newest first, every filter a `Query` on its own key. Admins see every record. Everyone else sees their own actions (the default without filters, or `user_id=<own id>`; another user's id is 403) and the records about one entity they may see (`entity` with `entity_id`: themselves, active workflows, the approvals they may see; anything else is 404). A whole kind of entity (`entity` without `entity_id`) or an action across users (`action` without `user_id`) is 403 for non-admins. Without `entity`, `user_id` or `action` the window is the 30 days before `to`. An unknown or repeated parameter, or an unreadable time, is 400; invalid values (a time outside the years 1–9999 in UTC, `from` after `to`, `entity_id` without `entity`) are 422.
+         * @description Signed in: audit records, newest first, every filter a `Query` on its own key. Admins and auditors see every record. Everyone else sees their own actions (the default without filters, or `user_id=<own id>`; another user's id is 403) and the records about one entity they may see (`entity` with `entity_id`: themselves, active workflows, the approvals they may see; anything else is 404). A whole kind of entity (`entity` without `entity_id`) or an action across users (`action` without `user_id`) is 403 for non-admins. Without `entity`, `user_id` or `action` the window is the 30 days before `to`. An unknown or repeated parameter, or an unreadable time, is 400; invalid values (a time outside the years 1–9999 in UTC, `from` after `to`, `entity_id` without `entity`) are 422.
          */
         get: operations["listAuditLogs"];
         put?: never;
@@ -236,7 +236,7 @@ export interface paths {
         };
         /**
          * Read one audit record
-         * @description Signed in: one record by its id (the id of the event it records, as a listing or a client's entry gives it), to whoever would see it in a listing: admins any record; others the records of their own actions and those about an entity they may see. Any other record, or an id that names none, is 404. Query parameters are 400.
+         * @description Signed in: one record by its id (the id of the event it records, as a listing or a client's entry gives it), to whoever would see it in a listing: admins and auditors any record; others the records of their own actions and those about an entity they may see. Any other record, or an id that names none, is 404. Query parameters are 400.
          */
         get: operations["getAuditLog"];
         put?: never;
@@ -257,7 +257,8 @@ export interface paths {
         /**
          * List workflows
          * @description Everyone signed in lists the `ACTIVE` workflows, which requests are
-         *     filed against; admins list every status (`status` filters). Newest
+         *     filed against; admins and auditors list every status (`status`
+         *     filters). Newest
          *     first.
          */
         get: operations["listWorkflows"];
@@ -285,8 +286,8 @@ export interface paths {
         };
         /**
          * Get a workflow
-         * @description Admins read any workflow; everyone else only an `ACTIVE` one (any
-         *     other is 404).
+         * @description Admins and auditors read any workflow; everyone else only an `ACTIVE`
+         *     one (any other is 404).
          */
         get: operations["getWorkflow"];
         put?: never;
@@ -318,7 +319,7 @@ export interface paths {
         };
         /**
          * List approvals
-         * @description Newest first. Admins list every request; everyone else their own
+         * @description Newest first. Admins and auditors list every request; everyone else their own
          *     requests, or with `assigned=me` what waits on their decision (never a
          *     later step of a request they approved an earlier step of, unless its
          *     workflow allows it). A filtered page may hold fewer than `limit`
@@ -328,9 +329,10 @@ export interface paths {
         put?: never;
         /**
          * File an approval request
-         * @description Anyone signed in files a request against an `ACTIVE` workflow: it
-         *     copies the workflow's steps and starts `PENDING` at step 0. A workflow
-         *     that stops being active meanwhile is 409.
+         * @description Anyone signed in but auditors (403: they change nothing) files a
+         *     request against an `ACTIVE` workflow: it copies the workflow's steps
+         *     and starts `PENDING` at step 0. A workflow that stops being active
+         *     meanwhile is 409.
          */
         post: operations["createApproval"];
         delete?: never;
@@ -350,8 +352,8 @@ export interface paths {
          * Get an approval
          * @description The approval with its `decisions` (step, approver, decision, comment,
          *     time), for its requester, the approvers its steps name (by role, by id
-         *     or assigned by a rule), whoever decided it, and admins; anyone else
-         *     gets 404.
+         *     or assigned by a rule), whoever decided it, admins and auditors;
+         *     anyone else gets 404.
          */
         get: operations["getApproval"];
         put?: never;
@@ -363,9 +365,10 @@ export interface paths {
          * Decide or withdraw an approval
          * @description `APPROVED` or `REJECTED` decides the current step: only its approvers,
          *     once each; never the requester, nor (unless the workflow allows it)
-         *     whoever approved an earlier step (403). A final approval, or a second
-         *     decision, is 409. `CANCELLED` is the requester's withdrawal of a
-         *     pending request. Without `If-Match` or `version` a decision that meets
+         *     whoever approved an earlier step, nor an auditor (403). A final
+         *     approval, or a second decision, is 409. `CANCELLED` is the requester's
+         *     withdrawal of a pending request. `reason` is accepted as the same
+         *     field as `comment`. Without `If-Match` or `version` a decision that meets
          *     a concurrent one is tried again on fresh state; with them a stale
          *     version is 412 (`If-Match`) or 409 (`version`).
          */
@@ -381,7 +384,7 @@ export interface paths {
         };
         /**
          * List rules
-         * @description Admins only. With `enabled`, in the order rules apply (ascending
+         * @description Admins and auditors only. With `enabled`, in the order rules apply (ascending
          *     `priority`); otherwise newest first.
          */
         get: operations["listRules"];
@@ -410,7 +413,7 @@ export interface paths {
         };
         /**
          * Get a rule
-         * @description Admins only.
+         * @description Admins and auditors only.
          */
         get: operations["getRule"];
         put?: never;
@@ -468,7 +471,7 @@ export interface paths {
         };
         /**
          * List rule runs
-         * @description Admins only. What rules did with events, newest first; of one event
+         * @description Admins and auditors only. What rules did with events, newest first; of one event
          *     (`event_id`), by rule. A status (or, with `event_id`, a rule) filters
          *     the listing's key, so a page may hold fewer runs than `limit` while
          *     `next_cursor` is not `null`. Runs are kept 90 days.
@@ -679,7 +682,8 @@ export interface paths {
         put?: never;
         /**
          * Create an item
-         * @description Anyone signed in; the creator owns the item. Only `name` is required:
+         * @description Anyone signed in but auditors (403: they change nothing); the creator
+         *     owns the item. Only `name` is required:
          *     the description defaults to empty, the status to `active`, the metadata
          *     to `{}`.
          */
@@ -1073,7 +1077,8 @@ export interface paths {
         put?: never;
         /**
          * Place an order
-         * @description Anyone signed in; the caller owns the order. 1–25 lines, each SKU
+         * @description Anyone signed in but auditors (403: they change nothing); the caller
+         *     owns the order. 1–25 lines, each SKU
          *     once (in any case), 1–10 000 units each; the server prices each line
          *     from the inventory (a price sent by the client is an unknown field:
          *     400) and takes the stock in the same transaction as the order, which
@@ -4165,6 +4170,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -5139,6 +5145,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6168,6 +6175,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -44,7 +44,8 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 /// List workflows
 ///
 /// Everyone signed in lists the `ACTIVE` workflows, which requests are
-/// filed against; admins list every status (`status` filters). Newest
+/// filed against; admins and auditors list every status (`status`
+/// filters). Newest
 /// first.
 #[utoipa::path(
     get,
@@ -110,8 +111,8 @@ fn create_workflow() {}
 
 /// Get a workflow
 ///
-/// Admins read any workflow; everyone else only an `ACTIVE` one (any
-/// other is 404).
+/// Admins and auditors read any workflow; everyone else only an `ACTIVE`
+/// one (any other is 404).
 #[utoipa::path(
     get,
     path = "/api/v1/workflows/{id}",
@@ -184,7 +185,7 @@ fn delete_workflow() {}
 
 /// List approvals
 ///
-/// Newest first. Admins list every request; everyone else their own
+/// Newest first. Admins and auditors list every request; everyone else their own
 /// requests, or with `assigned=me` what waits on their decision (never a
 /// later step of a request they approved an earlier step of, unless its
 /// workflow allows it). A filtered page may hold fewer than `limit`
@@ -218,9 +219,10 @@ fn list_approvals() {}
 
 /// File an approval request
 ///
-/// Anyone signed in files a request against an `ACTIVE` workflow: it
-/// copies the workflow's steps and starts `PENDING` at step 0. A workflow
-/// that stops being active meanwhile is 409.
+/// Anyone signed in but auditors (403: they change nothing) files a
+/// request against an `ACTIVE` workflow: it copies the workflow's steps
+/// and starts `PENDING` at step 0. A workflow that stops being active
+/// meanwhile is 409.
 #[utoipa::path(
     post,
     path = "/api/v1/approvals",
@@ -245,6 +247,7 @@ fn list_approvals() {}
                                `Idempotency-Key` again."),
         )),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -258,8 +261,8 @@ fn create_approval() {}
 ///
 /// The approval with its `decisions` (step, approver, decision, comment,
 /// time), for its requester, the approvers its steps name (by role, by id
-/// or assigned by a rule), whoever decided it, and admins; anyone else
-/// gets 404.
+/// or assigned by a rule), whoever decided it, admins and auditors;
+/// anyone else gets 404.
 #[utoipa::path(
     get,
     path = "/api/v1/approvals/{id}",
@@ -280,9 +283,10 @@ fn get_approval() {}
 ///
 /// `APPROVED` or `REJECTED` decides the current step: only its approvers,
 /// once each; never the requester, nor (unless the workflow allows it)
-/// whoever approved an earlier step (403). A final approval, or a second
-/// decision, is 409. `CANCELLED` is the requester's withdrawal of a
-/// pending request. Without `If-Match` or `version` a decision that meets
+/// whoever approved an earlier step, nor an auditor (403). A final
+/// approval, or a second decision, is 409. `CANCELLED` is the requester's
+/// withdrawal of a pending request. `reason` is accepted as the same
+/// field as `comment`. Without `If-Match` or `version` a decision that meets
 /// a concurrent one is tried again on fresh state; with them a stale
 /// version is 412 (`If-Match`) or 409 (`version`).
 #[utoipa::path(

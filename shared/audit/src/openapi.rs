@@ -25,7 +25,7 @@ use utoipa::OpenApi as _;
     tag = "auditLogs",
     summary = "Read the audit log",
     description = "Signed in: audit records, newest first, every filter a `Query` on its own \
-        key. Admins see every record. Everyone else sees their own actions (the default \
+        key. Admins and auditors see every record. Everyone else sees their own actions (the default \
         without filters, or `user_id=<own id>`; another user's id is 403) and the records \
         about one entity they may see (`entity` with `entity_id`: themselves, active \
         workflows, the approvals they may see; anything else is 404). A whole kind of entity \
@@ -71,8 +71,8 @@ fn list() {}
     tag = "auditLogs",
     summary = "Read one audit record",
     description = "Signed in: one record by its id (the id of the event it records, as a \
-        listing or a client's entry gives it), to whoever would see it in a listing: admins \
-        any record; others the records of their own actions and those about an entity they \
+        listing or a client's entry gives it), to whoever would see it in a listing: admins and \
+        auditors any record; others the records of their own actions and those about an entity they \
         may see. Any other record, or an id that names none, is 404. Query parameters are 400.",
     security(("bearer" = [])),
     params(

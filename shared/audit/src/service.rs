@@ -160,7 +160,8 @@ async fn may_report_about(
     entity: &EntityKind,
     entity_id: &AuditId,
 ) -> Result<bool, AuditError> {
-    if principal.can(permissions::AUDIT_READ_ALL) || entity.as_str().starts_with(CLIENT_KIND_PREFIX)
+    if principal.can(permissions::AUDIT_REPORT_ANY)
+        || entity.as_str().starts_with(CLIENT_KIND_PREFIX)
     {
         return Ok(true);
     }

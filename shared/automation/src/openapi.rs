@@ -44,7 +44,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 
 /// List rules
 ///
-/// Admins only. With `enabled`, in the order rules apply (ascending
+/// Admins and auditors only. With `enabled`, in the order rules apply (ascending
 /// `priority`); otherwise newest first.
 #[utoipa::path(
     get,
@@ -120,7 +120,7 @@ fn create_rule() {}
 
 /// Get a rule
 ///
-/// Admins only.
+/// Admins and auditors only.
 #[utoipa::path(
     get,
     path = "/api/v1/rules/{id}",
@@ -236,7 +236,7 @@ fn execute_rules() {}
 
 /// List rule runs
 ///
-/// Admins only. What rules did with events, newest first; of one event
+/// Admins and auditors only. What rules did with events, newest first; of one event
 /// (`event_id`), by rule. A status (or, with `event_id`, a rule) filters
 /// the listing's key, so a page may hold fewer runs than `limit` while
 /// `next_cursor` is not `null`. Runs are kept 90 days.

@@ -114,7 +114,8 @@ const _: () = assert!(Search::MAX_CHARS == 100);
 
 /// Create an item
 ///
-/// Anyone signed in; the creator owns the item. Only `name` is required:
+/// Anyone signed in but auditors (403: they change nothing); the creator
+/// owns the item. Only `name` is required:
 /// the description defaults to empty, the status to `active`, the metadata
 /// to `{}`.
 #[utoipa::path(
@@ -140,6 +141,7 @@ const _: () = assert!(Search::MAX_CHARS == 100);
                                    `Idempotency-Key` again."),
             )),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),

@@ -167,7 +167,8 @@ fn order_analytics() {}
 
 /// Place an order
 ///
-/// Anyone signed in; the caller owns the order. 1–25 lines, each SKU
+/// Anyone signed in but auditors (403: they change nothing); the caller
+/// owns the order. 1–25 lines, each SKU
 /// once (in any case), 1–10 000 units each; the server prices each line
 /// from the inventory (a price sent by the client is an unknown field:
 /// 400) and takes the stock in the same transaction as the order, which
@@ -199,6 +200,7 @@ fn order_analytics() {}
                                    `Idempotency-Key` again."),
             )),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),

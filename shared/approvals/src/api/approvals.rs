@@ -250,7 +250,10 @@ pub(crate) struct DecideApproval {
 
 /// The comment of a decision: `comment` or its other name `reason`.
 fn decision_comment(v: &mut Validator, body: &DecideApproval) -> Comment {
-    let (field, text) = match (&body.comment, &body.reason) {
+    // A blank one says nothing: the other (if any) is the comment.
+    let given = |text: &Option<String>| text.clone().filter(|t| !t.trim().is_empty());
+    let (comment, reason) = (given(&body.comment), given(&body.reason));
+    let (field, text) = match (&comment, &reason) {
         (Some(comment), Some(reason)) if comment.trim() != reason.trim() => {
             v.push("reason", "is another name for comment: give one of the two");
             return Comment::default();

@@ -148,8 +148,9 @@ pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, Vec<(String, Str
                     None
                 }
                 Ok(role) => Some(Approvers::Role(role)),
-                Err(message) => {
-                    errors.push((at("approver_role"), message));
+                Err(_) => {
+                    let message = "must be one of admin, approver, user";
+                    errors.push((at("approver_role"), message.into()));
                     None
                 }
             },

@@ -256,6 +256,12 @@ async fn assign(act: &Act<'_>) -> Result<String, ActionFailure> {
     if !user.is_active {
         return Err(permanent(format!("user {user_id} is deactivated")));
     }
+    if !crate::permissions::APPROVALS_DECIDE.allows(user.role) {
+        return Err(permanent(format!(
+            "user {user_id} is an {}: auditors decide nothing",
+            user.role
+        )));
+    }
     edit_approval(act, "being assigned", |before| {
         let step_name = before.current().map(|s| s.name.clone()).unwrap_or_default();
         let assigned = approval::assign(

@@ -149,6 +149,27 @@ async fn assigning_an_unknown_user_is_refused_for_good() {
     );
 }
 
+#[tokio::test]
+async fn assigning_an_auditor_is_refused_for_good() {
+    let env = crate::env().await;
+    let (_, _, created) = filed(&env).await;
+    let auditor = env.account("auditor", Role::Auditor).await;
+
+    let outcome = act(
+        &env,
+        "assign",
+        json!({"user_id": auditor.id}),
+        &created,
+        EntityId::new(),
+    )
+    .await;
+
+    assert!(
+        matches!(outcome, Err(ActionFailure::Permanent(ref m)) if m.contains("auditors decide nothing")),
+        "{outcome:?}"
+    );
+}
+
 #[test]
 fn register_offers_approvals_workflows_and_the_approval_actions() {
     let mut registry = Registry::new();

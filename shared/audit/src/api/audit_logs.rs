@@ -121,8 +121,10 @@ async fn route(ctx: &AuditLogs, principal: Principal, meta: RequestMeta, req: Re
         "GET /api/v1/auditLogs" => list(ctx, &principal, &req).await,
         "GET /api/v1/auditLogs/{id}" => {
             only_query_params(&req, &[])?;
-            let id = path_param(&req, "id")?;
-            let record = service::record_for(app, &ctx.audit, &principal, id).await?;
+            // An id no record can have (an event id is a UUID) names none.
+            let id = crate::domain::EntityId::parse(path_param(&req, "id")?)
+                .map_err(|_| ApiError::NotFound("no such audit record".into()))?;
+            let record = service::record_for(app, &ctx.audit, &principal, &id.to_string()).await?;
             json(StatusCode::OK, &view(&record))
         }
         "POST /api/v1/auditLogs" => {

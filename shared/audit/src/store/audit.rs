@@ -227,7 +227,8 @@ mod tests {
             attribute("gsi4pk"),
             format!("DAY#{}", &record.timestamp[..10])
         );
-        for index in 1..=4 {
+        assert_eq!(attribute("gsi5pk"), format!("RECORD#{}", event.id));
+        for index in 1..=5 {
             assert_eq!(attribute(&format!("gsi{index}sk")), order, "gsi{index}");
         }
         assert_eq!(

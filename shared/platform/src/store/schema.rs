@@ -55,7 +55,7 @@ pub async fn create_entity_table_without_stream(
         .map_err(StoreError::Other)
 }
 
-/// Creates the audit table (keys `pk`/`sk`, `gsi1`–`gsi4`, no stream, no
+/// Creates the audit table (keys `pk`/`sk`, `gsi1`–`gsi5`, no stream, no
 /// TTL: audit records are kept).
 pub async fn create_audit_table(client: &Client, name: &str) -> Result<(), StoreError> {
     create(client, name, &AUDIT_INDEXES, false, false)

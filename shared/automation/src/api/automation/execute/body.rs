@@ -75,7 +75,10 @@ pub(super) fn check(body: ExecuteBody, kinds: &[&str]) -> ApiResult<Execution> {
     let rule_id = v.check_opt("rule_id", body.rule_id.as_deref(), EntityId::parse);
     let reference = body.entity.is_some() || body.entity_id.is_some() || body.event_type.is_some();
     let source = match (body.event, reference) {
-        (Some(event), false) => {
+        (Some(mut event), false) => {
+            // Event types are read in any case, as audit actions are; the
+            // rest of the run sees them in lower case.
+            event.event_type = event.event_type.to_ascii_lowercase();
             check_event(&mut v, &event);
             if !body.dry_run {
                 refuse_client_event(&mut v, "event.type", &event.event_type);
