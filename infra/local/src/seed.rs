@@ -47,10 +47,11 @@ pub fn demo_workflow_id(page: &serde_json::Value) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the seeded workflow is not listed"))
 }
 
-pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role); 4] = [
     ("admin@example.com", "Ada Admin", Role::Admin),
     ("approver@example.com", "Avery Approver", Role::Approver),
     ("user@example.com", "Uma User", Role::User),
+    ("auditor@example.com", "Aude Auditor", Role::Auditor),
 ];
 
 pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {

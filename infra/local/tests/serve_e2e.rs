@@ -48,6 +48,7 @@ struct Demo {
     admin: String,
     approver: String,
     user: String,
+    auditor: String,
 }
 
 impl Demo {
@@ -63,6 +64,7 @@ impl Demo {
             admin: client.demo_login(&logins, "admin@example.com").await,
             approver: client.demo_login(&logins, "approver@example.com").await,
             user: client.demo_login(&logins, "user@example.com").await,
+            auditor: client.demo_login(&logins, "auditor@example.com").await,
             platform,
             keys_dir,
             client,
@@ -1174,5 +1176,53 @@ async fn a_rule_holds_a_large_order_until_its_approval_is_approved() {
         .patch(&path, &demo.admin, json!({"status": "processing"}))
         .await;
     assert_eq!(status, 200, "{moved}");
+    demo.finish().await;
+}
+
+#[tokio::test]
+async fn the_demo_auditor_reads_everything_and_changes_nothing() {
+    let demo = Demo::start().await;
+    let client = &demo.client;
+    let id = demo.file("Auditable", 250.0).await;
+    let (status, approval) = client
+        .get(&format!("/api/v1/approvals/{id}"), &demo.auditor)
+        .await;
+    assert_eq!(status, 200, "{approval}");
+    let (status, rules) = client.get("/api/v1/rules", &demo.auditor).await;
+    assert_eq!(status, 200, "{rules}");
+    assert!(!rules["items"].as_array().expect("a page").is_empty());
+    // The user's filing reaches the audit log, which the auditor reads.
+    let path = format!("/api/v1/auditLogs?entity=approval&entity_id={id}");
+    let trail = poll_until(client, &demo.auditor, &path, |page| {
+        page["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty())
+    })
+    .await;
+    let record = trail["items"][0]["id"]
+        .as_str()
+        .expect("a record")
+        .to_owned();
+    let (status, _) = client
+        .get(&format!("/api/v1/auditLogs/{record}"), &demo.auditor)
+        .await;
+    assert_eq!(status, 200);
+    let workflow = demo.workflow().await;
+    let (status, _) = client
+        .post(
+            "/api/v1/approvals",
+            &demo.auditor,
+            json!({"workflow_id": workflow, "title": "Mine"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = client
+        .patch(
+            &format!("/api/v1/approvals/{id}"),
+            &demo.auditor,
+            json!({"status": "APPROVED", "reason": "Looks right"}),
+        )
+        .await;
+    assert_eq!(status, 403);
     demo.finish().await;
 }
