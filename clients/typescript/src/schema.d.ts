@@ -1558,6 +1558,12 @@ export interface components {
              *     `false`: a person decides at most one step of it).
              */
             allow_same_approver_across_steps?: boolean;
+            /**
+             * @description What kind of request it decides, in any case (kept in upper case):
+             *     a letter then up to 63 letters, digits or `_`.
+             * @example HIGH_VALUE_TRANSACTION
+             */
+            type?: string | null;
         };
         /** @description The dashboard (`GET /api/v1/stats`). */
         Dashboard: {
@@ -2562,6 +2568,11 @@ export interface components {
                 /** @description Whether one person may decide several steps of a request. */
                 allow_same_approver_across_steps: boolean;
                 /**
+                 * @description What kind of request it decides (`HIGH_VALUE_TRANSACTION`), or
+                 *     `null`.
+                 */
+                type?: string | null;
+                /**
                  * Format: uuid
                  * @description The admin who created it.
                  */
@@ -3088,6 +3099,8 @@ export interface components {
             steps?: components["schemas"]["StepInput"][] | null;
             /** @description Only while a `DRAFT` (else 409). */
             allow_same_approver_across_steps?: boolean | null;
+            /** @description Sets the type (not once archived); `""` removes it. */
+            type?: string | null;
             /**
              * Format: int64
              * @description The version the change expects (stale: 409), like `If-Match`.
@@ -3201,6 +3214,11 @@ export interface components {
             steps: components["schemas"]["StepView"][];
             /** @description Whether one person may decide several steps of a request. */
             allow_same_approver_across_steps: boolean;
+            /**
+             * @description What kind of request it decides (`HIGH_VALUE_TRANSACTION`), or
+             *     `null`.
+             */
+            type?: string | null;
             /**
              * Format: uuid
              * @description The admin who created it.

@@ -5,7 +5,7 @@
 //! inbox ([`seed_inbox`]). Running it again leaves existing data alone.
 
 use opsflow_approvals::domain::workflow::{parse_steps, StepInput};
-use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus};
+use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus, WorkflowType};
 use opsflow_approvals::service::workflows::{self, NewWorkflow, WorkflowChanges};
 use opsflow_approvals::service::ExpectedVersion;
 use opsflow_automation::language::RuleInput;
@@ -197,6 +197,7 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?,
         steps,
         allow_same_approver_across_steps: false,
+        workflow_type: Some(WorkflowType::parse("PURCHASE_REQUEST").map_err(anyhow::Error::msg)?),
     };
     let workflow = workflows::create(store, &admin, "local-seed", new).await?;
     let activate = WorkflowChanges {

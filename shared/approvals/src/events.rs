@@ -91,6 +91,9 @@ pub fn workflow_changed(
             after.description.as_str(),
         );
     }
+    if before.workflow_type != after.workflow_type {
+        event = event.change("type", &before.workflow_type, &after.workflow_type);
+    }
     if before.status != after.status {
         event = event.change("status", before.status, after.status);
     }

@@ -68,6 +68,11 @@ pub struct WorkflowView {
     steps: Vec<StepView>,
     /// Whether one person may decide several steps of a request.
     allow_same_approver_across_steps: bool,
+    /// What kind of request it decides (`HIGH_VALUE_TRANSACTION`), or
+    /// `null`.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z][A-Z0-9_]{0,63}$"))]
+    workflow_type: Option<String>,
     /// The admin who created it.
     #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     created_by: String,
@@ -86,6 +91,7 @@ pub fn workflow_view(record: &WorkflowRecord) -> WorkflowView {
         status: record.status,
         steps: record.steps.iter().map(step_view).collect(),
         allow_same_approver_across_steps: record.allow_same_approver_across_steps,
+        workflow_type: record.workflow_type.as_ref().map(|t| t.as_str().to_owned()),
         created_by: record.created_by.to_string(),
         created_at: record.created_at,
         updated_at: record.updated_at,

@@ -11,7 +11,7 @@ use crate::api::ApiReply;
 use crate::api::{expected_version, idempotency, paged};
 use crate::auth::Principal;
 use crate::domain::workflow::{parse_steps, StepInput};
-use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
+use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus, WorkflowType};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{
     json, no_content, only_query_params, parse_json, path_param, query_param, with_etag,
@@ -125,6 +125,17 @@ pub(crate) struct CreateWorkflow {
     /// `false`: a person decides at most one step of it).
     #[serde(default)]
     allow_same_approver_across_steps: bool,
+    /// What kind of request it decides, in any case (kept in upper case):
+    /// a letter then up to 63 letters, digits or `_`.
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$",
+            example = "HIGH_VALUE_TRANSACTION"
+        )
+    )]
+    workflow_type: Option<String>,
 }
 
 /// Records every bad step with its path.
@@ -152,6 +163,7 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         )
         .unwrap_or_default();
     let steps = check_steps(&mut v, body.steps);
+    let workflow_type = v.check_opt("type", body.workflow_type.as_deref(), WorkflowType::parse);
     v.finish()?;
     let (Some(name), Some(steps)) = (name, steps) else {
         return Err(ApiError::internal("validated input went missing"));
@@ -161,6 +173,7 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         description,
         steps,
         allow_same_approver_across_steps: body.allow_same_approver_across_steps,
+        workflow_type,
     };
     let record = service::create(&app.store, principal, &meta.correlation_id, new).await?;
     let response = with_etag(json(StatusCode::CREATED, &view(&record))?, record.version);
@@ -190,6 +203,13 @@ pub(crate) struct UpdateWorkflow {
     steps: Option<Vec<StepInput>>,
     /// Only while a `DRAFT` (else 409).
     allow_same_approver_across_steps: Option<bool>,
+    /// Sets the type (not once archived); `""` removes it.
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([A-Za-z][A-Za-z0-9_]{0,63})?$")
+    )]
+    workflow_type: Option<String>,
     /// The version the change expects (stale: 409), like `If-Match`.
     version: Option<u64>,
 }
@@ -209,12 +229,19 @@ async fn patch(
         && body.status.is_none()
         && body.steps.is_none()
         && body.allow_same_approver_across_steps.is_none()
+        && body.workflow_type.is_none()
     {
         v.push(
             "body",
-            "give at least one of name, description, status, steps, allow_same_approver_across_steps",
+            "give at least one of name, description, status, steps, \
+             allow_same_approver_across_steps, type",
         );
     }
+    let workflow_type = match body.workflow_type.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(text) => v.check("type", WorkflowType::parse(text)).map(Some),
+    };
     let name = v.check_opt("name", body.name.as_deref(), WorkflowName::parse);
     let description = v.check_opt(
         "description",
@@ -231,6 +258,7 @@ async fn patch(
         status,
         steps,
         allow_same_approver_across_steps: body.allow_same_approver_across_steps,
+        workflow_type,
     };
     let record = service::update(
         &app.store,

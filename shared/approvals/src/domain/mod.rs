@@ -7,4 +7,4 @@ pub mod approval;
 pub mod workflow;
 
 pub use approval::{Amount, ApprovalStatus, Comment, Payload, Title, Verdict};
-pub use workflow::{Approvers, Description, Step, WorkflowName, WorkflowStatus};
+pub use workflow::{Approvers, Description, Step, WorkflowName, WorkflowStatus, WorkflowType};

@@ -42,6 +42,38 @@ super::text_newtype! {
     pub struct Description(free_text, 2000);
 }
 
+/// What kind of request a workflow decides (`HIGH_VALUE_TRANSACTION`):
+/// read in any case and kept in upper case, a letter then up to 63
+/// letters, digits or `_`. Approvals and decision rules meet on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WorkflowType(String);
+
+impl WorkflowType {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let text = input.trim().to_ascii_uppercase();
+        let mut chars = text.chars();
+        let valid = matches!(chars.next(), Some('A'..='Z'))
+            && text.len() <= Self::MAX_CHARS
+            && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if valid {
+            Ok(Self(text))
+        } else {
+            Err(
+                "must be a letter then up to 63 letters, digits or _, such as \
+                 HIGH_VALUE_TRANSACTION"
+                    .into(),
+            )
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Who may decide a step: anyone with a role, or named users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,7 +7,7 @@
 use super::{ApprovalsError, ExpectedVersion};
 use crate::auth::Principal;
 use crate::clock;
-use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
+use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus, WorkflowType};
 use crate::events::{self, Actor};
 use crate::permissions;
 use crate::store::workflows::{WorkflowRecord, WorkflowStore};
@@ -20,6 +20,7 @@ pub struct NewWorkflow {
     pub description: Description,
     pub steps: Vec<Step>,
     pub allow_same_approver_across_steps: bool,
+    pub workflow_type: Option<WorkflowType>,
 }
 
 /// The fields a change sets; `None` leaves one as it is.
@@ -30,6 +31,8 @@ pub struct WorkflowChanges {
     pub status: Option<WorkflowStatus>,
     pub steps: Option<Vec<Step>>,
     pub allow_same_approver_across_steps: Option<bool>,
+    /// `Some(None)` removes the type.
+    pub workflow_type: Option<Option<WorkflowType>>,
 }
 
 fn stale() -> ApprovalsError {
@@ -85,6 +88,7 @@ pub async fn create(
         clock::now(),
     );
     record.allow_same_approver_across_steps = new.allow_same_approver_across_steps;
+    record.workflow_type = new.workflow_type;
     let event = events::workflow_created(&record, Actor::from(principal), correlation_id);
     store.create_workflow(&record, &event).await?;
     Ok(record)
@@ -119,6 +123,10 @@ fn changed(
     }
     if let Some(name) = changes.name {
         record.name = name;
+    }
+    // A label, not a rule of the workflow: it may change while it is active.
+    if let Some(workflow_type) = changes.workflow_type {
+        record.workflow_type = workflow_type;
     }
     if let Some(description) = changes.description {
         record.description = description;

@@ -13,7 +13,7 @@
 use super::{
     keys, n, transaction, Entity, Expr, Item, Keys, Store, StoreError, StoreFuture, Transaction,
 };
-use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus};
+use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus, WorkflowType};
 use crate::events::{Envelope, OutboxItem};
 use crate::store::approvals::ApprovalStore;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,9 @@ pub struct WorkflowRecord {
     /// stored before it existed.
     #[serde(default)]
     pub allow_same_approver_across_steps: bool,
+    /// What kind of request it decides, if it says.
+    #[serde(default)]
+    pub workflow_type: Option<WorkflowType>,
     pub created_by: EntityId,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -56,6 +59,7 @@ impl WorkflowRecord {
             status: WorkflowStatus::Draft,
             steps,
             allow_same_approver_across_steps: false,
+            workflow_type: None,
             created_by,
             created_at: now,
             updated_at: now,

@@ -114,3 +114,68 @@ async fn an_auditor_reads_every_approval_and_workflow_and_decides_nothing() {
         .await;
     assert_eq!(filed.status, 403);
 }
+
+#[tokio::test]
+async fn a_workflow_carries_a_type_in_upper_case_while_it_is_not_archived() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let body = |workflow_type: Value| {
+        json!({"name": "High value", "type": workflow_type, "steps": [
+            {"name": "Review", "approver_role": "approver", "required_approvals": 1}]})
+    };
+    for bad in [
+        json!("1ST"),
+        json!("HIGH-VALUE"),
+        json!("A".repeat(65)),
+        json!(7),
+    ] {
+        let refused = env
+            .call(
+                Call::new("workflows/create")
+                    .by(&admin)
+                    .body(body(bad.clone())),
+            )
+            .await;
+        assert!(
+            matches!(refused.status, 400 | 422),
+            "{bad}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.to_string().contains("type"),
+            "{}",
+            refused.body
+        );
+    }
+    let created = env
+        .call(
+            Call::new("workflows/create")
+                .by(&admin)
+                .body(body(json!(" high_value_transaction "))),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["type"], "HIGH_VALUE_TRANSACTION");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    env.activate_workflow(&admin, &id).await;
+
+    let patch = |body: Value| {
+        Call::new("workflows/patch")
+            .resource_id("workflows", &id)
+            .by(&admin)
+            .body(body)
+    };
+    let retyped = env.call(patch(json!({"type": "Wire_Transfer"}))).await;
+    assert_eq!(retyped.status, 200, "{}", retyped.body);
+    assert_eq!(retyped.body["type"], "WIRE_TRANSFER");
+    let events = env.events_of_type("workflow.updated").await;
+    assert_eq!(
+        events.last().unwrap()["changes"]["type"],
+        json!(["HIGH_VALUE_TRANSACTION", "WIRE_TRANSFER"])
+    );
+    let untyped = env.call(patch(json!({"type": ""}))).await;
+    assert_eq!(untyped.body["type"], Value::Null);
+    env.set_workflow_status(&admin, &id, "ARCHIVED").await;
+    let archived = env.call(patch(json!({"type": "LATE"}))).await;
+    assert_eq!(archived.status, 409);
+}
