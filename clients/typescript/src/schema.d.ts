@@ -1282,6 +1282,8 @@ export interface components {
             workflow_id: string;
             /** @description The workflow's name when the request was filed. */
             workflow_name: string;
+            /** @description The workflow's type when the request was filed, or `null`. */
+            workflow_type?: string | null;
             title: string;
             /** @description Free text, up to 2000 characters; empty when none was given. */
             description: string;
@@ -2124,6 +2126,8 @@ export interface components {
                 workflow_id: string;
                 /** @description The workflow's name when the request was filed. */
                 workflow_name: string;
+                /** @description The workflow's type when the request was filed, or `null`. */
+                workflow_type?: string | null;
                 title: string;
                 /** @description Free text, up to 2000 characters; empty when none was given. */
                 description: string;

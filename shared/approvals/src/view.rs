@@ -133,6 +133,9 @@ pub struct ApprovalView {
     workflow_id: String,
     /// The workflow's name when the request was filed.
     workflow_name: String,
+    /// The workflow's type when the request was filed, or `null`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z][A-Z0-9_]{0,63}$"))]
+    workflow_type: Option<String>,
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     title: String,
     /// Free text, up to 2000 characters; empty when none was given.
@@ -193,6 +196,7 @@ pub fn approval_view(record: &ApprovalRecord) -> ApprovalView {
         id: record.id.to_string(),
         workflow_id: record.workflow_id.to_string(),
         workflow_name: record.workflow_name.as_str().to_owned(),
+        workflow_type: record.workflow_type.as_ref().map(|t| t.as_str().to_owned()),
         title: record.title.as_str().to_owned(),
         description: record.description.as_str().to_owned(),
         payload: record.payload.as_value().clone(),

@@ -161,6 +161,7 @@ async fn new_record(
         NewApproval {
             workflow_id: request.workflow_id,
             workflow_name: workflow.name,
+            workflow_type: workflow.workflow_type,
             steps: workflow.steps,
             title: request.title,
             description: request.description,

@@ -158,6 +158,23 @@ async fn a_workflow_carries_a_type_in_upper_case_while_it_is_not_archived() {
     assert_eq!(created.body["type"], "HIGH_VALUE_TRANSACTION");
     let id = created.body["id"].as_str().unwrap().to_owned();
     env.activate_workflow(&admin, &id).await;
+    // A request keeps the type its workflow had when it was filed, and its
+    // events carry it (so rules can match on it).
+    let requester = env.account("requester", Role::User).await;
+    let filed = env.file_approval(&requester, &id, "Wire").await;
+    let shown = env
+        .call(
+            Call::new("approvals/get")
+                .resource_id("approvals", &filed)
+                .by(&requester),
+        )
+        .await;
+    assert_eq!(shown.body["workflow_type"], "HIGH_VALUE_TRANSACTION");
+    let created_event = env.events_of_type("approval.created").await;
+    assert_eq!(
+        created_event[0]["data"]["workflow_type"],
+        "HIGH_VALUE_TRANSACTION"
+    );
 
     let patch = |body: Value| {
         Call::new("workflows/patch")
@@ -175,6 +192,14 @@ async fn a_workflow_carries_a_type_in_upper_case_while_it_is_not_archived() {
     );
     let untyped = env.call(patch(json!({"type": ""}))).await;
     assert_eq!(untyped.body["type"], Value::Null);
+    let kept = env
+        .call(
+            Call::new("approvals/get")
+                .resource_id("approvals", &filed)
+                .by(&requester),
+        )
+        .await;
+    assert_eq!(kept.body["workflow_type"], "HIGH_VALUE_TRANSACTION");
     env.set_workflow_status(&admin, &id, "ARCHIVED").await;
     let archived = env.call(patch(json!({"type": "LATE"}))).await;
     assert_eq!(archived.status, 409);

@@ -8,7 +8,7 @@ use crate::domain::approval::Progress;
 use crate::domain::workflow::StepSeparation;
 use crate::domain::{
     Amount, ApprovalStatus, Approvers, Comment, Description, EntityId, Payload, Role, Step, Title,
-    Verdict, WorkflowName,
+    Verdict, WorkflowName, WorkflowType,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -18,6 +18,9 @@ pub struct ApprovalRecord {
     pub id: EntityId,
     pub workflow_id: EntityId,
     pub workflow_name: WorkflowName,
+    /// The workflow's type when the approval was filed, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_type: Option<WorkflowType>,
     pub title: Title,
     pub description: Description,
     pub payload: Payload,
@@ -55,6 +58,7 @@ pub struct ApprovalRecord {
 pub struct NewApproval {
     pub workflow_id: EntityId,
     pub workflow_name: WorkflowName,
+    pub workflow_type: Option<WorkflowType>,
     pub steps: Vec<Step>,
     pub title: Title,
     pub description: Description,
@@ -71,6 +75,7 @@ impl ApprovalRecord {
             id: EntityId::new(),
             workflow_id: new.workflow_id,
             workflow_name: new.workflow_name,
+            workflow_type: new.workflow_type,
             title: new.title,
             description: new.description,
             payload: new.payload,
