@@ -21,10 +21,7 @@ use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
     PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
-use std::borrow::Cow;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -46,29 +43,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Routes::openapi()
 }
 
-/// Gives each string enum a named schema listing its `ALL`, so it offers
-/// exactly what the type's `parse` accepts and its `as_str` shows.
-macro_rules! named_values {
-    ($($kind:ty as $name:literal => $description:literal,)*) => {$(
-        impl PartialSchema for $kind {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(<$kind>::ALL.map(<$kind>::as_str)))
-                    .description(Some($description))
-                    .into()
-            }
-        }
-
-        impl ToSchema for $kind {
-            fn name() -> Cow<'static, str> {
-                $name.into()
-            }
-        }
-    )*};
-}
-
-named_values! {
+opsflow_platform::named_values! {
     ItemStatus as "ItemStatus" => "Where an item stands. Any status may follow any other: \
                                    `archived` hides nothing, it is a state clients filter on.",
     SortBy as "ItemSortBy" => "What a listing of items is ordered by, then by id: the name \

@@ -26,10 +26,8 @@ use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
     PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
-use std::borrow::Cow;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{RefOr, Required, Schema};
-use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+use utoipa::openapi::{RefOr, Required};
+use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -60,33 +58,11 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Gives each string enum a named schema listing its `ALL`, so it offers
-/// exactly what the type's `parse` accepts and its `as_str` shows.
-macro_rules! named_values {
-    ($($kind:ty as $name:literal => $description:literal,)*) => {$(
-        impl PartialSchema for $kind {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(<$kind>::ALL.map(<$kind>::as_str)))
-                    .description(Some($description))
-                    .into()
-            }
-        }
-
-        impl ToSchema for $kind {
-            fn name() -> Cow<'static, str> {
-                $name.into()
-            }
-        }
-    )*};
-}
-
 // `JobKind`, not `JobType`: the automation module's schema of a rule's
 // `enqueue_job` action already has that name (any job-type-shaped text,
 // checked by this module only when the rule runs), and merged documents
 // keep the first schema of a name.
-named_values! {
+opsflow_platform::named_values! {
     JobType as "JobKind" => "What a job does (its `type`); its `data` is checked against it.",
     JobStatus as "JobStatus" => "Where a job stands: `queued` → `running` → `completed`, \
                                  or `queued` again after a failed attempt, or `failed` after \

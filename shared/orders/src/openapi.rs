@@ -37,10 +37,7 @@ use opsflow_platform::openapi::{
     PayloadTooLarge, PreconditionFailed, Unprocessable, UnsupportedMediaType,
 };
 use opsflow_stats::view::OrderAnalytics;
-use std::borrow::Cow;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -59,29 +56,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Routes::openapi()
 }
 
-/// Gives each string enum a named schema listing its `ALL`, so it offers
-/// exactly what the type's `parse` accepts and its `as_str` shows.
-macro_rules! named_values {
-    ($($kind:ty as $name:literal => $description:literal,)*) => {$(
-        impl PartialSchema for $kind {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(<$kind>::ALL.map(<$kind>::as_str)))
-                    .description(Some($description))
-                    .into()
-            }
-        }
-
-        impl ToSchema for $kind {
-            fn name() -> Cow<'static, str> {
-                $name.into()
-            }
-        }
-    )*};
-}
-
-named_values! {
+opsflow_platform::named_values! {
     OrderStatus as "OrderStatus" => "Where an order stands: `pending` → `processing` → \
                                      `shipped` → `delivered`; `pending`, `processing` or \
                                      `shipped` → `cancelled` (its stock given back); \

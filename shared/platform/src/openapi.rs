@@ -134,6 +134,31 @@ impl utoipa::ToSchema for EventPatternText {
     }
 }
 
+/// Gives each string enum of a module (a type with `ALL` and `as_str`) a
+/// named schema listing its `ALL`, so it offers exactly what the type's
+/// `parse` accepts and its `as_str` shows:
+/// `opsflow_platform::named_values! { ItemStatus as "ItemStatus" => "…", }`.
+#[macro_export]
+macro_rules! named_values {
+    ($($kind:ty as $name:literal => $description:literal,)*) => {$(
+        impl ::utoipa::PartialSchema for $kind {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::Schema> {
+                ::utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(<$kind>::ALL.map(<$kind>::as_str)))
+                    .description(Some($description))
+                    .into()
+            }
+        }
+
+        impl ::utoipa::ToSchema for $kind {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+        }
+    )*};
+}
+
 macro_rules! problem_responses {
     ($($name:ident => $description:literal,)*) => {
         $(

@@ -9,7 +9,6 @@ use crate::domain::workflow::MAX_APPROVERS;
 use crate::domain::{ApprovalStatus, Role, Verdict, WorkflowStatus};
 use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
 
 /// A string schema whose values are `values`.
 fn named(values: &[&'static str], description: &str) -> Object {
@@ -20,26 +19,13 @@ fn named(values: &[&'static str], description: &str) -> Object {
         .build()
 }
 
-/// Gives each string enum a named schema listing its `ALL`.
-macro_rules! named_values {
-    ($($kind:ty => $description:literal,)*) => {$(
-        impl PartialSchema for $kind {
-            fn schema() -> RefOr<Schema> {
-                named(&<$kind>::ALL.map(<$kind>::as_str), $description).into()
-            }
-        }
-
-        impl ToSchema for $kind {}
-    )*};
-}
-
-named_values! {
-    WorkflowStatus => "`DRAFT` while it is designed, `ACTIVE` while requests may be filed \
+opsflow_platform::named_values! {
+    WorkflowStatus as "WorkflowStatus" => "`DRAFT` while it is designed, `ACTIVE` while requests may be filed \
                        against it, `ARCHIVED` for good; only `DRAFT → ACTIVE → ARCHIVED`.",
-    ApprovalStatus => "`PENDING` until the last step's quorum (`APPROVED`), a rejection \
+    ApprovalStatus as "ApprovalStatus" => "`PENDING` until the last step's quorum (`APPROVED`), a rejection \
                        (`REJECTED`) or the requester's withdrawal (`CANCELLED`); the last \
                        three are final.",
-    Verdict => "What an approver said about a step.",
+    Verdict as "Verdict" => "What an approver said about a step.",
 }
 
 /// A step's role (`approver_role`): the values [`Role`] parses but
