@@ -85,6 +85,7 @@ impl ActionTarget for EnqueueJob {
                 Err(JobsError::Store(StoreError::Throttled)) => {
                     Err(ActionFailure::Transient("the table is busy".into()))
                 }
+                Err(JobsError::Store(error)) => Err(ActionFailure::storage(error)),
                 Err(error) => Err(ActionFailure::Transient(error.to_string())),
             }
         })

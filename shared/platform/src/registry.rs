@@ -12,7 +12,7 @@ use crate::auth::Principal;
 use crate::domain::EntityId;
 use crate::error::ApiResult;
 use crate::events::Envelope;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -118,6 +118,20 @@ pub enum ActionFailure {
     Transient(String),
     /// Retrying cannot help; the text says why.
     Permanent(String),
+}
+
+impl ActionFailure {
+    /// A storage failure, worth retrying. The run's record says what
+    /// failed; the SDK's text (endpoints, account ids) goes to the log
+    /// only.
+    pub fn storage(error: StoreError) -> Self {
+        let summary = match &error {
+            StoreError::Other(operation) => format!("storage call {operation} failed"),
+            known => known.to_string(),
+        };
+        tracing::warn!(error = ?error, "storage call failed");
+        Self::Transient(summary)
+    }
 }
 
 /// The actions rules may take on one kind of entity.
@@ -290,5 +304,19 @@ mod tests {
     #[should_panic(expected = "registered twice")]
     fn a_kind_registered_twice_is_refused() {
         Registry::new().entity(Widgets).entity(Widgets);
+    }
+
+    #[test]
+    fn a_storage_failure_names_the_call_and_keeps_the_sdks_text_out_of_the_run() {
+        let sdk = anyhow::anyhow!("https://dynamodb.eu-west-1.amazonaws.com account 123456789012");
+        let failure = ActionFailure::storage(StoreError::Other(sdk.context("Query")));
+        assert_eq!(
+            failure,
+            ActionFailure::Transient("storage call Query failed".into())
+        );
+        assert_eq!(
+            ActionFailure::storage(StoreError::Throttled),
+            ActionFailure::Transient(StoreError::Throttled.to_string())
+        );
     }
 }

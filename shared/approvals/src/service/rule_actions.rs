@@ -26,7 +26,7 @@ use crate::domain::approval;
 use crate::domain::{EntityId, Role, Verdict};
 use crate::events::{self, Envelope};
 use crate::store::approvals::{transition, ApprovalRecord, ApprovalStore};
-use crate::store::{keys, Store, StoreError};
+use crate::store::{keys, Store};
 use opsflow_platform::registry::{ActionFailure, EntityAction};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -106,17 +106,6 @@ fn permanent(message: impl Into<String>) -> ActionFailure {
     ActionFailure::Permanent(message.into())
 }
 
-fn transient(error: StoreError) -> ActionFailure {
-    let summary = match &error {
-        StoreError::Other(operation) => format!("storage call {operation} failed"),
-        known => known.to_string(),
-    };
-    // The SDK's text (endpoints, account ids) goes to the log, never to
-    // the run's record.
-    tracing::warn!(error = ?error, "storage call failed");
-    ActionFailure::Transient(summary)
-}
-
 fn args<T: serde::de::DeserializeOwned>(action: &EntityAction<'_>) -> Result<T, ActionFailure> {
     serde_json::from_value(action.args.clone())
         .map_err(|e| permanent(format!("the {} action's arguments: {e}", action.name)))
@@ -171,7 +160,11 @@ async fn edit_approval(
 ) -> Result<String, ActionFailure> {
     let Act { store, action, id } = *act;
     for _ in 0..VERSION_RETRIES {
-        let Some(before) = store.approval_by_id(&id).await.map_err(transient)? else {
+        let Some(before) = store
+            .approval_by_id(&id)
+            .await
+            .map_err(ActionFailure::storage)?
+        else {
             return Err(permanent(format!("approval {id} not found")));
         };
         let (after, event, detail) = match edit(&before)? {
@@ -189,14 +182,15 @@ async fn edit_approval(
                 (after, event, detail)
             }
         };
-        let (tx, named) = transition(store, &before, &after, None, &event).map_err(transient)?;
+        let (tx, named) =
+            transition(store, &before, &after, None, &event).map_err(ActionFailure::storage)?;
         match store.commit(tx).await {
             Ok(()) => return Ok(detail),
             Err(error) if error.failed(named.event) => {
                 return Ok("already done by an earlier delivery".into())
             }
             Err(error) if lost_race(&error, named.approval) => continue,
-            Err(error) => return Err(transient(error)),
+            Err(error) => return Err(ActionFailure::storage(error)),
         }
     }
     Err(ActionFailure::Transient(format!(
@@ -249,7 +243,7 @@ async fn assign(act: &Act<'_>) -> Result<String, ActionFailure> {
         .store
         .get(keys::user_pk(&user_id), keys::USER_SK)
         .await
-        .map_err(transient)?;
+        .map_err(ActionFailure::storage)?;
     let Some(user) = user else {
         return Err(permanent(format!("user {user_id} not found")));
     };

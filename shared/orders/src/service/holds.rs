@@ -28,7 +28,7 @@
 use super::{commit, recorded, timeline_entry, OrdersError};
 use crate::domain::OrderStatus;
 use crate::events::{self, Actor, Envelope};
-use crate::store::{Hold, OrderRecord, OrderStore, Store, StoreError};
+use crate::store::{Hold, OrderRecord, OrderStore, Store};
 use crate::view::hold_view;
 use opsflow_approvals::domain::{Amount, Description, Payload, Title};
 use opsflow_approvals::service::approvals::{file_by_rule, filed, NewRequest, RuleFiling};
@@ -47,9 +47,13 @@ fn permanent(why: impl Into<String>) -> ActionFailure {
     ActionFailure::Permanent(why.into())
 }
 
-fn transient(error: StoreError) -> ActionFailure {
-    tracing::warn!(?error, "storage call failed");
-    ActionFailure::Transient(error.to_string())
+/// An orders use case's failure, worth retrying: a storage failure as
+/// [`ActionFailure::storage`] reports it, anything else by its text.
+fn retry(error: OrdersError) -> ActionFailure {
+    match error {
+        OrdersError::Store(error) => ActionFailure::storage(error),
+        other => ActionFailure::Transient(other.to_string()),
+    }
 }
 
 /// The order an action is about, as stored.
@@ -58,7 +62,7 @@ async fn order(store: &Store, id: &str) -> Result<OrderRecord, ActionFailure> {
     store
         .order_by_id(&parsed)
         .await
-        .map_err(transient)?
+        .map_err(ActionFailure::storage)?
         .ok_or_else(|| permanent(format!("no order {id}")))
 }
 
@@ -150,13 +154,15 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
     // can be filed on holds nothing (the filing checks again).
     if !workflows::visible_to_all(store, workflow)
         .await
-        .map_err(transient)?
+        .map_err(ActionFailure::storage)?
     {
         return Err(permanent(format!("workflow {workflow} is not active")));
     }
     // The approval's id: the action's, so that a repeat finds it.
     let approval_id = action.event_id;
-    let filed_before = filed(store, &approval_id).await.map_err(transient)?;
+    let filed_before = filed(store, &approval_id)
+        .await
+        .map_err(ActionFailure::storage)?;
     let mut held = None;
     for _ in 0..VERSION_RETRIES {
         let record = order(store, &event.entity_id).await?;
@@ -202,7 +208,7 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
                 break;
             }
             Ok(false) => continue,
-            Err(error) => return Err(ActionFailure::Transient(error.to_string())),
+            Err(error) => return Err(retry(error)),
         }
     }
     let record = held.ok_or_else(|| {
@@ -218,7 +224,7 @@ pub async fn hold(store: &Store, action: &EntityAction<'_>) -> Result<String, Ac
             "order {} held, approval {approval_id} filed before",
             record.id
         )),
-        Err(ApprovalsError::Store(error)) => Err(transient(error)),
+        Err(ApprovalsError::Store(error)) => Err(ActionFailure::storage(error)),
         Err(error) => Err(permanent(format!(
             "order {} held, but its approval was not filed: {error}",
             record.id
@@ -292,7 +298,7 @@ pub async fn release_by_rule(
         match commit_hold(store, &Actor::system(), cause, cid, &record, &after).await {
             Ok(true) => return Ok(format!("released order {}", record.id)),
             Ok(false) => continue,
-            Err(error) => return Err(ActionFailure::Transient(error.to_string())),
+            Err(error) => return Err(retry(error)),
         }
     }
     Err(ActionFailure::Transient(
