@@ -90,30 +90,6 @@ fn event(event_type: &str, actor: &Actor, correlation_id: &str, record: &SkuReco
     )
 }
 
-/// The `inventory.low_stock` event of `record`, which just crossed its
-/// threshold, with the change's event as its cause.
-fn low_stock(actor: &Actor, cause: &Envelope, record: &SkuRecord) -> Envelope {
-    event(
-        events::INVENTORY_LOW_STOCK,
-        actor,
-        &cause.correlation_id,
-        record,
-    )
-    .change("quantity", None::<i64>, Some(record.quantity))
-}
-
-/// The `inventory.low_stock_cleared` event of `record`, which just went
-/// back to its threshold or above, with the change's event as its cause.
-fn low_stock_cleared(actor: &Actor, cause: &Envelope, record: &SkuRecord) -> Envelope {
-    event(
-        events::INVENTORY_LOW_STOCK_CLEARED,
-        actor,
-        &cause.correlation_id,
-        record,
-    )
-    .change("quantity", None::<i64>, Some(record.quantity))
-}
-
 /// The low-stock event a change from `before` to `after` causes, if it
 /// takes the SKU onto the low-stock list or off it.
 fn crossing(
@@ -122,13 +98,15 @@ fn crossing(
     before: &SkuRecord,
     after: &SkuRecord,
 ) -> Option<Envelope> {
-    if marks_low(before.low_stock_marked, after.stock()) {
-        Some(low_stock(actor, cause, after))
+    let event_type = if marks_low(before.low_stock_marked, after.stock()) {
+        events::INVENTORY_LOW_STOCK
     } else if clears_low(before.low_stock_marked, after.stock()) {
-        Some(low_stock_cleared(actor, cause, after))
+        events::INVENTORY_LOW_STOCK_CLEARED
     } else {
-        None
-    }
+        return None;
+    };
+    let crossed = event(event_type, actor, &cause.correlation_id, after);
+    Some(crossed.change("quantity", None::<i64>, Some(after.quantity)))
 }
 
 fn stale_on_condition(error: StoreError) -> InventoryError {
@@ -162,15 +140,13 @@ pub async fn create(
         updated_at: now,
         version: 1,
     };
+    let unmarked = record.clone();
     let mut record = record;
     // Created below its threshold: on the low-stock list from the start.
     record.low_stock_marked = marks_low(false, record.stock());
-    let crossed = record.low_stock_marked;
     let created = event(events::INVENTORY_CREATED, actor, correlation_id, &record);
-    let mut all = vec![created];
-    if crossed {
-        all.push(low_stock(actor, &all[0], &record));
-    }
+    let crossed = crossing(actor, &created, &unmarked, &record);
+    let all: Vec<Envelope> = std::iter::once(created).chain(crossed).collect();
     match store.create_sku(&record, &all).await {
         Err(StoreError::ConditionFailed) => Err(InventoryError::Duplicate(record.sku)),
         other => other.map(|()| record).map_err(Into::into),
