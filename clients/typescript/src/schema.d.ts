@@ -1274,7 +1274,7 @@ export interface components {
          * @description `PENDING` until the last step's quorum (`APPROVED`), a rejection (`REJECTED`) or the requester's withdrawal (`CANCELLED`); the last three are final.
          * @enum {string}
          */
-        ApprovalStatus: "PENDING" | "APPROVED" | "REJECTED" | "CANCELLED";
+        ApprovalStatus: "PENDING" | "ESCALATED" | "APPROVED" | "REJECTED" | "CANCELLED";
         ApprovalView: {
             /** Format: uuid */
             id: string;
@@ -1299,7 +1299,10 @@ export interface components {
             amount?: number | null;
             status: components["schemas"]["ApprovalStatus"];
             steps: components["schemas"]["StepView"][];
-            /** @description The step being decided (its index), while pending. */
+            /**
+             * @description The step being decided (its index), while open (pending or
+             *     escalated).
+             */
             current_step?: number | null;
             step_approvals: string[];
             /**
@@ -1315,9 +1318,15 @@ export interface components {
             updated_at: string;
             /**
              * Format: date-time
-             * @description When it became final; absent while pending.
+             * @description When it became final; absent while open.
              */
             decided_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the current step escalates by itself; absent when it has no
+             *     deadline, has escalated, or the approval is final.
+             */
+            escalation_due_at?: string | null;
             /** Format: int64 */
             version: number;
             /** @description The decision history (single-approval responses only). */
@@ -1593,16 +1602,16 @@ export interface components {
             revenue: number;
         };
         /**
-         * @description A decision on the current step (`APPROVED`, `REJECTED`), or the
-         *     requester's withdrawal (`CANCELLED`).
+         * @description A decision on the current step (`APPROVED`, `REJECTED`), its
+         *     escalation (`ESCALATED`), or the requester's withdrawal (`CANCELLED`).
          */
         DecideApproval: {
             /**
-             * @description `APPROVED` or `REJECTED` decides the current step (its approvers); `CANCELLED` withdraws the request (its requester).
+             * @description `APPROVED` or `REJECTED` decides the current step (its approvers); `CANCELLED` withdraws the request (its requester); `ESCALATED` hands the current step up to its escalation approvers (its approvers).
              * @enum {string}
              */
-            status: "APPROVED" | "REJECTED" | "CANCELLED";
-            /** @description The decision's comment: up to 1000 characters. */
+            status: "APPROVED" | "REJECTED" | "CANCELLED" | "ESCALATED";
+            /** @description The decision's (or escalation's) comment: up to 1000 characters. */
             comment?: string | null;
             /**
              * @description The same field as `comment`, under the name other approval systems
@@ -1700,6 +1709,19 @@ export interface components {
         };
         /** @enum {string} */
         DryRunStatus: "matched" | "not_matched";
+        /** @description An escalation of an approval's step. */
+        EscalatedView: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: uuid
+             * @description The approver who escalated it by hand; `null`: the system, at the
+             *     step's deadline.
+             */
+            by?: string | null;
+            /** @description Why (empty when none was given). */
+            reason: string;
+        };
         /** @description The outcome of evaluating a condition: whether it holds, and why. */
         Evaluation: {
             matched: boolean;
@@ -2143,7 +2165,10 @@ export interface components {
                 amount?: number | null;
                 status: components["schemas"]["ApprovalStatus"];
                 steps: components["schemas"]["StepView"][];
-                /** @description The step being decided (its index), while pending. */
+                /**
+                 * @description The step being decided (its index), while open (pending or
+                 *     escalated).
+                 */
                 current_step?: number | null;
                 step_approvals: string[];
                 /**
@@ -2159,9 +2184,15 @@ export interface components {
                 updated_at: string;
                 /**
                  * Format: date-time
-                 * @description When it became final; absent while pending.
+                 * @description When it became final; absent while open.
                  */
                 decided_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the current step escalates by itself; absent when it has no
+                 *     deadline, has escalated, or the approval is final.
+                 */
+                escalation_due_at?: string | null;
                 /** Format: int64 */
                 version: number;
                 /** @description The decision history (single-approval responses only). */
@@ -2923,6 +2954,20 @@ export interface components {
              * @example 1
              */
             required_approvals: number;
+            /**
+             * @description How long the step may stay open before it escalates by itself:
+             *     `45s`, `30m`, `4h`, `2d` or ISO 8601 (`PT4H`), 1 second to 30 days;
+             *     needs `escalate_to_role` or `escalate_to_ids`.
+             * @example 4h
+             */
+            escalate_after?: string | null;
+            /**
+             * @description A role whose users decide the step.
+             * @enum {string}
+             */
+            escalate_to_role?: "admin" | "approver" | "user";
+            /** @description The users who decide the step (1–25, each once); absent when `approver_role` names them. */
+            escalate_to_ids?: string[];
         };
         /** @description A workflow step (also copied into each approval). */
         StepView: {
@@ -2943,6 +2988,21 @@ export interface components {
             required_approvals: number;
             /** @description Users a rule made approvers of this step, beside those above; absent when there are none (always, for a workflow's steps). */
             assigned_ids?: string[];
+            /**
+             * @description How long the step may stay open before it escalates by itself
+             *     (`45s`, `30m`, `4h`, `2d`); absent when it only escalates by hand
+             *     or not at all.
+             * @example 4h
+             */
+            escalate_after?: string | null;
+            /**
+             * @description A role whose users decide the step.
+             * @enum {string}
+             */
+            escalate_to_role?: "admin" | "approver" | "user";
+            /** @description The users who decide the step (1–25, each once); absent when `approver_role` names them. */
+            escalate_to_ids?: string[];
+            escalated?: components["schemas"]["EscalatedView"] | null;
         };
         /** @description A subscription as the API shows it. */
         SubscriptionView: {

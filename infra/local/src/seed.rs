@@ -173,12 +173,19 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
             approver_role: Some("approver".into()),
             approver_ids: None,
             required_approvals: 1,
+            // Left two days, the request goes to the admins too.
+            escalate_after: Some("2d".into()),
+            escalate_to_role: Some("admin".into()),
+            escalate_to_ids: None,
         },
         StepInput {
             name: Some("Finance".into()),
             approver_role: Some("admin".into()),
             approver_ids: None,
             required_approvals: 1,
+            escalate_after: None,
+            escalate_to_role: None,
+            escalate_to_ids: None,
         },
     ])
     .map_err(|errors| anyhow::anyhow!("demo workflow steps: {errors:?}"))?;

@@ -6,6 +6,9 @@
 //! Invariant: each test starts its own platform under its own environment
 //! name and removes its tables and keys when it ends.
 
+#[path = "serve_e2e/escalation.rs"]
+mod escalation;
+
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;
 use opsflow_platform::store::Store;

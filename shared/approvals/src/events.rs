@@ -32,6 +32,9 @@ pub const APPROVAL_CREATED: &str = "approval.created";
 pub const APPROVAL_CANCELLED: &str = "approval.cancelled";
 pub const APPROVAL_APPROVED: &str = "approval.approved";
 pub const APPROVAL_REJECTED: &str = "approval.rejected";
+/// The current step escalated: at its deadline (by the system) or by hand
+/// (by one of its approvers).
+pub const APPROVAL_ESCALATED: &str = "approval.escalated";
 
 // Approvals, by rules only: a user made an approver of the current step,
 // a field of the payload set.
@@ -167,6 +170,37 @@ pub fn approval_transition(
         event = event.change("decision", Value::Null, made);
     }
     event
+}
+
+/// The escalation of `before`'s current step (`after` is the next
+/// version): its changes hold the status and `escalation` — the step, who
+/// escalated it (`null`: the system, at the deadline), the reason and the
+/// deadline it had; `data.steps` shows who decides the step now.
+pub fn approval_escalated(
+    before: &ApprovalRecord,
+    after: &ApprovalRecord,
+    actor: Actor,
+    correlation_id: &str,
+) -> Envelope {
+    let step = after.current();
+    let escalated = step.and_then(|s| s.escalated.as_ref());
+    let made = serde_json::json!({
+        "step": after.current_step,
+        "step_name": step.map(|s| s.name.as_str()),
+        "by": escalated.and_then(|e| e.by).map(|by| by.to_string()),
+        "reason": escalated.map(|e| e.reason.as_str()),
+        "due_at": before.escalation_due.map(opsflow_platform::clock::sortable),
+    });
+    Envelope::new(
+        APPROVAL_ESCALATED,
+        APPROVAL,
+        after.id,
+        actor,
+        correlation_id,
+        approval_value(after),
+    )
+    .change("status", before.status, after.status)
+    .change("escalation", Value::Null, made)
 }
 
 /// A change a rule made to an approval: by the system, one level deeper

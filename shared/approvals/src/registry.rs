@@ -1,6 +1,7 @@
 //! What this module offers the consumers that serve every module: the
 //! `approval` and `workflow` kinds of entity (how events show one, who may
-//! see it) and the rule actions on approvals. Consumers find them through
+//! see it), the rule actions on approvals, and the scheduler's sweep of
+//! steps due to escalate. Consumers find them through
 //! the kernel's registry after one [`register`] call in their `main.rs`.
 
 use crate::events;
@@ -10,16 +11,32 @@ use crate::store::workflows::WorkflowStore;
 use crate::store::Store;
 use crate::view::{approval_value, workflow_value};
 use futures::future::BoxFuture;
-use opsflow_platform::registry::{ActionFailure, ActionTarget, EntityAction, EntityKind, Registry};
+use opsflow_platform::registry::{
+    ActionFailure, ActionTarget, EntityAction, EntityKind, Registry, Sweep,
+};
 
-/// Adds approvals and workflows as kinds of entity, and the rule actions
-/// on approvals.
+/// Adds approvals and workflows as kinds of entity, the rule actions on
+/// approvals, and the sweep that escalates steps at their deadline.
 pub fn register(registry: &mut Registry) {
     registry
         .entity(Approvals)
         .entity(Workflows)
-        .action_target(ApprovalActions);
+        .action_target(ApprovalActions)
+        .sweep(ESCALATIONS);
 }
+
+/// The scheduler's sweep of steps due to escalate
+/// ([`crate::service::escalations`]).
+pub const ESCALATIONS: Sweep = Sweep {
+    name: "escalations",
+    run: |store, now, correlation_id| {
+        Box::pin(crate::service::escalations::sweep(
+            store,
+            now,
+            correlation_id,
+        ))
+    },
+};
 
 /// The `approval` kind: seen by admins, its requester, its approvers and
 /// whoever decided it.

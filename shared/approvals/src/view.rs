@@ -36,6 +36,39 @@ pub struct StepView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::assigned_ids))]
     assigned_ids: Vec<String>,
+    /// How long the step may stay open before it escalates by itself
+    /// (`45s`, `30m`, `4h`, `2d`); absent when it only escalates by hand
+    /// or not at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "4h"))]
+    escalate_after: Option<String>,
+    /// The role that decides the step too once it escalates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::role))]
+    escalate_to_role: Option<String>,
+    /// The users who decide the step too once it escalates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::approver_ids))]
+    escalate_to_ids: Option<Vec<String>>,
+    /// When, by whom and why an approval's step escalated; absent until
+    /// then (always, for a workflow's steps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    escalated: Option<EscalatedView>,
+}
+
+/// An escalation of an approval's step.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalatedView {
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    /// The approver who escalated it by hand; `null`: the system, at the
+    /// step's deadline.
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
+    by: Option<String>,
+    /// Why (empty when none was given).
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    reason: String,
 }
 
 pub fn step_view(step: &Step) -> StepView {
@@ -43,12 +76,26 @@ pub fn step_view(step: &Step) -> StepView {
         Approvers::Role(role) => (Some(role.to_string()), None),
         Approvers::Users(ids) => (None, Some(ids.iter().map(ToString::to_string).collect())),
     };
+    let escalation = step.escalation.as_ref();
+    let (escalate_to_role, escalate_to_ids) = match escalation.map(|e| &e.to) {
+        Some(Approvers::Role(role)) => (Some(role.to_string()), None),
+        Some(Approvers::Users(ids)) => (None, Some(ids.iter().map(ToString::to_string).collect())),
+        None => (None, None),
+    };
     StepView {
         name: step.name.clone(),
         approver_role,
         approver_ids,
         required_approvals: step.required_approvals,
         assigned_ids: step.assigned.iter().map(ToString::to_string).collect(),
+        escalate_after: escalation.and_then(|e| e.after).map(|a| a.to_string()),
+        escalate_to_role,
+        escalate_to_ids,
+        escalated: step.escalated.as_ref().map(|e| EscalatedView {
+            at: e.at,
+            by: e.by.map(|by| by.to_string()),
+            reason: e.reason.as_str().to_owned(),
+        }),
     }
 }
 
@@ -151,7 +198,8 @@ pub struct ApprovalView {
     amount: Option<f64>,
     status: ApprovalStatus,
     steps: Vec<StepView>,
-    /// The step being decided (its index), while pending.
+    /// The step being decided (its index), while open (pending or
+    /// escalated).
     #[serde(skip_serializing_if = "Option::is_none")]
     current_step: Option<usize>,
     /// Who has approved the current step so far (once final, the last
@@ -167,12 +215,19 @@ pub struct ApprovalView {
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
-    /// When it became final; absent while pending.
+    /// When it became final; absent while open.
     #[serde(
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
     decided_at: Option<OffsetDateTime>,
+    /// When the current step escalates by itself; absent when it has no
+    /// deadline, has escalated, or the approval is final.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    escalation_due_at: Option<OffsetDateTime>,
     version: u64,
     /// The decision history (single-approval responses only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,6 +269,7 @@ pub fn approval_view(record: &ApprovalRecord) -> ApprovalView {
         created_at: record.created_at,
         updated_at: record.updated_at,
         decided_at: record.decided_at,
+        escalation_due_at: record.escalation_due,
         version: record.version,
         decisions: None,
     }

@@ -164,13 +164,40 @@ pub struct QueueLane {
     pub takes: fn(&Value) -> Option<u32>,
 }
 
-/// The kinds of entity, the action targets and the queue lanes the
-/// modules registered.
+/// What one run of a [`Sweep`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    /// Items whose time had come and were dealt with by this run.
+    pub done: usize,
+    /// Items that needed nothing (dealt with already, or moved on).
+    pub skipped: usize,
+    /// Items that failed; the next run tries them again.
+    pub failed: usize,
+}
+
+/// Work a module finds by time and does on a schedule (the steps due to
+/// escalate): the `scheduler` function runs every registered sweep each
+/// time its schedule fires. A sweep reads what is due from a key ordered
+/// by time (never a scan) and is safe to run twice at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Sweep {
+    pub name: &'static str,
+    /// One run at a time (`now`), under a correlation id.
+    pub run: for<'a> fn(
+        &'a Store,
+        time::OffsetDateTime,
+        &'a str,
+    ) -> BoxFuture<'a, Result<SweepReport, StoreError>>,
+}
+
+/// The kinds of entity, the action targets, the queue lanes and the
+/// sweeps the modules registered.
 #[derive(Clone, Default)]
 pub struct Registry {
     entities: BTreeMap<&'static str, Arc<dyn EntitySource>>,
     targets: BTreeMap<&'static str, Arc<dyn ActionTarget>>,
     lanes: Vec<QueueLane>,
+    sweeps: Vec<Sweep>,
 }
 
 impl Registry {
@@ -204,6 +231,23 @@ impl Registry {
     /// Every registered queue lane, in the order registered.
     pub fn lanes(&self) -> &[QueueLane] {
         &self.lanes
+    }
+
+    /// Adds a sweep of the scheduler. A name registered twice is a wiring
+    /// mistake in a `main.rs`, caught at cold start.
+    pub fn sweep(&mut self, sweep: Sweep) -> &mut Self {
+        let name = sweep.name;
+        assert!(
+            self.sweeps.iter().all(|s| s.name != name),
+            "sweep {name} registered twice"
+        );
+        self.sweeps.push(sweep);
+        self
+    }
+
+    /// Every registered sweep, in the order registered.
+    pub fn sweeps(&self) -> &[Sweep] {
+        &self.sweeps
     }
 
     /// The registry the `register` functions of `modules` fill.
@@ -246,6 +290,10 @@ impl std::fmt::Debug for Registry {
             .field("entities", &self.entities.keys().collect::<Vec<_>>())
             .field("targets", &self.targets.keys().collect::<Vec<_>>())
             .field("lanes", &self.lanes)
+            .field(
+                "sweeps",
+                &self.sweeps.iter().map(|s| s.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -143,7 +143,9 @@ pub fn deltas(envelope: &Value) -> Vec<Delta> {
             };
             let mut deltas = moved("approvals.status", before, after);
             if let Some(workflow) = text(data, "workflow_id") {
-                let pending = |status: Option<&str>| status == Some("PENDING");
+                // Open: pending, or escalated (still waiting on a step).
+                let pending =
+                    |status: Option<&str>| matches!(status, Some("PENDING" | "ESCALATED"));
                 if pending(before) && !pending(after) {
                     deltas.push((format!("approvals.pending#{workflow}"), -1));
                 }

@@ -79,8 +79,39 @@ fn an_approval_moves_between_statuses_and_its_workflows_pending_count() {
         ]
     );
     // A decision that leaves the request pending moves nothing.
-    let step = event("approval.approved", data, json!({"current_step": [0, 1]}));
+    let step = event(
+        "approval.approved",
+        data.clone(),
+        json!({"current_step": [0, 1]}),
+    );
     assert!(deltas(&step).is_empty());
+    // An escalated request is still open: it stays in the pending count
+    // until it is decided.
+    let escalated = event(
+        "approval.escalated",
+        data.clone(),
+        json!({"status": ["PENDING", "ESCALATED"]}),
+    );
+    assert_eq!(
+        sorted(deltas(&escalated)),
+        [
+            d("approvals.status#ESCALATED", 1),
+            d("approvals.status#PENDING", -1)
+        ]
+    );
+    let rejected = event(
+        "approval.rejected",
+        data,
+        json!({"status": ["ESCALATED", "REJECTED"]}),
+    );
+    assert_eq!(
+        sorted(deltas(&rejected)),
+        [
+            d("approvals.pending#wf-1", -1),
+            d("approvals.status#ESCALATED", -1),
+            d("approvals.status#REJECTED", 1)
+        ]
+    );
 }
 
 #[test]

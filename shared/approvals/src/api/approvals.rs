@@ -12,7 +12,11 @@
 //! not an approver of the step, the requester, or someone who approved an
 //! earlier step (unless the workflow allows the same approver across
 //! steps) is 403; a repeat or a final approval is 409;
-//! `{"status": "CANCELLED"}` is the requester's withdrawal. Without
+//! `{"status": "CANCELLED"}` is the requester's withdrawal;
+//! `{"status": "ESCALATED", "reason": …}` an approver of the current step
+//! handing it up to the step's escalation approvers (403 for anyone else,
+//! 409 when already escalated, final, or the step names nobody to escalate
+//! to; see [`crate::domain::escalation`]). Without
 //! `If-Match` or `version`, a decision that meets a concurrent one is
 //! re-read and tried again while the same step is still open; with them,
 //! a stale version is 412/409.
@@ -229,15 +233,15 @@ async fn create(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
     ))
 }
 
-/// A decision on the current step (`APPROVED`, `REJECTED`), or the
-/// requester's withdrawal (`CANCELLED`).
+/// A decision on the current step (`APPROVED`, `REJECTED`), its
+/// escalation (`ESCALATED`), or the requester's withdrawal (`CANCELLED`).
 #[derive(Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DecideApproval {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::wanted_status))]
     status: String,
-    /// The decision's comment: up to 1000 characters.
+    /// The decision's (or escalation's) comment: up to 1000 characters.
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     comment: Option<String>,
     /// The same field as `comment`, under the name other approval systems
@@ -269,23 +273,20 @@ async fn patch(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Reque
     let id = path_id(req)?;
     let body: DecideApproval = parse_json(req, DEFAULT_BODY_LIMIT)?;
     let mut v = Validator::new();
-    let wanted = match body.status.as_str() {
-        "APPROVED" => Some(Some(Verdict::Approved)),
-        "REJECTED" => Some(Some(Verdict::Rejected)),
-        "CANCELLED" => Some(None),
-        _ => {
-            v.push("status", "must be one of APPROVED, REJECTED, CANCELLED");
-            None
-        }
-    };
+    let status = body.status.as_str();
+    if !matches!(status, "APPROVED" | "REJECTED" | "CANCELLED" | "ESCALATED") {
+        v.push(
+            "status",
+            "must be one of APPROVED, REJECTED, CANCELLED, ESCALATED",
+        );
+    }
     let comment = decision_comment(&mut v, &body);
     v.finish()?;
-    let Some(wanted) = wanted else {
-        return Err(ApiError::internal("validated input went missing"));
-    };
-    let wanted = match wanted {
-        Some(verdict) => Wanted::Decide(verdict, comment),
-        None => Wanted::Cancel,
+    let wanted = match status {
+        "APPROVED" => Wanted::Decide(Verdict::Approved, comment),
+        "REJECTED" => Wanted::Decide(Verdict::Rejected, comment),
+        "ESCALATED" => Wanted::Escalate(comment),
+        _ => Wanted::Cancel,
     };
     // A malformed `If-Match` on an approval the caller may not see is
     // still a 404: visibility is checked first.

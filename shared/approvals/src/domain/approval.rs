@@ -1,9 +1,10 @@
 //! Approvals: a request filed against an active workflow, decided step by
 //! step by the approvers each step names.
 //!
-//! An approval is `PENDING` until its last step reaches its quorum
-//! (`APPROVED`), an approver rejects it (`REJECTED`) or its requester
-//! withdraws it (`CANCELLED`); those three are final. The workflow's steps
+//! An approval is open — `PENDING`, or `ESCALATED` while its current step
+//! is escalated ([`super::escalation`]) — until its last step reaches its
+//! quorum (`APPROVED`), an approver rejects it (`REJECTED`) or its
+//! requester withdraws it (`CANCELLED`); those three are final. The workflow's steps
 //! are copied into the approval when it is filed, so later changes to the
 //! workflow never move an approval in flight.
 //!
@@ -31,6 +32,9 @@ pub use assignment::{assign, AssignRefusal};
 super::string_enum! {
     pub enum ApprovalStatus {
         Pending = "PENDING",
+        /// Still open: its current step passed its deadline or was handed
+        /// up, and its escalation approvers decide it too.
+        Escalated = "ESCALATED",
         Approved = "APPROVED",
         Rejected = "REJECTED",
         Cancelled = "CANCELLED",
@@ -38,8 +42,14 @@ super::string_enum! {
 }
 
 impl ApprovalStatus {
+    /// Approved, rejected or cancelled: nothing moves it any more.
     pub fn is_final(self) -> bool {
-        self != Self::Pending
+        !self.is_open()
+    }
+
+    /// Pending or escalated: its current step waits on its approvers.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Escalated)
     }
 }
 
@@ -88,20 +98,42 @@ impl Amount {
 
 impl Step {
     /// Whether `user` (of `role`) is one of this step's approvers: by its
-    /// role, by name, or assigned to it.
+    /// role, by name, assigned to it, or as its escalation approvers once
+    /// it escalated.
     pub fn names(&self, user: &EntityId, role: Role) -> bool {
-        let by_role = matches!(&self.approvers, super::Approvers::Role(r) if *r == role);
-        by_role || self.named_users().any(|named| named == user)
+        self.roles().any(|r| r == role) || self.named_users().any(|named| named == user)
     }
 
-    /// The users this step names: its listed approvers, then those
-    /// assigned to it.
+    /// The roles whose holders decide this step: its own, then its
+    /// escalation role once it escalated.
+    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
+        let escalation = self.escalated.as_ref().and(self.escalation.as_ref());
+        [Some(&self.approvers), escalation.map(|e| &e.to)]
+            .into_iter()
+            .flatten()
+            .filter_map(|approvers| match approvers {
+                super::Approvers::Role(role) => Some(*role),
+                super::Approvers::Users(_) => None,
+            })
+    }
+
+    /// The users this step names: its listed approvers, those assigned to
+    /// it, then its escalation approvers once it escalated.
     pub fn named_users(&self) -> impl Iterator<Item = &EntityId> {
-        let listed = match &self.approvers {
-            super::Approvers::Role(_) => &[][..],
-            super::Approvers::Users(ids) => ids.as_slice(),
+        fn users(approvers: &super::Approvers) -> &[EntityId] {
+            match approvers {
+                super::Approvers::Role(_) => &[],
+                super::Approvers::Users(ids) => ids.as_slice(),
+            }
+        }
+        let escalated = match (&self.escalated, &self.escalation) {
+            (Some(_), Some(escalation)) => users(&escalation.to),
+            _ => &[][..],
         };
-        listed.iter().chain(&self.assigned)
+        users(&self.approvers)
+            .iter()
+            .chain(&self.assigned)
+            .chain(escalated)
     }
 }
 
@@ -217,6 +249,9 @@ pub fn decide(
         return Ok((next, Outcome::Approved));
     }
     next.current_step += 1;
+    // The next step opens as it was written: an escalation was the
+    // completed step's.
+    next.status = ApprovalStatus::Pending;
     for done in std::mem::take(&mut next.step_approvals) {
         if !next.earlier_approvers.contains(&done) {
             next.earlier_approvers.push(done);

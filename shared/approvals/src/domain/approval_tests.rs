@@ -10,6 +10,8 @@ fn role_step(role: Role, required: u32) -> Step {
         approvers: Approvers::Role(role),
         required_approvals: required,
         assigned: Vec::new(),
+        escalation: None,
+        escalated: None,
     }
 }
 
@@ -20,6 +22,8 @@ fn users_step(name: &str, users: Vec<EntityId>) -> Step {
         approvers: Approvers::Users(users),
         required_approvals: 1,
         assigned: Vec::new(),
+        escalation: None,
+        escalated: None,
     }
 }
 

@@ -4,7 +4,9 @@
 pub use opsflow_platform::domain::*;
 
 pub mod approval;
+pub mod escalation;
 pub mod workflow;
 
 pub use approval::{Amount, ApprovalStatus, Comment, Payload, Title, Verdict};
+pub use escalation::{EscalateAfter, Escalated, Escalation};
 pub use workflow::{Approvers, Description, Step, WorkflowName, WorkflowStatus, WorkflowType};

@@ -7,9 +7,9 @@
 //! decides at most one step of a request; a workflow may opt out while it
 //! is a draft.
 
+use super::escalation::{Escalated, Escalation};
 use super::{EntityId, Role};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 super::string_enum! {
     pub enum WorkflowStatus {
@@ -95,6 +95,13 @@ pub struct Step {
     /// assignments existed read back unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assigned: Vec<EntityId>,
+    /// Who the step escalates to, and after how long by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
+    /// When and why it escalated: only an approval's copy of a step, once
+    /// escalated, has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated: Option<Escalated>,
 }
 
 /// Whether the steps of one request need different people (four eyes
@@ -127,121 +134,9 @@ impl StepSeparation {
     }
 }
 
-/// A step as a client writes it: exactly one of `approver_role` and
-/// `approver_ids`.
-#[derive(Debug, Clone, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct StepInput {
-    /// 1–120 characters once trimmed; `Step <n>` when left out.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(min_length = 1, max_length = 120, example = "Manager")
-    )]
-    pub name: Option<String>,
-    /// Everyone with this role decides the step.
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::role))]
-    pub approver_role: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::schemas::approver_ids))]
-    pub approver_ids: Option<Vec<String>>,
-    /// How many approvals complete the step: 1–100, and at most the number
-    /// of `approver_ids`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100, example = 1))]
-    pub required_approvals: u32,
-}
+mod steps;
 
-/// The most steps a workflow may have.
-pub const MAX_STEPS: usize = 10;
-/// The most named approvers a step may have. Moving an approval from one
-/// step to the next rewrites both steps' assignments in one transaction
-/// (at most 100 items), which this bound keeps well within.
-pub const MAX_APPROVERS: usize = 25;
-
-/// Parses a list of steps, returning every problem with its path
-/// (`steps[1].required_approvals`).
-pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, Vec<(String, String)>> {
-    let mut errors = Vec::new();
-    if inputs.len() > MAX_STEPS {
-        errors.push(("steps".to_owned(), format!("at most {MAX_STEPS} steps")));
-    }
-    let mut steps = Vec::new();
-    for (i, input) in inputs.into_iter().enumerate() {
-        let at = |field: &str| format!("steps[{i}].{field}");
-        let name = input.name.unwrap_or_else(|| format!("Step {}", i + 1));
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 120 {
-            errors.push((at("name"), "must be 1 to 120 characters".into()));
-        }
-        let approvers = match (input.approver_role, input.approver_ids) {
-            (Some(role), None) => match Role::parse(&role) {
-                Ok(Role::Auditor) => {
-                    let message = "auditors change nothing: name admin, approver or user";
-                    errors.push((at("approver_role"), message.into()));
-                    None
-                }
-                Ok(role) => Some(Approvers::Role(role)),
-                Err(_) => {
-                    let message = "must be one of admin, approver, user";
-                    errors.push((at("approver_role"), message.into()));
-                    None
-                }
-            },
-            (None, Some(ids)) => {
-                let parsed: Result<Vec<EntityId>, _> =
-                    ids.iter().map(|id| EntityId::parse(id)).collect();
-                match parsed {
-                    Err(_) => {
-                        errors.push((at("approver_ids"), "must be user ids".into()));
-                        None
-                    }
-                    Ok(ids) if ids.is_empty() || ids.len() > MAX_APPROVERS => {
-                        errors.push((
-                            at("approver_ids"),
-                            format!("must name 1 to {MAX_APPROVERS} users"),
-                        ));
-                        None
-                    }
-                    Ok(ids) if ids.iter().collect::<HashSet<_>>().len() != ids.len() => {
-                        errors.push((at("approver_ids"), "must not repeat a user".into()));
-                        None
-                    }
-                    Ok(ids) => Some(Approvers::Users(ids)),
-                }
-            }
-            _ => {
-                errors.push((
-                    at("approver_role"),
-                    "give exactly one of approver_role and approver_ids".into(),
-                ));
-                None
-            }
-        };
-        let required = input.required_approvals;
-        let most = match &approvers {
-            Some(Approvers::Users(ids)) => ids.len() as u32,
-            _ => 100,
-        };
-        if required == 0 || required > most {
-            errors.push((
-                at("required_approvals"),
-                format!("must be between 1 and {most}"),
-            ));
-        }
-        if let Some(approvers) = approvers {
-            steps.push(Step {
-                name,
-                approvers,
-                required_approvals: required,
-                assigned: Vec::new(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(steps)
-    } else {
-        Err(errors)
-    }
-}
+pub use steps::{parse_steps, StepInput, MAX_APPROVERS, MAX_STEPS};
 
 #[cfg(test)]
 mod tests {
@@ -275,66 +170,5 @@ mod tests {
         ] {
             assert!(from.transition(to).is_err(), "{from} → {to}");
         }
-    }
-
-    fn step(role: Option<&str>, ids: Option<Vec<String>>, required: u32) -> StepInput {
-        StepInput {
-            name: None,
-            approver_role: role.map(str::to_owned),
-            approver_ids: ids,
-            required_approvals: required,
-        }
-    }
-
-    #[test]
-    fn steps_need_different_people_unless_the_workflow_opts_out() {
-        let (earlier, other) = (EntityId::new(), EntityId::new());
-        assert_eq!(StepSeparation::default(), StepSeparation::Distinct);
-        let distinct = StepSeparation::from_opt_out(false);
-        assert!(distinct.bars(&[earlier], &earlier));
-        assert!(!distinct.bars(&[earlier], &other));
-        let waived = StepSeparation::from_opt_out(true);
-        assert_eq!(waived, StepSeparation::Waived);
-        assert!(!waived.bars(&[earlier], &earlier));
-    }
-
-    #[test]
-    fn steps_name_themselves_and_check_their_quorum() {
-        let ids = vec![EntityId::new().to_string(), EntityId::new().to_string()];
-        let steps = parse_steps(vec![
-            step(Some("approver"), None, 2),
-            step(None, Some(ids), 2),
-        ])
-        .expect("valid steps");
-        assert_eq!(steps[0].name, "Step 1");
-        assert_eq!(steps[0].approvers, Approvers::Role(Role::Approver));
-        assert!(matches!(&steps[1].approvers, Approvers::Users(ids) if ids.len() == 2));
-    }
-
-    #[test]
-    fn bad_steps_are_reported_with_their_paths() {
-        let one = vec![EntityId::new().to_string()];
-        let repeated = vec![one[0].clone(), one[0].clone()];
-        let errors = parse_steps(vec![
-            step(None, None, 1),
-            step(Some("root"), None, 1),
-            step(None, Some(one), 2),
-            step(None, Some(vec!["x".into()]), 1),
-            step(None, Some(repeated), 1),
-            step(Some("user"), None, 0),
-        ])
-        .expect_err("invalid steps");
-        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "steps[0].approver_role",
-                "steps[1].approver_role",
-                "steps[2].required_approvals",
-                "steps[3].approver_ids",
-                "steps[4].approver_ids",
-                "steps[5].required_approvals",
-            ]
-        );
     }
 }

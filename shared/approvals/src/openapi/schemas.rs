@@ -84,9 +84,11 @@ pub fn assigned_ids() -> RefOr<Schema> {
 pub fn wanted_status() -> Object {
     let mut values = Verdict::ALL.map(Verdict::as_str).to_vec();
     values.push(ApprovalStatus::Cancelled.as_str());
+    values.push(ApprovalStatus::Escalated.as_str());
     named(
         &values,
         "`APPROVED` or `REJECTED` decides the current step (its approvers); \
-         `CANCELLED` withdraws the request (its requester).",
+         `CANCELLED` withdraws the request (its requester); `ESCALATED` hands \
+         the current step up to its escalation approvers (its approvers).",
     )
 }

@@ -9,6 +9,7 @@ use super::{ApprovalsError, ExpectedVersion};
 use crate::auth::Principal;
 use crate::clock;
 use crate::domain::approval::{self, Refusal};
+use crate::domain::escalation::{self, EscalateRefusal, Escalator};
 use crate::domain::{
     Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Title, Verdict, WorkflowStatus,
 };
@@ -43,10 +44,23 @@ pub enum Wanted {
     Decide(Verdict, Comment),
     /// The requester's withdrawal.
     Cancel,
+    /// An approver's escalation of the current step, with its reason.
+    Escalate(Comment),
 }
 
 /// An approval and its decisions, in the order they were made.
 pub type ApprovalWithDecisions = (ApprovalRecord, Vec<DecisionRecord>);
+
+fn escalate_refusal(refusal: EscalateRefusal) -> ApprovalsError {
+    match refusal {
+        EscalateRefusal::OwnRequest | EscalateRefusal::NotAnApprover => {
+            ApprovalsError::Forbidden(refusal.to_string())
+        }
+        EscalateRefusal::NotOpen(_)
+        | EscalateRefusal::AlreadyEscalated
+        | EscalateRefusal::NoTarget => ApprovalsError::Conflict(refusal.to_string()),
+    }
+}
 
 fn refusal(refusal: Refusal) -> ApprovalsError {
     match refusal {
@@ -255,7 +269,8 @@ pub async fn change_status(
         let (record, mut decisions) = approval_for(store, principal, id).await?;
         expected.check(record.version, "approval")?;
         let now = clock::now();
-        let (after, decision, outcome) = match &wanted {
+        let actor = Actor::from(principal);
+        let (after, decision, event) = match &wanted {
             Wanted::Cancel => {
                 if !principal.is(&record.requester_id) {
                     return Err(ApprovalsError::Forbidden(
@@ -263,7 +278,25 @@ pub async fn change_status(
                     ));
                 }
                 let progress = approval::cancel(&record.progress()).map_err(refusal)?;
-                (record.advanced(progress, now), None, None)
+                let after = record.advanced(progress, now);
+                let event =
+                    events::approval_transition(&record, &after, None, None, actor, correlation_id);
+                (after, None, event)
+            }
+            Wanted::Escalate(reason) => {
+                let by = Escalator::Approver(principal.user_id, principal.role);
+                let (steps, progress) = escalation::escalate(
+                    &record.steps,
+                    &record.progress(),
+                    &record.requester_id,
+                    by,
+                    reason.clone(),
+                    now,
+                )
+                .map_err(escalate_refusal)?;
+                let after = record.escalated(steps, progress, now);
+                let event = events::approval_escalated(&record, &after, actor, correlation_id);
+                (after, None, event)
             }
             Wanted::Decide(verdict, comment) => {
                 let (progress, outcome) = approval::decide(
@@ -284,21 +317,18 @@ pub async fn change_status(
                     comment.clone(),
                     now,
                 );
-                (
-                    record.advanced(progress, now),
-                    Some(decision),
+                let after = record.advanced(progress, now);
+                let event = events::approval_transition(
+                    &record,
+                    &after,
+                    Some(&decision),
                     Some(outcome),
-                )
+                    actor,
+                    correlation_id,
+                );
+                (after, Some(decision), event)
             }
         };
-        let event = events::approval_transition(
-            &record,
-            &after,
-            decision.as_ref(),
-            outcome,
-            Actor::from(principal),
-            correlation_id,
-        );
         let (tx, named) = transition(store, &record, &after, decision.as_ref(), &event)?;
         match store.commit(tx).await {
             Ok(()) => {

@@ -5,6 +5,7 @@
 //! items. Errors are [`ApprovalsError`]; `api` maps them to HTTP.
 
 pub mod approvals;
+pub mod escalations;
 pub mod rule_actions;
 pub mod workflows;
 

@@ -14,8 +14,14 @@
 //!   an earlier step of the request (unless its workflow waived step
 //!   separation, they may not decide this one), then who of a role
 //!   already approved this step.
-//! - the workflow's count of pending approvals: `WORKFLOW#<id> / PENDING`,
-//!   which a workflow's deletion requires to be zero.
+//! - the workflow's count of open (pending or escalated) approvals:
+//!   `WORKFLOW#<id> / PENDING`, which a workflow's deletion requires to be
+//!   zero;
+//! - the deadline of the current step, while it has one
+//!   (`type = escalation_due`): `pk = ESCALATION#DUE#<shard>` (0–3, from
+//!   the approval's id), `sk = <due epoch ms, 13 digits>#<approval id>`,
+//!   replaced when the step changes, removed when it escalates or the
+//!   approval ends (see `store::escalations`).
 //!
 //! Access patterns:
 //! - approval and its decisions: `Query pk = APPROVAL#<id>` (consistent)
@@ -27,6 +33,8 @@
 //!   steps they already approved and the later steps of requests they
 //!   approved an earlier step of (filter on `decided_by`), then
 //!   `BatchGetItem`
+//! - deadlines due by a time: `Query ESCALATION#DUE#<shard>, sk <= <ms>$`
+//!   over the four shards, oldest first
 //!
 //! Every write is one `TransactWriteItems`: the approval at the version it
 //! was read (or new), its decision, the link items it moves, the pending
@@ -37,13 +45,13 @@ mod listing;
 mod records;
 
 pub use listing::{ApprovalFilter, ApprovalSource};
-pub use records::{ApprovalRecord, DecisionRecord, NewApproval};
+pub use records::{ApprovalRecord, DecisionRecord, EscalationDue, NewApproval};
 
 use super::{
-    entity_item, from_item, keys, n, s, transaction, Expr, Store, StoreError, StoreFuture,
+    entity_item, from_item, keys, n, s, transaction, Entity, Expr, Store, StoreError, StoreFuture,
     Transaction,
 };
-use crate::domain::{ApprovalStatus, Approvers, EntityId};
+use crate::domain::EntityId;
 use crate::events::{Envelope, OutboxItem};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use records::{assignee_pks, owner_links};
@@ -155,6 +163,9 @@ impl ApprovalStore for Store {
             for pk in assignee_pks(step) {
                 tx.add(self.put(entity_item(&record.assignee_link(pk))?, None)?);
             }
+        }
+        if let Some(deadline) = record.deadline() {
+            tx.add(self.put(entity_item(&deadline)?, None)?);
         }
         tx.add(bump_pending(self, &record.workflow_id, 1)?);
         tx.add(self.put(OutboxItem::new(event)?.to_item()?, None)?);
@@ -290,7 +301,7 @@ pub fn transition(
         for pk in owner_links(after) {
             items.add(store.update(pk, &keys::approval_sort(&after.id), &set_status)?);
         }
-        if before.status == ApprovalStatus::Pending {
+        if before.status.is_open() && after.status.is_final() {
             items.add(bump_pending(store, &after.workflow_id, -1)?);
         }
     }
@@ -312,7 +323,7 @@ pub fn transition(
         }
         None => Vec::new(),
     };
-    if before.status == ApprovalStatus::Pending {
+    if before.status.is_open() {
         if let Some(step) = before.current() {
             if step_moved {
                 for pk in assignee_pks(step) {
@@ -320,28 +331,35 @@ pub fn transition(
                         items.add(store.delete(pk, &sort, None)?);
                     }
                 }
+            } else if before.status != after.status {
+                // Still open on the same step (escalated): the links it
+                // keeps show its new status to listings that filter on it.
+                let set_status = Expr::new("SET #status = :status")
+                    .name("#status", "status")
+                    .value(":status", s(after.status.as_str()));
+                for pk in assignee_pks(step) {
+                    items.add(store.update(pk, &sort, &set_status)?);
+                }
             } else if let Some(decision) = decision {
                 // The step still waits: its decider leaves the listings
                 // that showed it to them. A role's link is shared, so it
                 // records them; a user's own link goes.
-                if let Approvers::Role(role) = &step.approvers {
-                    if *role == decision.approver_role {
-                        items.add(store.update(
-                            keys::assigned_to_role_pk(*role),
-                            &sort,
-                            // A concurrent transition may have removed the
-                            // link; then item 0 fails, and the expression
-                            // must still evaluate for that to be reported.
-                            &Expr::new(
-                                "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
-                            )
-                            .value(":none", AttributeValue::L(Vec::new()))
-                            .value(
-                                ":me",
-                                AttributeValue::L(vec![s(decision.approver_id.to_string())]),
-                            ),
-                        )?);
-                    }
+                if step.roles().any(|role| role == decision.approver_role) {
+                    items.add(store.update(
+                        keys::assigned_to_role_pk(decision.approver_role),
+                        &sort,
+                        // A concurrent transition may have removed the
+                        // link; then item 0 fails, and the expression
+                        // must still evaluate for that to be reported.
+                        &Expr::new(
+                            "SET decided_by = list_append(if_not_exists(decided_by, :none), :me)",
+                        )
+                        .value(":none", AttributeValue::L(Vec::new()))
+                        .value(
+                            ":me",
+                            AttributeValue::L(vec![s(decision.approver_id.to_string())]),
+                        ),
+                    )?);
                 }
                 if step.named_users().any(|user| *user == decision.approver_id) {
                     items.add(store.delete(
@@ -355,6 +373,22 @@ pub fn transition(
     }
     for pk in next_assignees {
         items.add(store.put(entity_item(&after.assignee_link(pk))?, None)?);
+    }
+    // The deadline follows the step: a new step's replaces the last one's,
+    // and an escalated or final approval has none.
+    let (old_deadline, new_deadline) = (before.deadline(), after.deadline());
+    if old_deadline != new_deadline {
+        // Two steps may fall due in the same millisecond: then the new
+        // deadline's put replaces the old one (one operation per item).
+        let new_keys = new_deadline.as_ref().map(Entity::keys);
+        if let Some(old) = old_deadline.as_ref().map(Entity::keys) {
+            if new_keys.as_ref().map(|k| (&k.pk, &k.sk)) != Some((&old.pk, &old.sk)) {
+                items.add(store.delete(old.pk, &old.sk, None)?);
+            }
+        }
+        if let Some(new) = new_deadline {
+            items.add(store.put(entity_item(&new)?, None)?);
+        }
     }
     // The event's id must be new: an action that derives its event's id
     // finds a repeat of itself refused here (the last item).

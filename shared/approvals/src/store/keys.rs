@@ -65,3 +65,30 @@ pub fn assigned_to_role_pk(role: Role) -> String {
 pub fn assigned_to_user_pk(user: &EntityId) -> String {
     format!("ASSIGNED#USER#{user}")
 }
+
+/// The deadlines of open steps are spread over this many partitions, so
+/// that filing many requests at once writes no single hot key; a sweep
+/// reads them all.
+pub const ESCALATION_SHARDS: u32 = 4;
+
+/// The partition of escalation deadlines `shard` (`0..ESCALATION_SHARDS`).
+pub fn escalation_due_pk(shard: u32) -> String {
+    format!("ESCALATION#DUE#{shard}")
+}
+
+/// The shard of approval `id`'s deadline.
+pub fn escalation_shard(id: &EntityId) -> u32 {
+    let last = id.to_string().chars().last().and_then(|c| c.to_digit(16));
+    last.unwrap_or(0) % ESCALATION_SHARDS
+}
+
+/// A deadline's sort key: the due time in milliseconds since the epoch
+/// (13 digits, so the keys sort by time), then the approval.
+pub fn escalation_due_sk(due_millis: i64, id: &EntityId) -> String {
+    format!("{due_millis:013}#{id}")
+}
+
+/// The sort key just above every deadline due at or before `millis`.
+pub fn escalation_due_until(millis: i64) -> String {
+    format!("{millis:013}$")
+}

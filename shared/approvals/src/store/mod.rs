@@ -4,8 +4,10 @@
 pub use opsflow_platform::store::*;
 
 pub mod approvals;
+pub mod escalations;
 pub mod keys;
 pub mod workflows;
 
 pub use approvals::ApprovalStore;
+pub use escalations::EscalationStore;
 pub use workflows::WorkflowStore;

@@ -10,3 +10,4 @@
 
 pub mod consumer;
 pub mod router;
+pub mod scheduler;

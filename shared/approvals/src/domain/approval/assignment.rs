@@ -98,6 +98,8 @@ mod tests {
             approvers,
             required_approvals: 1,
             assigned: Vec::new(),
+            escalation: None,
+            escalated: None,
         }
     }
 

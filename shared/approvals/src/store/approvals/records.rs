@@ -7,8 +7,8 @@ use super::super::{keys, Entity, Keys};
 use crate::domain::approval::Progress;
 use crate::domain::workflow::StepSeparation;
 use crate::domain::{
-    Amount, ApprovalStatus, Approvers, Comment, Description, EntityId, Payload, Role, Step, Title,
-    Verdict, WorkflowName, WorkflowType,
+    Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Role, Step, Title, Verdict,
+    WorkflowName, WorkflowType,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -50,6 +50,14 @@ pub struct ApprovalRecord {
         with = "time::serde::rfc3339::option"
     )]
     pub decided_at: Option<OffsetDateTime>,
+    /// When the current step escalates by itself: while it is open, not
+    /// escalated, and its step has an `escalate_after`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub escalation_due: Option<OffsetDateTime>,
     pub version: u64,
 }
 
@@ -90,8 +98,24 @@ impl ApprovalRecord {
             created_at: now,
             updated_at: now,
             decided_at: None,
+            escalation_due: None,
             version: 1,
         }
+        .with_deadline(now)
+    }
+
+    /// This approval with the deadline of its current step, opened at
+    /// `opened`: none once final or escalated, or when the step has none.
+    fn with_deadline(mut self, opened: OffsetDateTime) -> Self {
+        self.escalation_due = match self.current() {
+            Some(step) if self.status.is_open() && step.escalated.is_none() => step
+                .escalation
+                .as_ref()
+                .and_then(|e| e.after)
+                .map(|after| opened + after.duration()),
+            _ => None,
+        };
+        self
     }
 
     pub fn progress(&self) -> Progress {
@@ -118,7 +142,27 @@ impl ApprovalRecord {
         if next.status.is_final() {
             next.decided_at = Some(now);
         }
+        if next.status.is_final() || next.current_step != self.current_step {
+            next = next.with_deadline(now);
+        }
         next
+    }
+
+    /// This approval after its current step escalated at `now`
+    /// ([`crate::domain::escalation::escalate`]'s steps and progress).
+    pub fn escalated(&self, steps: Vec<Step>, progress: Progress, now: OffsetDateTime) -> Self {
+        let mut next = self.advanced(progress, now);
+        next.steps = steps;
+        next.with_deadline(now)
+    }
+
+    /// Its current deadline as the item that lists it by due time.
+    pub fn deadline(&self) -> Option<EscalationDue> {
+        self.escalation_due.map(|due_at| EscalationDue {
+            approval_id: self.id,
+            step: self.current_step,
+            due_at,
+        })
     }
 
     /// The next version of this approval, changed at `now`, for a change
@@ -205,6 +249,29 @@ impl DecisionRecord {
     }
 }
 
+/// The deadline of an approval's open step, listed by due time in one of
+/// the escalation shards; written and removed with the approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EscalationDue {
+    pub approval_id: EntityId,
+    /// The step it is the deadline of.
+    pub step: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+}
+
+impl Entity for EscalationDue {
+    const TYPE: &'static str = "escalation_due";
+
+    fn keys(&self) -> Keys {
+        let millis = i64::try_from(self.due_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        Keys::table(
+            keys::escalation_due_pk(keys::escalation_shard(&self.approval_id)),
+            keys::escalation_due_sk(millis, &self.approval_id),
+        )
+    }
+}
+
 /// A pointer to an approval from a partition that lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct ApprovalLink {
@@ -263,12 +330,9 @@ pub(super) fn owner_links(record: &ApprovalRecord) -> [String; 2] {
 /// or has assigned. Never the same one twice, as one transaction may hold
 /// one operation per item.
 pub(super) fn assignee_pks(step: &Step) -> Vec<String> {
-    let mut pks = match &step.approvers {
-        Approvers::Role(role) => vec![keys::assigned_to_role_pk(*role)],
-        Approvers::Users(_) => Vec::new(),
-    };
-    for user in step.named_users() {
-        let pk = keys::assigned_to_user_pk(user);
+    let mut pks: Vec<String> = Vec::new();
+    let roles = step.roles().map(keys::assigned_to_role_pk);
+    for pk in roles.chain(step.named_users().map(keys::assigned_to_user_pk)) {
         if !pks.contains(&pk) {
             pks.push(pk);
         }
