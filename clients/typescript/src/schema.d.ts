@@ -362,12 +362,15 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Decide or withdraw an approval
+         * Decide, escalate or withdraw an approval
          * @description `APPROVED` or `REJECTED` decides the current step: only its approvers,
          *     once each; never the requester, nor (unless the workflow allows it)
          *     whoever approved an earlier step, nor an auditor (403). A final
-         *     approval, or a second decision, is 409. `CANCELLED` is the requester's
-         *     withdrawal of a pending request. `reason` is accepted as the same
+         *     approval, or a second decision, is 409. `ESCALATED` hands the current
+         *     step up to its escalation approvers: the same approvers may (403
+         *     otherwise); an escalated step, a final approval or a step naming
+         *     nobody to escalate to is 409. `CANCELLED` is the requester's
+         *     withdrawal of an open request. `reason` is accepted as the same
          *     field as `comment`. Without `If-Match` or `version` a decision that meets
          *     a concurrent one is tried again on fresh state; with them a stale
          *     version is 412 (`If-Match`) or 409 (`version`).
@@ -1271,7 +1274,7 @@ export interface components {
             };
         };
         /**
-         * @description `PENDING` until the last step's quorum (`APPROVED`), a rejection (`REJECTED`) or the requester's withdrawal (`CANCELLED`); the last three are final.
+         * @description Open — `PENDING`, or `ESCALATED` while its current step is escalated — until the last step's quorum (`APPROVED`), a rejection (`REJECTED`) or the requester's withdrawal (`CANCELLED`); those three are final.
          * @enum {string}
          */
         ApprovalStatus: "PENDING" | "ESCALATED" | "APPROVED" | "REJECTED" | "CANCELLED";

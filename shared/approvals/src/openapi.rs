@@ -279,13 +279,16 @@ fn create_approval() {}
 #[allow(dead_code)]
 fn get_approval() {}
 
-/// Decide or withdraw an approval
+/// Decide, escalate or withdraw an approval
 ///
 /// `APPROVED` or `REJECTED` decides the current step: only its approvers,
 /// once each; never the requester, nor (unless the workflow allows it)
 /// whoever approved an earlier step, nor an auditor (403). A final
-/// approval, or a second decision, is 409. `CANCELLED` is the requester's
-/// withdrawal of a pending request. `reason` is accepted as the same
+/// approval, or a second decision, is 409. `ESCALATED` hands the current
+/// step up to its escalation approvers: the same approvers may (403
+/// otherwise); an escalated step, a final approval or a step naming
+/// nobody to escalate to is 409. `CANCELLED` is the requester's
+/// withdrawal of an open request. `reason` is accepted as the same
 /// field as `comment`. Without `If-Match` or `version` a decision that meets
 /// a concurrent one is tried again on fresh state; with them a stale
 /// version is 412 (`If-Match`) or 409 (`version`).

@@ -5,7 +5,7 @@
 //!
 //! The transitions it adds to those of [`super::approval`]:
 //! - `PENDING → ESCALATED`: at the step's deadline (the system) or by hand
-//!   (an approver of the current step, with a reason);
+//!   (an approver of the current step, with an optional reason);
 //! - `ESCALATED → PENDING`: the escalated step completed and the next one
 //!   opened (it has a deadline of its own, if its step declares one);
 //! - `ESCALATED → APPROVED | REJECTED | CANCELLED`: as from `PENDING`.
@@ -14,6 +14,7 @@
 //! with no escalation approvers cannot be escalated.
 
 use super::approval::{ApprovalStatus, Comment, Progress};
+use super::workflow::StepSeparation;
 use super::{Approvers, EntityId, Role, Step};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -184,11 +185,14 @@ impl fmt::Display for EscalateRefusal {
     }
 }
 
-/// Escalates the current step of an approval in `progress` over `steps`,
-/// filed by `requester`, as `by` asks, with `reason`, at `now`: returns
-/// the steps and the progress after.
+/// Escalates the current step of an approval in `progress` over `steps`
+/// (kept apart by `separation`), filed by `requester`, as `by` asks, with
+/// `reason` (may be empty), at `now`: returns the steps and the progress
+/// after. By hand, only someone who could decide the step may: an
+/// approver of it not barred for approving an earlier step.
 pub fn escalate(
     steps: &[Step],
+    separation: StepSeparation,
     progress: &Progress,
     requester: &EntityId,
     by: Escalator,
@@ -206,7 +210,11 @@ pub fn escalate(
         Escalator::Approver(user, _) if user == *requester => {
             return Err(EscalateRefusal::OwnRequest)
         }
-        Escalator::Approver(user, role) if step.names(&user, role) => Some(user),
+        Escalator::Approver(user, role)
+            if step.names(&user, role) && !separation.bars(&progress.earlier_approvers, &user) =>
+        {
+            Some(user)
+        }
         Escalator::Approver(..) => return Err(EscalateRefusal::NotAnApprover),
     };
     if step.escalated.is_some() || progress.status == ApprovalStatus::Escalated {

@@ -88,6 +88,7 @@ fn the_deadline_escalates_a_pending_step_to_its_escalation_approvers() {
 
     let (after, progress) = escalate(
         &steps,
+        StepSeparation::Distinct,
         &before,
         &requester,
         Escalator::Deadline,
@@ -119,6 +120,7 @@ fn an_approver_of_the_step_escalates_it_by_hand_with_a_reason() {
 
     let (after, progress) = escalate(
         &steps,
+        StepSeparation::Distinct,
         &open(ApprovalStatus::Pending, 0),
         &requester,
         by,
@@ -139,7 +141,16 @@ fn who_may_not_escalate_and_when() {
     let requester = EntityId::new();
     let steps = vec![step(Approvers::Role(Role::Approver), to_admins(None))];
     let attempt = |steps: &[Step], progress: &Progress, by: Escalator| {
-        escalate(steps, progress, &requester, by, Comment::default(), now()).map(|_| ())
+        escalate(
+            steps,
+            StepSeparation::Distinct,
+            progress,
+            &requester,
+            by,
+            Comment::default(),
+            now(),
+        )
+        .map(|_| ())
     };
     let pending = open(ApprovalStatus::Pending, 0);
 
@@ -176,6 +187,7 @@ fn who_may_not_escalate_and_when() {
     }
     let (escalated, progress) = escalate(
         &steps,
+        StepSeparation::Distinct,
         &pending,
         &requester,
         Escalator::Deadline,
@@ -204,6 +216,7 @@ fn an_escalated_approval_is_decided_cancelled_and_settled_as_a_pending_one() {
     ];
     let (steps, escalated) = escalate(
         &steps,
+        StepSeparation::Distinct,
         &open(ApprovalStatus::Pending, 0),
         &requester,
         Escalator::Deadline,
@@ -231,7 +244,18 @@ fn an_escalated_approval_is_decided_cancelled_and_settled_as_a_pending_one() {
         (ApprovalStatus::Pending, 1)
     );
     // The next step is not escalated: an admin no longer decides it.
-    assert!(!steps[1].names(&EntityId::new(), Role::Admin));
+    assert_eq!(
+        decide(
+            &steps,
+            StepSeparation::Distinct,
+            &next,
+            &requester,
+            &EntityId::new(),
+            Role::Admin,
+            Verdict::Approved
+        ),
+        Err(Refusal::NotAnApprover)
+    );
     // ESCALATED → REJECTED, by the step's own approvers too.
     let (rejected, _) = decide_as(&EntityId::new(), Role::Approver, Verdict::Rejected).unwrap();
     assert_eq!(rejected.status, ApprovalStatus::Rejected);
@@ -257,6 +281,7 @@ fn an_escalated_last_step_approves_the_request() {
     let steps = vec![step(Approvers::Role(Role::Approver), to_admins(None))];
     let (steps, escalated) = escalate(
         &steps,
+        StepSeparation::Distinct,
         &open(ApprovalStatus::Pending, 0),
         &requester,
         Escalator::Approver(EntityId::new(), Role::Approver),
@@ -276,4 +301,37 @@ fn an_escalated_last_step_approves_the_request() {
     .unwrap();
     assert_eq!(outcome, Outcome::Approved);
     assert_eq!(after.status, ApprovalStatus::Approved);
+}
+
+#[test]
+fn an_approver_barred_by_step_separation_does_not_escalate() {
+    let requester = EntityId::new();
+    let earlier = EntityId::new();
+    let steps = vec![
+        step(Approvers::Role(Role::Approver), None),
+        step(Approvers::Role(Role::Approver), to_admins(None)),
+    ];
+    let mut second = open(ApprovalStatus::Pending, 1);
+    second.earlier_approvers = vec![earlier];
+    let by = Escalator::Approver(earlier, Role::Approver);
+    let attempt = |separation| {
+        escalate(
+            &steps,
+            separation,
+            &second,
+            &requester,
+            by,
+            Comment::default(),
+            now(),
+        )
+        .map(|(_, progress)| progress.status)
+    };
+    assert_eq!(
+        attempt(StepSeparation::Distinct),
+        Err(EscalateRefusal::NotAnApprover)
+    );
+    assert_eq!(
+        attempt(StepSeparation::Waived),
+        Ok(ApprovalStatus::Escalated)
+    );
 }

@@ -22,8 +22,9 @@ fn named(values: &[&'static str], description: &str) -> Object {
 opsflow_platform::named_values! {
     WorkflowStatus as "WorkflowStatus" => "`DRAFT` while it is designed, `ACTIVE` while requests may be filed \
                        against it, `ARCHIVED` for good; only `DRAFT → ACTIVE → ARCHIVED`.",
-    ApprovalStatus as "ApprovalStatus" => "`PENDING` until the last step's quorum (`APPROVED`), a rejection \
-                       (`REJECTED`) or the requester's withdrawal (`CANCELLED`); the last \
+    ApprovalStatus as "ApprovalStatus" => "Open — `PENDING`, or `ESCALATED` while its current step is \
+                       escalated — until the last step's quorum (`APPROVED`), a rejection \
+                       (`REJECTED`) or the requester's withdrawal (`CANCELLED`); those \
                        three are final.",
     Verdict as "Verdict" => "What an approver said about a step.",
 }

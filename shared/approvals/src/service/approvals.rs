@@ -287,6 +287,7 @@ pub async fn change_status(
                 let by = Escalator::Approver(principal.user_id, principal.role);
                 let (steps, progress) = escalation::escalate(
                     &record.steps,
+                    record.separation(),
                     &record.progress(),
                     &record.requester_id,
                     by,

@@ -101,6 +101,7 @@ async fn escalate_due(
         };
         let escalated = escalation::escalate(
             &record.steps,
+            record.separation(),
             &record.progress(),
             &record.requester_id,
             Escalator::Deadline,

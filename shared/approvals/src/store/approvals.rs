@@ -334,11 +334,20 @@ pub fn transition(
             } else if before.status != after.status {
                 // Still open on the same step (escalated): the links it
                 // keeps show its new status to listings that filter on it.
+                // A user who approved the step already has no link left
+                // (an update would create a bare one).
                 let set_status = Expr::new("SET #status = :status")
                     .name("#status", "status")
                     .value(":status", s(after.status.as_str()));
+                let gone: Vec<String> = before
+                    .step_approvals
+                    .iter()
+                    .map(keys::assigned_to_user_pk)
+                    .collect();
                 for pk in assignee_pks(step) {
-                    items.add(store.update(pk, &sort, &set_status)?);
+                    if !gone.contains(&pk) {
+                        items.add(store.update(pk, &sort, &set_status)?);
+                    }
                 }
             } else if let Some(decision) = decision {
                 // The step still waits: its decider leaves the listings

@@ -13,7 +13,9 @@ pub trait EscalationStore {
     /// milliseconds), oldest first, across every shard.
     fn due_escalations(&self, millis: i64, limit: usize) -> impl StoreFuture<Vec<EscalationDue>>;
 
-    /// Removes a deadline its approval no longer has.
+    /// Removes a deadline its approval no longer has: only if it still is
+    /// the one for the same step (a later step's deadline may fall due in
+    /// the same millisecond, under the same key).
     fn forget_deadline(&self, deadline: &EscalationDue) -> impl StoreFuture<()>;
 }
 
@@ -43,14 +45,20 @@ impl EscalationStore for Store {
 
     async fn forget_deadline(&self, deadline: &EscalationDue) -> Result<(), StoreError> {
         let keys = deadline.keys();
-        self.client()
+        let deleted = self
+            .client()
             .delete_item()
             .table_name(self.table())
             .key("pk", super::s(keys.pk))
             .key("sk", super::s(keys.sk))
+            .condition_expression("step = :step")
+            .expression_attribute_values(":step", super::n(deadline.step))
             .send()
             .await
-            .map_err(|e| super::classify(e, "DeleteItem"))?;
-        Ok(())
+            .map_err(|e| super::classify(e, "DeleteItem"));
+        match deleted {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 }

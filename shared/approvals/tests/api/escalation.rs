@@ -243,12 +243,53 @@ async fn deadlines_follow_their_step_and_end_with_the_approval() {
         get(&env, &requester, &withdrawn).await["status"],
         "CANCELLED"
     );
-    // A decision by the escalation approver ends it.
+    // Whoever approved step 0 may not decide step 1; an admin ends it.
     let reply = patch(&env, &approver, &moved, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.status, 403, "approved step 0: {}", reply.body);
     let reply = patch(&env, &admin, &moved, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.body["status"], "APPROVED", "{}", reply.body);
     assert_eq!(sweep_at(&env, 100).await, SweepReport::default());
+}
+
+#[tokio::test]
+async fn who_approved_the_step_before_it_escalated_no_longer_finds_it() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let other_admin = env.account("other-admin", Role::Admin).await;
+    let (lead_a, lead_b) = (
+        env.account("lead-a", Role::User).await,
+        env.account("lead-b", Role::User).await,
+    );
+    let requester = env.account("requester", Role::User).await;
+    let workflow = workflow(
+        &env,
+        &admin,
+        json!([{"approver_ids": [lead_a.id, admin.id, lead_b.id], "required_approvals": 3,
+                "escalate_after": "1h", "escalate_to_role": "admin"}]),
+    )
+    .await;
+    let id = env.file_approval(&requester, &workflow, "Fleet").await;
+    for who in [&lead_a, &admin] {
+        let reply = patch(&env, who, &id, json!({"status": "APPROVED"})).await;
+        assert_eq!(reply.body["status"], "PENDING", "{}", reply.body);
+    }
+    let report = sweep_at(&env, 2).await;
+    assert_eq!((report.done, report.failed), (1, 0));
+
+    // Those who approved already find nothing left to decide (and their
+    // listings still answer); the others find it escalated.
+    for who in [&lead_a, &admin] {
+        assert!(assigned(&env, who, None).await.is_empty());
+    }
+    for who in [&lead_b, &other_admin] {
+        assert_eq!(
+            assigned(&env, who, Some("ESCALATED")).await,
+            vec![id.clone()]
+        );
+    }
+    let reply = patch(&env, &other_admin, &id, json!({"status": "APPROVED"})).await;
+    assert_eq!(reply.body["status"], "APPROVED", "{}", reply.body);
+    assert!(assigned(&env, &lead_b, None).await.is_empty());
 }
 
 #[tokio::test]

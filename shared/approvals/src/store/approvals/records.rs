@@ -196,12 +196,21 @@ impl ApprovalRecord {
     }
 
     /// A link for an assignee's listing of the current step: it leaves out
-    /// whoever approved an earlier step, unless separation is waived.
+    /// whoever approved an earlier step, unless separation is waived, and
+    /// whoever approved this step already (a link made when the step
+    /// escalates).
     pub(super) fn assignee_link(&self, pk: String) -> ApprovalLink {
-        let decided_by = match self.separation() {
+        let mut decided_by = match self.separation() {
             StepSeparation::Distinct => self.earlier_approvers.clone(),
             StepSeparation::Waived => Vec::new(),
         };
+        decided_by.extend(
+            self.step_approvals
+                .iter()
+                .filter(|user| !decided_by.contains(user))
+                .copied()
+                .collect::<Vec<_>>(),
+        );
         ApprovalLink {
             decided_by,
             ..self.link(pk)
