@@ -258,8 +258,9 @@ export interface paths {
          * List workflows
          * @description Everyone signed in lists the `ACTIVE` workflows, which requests are
          *     filed against; admins and auditors list every status (`status`
-         *     filters). Newest
-         *     first.
+         *     filters). `type` keeps the workflows of one type (a filter on the
+         *     listing's key, so a page may hold fewer than `limit` while
+         *     `next_cursor` is not `null`). Newest first.
          */
         get: operations["listWorkflows"];
         put?: never;
@@ -447,8 +448,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Run rules on an event
-         * @description Admins only. The event is described (`event`) or built from an
+         * Run rules on an event, or decide a decision request
+         * @description Admins only. A body with `request_id` is a decision request (the
+         *     shape other approval systems send): the highest active decision rule
+         *     of its `workflow_type` decides it, once per `request_id` (a repeat is
+         *     answered `DUPLICATE_IGNORED` with the first answer); each bad field is
+         *     named (422; a value of the wrong JSON type, or an unknown field, 400).
+         *     Otherwise the event is described (`event`) or built from an
          *     existing entity (`entity`, `entity_id`, `event_type`: its `data` is the
          *     entity as the API shows it); the caller is its actor, at depth 0. With
          *     `dry_run` the rules are only evaluated and nothing is written.
@@ -486,6 +492,76 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisionRules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workflow types with decision rules
+         * @description Admins and auditors only. By type name; each with its last version.
+         */
+        get: operations["listDecisionRules"];
+        put?: never;
+        /**
+         * Write a decision rule (a type's next version)
+         * @description Admins only. Versions are immutable: writing a type's rule again makes
+         *     its next version (1, 2, …); the highest active version decides. Every
+         *     problem is named by its field (`conditions[1].operator`): 422.
+         */
+        post: operations["createDecisionRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisionRules/{workflow_type}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a decision rule's versions
+         * @description Admins and auditors only. Newest first; the first active one decides.
+         *     A type without rules has none (an empty page); a path that cannot be a
+         *     workflow type is 404.
+         */
+        get: operations["listDecisionRuleVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisionRules/{workflow_type}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn a decision rule's version on or off
+         * @description Admins only. `is_active` is the one change a version takes; any other
+         *     field is 400 (write a new version instead). With `If-Match` (the
+         *     revision) a stale one is 412; a concurrent change is 409.
+         */
+        patch: operations["updateDecisionRuleVersion"];
         trace?: never;
     };
     "/api/v1/webhooks": {
@@ -1627,6 +1703,193 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description The answer to a decision request. */
+        DecisionAnswer: {
+            /**
+             * @description `TRIGGERED`: the active rule's conditions held and `outcome` is its
+             *     decision; `SKIPPED`: no decision (see `reason`).
+             */
+            status: components["schemas"]["DecisionStatus"];
+            /**
+             * Format: uuid
+             * @description The decision's id: its `automation.decided` event and audit record
+             *     are about it (`entity` `decision`).
+             */
+            task_id: string;
+            /**
+             * @description `RULE_PASSED`, `NO_ACTIVE_RULE`, `MISSING_FIELD:<field>`,
+             *     `RULE_FAILED:<field>`, or `DUPLICATE_IGNORED` (a `request_id`
+             *     decided before: the first answer's outcome, version and task).
+             * @example RULE_PASSED
+             */
+            reason: string;
+            outcome: components["schemas"]["DecisionOutcome"] | null;
+            /**
+             * Format: int32
+             * @description The version of the rule that decided (or was tried); `null` when no
+             *     rule was active.
+             */
+            rule_version: number | null;
+            request_id: string;
+            workflow_type: string;
+            /** @description This request's correlation id (`X-Correlation-ID`, echoed). */
+            correlation_id: string;
+            /**
+             * Format: date-time
+             * @description When the request was decided (the first time, for a repeat).
+             */
+            decided_at: string;
+        };
+        /** @description A condition as it is stored and shown: the client's own words. */
+        DecisionCondition: {
+            /**
+             * @description A path into the request: `risk_score`, `transaction.value`.
+             * @example transaction.value
+             */
+            field: string;
+            /**
+             * @description `gt`, `gte`, `lt`, `lte`, `eq`, `neq` (or `ne`), and the language's
+             *     `in`, `contains`, `starts_with`, `exists`.
+             * @example gt
+             */
+            operator: string;
+            /** @description The operand (for `exists`, `true` or `false`; `true` when left out). */
+            value?: unknown;
+        };
+        /**
+         * @description What a decision rule decides when its conditions hold.
+         * @enum {string}
+         */
+        DecisionOutcome: "APPROVED" | "REJECTED" | "ESCALATED";
+        /**
+         * @description A decision request: the highest active decision rule of
+         *     `workflow_type` decides it, once per `request_id`.
+         */
+        DecisionRequest: {
+            /**
+             * @description The caller's id of the request (1–128 characters): a repeat is
+             *     answered `DUPLICATE_IGNORED` with the first answer.
+             * @example REQ-2026-0042
+             */
+            request_id: string;
+            /**
+             * Format: uuid
+             * @description The workflow the request belongs to, if the caller knows it.
+             */
+            workflow_id?: string | null;
+            /**
+             * @description Whose decision rule decides (any case).
+             * @example HIGH_VALUE_TRANSACTION
+             */
+            workflow_type: string;
+            transaction?: components["schemas"]["DecisionTransaction"] | null;
+            /**
+             * Format: double
+             * @description 0 to 1.
+             * @example 0.42
+             */
+            risk_score?: number | null;
+            /**
+             * @description `LOW`, `MEDIUM` or `HIGH` (any case).
+             * @example HIGH
+             */
+            priority?: string | null;
+            /**
+             * @description The system that sent it (1–128 characters).
+             * @example ERP
+             */
+            source_system?: string | null;
+            /**
+             * Format: date-time
+             * @description When the request was made (RFC 3339).
+             */
+            created_at?: string | null;
+        };
+        /** @description A workflow type with decision rules. */
+        DecisionRuleHeadView: {
+            workflow_type: string;
+            /**
+             * Format: int32
+             * @description Its last version (active or not).
+             */
+            latest_version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A decision rule as a client writes it: the next version of its type. */
+        DecisionRuleInput: {
+            /**
+             * @description The workflow type it decides (any case; kept in upper case).
+             * @example HIGH_VALUE_TRANSACTION
+             */
+            workflow_type: string;
+            /**
+             * @description `[{field, operator, value}]`, all of which must hold (at most 50);
+             *     none: the outcome always applies.
+             */
+            conditions?: components["schemas"]["DecisionCondition"][];
+            /**
+             * @description `APPROVED`, `REJECTED` or `ESCALATED` (any case).
+             * @example ESCALATED
+             */
+            outcome: string;
+            /** @description Whether it may decide (default `true`). */
+            is_active?: boolean | null;
+            /** @description Up to 2000 characters. */
+            description?: string | null;
+        };
+        /** @description One version of a decision rule. */
+        DecisionRuleView: {
+            /**
+             * Format: uuid
+             * @description This version's id (runs name it as their `rule_id`).
+             */
+            id: string;
+            workflow_type: string;
+            /**
+             * Format: int32
+             * @description 1, 2, …: each edit of a type's rule is a new version.
+             */
+            version: number;
+            /** @description All must hold, in order. */
+            conditions: components["schemas"]["DecisionCondition"][];
+            outcome: components["schemas"]["DecisionOutcome"];
+            /** @description The highest active version of a type decides its requests. */
+            is_active: boolean;
+            description: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Advances with each change of `is_active` (the `ETag`).
+             */
+            revision: number;
+        };
+        /**
+         * @description `TRIGGERED`: the active rule's conditions held and `outcome` is its decision; `SKIPPED`: no decision (see `reason`).
+         * @enum {string}
+         */
+        DecisionStatus: "TRIGGERED" | "SKIPPED";
+        /** @description What the request is about. */
+        DecisionTransaction: {
+            /**
+             * Format: double
+             * @description More than 0, at most 10¹².
+             * @example 25000
+             */
+            value?: number | null;
+            /**
+             * @description Three letters (ISO 4217; any case).
+             * @example EUR
+             */
+            currency?: string | null;
+        };
         DecisionView: {
             /** @description The index of the step decided. */
             step: number;
@@ -1778,6 +2041,16 @@ export interface components {
          * @example approval.rejected
          */
         EventPattern: string;
+        /**
+         * @description What `POST /api/v1/automation/execute` answers: what the rules did (or
+         *     would do), or the decision.
+         */
+        ExecuteAnswer: components["schemas"]["Executed"] | components["schemas"]["DecisionAnswer"];
+        /**
+         * @description What `POST /api/v1/automation/execute` reads: rules to run on an
+         *     event, or (with `request_id`) a decision request.
+         */
+        ExecuteRequest: components["schemas"]["ExecuteRules"] | components["schemas"]["DecisionRequest"];
         /**
          * @description What to run rules on: `event`, or `entity` with `entity_id` and
          *     `event_type` (an existing entity, whose view is the event's `data`).
@@ -2240,6 +2513,56 @@ export interface components {
                 /** @description The correlation id of the request that caused it. */
                 correlation_id: string;
                 source: components["schemas"]["AuditSource"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_DecisionRuleHeadView: {
+            items: {
+                workflow_type: string;
+                /**
+                 * Format: int32
+                 * @description Its last version (active or not).
+                 */
+                latest_version: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_DecisionRuleView: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description This version's id (runs name it as their `rule_id`).
+                 */
+                id: string;
+                workflow_type: string;
+                /**
+                 * Format: int32
+                 * @description 1, 2, …: each edit of a type's rule is a new version.
+                 */
+                version: number;
+                /** @description All must hold, in order. */
+                conditions: components["schemas"]["DecisionCondition"][];
+                outcome: components["schemas"]["DecisionOutcome"];
+                /** @description The highest active version of a type decides its requests. */
+                is_active: boolean;
+                description: string;
+                /** Format: uuid */
+                created_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /**
+                 * Format: int64
+                 * @description Advances with each change of `is_active` (the `ETag`).
+                 */
+                revision: number;
             }[];
             next_cursor?: string | null;
         };
@@ -3084,6 +3407,14 @@ export interface components {
             /** @enum {string} */
             kind: "leaf";
         });
+        /** @description The one change a version takes. */
+        UpdateDecisionRuleVersion: {
+            /**
+             * @description Whether this version may decide. To change its conditions or
+             *     outcome, write a new version (`POST /api/v1/decisionRules`).
+             */
+            is_active: boolean;
+        };
         /** @description A change to an item (`PATCH`): at least one field besides `version`. */
         UpdateItem: {
             name?: string | null;
@@ -3946,6 +4277,8 @@ export interface operations {
             query?: {
                 /** @description Only workflows in this status. Others than admins may only ask for `ACTIVE` (else 403); without it they get the active ones. */
                 status?: components["schemas"]["WorkflowStatus"];
+                /** @description Only workflows of this type (any case), such as `HIGH_VALUE_TRANSACTION`. */
+                type?: string;
                 /** @description How many items to return: 1–100, default 25. */
                 limit?: number;
                 /**
@@ -4629,11 +4962,11 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ExecuteRules"];
+                "application/json": components["schemas"]["ExecuteRequest"];
             };
         };
         responses: {
-            /** @description What the rules did, or would do. */
+            /** @description What the rules did, or would do; or the decision. */
             200: {
                 headers: {
                     /** @description `true` when this is the first response to the same `Idempotency-Key` again (never on a dry run). */
@@ -4641,7 +4974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Executed"];
+                    "application/json": components["schemas"]["ExecuteAnswer"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4690,6 +5023,200 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDecisionRules: {
+        parameters: {
+            query?: {
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of workflow types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DecisionRuleHeadView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createDecisionRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "conditions": [
+                 *         {
+                 *           "field": "transaction.value",
+                 *           "operator": "gt",
+                 *           "value": 10000
+                 *         },
+                 *         {
+                 *           "field": "risk_score",
+                 *           "operator": "gte",
+                 *           "value": 0.7
+                 *         },
+                 *         {
+                 *           "field": "priority",
+                 *           "operator": "neq",
+                 *           "value": "LOW"
+                 *         }
+                 *       ],
+                 *       "outcome": "ESCALATED",
+                 *       "workflow_type": "HIGH_VALUE_TRANSACTION"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DecisionRuleInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            201: {
+                headers: {
+                    /** @description The revision, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/decisionRules/{workflow_type}/versions/{version}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRuleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDecisionRuleVersions: {
+        parameters: {
+            query?: {
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workflow type (any case). */
+                workflow_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DecisionRuleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateDecisionRuleVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The workflow type (any case). */
+                workflow_type: string;
+                /** @description The version. */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "is_active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateDecisionRuleVersion"];
+            };
+        };
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    /** @description The revision, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRuleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -9,6 +9,7 @@ use opsflow_approvals::domain::{Description, WorkflowName, WorkflowStatus, Workf
 use opsflow_approvals::service::workflows::{self, NewWorkflow, WorkflowChanges};
 use opsflow_approvals::service::ExpectedVersion;
 use opsflow_automation::language::RuleInput;
+use opsflow_automation::service::decisions::{self, DecisionRuleInput};
 use opsflow_automation::service::{rules, RuleError};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
 use opsflow_identity::domain::{DisplayName, Email, NewPassword};
@@ -207,6 +208,7 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         workflow_type: Some(WorkflowType::parse("PURCHASE_REQUEST").map_err(anyhow::Error::msg)?),
     };
     let workflow = workflows::create(store, &admin, "local-seed", new).await?;
+    seed_decision_rule(store, &admin).await?;
     let activate = WorkflowChanges {
         status: Some(WorkflowStatus::Active),
         ..WorkflowChanges::default()
@@ -220,6 +222,24 @@ async fn seed_workflow(store: &Store, admin: EntityId) -> anyhow::Result<()> {
         ExpectedVersion::default(),
     )
     .await?;
+    Ok(())
+}
+
+/// The demo decision rule: requests of type `HIGH_VALUE_TRANSACTION` over
+/// 10 000 with a risk score of 0.7 or more are escalated.
+async fn seed_decision_rule(store: &Store, admin: &Principal) -> anyhow::Result<()> {
+    let input: DecisionRuleInput = serde_json::from_value(serde_json::json!({
+        "workflow_type": "HIGH_VALUE_TRANSACTION",
+        "description": "Large, risky transactions go to a person",
+        "conditions": [
+            {"field": "transaction.value", "operator": "gt", "value": 10000},
+            {"field": "risk_score", "operator": "gte", "value": 0.7}
+        ],
+        "outcome": "ESCALATED"
+    }))?;
+    decisions::create_version(store, admin, "local-seed", input)
+        .await
+        .map_err(|error| anyhow::anyhow!("demo decision rule: {error:?}"))?;
     Ok(())
 }
 

@@ -6,6 +6,8 @@
 //! Invariant: each test starts its own platform under its own environment
 //! name and removes its tables and keys when it ends.
 
+#[path = "serve_e2e/decisions.rs"]
+mod decisions;
 #[path = "serve_e2e/escalation.rs"]
 mod escalation;
 

@@ -45,8 +45,9 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 ///
 /// Everyone signed in lists the `ACTIVE` workflows, which requests are
 /// filed against; admins and auditors list every status (`status`
-/// filters). Newest
-/// first.
+/// filters). `type` keeps the workflows of one type (a filter on the
+/// listing's key, so a page may hold fewer than `limit` while
+/// `next_cursor` is not `null`). Newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/workflows",
@@ -57,6 +58,9 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         ("status" = Option<WorkflowStatus>, Query,
             description = "Only workflows in this status. Others than admins may only ask for \
                            `ACTIVE` (else 403); without it they get the active ones."),
+        ("type" = Option<String>, Query, pattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$",
+            description = "Only workflows of this type (any case), such as \
+                           `HIGH_VALUE_TRANSACTION`."),
         PageParams,
     ),
     responses(

@@ -11,12 +11,13 @@
 //! `Idempotency-Key` is 400, a body over 64 KiB 413, invalid values 422,
 //! a lost race or a stale `version` 409, a stale `If-Match` 412.
 
+mod decisions;
 pub mod schemas;
 
-use crate::api::automation::execute::body::ExecuteBody;
 use crate::language::RuleInput;
 use crate::store::runs::RunStatus;
-use crate::view::{Executed, RunView};
+use crate::view::RunView;
+use decisions::{ExecuteAnswer, ExecuteRequest};
 use opsflow_platform::http::Page;
 use opsflow_platform::openapi::{
     BadRequest, Conflict, Forbidden, IdPath, IdempotencyKey, IfMatch, NotFound, PageParams,
@@ -39,7 +40,9 @@ struct Routes;
 
 /// The description of the module's routes.
 pub fn doc() -> utoipa::openapi::OpenApi {
-    Routes::openapi()
+    let mut doc = Routes::openapi();
+    doc.merge(decisions::doc());
+    doc
 }
 
 /// List rules
@@ -190,9 +193,14 @@ fn update_rule() {}
 #[allow(dead_code)]
 fn delete_rule() {}
 
-/// Run rules on an event
+/// Run rules on an event, or decide a decision request
 ///
-/// Admins only. The event is described (`event`) or built from an
+/// Admins only. A body with `request_id` is a decision request (the
+/// shape other approval systems send): the highest active decision rule
+/// of its `workflow_type` decides it, once per `request_id` (a repeat is
+/// answered `DUPLICATE_IGNORED` with the first answer); each bad field is
+/// named (422; a value of the wrong JSON type, or an unknown field, 400).
+/// Otherwise the event is described (`event`) or built from an
 /// existing entity (`entity`, `entity_id`, `event_type`: its `data` is the
 /// entity as the API shows it); the caller is its actor, at depth 0. With
 /// `dry_run` the rules are only evaluated and nothing is written.
@@ -208,7 +216,7 @@ fn delete_rule() {}
     tag = "automation",
     security(("bearer" = [])),
     params(IdempotencyKey),
-    request_body(content = ExecuteBody, example = json!({
+    request_body(content = ExecuteRequest, example = json!({
         "dry_run": true,
         "event": {
             "type": "approval.rejected",
@@ -219,7 +227,8 @@ fn delete_rule() {}
         }
     })),
     responses(
-        (status = 200, description = "What the rules did, or would do.", body = Executed,
+        (status = 200, description = "What the rules did, or would do; or the decision.",
+            body = ExecuteAnswer,
             headers(("idempotent-replayed" = String,
                 description = "`true` when this is the first response to the same \
                                `Idempotency-Key` again (never on a dry run)."))),

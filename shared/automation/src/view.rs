@@ -3,6 +3,8 @@
 //! plus identity and versioning; what a rule did with an event (a run);
 //! and what `execute` answers. Storage keys never leave the store.
 
+pub mod decisions;
+
 use crate::domain::EntityId;
 use crate::events::Envelope;
 use crate::language::rule::RuleEvaluation;

@@ -8,7 +8,7 @@
 
 use crate::api::ApiReply;
 
-use crate::api::{expected_version, idempotency, paged};
+use crate::api::{expected_version, idempotency, paged, paged_by_key};
 use crate::auth::Principal;
 use crate::domain::workflow::{parse_steps, StepInput};
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus, WorkflowType};
@@ -68,7 +68,10 @@ fn path_id(req: &Request) -> ApiResult<EntityId> {
 }
 
 async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
-    only_query_params(req, &["status", "limit", "cursor"])?;
+    only_query_params(req, &["status", "type", "limit", "cursor"])?;
+    let of_type = query_param(req, "type")?
+        .map(|raw| WorkflowType::parse(raw).map_err(|m| ApiError::invalid_field("type", m)))
+        .transpose()?;
     let status = match query_param(req, "status")? {
         Some(raw) => {
             Some(WorkflowStatus::parse(raw).map_err(|m| ApiError::invalid_field("status", m))?)
@@ -87,6 +90,21 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
             }
         }
     };
+    if let Some(of_type) = of_type {
+        let scope = format!("{}:type={}", list_scope(status), of_type.as_str());
+        return paged_by_key(
+            app,
+            req,
+            &scope,
+            |limit, after| async move {
+                app.store
+                    .list_workflows_of_type(status, &of_type, limit, after.as_deref())
+                    .await
+            },
+            view,
+        )
+        .await;
+    }
     let scope = list_scope(status);
     paged(
         app,

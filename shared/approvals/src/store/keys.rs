@@ -21,8 +21,10 @@ pub fn workflow_pk(id: &EntityId) -> String {
 pub const WORKFLOWS_GSI1PK: &str = "WORKFLOWS";
 
 pub fn workflow_sort(id: &EntityId) -> String {
-    format!("WORKFLOW#{id}")
+    format!("{WORKFLOW_SORT_PREFIX}{id}")
 }
+
+pub const WORKFLOW_SORT_PREFIX: &str = "WORKFLOW#";
 
 pub fn workflows_by_status_gsi2pk(status: WorkflowStatus) -> String {
     format!("WORKFLOWS#STATUS#{status}")

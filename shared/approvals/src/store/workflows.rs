@@ -4,6 +4,7 @@
 //! - workflow by id: `GetItem pk=WORKFLOW#<id>, sk=WORKFLOW`
 //! - all workflows, newest first: `Query gsi1 gsi1pk=WORKFLOWS` (descending)
 //! - workflows of a status, newest first: `Query gsi2 gsi2pk=WORKFLOWS#STATUS#<status>`
+//! - of a type: either of the two, with a filter on `workflow_type`
 //! - deletion: `TransactWriteItems` of the workflow (`version = :expected`),
 //!   its pending-approval count (absent or zero) and its event
 //!
@@ -11,7 +12,8 @@
 //! it expects.
 
 use super::{
-    keys, n, transaction, Entity, Expr, Item, Keys, Store, StoreError, StoreFuture, Transaction,
+    from_item, keys, n, s, transaction, Entity, Expr, Item, Keys, Partition, Store, StoreError,
+    StoreFuture, Transaction,
 };
 use crate::domain::{Description, EntityId, Step, WorkflowName, WorkflowStatus, WorkflowType};
 use crate::events::{Envelope, OutboxItem};
@@ -120,6 +122,17 @@ pub trait WorkflowStore {
         limit: i32,
         start: Option<Item>,
     ) -> impl StoreFuture<(Vec<WorkflowRecord>, Option<Item>)>;
+
+    /// A page of the workflows of one type (of `status`, if given), newest
+    /// first: the same key as [`WorkflowStore::list_workflows`], filtered
+    /// on the type. `after` and the returned key are index sort keys.
+    fn list_workflows_of_type(
+        &self,
+        status: Option<WorkflowStatus>,
+        workflow_type: &WorkflowType,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl StoreFuture<(Vec<WorkflowRecord>, Option<String>)>;
 }
 
 impl WorkflowStore for Store {
@@ -176,6 +189,42 @@ impl WorkflowStore for Store {
         let by = status.map(keys::workflows_by_status_gsi2pk);
         self.page_listed(keys::WORKFLOWS_GSI1PK, by, limit, start)
             .await
+    }
+
+    async fn list_workflows_of_type(
+        &self,
+        status: Option<WorkflowStatus>,
+        workflow_type: &WorkflowType,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<WorkflowRecord>, Option<String>), StoreError> {
+        let partition = match status {
+            None => Partition {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                sort_attribute: "gsi1sk",
+                partition: keys::WORKFLOWS_GSI1PK.to_owned(),
+            },
+            Some(status) => Partition {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                sort_attribute: "gsi2sk",
+                partition: keys::workflows_by_status_gsi2pk(status),
+            },
+        };
+        let of_type = Expr::new("workflow_type = :type").value(":type", s(workflow_type.as_str()));
+        let (items, next) = self
+            .query_merged(
+                std::slice::from_ref(&partition),
+                keys::WORKFLOW_SORT_PREFIX,
+                Some(&of_type),
+                limit,
+                after,
+                true,
+            )
+            .await?;
+        let records = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((records, next))
     }
 }
 

@@ -3,7 +3,8 @@
 //! escalation approvers find and decide it; an approver escalates by hand;
 //! deadlines follow their step and go with a final approval.
 
-use crate::helpers::{page_column, Account, Call, Reply, TestEnv};
+use crate::calls::{approval, decide};
+use crate::helpers::{page_column, Account, Call, TestEnv};
 use opsflow_approvals::service::escalations::sweep;
 use opsflow_platform::clock;
 use opsflow_platform::domain::Role;
@@ -22,28 +23,6 @@ async fn workflow(env: &TestEnv, admin: &Account, steps: Value) -> String {
         .await;
     env.activate_workflow(admin, &id).await;
     id
-}
-
-async fn patch(env: &TestEnv, who: &Account, id: &str, body: Value) -> Reply {
-    env.call(
-        Call::new("approvals/patch")
-            .resource_id("approvals", id)
-            .by(who)
-            .body(body),
-    )
-    .await
-}
-
-async fn get(env: &TestEnv, who: &Account, id: &str) -> Value {
-    let reply = env
-        .call(
-            Call::new("approvals/get")
-                .resource_id("approvals", id)
-                .by(who),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body
 }
 
 /// The ids `who` finds under `assigned=me` (of `status`, if given).
@@ -80,7 +59,7 @@ async fn a_step_escalates_once_at_its_deadline_however_many_sweeps_overlap() {
     )
     .await;
     let id = env.file_approval(&requester, &workflow, "A server").await;
-    let filed = get(&env, &requester, &id).await;
+    let filed = approval(&env, &requester, &id).await;
     assert_eq!(filed["steps"][0]["escalate_after"], "4h");
     assert!(filed["escalation_due_at"].is_string(), "{filed}");
     assert!(assigned(&env, &boss, None).await.is_empty());
@@ -105,10 +84,10 @@ async fn a_step_escalates_once_at_its_deadline_however_many_sweeps_overlap() {
     assert_eq!(escalated[0]["changes"]["escalation"][1]["by"], Value::Null);
     assert_eq!(escalated[0]["correlation_id"], "sweep-test");
 
-    let approval = get(&env, &requester, &id).await;
-    assert_eq!(approval["status"], "ESCALATED");
-    assert!(approval.get("escalation_due_at").is_none(), "{approval}");
-    assert_eq!(approval["steps"][0]["escalated"]["by"], Value::Null);
+    let shown = approval(&env, &requester, &id).await;
+    assert_eq!(shown["status"], "ESCALATED");
+    assert!(shown.get("escalation_due_at").is_none(), "{shown}");
+    assert_eq!(shown["steps"][0]["escalated"]["by"], Value::Null);
     // The escalation approver and the step's own find it, as ESCALATED.
     for who in [&boss, &approver] {
         assert_eq!(
@@ -128,7 +107,7 @@ async fn a_step_escalates_once_at_its_deadline_however_many_sweeps_overlap() {
     assert_eq!(sweep_at(&env, 9).await, SweepReport::default());
 
     // The escalation approver decides the step: the next opens, PENDING.
-    let reply = patch(&env, &boss, &id, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &boss, &id, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["status"], "PENDING");
     assert_eq!(reply.body["current_step"], 1);
@@ -137,7 +116,7 @@ async fn a_step_escalates_once_at_its_deadline_however_many_sweeps_overlap() {
         assigned(&env, &admin, Some("PENDING")).await,
         vec![id.clone()]
     );
-    let reply = patch(&env, &admin, &id, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &admin, &id, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.body["status"], "APPROVED", "{}", reply.body);
 }
 
@@ -161,18 +140,18 @@ async fn an_approver_escalates_by_hand_with_a_reason() {
     let escalate = json!({"status": "ESCALATED", "reason": "Above my limit"});
 
     for (who, status) in [(&requester, 403), (&stranger, 404), (&auditor, 403)] {
-        let refused = patch(&env, who, &id, escalate.clone()).await;
+        let refused = decide(&env, who, &id, escalate.clone()).await;
         assert_eq!(refused.status, status, "{}", refused.body);
     }
-    let bad = patch(&env, &approver, &id, json!({"status": "ESCALATE"})).await;
+    let bad = decide(&env, &approver, &id, json!({"status": "ESCALATE"})).await;
     bad.assert_problem(422, "status");
     assert!(bad.body.to_string().contains("ESCALATED"), "{}", bad.body);
     let long = json!({"status": "ESCALATED", "reason": "r".repeat(1001)});
-    patch(&env, &approver, &id, long)
+    decide(&env, &approver, &id, long)
         .await
         .assert_problem(422, "reason");
 
-    let reply = patch(&env, &approver, &id, escalate.clone()).await;
+    let reply = decide(&env, &approver, &id, escalate.clone()).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["status"], "ESCALATED");
     let escalated = &reply.body["steps"][0]["escalated"];
@@ -186,7 +165,7 @@ async fn an_approver_escalates_by_hand_with_a_reason() {
         "Above my limit"
     );
     // Once is enough; and its deadline went with it.
-    let again = patch(&env, &approver, &id, escalate.clone()).await;
+    let again = decide(&env, &approver, &id, escalate.clone()).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert_eq!(sweep_at(&env, 72).await, SweepReport::default());
     assert_eq!(
@@ -196,16 +175,16 @@ async fn an_approver_escalates_by_hand_with_a_reason() {
 
     // A step with nobody to escalate to, and a final approval: 409.
     let other = env.file_approval(&requester, &plain, "Chair").await;
-    let refused = patch(&env, &approver, &other, escalate.clone()).await;
+    let refused = decide(&env, &approver, &other, escalate.clone()).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(
         refused.body.to_string().contains("escalate_to"),
         "{}",
         refused.body
     );
-    let decided = patch(&env, &admin, &id, json!({"status": "REJECTED"})).await;
+    let decided = decide(&env, &admin, &id, json!({"status": "REJECTED"})).await;
     assert_eq!(decided.body["status"], "REJECTED", "{}", decided.body);
-    assert_eq!(patch(&env, &approver, &id, escalate).await.status, 409);
+    assert_eq!(decide(&env, &approver, &id, escalate).await.status, 409);
 }
 
 #[tokio::test]
@@ -227,26 +206,26 @@ async fn deadlines_follow_their_step_and_end_with_the_approval() {
     .await;
     let moved = env.file_approval(&requester, &workflow, "Moved on").await;
     let withdrawn = env.file_approval(&requester, &workflow, "Withdrawn").await;
-    let reply = patch(&env, &approver, &moved, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &approver, &moved, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.body["current_step"], 1, "{}", reply.body);
-    let reply = patch(&env, &requester, &withdrawn, json!({"status": "CANCELLED"})).await;
+    let reply = decide(&env, &requester, &withdrawn, json!({"status": "CANCELLED"})).await;
     assert_eq!(reply.body["status"], "CANCELLED", "{}", reply.body);
 
     // The first step's deadline went with it; the second's is 3 h away.
     assert_eq!(sweep_at(&env, 2).await, SweepReport::default());
     let report = sweep_at(&env, 4).await;
     assert_eq!((report.done, report.failed), (1, 0));
-    let approval = get(&env, &requester, &moved).await;
-    assert_eq!(approval["status"], "ESCALATED");
-    assert_eq!(approval["current_step"], 1);
+    let shown = approval(&env, &requester, &moved).await;
+    assert_eq!(shown["status"], "ESCALATED");
+    assert_eq!(shown["current_step"], 1);
     assert_eq!(
-        get(&env, &requester, &withdrawn).await["status"],
+        approval(&env, &requester, &withdrawn).await["status"],
         "CANCELLED"
     );
     // Whoever approved step 0 may not decide step 1; an admin ends it.
-    let reply = patch(&env, &approver, &moved, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &approver, &moved, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.status, 403, "approved step 0: {}", reply.body);
-    let reply = patch(&env, &admin, &moved, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &admin, &moved, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.body["status"], "APPROVED", "{}", reply.body);
     assert_eq!(sweep_at(&env, 100).await, SweepReport::default());
 }
@@ -270,7 +249,7 @@ async fn who_approved_the_step_before_it_escalated_no_longer_finds_it() {
     .await;
     let id = env.file_approval(&requester, &workflow, "Fleet").await;
     for who in [&lead_a, &admin] {
-        let reply = patch(&env, who, &id, json!({"status": "APPROVED"})).await;
+        let reply = decide(&env, who, &id, json!({"status": "APPROVED"})).await;
         assert_eq!(reply.body["status"], "PENDING", "{}", reply.body);
     }
     let report = sweep_at(&env, 2).await;
@@ -287,7 +266,7 @@ async fn who_approved_the_step_before_it_escalated_no_longer_finds_it() {
             vec![id.clone()]
         );
     }
-    let reply = patch(&env, &other_admin, &id, json!({"status": "APPROVED"})).await;
+    let reply = decide(&env, &other_admin, &id, json!({"status": "APPROVED"})).await;
     assert_eq!(reply.body["status"], "APPROVED", "{}", reply.body);
     assert!(assigned(&env, &lead_b, None).await.is_empty());
 }
@@ -364,10 +343,10 @@ async fn escalation_answers_match_the_description() {
         filed.body
     );
     assert_conforms(&doc, "GET /api/v1/approvals/{id}", &filed);
-    let escalated = patch(&env, &approver, &id, json!({"status": "ESCALATED"})).await;
+    let escalated = decide(&env, &approver, &id, json!({"status": "ESCALATED"})).await;
     assert_eq!(escalated.status, 200, "{}", escalated.body);
     assert_conforms(&doc, "PATCH /api/v1/approvals/{id}", &escalated);
-    let again = patch(&env, &approver, &id, json!({"status": "ESCALATED"})).await;
+    let again = decide(&env, &approver, &id, json!({"status": "ESCALATED"})).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert_conforms(&doc, "PATCH /api/v1/approvals/{id}", &again);
     let listed = env

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod approvals;
+mod calls;
 mod escalation;
 #[cfg(feature = "openapi")]
 mod openapi;

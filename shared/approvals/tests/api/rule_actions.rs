@@ -2,7 +2,8 @@
 //! `approve` decides the approval its event is about, a client's report is
 //! refused for good, and a repeated delivery writes nothing.
 
-use crate::helpers::{Account, Call, TestEnv};
+use crate::calls::approval;
+use crate::helpers::{Account, TestEnv};
 use opsflow_approvals::domain::EntityId;
 use opsflow_approvals::events::Envelope;
 use opsflow_approvals::ApprovalActions;
@@ -40,18 +41,6 @@ async fn act(
         event_id,
     };
     ApprovalActions.act(&env.users.store, action).await
-}
-
-async fn approval(env: &TestEnv, who: &Account, id: &str) -> Value {
-    let reply = env
-        .call(
-            Call::new("approvals/get")
-                .resource_id("approvals", id)
-                .by(who),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body
 }
 
 #[tokio::test]

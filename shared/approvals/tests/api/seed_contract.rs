@@ -2,19 +2,10 @@
 //! `reason` on a decision, as the same field as `comment`; an auditor
 //! role that reads everything and changes nothing.
 
-use crate::helpers::{Account, Call, Reply, TestEnv};
+use crate::calls::decide;
+use crate::helpers::{Account, Call, Reply};
 use opsflow_platform::domain::Role;
 use serde_json::{json, Value};
-
-async fn decide(env: &TestEnv, who: &Account, id: &str, body: Value) -> Reply {
-    env.call(
-        Call::new("approvals/patch")
-            .resource_id("approvals", id)
-            .by(who)
-            .body(body),
-    )
-    .await
-}
 
 #[tokio::test]
 async fn a_decision_takes_its_comment_as_reason_too() {
@@ -203,4 +194,70 @@ async fn a_workflow_carries_a_type_in_upper_case_while_it_is_not_archived() {
     env.set_workflow_status(&admin, &id, "ARCHIVED").await;
     let archived = env.call(patch(json!({"type": "LATE"}))).await;
     assert_eq!(archived.status, 409);
+}
+
+#[tokio::test]
+async fn workflows_are_listed_by_type() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let user = env.account("user", Role::User).await;
+    let mut ids = Vec::new();
+    for (name, kind) in [
+        ("Wires", Some("HIGH_VALUE_TRANSACTION")),
+        ("Desks", Some("PURCHASE_REQUEST")),
+        ("Loans", Some("HIGH_VALUE_TRANSACTION")),
+        ("Misc", None),
+    ] {
+        let mut body = json!({"name": name, "steps": [
+            {"approver_role": "approver", "required_approvals": 1}]});
+        if let Some(kind) = kind {
+            body["type"] = json!(kind);
+        }
+        let id = env
+            .create(Call::new("workflows/create").by(&admin).body(body))
+            .await;
+        ids.push(id);
+    }
+    env.activate_workflow(&admin, &ids[0]).await;
+    let list =
+        |who: &Account, query: &[(&str, &str)]| Call::new("workflows/list").by(who).query(query);
+    let names = |reply: &Reply| -> Vec<String> {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        crate::helpers::page_column(&reply.body, "name")
+    };
+    // Newest first, any case, across pages of one.
+    let all = env
+        .call(list(&admin, &[("type", "high_value_transaction")]))
+        .await;
+    assert_eq!(names(&all), ["Loans", "Wires"]);
+    let first = env
+        .call(list(
+            &admin,
+            &[("type", "HIGH_VALUE_TRANSACTION"), ("limit", "1")],
+        ))
+        .await;
+    assert_eq!(names(&first), ["Loans"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let query = [
+        ("type", "HIGH_VALUE_TRANSACTION"),
+        ("limit", "1"),
+        ("cursor", cursor.as_str()),
+    ];
+    let second = env.call(list(&admin, &query)).await;
+    assert_eq!(names(&second), ["Wires"]);
+    // With a status; and a user sees the active ones only.
+    let drafts = env
+        .call(list(
+            &admin,
+            &[("type", "HIGH_VALUE_TRANSACTION"), ("status", "DRAFT")],
+        ))
+        .await;
+    assert_eq!(names(&drafts), ["Loans"]);
+    let active = env
+        .call(list(&user, &[("type", "HIGH_VALUE_TRANSACTION")]))
+        .await;
+    assert_eq!(names(&active), ["Wires"]);
+    env.call(list(&admin, &[("type", "9x")]))
+        .await
+        .assert_problem(422, "type");
 }

@@ -1,6 +1,8 @@
-//! The `rules` and `automation` functions' request handlers.
+//! The `rules` (with `decisionRules`) and `automation` functions' request
+//! handlers.
 
 pub use opsflow_platform::api::*;
 
 pub mod automation;
+pub mod decision_rules;
 pub mod rules;

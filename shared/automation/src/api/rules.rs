@@ -5,6 +5,9 @@
 //! always be evaluated. `PATCH` merges the given fields into the rule and
 //! checks the result the same way.
 //!
+//! It serves the decision rules of workflow types too
+//! (`/api/v1/decisionRules…`, [`crate::api::decision_rules`]).
+//!
 //! Every route is for admins: rules reveal how requests are decided (an
 //! auto-approval threshold, say), which requesters should not be able to
 //! read and work around.
@@ -41,6 +44,9 @@ async fn route(app: &Api, principal: Principal, meta: RequestMeta, req: Request)
     principal.require(permissions::RULES_READ)?;
     if !meta.route_key.starts_with("GET ") {
         principal.require(permissions::RULES_MANAGE)?;
+    }
+    if meta.route_key.contains(" /api/v1/decisionRules") {
+        return crate::api::decision_rules::route(app, &principal, &meta, &req).await;
     }
     match meta.route_key.as_str() {
         "GET /api/v1/rules" => list(app, &req).await,

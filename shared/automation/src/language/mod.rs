@@ -24,6 +24,7 @@
 pub mod action;
 mod action_values;
 pub mod condition;
+pub mod decision;
 pub mod evaluate;
 pub mod path;
 pub mod rule;

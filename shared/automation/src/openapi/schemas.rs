@@ -237,3 +237,11 @@ pub struct EventActor {
     id: String,
     role: String,
 }
+
+opsflow_platform::named_values! {
+    crate::language::decision::DecisionOutcome as "DecisionOutcome" => "What a decision rule \
+        decides when its conditions hold.",
+    crate::view::decisions::DecisionStatus as "DecisionStatus" => "`TRIGGERED`: the active \
+        rule's conditions held and `outcome` is its decision; `SKIPPED`: no decision (see \
+        `reason`).",
+}

@@ -3,6 +3,7 @@
 //! one transaction; the `rules` API, the demo seed and tests call them),
 //! and running rules on demand (`execute`).
 
+pub mod decisions;
 pub mod execute;
 pub mod rules;
 

@@ -3,9 +3,11 @@
 
 pub use opsflow_platform::store::*;
 
+pub mod decisions;
 pub mod keys;
 pub mod rules;
 pub mod runs;
 
+pub use decisions::DecisionStore;
 pub use rules::RuleStore;
 pub use runs::RunStore;

@@ -6,6 +6,7 @@
 
 mod automation;
 mod automation_api;
+mod decisions;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod rbac;

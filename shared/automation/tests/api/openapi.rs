@@ -164,3 +164,100 @@ async fn automation_answers_match_the_description() {
     let hidden = env.call(runs(&[]).by(&requester)).await;
     conforms(&doc, "GET /api/v1/automation/runs", &hidden, 403);
 }
+
+#[tokio::test]
+async fn decision_answers_match_the_description() {
+    let doc = document(opsflow_automation::openapi::doc());
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let auditor = env.account("auditor", Role::Auditor).await;
+    let rule = json!({"workflow_type": "HIGH_VALUE_TRANSACTION", "outcome": "ESCALATED",
+        "conditions": [{"field": "transaction.value", "operator": "gt", "value": 10000}]});
+    let create = |body: Value| {
+        Call::new("rules/decision-rules-create")
+            .by(&admin)
+            .body(body)
+    };
+    let created = env.call(create(rule.clone())).await;
+    conforms(&doc, "POST /api/v1/decisionRules", &created, 201);
+    let bad = env
+        .call(create(json!({"workflow_type": "A", "outcome": "NO"})))
+        .await;
+    conforms(&doc, "POST /api/v1/decisionRules", &bad, 422);
+    let by_auditor = env
+        .call(
+            Call::new("rules/decision-rules-create")
+                .by(&auditor)
+                .body(rule),
+        )
+        .await;
+    conforms(&doc, "POST /api/v1/decisionRules", &by_auditor, 403);
+
+    let heads = env
+        .call(Call::new("rules/decision-rules-list").by(&auditor))
+        .await;
+    conforms(&doc, "GET /api/v1/decisionRules", &heads, 200);
+    let versions = |kind: &str| {
+        Call::new("rules/decision-rules-versions")
+            .path_params(&[("workflow_type", kind)])
+            .by(&auditor)
+    };
+    let listed = env.call(versions("high_value_transaction")).await;
+    conforms(
+        &doc,
+        "GET /api/v1/decisionRules/{workflow_type}/versions",
+        &listed,
+        200,
+    );
+    let nowhere = env.call(versions("not a type")).await;
+    conforms(
+        &doc,
+        "GET /api/v1/decisionRules/{workflow_type}/versions",
+        &nowhere,
+        404,
+    );
+
+    let route = "PATCH /api/v1/decisionRules/{workflow_type}/versions/{version}";
+    let patch = |version: &str, body: Value| {
+        Call::new("rules/decision-rules-patch")
+            .path_params(&[
+                ("workflow_type", "HIGH_VALUE_TRANSACTION"),
+                ("version", version),
+            ])
+            .by(&admin)
+            .body(body)
+    };
+    conforms(
+        &doc,
+        route,
+        &env.call(patch("1", json!({"is_active": true}))).await,
+        200,
+    );
+    conforms(
+        &doc,
+        route,
+        &env.call(patch("2", json!({"is_active": true}))).await,
+        404,
+    );
+    conforms(
+        &doc,
+        route,
+        &env.call(patch("1", json!({"outcome": "X"}))).await,
+        400,
+    );
+    let stale = patch("1", json!({"is_active": false})).header("if-match", "7");
+    conforms(&doc, route, &env.call(stale).await, 412);
+
+    let execute = "POST /api/v1/automation/execute";
+    let decide = |body: Value| Call::new("automation/execute").by(&admin).body(body);
+    let request = json!({"request_id": "REQ-9", "workflow_type": "HIGH_VALUE_TRANSACTION",
+        "transaction": {"value": 25000, "currency": "eur"}, "risk_score": 0.2});
+    let decided = env.call(decide(request.clone())).await;
+    conforms(&doc, execute, &decided, 200);
+    assert_eq!(decided.body["status"], "TRIGGERED");
+    conforms(&doc, execute, &env.call(decide(request)).await, 200);
+    let bad = json!({"request_id": "REQ-10", "workflow_type": "X", "risk_score": 2});
+    conforms(&doc, execute, &env.call(decide(bad)).await, 422);
+    let unknown = json!({"request_id": "REQ-11", "workflow_type": "X", "channel": "web"});
+    conforms(&doc, execute, &env.call(decide(unknown)).await, 400);
+}

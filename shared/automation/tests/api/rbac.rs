@@ -23,6 +23,20 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
         ))
         .await;
     let rule_at = |fixture: &str| Call::new(fixture).resource_id("api/v1/rules", &rule);
+    // A decision rule's first version, to list and switch.
+    let decision_rule = json!({"workflow_type": "HIGH_VALUE_TRANSACTION", "outcome": "APPROVED"});
+    env.create(
+        Call::new("rules/decision-rules-create")
+            .by(&callers.admin)
+            .body(decision_rule.clone()),
+    )
+    .await;
+    let version_at = |fixture: &str| {
+        Call::new(fixture).path_params(&[
+            ("workflow_type", "HIGH_VALUE_TRANSACTION"),
+            ("version", "1"),
+        ])
+    };
 
     // The rule's deletion comes last.
     let rows = vec![
@@ -58,6 +72,31 @@ async fn every_route_answers_each_caller_as_the_permission_table_says() {
                 Call::new("automation/execute").body(json!({"event": {"type": "report.requested",
                     "entity": "report", "entity_id": "monthly"}}))
             },
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
+            "POST /api/v1/automation/execute (decision request)",
+            || Call::new("automation/decide"),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 200],
+            "GET /api/v1/decisionRules",
+            || Call::new("rules/decision-rules-list"),
+        ),
+        row(
+            [401, 403, 403, 403, 201, 403],
+            "POST /api/v1/decisionRules",
+            || Call::new("rules/decision-rules-create").body(decision_rule.clone()),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 200],
+            "GET /api/v1/decisionRules/{workflow_type}/versions",
+            || version_at("rules/decision-rules-versions"),
+        ),
+        row(
+            [401, 403, 403, 403, 200, 403],
+            "PATCH /api/v1/decisionRules/{workflow_type}/versions/{version}",
+            || version_at("rules/decision-rules-patch"),
         ),
         row(
             [401, 403, 403, 403, 200, 200],

@@ -37,7 +37,7 @@ pub const KEYWORDS: &[&str] = &[
     "required", "properties", "additionalProperties", "propertyNames",
     "items", "minItems", "maxItems", "uniqueItems",
     "minLength", "maxLength", "pattern", "format",
-    "minimum", "maximum",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
 ];
 
 pub use formats::FORMATS;
@@ -323,11 +323,13 @@ impl Rule<'_> {
     fn number(&self, keyword: &str, value: &Value) -> Result<(), String> {
         let rule = self.rule;
         match keyword {
-            "minimum" | "maximum" => {
+            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
                 let (number, bound) = (value.as_f64(), rule.as_f64());
                 let broken = match (keyword, number, bound) {
                     ("minimum", Some(number), Some(bound)) => number < bound,
-                    (_, Some(number), Some(bound)) => number > bound,
+                    ("maximum", Some(number), Some(bound)) => number > bound,
+                    ("exclusiveMinimum", Some(number), Some(bound)) => number <= bound,
+                    (_, Some(number), Some(bound)) => number >= bound,
                     _ => true,
                 };
                 self.within(!broken, || format!("{value} breaks {keyword} {rule}"))

@@ -7,6 +7,10 @@
 //! never run on what clients report (the runner refuses those events), so
 //! executing them would show something that never happens.
 //!
+//! A body with a `request_id` is the decision request other approval
+//! systems send ([`decision`]): its type's decision rule decides it, once
+//! per `request_id`.
+//!
 //! A real run takes an `Idempotency-Key`: a retry gets the first answer
 //! back instead of running the actions again. A dry run writes nothing, not
 //! even the key.
@@ -14,6 +18,7 @@
 use crate::api::ApiReply;
 
 pub(crate) mod body;
+pub(crate) mod decision;
 
 use super::Automation;
 use crate::api::idempotency;
@@ -30,6 +35,10 @@ pub(super) async fn execute(
     meta: &RequestMeta,
     req: &Request,
 ) -> ApiReply {
+    let fields: serde_json::Map<String, serde_json::Value> = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    if fields.contains_key("request_id") {
+        return decide(ctx, principal, meta, req).await;
+    }
     let body: ExecuteBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
     if body.dry_run {
         return run(ctx, principal, meta, body).await;
@@ -39,6 +48,22 @@ pub(super) async fn execute(
         run(ctx, principal, meta, body)
     })
     .await
+}
+
+/// The decision request other approval systems send: decided by its
+/// type's decision rule, once per `request_id` (its own idempotency).
+async fn decide(
+    ctx: &Automation,
+    principal: &Principal,
+    meta: &RequestMeta,
+    req: &Request,
+) -> ApiReply {
+    let body: decision::DecisionBody = parse_json(req, DEFAULT_BODY_LIMIT)?;
+    let request = decision::check(body)?;
+    let answer =
+        crate::service::decisions::decide(&ctx.app.store, principal, &meta.correlation_id, request)
+            .await?;
+    json(StatusCode::OK, &answer)
 }
 
 async fn run(

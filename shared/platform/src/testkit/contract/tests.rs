@@ -41,7 +41,8 @@ fn thing() -> Value {
                 "additionalProperties": {"type": "string"}},
             "either": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
             "any": {"anyOf": [{"type": "integer"}, {"type": "boolean"}]},
-            "all": {"allOf": [{"type": "number"}, {"minimum": 0}]}
+            "all": {"allOf": [{"type": "number"}, {"minimum": 0}]},
+            "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
         },
         "additionalProperties": false
     })
@@ -57,7 +58,7 @@ fn a_body_that_keeps_every_keyword_conforms() {
     let full = json!({
         "id": ID, "size": 2, "kind": "a", "name": "abc", "at": "2026-11-22T09:15:02Z",
         "email": "ada@example.com", "tags": ["x", "y"], "labels": {"team": "ops"},
-        "either": 1, "any": true, "all": 0.5
+        "either": 1, "any": true, "all": 0.5, "ratio": 0.5
     });
     assert_eq!(answer(full), Ok(()));
     assert_eq!(answer(json!({"id": ID, "size": null})), Ok(()));
@@ -92,6 +93,8 @@ fn each_broken_keyword_is_reported_with_its_place() {
         (json!({"id": ID, "either": true}), "oneOf"),
         (json!({"id": ID, "any": "x"}), "anyOf"),
         (json!({"id": ID, "all": -1}), "allOf"),
+        (json!({"id": ID, "ratio": 0}), "breaks exclusiveMinimum"),
+        (json!({"id": ID, "ratio": 1}), "breaks exclusiveMaximum"),
         (
             json!({"id": ID, "extra": true}),
             "field extra is not documented",
