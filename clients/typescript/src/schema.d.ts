@@ -1349,6 +1349,20 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** @description The risk of an approval when it was last scored. */
+        ApprovalRisk: {
+            /** Format: double */
+            score: number;
+            /** @description `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`. */
+            level: string;
+            /** @description The factors that added to the score, largest first (at most three). */
+            factors: components["schemas"]["RiskFactor"][];
+            /**
+             * Format: date-time
+             * @description When the change it was scored after happened.
+             */
+            scored_at: string;
+        };
         /**
          * @description Open — `PENDING`, or `ESCALATED` while its current step is escalated — until the last step's quorum (`APPROVED`), a rejection (`REJECTED`) or the requester's withdrawal (`CANCELLED`); those three are final.
          * @enum {string}
@@ -1406,6 +1420,7 @@ export interface components {
              *     deadline, has escalated, or the approval is final.
              */
             escalation_due_at?: string | null;
+            risk?: components["schemas"]["ApprovalRisk"] | null;
             /** Format: int64 */
             version: number;
             /** @description The decision history (single-approval responses only). */
@@ -2469,6 +2484,7 @@ export interface components {
                  *     deadline, has escalated, or the approval is final.
                  */
                 escalation_due_at?: string | null;
+                risk?: components["schemas"]["ApprovalRisk"] | null;
                 /** Format: int64 */
                 version: number;
                 /** @description The decision history (single-approval responses only). */
@@ -3063,6 +3079,21 @@ export interface components {
              * @description When `url` stops working: five minutes after it was made.
              */
             expires_at: string;
+        };
+        /** @description One factor of a risk: what it measured and how much it added. */
+        RiskFactor: {
+            /**
+             * @description The feature (`amount`, `new_requester`, `new_fields`,
+             *     `rejection_rate`, `request_burst`, `slow_step`, `fast_decision`).
+             */
+            name: string;
+            /**
+             * Format: double
+             * @description What it added to the score.
+             */
+            contribution: number;
+            /** @description The reason, in a sentence, with its figures. */
+            explanation: string;
         };
         /**
          * @description A role: what its holder may do.

@@ -229,6 +229,7 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         "StatsQueue",
         "JobsQueue",
         "JobsHighQueue",
+        "InsightsQueue",
     ] {
         let redrive = template
             .queue(queue)
@@ -243,8 +244,9 @@ fn the_outbox_reaches_every_event_queue_and_only_the_audit_functions_know_the_au
         .keys()
         .filter(|k| k.ends_with("_QUEUE_URL"))
         .collect();
-    // The four event queues, the two jobs lanes and the quarantine.
-    assert_eq!(variables.len(), 7);
+    // The four event queues, the two jobs lanes, the insights lane and
+    // the quarantine.
+    assert_eq!(variables.len(), 8);
     for function in &template.functions {
         let has_audit_table = function.environment.contains_key("AUDIT_TABLE_NAME");
         assert_eq!(

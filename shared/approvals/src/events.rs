@@ -41,6 +41,10 @@ pub const APPROVAL_ESCALATED: &str = "approval.escalated";
 pub const APPROVAL_APPROVER_ASSIGNED: &str = "approval.approver_assigned";
 pub const APPROVAL_PAYLOAD_UPDATED: &str = "approval.payload_updated";
 
+/// By the insights analyzer: the approval's risk was scored (first) or
+/// scored differently (after a change); `data.risk` is the new risk.
+pub const APPROVAL_RISK_SCORED: &str = "approval.risk_scored";
+
 /// A workflow event whose `data` is `record` as it stands.
 fn workflow_event(
     event_type: &str,
@@ -201,6 +205,35 @@ pub fn approval_escalated(
     )
     .change("status", before.status, after.status)
     .change("escalation", Value::Null, made)
+}
+
+/// The risk of `before` recorded as `after`'s, by the system, under
+/// `event_id` (derived from the change it was scored after, so a repeated
+/// delivery finds it in the outbox). `changes.risk` is `[before, after]`,
+/// each `{score, level}` or `null`.
+pub fn approval_risk_scored(
+    before: &ApprovalRecord,
+    after: &ApprovalRecord,
+    event_id: opsflow_platform::domain::EntityId,
+    correlation_id: &str,
+) -> Envelope {
+    let summary = |record: &ApprovalRecord| {
+        record
+            .risk
+            .as_ref()
+            .map(|r| serde_json::json!({"score": r.score, "level": r.level}))
+    };
+    let mut event = Envelope::new(
+        APPROVAL_RISK_SCORED,
+        APPROVAL,
+        after.id,
+        Actor::system(),
+        correlation_id,
+        approval_value(after),
+    )
+    .change("risk", summary(before), summary(after));
+    event.id = event_id;
+    event
 }
 
 /// A change a rule made to an approval: by the system, one level deeper

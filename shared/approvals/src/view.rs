@@ -2,7 +2,9 @@
 //! carry as `data`: only these shapes leave the module; storage records
 //! (with their keys) never do.
 
-use crate::domain::{Amount, ApprovalStatus, Approvers, Step, Verdict, WorkflowStatus};
+use crate::domain::{
+    Amount, ApprovalRisk, ApprovalStatus, Approvers, Step, Verdict, WorkflowStatus,
+};
 use crate::store::approvals::{ApprovalRecord, DecisionRecord};
 use crate::store::workflows::WorkflowRecord;
 use serde::Serialize;
@@ -228,6 +230,11 @@ pub struct ApprovalView {
         with = "time::serde::rfc3339::option"
     )]
     escalation_due_at: Option<OffsetDateTime>,
+    /// Its risk as last scored (score, level, the factors that made it);
+    /// absent until the insights analyzer has scored it, a moment after
+    /// it was filed. Derived: it never moves `version`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk: Option<ApprovalRisk>,
     version: u64,
     /// The decision history (single-approval responses only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,6 +277,7 @@ pub fn approval_view(record: &ApprovalRecord) -> ApprovalView {
         updated_at: record.updated_at,
         decided_at: record.decided_at,
         escalation_due_at: record.escalation_due,
+        risk: record.risk.clone(),
         version: record.version,
         decisions: None,
     }

@@ -82,17 +82,18 @@ async fn a_step_past_its_deadline_is_escalated_once_by_the_scheduler_and_decided
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["status"], "APPROVED");
 
-    // The trail, through the pipeline: filed, escalated by the system,
-    // approved by the admin.
+    // The trail, through the pipeline: filed, its risk scored and the
+    // step escalated by the system, approved by the admin.
     let audit = format!("/api/v1/auditLogs?entity=approval&entity_id={id}");
     let page = poll_until(client, &demo.admin, &audit, |page| {
-        page["items"].as_array().map(Vec::len) >= Some(3)
+        page["items"].as_array().map(Vec::len) >= Some(4)
     })
     .await;
     assert_eq!(
         trail(&page),
         [
             ("approval.created".to_owned(), subject(&demo.user)),
+            ("approval.risk_scored".to_owned(), "system".to_owned()),
             ("approval.escalated".to_owned(), "system".to_owned()),
             ("approval.approved".to_owned(), subject(&demo.admin)),
         ]

@@ -5,8 +5,10 @@ pub use opsflow_platform::domain::*;
 
 pub mod approval;
 pub mod escalation;
+pub mod risk;
 pub mod workflow;
 
 pub use approval::{Amount, ApprovalStatus, Comment, Payload, Title, Verdict};
 pub use escalation::{EscalateAfter, Escalated, Escalation};
+pub use risk::{ApprovalRisk, RiskFactor};
 pub use workflow::{Approvers, Description, Step, WorkflowName, WorkflowStatus, WorkflowType};

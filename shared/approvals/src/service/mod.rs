@@ -6,6 +6,7 @@
 
 pub mod approvals;
 pub mod escalations;
+pub mod risk;
 pub mod rule_actions;
 pub mod workflows;
 

@@ -7,8 +7,8 @@ use super::super::{keys, Entity, Keys};
 use crate::domain::approval::Progress;
 use crate::domain::workflow::StepSeparation;
 use crate::domain::{
-    Amount, ApprovalStatus, Comment, Description, EntityId, Payload, Role, Step, Title, Verdict,
-    WorkflowName, WorkflowType,
+    Amount, ApprovalRisk, ApprovalStatus, Comment, Description, EntityId, Payload, Role, Step,
+    Title, Verdict, WorkflowName, WorkflowType,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -58,6 +58,9 @@ pub struct ApprovalRecord {
         with = "time::serde::rfc3339::option"
     )]
     pub escalation_due: Option<OffsetDateTime>,
+    /// Its risk as last scored (derived: recording it moves no version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<ApprovalRisk>,
     pub version: u64,
 }
 
@@ -99,6 +102,7 @@ impl ApprovalRecord {
             updated_at: now,
             decided_at: None,
             escalation_due: None,
+            risk: None,
             version: 1,
         }
         .with_deadline(now)

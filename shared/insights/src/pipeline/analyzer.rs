@@ -1,0 +1,62 @@
+//! `insights-analyzer`: the `insights` queue (approval events, through
+//! the router's insights lane) → each approval's risk and its insight.
+//! A message that is not an envelope, or whose analysis fails, is
+//! reported as a batch item failure, so it alone is retried and, after the
+//! queue's `maxReceiveCount`, lands in the dead-letter queue. An event
+//! about an approval whose filing is not scored yet waits for it the same
+//! way.
+
+use crate::service::{self, Analyzed};
+use crate::store::Store;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use opsflow_platform::config::Config;
+use opsflow_platform::events::Envelope;
+use opsflow_platform::pipeline::consumer::retry;
+
+/// The entity table's store, from the function's configuration.
+pub fn entity_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Store> {
+    Ok(Store::new(
+        opsflow_platform::store::client(sdk),
+        config.table_name,
+    ))
+}
+
+/// Analyses one message's event.
+async fn analyze_one<'a>(
+    store: &Store,
+    message: &'a SqsMessage,
+) -> (&'a SqsMessage, Result<Analyzed, String>) {
+    let body = message.body.as_deref().unwrap_or_default();
+    let outcome = match serde_json::from_str::<Envelope>(body) {
+        Ok(envelope) => service::analyze(store, &envelope)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(error) => Err(format!("not an event envelope: {error}")),
+    };
+    (message, outcome)
+}
+
+/// Analyses a batch; the response lists the messages to retry.
+#[tracing::instrument(skip_all, fields(messages = event.records.len()))]
+pub async fn analyze_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
+    // A batch is at most ten messages (template `BatchSize`): all at once.
+    let pending: Vec<_> = event
+        .records
+        .iter()
+        .map(|message| analyze_one(store, message))
+        .collect();
+    let outcomes = futures::future::join_all(pending).await;
+    let mut response = SqsBatchResponse::default();
+    for (message, outcome) in outcomes {
+        let id = message.message_id.clone().unwrap_or_default();
+        match outcome {
+            Ok(Analyzed::Ignored) => tracing::debug!(message_id = %id, "event ignored"),
+            Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "event analysed"),
+            Err(reason) => {
+                tracing::warn!(message_id = %id, %reason, "event not analysed; will be retried");
+                response.batch_item_failures.push(retry(message));
+            }
+        }
+    }
+    response
+}

@@ -1,0 +1,36 @@
+//! What insights offer the consumers that serve every module: insights as
+//! an entity kind (so the audit log and rules can show them) and the
+//! event router's insights lane, which takes the approval events the
+//! analyzer scores.
+
+use crate::store::InsightStore;
+use crate::view::insight_value;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::registry::{EntityKind, QueueLane, Registry};
+use opsflow_platform::store::Store;
+use opsflow_platform::ApiResult;
+use serde_json::Value;
+
+/// The queue of the approval events the analyzer scores.
+pub const INSIGHTS_QUEUE: &str = "INSIGHTS_QUEUE_URL";
+
+/// The router's insights lane: approval events that move a scoring, now.
+pub const LANE: QueueLane = QueueLane {
+    queue_variable: INSIGHTS_QUEUE,
+    takes: |envelope| crate::service::analyze::reads(envelope).then_some(0),
+};
+
+/// Adds the insights module's entity kind and queue lane to `registry`.
+pub fn register(registry: &mut Registry) {
+    registry
+        .entity(EntityKind {
+            kind: crate::events::INSIGHT,
+            view: |store, id| Box::pin(view(store, id)),
+            visible_to: EntityKind::hidden,
+        })
+        .lane(LANE);
+}
+
+async fn view(store: &Store, id: &EntityId) -> ApiResult<Option<Value>> {
+    Ok(store.insight_by_id(id).await?.as_ref().map(insight_value))
+}
