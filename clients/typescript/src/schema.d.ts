@@ -1263,6 +1263,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/aiInsights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List insights
+         * @description Newest first. Everyone signed in lists the insights they may see: one
+         *     about an approval request (`entity` `approval`) is seen by whoever may
+         *     read that request (`GET /api/v1/approvals/{id}`: its requester, its
+         *     approvers, whoever decided it); any other only by admins and auditors,
+         *     who see every insight. Visibility is applied to each page after it is
+         *     read, so a non-admin's page — like any filtered page — may hold fewer
+         *     than `limit` insights, even none, while `next_cursor` is not `null`:
+         *     follow it to the end. Each insight carries its `risk_score` (0–1), the
+         *     level that follows from it (`LOW` < 0.25 ≤ `MEDIUM` < 0.5 ≤ `HIGH` <
+         *     0.8 ≤ `CRITICAL`) and the `factors` whose contributions sum to the
+         *     score. Any other query parameter, or one given twice, is 400; a filter
+         *     value that does not parse is 422.
+         */
+        get: operations["listInsights"];
+        put?: never;
+        /**
+         * Raise an insight
+         * @description Admins only. The insight starts `open`, its `source` `manual`, with one
+         *     factor, `assessment`, whose contribution is the `risk_score` (0–1) the
+         *     admin gives; `risk_level` follows from the score, and one given that is
+         *     not the score's level is 422. `entity` and `entity_id` go together
+         *     (422 otherwise); `entity_id` is not looked up. An insight about an
+         *     approval (`entity` `approval`, `entity_id` its id) is seen by whoever
+         *     may read that request; any other by admins and auditors only. A busy
+         *     `Idempotency-Key` is 409.
+         */
+        post: operations["createInsight"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aiInsights/high-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List high-risk insights
+         * @description The insights scored at least `threshold` (default 0.7), newest first,
+         *     with the same filters, visibility and paging as the whole listing: a
+         *     non-admin's page may hold fewer than `limit` insights while
+         *     `next_cursor` is not `null`. A `threshold` outside 0–1 is 422.
+         */
+        get: operations["listHighRiskInsights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aiInsights/workflow/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a workflow's insights
+         * @description The insights about requests filed against one workflow, newest first,
+         *     with the same filters, visibility and paging as the whole listing: a
+         *     non-admin's page may hold fewer than `limit` insights while
+         *     `next_cursor` is not `null`. A `{workflow_id}` that is not a UUID is
+         *     422; one that names no workflow has no insights (an empty page).
+         */
+        get: operations["listWorkflowInsights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aiInsights/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an insight
+         * @description One insight with every factor behind its score (the contributions sum
+         *     to `risk_score`). An insight about an approval is for whoever may read
+         *     that request, any other for admins and auditors; to anyone else it is
+         *     404, as one that does not exist. An insight about a request resolves
+         *     by itself when the request ends, `note` saying why.
+         */
+        get: operations["getInsight"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an insight
+         * @description Admins only, in any status. A stale `If-Match` is 412; a change that
+         *     lands meanwhile is 409.
+         */
+        delete: operations["deleteInsight"];
+        options?: never;
+        head?: never;
+        /**
+         * Review an insight
+         * @description Admins, and approvers on the insights they may see (403 for users and
+         *     auditors; an insight the approver may not see is 404). `status` moves
+         *     it: `open` → `acknowledged` or `resolved`, `acknowledged` → `resolved`;
+         *     any other move is 409 (a resolved insight stays resolved), and `open`
+         *     is 422. `note` becomes its note (empty when left out). A stale
+         *     `If-Match` is 412, a stale body `version` or a concurrent change 409.
+         */
+        patch: operations["reviewInsight"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1574,6 +1701,26 @@ export interface components {
              * @description 0 to 10¹², at most two decimals.
              */
             amount?: number | null;
+        };
+        /** @description An insight raised by hand. */
+        CreateInsight: {
+            title: string;
+            /** @description Up to 2000 characters. */
+            description?: string | null;
+            /** @description What to do about it; up to 1000 characters. */
+            recommendation?: string | null;
+            /**
+             * Format: double
+             * @description 0–1; the level follows from it.
+             */
+            risk_score: number;
+            /** @description If given, it must be the score's level. */
+            risk_level?: string | null;
+            /** Format: uuid */
+            workflow_id?: string | null;
+            /** @description The kind of entity it is about (`approval`, `workflow`, …). */
+            entity?: string | null;
+            entity_id?: string | null;
         };
         /** @description A new item. */
         CreateItem: {
@@ -2131,6 +2278,60 @@ export interface components {
              */
             version: string;
         };
+        /** @description One factor behind an insight's score: what it measured, how much it weighs and what it added. */
+        InsightFactor: {
+            /** @description `amount`, `new_requester`, `new_fields`, `rejection_rate`, `request_burst`, `slow_step` or `fast_decision` for a request's risk; `assessment` for an insight raised by hand. */
+            name: string;
+            /** @description What the scorer measured: a number, the array of a request's new payload field names, or `null` when it could not be measured. */
+            value: unknown;
+            /** @description Its weight; a score's weights sum to 1. */
+            weight: number;
+            /** @description `weight × strength`, rounded to 3 decimals: what it added to the score. The contributions of an insight's factors sum to its `risk_score`. */
+            contribution: number;
+            /** @description One sentence, with the figures, that says why. */
+            explanation: string;
+        };
+        /** @enum {string} */
+        InsightStatus: "open" | "acknowledged" | "resolved";
+        InsightView: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            risk_level: components["schemas"]["RiskLevel"];
+            /** Format: double */
+            risk_score: number;
+            recommendation: string;
+            /**
+             * Format: uuid
+             * @description The workflow of the request it is about, if any.
+             */
+            workflow_id?: string | null;
+            /**
+             * @description The kind of entity it is about (`approval`, `queue`, `workflow`,
+             *     `rule`, `user`), if any.
+             */
+            entity?: string | null;
+            entity_id?: string | null;
+            /**
+             * @description Every factor the scorer weighed: its value, weight, contribution
+             *     and explanation. The contributions sum to `risk_score`.
+             */
+            factors: components["schemas"]["InsightFactor"][];
+            status: components["schemas"]["InsightStatus"];
+            /** @description What raised it: `approval_risk` or a detector. */
+            source: string;
+            /** @description The last note on it, or why it resolved by itself. */
+            note: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** Format: int64 */
+            version: number;
+        };
         ItemCounts: {
             /** Format: int64 */
             total: number;
@@ -2620,6 +2821,49 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
+        Page_InsightView: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                description: string;
+                risk_level: components["schemas"]["RiskLevel"];
+                /** Format: double */
+                risk_score: number;
+                recommendation: string;
+                /**
+                 * Format: uuid
+                 * @description The workflow of the request it is about, if any.
+                 */
+                workflow_id?: string | null;
+                /**
+                 * @description The kind of entity it is about (`approval`, `queue`, `workflow`,
+                 *     `rule`, `user`), if any.
+                 */
+                entity?: string | null;
+                entity_id?: string | null;
+                /**
+                 * @description Every factor the scorer weighed: its value, weight, contribution
+                 *     and explanation. The contributions sum to `risk_score`.
+                 */
+                factors: components["schemas"]["InsightFactor"][];
+                status: components["schemas"]["InsightStatus"];
+                /** @description What raised it: `approval_risk` or a detector. */
+                source: string;
+                /** @description The last note on it, or why it resolved by itself. */
+                note: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                resolved_at?: string | null;
+                /** Format: int64 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list response: `{"items":[…],"next_cursor":"…"|null}`. */
         Page_ItemView: {
             items: {
                 /** Format: uuid */
@@ -3080,6 +3324,18 @@ export interface components {
              */
             expires_at: string;
         };
+        /** @description A review of an insight. */
+        ReviewInsight: {
+            /** @description `acknowledged` or `resolved` (any case). */
+            status: string;
+            /** @description Why, up to 1000 characters. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The version read (as `If-Match`); stale → 409.
+             */
+            version?: number | null;
+        };
         /** @description One factor of a risk: what it measured and how much it added. */
         RiskFactor: {
             /**
@@ -3095,6 +3351,11 @@ export interface components {
             /** @description The reason, in a sentence, with its figures. */
             explanation: string;
         };
+        /**
+         * @description How much attention an insight deserves, by its `risk_score` (0–1): `LOW` < 0.25 ≤ `MEDIUM` < 0.5 ≤ `HIGH` < 0.8 ≤ `CRITICAL`.
+         * @enum {string}
+         */
+        RiskLevel: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
         /**
          * @description A role: what its holder may do.
          * @enum {string}
@@ -7011,6 +7272,325 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listInsights: {
+        parameters: {
+            query?: {
+                /** @description Only insights of this level (any case). */
+                risk_level?: components["schemas"]["RiskLevel"];
+                /** @description Only insights in this status (any case). */
+                status?: components["schemas"]["InsightStatus"];
+                /**
+                 * @description Only insights about this kind of entity, such as `approval`
+                 *     (`a–z` and `_`, 1–32 characters).
+                 */
+                entity?: string;
+                /** @description Only insights about requests filed against this workflow. */
+                workflow_id?: string;
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the insights the caller may see. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InsightView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createInsight: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters. A retry with the same key and body
+                 *     gets the first response again (`idempotent-replayed: true`) and
+                 *     creates nothing; the same key with another body is 422. Kept 24 h.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Two payments to Acme for invoice 1042.",
+                 *       "entity": "approval",
+                 *       "entity_id": "0193b2a4-8000-7000-8000-0000000a0001",
+                 *       "recommendation": "Hold further payments to Acme until finance checks the invoice.",
+                 *       "risk_score": 0.85,
+                 *       "title": "Vendor paid twice"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateInsight"];
+            };
+        };
+        responses: {
+            /** @description Raised, `open`. */
+            201: {
+                headers: {
+                    /** @description The version, quoted (`"1"`). */
+                    etag?: string;
+                    /** @description `true` when this is the first response to the same `Idempotency-Key` again. */
+                    "idempotent-replayed"?: string;
+                    /** @description `/api/v1/aiInsights/{id}` */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listHighRiskInsights: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The lowest `risk_score` listed: a number from 0 to 1, default 0.7
+                 *     (the upper part of `HIGH`, and every `CRITICAL`).
+                 */
+                threshold?: number;
+                /** @description Only insights of this level (any case). */
+                risk_level?: components["schemas"]["RiskLevel"];
+                /** @description Only insights in this status (any case). */
+                status?: components["schemas"]["InsightStatus"];
+                /**
+                 * @description Only insights about this kind of entity, such as `approval`
+                 *     (`a–z` and `_`, 1–32 characters).
+                 */
+                entity?: string;
+                /** @description Only insights about requests filed against this workflow. */
+                workflow_id?: string;
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the high-risk insights the caller may see. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InsightView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWorkflowInsights: {
+        parameters: {
+            query?: {
+                /** @description Only insights of this level (any case). */
+                risk_level?: components["schemas"]["RiskLevel"];
+                /** @description Only insights in this status (any case). */
+                status?: components["schemas"]["InsightStatus"];
+                /**
+                 * @description Only insights about this kind of entity, such as `approval`
+                 *     (`a–z` and `_`, 1–32 characters).
+                 */
+                entity?: string;
+                /** @description How many items to return: 1–100, default 25. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page, as it came (opaque and
+                 *     tamper-evident; only valid for the query that issued it).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workflow's id. */
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the workflow's insights the caller may see. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InsightView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInsight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The insight. */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`). */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteInsight: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reviewInsight: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the update expects (`3`, `"3"` or `W/"3"`, as the
+                 *     `ETag` gave it); a stale one is 412.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description The entity's id (a UUIDv7); an id that names nothing the caller may
+                 *     see is 404.
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "Checking with finance.",
+                 *       "status": "acknowledged"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewInsight"];
+            };
+        };
+        responses: {
+            /** @description The insight after the review. */
+            200: {
+                headers: {
+                    /** @description The new version, quoted. */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

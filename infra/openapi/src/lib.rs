@@ -38,6 +38,7 @@ pub fn modules() -> Vec<OpenApi> {
         opsflow_stats::openapi::doc(),
         opsflow_inventory::openapi::doc(),
         opsflow_orders::openapi::doc(),
+        opsflow_insights::openapi::doc(),
     ]
 }
 

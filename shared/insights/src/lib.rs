@@ -7,6 +7,7 @@
 //!   running statistics, and raising and resolving insights.
 //! - [`pipeline`]: the `insights-analyzer` consumer; [`registry`]: the
 //!   router's insights lane.
+//! - [`api`], [`view`], [`permissions`]: `/api/v1/aiInsights`.
 
 pub use opsflow_platform::{Api, ApiError, ApiResult, App};
 
@@ -14,12 +15,18 @@ pub use opsflow_platform::{Api, ApiError, ApiResult, App};
 // integration tests can include it too.
 extern crate self as opsflow_insights;
 
+pub mod api;
 pub mod domain;
 pub mod events;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+pub mod permissions;
 pub mod pipeline;
 pub mod registry;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod view;
 
 pub use registry::register;

@@ -1,10 +1,12 @@
 //! What insights offer the consumers that serve every module: insights as
-//! an entity kind (so the audit log and rules can show them) and the
+//! an entity kind (so the audit log and rules can show them, to whoever
+//! may see the insight) and the
 //! event router's insights lane, which takes the approval events the
 //! analyzer scores.
 
 use crate::store::InsightStore;
 use crate::view::insight_value;
+use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::registry::{EntityKind, QueueLane, Registry};
 use opsflow_platform::store::Store;
@@ -26,9 +28,21 @@ pub fn register(registry: &mut Registry) {
         .entity(EntityKind {
             kind: crate::events::INSIGHT,
             view: |store, id| Box::pin(view(store, id)),
-            visible_to: EntityKind::hidden,
+            visible_to: |store, principal, id| Box::pin(visible_to(store, principal, id)),
         })
         .lane(LANE);
+}
+
+/// Whether a non-admin may see insight `id` (and so its audit records):
+/// as for the insight itself.
+async fn visible_to(store: &Store, principal: &Principal, id: &str) -> ApiResult<bool> {
+    let Ok(id) = EntityId::parse(id) else {
+        return Ok(false);
+    };
+    Ok(match store.insight_by_id(&id).await? {
+        Some(record) => crate::service::manage::may_see(store, principal, &record).await?,
+        None => false,
+    })
 }
 
 async fn view(store: &Store, id: &EntityId) -> ApiResult<Option<Value>> {

@@ -13,13 +13,14 @@ pub struct InsightView {
     pub id: String,
     pub title: String,
     pub description: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(LOW|MEDIUM|HIGH|CRITICAL)$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::RiskLevelName))]
     pub risk_level: RiskLevel,
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub risk_score: f64,
     pub recommendation: String,
     /// The workflow of the request it is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub workflow_id: Option<String>,
     /// The kind of entity it is about (`approval`, `queue`, `workflow`,
     /// `rule`, `user`), if any.
@@ -29,7 +30,7 @@ pub struct InsightView {
     pub entity_id: Option<String>,
     /// Every factor the scorer weighed: its value, weight, contribution
     /// and explanation. The contributions sum to `risk_score`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::InsightFactor>))]
     pub factors: Vec<Factor>,
     pub status: InsightStatus,
     /// What raised it: `approval_risk` or a detector.

@@ -74,7 +74,7 @@ const ITEM_WRITES: [&str; 4] = [
 fn every_function_has_a_role_of_its_own_without_managed_policies() {
     let Some(template) = expanded() else { return };
     let functions = functions(template);
-    assert_eq!(functions.len(), 23);
+    assert_eq!(functions.len(), 24);
     let roles: BTreeSet<&str> = functions.iter().map(|f| f.role.as_str()).collect();
     assert_eq!(
         roles.len(),

@@ -1,63 +1,74 @@
 //! Recording an approval's risk (the insights analyzer's only write on
-//! approvals). The risk is derived: recording it changes no state and not
-//! the version, and a risk scored after an older change never replaces
-//! one scored after a newer change. Each record commits with its
-//! `approval.risk_scored` event under an id derived from the change it
-//! was scored after, so a redelivery records nothing twice; a risk that
-//! says what the approval already carries records nothing at all.
+//! approvals). The risk lives in an item of its own beside the approval,
+//! so it never races the approval's transitions; it changes no state and
+//! not the version. A risk scored after an older change never replaces
+//! one scored after a newer change (a condition on `scored_ms`). Each
+//! record commits with its `approval.risk_scored` event under an id the
+//! caller derives, so a repeat records nothing twice; a risk that says
+//! what the approval already shows records nothing at all.
 
-use super::approvals::lost_race;
 use super::ApprovalsError;
 use crate::domain::{ApprovalRisk, EntityId};
 use crate::events;
-use crate::store::approvals::transition;
+use crate::store::approvals::{risk_recording, RiskRecord};
 use crate::store::{ApprovalStore, Store};
-
-/// How often a record is tried against fresh state.
-const MAX_ATTEMPTS: usize = 5;
 
 /// What recording a risk did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RiskRecorded {
-    /// The approval carries it now, and its event is in the outbox.
+    /// The approval shows it now, and its event is in the outbox.
     Recorded,
-    /// The approval already carried the same risk, or one scored after a
+    /// The approval already showed the same risk, or one scored after a
     /// later change, or this very record was committed before.
     Unchanged,
 }
 
-/// Records `risk` as approval `id`'s, with the event `event_id`.
-/// `NotFound` when the approval does not exist (deleted with its
-/// workflow's data, or not yet readable).
+/// How `approval.risk_scored` is caused: the chain it belongs to.
+#[derive(Debug, Clone)]
+pub struct Cause<'a> {
+    /// Its event's id (derived by the caller).
+    pub event_id: EntityId,
+    pub correlation_id: &'a str,
+    /// One more than the event that led to the scoring.
+    pub depth: u32,
+}
+
+/// Records `risk` as approval `id`'s. `NotFound` when the approval does
+/// not exist.
 pub async fn record_risk(
     store: &Store,
     id: &EntityId,
     risk: ApprovalRisk,
-    event_id: EntityId,
-    correlation_id: &str,
+    cause: Cause<'_>,
 ) -> Result<RiskRecorded, ApprovalsError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let before = store
-            .approval_by_id(id)
-            .await?
-            .ok_or(ApprovalsError::NotFound("approval"))?;
-        if let Some(held) = &before.risk {
-            if held.same_as(&risk) || held.scored_at > risk.scored_at {
-                return Ok(RiskRecorded::Unchanged);
-            }
-        }
-        let mut after = before.clone();
-        after.risk = Some(risk.clone());
-        let event = events::approval_risk_scored(&before, &after, event_id, correlation_id);
-        let (tx, named) = transition(store, &before, &after, None, &event)?;
-        match store.commit(tx).await {
-            Ok(()) => return Ok(RiskRecorded::Recorded),
-            Err(error) if error.failed(named.event) => return Ok(RiskRecorded::Unchanged),
-            Err(error) if lost_race(&error, named.approval) => continue,
-            Err(error) => return Err(error.into()),
+    let (before, _) = store
+        .approval_with_decisions(id)
+        .await?
+        .ok_or(ApprovalsError::NotFound("approval"))?;
+    if let Some(held) = &before.risk {
+        if held.same_as(&risk) || held.scored_at >= risk.scored_at {
+            return Ok(RiskRecorded::Unchanged);
         }
     }
-    Err(ApprovalsError::Conflict(
-        "the approval kept changing while its risk was being recorded".into(),
-    ))
+    let mut after = before.clone();
+    after.risk = Some(risk.clone());
+    let mut event =
+        events::approval_risk_scored(&before, &after, cause.event_id, cause.correlation_id);
+    event.depth = cause.depth;
+    let scored_ms = i64::try_from(risk.scored_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let record = RiskRecord {
+        approval_id: *id,
+        risk,
+        scored_ms,
+    };
+    match store.commit(risk_recording(store, &record, &event)?).await {
+        Ok(()) => Ok(RiskRecorded::Recorded),
+        // A newer risk is there, or this event was committed before.
+        Err(crate::store::StoreError::TransactionCancelled(reasons))
+            if reasons.iter().any(|r| r == "ConditionalCheckFailed") =>
+        {
+            Ok(RiskRecorded::Unchanged)
+        }
+        Err(error) => Err(error.into()),
+    }
 }

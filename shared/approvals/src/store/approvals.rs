@@ -17,6 +17,10 @@
 //! - the workflow's count of open (pending or escalated) approvals:
 //!   `WORKFLOW#<id> / PENDING`, which a workflow's deletion requires to be
 //!   zero;
+//! - its risk beside it (`sk = RISK`, `type = approval_risk`), written
+//!   only by the insights analyzer, on the condition that it is absent or
+//!   scored after an older change (`scored_ms`), with its event; read
+//!   with the approval's partition;
 //! - the deadline of the current step, while it has one
 //!   (`type = escalation_due`): `pk = ESCALATION#DUE#<shard>` (0–3, from
 //!   the approval's id), `sk = <due epoch ms, 13 digits>#<approval id>`,
@@ -45,7 +49,7 @@ mod listing;
 mod records;
 
 pub use listing::{ApprovalFilter, ApprovalSource};
-pub use records::{ApprovalRecord, DecisionRecord, EscalationDue, NewApproval};
+pub use records::{ApprovalRecord, DecisionRecord, EscalationDue, NewApproval, RiskRecord};
 
 use super::{
     entity_item, from_item, keys, n, s, transaction, Entity, Expr, Store, StoreError, StoreFuture,
@@ -75,6 +79,30 @@ pub struct Transition {
     /// The event, whose id must be new: fails when an earlier delivery of
     /// the same action committed it.
     pub event: transaction::Item,
+}
+
+/// The transaction that records `risk` as approval `record`'s with its
+/// event: the risk item unless one scored at or after it is there (the
+/// first item fails then), and the event, whose id must be new (the
+/// second fails on a repeat).
+pub fn risk_recording(
+    store: &Store,
+    risk: &RiskRecord,
+    event: &Envelope,
+) -> Result<Transaction, StoreError> {
+    let mut items = Transaction::new();
+    items.add(store.put(
+        entity_item(risk)?,
+        Some((
+            "attribute_not_exists(pk) OR scored_ms < :scored",
+            vec![(":scored", n(risk.scored_ms))],
+        )),
+    )?);
+    items.add(store.put(
+        OutboxItem::new(event)?.to_item()?,
+        Some(("attribute_not_exists(pk)", Vec::new())),
+    )?);
+    Ok(items)
 }
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
@@ -194,7 +222,8 @@ impl ApprovalStore for Store {
         &self,
         id: &EntityId,
     ) -> Result<Option<(ApprovalRecord, Vec<DecisionRecord>)>, StoreError> {
-        let mut approval = None;
+        let mut approval: Option<ApprovalRecord> = None;
+        let mut risk: Option<RiskRecord> = None;
         let mut decisions: Vec<DecisionRecord> = Vec::new();
         let mut start = None;
         loop {
@@ -217,6 +246,9 @@ impl ApprovalStore for Store {
                     Some(AttributeValue::S(sk)) if sk.starts_with(keys::DECISION_SK_PREFIX) => {
                         decisions.push(from_item(item)?);
                     }
+                    Some(AttributeValue::S(sk)) if sk == keys::RISK_SK => {
+                        risk = Some(from_item(item)?);
+                    }
                     _ => {}
                 }
             }
@@ -226,6 +258,9 @@ impl ApprovalStore for Store {
             }
         }
         decisions.sort_by_key(|d| (d.decided_at, d.step));
+        if let Some(approval) = approval.as_mut() {
+            approval.risk = risk.map(|r| r.risk);
+        }
         Ok(approval.map(|a| (a, decisions)))
     }
 

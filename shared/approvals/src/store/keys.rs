@@ -57,6 +57,8 @@ pub fn decision_sk(step: usize, approver: &EntityId) -> String {
 }
 
 pub const DECISION_SK_PREFIX: &str = "DECISION#";
+/// The sort key of an approval's risk, beside it.
+pub const RISK_SK: &str = "RISK";
 
 /// The partition of approvals waiting on a role.
 pub fn assigned_to_role_pk(role: Role) -> String {

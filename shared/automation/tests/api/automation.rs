@@ -19,7 +19,7 @@ mod throughput;
 use crate::automation_api::Desk;
 use crate::helpers::queues::{self, fresh_queue, sqs_client};
 use crate::helpers::Call;
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsEvent;
 use opsflow_approvals::store::ApprovalStore;
 use opsflow_automation::pipeline::automation_runner::Runner;
 use opsflow_automation::store::runs::{ActionStatus, RunRecord, RunStatus};
@@ -132,17 +132,8 @@ impl World {
     }
 }
 
-fn message(envelope: &Value) -> SqsMessage {
-    let mut message = SqsMessage::default();
-    message.message_id = Some(EntityId::new().to_string());
-    message.body = Some(envelope.to_string());
-    message
-}
-
 fn batch(envelopes: &[&Value]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = envelopes.iter().map(|e| message(e)).collect();
-    event
+    crate::helpers::queues::sqs_batch(envelopes.iter().copied())
 }
 
 fn id_of(envelope: &Value) -> EntityId {

@@ -1,7 +1,8 @@
 //! An insight's life: `open` when raised, `acknowledged` when a person
 //! has seen it, `resolved` when a person settles it or its condition
-//! clears. A resolved insight stays resolved: if its condition comes back,
-//! that is a new insight.
+//! clears. A resolved insight stays resolved (an approval has one
+//! insight: once resolved, a later rise of its risk is shown on the
+//! approval, not raised again).
 
 use serde::{Deserialize, Serialize};
 

@@ -39,13 +39,12 @@ async fn analyze_one<'a>(
 /// Analyses a batch; the response lists the messages to retry.
 #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
 pub async fn analyze_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
-    // A batch is at most ten messages (template `BatchSize`): all at once.
-    let pending: Vec<_> = event
-        .records
-        .iter()
-        .map(|message| analyze_one(store, message))
-        .collect();
-    let outcomes = futures::future::join_all(pending).await;
+    // One after another: a batch's events mostly share a workflow, whose
+    // statistics item they would otherwise fight over.
+    let mut outcomes = Vec::with_capacity(event.records.len());
+    for message in &event.records {
+        outcomes.push(analyze_one(store, message).await);
+    }
     let mut response = SqsBatchResponse::default();
     for (message, outcome) in outcomes {
         let id = message.message_id.clone().unwrap_or_default();

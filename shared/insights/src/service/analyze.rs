@@ -3,60 +3,53 @@
 //! history, its payload's fields against those the workflow saw — and
 //! scored again when a step is decided or escalated (the step's time
 //! against the usual) and when it ends. Each event moves the running
-//! statistics once ([`crate::store::statistics`]): the scoring reads them
-//! as they stood before the request, so a request is never compared with
-//! itself. What the score leads to — the approval's `risk`, its insight —
-//! is the event's [`FollowUp`], kept with its mark and done after the
-//! statistics commit, idempotently, so a redelivery finishes it.
+//! statistics once ([`crate::store::statistics`]); a filing is scored
+//! against the statistics as they stood when it was analysed, before its
+//! own move. Events of one approval apply in the order of its versions: an
+//! older one arriving late changes nothing. Then the approval's risk and
+//! insight are brought in line with its scoring ([`super::insights::sync`]),
+//! which a redelivery does again, harmlessly.
 
 use super::InsightsError;
-use crate::domain::{score, AmountHistory, Context, Risk, StepTime};
+use crate::domain::{score, AmountHistory, Context, StepTime};
 use crate::store::statistics::Committed;
-use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store};
+use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store, WorkflowStats};
 use opsflow_approvals::events as approval_events;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::events::Envelope;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 /// How often an event is tried against fresh statistics when another
-/// event of the same approval or workflow commits first.
+/// event of the same approval or workflow commits first; then the queue
+/// retries it.
 const MAX_ATTEMPTS: u32 = 24;
 
-/// The most payload fields of one request the statistics remember (a
-/// set's values must be non-empty: an empty key is left out).
+/// The most payload fields of one request the statistics take: non-empty
+/// (a set's values must be), at most [`MAX_FIELD_LENGTH`] characters.
 const MAX_FIELDS: usize = 50;
+const MAX_FIELD_LENGTH: usize = 64;
+/// The most fields a workflow's statistics remember: past them, a field
+/// is still reported new but no longer remembered, so one workflow's
+/// statistics stay far below an item's 400 KB.
+pub const MAX_FIELDS_REMEMBERED: usize = 500;
+
+/// An approval filed this long before its first event reached the
+/// analyzer was filed before the analyzer ran (its filing event will not
+/// come): it is scored from that event, as it stands.
+const ADOPTED_AFTER: Duration = Duration::minutes(15);
 
 /// What analysing one event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Analyzed {
-    /// Its statistics moved and its follow-up was done.
+    /// Its statistics moved and the approval's risk follows.
     Scored,
-    /// It had been analysed before: its follow-up was done (again).
+    /// It had been analysed before: the approval's risk was brought in
+    /// line (again).
     Duplicate,
-    /// It scores nothing.
+    /// It scores nothing (another kind of event, or one older than what
+    /// its approval's scoring has applied).
     Ignored,
-}
-
-/// What a scored event leads to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FollowUp {
-    pub approval_id: EntityId,
-    pub workflow_id: String,
-    pub title: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub filed_at: OffsetDateTime,
-    pub risk: Risk,
-    /// When the change it was scored after happened.
-    #[serde(with = "time::serde::rfc3339")]
-    pub scored_at: OffsetDateTime,
-    /// The approval's status after the event (`APPROVED`, `PENDING`, …).
-    pub status: String,
-    pub closed: bool,
-    /// The event's id, from which the follow-up's own events derive theirs.
-    pub event_id: EntityId,
-    pub correlation_id: String,
 }
 
 /// The event types that move an approval's scoring.
@@ -78,7 +71,7 @@ pub fn reads(envelope: &Value) -> bool {
             .is_some_and(|t| SCORED.contains(&t))
 }
 
-/// Analyses one event: its statistics once, its follow-up at least once.
+/// Analyses one event: its statistics once, the approval's risk after.
 #[tracing::instrument(skip_all, fields(event_id = %envelope.id, event_type = %envelope.event_type))]
 pub async fn analyze(store: &Store, envelope: &Envelope) -> Result<Analyzed, InsightsError> {
     if envelope.entity != approval_events::APPROVAL
@@ -88,36 +81,26 @@ pub async fn analyze(store: &Store, envelope: &Envelope) -> Result<Analyzed, Ins
     }
     for attempt in 0..MAX_ATTEMPTS {
         if let Some(mark) = store.mark(&envelope.id).await? {
-            super::insights::follow_up(store, &mark.follow_up).await?;
+            super::insights::sync(store, &mark.approval_id).await?;
             return Ok(Analyzed::Duplicate);
         }
         let Some((scoring, previous, deltas)) = next_scoring(store, envelope).await? else {
             return Ok(Analyzed::Ignored);
         };
-        let follow_up = FollowUp {
+        let mark = Mark {
             approval_id: scoring.approval_id,
-            workflow_id: scoring.workflow_id.clone(),
-            title: text(&envelope.data, "title"),
-            filed_at: scoring.filed_at,
-            risk: scoring.risk.clone(),
-            scored_at: envelope.occurred_at,
-            status: text(&envelope.data, "status"),
-            closed: scoring.closed,
-            event_id: envelope.id,
-            correlation_id: envelope.correlation_id.clone(),
         };
-        let mark = Mark { follow_up };
         let now = opsflow_platform::clock::now();
         match store
             .commit_event(&envelope.id, &mark, &deltas, &scoring, previous, now)
             .await?
         {
             Committed::Now => {
-                super::insights::follow_up(store, &mark.follow_up).await?;
+                super::insights::sync(store, &scoring.approval_id).await?;
                 return Ok(Analyzed::Scored);
             }
             Committed::Before(mark) => {
-                super::insights::follow_up(store, &mark.follow_up).await?;
+                super::insights::sync(store, &mark.approval_id).await?;
                 return Ok(Analyzed::Duplicate);
             }
             Committed::Raced => {
@@ -141,9 +124,12 @@ fn field_of(data: &Value, field: &'static str) -> Result<String, InsightsError> 
         .ok_or_else(|| InsightsError::Malformed(format!("data.{field} is missing")))
 }
 
+fn index(value: &Value) -> Option<usize> {
+    value.as_u64().and_then(|v| usize::try_from(v).ok())
+}
+
 /// The approval's scoring after `envelope`, the version it replaces and
-/// the statistics it moves; `None` when the event changes nothing (its
-/// approval ended already).
+/// the statistics it moves; `None` when the event changes nothing.
 async fn next_scoring(
     store: &Store,
     envelope: &Envelope,
@@ -151,72 +137,130 @@ async fn next_scoring(
     let data = &envelope.data;
     let approval_id = EntityId::parse(&envelope.entity_id)
         .map_err(|why| InsightsError::Malformed(format!("entity_id {why}")))?;
-    let workflow_id = field_of(data, "workflow_id")?;
-    let requester_id = field_of(data, "requester_id")?;
-    let at = envelope.occurred_at;
-    if envelope.event_type == approval_events::APPROVAL_CREATED {
-        return filed(store, envelope, approval_id, workflow_id, requester_id).await;
-    }
-    let Some(mut scoring) = store.scoring(&approval_id).await? else {
+    let version = data["version"]
+        .as_u64()
+        .ok_or_else(|| InsightsError::Malformed("data.version is missing".into()))?;
+    let held = store.scoring(&approval_id).await?;
+    let Some(mut scoring) = held else {
+        let filed_at = filed_at(envelope);
+        let adopted = envelope.occurred_at - filed_at > ADOPTED_AFTER;
+        if envelope.event_type == approval_events::APPROVAL_CREATED || adopted {
+            return first_scoring(store, envelope, approval_id, version).await;
+        }
         return Err(InsightsError::NotYetScored(approval_id.to_string()));
     };
-    if scoring.closed {
+    if version <= scoring.version_applied || scoring.closed {
         return Ok(None);
     }
     let previous = scoring.version;
-    let workflow = store.workflow_stats(&workflow_id).await?;
-    let (usual, samples) = workflow.usual_step(scoring.step);
-    let seconds = (at - scoring.step_started_at).as_seconds_f64().max(0.0);
-    let step_time = StepTime {
-        seconds,
-        usual_seconds: usual,
-        samples,
-    };
-    let mut deltas = Vec::new();
+    let at = envelope.occurred_at;
+    let workflow = store.workflow_stats(&scoring.workflow_id).await?;
     let status = text(data, "status");
-    let step_ended = envelope.event_type != approval_events::APPROVAL_CANCELLED
-        && envelope.event_type != approval_events::APPROVAL_ESCALATED;
-    if step_ended {
-        deltas.push(StatDelta::StepDecided {
-            workflow_id,
-            step: scoring.step,
+    let event_type = envelope.event_type.as_str();
+    // The step this event decided: as the decision names it, else the
+    // step it left.
+    let decided = index(&envelope.changes["decision"][1]["step"])
+        .or_else(|| index(&envelope.changes["current_step"][0]))
+        .unwrap_or(scoring.step);
+    let mut deltas = Vec::new();
+    let step_ended = !matches!(
+        event_type,
+        approval_events::APPROVAL_CANCELLED | approval_events::APPROVAL_ESCALATED
+    );
+    // Only a step whose start this scoring saw has a time.
+    if decided == scoring.step && event_type != approval_events::APPROVAL_CANCELLED {
+        let seconds = (at - scoring.step_started_at).as_seconds_f64().max(0.0);
+        let (usual, samples) = workflow.usual_step(decided);
+        scoring.context.step_time = Some(StepTime {
             seconds,
+            usual_seconds: usual,
+            samples,
         });
+        if step_ended {
+            deltas.push(StatDelta::StepDecided {
+                workflow_id: scoring.workflow_id.clone(),
+                step: decided,
+                seconds,
+            });
+        }
     }
     if matches!(status.as_str(), "APPROVED" | "REJECTED") {
         deltas.push(StatDelta::Concluded {
-            requester_id,
+            requester_id: scoring.requester_id.clone(),
             rejected: status == "REJECTED",
         });
     }
-    if envelope.event_type != approval_events::APPROVAL_CANCELLED {
-        scoring.context.step_time = Some(step_time);
-    }
-    scoring.closed = matches!(status.as_str(), "APPROVED" | "REJECTED" | "CANCELLED");
-    if let Some(step) = data["current_step"].as_u64() {
-        let step = usize::try_from(step).unwrap_or(scoring.step);
+    if let Some(step) = index(&data["current_step"]) {
         if step != scoring.step {
             scoring.step = step;
             scoring.step_started_at = at;
         }
     }
+    scoring.closed = matches!(status.as_str(), "APPROVED" | "REJECTED" | "CANCELLED");
+    scoring.status = status;
     scoring.risk = score(&scoring.context);
+    scoring.scored_at = at;
+    scoring.version_applied = version;
+    scoring.correlation_id = envelope.correlation_id.clone();
+    scoring.depth = envelope.depth;
     scoring.version += 1;
     Ok(Some((scoring, Some(previous), deltas)))
 }
 
-/// The first scoring of a request, from the statistics as they stood
-/// before it.
-async fn filed(
+/// When the approval was filed, as its event's data says.
+fn filed_at(envelope: &Envelope) -> OffsetDateTime {
+    envelope.data["created_at"]
+        .as_str()
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or(envelope.occurred_at)
+}
+
+/// The payload's fields the statistics take (see [`MAX_FIELDS`]).
+fn fields_of(data: &Value) -> Vec<String> {
+    data["payload"]
+        .as_object()
+        .map(|payload| {
+            payload
+                .keys()
+                .filter(|k| !k.is_empty() && k.chars().count() <= MAX_FIELD_LENGTH)
+                .take(MAX_FIELDS)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Of `fields`, those the workflow never saw (empty while it has too few
+/// requests to tell), and those of them it may still remember.
+fn new_fields(fields: &[String], workflow: &WorkflowStats) -> (Vec<String>, Vec<String>) {
+    let unseen: Vec<String> = fields
+        .iter()
+        .filter(|f| !workflow.fields.contains(*f))
+        .cloned()
+        .collect();
+    let room = MAX_FIELDS_REMEMBERED.saturating_sub(workflow.fields.len());
+    let remembered = unseen.iter().take(room).cloned().collect();
+    let reported = if workflow.requests >= AmountHistory::MIN_HISTORY {
+        unseen
+    } else {
+        Vec::new()
+    };
+    (reported, remembered)
+}
+
+/// The first scoring of a request, from the statistics as they stand. A
+/// filing moves them; an approval adopted from a later event (filed
+/// before the analyzer ran) does not.
+async fn first_scoring(
     store: &Store,
     envelope: &Envelope,
     approval_id: EntityId,
-    workflow_id: String,
-    requester_id: String,
+    version: u64,
 ) -> Result<Option<(Scoring, Option<u64>, Vec<StatDelta>)>, InsightsError> {
     let data = &envelope.data;
     let at = envelope.occurred_at;
-    let previous = store.scoring(&approval_id).await?.map(|s| s.version);
+    let workflow_id = field_of(data, "workflow_id")?;
+    let requester_id = field_of(data, "requester_id")?;
     let (workflow, requester) = tokio::try_join!(
         store.workflow_stats(&workflow_id),
         store.requester_history(&requester_id, at),
@@ -224,58 +268,95 @@ async fn filed(
     let amount = data["amount"]
         .as_f64()
         .filter(|a| a.is_finite() && *a >= 0.0);
-    let fields: Vec<String> = data["payload"]
-        .as_object()
-        .map(|payload| {
-            payload
-                .keys()
-                .filter(|k| !k.is_empty())
-                .take(MAX_FIELDS)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let new_fields = if workflow.requests >= AmountHistory::MIN_HISTORY {
-        fields
-            .iter()
-            .filter(|f| !workflow.fields.contains(*f))
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let fields = fields_of(data);
+    let (reported, remembered) = new_fields(&fields, &workflow);
     let (seen_requests, seen_filed) = (workflow.requests, requester.filed);
     let context = Context {
         amount,
         amounts: workflow.amounts,
         requester,
-        new_fields,
+        new_fields: reported,
         step_time: None,
     };
-    let filed_at = data["created_at"]
-        .as_str()
-        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or(at);
+    let status = text(data, "status");
+    let filed_at = filed_at(envelope);
     let scoring = Scoring {
         approval_id,
         workflow_id: workflow_id.clone(),
         requester_id: requester_id.clone(),
+        title: text(data, "title"),
         filed_at,
         risk: score(&context),
         context,
-        step: 0,
-        step_started_at: filed_at,
-        closed: false,
-        version: previous.map_or(1, |v| v + 1),
+        step: index(&data["current_step"]).unwrap_or(0),
+        step_started_at: if version == 1 { filed_at } else { at },
+        closed: matches!(status.as_str(), "APPROVED" | "REJECTED" | "CANCELLED"),
+        status,
+        scored_at: at,
+        version_applied: version,
+        correlation_id: envelope.correlation_id.clone(),
+        depth: envelope.depth,
+        version: 1,
     };
-    let deltas = vec![StatDelta::Filed {
-        workflow_id,
-        requester_id,
-        seen_requests,
-        seen_filed,
-        amount,
-        fields,
-        at,
-    }];
-    Ok(Some((scoring, previous, deltas)))
+    let deltas = if envelope.event_type == approval_events::APPROVAL_CREATED {
+        vec![StatDelta::Filed {
+            workflow_id,
+            requester_id,
+            seen_requests,
+            seen_filed,
+            amount,
+            fields: remembered,
+            at,
+        }]
+    } else {
+        Vec::new()
+    };
+    Ok(Some((scoring, None, deltas)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_are_taken_non_empty_short_and_few() {
+        let long = "f".repeat(MAX_FIELD_LENGTH + 1);
+        let mut payload = serde_json::Map::new();
+        for key in ["", "vendor", long.as_str()] {
+            payload.insert(key.to_owned(), json!(1));
+        }
+        for n in 0..80 {
+            payload.insert(format!("k{n:02}"), json!(n));
+        }
+        let fields = fields_of(&json!({ "payload": payload }));
+        assert_eq!(fields.len(), MAX_FIELDS);
+        assert!(!fields.iter().any(|f| f.is_empty() || f == &long));
+    }
+
+    #[test]
+    fn new_fields_are_reported_once_history_allows_and_remembered_while_there_is_room() {
+        let mut workflow = WorkflowStats {
+            requests: 2,
+            ..WorkflowStats::default()
+        };
+        workflow.fields.insert("vendor".into());
+        let fields = vec!["vendor".to_owned(), "wire_to".to_owned()];
+        assert_eq!(
+            new_fields(&fields, &workflow),
+            (vec![], vec!["wire_to".into()])
+        );
+        workflow.requests = AmountHistory::MIN_HISTORY;
+        assert_eq!(
+            new_fields(&fields, &workflow),
+            (vec!["wire_to".into()], vec!["wire_to".into()])
+        );
+        for n in 0..MAX_FIELDS_REMEMBERED {
+            workflow.fields.insert(format!("f{n}"));
+        }
+        assert_eq!(
+            new_fields(&fields, &workflow),
+            (vec!["wire_to".into()], vec![])
+        );
+    }
 }

@@ -1,18 +1,20 @@
-//! Raising, changing and resolving insights. An approval whose risk is
-//! MEDIUM or above has one insight (its id derived from the approval's),
-//! kept in step with its score while the approval is open, resolved by
-//! itself when the approval ends or its risk falls back to LOW. Every
-//! write is versioned and carries its event under an id derived from the
-//! change that caused it, so a redelivery changes nothing twice.
+//! Bringing an approval's risk and insight in line with its scoring. An
+//! approval whose risk is MEDIUM or above has one insight (its id derived
+//! from the approval's), kept in step with its score while the approval
+//! is open, resolved by itself when the approval ends or its risk falls
+//! back to LOW. Everything here is read from the scoring as it stands, so
+//! a late or repeated call converges on the same result; each write is
+//! conditional (the risk on its time, the insight on its version) and
+//! carries its event under an id derived from the approval and the
+//! scoring's version, so no change is written twice.
 
-use super::analyze::FollowUp;
 use super::InsightsError;
 use crate::domain::insight::InsightStatus;
 use crate::domain::{Risk, RiskLevel};
 use crate::events::{self, Actor};
-use crate::store::{InsightRecord, InsightStore, Store};
+use crate::store::{InsightRecord, InsightStore, Scoring, StatisticsStore, Store};
 use opsflow_approvals::domain::{ApprovalRisk, RiskFactor};
-use opsflow_approvals::service::risk::record_risk;
+use opsflow_approvals::service::risk::{record_risk, Cause};
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::store::{entity_item, StoreError};
 use time::OffsetDateTime;
@@ -36,14 +38,19 @@ pub fn approval_insight_id(approval_id: &EntityId, filed_at: OffsetDateTime) -> 
     EntityId::derived(millis(filed_at), &[b"insight", approval.as_bytes()])
 }
 
-/// The id of the event a follow-up writes for `what` (`risk`, `insight`):
-/// a millisecond after the change it follows, so that it sorts after it
-/// (the audit log orders a trail by event id).
-fn derived_event(follow_up: &FollowUp, what: &str) -> EntityId {
-    let event = follow_up.event_id.to_string();
+/// The id of the event that brings `what` (`risk`, `insight`) in line
+/// with `scoring`: one per approval, scoring version and kind.
+fn derived_event(scoring: &Scoring, what: &str) -> EntityId {
+    let approval = scoring.approval_id.to_string();
+    let version = scoring.version.to_string();
     EntityId::derived(
-        millis(follow_up.scored_at) + 1,
-        &[b"insights", event.as_bytes(), what.as_bytes()],
+        millis(scoring.scored_at),
+        &[
+            b"insights",
+            approval.as_bytes(),
+            version.as_bytes(),
+            what.as_bytes(),
+        ],
     )
 }
 
@@ -65,48 +72,45 @@ pub fn approval_risk(risk: &Risk, scored_at: OffsetDateTime) -> ApprovalRisk {
     }
 }
 
-/// Does what a scored event leads to: the approval's risk recorded, its
-/// insight raised, changed or resolved. Safe to do again.
-pub async fn follow_up(store: &Store, follow_up: &FollowUp) -> Result<(), InsightsError> {
-    let risk = approval_risk(&follow_up.risk, follow_up.scored_at);
-    match record_risk(
-        store,
-        &follow_up.approval_id,
-        risk,
-        derived_event(follow_up, "risk"),
-        &follow_up.correlation_id,
-    )
-    .await
-    {
+/// Brings approval `approval_id`'s risk and insight in line with its
+/// scoring. Safe to call again, and in any order with other calls.
+pub async fn sync(store: &Store, approval_id: &EntityId) -> Result<(), InsightsError> {
+    let Some(scoring) = store.scoring(approval_id).await? else {
+        return Ok(());
+    };
+    let cause = Cause {
+        event_id: derived_event(&scoring, "risk"),
+        correlation_id: &scoring.correlation_id,
+        depth: scoring.depth + 1,
+    };
+    let risk = approval_risk(&scoring.risk, scoring.scored_at);
+    match record_risk(store, approval_id, risk, cause).await {
         // Its workflow's requests were deleted meanwhile: nothing to show
         // it on.
         Ok(_) | Err(opsflow_approvals::service::ApprovalsError::NotFound(_)) => {}
         Err(error) => return Err(error.into()),
     }
-    approval_insight(store, follow_up).await
+    approval_insight(store, &scoring).await
 }
 
-/// The insight an approval's follow-up asks for, from the one stored.
-fn wanted(follow_up: &FollowUp, stored: Option<&InsightRecord>) -> Option<InsightRecord> {
-    let raised = follow_up.risk.level >= RAISED_FROM && !follow_up.closed;
-    let at = follow_up.scored_at;
+/// The insight `scoring` asks for, from the one stored (`None`: leave it).
+fn wanted(scoring: &Scoring, stored: Option<&InsightRecord>) -> Option<InsightRecord> {
+    let risk = &scoring.risk;
+    let raised = risk.level >= RAISED_FROM && !scoring.closed;
+    let at = scoring.scored_at;
     match stored {
         None if raised => Some(InsightRecord {
-            id: approval_insight_id(&follow_up.approval_id, follow_up.filed_at),
+            id: approval_insight_id(&scoring.approval_id, scoring.filed_at),
             source: "approval_risk".into(),
-            title: format!(
-                "{} risk: {}",
-                capitalised(follow_up.risk.level),
-                follow_up.title
-            ),
-            description: description(&follow_up.risk),
-            recommendation: recommendation(follow_up.risk.level).into(),
-            risk_level: follow_up.risk.level,
-            risk_score: follow_up.risk.score,
-            factors: follow_up.risk.factors.clone(),
-            workflow_id: Some(follow_up.workflow_id.clone()),
+            title: format!("{} risk: {}", capitalised(risk.level), scoring.title),
+            description: description(risk),
+            recommendation: recommendation(risk.level).into(),
+            risk_level: risk.level,
+            risk_score: risk.score,
+            factors: risk.factors.clone(),
+            workflow_id: Some(scoring.workflow_id.clone()),
             entity: Some("approval".into()),
-            entity_id: Some(follow_up.approval_id.to_string()),
+            entity_id: Some(scoring.approval_id.to_string()),
             status: InsightStatus::Open,
             note: String::new(),
             created_at: at,
@@ -115,60 +119,61 @@ fn wanted(follow_up: &FollowUp, stored: Option<&InsightRecord>) -> Option<Insigh
             version: 1,
         }),
         None => None,
-        Some(stored) if stored.status.is_resolved() || stored.updated_at > at => None,
+        Some(stored) if stored.status.is_resolved() => None,
         Some(stored) if !raised => {
             let mut next = stored.clone();
             next.status = InsightStatus::Resolved;
             next.resolved_at = Some(at);
-            next.note = if follow_up.closed {
-                format!("The request ended: {}.", follow_up.status)
+            next.note = if scoring.closed {
+                format!("The request ended: {}.", scoring.status)
             } else {
-                format!("Its risk fell to {}.", follow_up.risk.level.as_str())
+                format!("Its risk fell to {}.", risk.level.as_str())
             };
             Some(next)
         }
-        Some(stored) if stored.risk_score != follow_up.risk.score => {
+        Some(stored) if stored.risk_score != risk.score || stored.factors != risk.factors => {
             let mut next = stored.clone();
-            next.risk_score = follow_up.risk.score;
-            next.risk_level = follow_up.risk.level;
-            next.factors = follow_up.risk.factors.clone();
-            next.description = description(&follow_up.risk);
-            next.recommendation = recommendation(follow_up.risk.level).into();
+            next.risk_score = risk.score;
+            next.risk_level = risk.level;
+            next.factors = risk.factors.clone();
+            next.description = description(risk);
+            next.recommendation = recommendation(risk.level).into();
             Some(next)
         }
         Some(_) => None,
     }
 }
 
-async fn approval_insight(store: &Store, follow_up: &FollowUp) -> Result<(), InsightsError> {
-    let id = approval_insight_id(&follow_up.approval_id, follow_up.filed_at);
-    let event_id = derived_event(follow_up, "insight");
+async fn approval_insight(store: &Store, scoring: &Scoring) -> Result<(), InsightsError> {
+    let id = approval_insight_id(&scoring.approval_id, scoring.filed_at);
+    let event_id = derived_event(scoring, "insight");
     for _ in 0..MAX_ATTEMPTS {
         let stored = store.insight_by_id(&id).await?;
-        let Some(mut next) = wanted(follow_up, stored.as_ref()) else {
+        let Some(mut next) = wanted(scoring, stored.as_ref()) else {
             return Ok(());
         };
-        let system = Actor::system();
         let written = match &stored {
             None => {
-                let event = events::insight_created(
+                let mut event = events::insight_created(
                     &next,
-                    system,
-                    &follow_up.correlation_id,
+                    Actor::system(),
+                    &scoring.correlation_id,
                     Some(event_id),
                 );
+                event.depth = scoring.depth + 1;
                 store.insert_with_event(entity_item(&next)?, &event).await
             }
             Some(before) => {
                 next.version = before.version + 1;
-                next.updated_at = follow_up.scored_at.max(before.updated_at);
-                let event = events::insight_changed(
+                next.updated_at = scoring.scored_at.max(before.updated_at);
+                let mut event = events::insight_changed(
                     before,
                     &next,
-                    system,
-                    &follow_up.correlation_id,
+                    Actor::system(),
+                    &scoring.correlation_id,
                     Some(event_id),
                 );
+                event.depth = scoring.depth + 1;
                 store
                     .replace_versioned(
                         entity_item(&next)?,

@@ -4,8 +4,9 @@
 
 pub mod analyze;
 pub mod insights;
+pub mod manage;
 
-pub use analyze::{analyze, Analyzed, FollowUp};
+pub use analyze::{analyze, Analyzed};
 
 use opsflow_platform::store::StoreError;
 
@@ -18,16 +19,28 @@ pub enum InsightsError {
     /// 409: the change conflicts with the insight's state or version.
     #[error("{0}")]
     Conflict(String),
-    /// An event about an approval whose filing was not scored yet (the
+    /// (500, never from a route) An event about an approval whose filing was not scored yet (the
     /// queue keeps no order): retried later, by the queue.
     #[error("approval {0} has not been scored yet")]
     NotYetScored(String),
-    /// The event is not one this module can read.
+    /// (500, never from a route) The event is not one this module can read.
     #[error("{0}")]
     Malformed(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<InsightsError> for opsflow_platform::ApiError {
+    fn from(error: InsightsError) -> Self {
+        use opsflow_platform::ApiError;
+        match error {
+            InsightsError::NotFound(_) => ApiError::NotFound(error.to_string()),
+            InsightsError::Conflict(_) => ApiError::Conflict(error.to_string()),
+            InsightsError::Store(error) => error.into(),
+            other => ApiError::Internal(anyhow::anyhow!(other.to_string())),
+        }
+    }
 }
 
 impl From<opsflow_approvals::service::ApprovalsError> for InsightsError {

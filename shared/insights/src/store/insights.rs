@@ -5,7 +5,9 @@
 use crate::domain::insight::InsightStatus;
 use crate::domain::{Factor, RiskLevel};
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::store::{Entity, Keys, Store, StoreError, StoreFuture};
+use opsflow_platform::store::{
+    from_item, n, s, Entity, Expr, Keys, Partition, Store, StoreError, StoreFuture,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -80,5 +82,103 @@ pub trait InsightStore {
 impl InsightStore for Store {
     async fn insight_by_id(&self, id: &EntityId) -> Result<Option<InsightRecord>, StoreError> {
         self.get(insight_pk(id), INSIGHT_SK).await
+    }
+}
+
+/// What a listing of insights keeps.
+#[derive(Debug, Clone, Default)]
+pub struct InsightFilter {
+    pub risk_level: Option<RiskLevel>,
+    pub status: Option<InsightStatus>,
+    pub workflow_id: Option<String>,
+    pub entity: Option<String>,
+    /// Only insights scored at least this (`high-risk`).
+    pub min_score: Option<f64>,
+}
+
+impl InsightFilter {
+    /// The index partition it reads: a workflow's, or every insight's.
+    fn partition(&self) -> Partition {
+        match &self.workflow_id {
+            Some(workflow) => Partition {
+                index: Some("gsi2"),
+                partition_attribute: "gsi2pk",
+                sort_attribute: "gsi2sk",
+                partition: workflow_insights(workflow),
+            },
+            None => Partition {
+                index: Some("gsi1"),
+                partition_attribute: "gsi1pk",
+                sort_attribute: "gsi1sk",
+                partition: ALL_INSIGHTS.to_owned(),
+            },
+        }
+    }
+
+    /// The filter on the partition's items, if any.
+    fn expression(&self) -> Option<Expr> {
+        let mut expr = Expr::default();
+        if let Some(level) = self.risk_level {
+            expr = expr.and(Expr::new("risk_level = :level").value(":level", s(level.as_str())));
+        }
+        if let Some(status) = self.status {
+            expr = expr.and(
+                Expr::new("#status = :status")
+                    .name("#status", "status")
+                    .value(":status", s(status.as_str())),
+            );
+        }
+        if let Some(entity) = &self.entity {
+            expr = expr.and(
+                Expr::new("#entity = :entity")
+                    .name("#entity", "entity")
+                    .value(":entity", s(entity.clone())),
+            );
+        }
+        if let Some(min) = self.min_score {
+            expr = expr.and(Expr::new("risk_score >= :min").value(":min", n(min)));
+        }
+        (!expr.text.is_empty()).then_some(expr)
+    }
+}
+
+/// Sort keys of insights in their index partitions.
+const SORT_PREFIX: &str = "INSIGHT#";
+
+/// The access patterns of listings, as methods of the kernel's [`Store`].
+pub trait InsightListing {
+    /// A page of insights that `filter` keeps, newest first, from just
+    /// past the sort key `after`; the key that resumes it.
+    fn list_insights(
+        &self,
+        filter: &InsightFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl StoreFuture<(Vec<InsightRecord>, Option<String>)>;
+}
+
+impl InsightListing for Store {
+    async fn list_insights(
+        &self,
+        filter: &InsightFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<InsightRecord>, Option<String>), StoreError> {
+        let expression = filter.expression();
+        let (items, next) = self
+            .query_merged(
+                &[filter.partition()],
+                SORT_PREFIX,
+                expression.as_ref(),
+                limit,
+                after,
+                true,
+            )
+            .await?;
+        let records = items
+            .into_iter()
+            .map(from_item::<InsightRecord>)
+            .collect::<Result<_, _>>()?;
+        Ok((records, next))
     }
 }

@@ -18,6 +18,6 @@
 pub mod insights;
 pub mod statistics;
 
-pub use insights::{InsightRecord, InsightStore};
+pub use insights::{InsightFilter, InsightListing, InsightRecord, InsightStore};
 pub use opsflow_platform::store::{Store, StoreError, StoreFuture};
 pub use statistics::{Mark, Scoring, StatDelta, StatisticsStore, WorkflowStats};

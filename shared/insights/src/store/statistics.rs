@@ -102,11 +102,14 @@ pub enum StatDelta {
 }
 
 /// An approval's scoring: what it was scored from and where it stands.
+/// Events of one approval apply in the order of the approval's versions:
+/// one no newer than `version_applied` changes nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scoring {
     pub approval_id: EntityId,
     pub workflow_id: String,
     pub requester_id: String,
+    pub title: String,
     /// When the approval was filed (its insight's id derives from it).
     #[serde(with = "time::serde::rfc3339")]
     pub filed_at: OffsetDateTime,
@@ -115,16 +118,29 @@ pub struct Scoring {
     pub step: usize,
     #[serde(with = "time::serde::rfc3339")]
     pub step_started_at: OffsetDateTime,
+    /// The approval's status after the last event applied.
+    pub status: String,
     /// Whether the approval is final (approved, rejected or withdrawn).
     pub closed: bool,
     pub risk: Risk,
+    /// When the change last applied happened (the risk's `scored_at`).
+    #[serde(with = "time::serde::rfc3339")]
+    pub scored_at: OffsetDateTime,
+    /// The approval's version in the last event applied.
+    pub version_applied: u64,
+    /// The chain of the last event applied: what the scoring's own
+    /// events continue (one level deeper).
+    pub correlation_id: String,
+    pub depth: u32,
+    /// This item's own version.
     pub version: u64,
 }
 
-/// What an event left to do once its statistics moved.
+/// What an event left to do once its statistics moved: bring the
+/// approval's risk and insight in line with its scoring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
-    pub follow_up: crate::service::FollowUp,
+    pub approval_id: EntityId,
 }
 
 /// What committing an event's statistics found.

@@ -5,13 +5,20 @@
 #![allow(clippy::unwrap_used)]
 
 mod analyzer;
+#[cfg(feature = "openapi")]
+mod openapi;
+mod rbac;
+mod routes;
+
+#[path = "../../src/testkit.rs"]
+mod own_testkit;
 
 /// What the tests use of the harness.
 mod helpers {
     pub use opsflow_platform::testkit::*;
 }
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsEvent;
 use helpers::{Account, Call, Setup, TestEnv};
 use opsflow_insights::pipeline::analyzer::analyze_batch;
 use serde_json::{json, Value};
@@ -22,6 +29,7 @@ const SETUP: Setup = Setup {
     functions: &[
         opsflow_identity::testkit::SERVE,
         opsflow_approvals::testkit::SERVE,
+        own_testkit::SERVE,
     ],
 };
 
@@ -30,20 +38,9 @@ pub async fn env() -> TestEnv {
     SETUP.env().await
 }
 
-/// `envelopes` as the `insights` queue delivers them, one batch.
+/// `envelopes` as the queue delivers them, one batch.
 pub fn batch(envelopes: &[Value]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = envelopes
-        .iter()
-        .enumerate()
-        .map(|(i, envelope)| {
-            let mut message = SqsMessage::default();
-            message.message_id = Some(format!("message-{i}"));
-            message.body = Some(envelope.to_string());
-            message
-        })
-        .collect();
-    event
+    helpers::queues::sqs_batch(envelopes)
 }
 
 /// The outbox's events the router's insights lane takes, in the order
@@ -91,4 +88,30 @@ pub async fn file(
         "payload": payload,
     })))
     .await
+}
+
+/// `fixture`'s call on insight `id`.
+pub fn at(fixture: &str, id: &str) -> Call {
+    Call::new(fixture).path_params(&[("id", id)])
+}
+
+/// Raises an insight by hand as `admin` with `body`'s fields over a
+/// plain one; the insight.
+pub async fn raise(env: &TestEnv, admin: &Account, body: Value) -> Value {
+    let mut fields = json!({"title": "Vendor paid twice", "risk_score": 0.9});
+    for (key, value) in body.as_object().cloned().unwrap_or_default() {
+        fields[key] = value;
+    }
+    let reply = env
+        .call(Call::new("insights/create").by(admin).body(fields))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.body
+}
+
+/// The ids of the insights `who` gets from `call`.
+pub async fn listed(env: &TestEnv, who: &Account, call: Call) -> Vec<String> {
+    let reply = env.call(call.by(who)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    helpers::page_column(&reply.body, "id")
 }

@@ -46,3 +46,23 @@ pub async fn drain(client: &Client, url: &str) -> Vec<Message> {
         all.extend(batch);
     }
 }
+
+/// `envelopes` as an SQS queue delivers them to a consumer: one batch,
+/// each message's body an envelope, its id `message-<n>` (the position in
+/// the batch, which a consumer's batch item failures name).
+pub fn sqs_batch<'a>(
+    envelopes: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> aws_lambda_events::event::sqs::SqsEvent {
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    event.records = envelopes
+        .into_iter()
+        .enumerate()
+        .map(|(i, envelope)| {
+            let mut message = aws_lambda_events::event::sqs::SqsMessage::default();
+            message.message_id = Some(format!("message-{i}"));
+            message.body = Some(envelope.to_string());
+            message
+        })
+        .collect();
+    event
+}

@@ -17,7 +17,7 @@ mod helpers {
     pub use opsflow_platform::testkit::*;
 }
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsEvent;
 use helpers::{Setup, TestEnv};
 use serde_json::Value;
 
@@ -42,20 +42,9 @@ pub async fn env() -> TestEnv {
     SETUP.env().await
 }
 
-/// `envelopes` as the `stats` queue delivers them, one batch.
+/// `envelopes` as the queue delivers them, one batch.
 pub fn batch(envelopes: &[Value]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = envelopes
-        .iter()
-        .enumerate()
-        .map(|(i, envelope)| {
-            let mut message = SqsMessage::default();
-            message.message_id = Some(format!("message-{i}"));
-            message.body = Some(envelope.to_string());
-            message
-        })
-        .collect();
-    event
+    helpers::queues::sqs_batch(envelopes)
 }
 
 /// Counts every event of the table's outbox, as the aggregator would.

@@ -58,8 +58,10 @@ pub struct ApprovalRecord {
         with = "time::serde::rfc3339::option"
     )]
     pub escalation_due: Option<OffsetDateTime>,
-    /// Its risk as last scored (derived: recording it moves no version).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its risk as last scored: kept in an item of its own beside the
+    /// approval ([`RiskRecord`]), never in the approval's, and filled in
+    /// when the approval is read with its partition.
+    #[serde(skip)]
     pub risk: Option<ApprovalRisk>,
     pub version: u64,
 }
@@ -308,6 +310,26 @@ impl Entity for ApprovalRecord {
         let by_status = keys::approvals_by_status_gsi2pk(self.status);
         let pk = keys::approval_pk(&self.id);
         Keys::by_pk(pk, keys::APPROVAL_SK, keys::APPROVALS_GSI1PK, by_status)
+    }
+}
+
+/// An approval's risk, beside it: written only by the insights analyzer,
+/// never by the approval's own transactions, so neither overwrites the
+/// other. `scored_ms` orders the writes: a risk scored after an older
+/// change never replaces one scored after a newer one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskRecord {
+    pub approval_id: EntityId,
+    #[serde(flatten)]
+    pub risk: ApprovalRisk,
+    pub scored_ms: i64,
+}
+
+impl Entity for RiskRecord {
+    const TYPE: &'static str = "approval_risk";
+
+    fn keys(&self) -> Keys {
+        Keys::table(keys::approval_pk(&self.approval_id), keys::RISK_SK)
     }
 }
 

@@ -1,0 +1,165 @@
+//! What people do with insights: raise one by hand (admins), acknowledge
+//! or resolve one (admins, and approvers of the request it is about),
+//! delete one (admins), and who may see which. An insight about an
+//! approval is seen by whoever may see the approval; any other only by
+//! those who read everything (admins, auditors).
+
+use super::InsightsError;
+use crate::domain::insight::InsightStatus;
+use crate::domain::{Factor, RiskLevel};
+use crate::events::{self, Actor};
+use crate::permissions;
+use crate::store::{InsightRecord, InsightStore, Store};
+use opsflow_platform::auth::Principal;
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::store::{entity_item, StoreError};
+use time::OffsetDateTime;
+
+/// An insight raised by hand, parsed.
+#[derive(Debug, Clone)]
+pub struct NewInsight {
+    pub title: String,
+    pub description: String,
+    pub recommendation: String,
+    pub risk_score: f64,
+    pub workflow_id: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+}
+
+/// Whether `principal` may see `record`.
+pub async fn may_see(
+    store: &Store,
+    principal: &Principal,
+    record: &InsightRecord,
+) -> Result<bool, StoreError> {
+    if principal.can(permissions::INSIGHTS_READ_ALL) {
+        return Ok(true);
+    }
+    match (record.entity.as_deref(), record.entity_id.as_deref()) {
+        (Some("approval"), Some(id)) => {
+            opsflow_approvals::service::approvals::visible_to(store, principal, id).await
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Insight `id` if `principal` may see it (else `NotFound`, as for one
+/// that does not exist).
+pub async fn insight_for(
+    store: &Store,
+    principal: &Principal,
+    id: &EntityId,
+) -> Result<InsightRecord, InsightsError> {
+    match store.insight_by_id(id).await? {
+        Some(record) if may_see(store, principal, &record).await? => Ok(record),
+        _ => Err(InsightsError::NotFound("insight")),
+    }
+}
+
+/// Raises an insight by hand; its one factor is the admin's assessment.
+pub async fn raise(
+    store: &Store,
+    actor: Actor,
+    new: NewInsight,
+    correlation_id: &str,
+    now: OffsetDateTime,
+) -> Result<InsightRecord, InsightsError> {
+    let level = RiskLevel::of(new.risk_score);
+    let record = InsightRecord {
+        id: EntityId::new(),
+        source: "manual".into(),
+        title: new.title,
+        description: new.description,
+        recommendation: new.recommendation,
+        risk_level: level,
+        risk_score: new.risk_score,
+        factors: vec![Factor {
+            name: "assessment".into(),
+            value: serde_json::json!(new.risk_score),
+            weight: 1.0,
+            contribution: new.risk_score,
+            explanation: format!("Assessed by hand by {}.", actor.id),
+        }],
+        workflow_id: new.workflow_id,
+        entity: new.entity,
+        entity_id: new.entity_id,
+        status: InsightStatus::Open,
+        note: String::new(),
+        created_at: now,
+        updated_at: now,
+        resolved_at: None,
+        version: 1,
+    };
+    let event = events::insight_created(&record, actor, correlation_id, None);
+    store
+        .insert_with_event(entity_item(&record)?, &event)
+        .await?;
+    Ok(record)
+}
+
+/// Moves `record` (as read, at its version) to `to` with `note`.
+pub async fn review(
+    store: &Store,
+    actor: Actor,
+    record: &InsightRecord,
+    to: InsightStatus,
+    note: String,
+    correlation_id: &str,
+    now: OffsetDateTime,
+) -> Result<InsightRecord, InsightsError> {
+    let status = record
+        .status
+        .transition(to)
+        .map_err(InsightsError::Conflict)?;
+    let mut after = record.clone();
+    after.status = status;
+    after.note = note;
+    after.version += 1;
+    after.updated_at = now;
+    if status.is_resolved() {
+        after.resolved_at = Some(now);
+    }
+    let event = events::insight_changed(record, &after, actor, correlation_id, None);
+    match store
+        .replace_versioned(
+            entity_item(&after)?,
+            record.version,
+            Vec::new(),
+            Some(&event),
+        )
+        .await
+    {
+        Ok(()) => Ok(after),
+        Err(StoreError::ConditionFailed) => Err(InsightsError::Conflict(
+            "the insight changed meanwhile; read it again".into(),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Deletes `record` (as read, at its version), with its event.
+pub async fn delete(
+    store: &Store,
+    actor: Actor,
+    record: &InsightRecord,
+    correlation_id: &str,
+) -> Result<(), InsightsError> {
+    let event = events::insight_deleted(record, actor, correlation_id);
+    match store
+        .delete_versioned(
+            crate::store::insights::insight_pk(&record.id),
+            crate::store::insights::INSIGHT_SK,
+            record.version,
+            Vec::new(),
+            &event,
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(InsightsError::Conflict(
+            "the insight changed meanwhile; read it again".into(),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
