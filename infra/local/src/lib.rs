@@ -22,6 +22,7 @@
 //! behave the same whatever serves the function.
 
 pub mod bench;
+pub mod demo_requests;
 pub mod docs;
 pub mod gateway;
 pub mod inbox;

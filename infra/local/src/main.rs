@@ -187,6 +187,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 banner.push_str(&format!(
                     "Webhook inbox (rejections are delivered here): {inbox}\n"
                 ));
+                if opsflow_local::demo_requests::seed_requests(&store).await? {
+                    banner.push_str(
+                        "Demo requests filed: their risk shows on each approval and at /api/v1/aiInsights\n",
+                    );
+                }
             }
             banner.push_str(&format!(
                 "API documentation: http://{0}/docs\nE-mail sent (moto's SES): http://{0}{1}\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",

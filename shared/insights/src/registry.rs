@@ -2,13 +2,13 @@
 //! an entity kind (so the audit log and rules can show them, to whoever
 //! may see the insight) and the
 //! event router's insights lane, which takes the approval events the
-//! analyzer scores.
+//! analyzer scores, and the scheduler's detectors.
 
 use crate::store::InsightStore;
 use crate::view::insight_value;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::registry::{EntityKind, QueueLane, Registry};
+use opsflow_platform::registry::{EntityKind, QueueLane, Registry, Sweep};
 use opsflow_platform::store::Store;
 use opsflow_platform::ApiResult;
 use serde_json::Value;
@@ -30,8 +30,22 @@ pub fn register(registry: &mut Registry) {
             view: |store, id| Box::pin(view(store, id)),
             visible_to: |store, principal, id| Box::pin(visible_to(store, principal, id)),
         })
-        .lane(LANE);
+        .lane(LANE)
+        .sweep(SLOW_WORKFLOWS);
 }
+
+/// The scheduler's detector of slow workflows
+/// ([`crate::service::detectors`]).
+pub const SLOW_WORKFLOWS: Sweep = Sweep {
+    name: "slow_workflows",
+    run: |store, now, correlation_id| {
+        Box::pin(crate::service::detectors::sweep_slow_workflows(
+            store,
+            now,
+            correlation_id,
+        ))
+    },
+};
 
 /// Whether a non-admin may see insight `id` (and so its audit records):
 /// as for the insight itself.

@@ -90,3 +90,47 @@ async fn an_unusual_request_from_a_new_requester_shows_its_risk_and_why() {
     assert_eq!(scored["user_id"], "system", "{page}");
     demo.finish().await;
 }
+
+#[tokio::test]
+async fn the_demo_requests_show_their_insights_with_factors() {
+    let demo = Demo::start().await;
+    let store = opsflow_platform::store::Store::new(
+        demo.platform.dynamodb.clone(),
+        demo.platform.table_name.clone(),
+    );
+    assert!(opsflow_local::demo_requests::seed_requests(&store)
+        .await
+        .expect("seeded"));
+    assert!(!opsflow_local::demo_requests::seed_requests(&store)
+        .await
+        .expect("checked"));
+    let client = &demo.client;
+    let high = poll_until(
+        client,
+        &demo.admin,
+        "/api/v1/aiInsights/high-risk?threshold=0.7",
+        |page| !page["items"].as_array().is_none_or(Vec::is_empty),
+    )
+    .await;
+    let items = high["items"].as_array().expect("a page");
+    assert_eq!(items.len(), 1, "{high}");
+    assert_eq!(items[0]["risk_level"], "CRITICAL", "{high}");
+    assert_eq!(items[0]["entity"], "approval");
+    let names: Vec<&str> = items[0]["factors"]
+        .as_array()
+        .expect("factors")
+        .iter()
+        .filter(|f| f["contribution"].as_f64() > Some(0.0))
+        .map(|f| f["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["amount", "new_requester", "new_fields"], "{high}");
+    // The user's first request is MEDIUM, and the user sees that one only.
+    let mine = poll_until(client, &demo.user, "/api/v1/aiInsights", |page| {
+        !page["items"].as_array().is_none_or(Vec::is_empty)
+    })
+    .await;
+    let mine = mine["items"].as_array().expect("a page");
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["risk_level"], "MEDIUM");
+    demo.finish().await;
+}

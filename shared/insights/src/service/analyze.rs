@@ -13,7 +13,7 @@
 use super::InsightsError;
 use crate::domain::{score, AmountHistory, Context, StepTime};
 use crate::store::statistics::Committed;
-use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store, WorkflowStats};
+use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store, Watch, WorkflowStats};
 use opsflow_approvals::events as approval_events;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::events::Envelope;
@@ -92,7 +92,14 @@ pub async fn analyze(store: &Store, envelope: &Envelope) -> Result<Analyzed, Ins
         };
         let now = opsflow_platform::clock::now();
         match store
-            .commit_event(&envelope.id, &mark, &deltas, &scoring, previous, now)
+            .commit_event(
+                &envelope.id,
+                &mark,
+                &deltas,
+                &scoring,
+                previous.as_ref(),
+                now,
+            )
             .await?
         {
             Committed::Now => {
@@ -133,7 +140,7 @@ fn index(value: &Value) -> Option<usize> {
 async fn next_scoring(
     store: &Store,
     envelope: &Envelope,
-) -> Result<Option<(Scoring, Option<u64>, Vec<StatDelta>)>, InsightsError> {
+) -> Result<Option<(Scoring, Option<Scoring>, Vec<StatDelta>)>, InsightsError> {
     let data = &envelope.data;
     let approval_id = EntityId::parse(&envelope.entity_id)
         .map_err(|why| InsightsError::Malformed(format!("entity_id {why}")))?;
@@ -152,7 +159,7 @@ async fn next_scoring(
     if version <= scoring.version_applied || scoring.closed {
         return Ok(None);
     }
-    let previous = scoring.version;
+    let previous = scoring.clone();
     let at = envelope.occurred_at;
     let workflow = store.workflow_stats(&scoring.workflow_id).await?;
     let status = text(data, "status");
@@ -204,7 +211,36 @@ async fn next_scoring(
     scoring.correlation_id = envelope.correlation_id.clone();
     scoring.depth = envelope.depth;
     scoring.version += 1;
+    scoring.watch = watch_of(&scoring, &workflow);
     Ok(Some((scoring, Some(previous), deltas)))
+}
+
+/// How many times its usual time a step may take before its wait is
+/// unusual, and the shortest wait that is ever unusual.
+pub const SLOW_FACTOR: f64 = 3.0;
+pub const SLOW_AT_LEAST: Duration = Duration::minutes(5);
+
+/// The watch of `scoring`'s current step: when it will have taken
+/// [`SLOW_FACTOR`] times the step's usual time (at least
+/// [`SLOW_AT_LEAST`]); none once the approval is final or while the step
+/// has fewer than 5 decided to tell its usual time.
+fn watch_of(scoring: &Scoring, workflow: &WorkflowStats) -> Option<Watch> {
+    if scoring.closed {
+        return None;
+    }
+    let (usual, samples) = workflow.usual_step(scoring.step);
+    let usual = usual.filter(|_| samples >= AmountHistory::MIN_HISTORY)?;
+    let wait = Duration::seconds_f64((usual * SLOW_FACTOR).clamp(0.0, 86_400.0 * 365.0))
+        .max(SLOW_AT_LEAST);
+    Some(Watch {
+        approval_id: scoring.approval_id,
+        workflow_id: scoring.workflow_id.clone(),
+        workflow_name: scoring.workflow_name.clone(),
+        step: scoring.step,
+        started_at: scoring.step_started_at,
+        due_at: scoring.step_started_at + wait,
+        usual_seconds: usual,
+    })
 }
 
 /// When the approval was filed, as its event's data says.
@@ -256,7 +292,7 @@ async fn first_scoring(
     envelope: &Envelope,
     approval_id: EntityId,
     version: u64,
-) -> Result<Option<(Scoring, Option<u64>, Vec<StatDelta>)>, InsightsError> {
+) -> Result<Option<(Scoring, Option<Scoring>, Vec<StatDelta>)>, InsightsError> {
     let data = &envelope.data;
     let at = envelope.occurred_at;
     let workflow_id = field_of(data, "workflow_id")?;
@@ -273,7 +309,7 @@ async fn first_scoring(
     let (seen_requests, seen_filed) = (workflow.requests, requester.filed);
     let context = Context {
         amount,
-        amounts: workflow.amounts,
+        amounts: workflow.amounts.clone(),
         requester,
         new_fields: reported,
         step_time: None,
@@ -296,7 +332,13 @@ async fn first_scoring(
         version_applied: version,
         correlation_id: envelope.correlation_id.clone(),
         depth: envelope.depth,
+        workflow_name: text(data, "workflow_name"),
+        watch: None,
         version: 1,
+    };
+    let scoring = Scoring {
+        watch: watch_of(&scoring, &workflow),
+        ..scoring
     };
     let deltas = if envelope.event_type == approval_events::APPROVAL_CREATED {
         vec![StatDelta::Filed {

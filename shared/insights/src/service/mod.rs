@@ -3,6 +3,7 @@
 //! changing and resolving insights ([`insights`]).
 
 pub mod analyze;
+pub mod detectors;
 pub mod insights;
 pub mod manage;
 

@@ -7,8 +7,11 @@
 //! still finishes the work.
 
 use crate::domain::{AmountHistory, Context, RequesterHistory, Risk};
+use crate::store::findings::Watch;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::store::{classify, n, s, Expr, Item, Store, StoreError, StoreFuture};
+use opsflow_platform::store::{
+    classify, entity_item, n, s, Entity, Item, Store, StoreError, StoreFuture,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -17,17 +20,17 @@ use time::{Duration, OffsetDateTime};
 /// to be processed again (14 days in the dead-letter queue).
 const MARKED_FOR: Duration = Duration::days(15);
 /// How long a requester's hour is kept.
-const HOUR_KEPT: Duration = Duration::days(2);
+pub(super) const HOUR_KEPT: Duration = Duration::days(2);
 
-const STATS_SK: &str = "STATS";
+pub(super) const STATS_SK: &str = "STATS";
 const SCORING_SK: &str = "SCORING";
 const SEEN_SK: &str = "SEEN";
 
-fn workflow_pk(id: &str) -> String {
+pub(super) fn workflow_pk(id: &str) -> String {
     format!("INSIGHTS#WORKFLOW#{id}")
 }
 
-fn requester_pk(id: &str) -> String {
+pub(super) fn requester_pk(id: &str) -> String {
     format!("INSIGHTS#REQUESTER#{id}")
 }
 
@@ -40,7 +43,7 @@ fn mark_pk(event_id: &EntityId) -> String {
 }
 
 /// The hour `at` falls in, as its sort key (`HOUR#YYYY-MM-DDTHH`).
-fn hour_sk(at: OffsetDateTime) -> String {
+pub(super) fn hour_sk(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!(
         "HOUR#{:04}-{:02}-{:02}T{:02}",
@@ -132,6 +135,13 @@ pub struct Scoring {
     /// events continue (one level deeper).
     pub correlation_id: String,
     pub depth: u32,
+    /// The workflow's name when the approval was filed.
+    #[serde(default)]
+    pub workflow_name: String,
+    /// When its current step's wait becomes unusual, if its step has a
+    /// usual time ([`crate::store::findings`]).
+    #[serde(default)]
+    pub watch: Option<Watch>,
     /// This item's own version.
     pub version: u64,
 }
@@ -173,15 +183,15 @@ pub trait StatisticsStore {
     fn mark(&self, event_id: &EntityId) -> impl StoreFuture<Option<Mark>>;
 
     /// Marks `event_id` with `mark`, applies `deltas` and stores `scoring`
-    /// (over the version `previous` it was read at, or new), in one
-    /// transaction.
+    /// (over `previous`, the scoring as read, or new) with its watch in
+    /// place of the one it had, in one transaction.
     fn commit_event(
         &self,
         event_id: &EntityId,
         mark: &Mark,
         deltas: &[StatDelta],
         scoring: &Scoring,
-        previous: Option<u64>,
+        previous: Option<&Scoring>,
         now: OffsetDateTime,
     ) -> impl StoreFuture<Committed>;
 }
@@ -212,137 +222,6 @@ fn from_json<T: for<'de> Deserialize<'de>>(item: &Item, name: &str) -> Result<T,
     serde_json::from_str(text).map_err(|e| StoreError::Other(e.into()))
 }
 
-/// The update items of one delta.
-fn delta_items(
-    store: &Store,
-    delta: &StatDelta,
-) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
-    let mut items = Vec::new();
-    match delta {
-        StatDelta::Filed {
-            workflow_id,
-            requester_id,
-            seen_requests,
-            seen_filed,
-            amount,
-            fields,
-            at,
-        } => {
-            let mut text = String::from("ADD requests :one");
-            let mut update = Expr::new("")
-                .value(":one", n(1))
-                .value(":seen", n(seen_requests));
-            if let Some(amount) = amount {
-                let bucket = AmountHistory::bucket_of(*amount);
-                text = format!("{text}, #bucket :one");
-                update = update.name("#bucket", bucket_name(bucket));
-            }
-            if !fields.is_empty() {
-                text.push_str(", #fields :fields");
-                update = update.name("#fields", "fields").value(
-                    ":fields",
-                    aws_sdk_dynamodb::types::AttributeValue::Ss(fields.clone()),
-                );
-            }
-            update.text = text;
-            items.push(store.update_if(
-                workflow_pk(workflow_id),
-                STATS_SK,
-                &update,
-                "attribute_not_exists(requests) OR requests = :seen",
-            )?);
-            items.push(
-                store.update_if(
-                    requester_pk(requester_id),
-                    STATS_SK,
-                    &Expr::new("ADD filed :one")
-                        .value(":one", n(1))
-                        .value(":seen", n(seen_filed)),
-                    "attribute_not_exists(filed) OR filed = :seen",
-                )?,
-            );
-            items.push(
-                store.update(
-                    requester_pk(requester_id),
-                    &hour_sk(*at),
-                    &Expr::new("ADD #count :one SET expires_at = :expires")
-                        .name("#count", "count")
-                        .value(":one", n(1))
-                        .value(":expires", n((*at + HOUR_KEPT).unix_timestamp())),
-                )?,
-            );
-        }
-        StatDelta::StepDecided {
-            workflow_id,
-            step,
-            seconds,
-        } => {
-            let names = step_names(*step);
-            items.push(
-                store.update(
-                    workflow_pk(workflow_id),
-                    STATS_SK,
-                    &Expr::new("ADD #n :one, #t :seconds")
-                        .name("#n", names.0)
-                        .name("#t", names.1)
-                        .value(":one", n(1))
-                        .value(":seconds", n(seconds.max(0.0).round() as i64)),
-                )?,
-            );
-        }
-        StatDelta::Concluded {
-            requester_id,
-            rejected,
-        } => {
-            let text = if *rejected {
-                "ADD decided :one, rejected :one"
-            } else {
-                "ADD decided :one"
-            };
-            items.push(store.update(
-                requester_pk(requester_id),
-                STATS_SK,
-                &Expr::new(text).value(":one", n(1)),
-            )?);
-        }
-    }
-    Ok(items)
-}
-
-/// The attribute of an amount bucket (`a<bucket>`, up to `a96`).
-fn bucket_name(bucket: u32) -> &'static str {
-    const NAMES: [&str; 100] = bucket_names();
-    NAMES[bucket.min(99) as usize]
-}
-
-/// `a0` … `a99`, made once at compile time.
-const fn bucket_names() -> [&'static str; 100] {
-    macro_rules! names {
-        ($($tens:literal),*) => {
-            [$(
-                concat!("a", $tens, "0"), concat!("a", $tens, "1"), concat!("a", $tens, "2"),
-                concat!("a", $tens, "3"), concat!("a", $tens, "4"), concat!("a", $tens, "5"),
-                concat!("a", $tens, "6"), concat!("a", $tens, "7"), concat!("a", $tens, "8"),
-                concat!("a", $tens, "9"),
-            )*]
-        };
-    }
-    names!("", "1", "2", "3", "4", "5", "6", "7", "8", "9")
-}
-
-/// The attributes of step `step` (`s<step>n`, `s<step>t`; steps 0–9, as
-/// workflows have at most ten).
-fn step_names(step: usize) -> (&'static str, &'static str) {
-    const COUNTS: [&str; 10] = [
-        "s0n", "s1n", "s2n", "s3n", "s4n", "s5n", "s6n", "s7n", "s8n", "s9n",
-    ];
-    const TIMES: [&str; 10] = [
-        "s0t", "s1t", "s2t", "s3t", "s4t", "s5t", "s6t", "s7t", "s8t", "s9t",
-    ];
-    let step = step.min(9);
-    (COUNTS[step], TIMES[step])
-}
-
 impl StatisticsStore for Store {
     async fn workflow_stats(&self, workflow_id: &str) -> Result<WorkflowStats, StoreError> {
         let Some(item) = self.get_item(workflow_pk(workflow_id), STATS_SK).await? else {
@@ -358,7 +237,7 @@ impl StatisticsStore for Store {
             }
         }
         for step in 0..10 {
-            let (n_name, t_name) = step_names(step);
+            let (n_name, t_name) = super::deltas::step_names(step);
             let seen = count(&item, n_name);
             if seen > 0 {
                 stats.steps.insert(step, (seen, number(&item, t_name)));
@@ -419,7 +298,7 @@ impl StatisticsStore for Store {
         mark: &Mark,
         deltas: &[StatDelta],
         scoring: &Scoring,
-        previous: Option<u64>,
+        previous: Option<&Scoring>,
         now: OffsetDateTime,
     ) -> Result<Committed, StoreError> {
         let mark_item = Item::from([
@@ -442,11 +321,23 @@ impl StatisticsStore for Store {
         let mut items = vec![self.put(mark_item, Some(("attribute_not_exists(pk)", Vec::new())))?];
         let scoring_condition = match previous {
             None => ("attribute_not_exists(pk)", Vec::new()),
-            Some(version) => ("version = :expected", vec![(":expected", n(version))]),
+            Some(held) => ("version = :expected", vec![(":expected", n(held.version))]),
         };
         items.push(self.put(scoring_item, Some(scoring_condition))?);
+        let old_watch = previous.and_then(|held| held.watch.as_ref());
+        if old_watch != scoring.watch.as_ref() {
+            let new_key = scoring.watch.as_ref().map(Entity::keys);
+            if let Some(old) = old_watch.map(Entity::keys) {
+                if new_key.as_ref().map(|k| (&k.pk, &k.sk)) != Some((&old.pk, &old.sk)) {
+                    items.push(self.delete(old.pk, &old.sk, None)?);
+                }
+            }
+            if let Some(watch) = &scoring.watch {
+                items.push(self.put(entity_item(watch)?, None)?);
+            }
+        }
         for delta in deltas {
-            items.extend(delta_items(self, delta)?);
+            items.extend(super::deltas::delta_items(self, delta)?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(Committed::Now),
@@ -470,15 +361,6 @@ impl StatisticsStore for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attribute_names_cover_every_bucket_and_step() {
-        assert_eq!(bucket_name(0), "a0");
-        assert_eq!(bucket_name(9), "a9");
-        assert_eq!(bucket_name(10), "a10");
-        assert_eq!(bucket_name(96), "a96");
-        assert_eq!(step_names(3), ("s3n", "s3t"));
-    }
 
     #[test]
     fn hours_sort_as_time() {

@@ -11,11 +11,11 @@ use opsflow_platform::domain::{EntityId, Role};
 use serde_json::{json, Value};
 
 /// Amounts of a workflow's usual requests: 120 to about 1,000.
-fn usual_amount(n: usize) -> f64 {
+pub(crate) fn usual_amount(n: usize) -> f64 {
     120.0 + ((n * 37) % 23) as f64 * 40.0
 }
 
-async fn risk_of(env: &crate::helpers::TestEnv, id: &str) -> Value {
+pub(crate) async fn risk_of(env: &crate::helpers::TestEnv, id: &str) -> Value {
     let store = env.owned_app().store;
     let record = store_approval(&store, id).await;
     serde_json::to_value(record.risk).unwrap()
@@ -272,129 +272,4 @@ async fn the_recorded_batch_is_analysed_once() {
         .unwrap();
     assert_eq!(stats.requests, 1);
     assert_eq!(stats.amounts.total(), 1);
-}
-
-/// An active workflow of two steps: an approver, then an admin.
-async fn two_steps(env: &crate::helpers::TestEnv, admin: &crate::helpers::Account) -> String {
-    let id = env
-        .create(
-            crate::helpers::Call::new("workflows/create")
-                .by(admin)
-                .body(json!({
-                    "name": "Two steps",
-                    "steps": [
-                        {"name": "Lead", "approver_role": "approver", "required_approvals": 1},
-                        {"name": "Finance", "approver_role": "admin", "required_approvals": 1},
-                    ],
-                })),
-        )
-        .await;
-    env.activate_workflow(admin, &id).await;
-    id
-}
-
-async fn decide(
-    env: &crate::helpers::TestEnv,
-    who: &crate::helpers::Account,
-    id: &str,
-    status: &str,
-) {
-    let call = crate::helpers::Call::new("approvals/patch")
-        .resource_id("approvals", id)
-        .by(who)
-        .body(json!({ "status": status }));
-    let reply = env.call(call).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-}
-
-#[tokio::test]
-async fn the_approvals_own_changes_never_erase_its_risk() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = two_steps(&env, &admin).await;
-    let id = file(&env, &requester, &workflow, 300.0, json!({})).await;
-    analyze(&env, &lane_events(&env).await).await;
-    let scored = risk_of(&env, &id).await;
-    assert_eq!(scored["level"], "MEDIUM", "{scored}");
-    // A decision after the risk was recorded keeps it on the approval.
-    decide(&env, &approver, &id, "APPROVED").await;
-    assert_eq!(risk_of(&env, &id).await, scored);
-    let reply = env
-        .call(
-            crate::helpers::Call::new("approvals/get")
-                .resource_id("approvals", &id)
-                .by(&requester),
-        )
-        .await;
-    assert_eq!(reply.body["risk"]["level"], "MEDIUM", "{}", reply.body);
-}
-
-#[tokio::test]
-async fn late_and_repeated_events_converge_on_the_approvals_state() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = two_steps(&env, &admin).await;
-    let id = file(&env, &requester, &workflow, 300.0, json!({})).await;
-    decide(&env, &approver, &id, "APPROVED").await;
-    decide(&env, &admin, &id, "APPROVED").await;
-    let events = lane_events(&env).await;
-    let of = |t: &str| events.iter().find(|e| e["type"] == t).unwrap().clone();
-    let (created, completed, approved) = (
-        of("approval.created"),
-        of("approval.step_completed"),
-        of("approval.approved"),
-    );
-    // The filing, then the end, then the step before it (late), then the
-    // filing again (redelivered, as from a dead-letter queue).
-    for event in [&created, &approved, &completed, &created] {
-        analyze(&env, std::slice::from_ref(event)).await;
-    }
-    let store = env.owned_app().store;
-    let history = store
-        .requester_history(&requester.id, opsflow_platform::clock::now())
-        .await
-        .unwrap();
-    assert_eq!((history.filed, history.decided), (1, 1));
-    // The first request raised an insight; the end resolved it, and the
-    // late filing did not open it again.
-    assert_eq!(env.events_of_type("insight.created").await.len(), 1);
-    let resolved = env.events_of_type("insight.resolved").await;
-    assert_eq!(resolved.len(), 1, "{resolved:?}");
-    let insight = EntityId::parse(resolved[0]["entity_id"].as_str().unwrap()).unwrap();
-    let stored = store.insight_by_id(&insight).await.unwrap().unwrap();
-    assert_eq!(stored.status.as_str(), "resolved");
-    assert_eq!(risk_of(&env, &id).await["level"], "MEDIUM");
-}
-
-#[tokio::test]
-async fn an_approval_filed_before_the_analyzer_ran_is_scored_from_its_next_event() {
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = env.active_workflow(&admin, "Purchases").await;
-    let id = file(&env, &requester, &workflow, 300.0, json!({})).await;
-    decide(&env, &approver, &id, "APPROVED").await;
-    let mut approved = lane_events(&env)
-        .await
-        .into_iter()
-        .find(|e| e["type"] == "approval.approved")
-        .unwrap();
-    // Filed an hour before: its filing event never reaches the analyzer.
-    let hour_before = opsflow_platform::clock::now() - time::Duration::hours(1);
-    approved["data"]["created_at"] = json!(hour_before
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap());
-    analyze(&env, &[approved]).await;
-    assert_eq!(risk_of(&env, &id).await["level"], "MEDIUM");
-    let store = env.owned_app().store;
-    let stats = store.workflow_stats(&workflow).await.unwrap();
-    assert_eq!(
-        stats.requests, 0,
-        "an adopted request moves no filing count"
-    );
 }

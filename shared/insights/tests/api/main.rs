@@ -7,6 +7,7 @@
 mod analyzer;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod ordering;
 mod rbac;
 mod routes;
 
@@ -52,10 +53,13 @@ pub async fn lane_events(env: &TestEnv) -> Vec<Value> {
         .into_iter()
         .filter(|e| (opsflow_insights::registry::LANE.takes)(e).is_some())
         .collect();
-    events.sort_by(|a, b| {
-        let key = |e: &Value| (e["occurred_at"].to_string(), e["id"].to_string());
-        key(a).cmp(&key(b))
-    });
+    // By time, and within a millisecond by the approval's version (ids
+    // made in one millisecond do not sort by time).
+    let at = |e: &Value| {
+        let text = e["occurred_at"].as_str().unwrap_or_default();
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    events.sort_by_key(|e| (at(e), e["data"]["version"].as_u64()));
     events
 }
 

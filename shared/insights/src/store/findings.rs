@@ -1,0 +1,141 @@
+//! What the detectors read and keep.
+//!
+//! - A watch per open approval whose step has a usual time: `pk =
+//!   INSIGHTS#WATCH#<shard>` (0–3, from the approval's id), `sk = <due
+//!   epoch ms, 13 digits>#<approval id>`: when the step will have taken
+//!   much longer than usual. The analyzer replaces it in the transaction
+//!   that moves the approval's scoring (a new step, the end), so a watch
+//!   that is due is an approval still waiting on that step. Read by due
+//!   time: `Query INSIGHTS#WATCH#<shard>, sk <= <now ms>$`, never a scan.
+//! - A finding per detector and subject while it holds: `pk =
+//!   INSIGHTS#FINDINGS`, `sk = <detector>#<subject>`, naming its insight.
+//!   Written with the insight it raises (absent before), removed with its
+//!   resolution: so a condition that stays true raises one insight, and
+//!   one that comes back after it cleared raises a new one.
+
+use opsflow_platform::domain::EntityId;
+use opsflow_platform::store::{
+    classify, from_item, s, Entity, Keys, Store, StoreError, StoreFuture,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+const WATCH_SHARDS: u8 = 4;
+const FINDINGS_PK: &str = "INSIGHTS#FINDINGS";
+
+fn watch_pk(shard: u8) -> String {
+    format!("INSIGHTS#WATCH#{shard}")
+}
+
+fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// An approval waiting on a step, and when that wait becomes unusual.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Watch {
+    pub approval_id: EntityId,
+    pub workflow_id: String,
+    pub workflow_name: String,
+    pub step: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    /// The step's usual time when the watch was set.
+    pub usual_seconds: f64,
+}
+
+impl Watch {
+    fn shard(&self) -> u8 {
+        self.approval_id.to_string().bytes().last().unwrap_or(0) % WATCH_SHARDS
+    }
+}
+
+impl Entity for Watch {
+    const TYPE: &'static str = "insights_watch";
+
+    fn keys(&self) -> Keys {
+        Keys::table(
+            watch_pk(self.shard()),
+            format!("{:013}#{}", millis(self.due_at), self.approval_id),
+        )
+    }
+}
+
+/// A detector's finding while it holds: the insight it raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub detector: String,
+    pub subject: String,
+    pub insight_id: EntityId,
+}
+
+impl Entity for Finding {
+    const TYPE: &'static str = "insights_finding";
+
+    fn keys(&self) -> Keys {
+        Keys::table(FINDINGS_PK, format!("{}#{}", self.detector, self.subject))
+    }
+}
+
+/// The access patterns of this file, as methods of the kernel's [`Store`].
+pub trait FindingStore {
+    /// The watches due at `now`, oldest first, at most `limit` per shard.
+    fn due_watches(&self, now: OffsetDateTime, limit: i32) -> impl StoreFuture<Vec<Watch>>;
+
+    /// The findings of `detector` that hold.
+    fn findings(&self, detector: &str) -> impl StoreFuture<Vec<Finding>>;
+}
+
+impl FindingStore for Store {
+    async fn due_watches(&self, now: OffsetDateTime, limit: i32) -> Result<Vec<Watch>, StoreError> {
+        let bound = format!("{:013}$", millis(now));
+        let mut due = Vec::new();
+        for shard in 0..WATCH_SHARDS {
+            let output = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("pk = :pk AND sk <= :due")
+                .expression_attribute_values(":pk", s(watch_pk(shard)))
+                .expression_attribute_values(":due", s(bound.clone()))
+                .limit(limit)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| classify(e, "Query"))?;
+            for item in output.items.unwrap_or_default() {
+                due.push(from_item::<Watch>(item)?);
+            }
+        }
+        due.sort_by_key(|w| w.due_at);
+        Ok(due)
+    }
+
+    async fn findings(&self, detector: &str) -> Result<Vec<Finding>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("pk = :pk AND begins_with(sk, :detector)")
+                .expression_attribute_values(":pk", s(FINDINGS_PK))
+                .expression_attribute_values(":detector", s(format!("{detector}#")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify(e, "Query"))?;
+            for item in output.items.unwrap_or_default() {
+                found.push(from_item::<Finding>(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+}
