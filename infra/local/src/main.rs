@@ -187,11 +187,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 banner.push_str(&format!(
                     "Webhook inbox (rejections are delivered here): {inbox}\n"
                 ));
-                if opsflow_local::demo_requests::seed_requests(&store).await? {
-                    banner.push_str(
-                        "Demo requests filed: their risk shows on each approval and at /api/v1/aiInsights\n",
-                    );
-                }
             }
             banner.push_str(&format!(
                 "API documentation: http://{0}/docs\nE-mail sent (moto's SES): http://{0}{1}\nTry:  curl -s http://{0}/health\nStop with Ctrl-C.\n",
@@ -199,6 +194,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 opsflow_local::mail::MAIL_PATH,
             ));
             println!("{banner}");
+            if with_seed {
+                // After the banner (its passwords are shown once), and best
+                // effort: the platform is usable without them.
+                let store = Store::new(platform.dynamodb.clone(), platform.table_name.clone());
+                tokio::spawn(async move {
+                    match opsflow_local::demo_requests::seed_requests(&store).await {
+                        Ok(true) => println!(
+                            "Demo requests filed: their risk shows on each approval and at /api/v1/aiInsights"
+                        ),
+                        Ok(false) => {}
+                        Err(error) => eprintln!("demo requests not filed: {error:#}"),
+                    }
+                });
+            }
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;

@@ -166,21 +166,51 @@ async fn list(app: &Api, principal: &Principal, req: &Request, listing: Listing)
         app,
         req,
         &scope,
-        |limit, after| async move {
-            let (records, next) = store
-                .list_insights(&filter, limit, after.as_deref())
-                .await?;
-            let mut shown = Vec::with_capacity(records.len());
-            for record in records {
-                if manage::may_see(store, principal, &record).await? {
-                    shown.push(record);
-                }
-            }
-            Ok((shown, next))
-        },
+        |limit, after| async move { visible_page(store, principal, &filter, limit, after).await },
         insight_view,
     )
     .await
+}
+
+/// How many reads a listing makes to fill a page with what its caller
+/// may see.
+const FILL_ROUNDS: usize = 10;
+
+/// A page of the insights `filter` keeps that `principal` may see, newest
+/// first: read on until the page is full, so that a page ends at an
+/// insight the caller sees (and its cursor names that one), or at the
+/// end; only past [`FILL_ROUNDS`] reads does a page come back short.
+async fn visible_page(
+    store: &opsflow_platform::store::Store,
+    principal: &Principal,
+    filter: &InsightFilter,
+    limit: usize,
+    mut after: Option<String>,
+) -> Result<(Vec<InsightRecord>, Option<String>), opsflow_platform::store::StoreError> {
+    let mut shown = Vec::with_capacity(limit);
+    for _ in 0..FILL_ROUNDS {
+        let (records, next) = store.list_insights(filter, limit, after.as_deref()).await?;
+        let count = records.len();
+        for (index, record) in records.into_iter().enumerate() {
+            if manage::may_see(store, principal, &record).await? {
+                shown.push(record);
+                if shown.len() == limit {
+                    // Nothing follows the last of the last page.
+                    let at_end = index + 1 == count && next.is_none();
+                    let last = shown
+                        .last()
+                        .filter(|_| !at_end)
+                        .map(|r| crate::store::insights::insight_pk(&r.id));
+                    return Ok((shown, last));
+                }
+            }
+        }
+        match next {
+            Some(next) => after = Some(next),
+            None => return Ok((shown, None)),
+        }
+    }
+    Ok((shown, after))
 }
 
 /// An insight raised by hand.
@@ -331,6 +361,11 @@ async fn review(app: &Api, principal: &Principal, meta: &RequestMeta, req: &Requ
         return Err(ApiError::invalid_field("status", "is invalid"));
     };
     let record = visible(app, principal, req).await?;
+    if !manage::may_review(&app.store, principal, &record).await? {
+        return Err(ApiError::Forbidden(
+            "only an admin, or an approver who may decide the request, reviews this insight".into(),
+        ));
+    }
     check_version(req, body.version, record.version, "insight")?;
     let after = manage::review(
         &app.store,

@@ -337,8 +337,9 @@ fn get_insight() {}
 
 /// Review an insight
 ///
-/// Admins, and approvers on the insights they may see (403 for users and
-/// auditors; an insight the approver may not see is 404). `status` moves
+/// Admins, and approvers on the requests they may decide — named by a
+/// step, not the requester — (403 for users, auditors and an approver on
+/// their own request; an insight the approver may not see is 404). `status` moves
 /// it: `open` → `acknowledged` or `resolved`, `acknowledged` → `resolved`;
 /// any other move is 409 (a resolved insight stays resolved), and `open`
 /// is 422. `note` becomes its note (empty when left out). A stale

@@ -12,19 +12,18 @@ use super::InsightsError;
 use crate::domain::insight::InsightStatus;
 use crate::domain::{Factor, RiskLevel};
 use crate::events::{self, Actor};
-use crate::store::{Finding, FindingStore, InsightRecord, InsightStore, Store, Watch};
+use crate::store::{
+    Finding, FindingStore, InsightRecord, InsightStore, StatisticsStore, Store, Watch,
+};
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::registry::SweepReport;
-use opsflow_platform::store::{entity_item, Entity, StoreError, Transaction};
+use opsflow_platform::store::{entity_item, s, Entity, Expr, StoreError, Transaction};
 use serde_json::json;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// The detector of slow workflows.
 pub const SLOW_WORKFLOW: &str = "slow_workflow";
-
-/// The most due watches one run reads per shard.
-const WATCHES_READ: i32 = 200;
 
 /// What the detector finds about one workflow now.
 #[derive(Debug, Clone)]
@@ -58,14 +57,18 @@ fn slow_insight(workflow_id: &str, slow: &Slow, now: OffsetDateTime) -> InsightR
             if slow.waiting == 1 { "s" } else { "" },
         ),
     };
+    // Whole multiples up to ten: the score moves a few times an episode,
+    // not every minute as the wait grows.
+    let multiple = slow.worst.floor().min(10.0);
     let delay = Factor {
         name: "delay".into(),
-        value: json!(slow.worst.round()),
+        value: json!(multiple),
         weight: 0.4,
-        contribution: round3(0.4 * ramp(slow.worst, 3.0, 10.0)),
+        contribution: round3(0.4 * ramp(multiple, 3.0, 10.0)),
         explanation: format!(
-            "The longest has waited {:.0} times its step's usual time.",
-            slow.worst
+            "The longest has waited {}{} times its step's usual time.",
+            if slow.worst >= 10.0 { "over " } else { "" },
+            multiple
         ),
     };
     let score = round3(waiting.contribution + delay.contribution);
@@ -116,7 +119,7 @@ pub async fn sweep_slow_workflows(
     now: OffsetDateTime,
     correlation_id: &str,
 ) -> Result<SweepReport, StoreError> {
-    let due = store.due_watches(now, WATCHES_READ).await?;
+    let due = current_watches(store, store.due_watches(now).await?).await?;
     let slow = slow_workflows(&due, now);
     let held = store.findings(SLOW_WORKFLOW).await?;
     let mut report = SweepReport::default();
@@ -137,6 +140,25 @@ pub async fn sweep_slow_workflows(
         tally(clear(store, finding, correlation_id, now).await);
     }
     Ok(report)
+}
+
+/// Of `due`, the watches that still stand for their approval's scoring;
+/// one left behind (its approval moved on without its event applying) is
+/// removed.
+async fn current_watches(store: &Store, due: Vec<Watch>) -> Result<Vec<Watch>, StoreError> {
+    let mut current = Vec::with_capacity(due.len());
+    for watch in due {
+        let scoring = store.scoring(&watch.approval_id).await?;
+        if scoring.and_then(|s| s.watch).as_ref() == Some(&watch) {
+            current.push(watch);
+        } else {
+            let keys = watch.keys();
+            store
+                .transact(vec![store.delete(keys.pk, &keys.sk, None)?])
+                .await?;
+        }
+    }
+    Ok(current)
 }
 
 /// Raises `candidate` for a condition that holds, or brings the insight
@@ -215,11 +237,16 @@ async fn clear(
     now: OffsetDateTime,
 ) -> Result<bool, InsightsError> {
     let keys = finding.keys();
-    let forget = store.delete(keys.pk, &keys.sk, None)?;
+    // Only this finding: an overlapping run may have raised a new one.
+    let mine = Expr::new("insight_id = :id").value(":id", s(finding.insight_id.to_string()));
+    let forget = store.delete(keys.pk, &keys.sk, Some(&mine))?;
     let stored = store.insight_by_id(&finding.insight_id).await?;
     let Some(stored) = stored.filter(|s| !s.status.is_resolved()) else {
-        store.transact(vec![forget]).await?;
-        return Ok(true);
+        return match store.transact(vec![forget]).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(_) | StoreError::ConditionFailed) => Ok(false),
+            Err(error) => Err(error.into()),
+        };
     };
     let mut next = stored.clone();
     next.status = InsightStatus::Resolved;

@@ -44,6 +44,35 @@ pub async fn may_see(
     }
 }
 
+/// Whether `principal` may acknowledge or resolve `record` (which they
+/// may see): admins any; an approver only one about a request they may
+/// decide — named by its steps, and not its requester (a person never
+/// settles the flag on their own request).
+pub async fn may_review(
+    store: &Store,
+    principal: &Principal,
+    record: &InsightRecord,
+) -> Result<bool, StoreError> {
+    if principal.role == opsflow_platform::domain::Role::Admin {
+        return Ok(true);
+    }
+    let (Some("approval"), Some(id)) = (record.entity.as_deref(), record.entity_id.as_deref())
+    else {
+        return Ok(false);
+    };
+    let Ok(id) = EntityId::parse(id) else {
+        return Ok(false);
+    };
+    use opsflow_approvals::store::ApprovalStore;
+    Ok(match store.approval_by_id(&id).await? {
+        Some(approval) => {
+            !principal.is(&approval.requester_id)
+                && approval.names_approver(&principal.user_id, principal.role)
+        }
+        None => false,
+    })
+}
+
 /// Insight `id` if `principal` may see it (else `NotFound`, as for one
 /// that does not exist).
 pub async fn insight_for(
@@ -146,12 +175,27 @@ pub async fn delete(
     correlation_id: &str,
 ) -> Result<(), InsightsError> {
     let event = events::insight_deleted(record, actor, correlation_id);
+    // A detector's finding goes with its insight (only if it names this
+    // one): while its condition holds, the detector raises a new insight.
+    let mut guards = Vec::new();
+    if let Some(subject) = &record.entity_id {
+        let finding = crate::store::Finding {
+            detector: record.source.clone(),
+            subject: subject.clone(),
+            insight_id: record.id,
+        };
+        let keys = opsflow_platform::store::Entity::keys(&finding);
+        let mine =
+            opsflow_platform::store::Expr::new("attribute_not_exists(pk) OR insight_id = :id")
+                .value(":id", opsflow_platform::store::s(record.id.to_string()));
+        guards.push(store.delete(keys.pk, &keys.sk, Some(&mine))?);
+    }
     match store
         .delete_versioned(
             crate::store::insights::insight_pk(&record.id),
             crate::store::insights::INSIGHT_SK,
             record.version,
-            Vec::new(),
+            guards,
             &event,
         )
         .await

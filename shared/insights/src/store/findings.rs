@@ -81,32 +81,40 @@ impl Entity for Finding {
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait FindingStore {
-    /// The watches due at `now`, oldest first, at most `limit` per shard.
-    fn due_watches(&self, now: OffsetDateTime, limit: i32) -> impl StoreFuture<Vec<Watch>>;
+    /// Every watch due at `now`, oldest first (requests waiting longer
+    /// than usual: a few, where workflows are healthy).
+    fn due_watches(&self, now: OffsetDateTime) -> impl StoreFuture<Vec<Watch>>;
 
     /// The findings of `detector` that hold.
     fn findings(&self, detector: &str) -> impl StoreFuture<Vec<Finding>>;
 }
 
 impl FindingStore for Store {
-    async fn due_watches(&self, now: OffsetDateTime, limit: i32) -> Result<Vec<Watch>, StoreError> {
+    async fn due_watches(&self, now: OffsetDateTime) -> Result<Vec<Watch>, StoreError> {
         let bound = format!("{:013}$", millis(now));
         let mut due = Vec::new();
         for shard in 0..WATCH_SHARDS {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk AND sk <= :due")
-                .expression_attribute_values(":pk", s(watch_pk(shard)))
-                .expression_attribute_values(":due", s(bound.clone()))
-                .limit(limit)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| classify(e, "Query"))?;
-            for item in output.items.unwrap_or_default() {
-                due.push(from_item::<Watch>(item)?);
+            let mut start = None;
+            loop {
+                let output = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .key_condition_expression("pk = :pk AND sk <= :due")
+                    .expression_attribute_values(":pk", s(watch_pk(shard)))
+                    .expression_attribute_values(":due", s(bound.clone()))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "Query"))?;
+                for item in output.items.unwrap_or_default() {
+                    due.push(from_item::<Watch>(item)?);
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
             }
         }
         due.sort_by_key(|w| w.due_at);

@@ -176,18 +176,14 @@ async fn listing_answers_match_the_description() {
     let filtered = env.call(list(&query).by(admin)).await;
     conforms(&doc, LIST, &filtered, 200);
     assert_eq!(page_column(&filtered.body, "id"), vec![insight.clone()]);
-    // A non-admin's page leaves out what they may not see, and may be
-    // short (even empty) while the listing goes on.
-    let short = env
+    // A non-admin's page leaves out what they may not see, read on until
+    // it is full: the hidden newer one is passed over, not a short page.
+    let mine = env
         .call(list(&[("limit", "1")]).by(&office.requester))
         .await;
-    conforms(&doc, LIST, &short, 200);
-    assert_eq!(page_column(&short.body, "id"), Vec::<String>::new());
-    let cursor = short.body["next_cursor"].as_str().unwrap();
-    let next = list(&[("limit", "1"), ("cursor", cursor)]);
-    let next = env.call(next.by(&office.requester)).await;
-    conforms(&doc, LIST, &next, 200);
-    assert_eq!(page_column(&next.body, "id"), vec![insight.clone()]);
+    conforms(&doc, LIST, &mine, 200);
+    assert_eq!(page_column(&mine.body, "id"), vec![insight.clone()]);
+    assert!(mine.body["next_cursor"].is_null(), "{}", mine.body);
     let none = env.call(list(&[]).by(&office.stranger)).await;
     conforms(&doc, LIST, &none, 200);
     assert_eq!(page_column(&none.body, "id"), Vec::<String>::new());

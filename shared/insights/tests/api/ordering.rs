@@ -203,3 +203,45 @@ async fn two_waiting(
     }
     ids
 }
+
+#[tokio::test]
+async fn a_deleted_slow_workflow_insight_is_raised_again_while_it_holds() {
+    use opsflow_insights::service::detectors::sweep_slow_workflows;
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let approver = env.account("approver", Role::Approver).await;
+    let requester = env.account("requester", Role::User).await;
+    let workflow = env.active_workflow(&admin, "Purchases").await;
+    for n in 0..5 {
+        let id = file(&env, &requester, &workflow, usual_amount(n), json!({})).await;
+        decide(&env, &approver, &id, "APPROVED").await;
+    }
+    two_waiting(&env, &requester, &workflow).await;
+    for event in lane_events(&env).await {
+        analyze(&env, &[event]).await;
+    }
+    let store = env.owned_app().store;
+    let at = opsflow_platform::clock::now() + time::Duration::minutes(10);
+    assert_eq!(sweep_slow_workflows(&store, at, "t").await.unwrap().done, 1);
+    let raised = env.events_of_type("insight.created").await;
+    let first = raised
+        .iter()
+        .find(|e| e["data"]["source"] == "slow_workflow")
+        .unwrap()["entity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deleted = env
+        .call(crate::at("insights/delete", &first).by(&admin))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(sweep_slow_workflows(&store, at, "t").await.unwrap().done, 1);
+    let again: Vec<Value> = env
+        .events_of_type("insight.created")
+        .await
+        .into_iter()
+        .filter(|e| e["data"]["source"] == "slow_workflow")
+        .collect();
+    assert_eq!(again.len(), 2);
+    assert_ne!(again[0]["entity_id"], again[1]["entity_id"]);
+}

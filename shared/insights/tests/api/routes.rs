@@ -299,3 +299,27 @@ async fn bad_input_is_refused_naming_the_field() {
     let malformed = env.call(at("insights/get", "not-an-id").by(&admin)).await;
     assert_eq!(malformed.status, 404);
 }
+
+#[tokio::test]
+async fn an_approver_never_settles_the_insight_on_their_own_request() {
+    let env = crate::env().await;
+    let admin = env.account("admin", Role::Admin).await;
+    let filer = env.account("filer", Role::Approver).await;
+    let colleague = env.account("colleague", Role::Approver).await;
+    let (_, _, insight) = first_request(&env, &admin, &filer).await;
+    let insight = id(&insight);
+    let resolve = |who: &Account| {
+        at("insights/patch", &insight)
+            .by(who)
+            .body(json!({"status": "resolved", "note": "Fine"}))
+    };
+    // The filer sees it (their own request) but may not settle it.
+    let seen = env.call(at("insights/get", &insight).by(&filer)).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let refused = env.call(resolve(&filer)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // Another approver of the request may.
+    let settled = env.call(resolve(&colleague)).await;
+    assert_eq!(settled.status, 200, "{}", settled.body);
+    assert_eq!(settled.body["status"], "resolved");
+}
