@@ -88,6 +88,20 @@ async fn an_unusual_request_from_a_new_requester_shows_its_risk_and_why() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(scored["user_id"], "system", "{page}");
+
+    // The newcomer sees the insight on their request, and its audit trail.
+    let mine = poll_until(client, &newcomer, "/api/v1/aiInsights", |page| {
+        !page["items"].as_array().is_none_or(Vec::is_empty)
+    })
+    .await;
+    let insight = mine["items"][0]["id"].as_str().expect("an insight");
+    assert_eq!(mine["items"][0]["entity_id"], id, "{mine}");
+    let audit = format!("/api/v1/auditLogs?entity=insight&entity_id={insight}");
+    let trail = poll_until(client, &newcomer, &audit, |page| {
+        !page["items"].as_array().is_none_or(Vec::is_empty)
+    })
+    .await;
+    assert_eq!(trail["items"][0]["action"], "insight.created", "{trail}");
     demo.finish().await;
 }
 

@@ -89,61 +89,53 @@ pub trait FindingStore {
     fn findings(&self, detector: &str) -> impl StoreFuture<Vec<Finding>>;
 }
 
+/// Every item of partition `pk` whose sort key meets `sort` (`sk <= :v`
+/// or `begins_with(sk, :v)`, with `:v` = `value`), read consistently to
+/// the end, as `T`.
+async fn all_of<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    pk: String,
+    sort: &str,
+    value: String,
+) -> Result<Vec<T>, StoreError> {
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let output = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .key_condition_expression(format!("pk = :pk AND {sort}"))
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":v", s(value.clone()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| classify(e, "Query"))?;
+        for item in output.items.unwrap_or_default() {
+            found.push(from_item::<T>(item)?);
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
 impl FindingStore for Store {
     async fn due_watches(&self, now: OffsetDateTime) -> Result<Vec<Watch>, StoreError> {
         let bound = format!("{:013}$", millis(now));
         let mut due = Vec::new();
         for shard in 0..WATCH_SHARDS {
-            let mut start = None;
-            loop {
-                let output = self
-                    .client()
-                    .query()
-                    .table_name(self.table())
-                    .key_condition_expression("pk = :pk AND sk <= :due")
-                    .expression_attribute_values(":pk", s(watch_pk(shard)))
-                    .expression_attribute_values(":due", s(bound.clone()))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "Query"))?;
-                for item in output.items.unwrap_or_default() {
-                    due.push(from_item::<Watch>(item)?);
-                }
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
+            due.extend(all_of::<Watch>(self, watch_pk(shard), "sk <= :v", bound.clone()).await?);
         }
         due.sort_by_key(|w| w.due_at);
         Ok(due)
     }
 
     async fn findings(&self, detector: &str) -> Result<Vec<Finding>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk AND begins_with(sk, :detector)")
-                .expression_attribute_values(":pk", s(FINDINGS_PK))
-                .expression_attribute_values(":detector", s(format!("{detector}#")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify(e, "Query"))?;
-            for item in output.items.unwrap_or_default() {
-                found.push(from_item::<Finding>(item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        let prefix = format!("{detector}#");
+        all_of(self, FINDINGS_PK.to_owned(), "begins_with(sk, :v)", prefix).await
     }
 }

@@ -139,20 +139,7 @@ async fn an_approval_filed_before_the_analyzer_ran_is_scored_from_its_next_event
 #[tokio::test]
 async fn a_slow_workflow_raises_one_insight_until_its_requests_move() {
     use opsflow_insights::service::detectors::sweep_slow_workflows;
-    let env = crate::env().await;
-    let admin = env.account("admin", Role::Admin).await;
-    let approver = env.account("approver", Role::Approver).await;
-    let requester = env.account("requester", Role::User).await;
-    let workflow = env.active_workflow(&admin, "Purchases").await;
-    // Five requests decided at once: the step's usual time is seconds.
-    for n in 0..5 {
-        let id = file(&env, &requester, &workflow, usual_amount(n), json!({})).await;
-        decide(&env, &approver, &id, "APPROVED").await;
-    }
-    let waiting: Vec<String> = two_waiting(&env, &requester, &workflow).await;
-    for event in lane_events(&env).await {
-        analyze(&env, &[event]).await;
-    }
+    let (env, approver, workflow, waiting) = slow_workflow().await;
     let store = env.owned_app().store;
     let sweep = |minutes: i64| {
         let at = opsflow_platform::clock::now() + time::Duration::minutes(minutes);
@@ -191,22 +178,15 @@ async fn a_slow_workflow_raises_one_insight_until_its_requests_move() {
     assert_eq!(sweep(13).await.unwrap(), Default::default());
 }
 
-/// Two requests filed after the decided ones, left waiting; their ids.
-async fn two_waiting(
-    env: &crate::helpers::TestEnv,
-    requester: &crate::helpers::Account,
-    workflow: &str,
-) -> Vec<String> {
-    let mut ids = Vec::new();
-    for n in 0..2 {
-        ids.push(file(env, requester, workflow, usual_amount(n), json!({})).await);
-    }
-    ids
-}
-
-#[tokio::test]
-async fn a_deleted_slow_workflow_insight_is_raised_again_while_it_holds() {
-    use opsflow_insights::service::detectors::sweep_slow_workflows;
+/// A workflow whose step was decided five times at once (its usual time
+/// is seconds), then two requests left waiting on it, all analysed: the
+/// environment, the approver, the workflow and the waiting requests.
+async fn slow_workflow() -> (
+    crate::helpers::TestEnv,
+    crate::helpers::Account,
+    String,
+    Vec<String>,
+) {
     let env = crate::env().await;
     let admin = env.account("admin", Role::Admin).await;
     let approver = env.account("approver", Role::Approver).await;
@@ -216,10 +196,21 @@ async fn a_deleted_slow_workflow_insight_is_raised_again_while_it_holds() {
         let id = file(&env, &requester, &workflow, usual_amount(n), json!({})).await;
         decide(&env, &approver, &id, "APPROVED").await;
     }
-    two_waiting(&env, &requester, &workflow).await;
+    let mut waiting = Vec::new();
+    for n in 0..2 {
+        waiting.push(file(&env, &requester, &workflow, usual_amount(n), json!({})).await);
+    }
     for event in lane_events(&env).await {
         analyze(&env, &[event]).await;
     }
+    (env, approver, workflow, waiting)
+}
+
+#[tokio::test]
+async fn a_deleted_slow_workflow_insight_is_raised_again_while_it_holds() {
+    use opsflow_insights::service::detectors::sweep_slow_workflows;
+    let (env, _, _, _) = slow_workflow().await;
+    let admin = env.account("admin2", Role::Admin).await;
     let store = env.owned_app().store;
     let at = opsflow_platform::clock::now() + time::Duration::minutes(10);
     assert_eq!(sweep_slow_workflows(&store, at, "t").await.unwrap().done, 1);
