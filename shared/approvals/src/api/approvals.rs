@@ -36,7 +36,7 @@ use crate::http::{
 use crate::permissions;
 use crate::service::approvals::{self as service, NewRequest, Wanted};
 use crate::store::approvals::ApprovalStore;
-use crate::store::approvals::{ApprovalFilter, ApprovalSource};
+use crate::store::approvals::{with_risks, ApprovalFilter, ApprovalSource};
 use crate::view::{approval_view as view, full_view};
 use crate::Api;
 use http::StatusCode;
@@ -149,9 +149,11 @@ async fn list(app: &Api, principal: &Principal, req: &Request) -> ApiReply {
         req,
         &scope,
         |limit, after| async move {
-            app.store
+            let (records, next) = app
+                .store
                 .list_approvals(&source, &filter, limit, after.as_deref())
-                .await
+                .await?;
+            Ok((with_risks(&app.store, records).await?, next))
         },
         view,
     )

@@ -48,7 +48,7 @@
 mod listing;
 mod records;
 
-pub use listing::{ApprovalFilter, ApprovalSource};
+pub use listing::{with_risks, ApprovalFilter, ApprovalSource};
 pub use records::{ApprovalRecord, DecisionRecord, EscalationDue, NewApproval, RiskRecord};
 
 use super::{

@@ -66,6 +66,18 @@ async fn the_approvals_own_changes_never_erase_its_risk() {
         )
         .await;
     assert_eq!(reply.body["risk"]["level"], "MEDIUM", "{}", reply.body);
+    // The admin, who decides the second step, sees it where they decide:
+    // in the listing of what waits on them.
+    let waiting = env
+        .call(
+            crate::helpers::Call::new("approvals/list")
+                .by(&admin)
+                .query(&[("assigned", "me")]),
+        )
+        .await;
+    assert_eq!(waiting.status, 200, "{}", waiting.body);
+    assert_eq!(waiting.body["items"][0]["id"], id.as_str());
+    assert_eq!(waiting.body["items"][0]["risk"], scored, "{}", waiting.body);
 }
 
 #[tokio::test]

@@ -120,6 +120,28 @@ async fn approvals_of(store: &Store, items: Vec<Item>) -> Result<Vec<ApprovalRec
         .collect()
 }
 
+/// `records` with their risks, read beside them with one `BatchGetItem`
+/// (a listing shows each approval's risk as its own view does).
+pub async fn with_risks(
+    store: &Store,
+    mut records: Vec<ApprovalRecord>,
+) -> Result<Vec<ApprovalRecord>, StoreError> {
+    if records.is_empty() {
+        return Ok(records);
+    }
+    let wanted = records
+        .iter()
+        .map(|r| (keys::approval_pk(&r.id), keys::RISK_SK.to_owned()))
+        .collect();
+    for item in store.batch_get(wanted).await? {
+        let risk: super::RiskRecord = from_item(item)?;
+        if let Some(record) = records.iter_mut().find(|r| r.id == risk.approval_id) {
+            record.risk = Some(risk.risk);
+        }
+    }
+    Ok(records)
+}
+
 fn index_partition(index: &'static str, partition: String) -> Partition {
     let (partition_attribute, sort_attribute) = match index {
         "gsi1" => ("gsi1pk", "gsi1sk"),
