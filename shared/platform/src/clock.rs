@@ -57,6 +57,13 @@ pub fn to_utc(at: OffsetDateTime) -> OffsetDateTime {
     })
 }
 
+/// Milliseconds since the Unix epoch (negative before it), as keys,
+/// derived ids and conditions count time.
+pub fn epoch_millis(at: OffsetDateTime) -> i64 {
+    // An OffsetDateTime is within ±9999 years: its milliseconds fit.
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// A fixed-width UTC timestamp (`2026-11-22T09:15:02.041Z`) that sorts as
 /// text in time order, for sort keys. Fixed width holds for times within
 /// [`EARLIEST`]..=[`LATEST`].

@@ -16,6 +16,7 @@ use crate::events::{self, Actor};
 use crate::store::approvals::{transition, EscalationDue};
 use crate::store::{ApprovalStore, EscalationStore, Store, StoreError};
 use futures::StreamExt;
+use opsflow_platform::clock::epoch_millis;
 use opsflow_platform::registry::SweepReport;
 use time::OffsetDateTime;
 
@@ -67,10 +68,6 @@ pub async fn sweep(
         }
     }
     Ok(report)
-}
-
-fn epoch_millis(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// The id of the event that escalates `deadline`: the same for every

@@ -55,7 +55,7 @@ pub async fn record_risk(
     let mut event =
         events::approval_risk_scored(&before, &after, cause.event_id, cause.correlation_id);
     event.depth = cause.depth;
-    let scored_ms = i64::try_from(risk.scored_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let scored_ms = opsflow_platform::clock::epoch_millis(risk.scored_at);
     let record = RiskRecord {
         approval_id: *id,
         risk,

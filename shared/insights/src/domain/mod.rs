@@ -3,6 +3,7 @@
 //!   its payload fields, its steps' times) and of a requester.
 //! - [`score`]: a request's context → its risk (score, level, factors).
 
+pub mod figures;
 pub mod history;
 pub mod insight;
 pub mod score;

@@ -10,10 +10,11 @@
 //! insight are brought in line with its scoring ([`super::insights::sync`]),
 //! which a redelivery does again, harmlessly.
 
+use super::detectors::watch_of;
 use super::InsightsError;
 use crate::domain::{score, AmountHistory, Context, StepTime};
 use crate::store::statistics::Committed;
-use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store, Watch, WorkflowStats};
+use crate::store::{Mark, Scoring, StatDelta, StatisticsStore, Store, WorkflowStats};
 use opsflow_approvals::events as approval_events;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::events::Envelope;
@@ -213,34 +214,6 @@ async fn next_scoring(
     scoring.version += 1;
     scoring.watch = watch_of(&scoring, &workflow);
     Ok(Some((scoring, Some(previous), deltas)))
-}
-
-/// How many times its usual time a step may take before its wait is
-/// unusual, and the shortest wait that is ever unusual.
-pub const SLOW_FACTOR: f64 = 3.0;
-pub const SLOW_AT_LEAST: Duration = Duration::minutes(5);
-
-/// The watch of `scoring`'s current step: when it will have taken
-/// [`SLOW_FACTOR`] times the step's usual time (at least
-/// [`SLOW_AT_LEAST`]); none once the approval is final or while the step
-/// has fewer than 5 decided to tell its usual time.
-fn watch_of(scoring: &Scoring, workflow: &WorkflowStats) -> Option<Watch> {
-    if scoring.closed {
-        return None;
-    }
-    let (usual, samples) = workflow.usual_step(scoring.step);
-    let usual = usual.filter(|_| samples >= AmountHistory::MIN_HISTORY)?;
-    let wait = Duration::seconds_f64((usual * SLOW_FACTOR).clamp(0.0, 86_400.0 * 365.0))
-        .max(SLOW_AT_LEAST);
-    Some(Watch {
-        approval_id: scoring.approval_id,
-        workflow_id: scoring.workflow_id.clone(),
-        workflow_name: scoring.workflow_name.clone(),
-        step: scoring.step,
-        started_at: scoring.step_started_at,
-        due_at: scoring.step_started_at + wait,
-        usual_seconds: usual,
-    })
 }
 
 /// When the approval was filed, as its event's data says.

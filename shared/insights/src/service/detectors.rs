@@ -9,21 +9,53 @@
 //!   from the watches that are due ([`crate::store::findings`]).
 
 use super::InsightsError;
+use crate::domain::figures::{ramp, round_to};
 use crate::domain::insight::InsightStatus;
+use crate::domain::AmountHistory;
 use crate::domain::{Factor, RiskLevel};
 use crate::events::{self, Actor};
 use crate::store::{
-    Finding, FindingStore, InsightRecord, InsightStore, StatisticsStore, Store, Watch,
+    Finding, FindingStore, InsightRecord, InsightStore, Scoring, StatisticsStore, Store, Watch,
+    WorkflowStats,
 };
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::registry::SweepReport;
 use opsflow_platform::store::{entity_item, s, Entity, Expr, StoreError, Transaction};
 use serde_json::json;
 use std::collections::BTreeMap;
+use time::Duration;
 use time::OffsetDateTime;
 
 /// The detector of slow workflows.
 pub const SLOW_WORKFLOW: &str = "slow_workflow";
+
+/// How many times its usual time a step may take before its wait is
+/// unusual, and the shortest wait that is ever unusual.
+pub const SLOW_FACTOR: f64 = 3.0;
+pub const SLOW_AT_LEAST: Duration = Duration::minutes(5);
+
+/// The watch of `scoring`'s current step: when it will have taken
+/// [`SLOW_FACTOR`] times the step's usual time (at least
+/// [`SLOW_AT_LEAST`]); none once the approval is final or while the step
+/// has fewer than 5 decided to tell its usual time.
+pub(crate) fn watch_of(scoring: &Scoring, workflow: &WorkflowStats) -> Option<Watch> {
+    if scoring.closed {
+        return None;
+    }
+    let (usual, samples) = workflow.usual_step(scoring.step);
+    let usual = usual.filter(|_| samples >= AmountHistory::MIN_HISTORY)?;
+    let wait = Duration::seconds_f64((usual * SLOW_FACTOR).clamp(0.0, 86_400.0 * 365.0))
+        .max(SLOW_AT_LEAST);
+    Some(Watch {
+        approval_id: scoring.approval_id,
+        workflow_id: scoring.workflow_id.clone(),
+        workflow_name: scoring.workflow_name.clone(),
+        step: scoring.step,
+        started_at: scoring.step_started_at,
+        due_at: scoring.step_started_at + wait,
+        usual_seconds: usual,
+    })
+}
 
 /// What the detector finds about one workflow now.
 #[derive(Debug, Clone)]
@@ -34,14 +66,6 @@ struct Slow {
     worst: f64,
 }
 
-fn ramp(value: f64, from: f64, to: f64) -> f64 {
-    ((value - from) / (to - from)).clamp(0.0, 1.0)
-}
-
-fn round3(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
-}
-
 /// The insight a slow workflow raises, scored by how many wait and how
 /// long the worst has waited: the factors sum to the score.
 fn slow_insight(workflow_id: &str, slow: &Slow, now: OffsetDateTime) -> InsightRecord {
@@ -49,7 +73,7 @@ fn slow_insight(workflow_id: &str, slow: &Slow, now: OffsetDateTime) -> InsightR
         name: "waiting_requests".into(),
         value: json!(slow.waiting),
         weight: 0.6,
-        contribution: round3(0.6 * ramp(slow.waiting as f64, 0.0, 5.0)),
+        contribution: round_to(0.6 * ramp(slow.waiting as f64, 0.0, 5.0), 3),
         explanation: format!(
             "{} request{} of this workflow wait{} on a step much longer than usual.",
             slow.waiting,
@@ -64,14 +88,14 @@ fn slow_insight(workflow_id: &str, slow: &Slow, now: OffsetDateTime) -> InsightR
         name: "delay".into(),
         value: json!(multiple),
         weight: 0.4,
-        contribution: round3(0.4 * ramp(multiple, 3.0, 10.0)),
+        contribution: round_to(0.4 * ramp(multiple, 3.0, 10.0), 3),
         explanation: format!(
             "The longest has waited {}{} times its step's usual time.",
             if slow.worst >= 10.0 { "over " } else { "" },
             multiple
         ),
     };
-    let score = round3(waiting.contribution + delay.contribution);
+    let score = round_to(waiting.contribution + delay.contribution, 3);
     InsightRecord {
         id: EntityId::new(),
         source: SLOW_WORKFLOW.into(),

@@ -28,8 +28,9 @@ pub const RAISED_FROM: RiskLevel = RiskLevel::Medium;
 /// The factors an approval shows where it is decided.
 pub const SHOWN_FACTORS: usize = 3;
 
+/// `at` as a derived id's time (0 before the epoch).
 fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+    u64::try_from(opsflow_platform::clock::epoch_millis(at)).unwrap_or(0)
 }
 
 /// The id of the insight about approval `approval_id`.

@@ -13,6 +13,7 @@
 //!   resolution: so a condition that stays true raises one insight, and
 //!   one that comes back after it cleared raises a new one.
 
+use opsflow_platform::clock::epoch_millis;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::store::{
     classify, from_item, s, Entity, Keys, Store, StoreError, StoreFuture,
@@ -25,10 +26,6 @@ const FINDINGS_PK: &str = "INSIGHTS#FINDINGS";
 
 fn watch_pk(shard: u8) -> String {
     format!("INSIGHTS#WATCH#{shard}")
-}
-
-fn millis(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// An approval waiting on a step, and when that wait becomes unusual.
@@ -58,7 +55,7 @@ impl Entity for Watch {
     fn keys(&self) -> Keys {
         Keys::table(
             watch_pk(self.shard()),
-            format!("{:013}#{}", millis(self.due_at), self.approval_id),
+            format!("{:013}#{}", epoch_millis(self.due_at), self.approval_id),
         )
     }
 }
@@ -125,7 +122,7 @@ async fn all_of<T: serde::de::DeserializeOwned>(
 
 impl FindingStore for Store {
     async fn due_watches(&self, now: OffsetDateTime) -> Result<Vec<Watch>, StoreError> {
-        let bound = format!("{:013}$", millis(now));
+        let bound = format!("{:013}$", epoch_millis(now));
         let mut due = Vec::new();
         for shard in 0..WATCH_SHARDS {
             due.extend(all_of::<Watch>(self, watch_pk(shard), "sk <= :v", bound.clone()).await?);

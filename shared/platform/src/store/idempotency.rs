@@ -126,10 +126,6 @@ pub enum Claim {
     Mismatch,
 }
 
-fn millis(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 impl Store {
     /// The lease this store gives a new claim.
     pub fn idempotency_lease(&self) -> Duration {
@@ -155,7 +151,7 @@ impl Store {
             response: None,
             expires_at: (now + RETENTION).unix_timestamp(),
             lease_id: lease_id.clone(),
-            lease_until_ms: millis(now).saturating_add(
+            lease_until_ms: crate::clock::epoch_millis(now).saturating_add(
                 i64::try_from(self.idempotency_lease.whole_milliseconds()).unwrap_or(i64::MAX),
             ),
             committed: false,
@@ -174,7 +170,7 @@ impl Store {
                      AND lease_until_ms < :now_ms)",
             )
             .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .expression_attribute_values(":now_ms", n(millis(now)))
+            .expression_attribute_values(":now_ms", n(crate::clock::epoch_millis(now)))
             .expression_attribute_values(":fingerprint", s(fingerprint))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .send()

@@ -52,10 +52,6 @@ struct GateState {
     open_at_ms: i64,
 }
 
-fn millis(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 fn whole_millis(duration: Duration) -> i64 {
     i64::try_from(duration.whole_milliseconds()).unwrap_or(i64::MAX)
 }
@@ -84,7 +80,7 @@ impl Store {
     ) -> Result<Gate, StoreError> {
         crate::auth::gate::cleared().await?;
         let pk = keys::gate_pk(scope, subject);
-        let now_ms = millis(now);
+        let now_ms = crate::clock::epoch_millis(now);
         for race in 0..GATE_RACES {
             // Most attempts find no gate (the last one succeeded): the first
             // try assumes so, and its condition checks it, saving a read.
