@@ -8,6 +8,8 @@
 
 #[path = "serve_e2e/decisions.rs"]
 mod decisions;
+#[path = "serve_e2e/detectors.rs"]
+mod detectors;
 #[path = "serve_e2e/escalation.rs"]
 mod escalation;
 #[path = "serve_e2e/insights.rs"]

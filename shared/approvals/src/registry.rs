@@ -29,11 +29,11 @@ pub fn register(registry: &mut Registry) {
 /// ([`crate::service::escalations`]).
 pub const ESCALATIONS: Sweep = Sweep {
     name: "escalations",
-    run: |store, now, correlation_id| {
+    run: |tick| {
         Box::pin(crate::service::escalations::sweep(
-            store,
-            now,
-            correlation_id,
+            tick.store,
+            tick.now,
+            tick.correlation_id,
         ))
     },
 };

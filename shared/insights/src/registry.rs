@@ -2,7 +2,8 @@
 //! an entity kind (so the audit log and rules can show them, to whoever
 //! may see the insight) and the
 //! event router's insights lane, which takes the approval events the
-//! analyzer scores, and the scheduler's detectors.
+//! analyzer scores, and the scheduler's detectors (slow workflows, queues,
+//! failed sign-ins, failing rules).
 
 use crate::store::InsightStore;
 use crate::view::insight_value;
@@ -31,18 +32,61 @@ pub fn register(registry: &mut Registry) {
             visible_to: |store, principal, id| Box::pin(visible_to(store, principal, id)),
         })
         .lane(LANE)
-        .sweep(SLOW_WORKFLOWS);
+        .sweep(SLOW_WORKFLOWS)
+        .sweep(QUEUES)
+        .sweep(FAILED_LOGINS)
+        .sweep(FAILING_RULES);
 }
 
 /// The scheduler's detector of slow workflows
 /// ([`crate::service::detectors`]).
 pub const SLOW_WORKFLOWS: Sweep = Sweep {
     name: "slow_workflows",
-    run: |store, now, correlation_id| {
+    run: |tick| {
         Box::pin(crate::service::detectors::sweep_slow_workflows(
-            store,
-            now,
-            correlation_id,
+            tick.store,
+            tick.now,
+            tick.correlation_id,
+        ))
+    },
+};
+
+/// The scheduler's detectors of stalled queues and dead letters
+/// ([`crate::service::detectors::queues`]).
+pub const QUEUES: Sweep = Sweep {
+    name: "queues",
+    run: |tick| {
+        Box::pin(crate::service::detectors::queues::sweep_queues(
+            tick.store,
+            tick.queues,
+            tick.now,
+            tick.correlation_id,
+        ))
+    },
+};
+
+/// The scheduler's detector of bursts of failed sign-ins
+/// ([`crate::service::detectors::logins`]).
+pub const FAILED_LOGINS: Sweep = Sweep {
+    name: "failed_logins",
+    run: |tick| {
+        Box::pin(crate::service::detectors::logins::sweep_failed_logins(
+            tick.store,
+            tick.now,
+            tick.correlation_id,
+        ))
+    },
+};
+
+/// The scheduler's detector of rules that fail again and again
+/// ([`crate::service::detectors::rules`]).
+pub const FAILING_RULES: Sweep = Sweep {
+    name: "failing_rules",
+    run: |tick| {
+        Box::pin(crate::service::detectors::rules::sweep_failing_rules(
+            tick.store,
+            tick.now,
+            tick.correlation_id,
         ))
     },
 };

@@ -175,19 +175,27 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
+/// One firing of the scheduler, as each sweep sees it: the store, the
+/// watched queues, the time (the same for every sweep) and the tick's
+/// correlation id.
+#[derive(Debug, Clone, Copy)]
+pub struct Tick<'a> {
+    pub store: &'a Store,
+    pub queues: &'a crate::pipeline::queues::QueueProbe,
+    pub now: time::OffsetDateTime,
+    pub correlation_id: &'a str,
+}
+
 /// Work a module finds by time and does on a schedule (the steps due to
-/// escalate): the `scheduler` function runs every registered sweep each
-/// time its schedule fires. A sweep reads what is due from a key ordered
-/// by time (never a scan) and is safe to run twice at once.
+/// escalate, the detectors of insights): the `scheduler` function runs
+/// every registered sweep each time its schedule fires. A sweep reads what
+/// is due from a key ordered by time (never a scan) and is safe to run
+/// twice at once.
 #[derive(Debug, Clone, Copy)]
 pub struct Sweep {
     pub name: &'static str,
-    /// One run at a time (`now`), under a correlation id.
-    pub run: for<'a> fn(
-        &'a Store,
-        time::OffsetDateTime,
-        &'a str,
-    ) -> BoxFuture<'a, Result<SweepReport, StoreError>>,
+    /// One run, at one tick.
+    pub run: for<'a> fn(&'a Tick<'a>) -> BoxFuture<'a, Result<SweepReport, StoreError>>,
 }
 
 /// The kinds of entity, the action targets, the queue lanes and the

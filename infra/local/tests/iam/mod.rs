@@ -151,6 +151,7 @@ fn each_function_reaches_exactly_the_queues_it_is_wired_to() {
             .filter(|source| resource_type(template, source) == "AWS::SQS::Queue")
             .collect();
         let send_queues = function.send_queues();
+        let watched = function.watched_queues();
         let mut reached = BTreeSet::new();
         for statement in &function.statements {
             let sqs: BTreeSet<&String> = statement
@@ -164,18 +165,20 @@ fn each_function_reaches_exactly_the_queues_it_is_wired_to() {
             assert!(!statement.allows_every_resource(), "{id}: {statement:?}");
             for queue in statement.targets() {
                 reached.insert(queue.clone());
-                let expected: BTreeSet<&str> = match (
-                    queues_consumed.contains(&queue),
-                    send_queues.contains(&queue),
-                ) {
-                    (true, false) => CONSUME_ACTIONS.into_iter().collect(),
-                    (false, true) => BTreeSet::from(["sqs:SendMessage"]),
-                    (true, true) => CONSUME_ACTIONS
-                        .into_iter()
-                        .chain(["sqs:SendMessage"])
-                        .collect(),
-                    (false, false) => panic!("{id} reaches {queue}, which it is not wired to"),
-                };
+                let mut expected = BTreeSet::new();
+                if queues_consumed.contains(&queue) {
+                    expected.extend(CONSUME_ACTIONS);
+                }
+                if send_queues.contains(&queue) {
+                    expected.insert("sqs:SendMessage");
+                }
+                if watched.contains(&queue) {
+                    expected.insert("sqs:GetQueueAttributes");
+                }
+                assert!(
+                    !expected.is_empty(),
+                    "{id} reaches {queue}, which it is not wired to"
+                );
                 let allowed: BTreeSet<&str> = sqs.iter().map(|a| a.as_str()).collect();
                 assert!(
                     allowed.is_subset(&expected),
@@ -200,9 +203,27 @@ fn each_function_reaches_exactly_the_queues_it_is_wired_to() {
                 "{id} cannot send to {queue}, which it is configured with"
             );
         }
+        for queue in &watched {
+            assert!(
+                function
+                    .actions_on(queue)
+                    .contains("sqs:GetQueueAttributes"),
+                "{id} cannot probe {queue}, which it watches"
+            );
+        }
+        if id == "SchedulerFunction" {
+            let every_queue: BTreeSet<String> = template["Resources"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, r)| r["Type"] == "AWS::SQS::Queue")
+                .map(|(id, _)| id.clone())
+                .collect();
+            assert_eq!(watched, every_queue, "the detectors watch every queue");
+        }
         assert_eq!(
             reached,
-            &queues_consumed | &send_queues,
+            &(&queues_consumed | &send_queues) | &watched,
             "{id} reaches exactly its queues"
         );
         consumed.insert(id.clone(), queues_consumed);

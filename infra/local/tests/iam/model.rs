@@ -186,6 +186,20 @@ impl Function<'_> {
         queues
     }
 
+    /// The queues its `WATCHED_*QUEUES` variables list (probed for their
+    /// counts).
+    pub(super) fn watched_queues(&self) -> BTreeSet<String> {
+        let mut queues = BTreeSet::new();
+        if let Some(vars) = self.properties["Environment"]["Variables"].as_object() {
+            for (name, value) in vars {
+                if name.starts_with("WATCHED_") && name.ends_with("QUEUES") {
+                    queues.extend(references(value));
+                }
+            }
+        }
+        queues
+    }
+
     /// The resources its mappings read: queues and tables (for streams).
     pub(super) fn event_sources(&self) -> BTreeSet<String> {
         self.mappings

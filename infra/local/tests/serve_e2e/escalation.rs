@@ -9,7 +9,7 @@ use opsflow_local::InvokeOutcome;
 use serde_json::{json, Value};
 
 /// A scheduled event, as EventBridge sends one to the scheduler.
-fn tick() -> Vec<u8> {
+pub(super) fn tick() -> Vec<u8> {
     let mut event: Value =
         serde_json::from_str(include_str!("../../../../events/scheduler/scheduled.json"))
             .expect("the fixture is JSON");

@@ -5,6 +5,7 @@
 
 pub mod decisions;
 pub mod execute;
+pub mod failures;
 pub mod rules;
 
 pub use rules::RuleError;

@@ -408,6 +408,23 @@ async fn an_approval_action_on_an_event_about_something_else_fails_the_run_at_on
     );
     assert_eq!(outcomes[1].status, ActionStatus::NotRun);
     assert!(drain(&world.sqs, &world.webhooks).await.is_empty());
+    // The failure is tallied for the detector of failing rules, once,
+    // though the event comes again.
+    world.run_all(&[&workflow_created]).await;
+    let tallied = opsflow_automation::service::failures::recent_rule_failures(
+        &world.store(),
+        opsflow_platform::clock::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tallied.len(), 1);
+    assert_eq!(
+        (tallied[0].rule_id, tallied[0].count),
+        (rule, 1),
+        "{tallied:?}"
+    );
+    assert_eq!(tallied[0].rule_name, "Approve whatever is created");
+    assert!(tallied[0].last_reason.contains("acts on an approval"));
 }
 
 #[tokio::test]

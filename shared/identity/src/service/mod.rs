@@ -4,6 +4,7 @@
 //! them with the change.
 
 pub mod sessions;
+pub mod signals;
 pub mod users;
 
 pub use users::{UserChange, UserError};

@@ -57,3 +57,73 @@ pub fn s(n: u64) -> &'static str {
         "s"
     }
 }
+
+/// The step of the 1-2-5 series (1, 2, 5, 10, 20, 50, …) at or below `n`
+/// (0 for 0): how a count reads in a finding, so the finding changes when
+/// the count moves by a step, not by every message.
+pub fn step_of(n: u64) -> u64 {
+    let mut step = 1u64;
+    let mut best = 0;
+    while step <= n {
+        for factor in [1, 2, 5] {
+            match step.checked_mul(factor) {
+                Some(candidate) if candidate <= n => best = candidate,
+                _ => return best,
+            }
+        }
+        match step.checked_mul(10) {
+            Some(next) => step = next,
+            None => break,
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_in_steps() {
+        let steps: Vec<u64> = [
+            0,
+            1,
+            2,
+            4,
+            5,
+            9,
+            10,
+            19,
+            20,
+            49,
+            50,
+            99,
+            100,
+            1234,
+            u64::MAX,
+        ]
+        .into_iter()
+        .map(step_of)
+        .collect();
+        assert_eq!(
+            steps,
+            [
+                0,
+                1,
+                2,
+                2,
+                5,
+                5,
+                10,
+                10,
+                20,
+                20,
+                50,
+                50,
+                100,
+                1000,
+                10_000_000_000_000_000_000
+            ]
+        );
+    }
+}

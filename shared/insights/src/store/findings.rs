@@ -12,17 +12,22 @@
 //!   Written with the insight it raises (absent before), removed with its
 //!   resolution: so a condition that stays true raises one insight, and
 //!   one that comes back after it cleared raises a new one.
+//! - A backlog per work queue while it is not empty: `pk =
+//!   INSIGHTS#QUEUES`, `sk = QUEUE#<queue name>`: what the queue held at the
+//!   last probe, and since when it has not been empty. Replaced at each
+//!   probe at the version read, removed when the queue is empty.
 
 use opsflow_platform::clock::epoch_millis;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::store::{
-    classify, from_item, s, Entity, Keys, Store, StoreError, StoreFuture,
+    classify, entity_item, from_item, n, s, Entity, Expr, Keys, Store, StoreError, StoreFuture,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 const WATCH_SHARDS: u8 = 4;
 const FINDINGS_PK: &str = "INSIGHTS#FINDINGS";
+const BACKLOGS_PK: &str = "INSIGHTS#QUEUES";
 
 fn watch_pk(shard: u8) -> String {
     format!("INSIGHTS#WATCH#{shard}")
@@ -76,6 +81,31 @@ impl Entity for Finding {
     }
 }
 
+/// A work queue that has not been empty since `since`, as its probes saw
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backlog {
+    pub queue: String,
+    /// Messages waiting at the last probe.
+    pub visible: u64,
+    /// The first probe of this stretch that found messages waiting.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// Messages waiting at that first probe.
+    pub at_start: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub observed_at: OffsetDateTime,
+    pub version: u64,
+}
+
+impl Entity for Backlog {
+    const TYPE: &'static str = "insights_backlog";
+
+    fn keys(&self) -> Keys {
+        Keys::table(BACKLOGS_PK, format!("QUEUE#{}", self.queue))
+    }
+}
+
 /// The access patterns of this file, as methods of the kernel's [`Store`].
 pub trait FindingStore {
     /// Every watch due at `now`, oldest first (requests waiting longer
@@ -84,6 +114,20 @@ pub trait FindingStore {
 
     /// The findings of `detector` that hold.
     fn findings(&self, detector: &str) -> impl StoreFuture<Vec<Finding>>;
+
+    /// The backlog of every work queue that was not empty at its last
+    /// probe.
+    fn backlogs(&self) -> impl StoreFuture<Vec<Backlog>>;
+
+    /// Records `next` in place of `previous` (none: there was no backlog);
+    /// `next` none removes it. `ConditionFailed` when another probe wrote
+    /// meanwhile.
+    fn replace_backlog(
+        &self,
+        queue: &str,
+        previous: Option<&Backlog>,
+        next: Option<&Backlog>,
+    ) -> impl StoreFuture<()>;
 }
 
 /// Every item of partition `pk` whose sort key meets `sort` (`sk <= :v`
@@ -134,5 +178,49 @@ impl FindingStore for Store {
     async fn findings(&self, detector: &str) -> Result<Vec<Finding>, StoreError> {
         let prefix = format!("{detector}#");
         all_of(self, FINDINGS_PK.to_owned(), "begins_with(sk, :v)", prefix).await
+    }
+
+    async fn backlogs(&self) -> Result<Vec<Backlog>, StoreError> {
+        all_of(
+            self,
+            BACKLOGS_PK.to_owned(),
+            "begins_with(sk, :v)",
+            "QUEUE#".into(),
+        )
+        .await
+    }
+
+    async fn replace_backlog(
+        &self,
+        queue: &str,
+        previous: Option<&Backlog>,
+        next: Option<&Backlog>,
+    ) -> Result<(), StoreError> {
+        let write = match (next, previous) {
+            (Some(next), Some(previous)) => self.put(
+                entity_item(next)?,
+                Some((
+                    "version = :version",
+                    vec![(":version", n(previous.version))],
+                )),
+            )?,
+            (Some(next), None) => self.put(
+                entity_item(next)?,
+                Some(("attribute_not_exists(pk)", Vec::new())),
+            )?,
+            (None, Some(previous)) => {
+                let same = Expr::new("version = :version").value(":version", n(previous.version));
+                self.delete(
+                    BACKLOGS_PK.to_owned(),
+                    &format!("QUEUE#{queue}"),
+                    Some(&same),
+                )?
+            }
+            (None, None) => return Ok(()),
+        };
+        match self.transact(vec![write]).await {
+            Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
     }
 }

@@ -22,7 +22,7 @@ pub mod findings;
 pub mod insights;
 pub mod statistics;
 
-pub use findings::{Finding, FindingStore, Watch};
+pub use findings::{Backlog, Finding, FindingStore, Watch};
 pub use insights::{InsightFilter, InsightListing, InsightRecord, InsightStore};
 pub use opsflow_platform::store::{Store, StoreError, StoreFuture};
 pub use statistics::{Mark, Scoring, StatDelta, StatisticsStore, WorkflowStats};

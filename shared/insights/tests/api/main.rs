@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod analyzer;
+mod detectors;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod ordering;

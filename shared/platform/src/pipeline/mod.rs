@@ -9,5 +9,6 @@
 //! that, and every consumer is idempotent on the event id.
 
 pub mod consumer;
+pub mod queues;
 pub mod router;
 pub mod scheduler;

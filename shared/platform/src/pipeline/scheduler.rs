@@ -10,30 +10,32 @@
 //! sweep does each item once).
 
 use crate::config::Config;
-use crate::registry::{Registry, SweepReport};
-use crate::store::Store;
+use crate::pipeline::queues::QueueProbe;
+use crate::registry::{Registry, SweepReport, Tick};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Map, Value};
-use time::OffsetDateTime;
 
 /// Runs the scheduler over the sweeps of `modules`.
 pub async fn run(modules: &[fn(&mut Registry)]) -> Result<(), lambda_runtime::Error> {
     crate::telemetry::init();
     let config = Config::from_env()?;
     let sdk = crate::store::sdk_config().await;
+    let queues = QueueProbe::from_vars(&config.vars, &sdk);
     let app = crate::App::new(config, &sdk).with_registry(modules);
     // Kept for the life of the process, like the clients inside it.
     let app: &'static crate::App = Box::leak(Box::new(app));
+    let queues: &'static QueueProbe = Box::leak(Box::new(queues));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let correlation_id = correlation_of(&event.payload, &event.context.request_id);
-        tick(
-            &app.registry,
-            &app.store,
-            crate::clock::now(),
-            &correlation_id,
-        )
-        .await
-        .map_err(lambda_runtime::Error::from)
+        let tick = Tick {
+            store: &app.store,
+            queues,
+            now: crate::clock::now(),
+            correlation_id: &correlation_id,
+        };
+        run_sweeps(&app.registry, &tick)
+            .await
+            .map_err(lambda_runtime::Error::from)
     }))
     .await
 }
@@ -49,19 +51,14 @@ pub fn correlation_of(event: &Value, request_id: &str) -> String {
         .to_owned()
 }
 
-/// Runs every sweep of `registry` once at `now`: their reports by name
+/// Runs every sweep of `registry` once at `tick`: their reports by name
 /// (`{"escalations": {"done": 2, "skipped": 0, "failed": 0}}`), or an
 /// error naming the sweeps that failed, after every sweep has run.
-pub async fn tick(
-    registry: &Registry,
-    store: &Store,
-    now: OffsetDateTime,
-    correlation_id: &str,
-) -> Result<Value, String> {
+pub async fn run_sweeps(registry: &Registry, tick: &Tick<'_>) -> Result<Value, String> {
     let mut reports = Map::new();
     let mut failures = Vec::new();
     for sweep in registry.sweeps() {
-        match (sweep.run)(store, now, correlation_id).await {
+        match (sweep.run)(tick).await {
             Ok(report) => {
                 tracing::info!(
                     sweep = sweep.name,

@@ -126,6 +126,7 @@ pub(super) async fn login(
             )
             .await?;
         }
+        crate::service::signals::count_failed_login(&app.store, now).await?;
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
     }
