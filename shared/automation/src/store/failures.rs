@@ -3,16 +3,16 @@
 //!
 //! Items: one per rule and fixed window of [`FAILURE_WINDOW`] in which
 //! one of its runs failed: `pk = RULE_FAILURES#<window index>`, `sk =
-//! RULE#<rule id>`, with `count` (`ADD 1`, in the transaction that records
-//! the failed run, so a run counts once), the rule's name and the last
-//! run's reason; it expires a day after its window ends.
+//! RULE#<rule id>`, with `count` (`ADD 1` by whoever recorded the failed
+//! run, right after it: so a run counts once, however often its event
+//! comes; a tally that fails is lost, never the run), the rule's name and
+//! the last run's reason; it expires a day after its window ends.
 //!
 //! Access pattern: the rules that failed in a window: `Query
 //! RULE_FAILURES#<window index>` (a few items: only rules that failed).
 
-use super::{classify, from_item, n, s, Expr, Store, StoreError, StoreFuture};
+use super::{classify, from_item, n, s, Store, StoreError, StoreFuture};
 use crate::domain::EntityId;
-use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
@@ -41,31 +41,35 @@ pub struct RuleFailures {
     pub last_reason: String,
 }
 
-/// The write that counts one failed run of `rule_id` at `at`, to commit
-/// with the run.
-pub fn count_failure(
+/// Counts one failed run of `rule_id` at `at`.
+pub async fn count_failure(
     store: &Store,
     rule_id: &EntityId,
     rule_name: &str,
     reason: &str,
     at: OffsetDateTime,
-) -> Result<TransactWriteItem, StoreError> {
+) -> Result<(), StoreError> {
     let index = window_index(at);
     let ends = (index + 1) * FAILURE_WINDOW.whole_seconds();
     let reason: String = reason.chars().take(500).collect();
-    let update = Expr::new(
-        "ADD #count :one SET rule_id = :rule, rule_name = :name, last_reason = :reason, \
-         expires_at = :expires, #type = :type",
-    )
-    .name("#count", "count")
-    .name("#type", "type")
-    .value(":one", n(1))
-    .value(":rule", s(rule_id.to_string()))
-    .value(":name", s(rule_name))
-    .value(":reason", s(reason))
-    .value(":expires", n(ends + KEPT_AFTER.whole_seconds()))
-    .value(":type", s("rule_failures"));
-    store.update(failures_pk(index), &format!("RULE#{rule_id}"), &update)
+    store
+        .update_at(failures_pk(index), &format!("RULE#{rule_id}"))
+        .update_expression(
+            "ADD #count :one SET rule_id = :rule, rule_name = :name, last_reason = :reason, \
+             expires_at = :expires, #type = :type",
+        )
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_names("#type", "type")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":rule", s(rule_id.to_string()))
+        .expression_attribute_values(":name", s(rule_name))
+        .expression_attribute_values(":reason", s(reason))
+        .expression_attribute_values(":expires", n(ends + KEPT_AFTER.whole_seconds()))
+        .expression_attribute_values(":type", s("rule_failures"))
+        .send()
+        .await
+        .map_err(|e| classify(e, "UpdateItem"))?;
+    Ok(())
 }
 
 /// The access patterns of this file, as methods of the kernel's [`Store`].

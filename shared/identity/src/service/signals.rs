@@ -1,8 +1,9 @@
 //! What identity tells the platform's detectors: how many sign-ins failed
 //! lately, across every account and address. Each login refused for bad
 //! credentials adds one to a counter of fixed five-minute windows (kept
-//! until its window ends); a refusal by a throttle counts nothing (the
-//! password was not checked).
+//! one window past its end, for the reader of the window before the
+//! current one); a refusal by a throttle counts nothing (the password was
+//! not checked).
 
 use crate::store::Store;
 use opsflow_platform::store::StoreError;
@@ -21,7 +22,7 @@ fn window_secs() -> u64 {
 /// Counts a login refused for bad credentials at `now`.
 pub async fn count_failed_login(store: &Store, now: OffsetDateTime) -> Result<(), StoreError> {
     store
-        .bump_counter(SCOPE, SUBJECT, window_secs(), now)
+        .bump_counter_kept(SCOPE, SUBJECT, window_secs(), window_secs(), now)
         .await
         .map(|_| ())
 }

@@ -219,7 +219,10 @@ impl FindingStore for Store {
             (None, None) => return Ok(()),
         };
         match self.transact(vec![write]).await {
-            Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed),
+            // Another probe wrote it (or writes it now).
+            Err(error) if error.failed_condition_at(0) || error.is_conflict() => {
+                Err(StoreError::ConditionFailed)
+            }
             other => other,
         }
     }

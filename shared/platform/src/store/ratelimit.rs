@@ -48,7 +48,6 @@ fn window(now: OffsetDateTime, window_secs: u64) -> (u64, u64) {
 
 impl Store {
     /// Adds one to the counter and returns the new count.
-    #[tracing::instrument(skip(self, subject))]
     pub async fn bump_counter(
         &self,
         scope: &str,
@@ -56,9 +55,25 @@ impl Store {
         window_secs: u64,
         now: OffsetDateTime,
     ) -> Result<WindowCount, StoreError> {
+        self.bump_counter_kept(scope, subject, window_secs, 0, now)
+            .await
+    }
+
+    /// [`Self::bump_counter`], the counter kept `keep_secs` past the end of
+    /// its window (for readers of the windows before the current one).
+    #[tracing::instrument(skip(self, subject))]
+    pub async fn bump_counter_kept(
+        &self,
+        scope: &str,
+        subject: &str,
+        window_secs: u64,
+        keep_secs: u64,
+        now: OffsetDateTime,
+    ) -> Result<WindowCount, StoreError> {
         crate::auth::gate::cleared().await?;
         let (index, resets_in) = window(now, window_secs);
-        let expires_at = now.unix_timestamp() + i64::try_from(resets_in).unwrap_or(0);
+        let expires_at =
+            now.unix_timestamp() + i64::try_from(resets_in.saturating_add(keep_secs)).unwrap_or(0);
         let output = self
             .update_at(keys::rate_pk(scope, subject, index), keys::RATE_SK)
             .update_expression(

@@ -126,7 +126,11 @@ pub(super) async fn login(
             )
             .await?;
         }
-        crate::service::signals::count_failed_login(&app.store, now).await?;
+        // Best effort: the count is a signal for the detectors, never a
+        // reason to answer anything but 401.
+        if let Err(error) = crate::service::signals::count_failed_login(&app.store, now).await {
+            tracing::warn!(error = %error, "a failed login was not counted");
+        }
         tracing::info!("login refused: bad credentials");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
     }

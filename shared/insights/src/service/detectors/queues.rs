@@ -2,10 +2,10 @@
 //! tick ([`QueueProbe`]: SQS's approximate counts, no message read):
 //!
 //! - `stalled_queue`: a work queue whose backlog (messages waiting to be
-//!   received) has not been empty for [`STALL_AFTER`] and is no smaller
-//!   than when that stretch began: its consumer is down, failing or
+//!   received) has been there for [`STALL_AFTER`] without ever going down
+//!   below where that stretch began: its consumer is down, failing or
 //!   falling behind. It clears when the queue empties or drains below
-//!   half of where the stretch began.
+//!   half of where the stretch began ([`observe`]).
 //! - `dead_letters`: a dead-letter (or quarantine) queue that holds
 //!   messages: work that failed every attempt and waits for someone to
 //!   redrive it. It clears when the queue is empty.
@@ -31,44 +31,55 @@ pub const STALL_AFTER: Duration = Duration::minutes(5);
 /// The longest time between two probes of one stretch.
 pub const PROBE_GAP: Duration = Duration::minutes(3);
 
-/// The backlog of a work queue holding `visible` messages at `now`, after
-/// `previous`: none once the queue is empty.
-pub fn next_backlog(
+/// A probe of a work queue holding `visible` messages at `now`, after
+/// `previous` (its stretch): the backlog to keep (none once the queue is
+/// empty), and whether the queue is stalled. `held`: it was found
+/// stalled before.
+///
+/// A new stretch starts where the backlog went down (below where the
+/// stretch began), after a gap between probes, and where a stalled
+/// queue cleared: so a stall is five minutes in which the backlog never
+/// went down, and a queue that clears must stall five minutes again to
+/// be raised again.
+pub fn observe(
     previous: Option<&Backlog>,
     queue: &str,
     visible: u64,
+    held: bool,
     now: OffsetDateTime,
-) -> Option<Backlog> {
+) -> (Option<Backlog>, bool) {
     if visible == 0 {
-        return None;
+        return (None, false);
     }
     let version = previous.map_or(1, |p| p.version + 1);
-    Some(match previous {
-        Some(p) if now - p.observed_at <= PROBE_GAP => Backlog {
-            visible,
-            observed_at: now,
-            version,
-            ..p.clone()
-        },
-        _ => Backlog {
-            queue: queue.to_owned(),
-            visible,
-            since: now,
-            at_start: visible,
-            observed_at: now,
-            version,
-        },
-    })
-}
-
-/// Whether `backlog` is stalled at `now`; `held`: it was found stalled
-/// before (it then clears only below half of where it began).
-pub fn is_stalled(backlog: &Backlog, held: bool, now: OffsetDateTime) -> bool {
-    if held {
-        backlog.visible.saturating_mul(2) >= backlog.at_start
+    let fresh = Backlog {
+        queue: queue.to_owned(),
+        visible,
+        since: now,
+        at_start: visible,
+        observed_at: now,
+        version,
+    };
+    let Some(previous) = previous.filter(|p| now - p.observed_at <= PROBE_GAP) else {
+        return (Some(fresh), false);
+    };
+    let went_down = if held {
+        // Cleared: below half of where it began.
+        visible.saturating_mul(2) < previous.at_start
     } else {
-        now - backlog.since >= STALL_AFTER && backlog.visible >= backlog.at_start
+        visible < previous.at_start
+    };
+    if went_down {
+        return (Some(fresh), false);
     }
+    let stalled = held || now - previous.since >= STALL_AFTER;
+    let continued = Backlog {
+        visible,
+        observed_at: now,
+        version,
+        ..previous.clone()
+    };
+    (Some(continued), stalled)
 }
 
 /// The insight of a stalled work queue: its factors (how long, how many)
@@ -176,7 +187,8 @@ pub async fn sweep_queues(
             continue;
         }
         let previous = backlogs.iter().find(|b| b.queue == name);
-        let next = next_backlog(previous, &name, depth.visible, now);
+        let held = held_stalled.iter().any(|f| f.subject == name);
+        let (next, stalled_now) = observe(previous, &name, depth.visible, held, now);
         match store.replace_backlog(&name, previous, next.as_ref()).await {
             Ok(()) => {}
             // An overlapping tick probed it: that tick settles it.
@@ -191,8 +203,7 @@ pub async fn sweep_queues(
                 continue;
             }
         }
-        let held = held_stalled.iter().any(|f| f.subject == name);
-        if let Some(backlog) = next.filter(|b| is_stalled(b, held, now)) {
+        if let Some(backlog) = next.filter(|_| stalled_now) {
             stalled.holding.insert(name, stalled_insight(&backlog, now));
         }
     }
@@ -232,25 +243,32 @@ mod tests {
         OffsetDateTime::UNIX_EPOCH + Duration::days(1) + Duration::minutes(minutes)
     }
 
-    /// Probes of one queue a minute apart, holding `counts`: the backlog
-    /// after each.
-    fn probes(counts: &[u64]) -> Vec<Option<Backlog>> {
-        let mut backlog: Option<Backlog> = None;
-        let mut seen = Vec::new();
+    /// Probes of one queue a minute apart, holding `counts`, raising and
+    /// clearing as the sweep does: whether it was stalled after each, and
+    /// the last backlog.
+    fn probes(counts: &[u64]) -> (Vec<bool>, Option<Backlog>) {
+        let (mut backlog, mut held): (Option<Backlog>, bool) = (None, false);
+        let mut stalled = Vec::new();
         for (minute, &visible) in counts.iter().enumerate() {
-            backlog = next_backlog(backlog.as_ref(), "app-audit", visible, at(minute as i64));
-            seen.push(backlog.clone());
+            let (next, now_stalled) = observe(
+                backlog.as_ref(),
+                "app-audit",
+                visible,
+                held,
+                at(minute as i64),
+            );
+            (backlog, held) = (next, now_stalled);
+            stalled.push(now_stalled);
         }
-        seen
+        (stalled, backlog)
     }
 
     #[test]
     fn a_backlog_that_does_not_go_down_for_five_minutes_is_stalled() {
-        let seen = probes(&[3, 4, 3, 5, 6, 7]);
-        let last = seen.last().unwrap().clone().unwrap();
+        let (stalled, last) = probes(&[3, 4, 3, 5, 6, 7]);
+        assert_eq!(stalled, [false, false, false, false, false, true]);
+        let last = last.unwrap();
         assert_eq!((last.since, last.at_start, last.version), (at(0), 3, 6));
-        assert!(!is_stalled(seen[4].as_ref().unwrap(), false, at(4)));
-        assert!(is_stalled(&last, false, at(5)));
         let insight = stalled_insight(&last, at(5));
         // 0.3 for five minutes, 0.07 for at least 5 messages.
         assert_eq!(insight.risk_score, 0.37);
@@ -259,29 +277,40 @@ mod tests {
     }
 
     #[test]
-    fn a_draining_or_emptied_queue_is_not_stalled() {
-        let draining = probes(&[50, 40, 30, 20, 10, 9]);
-        assert!(!is_stalled(draining[5].as_ref().unwrap(), false, at(5)));
+    fn a_backlog_that_went_down_starts_its_stretch_again() {
+        // Down to 1 at minute 1: five more minutes from there.
+        let (stalled, last) = probes(&[3, 1, 1, 1, 1, 3]);
+        assert_eq!(stalled, [false; 6]);
+        assert_eq!(last.unwrap().since, at(1));
+        let (stalled, _) = probes(&[3, 1, 1, 1, 1, 3, 2]);
+        assert_eq!(stalled.last(), Some(&true));
+        let (draining, _) = probes(&[50, 40, 30, 20, 10, 9]);
+        assert!(draining.iter().all(|s| !s));
         // Empty once: the stretch starts again.
-        let emptied = probes(&[5, 6, 0, 7, 8, 9]);
-        assert_eq!(emptied[2], None);
-        assert_eq!(emptied[5].as_ref().unwrap().since, at(3));
-        assert!(!is_stalled(emptied[5].as_ref().unwrap(), false, at(5)));
+        let (stalled, last) = probes(&[5, 6, 0, 7, 8, 9]);
+        assert!(stalled.iter().all(|s| !s));
+        assert_eq!(last.unwrap().since, at(3));
     }
 
     #[test]
-    fn a_stalled_queue_clears_below_half_of_where_it_began() {
-        let seen = probes(&[10, 10, 10, 10, 10, 10, 6, 5, 4]);
-        assert!(is_stalled(seen[5].as_ref().unwrap(), false, at(5)));
-        assert!(is_stalled(seen[7].as_ref().unwrap(), true, at(7)));
-        assert!(!is_stalled(seen[8].as_ref().unwrap(), true, at(8)));
+    fn a_stalled_queue_clears_below_half_of_where_it_began_and_must_stall_again() {
+        let (stalled, _) = probes(&[10, 10, 10, 10, 10, 10, 6, 5, 4, 10, 10, 10, 10, 10, 10]);
+        assert_eq!(
+            stalled,
+            // Cleared at minute 8 (4 of 10), stalled again five minutes on.
+            [
+                false, false, false, false, false, true, true, true, false, false, false, false,
+                false, true, true
+            ]
+        );
     }
 
     #[test]
     fn a_gap_between_probes_starts_a_new_stretch() {
-        let first = next_backlog(None, "q", 4, at(0)).unwrap();
-        let later = next_backlog(Some(&first), "q", 4, at(10)).unwrap();
-        assert_eq!((later.since, later.version), (at(10), 2));
+        let (first, _) = observe(None, "q", 4, false, at(0));
+        let (later, stalled) = observe(first.as_ref(), "q", 4, true, at(10));
+        let later = later.unwrap();
+        assert_eq!((later.since, later.version, stalled), (at(10), 2, false));
     }
 
     #[test]
@@ -306,14 +335,14 @@ mod tests {
     }
 
     #[test]
-    fn dead_letters_are_high_from_the_first_and_critical_by_the_thousand() {
+    fn dead_letters_are_high_from_the_first_and_critical_from_two_hundred() {
         let depth = |visible| QueueDepth {
             queue: WatchedQueue::new("http://sqs.local/1/app-audit-dlq", true),
             visible,
             in_flight: 0,
             delayed: 0,
         };
-        let scores: Vec<(f64, RiskLevel)> = [1, 10, 1500]
+        let scores: Vec<(f64, RiskLevel)> = [1, 10, 100, 200, 1500]
             .into_iter()
             .map(|n| dead_letter_insight(&depth(n), at(0)))
             .map(|i| (i.risk_score, i.risk_level))
@@ -323,6 +352,8 @@ mod tests {
             [
                 (0.5, RiskLevel::High),
                 (0.633, RiskLevel::High),
+                (0.767, RiskLevel::High),
+                (0.807, RiskLevel::Critical),
                 (0.9, RiskLevel::Critical)
             ]
         );

@@ -26,8 +26,8 @@ pub fn is_failing(failed: u64, held: bool) -> bool {
     failed >= if held { 1 } else { FAILING_AT }
 }
 
-/// The insight of a failing rule: MEDIUM at the threshold, HIGH from a
-/// hundred failed runs.
+/// The insight of a failing rule: MEDIUM at the threshold, HIGH from 20
+/// failed runs, 0.7 from a hundred.
 fn failing_insight(failures: &RuleFailures, now: OffsetDateTime) -> InsightRecord {
     let counted = step_of(failures.count);
     let mut explanation = format!(
