@@ -2,6 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# What `make deploy` must not inherit from the lines below: the emulators'
+# endpoints always, and the dummy credentials and region when they are the
+# ones set here (read before they are set; yours are kept).
+DEPLOY_UNSET := AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_DYNAMODB_STREAMS AWS_ENDPOINT_URL_SQS \
+	AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SESV2
+ifeq ($(origin AWS_ACCESS_KEY_ID),undefined)
+DEPLOY_UNSET += AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+endif
+ifeq ($(origin AWS_REGION),undefined)
+DEPLOY_UNSET += AWS_REGION AWS_DEFAULT_REGION
+endif
+
 # Local AWS endpoints (DynamoDB Local and moto), dummy credentials, region.
 DYNAMODB_PORT ?= 8000
 MOTO_PORT ?= 5000
@@ -35,8 +47,12 @@ endif
 # `make bench QUICK=1`: fewer invocations per scenario, results beside the
 # build instead of over the committed ones.
 BENCH_ARGS := $(if $(QUICK),--cold-starts 2 --warm 30 --load-requests 100 --lag-samples 10 --output target/bench-quick.md)
-# Release builds are measured and shipped: plain rustc (an empty wrapper is none).
-bench sam-build: RUSTC_WORKSPACE_WRAPPER :=
+# Release builds are measured and shipped, and the arm64 check builds for
+# another target: plain rustc (an empty wrapper is none).
+bench sam-build deploy arm64-check: RUSTC_WORKSPACE_WRAPPER :=
+# The samconfig.toml environment `sam-build` and `deploy` use: default
+# (dev), staging or prod. Its Architecture (arm64) drives build and stack.
+ENV ?= default
 
 VENV := .venv
 SAM := $(VENV)/bin/sam
@@ -50,7 +66,7 @@ CLIENT_FLAGS := --empty-objects-unknown
 FUZZ_ARGS ?= --max-examples 100 --phases examples,coverage,fuzzing,stateful
 
 .PHONY: help setup lint-tools emulators emulators-stop build dev test lint fmt bench sam-build clean \
-	openapi client client-tools client-check fuzz
+	openapi client client-tools client-check fuzz deploy arm64-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -91,7 +107,9 @@ lint: lint-tools ## Format check, clippy with warnings denied, unused or misplac
 	cargo build --workspace --all-targets
 	$(VENV)/bin/cargo-shear
 	$(SAM) validate --lint --template-file template.yaml
+	$(VENV)/bin/python infra/local/check_samconfig.py .
 	$(MAKE) --no-print-directory client-check
+	$(MAKE) --no-print-directory arm64-check
 
 openapi: ## Regenerate docs/openapi.json from the code (commit it)
 	cargo run -q -p opsflow-openapi
@@ -124,8 +142,16 @@ load: emulators ## File requests from many clients through a locally served plat
 	cargo build --workspace --bins
 	cargo run --quiet -p opsflow-local -- load --quiet --clients $(or $(CLIENTS),8) --requests $(or $(REQUESTS),400)
 
-sam-build: setup ## Build every function for Lambda with `sam build` (ARCH=x86_64|arm64)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)
+sam-build: setup ## Build every function for Lambda with `sam build`, as samconfig.toml's ENV says (arm64 by default)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --config-env $(ENV)
+
+deploy: setup ## Build and deploy the samconfig.toml environment ENV=default|staging|prod, with your AWS credentials (never the emulators')
+	env $(addprefix -u ,$(DEPLOY_UNSET)) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --config-env $(ENV)
+	env $(addprefix -u ,$(DEPLOY_UNSET)) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) deploy --config-env $(ENV)
+
+arm64-check: setup ## Prove an arm64 Lambda build works here: the health function, cross-compiled by cargo-lambda with the pinned Zig
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --arm64 --bin health
+	@python3 infra/local/elf_machine.py target/lambda/health/bootstrap aarch64
 
 clean: emulators-stop ## Stop the emulators and remove build output
 	cargo clean

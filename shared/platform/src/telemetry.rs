@@ -1,9 +1,15 @@
 //! Tracing set-up for functions: JSON lines when Lambda's log format is
-//! JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`), plain text otherwise; the level from
-//! `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`. Each
-//! request runs in a span with its request id and correlation id
-//! (`http::dispatch`), so every line it logs carries both.
+//! JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the template sets), each with its
+//! time, level, invocation, X-Ray trace, cold start and the ids of the
+//! request or event it is about ([`line`]); plain text otherwise (the
+//! local runtime's terminal). The level from `RUST_LOG`, else Lambda's
+//! `AWS_LAMBDA_LOG_LEVEL`, else `info`. Each request runs in a span with
+//! its request id and correlation id (`http::dispatch`), so every line it
+//! logs carries both.
 
+pub mod line;
+
+use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -21,10 +27,8 @@ pub fn init() {
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = if json {
         builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .without_time()
+            .fmt_fields(JsonFields::new())
+            .event_format(line::JsonLine::default())
             .try_init()
     } else {
         builder.without_time().try_init()
