@@ -108,6 +108,8 @@ lint: lint-tools ## Format check, clippy with warnings denied, unused or misplac
 	$(VENV)/bin/cargo-shear
 	$(SAM) validate --lint --template-file template.yaml
 	$(VENV)/bin/python infra/local/check_samconfig.py .
+	$(VENV)/bin/cfn-lint infra/pipeline/deploy-roles.yaml
+	$(VENV)/bin/python infra/pipeline/check_pipeline.py
 	$(MAKE) --no-print-directory client-check
 	$(MAKE) --no-print-directory arm64-check
 

@@ -7,6 +7,7 @@
 //! Invariant: the tests read the repository's template itself, so they
 //! fail when it drifts.
 
+mod alarms;
 mod iam;
 
 use opsflow_local::template::{

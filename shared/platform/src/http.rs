@@ -330,11 +330,14 @@ where
         route = %meta.route_key,
     );
     async {
+        let started = std::time::Instant::now();
         let response = match handler(meta.clone(), req).await {
             Ok(response) => response,
             Err(error) => problem_response(&error, &meta),
         };
-        tracing::info!(status = response.status().as_u16(), "request done");
+        let status = response.status().as_u16();
+        tracing::info!(status, "request done");
+        crate::metrics::request(&meta.route_key, status, started.elapsed());
         finish(response, &meta, cors)
     }
     .instrument(span)

@@ -22,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod pipeline;

@@ -18,7 +18,7 @@
 //! The tests skip, saying so, only when the venv is missing (`make setup`
 //! installs it, and `make test` runs setup first).
 
-mod model;
+pub(crate) mod model;
 
 use model::{api_functions, expanded, functions, references, resource_type, Statement};
 use serde_json::Value;

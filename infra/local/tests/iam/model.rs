@@ -14,7 +14,7 @@ fn repository() -> PathBuf {
 }
 
 /// The expanded template, once per process; `None` without the venv.
-pub(super) fn expanded() -> Option<&'static Value> {
+pub(crate) fn expanded() -> Option<&'static Value> {
     static EXPANDED: OnceLock<Option<Value>> = OnceLock::new();
     EXPANDED.get_or_init(cached_expansion).as_ref()
 }

@@ -18,7 +18,8 @@ use crate::store::audit::AuditStore;
 use crate::store::audit::{AuditRecord, AuditSource, Written};
 use crate::store::Store;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use opsflow_platform::pipeline::consumer::retry;
+use opsflow_platform::pipeline::consumer::{message_span, retry};
+use tracing::Instrument;
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,19 +56,31 @@ pub fn audit_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Resul
 /// Writes a batch; the response lists the messages to retry.
 #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
 pub async fn write_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
-    let outcomes =
-        futures::future::join_all(event.records.iter().map(|m| write_one(store, m))).await;
+    let spans: Vec<tracing::Span> = event.records.iter().map(message_span).collect();
+    let outcomes = futures::future::join_all(
+        event
+            .records
+            .iter()
+            .zip(&spans)
+            .map(|(m, span)| write_one(store, m).instrument(span.clone())),
+    )
+    .await;
     let mut response = SqsBatchResponse::default();
-    for (message, outcome) in event.records.iter().zip(outcomes) {
-        let id = message.message_id.clone().unwrap_or_default();
+    let mut written = 0;
+    for ((message, outcome), span) in event.records.iter().zip(outcomes).zip(spans) {
+        let _in_message = span.enter();
         match outcome {
-            Outcome::Written => tracing::info!(message_id = %id, "audit record written"),
-            Outcome::Duplicate => tracing::info!(message_id = %id, "audit record already written"),
+            Outcome::Written => {
+                written += 1;
+                tracing::info!("audit record written");
+            }
+            Outcome::Duplicate => tracing::info!("audit record already written"),
             Outcome::Failed(reason) => {
-                tracing::error!(message_id = %id, %reason, "audit record not written; will be retried");
+                tracing::error!(%reason, "audit record not written; will be retried");
                 response.batch_item_failures.push(retry(message));
             }
         }
     }
+    opsflow_platform::metrics::count("AuditRecordsWritten", written, None);
     response
 }

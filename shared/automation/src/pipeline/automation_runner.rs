@@ -55,10 +55,11 @@ use crate::store::{Store, StoreError};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::StreamExt;
 use groups::in_order_groups;
-use opsflow_platform::pipeline::consumer::retry;
+use opsflow_platform::pipeline::consumer::{message_span, retry};
 use opsflow_platform::registry::Registry;
 use opsflow_platform::store::Written;
 use std::collections::HashSet;
+use tracing::Instrument;
 
 /// A run that has failed transiently this many times is recorded `failed`.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -124,15 +125,20 @@ impl Runner {
             .map(|group| async move {
                 let mut failed = Vec::new();
                 for (position, message, envelope) in group {
-                    let id = message.message_id.as_deref().unwrap_or_default();
+                    let span = message_span(message);
                     let result = match envelope {
-                        Ok(envelope) => self.run_event(rules, &envelope).await,
+                        Ok(envelope) => {
+                            self.run_event(rules, &envelope)
+                                .instrument(span.clone())
+                                .await
+                        }
                         Err(reason) => Err(reason),
                     };
+                    let _in_message = span.enter();
                     match result {
-                        Ok(()) => tracing::info!(message_id = %id, "event automated"),
+                        Ok(()) => tracing::info!("event automated"),
                         Err(reason) => {
-                            tracing::error!(message_id = %id, %reason, "event not automated; will be retried");
+                            tracing::error!(%reason, "event not automated; will be retried");
                             failed.push(position);
                         }
                     }
@@ -253,7 +259,10 @@ impl Runner {
         let status = end.status;
         let record = RunRecord::new(subject, end).map_err(store_error)?;
         match self.store.put_run(&record).await.map_err(store_error)? {
-            Written::New => tracing::info!(rule_id = %rule.id, ?status, "rule run recorded"),
+            Written::New => {
+                opsflow_platform::metrics::count("RuleRuns", 1, Some(("Status", status.as_str())));
+                tracing::info!(rule_id = %rule.id, ?status, "rule run recorded");
+            }
             // A concurrent delivery finished first: its run is the one.
             Written::AlreadyThere => {
                 if let Some(first) = self.recorded_run(envelope, rule).await? {

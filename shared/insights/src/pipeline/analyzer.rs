@@ -11,7 +11,8 @@ use crate::store::Store;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use opsflow_platform::config::Config;
 use opsflow_platform::events::Envelope;
-use opsflow_platform::pipeline::consumer::retry;
+use opsflow_platform::pipeline::consumer::{message_span, retry};
+use tracing::Instrument;
 
 /// The entity table's store, from the function's configuration.
 pub fn entity_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Store> {
@@ -43,16 +44,18 @@ pub async fn analyze_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse 
     // statistics item they would otherwise fight over.
     let mut outcomes = Vec::with_capacity(event.records.len());
     for message in &event.records {
-        outcomes.push(analyze_one(store, message).await);
+        let span = message_span(message);
+        let (message, outcome) = analyze_one(store, message).instrument(span.clone()).await;
+        outcomes.push((message, outcome, span));
     }
     let mut response = SqsBatchResponse::default();
-    for (message, outcome) in outcomes {
-        let id = message.message_id.clone().unwrap_or_default();
+    for (message, outcome, span) in outcomes {
+        let _in_message = span.enter();
         match outcome {
-            Ok(Analyzed::Ignored) => tracing::debug!(message_id = %id, "event ignored"),
-            Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "event analysed"),
+            Ok(Analyzed::Ignored) => tracing::debug!("event ignored"),
+            Ok(outcome) => tracing::info!(?outcome, "event analysed"),
             Err(reason) => {
-                tracing::warn!(message_id = %id, %reason, "event not analysed; will be retried");
+                tracing::warn!(%reason, "event not analysed; will be retried");
                 response.batch_item_failures.push(retry(message));
             }
         }

@@ -36,6 +36,7 @@ use opsflow_platform::domain::EntityId;
 use opsflow_platform::pipeline::consumer;
 use serde_json::Value;
 use time::Duration;
+use tracing::Instrument;
 
 pub use crate::work::Mail;
 
@@ -91,8 +92,10 @@ impl Worker {
     pub async fn run_batch(&self, event: &SqsEvent) -> SqsBatchResponse {
         let mut response = SqsBatchResponse::default();
         for message in &event.records {
-            if let Err(why) = self.one(message).await {
-                tracing::error!(message_id = ?message.message_id, %why, "job message to be delivered again");
+            let span = consumer::message_span(message);
+            if let Err(why) = self.one(message).instrument(span.clone()).await {
+                let _in_message = span.enter();
+                tracing::error!(%why, "job message to be delivered again");
                 response.batch_item_failures.push(consumer::retry(message));
             }
         }
@@ -164,6 +167,15 @@ impl Worker {
         };
         match written {
             Ok(after) => {
+                // Each job once, at the end it came to (a failed attempt
+                // that runs again is not an end).
+                if matches!(after.status, JobStatus::Completed | JobStatus::Failed) {
+                    opsflow_platform::metrics::count(
+                        "Jobs",
+                        1,
+                        Some(("Result", after.status.as_str())),
+                    );
+                }
                 tracing::info!(job_id = %job.id, status = %after.status, "job attempt ended");
                 Ok(())
             }

@@ -40,3 +40,31 @@ pub fn retry(message: &SqsMessage) -> BatchItemFailure {
     failure.item_identifier = message.message_id.clone().unwrap_or_default();
     failure
 }
+
+/// The span a consumer handles `message` in: its message id and, when its
+/// body is an event envelope, the event's id, type and correlation id, so
+/// every line logged about the message carries them
+/// ([`crate::telemetry::line`]).
+pub fn message_span(message: &SqsMessage) -> tracing::Span {
+    #[derive(serde::Deserialize, Default)]
+    struct Ids {
+        #[serde(default)]
+        id: String,
+        #[serde(default, rename = "type")]
+        event_type: String,
+        #[serde(default)]
+        correlation_id: String,
+    }
+    let ids: Ids = message
+        .body
+        .as_deref()
+        .and_then(|body| serde_json::from_str(body).ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "message",
+        message_id = message.message_id.as_deref().unwrap_or_default(),
+        event_id = %ids.id,
+        event_type = %ids.event_type,
+        correlation_id = %ids.correlation_id,
+    )
+}

@@ -228,4 +228,30 @@ mod tests {
         assert_eq!(lines[2]["function_request_id"], "req-2");
         assert_eq!(lines[2]["cold_start"], false);
     }
+
+    #[test]
+    fn a_consumers_lines_about_a_message_name_its_event() {
+        let mut message = aws_lambda_events::event::sqs::SqsMessage::default();
+        message.message_id = Some("m-1".into());
+        message.body = Some(
+            serde_json::json!({"id": "e-7", "type": "approval.created", "correlation_id": "c-3"})
+                .to_string(),
+        );
+        let mut not_an_event = aws_lambda_events::event::sqs::SqsMessage::default();
+        not_an_event.message_id = Some("m-2".into());
+        not_an_event.body = Some("not json".into());
+        let lines = lines_of(|| {
+            for message in [&message, &not_an_event] {
+                let span = crate::pipeline::consumer::message_span(message);
+                let _in_message = span.enter();
+                tracing::info!("handled");
+            }
+        });
+        assert_eq!(lines[0]["message_id"], "m-1");
+        assert_eq!(lines[0]["event_id"], "e-7");
+        assert_eq!(lines[0]["event_type"], "approval.created");
+        assert_eq!(lines[0]["correlation_id"], "c-3");
+        assert_eq!(lines[1]["message_id"], "m-2");
+        assert_eq!(lines[1]["event_id"], "");
+    }
 }

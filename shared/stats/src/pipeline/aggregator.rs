@@ -13,7 +13,7 @@ use crate::service::{self, Outcome};
 use crate::store::Store;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use opsflow_platform::config::Config;
-use opsflow_platform::pipeline::consumer::retry;
+use opsflow_platform::pipeline::consumer::{message_span, retry};
 use serde_json::Value;
 
 /// The entity table's store, from the function's configuration.
@@ -39,7 +39,13 @@ pub async fn count_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
     let mut counted = service::count_all(store, &envelopes).await.into_iter();
     let mut response = SqsBatchResponse::default();
     for (message, parsed) in event.records.iter().zip(parsed) {
-        let id = message.message_id.clone().unwrap_or_default();
+        let _in_message = message_span(message).entered();
+        let event_type = parsed
+            .as_ref()
+            .ok()
+            .and_then(|e| e["type"].as_str())
+            .unwrap_or_default()
+            .to_owned();
         let outcome: Result<Outcome, String> = match parsed {
             Ok(_) => counted
                 .next()
@@ -52,12 +58,29 @@ pub async fn count_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
             Err(reason) => Err(reason),
         };
         match outcome {
-            Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "event counted"),
+            Ok(outcome) => {
+                if outcome == Outcome::Counted {
+                    business_metric(&event_type);
+                }
+                tracing::info!(?outcome, "event counted");
+            }
             Err(reason) => {
-                tracing::error!(message_id = %id, %reason, "event not counted; will be retried");
+                tracing::error!(%reason, "event not counted; will be retried");
                 response.batch_item_failures.push(retry(message));
             }
         }
     }
     response
+}
+
+/// The business metric an event counted for the first time moves
+/// ([`opsflow_platform::metrics`]): approvals filed and decided.
+fn business_metric(event_type: &str) {
+    use opsflow_platform::metrics::count;
+    match event_type {
+        "approval.created" => count("ApprovalsFiled", 1, None),
+        "approval.approved" => count("ApprovalsDecided", 1, Some(("Outcome", "approved"))),
+        "approval.rejected" => count("ApprovalsDecided", 1, Some(("Outcome", "rejected"))),
+        _ => {}
+    }
 }

@@ -114,6 +114,12 @@ impl Dispatcher {
             "webhook attempt made"
         );
         if status.is_final() {
+            let result = if status == Status::Delivered {
+                "delivered"
+            } else {
+                "failed"
+            };
+            opsflow_platform::metrics::count("WebhookDeliveries", 1, Some(("Result", result)));
             if let Err(problem) = self.count(&subscription, status).await {
                 tracing::error!(webhook_id = %subscription.id, %problem, "the subscription's health was not updated");
             }

@@ -27,8 +27,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use opsflow_platform::config::Config;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::pipeline::consumer::retry;
+use opsflow_platform::pipeline::consumer::{message_span, retry};
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 /// The dispatcher's context, built once per cold start.
 pub struct Dispatcher {
@@ -76,13 +77,20 @@ impl Dispatcher {
 
     /// Handles a batch; the response names the messages to retry.
     pub async fn handle_batch(&self, event: &SqsEvent) -> SqsBatchResponse {
-        let outcomes =
-            futures::future::join_all(event.records.iter().map(|m| self.handle(m))).await;
+        let spans: Vec<tracing::Span> = event.records.iter().map(message_span).collect();
+        let outcomes = futures::future::join_all(
+            event
+                .records
+                .iter()
+                .zip(&spans)
+                .map(|(m, span)| self.handle(m).instrument(span.clone())),
+        )
+        .await;
         let mut response = SqsBatchResponse::default();
-        for (message, outcome) in event.records.iter().zip(outcomes) {
+        for ((message, outcome), span) in event.records.iter().zip(outcomes).zip(spans) {
             if let Err(problem) = outcome {
-                let id = message.message_id.as_deref().unwrap_or_default();
-                tracing::warn!(message_id = %id, %problem, "webhook message to retry");
+                let _in_message = span.enter();
+                tracing::warn!(%problem, "webhook message to retry");
                 response.batch_item_failures.push(retry(message));
             }
         }
