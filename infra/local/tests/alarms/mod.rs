@@ -5,7 +5,8 @@
 //! API's 5xx rate and p99 latency and the worst route's, all notifying one
 //! topic — the `AlarmTopicArn` parameter when given, else the stack's own
 //! — and the dashboard that shows them, whose body is valid JSON naming
-//! only resources of the stack.
+//! only resources of the stack; every function released behind its `live`
+//! alias by CodeDeploy, rolled back by the API's 5xx alarms.
 
 use crate::iam::model::expanded;
 use serde_json::Value;
@@ -135,5 +136,33 @@ fn the_dashboard_is_json_that_names_only_the_stacks_resources() {
             || template["Resources"].get(&name).is_some()
             || template["Parameters"].get(&name).is_some();
         assert!(known, "the dashboard names {name}, which the stack has not");
+    }
+}
+
+#[test]
+fn every_function_is_released_behind_its_alias_and_rolled_back_by_the_5xx_alarms() {
+    let Some(template) = expanded() else { return };
+    let all = &template["Resources"];
+    for (function, _) in resources(template, "AWS::Lambda::Function") {
+        let alias = &all[format!("{function}Aliaslive")];
+        assert_eq!(alias["Properties"]["Name"], "live", "{function}");
+        let group = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]
+            ["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{function}: no CodeDeploy deployment group"));
+        let group = &all[group]["Properties"];
+        let alarms: BTreeSet<&str> = group["AlarmConfiguration"]["Alarms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["Name"]["Ref"].as_str())
+            .collect();
+        assert_eq!(
+            alarms,
+            BTreeSet::from(["ApiServerErrorRateAlarm", "RouteServerErrorsAlarm"]),
+            "{function}"
+        );
+        let rollback = group["AutoRollbackConfiguration"]["Events"].to_string();
+        assert!(rollback.contains("DEPLOYMENT_STOP_ON_ALARM"), "{function}");
     }
 }

@@ -279,11 +279,21 @@ pub(super) fn functions(template: &Value) -> Vec<Function<'_>> {
                 leading_keys: None,
             });
         }
+        // A mapping invokes the function, or its alias (AutoPublishAlias).
+        let aliases: BTreeSet<&String> = resources
+            .iter()
+            .filter(|(_, r)| {
+                r["Type"] == "AWS::Lambda::Alias"
+                    && references(&r["Properties"]["FunctionName"]).contains(id)
+            })
+            .map(|(alias, _)| alias)
+            .collect();
         let mappings = resources
             .values()
             .filter(|r| {
+                let invoked = references(&r["Properties"]["FunctionName"]);
                 r["Type"] == "AWS::Lambda::EventSourceMapping"
-                    && references(&r["Properties"]["FunctionName"]).contains(id)
+                    && (invoked.contains(id) || aliases.iter().any(|a| invoked.contains(*a)))
             })
             .collect();
         functions.push(Function {
