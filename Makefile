@@ -52,7 +52,11 @@ BENCH_ARGS := $(if $(QUICK),--cold-starts 2 --warm 30 --load-requests 100 --lag-
 bench sam-build deploy arm64-check: RUSTC_WORKSPACE_WRAPPER :=
 # The samconfig.toml environment `sam-build` and `deploy` use: default
 # (dev), staging or prod. Its Architecture (arm64) drives build and stack.
-ENV ?= default
+# Only `make … ENV=…` sets it: an ENV the shell exports (sh's startup file)
+# never picks where a deploy goes.
+ifneq ($(origin ENV),command line)
+ENV := default
+endif
 
 VENV := .venv
 SAM := $(VENV)/bin/sam

@@ -3,7 +3,8 @@
     .venv/bin/python infra/pipeline/check_pipeline.py
 
 .github/workflows/deploy.yml: no permission by default; tests, then one
-arm64 build, then staging, then prod, in that order; only the deploy jobs
+arm64 build (packed as a tarball, so the binaries stay executable), then
+staging, then prod, in that order, from main only; only the deploy jobs
 may ask GitHub for an OIDC token (`id-token: write`), each in its GitHub
 environment, and they get AWS credentials only by assuming a role — no
 access key or AWS secret appears anywhere.
@@ -13,7 +14,7 @@ first): the deploy role trusts GitHub's OIDC provider only for this
 repository's environment of the stack's name and audience sts.amazonaws.com,
 passes only the execution role and only to CloudFormation, and the stack's
 roles pattern cannot match the pipeline's own roles (a deployed template
-could not widen them). Exits non-zero naming each problem.
+cannot change them). Exits non-zero naming each problem.
 """
 
 import re
@@ -71,6 +72,14 @@ def workflow_problems(path: Path) -> list:
                 found.append(f"workflow: {name} must get credentials by role-to-assume")
             if not any(f"--config-env {env}" in str(s.get("run", "")) for s in steps):
                 found.append(f"workflow: {name} must deploy samconfig.toml's {env}")
+            if job.get("if") != "github.ref == 'refs/heads/main'":
+                found.append(f"workflow: {name} must deploy main only")
+            runs = " ".join(str(s.get("run", "")) for s in steps)
+            if "tar -xzf sam-build.tgz" not in runs or "--region" not in runs:
+                found.append(f"workflow: {name} must unpack the build (file modes) and name the region")
+    build_runs = " ".join(str(s.get("run", "")) for s in jobs.get("build", {}).get("steps", []))
+    if "tar -czf sam-build.tgz .aws-sam/build" not in build_runs:
+        found.append("workflow: build must pack .aws-sam/build as a tarball (an artifact keeps no file modes)")
     if re.search(r"aws-access-key-id|aws-secret-access-key|secrets\.AWS_", text):
         found.append("workflow: long-lived AWS keys are not to be used")
     return found
@@ -116,7 +125,7 @@ def main() -> int:
     for problem in found:
         print(problem, file=sys.stderr)
     if not found:
-        print("deploy pipeline: OIDC only, staging before prod, least privilege")
+        print("deploy pipeline: OIDC only, main only, staging before prod, executable builds")
     return 1 if found else 0
 
 

@@ -11,6 +11,8 @@ use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::store::Store;
 use std::path::{Path, PathBuf};
 
+pub mod bootstrap;
+
 /// Writes a new key pair as `jwt-private.pem` (mode 0600) and
 /// `jwt-public.pem` into `dir`, refusing to overwrite an existing key.
 pub fn generate_keys(dir: &Path, algorithm: &str) -> anyhow::Result<(PathBuf, PathBuf)> {

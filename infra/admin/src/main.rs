@@ -1,6 +1,7 @@
 //! `opsflow-admin`: operator commands.
 //!
 //! ```text
+//! opsflow-admin bootstrap --env ENV
 //! opsflow-admin gen-keys [--out DIR] [--algorithm EdDSA|RS256]
 //! opsflow-admin create-admin --email E --name N [--table T]
 //! ```
@@ -23,6 +24,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create an environment's signing key: the secret and the public-key
+    /// parameters the template reads (once; a second run changes nothing).
+    Bootstrap {
+        /// The environment (samconfig.toml's Environment: dev, staging, prod).
+        #[arg(long)]
+        env: String,
+    },
     /// Generate the access-token signing key pair.
     GenKeys {
         #[arg(long, default_value = ".local/keys")]
@@ -45,6 +53,30 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Bootstrap { env } => {
+            let names = opsflow_admin::bootstrap::KeyNames::of(&env)?;
+            let sdk = opsflow_platform::store::sdk_config().await;
+            let made = opsflow_admin::bootstrap::bootstrap(
+                &aws_sdk_secretsmanager::Client::new(&sdk),
+                &aws_sdk_ssm::Client::new(&sdk),
+                &names,
+            )
+            .await?;
+            let what = if made.created {
+                "created"
+            } else {
+                "already there"
+            };
+            println!("signing key of {env}: {what}");
+            println!("  secret     {} ({})", names.secret, made.secret_arn);
+            println!("  public key {}", names.public);
+            println!("  previous   {}", names.previous);
+            println!();
+            println!("In samconfig.toml's {env} section:");
+            println!("  \"JwtSigningKeySecretArn=\\\"{}\\\"\",", made.secret_arn);
+            println!("  \"JwtPublicKey=\\\"{}\\\"\",", names.public);
+            println!("  \"JwtPreviousPublicKey=\\\"{}\\\"\",", names.previous);
+        }
         Command::GenKeys { out, algorithm } => {
             let (private, public) = opsflow_admin::generate_keys(&out, &algorithm)?;
             println!("private key: {} (keep it secret)", private.display());

@@ -67,6 +67,7 @@ fn generated_keys_sign_and_verify_and_are_never_overwritten() {
     let config = JwtConfig {
         algorithm: JwtAlgorithm::EdDsa,
         verification_key: std::fs::read(&public).unwrap(),
+        previous_verification_key: None,
         issuer: "opsflow".into(),
         audience: "opsflow-api".into(),
     };
@@ -87,4 +88,94 @@ fn generated_keys_sign_and_verify_and_are_never_overwritten() {
     assert!(opsflow_admin::generate_keys(&dir, "EdDSA").is_err());
     assert!(opsflow_admin::generate_keys(&dir.join("x"), "HS256").is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Clients of moto's Secrets Manager and SSM.
+async fn key_stores() -> (aws_sdk_secretsmanager::Client, aws_sdk_ssm::Client) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
+        .unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned());
+    let sdk = opsflow_platform::store::emulator_sdk_config(&endpoint, "us-east-1").await;
+    (
+        aws_sdk_secretsmanager::Client::new(&sdk),
+        aws_sdk_ssm::Client::new(&sdk),
+    )
+}
+
+async fn parameter(ssm: &aws_sdk_ssm::Client, name: &str) -> String {
+    ssm.get_parameter()
+        .name(name)
+        .send()
+        .await
+        .expect("the parameter is readable")
+        .parameter
+        .and_then(|p| p.value)
+        .expect("the parameter has a value")
+}
+
+#[tokio::test]
+async fn bootstrap_makes_a_matching_key_once() {
+    use opsflow_admin::bootstrap::{bootstrap, KeyNames};
+    let (secrets, ssm) = key_stores().await;
+    let env = format!("t{}", &EntityId::new().to_string()[..8]);
+    let names = KeyNames::of(&env).unwrap();
+    let made = bootstrap(&secrets, &ssm, &names).await.unwrap();
+    assert!(made.created);
+    assert!(made
+        .secret_arn
+        .contains(&format!("opsflow/{env}/jwt-signing-key")));
+    let private = secrets
+        .get_secret_value()
+        .secret_id(&made.secret_arn)
+        .send()
+        .await
+        .unwrap()
+        .secret_string
+        .unwrap();
+    let public = parameter(&ssm, &names.public).await;
+    assert_eq!(parameter(&ssm, &names.previous).await, "none");
+    // The pair signs and verifies as the functions will use it.
+    let config = JwtConfig {
+        algorithm: JwtAlgorithm::EdDsa,
+        verification_key: public.clone().into_bytes(),
+        previous_verification_key: None,
+        issuer: "opsflow".into(),
+        audience: "opsflow-api".into(),
+    };
+    let token = TokenSigner::new(&config, Some(&private))
+        .unwrap()
+        .issue(
+            &EntityId::new(),
+            Role::User,
+            ("s", 1),
+            opsflow_platform::clock::now(),
+        )
+        .unwrap();
+    assert!(TokenVerifier::new(&config)
+        .unwrap()
+        .verify(&token.token)
+        .is_ok());
+
+    // Again: nothing changes.
+    let again = bootstrap(&secrets, &ssm, &names).await.unwrap();
+    assert_eq!(
+        (again.created, again.secret_arn.as_str()),
+        (false, made.secret_arn.as_str())
+    );
+    assert_eq!(parameter(&ssm, &names.public).await, public);
+
+    // Half made (a public key without its secret) is refused.
+    let other = KeyNames::of(&format!("{env}-x")).unwrap();
+    ssm.put_parameter()
+        .name(&other.public)
+        .value("-----BEGIN PUBLIC KEY-----")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let refused = bootstrap(&secrets, &ssm, &other).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("delete the parameter"),
+        "{refused}"
+    );
+    assert!(KeyNames::of("Prod!").is_err());
 }

@@ -122,6 +122,14 @@ impl Platform {
         parameters
             .entry("JwtSigningKeySecretArn".to_owned())
             .or_insert(secret_arn);
+        // The template reads the public keys from SSM parameters, which the
+        // emulators have not: the local key, and no previous one.
+        parameters
+            .entry("JwtPublicKey".to_owned())
+            .or_insert_with(|| secrets.public_pem.clone());
+        parameters
+            .entry("JwtPreviousPublicKey".to_owned())
+            .or_insert_with(|| "none".to_owned());
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("listening on {}", options.listen))?;

@@ -12,9 +12,10 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `make deploy ENV=staging` with SAM replaced by a script that records
-/// each call's arguments and `AWS_*` variables; `vars` are the caller's.
-fn deploy_with(vars: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+/// `make deploy ENV=<env>` (no `ENV=` when `env` is none) with SAM
+/// replaced by a script that records each call's arguments and `AWS_*`
+/// variables; `vars` are the caller's environment.
+fn deploy_with(env: Option<&str>, vars: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
     let dir = std::env::temp_dir().join(format!("opsflow-deploy-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let log = dir.join("calls.log");
@@ -32,13 +33,15 @@ fn deploy_with(vars: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
     assert!(status.success());
     let mut make = Command::new("make");
     make.current_dir(root())
-        .args(["--no-print-directory", "deploy", "ENV=staging"])
+        .args(["--no-print-directory", "deploy"])
+        .args(env.map(|env| format!("ENV={env}")))
         .arg(format!("SAM={}", fake.display()))
         .env("FAKE_SAM_LOG", &log)
         // Not the variables `make test` itself exports.
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")
-        .env_remove("MAKELEVEL");
+        .env_remove("MAKELEVEL")
+        .env_remove("ENV");
     for (name, _) in std::env::vars() {
         if name.starts_with("AWS_") {
             make.env_remove(name);
@@ -70,7 +73,7 @@ fn deploy_with(vars: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn make_deploy_builds_and_deploys_the_environment_without_the_emulators_settings() {
-    let calls = deploy_with(&[]);
+    let calls = deploy_with(Some("staging"), &[]);
     let commands: Vec<&str> = calls.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         commands,
@@ -89,12 +92,15 @@ fn make_deploy_builds_and_deploys_the_environment_without_the_emulators_settings
 
 #[test]
 fn make_deploy_keeps_the_callers_credentials_and_drops_any_endpoint() {
-    let calls = deploy_with(&[
-        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-        ("AWS_SECRET_ACCESS_KEY", "example"),
-        ("AWS_REGION", "eu-west-1"),
-        ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
-    ]);
+    let calls = deploy_with(
+        Some("staging"),
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "example"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
+        ],
+    );
     assert_eq!(calls.len(), 2);
     for (command, vars) in &calls {
         assert!(
@@ -110,6 +116,16 @@ fn make_deploy_keeps_the_callers_credentials_and_drops_any_endpoint() {
             "{command}: {vars:?}"
         );
     }
+}
+
+#[test]
+fn an_env_the_shell_exports_never_picks_where_a_deploy_goes() {
+    let calls = deploy_with(None, &[("ENV", "prod")]);
+    let commands: Vec<&str> = calls.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        commands,
+        ["build --config-env default", "deploy --config-env default"]
+    );
 }
 
 #[test]

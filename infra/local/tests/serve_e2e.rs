@@ -14,6 +14,8 @@ mod detectors;
 mod escalation;
 #[path = "serve_e2e/insights.rs"]
 mod insights;
+#[path = "serve_e2e/rotation.rs"]
+mod rotation;
 
 use opsflow_local::platform::{Platform, PlatformOptions};
 use opsflow_local::seed;

@@ -20,12 +20,19 @@ use std::path::Path;
 
 const SECRET_ARN: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:opsflow-local-jwt-signing-key";
+/// The value the SSM-typed `JwtPublicKey` parameter is given locally.
+const PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----";
 
 fn context() -> LocalContext {
     LocalContext {
-        parameters: [("JwtSigningKeySecretArn".to_owned(), SECRET_ARN.to_owned())]
-            .into_iter()
-            .collect(),
+        parameters: [
+            ("JwtSigningKeySecretArn", SECRET_ARN),
+            ("JwtPublicKey", PUBLIC_KEY),
+            ("JwtPreviousPublicKey", "none"),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect(),
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         sqs_endpoint: "http://127.0.0.1:5000".into(),
@@ -366,20 +373,14 @@ fn cors_origins() {
 #[test]
 fn dynamic_references_are_reported_until_overridden() {
     let template = real_template(&context());
-    for (function, variable) in [
-        ("AuthFunction", "JWT_PUBLIC_KEY"),
-        ("UsersFunction", "JWT_PUBLIC_KEY"),
-        ("UsersFunction", "CURSOR_SECRET"),
-    ] {
-        assert!(
-            template
-                .warnings
-                .iter()
-                .any(|w| w.starts_with(&format!("{function}: environment variable {variable} "))),
-            "{function} {variable}: {:#?}",
-            template.warnings
-        );
-    }
+    assert!(
+        template
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("UsersFunction: environment variable CURSOR_SECRET ")),
+        "{:#?}",
+        template.warnings
+    );
     assert!(template
         .warnings
         .contains(&"ignored locally: HealthErrorsAlarm (AWS::CloudWatch::Alarm)".to_owned()));
@@ -399,9 +400,27 @@ fn dynamic_references_are_reported_until_overridden() {
         .any(|w| w.contains("dynamic reference")));
     let users = &template.function("UsersFunction").unwrap().environment;
     assert_eq!(users["CURSOR_SECRET"], "local-cursor-secret");
+    // The public keys are parameters (read from SSM at each deploy), not
+    // dynamic references: their local values are the parameters'.
+    assert_eq!(users["JWT_PUBLIC_KEY"], "-----BEGIN PUBLIC KEY-----");
+    assert_eq!(users["JWT_PREVIOUS_PUBLIC_KEY"], "none");
     // Not declared by HealthFunction, so not added there.
     let health = &template.function("HealthFunction").unwrap().environment;
     assert!(!health.contains_key("CURSOR_SECRET"));
+}
+
+#[test]
+fn the_public_keys_are_read_from_ssm_at_every_deploy() {
+    let ctx = LocalContext {
+        parameters: [("JwtSigningKeySecretArn".to_owned(), SECRET_ARN.to_owned())]
+            .into_iter()
+            .collect(),
+        ..context()
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let message = format!("{:#}", template::load(&path, &ctx).unwrap_err());
+    assert!(message.contains("JwtPublicKey"), "{message}");
+    assert!(message.contains("SSM Parameter Store"), "{message}");
 }
 
 #[test]

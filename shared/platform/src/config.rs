@@ -42,6 +42,9 @@ pub struct JwtConfig {
     pub algorithm: JwtAlgorithm,
     /// Public key PEM (EdDSA/RS256) or the shared secret (HS256).
     pub verification_key: Vec<u8>,
+    /// During a key rotation, the public key tokens signed before it were
+    /// signed with (`JWT_PREVIOUS_PUBLIC_KEY`; EdDSA/RS256 only).
+    pub previous_verification_key: Option<Vec<u8>>,
     pub issuer: String,
     pub audience: String,
 }
@@ -289,9 +292,19 @@ impl JwtConfig {
             JwtAlgorithm::Hs256 => vars.secret("JWT_SECRET")?.as_bytes().to_vec(),
             _ => unescape_pem(vars.required("JWT_PUBLIC_KEY")?).into_bytes(),
         };
+        // "none" (or "-") says there is no previous key: a template parameter
+        // read from SSM cannot be empty.
+        let previous_verification_key = match algorithm {
+            JwtAlgorithm::Hs256 => None,
+            _ => vars
+                .get("JWT_PREVIOUS_PUBLIC_KEY")
+                .filter(|v| !v.eq_ignore_ascii_case("none") && *v != "-")
+                .map(|pem| unescape_pem(pem).into_bytes()),
+        };
         Ok(JwtConfig {
             algorithm,
             verification_key,
+            previous_verification_key,
             issuer: vars.get("JWT_ISSUER").unwrap_or("opsflow").to_owned(),
             audience: vars.get("JWT_AUDIENCE").unwrap_or("opsflow-api").to_owned(),
         })

@@ -3,6 +3,8 @@
 //! `Opsflow` namespace as it ingests the function's log group — no API
 //! call, no latency on the request
 //! (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>).
+//! The namespace is `Opsflow/<env>` (`ENVIRONMENT`), so an environment's
+//! alarms and dashboard read only its own metrics.
 //!
 //! Every metric has the dimension `Service` (the function's name,
 //! `opsflow-<env>-<function>`); some also a second set with one more
@@ -26,8 +28,10 @@ use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 use time::OffsetDateTime;
 
-/// The namespace of every Opsflow metric.
-pub const NAMESPACE: &str = "Opsflow";
+/// The namespace of an environment's metrics.
+pub fn namespace(environment: &str) -> String {
+    format!("Opsflow/{environment}")
+}
 
 /// A metric's unit, as CloudWatch names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,7 @@ impl Unit {
 /// under the dimension set `["Service"]` and, when `detail` names one,
 /// `["Service", <detail's name>]` too.
 pub fn document(
+    namespace: &str,
     service: &str,
     detail: Option<(&str, &str)>,
     values: &[(&str, Unit, f64)],
@@ -74,7 +79,7 @@ pub fn document(
         json!({
             "Timestamp": i64::try_from(millis).unwrap_or_default(),
             "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
+                "Namespace": namespace,
                 "Dimensions": dimensions,
                 "Metrics": metrics,
             }],
@@ -83,25 +88,37 @@ pub fn document(
     Value::Object(line)
 }
 
-/// The function these metrics are about, when they are written at all.
-fn service() -> Option<&'static str> {
-    static SERVICE: OnceLock<Option<String>> = OnceLock::new();
-    SERVICE
+/// Where these metrics go — the namespace and the function they are about
+/// — when they are written at all.
+fn target() -> Option<&'static (String, String)> {
+    static TARGET: OnceLock<Option<(String, String)>> = OnceLock::new();
+    TARGET
         .get_or_init(|| {
             let json = std::env::var("AWS_LAMBDA_LOG_FORMAT")
                 .is_ok_and(|f| f.eq_ignore_ascii_case("json"));
             json.then(|| {
-                std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "opsflow".into())
+                let environment = std::env::var("ENVIRONMENT").unwrap_or_else(|_| "dev".into());
+                let service =
+                    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "opsflow".into());
+                (namespace(&environment), service)
             })
         })
-        .as_deref()
+        .as_ref()
 }
 
 fn emit(detail: Option<(&str, &str)>, values: &[(&str, Unit, f64)]) {
-    if let Some(service) = service() {
+    if let Some((namespace, service)) = target() {
+        // A dimension's value may not be empty.
+        let detail = detail.filter(|(_, value)| !value.is_empty());
         println!(
             "{}",
-            document(service, detail, values, OffsetDateTime::now_utc())
+            document(
+                namespace,
+                service,
+                detail,
+                values,
+                OffsetDateTime::now_utc()
+            )
         );
     }
 }
@@ -144,6 +161,7 @@ mod tests {
     fn a_document_declares_its_metrics_under_the_service_and_the_detail() {
         let at = OffsetDateTime::UNIX_EPOCH + time::Duration::milliseconds(1_700_000_000_123);
         let line = document(
+            &namespace("dev"),
             "opsflow-dev-users",
             Some(("Route", "GET /api/v1/users")),
             &[
@@ -158,7 +176,7 @@ mod tests {
                 "_aws": {
                     "Timestamp": 1_700_000_000_123_i64,
                     "CloudWatchMetrics": [{
-                        "Namespace": "Opsflow",
+                        "Namespace": "Opsflow/dev",
                         "Dimensions": [["Service"], ["Service", "Route"]],
                         "Metrics": [
                             {"Name": "Requests", "Unit": "Count"},
@@ -172,7 +190,13 @@ mod tests {
                 "Latency": 12.5
             })
         );
-        let plain = document("svc", None, &[("Jobs", Unit::Count, 2.0)], at);
+        let plain = document(
+            "Opsflow/dev",
+            "svc",
+            None,
+            &[("Jobs", Unit::Count, 2.0)],
+            at,
+        );
         assert_eq!(
             plain["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["Service"]])

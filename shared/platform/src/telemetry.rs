@@ -9,28 +9,43 @@
 
 pub mod line;
 
+use tracing::Level;
+use tracing_subscriber::filter::{filter_fn, FilterExt};
 use tracing_subscriber::fmt::format::JsonFields;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
-pub fn init() {
-    let filter = std::env::var("RUST_LOG")
+/// The level filter: `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else info.
+fn level_filter() -> EnvFilter {
+    std::env::var("RUST_LOG")
         .ok()
         .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())
         .map(|level| level.to_lowercase())
         .and_then(|level| EnvFilter::try_new(level).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new("info"))
+}
+
+pub fn init() {
+    // Spans at INFO and above stay on whatever the level: they carry the
+    // invocation's, request's and message's ids, which a WARN or ERROR
+    // line needs most. The level filters the lines themselves.
+    let filter = level_filter().or(filter_fn(|meta| {
+        meta.is_span() && *meta.level() <= Level::INFO
+    }));
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false);
+    let registry = tracing_subscriber::registry();
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = if json {
-        builder
+        let layer = tracing_subscriber::fmt::layer()
             .fmt_fields(JsonFields::new())
-            .event_format(line::JsonLine::default())
-            .try_init()
+            .event_format(line::JsonLine::default());
+        registry.with(layer.with_filter(filter)).try_init()
     } else {
-        builder.without_time().try_init()
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_target(false)
+            .without_time();
+        registry.with(layer.with_filter(filter)).try_init()
     };
 }

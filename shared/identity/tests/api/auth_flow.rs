@@ -125,6 +125,7 @@ fn signer(
     let config = JwtConfig {
         algorithm,
         verification_key: key.to_vec(),
+        previous_verification_key: None,
         issuer: issuer.into(),
         audience: audience.into(),
     };
@@ -175,6 +176,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_401() {
     let other_config = JwtConfig {
         algorithm: JwtAlgorithm::EdDsa,
         verification_key: other_keys.public_pem.clone().into_bytes(),
+        previous_verification_key: None,
         issuer: "opsflow-test".into(),
         audience: "opsflow-api".into(),
     };

@@ -5,6 +5,12 @@
 //! Invariant: verification accepts exactly one algorithm, the configured
 //! one, so `alg: none` and algorithm-confusion tokens (an HS256 token keyed
 //! with our public key) are refused.
+//!
+//! Rotation: a token names its signing key (`kid`, [`super::kid`]); a
+//! verifier holds the current public key and, during a rotation, the
+//! previous one, and checks a token with the key its `kid` names (a token
+//! naming neither is refused). A token without `kid` (issued before key
+//! ids) is tried with each.
 
 use crate::config::{JwtAlgorithm, JwtConfig};
 use crate::domain::{EntityId, Role};
@@ -60,33 +66,60 @@ fn algorithm(alg: JwtAlgorithm) -> Algorithm {
 /// Verifies access tokens; every API function holds one.
 #[derive(Clone)]
 pub struct TokenVerifier {
-    key: DecodingKey,
+    /// The current key first, then the previous one; each with its id.
+    keys: Vec<(Option<String>, DecodingKey)>,
     validation: Validation,
+}
+
+/// A verification key and its id (none for HS256: its id would be a hash
+/// of the secret).
+fn decoding_key(
+    algorithm: JwtAlgorithm,
+    key: &[u8],
+) -> anyhow::Result<(Option<String>, DecodingKey)> {
+    let id = || super::kid::of_public_pem(&String::from_utf8_lossy(key));
+    Ok(match algorithm {
+        JwtAlgorithm::EdDsa => (id(), DecodingKey::from_ed_pem(key)?),
+        JwtAlgorithm::Rs256 => (id(), DecodingKey::from_rsa_pem(key)?),
+        JwtAlgorithm::Hs256 => (None, DecodingKey::from_secret(key)),
+    })
 }
 
 impl TokenVerifier {
     pub fn new(config: &JwtConfig) -> anyhow::Result<Self> {
-        let key = match config.algorithm {
-            JwtAlgorithm::EdDsa => DecodingKey::from_ed_pem(&config.verification_key)?,
-            JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&config.verification_key)?,
-            JwtAlgorithm::Hs256 => DecodingKey::from_secret(&config.verification_key),
-        };
+        let mut keys = vec![decoding_key(config.algorithm, &config.verification_key)?];
+        if let Some(previous) = &config.previous_verification_key {
+            keys.push(decoding_key(config.algorithm, previous)?);
+        }
         let mut validation = Validation::new(algorithm(config.algorithm));
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
-        Ok(Self { key, validation })
+        Ok(Self { keys, validation })
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         use jsonwebtoken::errors::ErrorKind;
-        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let mut outcome = Err(TokenError::Invalid);
+        let candidates = self
+            .keys
+            .iter()
+            .filter(|(id, _)| header.kid.is_none() || id.is_none() || *id == header.kid);
+        for (_, key) in candidates {
+            outcome = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+                .map(|data| data.claims)
+                .map_err(|e| match e.kind() {
+                    ErrorKind::ExpiredSignature => TokenError::Expired,
+                    _ => TokenError::Invalid,
+                });
+            // Expired means the signature held: no other key is to try.
+            if !matches!(outcome, Err(TokenError::Invalid)) {
+                break;
+            }
+        }
+        outcome
     }
 }
 
@@ -95,6 +128,8 @@ impl TokenVerifier {
 pub struct TokenSigner {
     algorithm: Algorithm,
     key: EncodingKey,
+    /// The id of the signing key's public half (EdDSA, RS256).
+    kid: Option<String>,
     issuer: String,
     audience: String,
 }
@@ -113,9 +148,21 @@ impl TokenSigner {
             JwtAlgorithm::Rs256 => EncodingKey::from_rsa_pem(need_pem()?)?,
             JwtAlgorithm::Hs256 => EncodingKey::from_secret(&config.verification_key),
         };
+        let kid = match config.algorithm {
+            JwtAlgorithm::Hs256 => None,
+            _ => Some(
+                need_pem()
+                    .ok()
+                    .and_then(|pem| super::kid::of_private_pem(&String::from_utf8_lossy(pem)))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("the private key is not Ed25519 or RSA PKCS#8")
+                    })?,
+            ),
+        };
         Ok(Self {
             algorithm: algorithm(config.algorithm),
             key,
+            kid,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
         })
@@ -140,10 +187,16 @@ impl TokenSigner {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)?;
+        let mut header = Header::new(self.algorithm);
+        header.kid.clone_from(&self.kid);
+        let token = jsonwebtoken::encode(&header, &claims, &self.key)?;
         Ok(AccessToken { token, claims })
     }
 }
+
+#[cfg(test)]
+#[path = "jwt_rotation_tests.rs"]
+mod rotation_tests;
 
 #[cfg(test)]
 mod tests {
@@ -156,6 +209,7 @@ mod tests {
         JwtConfig {
             algorithm,
             verification_key: verification_key.to_vec(),
+            previous_verification_key: None,
             issuer: "opsflow-test".into(),
             audience: "opsflow-api".into(),
         }

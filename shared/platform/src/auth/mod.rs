@@ -10,6 +10,7 @@
 pub mod gate;
 pub mod jwt;
 pub mod keys;
+pub mod kid;
 pub mod rbac;
 pub mod secret;
 pub mod session;
