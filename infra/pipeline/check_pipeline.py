@@ -70,6 +70,10 @@ def workflow_problems(path: Path) -> list:
             assume = [s for s in steps if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
             if len(assume) != 1 or "role-to-assume" not in assume[0].get("with", {}):
                 found.append(f"workflow: {name} must get credentials by role-to-assume")
+            newest = [s for s in steps if s.get("id") == "newest"]
+            guarded = [s for s in steps if s.get("if") == "steps.newest.outputs.deploy == 'true'"]
+            if len(newest) != 1 or len(guarded) < 2:
+                found.append(f"workflow: {name} must deploy only main's newest commit")
             if not any(f"--config-env {env}" in str(s.get("run", "")) for s in steps):
                 found.append(f"workflow: {name} must deploy samconfig.toml's {env}")
             if job.get("if") != "github.ref == 'refs/heads/main'":

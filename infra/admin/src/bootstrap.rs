@@ -4,9 +4,10 @@
 //! `opsflow/<env>/jwt-signing-key` and its public half in the SSM
 //! parameter `/opsflow/<env>/jwt-public-key`, and
 //! `/opsflow/<env>/jwt-previous-public-key` set to `none`. Run again, it
-//! changes nothing and answers the same ARN; a half-made environment
-//! (a secret without its public key) is refused, naming what is missing,
-//! rather than given a key that would not match.
+//! changes nothing and answers the same ARN; a run that stopped halfway
+//! (the secret made, not its public key) is completed from the secret; a
+//! public key without its secret is refused (a new key would not match
+//! it), and so is a secret scheduled for deletion.
 
 use anyhow::{bail, Context};
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
@@ -53,6 +54,10 @@ async fn secret_arn(
     name: &str,
 ) -> anyhow::Result<Option<String>> {
     match secrets.describe_secret().secret_id(name).send().await {
+        Ok(found) if found.deleted_date.is_some() => bail!(
+            "the secret {name} is scheduled for deletion: restore it (aws secretsmanager \
+             restore-secret) or delete it for good (delete-secret --force-delete-without-recovery)"
+        ),
         Ok(found) => Ok(found.arn),
         Err(error)
             if matches!(
@@ -103,12 +108,23 @@ pub async fn bootstrap(
     let public = parameter(ssm, &names.public).await?;
     let (secret_arn, created) = match (existing, public) {
         (Some(arn), Some(_)) => (arn, false),
-        (Some(_), None) => bail!(
-            "the secret {} exists but the parameter {} does not: put the secret's public key there \
-             (or delete the secret to start again)",
-            names.secret,
-            names.public
-        ),
+        // A run that stopped after the secret: its public key from it.
+        (Some(arn), None) => {
+            let private = secrets
+                .get_secret_value()
+                .secret_id(&arn)
+                .send()
+                .await
+                .with_context(|| format!("reading secret {}", names.secret))?
+                .secret_string
+                .with_context(|| format!("the secret {} holds no text", names.secret))?;
+            let public = opsflow_platform::auth::kid::public_der_of_private_pem(&private)
+                .with_context(|| {
+                    format!("the secret {} holds no PKCS#8 private key", names.secret)
+                })?;
+            put_parameter(ssm, &names.public, keys::pem("PUBLIC KEY", &public).trim()).await?;
+            (arn, true)
+        }
         (None, Some(_)) => bail!(
             "the parameter {} exists but the secret {} does not: a new key would not match it; \
              delete the parameter to start again",

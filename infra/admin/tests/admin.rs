@@ -178,4 +178,22 @@ async fn bootstrap_makes_a_matching_key_once() {
         "{refused}"
     );
     assert!(KeyNames::of("Prod!").is_err());
+
+    // A run that stopped after the secret is completed from it.
+    let halfway = KeyNames::of(&format!("{env}-y")).unwrap();
+    let pair = opsflow_platform::auth::keys::generate_ed25519().unwrap();
+    secrets
+        .create_secret()
+        .name(&halfway.secret)
+        .secret_string(&pair.private_pem)
+        .send()
+        .await
+        .unwrap();
+    let healed = bootstrap(&secrets, &ssm, &halfway).await.unwrap();
+    assert!(healed.created);
+    let public = parameter(&ssm, &halfway.public).await;
+    assert_eq!(
+        opsflow_platform::auth::kid::of_public_pem(&public),
+        opsflow_platform::auth::kid::of_private_pem(&pair.private_pem)
+    );
 }

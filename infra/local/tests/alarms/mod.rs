@@ -164,5 +164,12 @@ fn every_function_is_released_behind_its_alias_and_rolled_back_by_the_5xx_alarms
         );
         let rollback = group["AutoRollbackConfiguration"]["Events"].to_string();
         assert!(rollback.contains("DEPLOYMENT_STOP_ON_ALARM"), "{function}");
+        // A key rotation bumps this to publish every function anew (a new
+        // SSM value alone publishes no version).
+        let function_properties = &all[&function]["Properties"];
+        assert!(
+            function_properties["Environment"]["Variables"]["JWT_KEYS_REVISION"].is_string(),
+            "{function}"
+        );
     }
 }

@@ -29,17 +29,23 @@ pub fn of_public_pem(pem: &str) -> Option<String> {
     der(pem).map(|der| id(&der))
 }
 
-/// The id of the public half of a private key given as PKCS#8 PEM
+/// The public half (SPKI DER) of a private key given as PKCS#8 PEM
 /// (Ed25519 or RSA).
-pub fn of_private_pem(pem: &str) -> Option<String> {
+pub fn public_der_of_private_pem(pem: &str) -> Option<Vec<u8>> {
     let der = der(pem)?;
     if let Ok(pair) = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(&der) {
         let public: PublicKeyX509Der<'static> = pair.public_key().as_der().ok()?;
-        return Some(id(public.as_ref()));
+        return Some(public.as_ref().to_vec());
     }
     let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).ok()?;
     let public: PublicKeyX509Der<'static> = pair.public_key().as_der().ok()?;
-    Some(id(public.as_ref()))
+    Some(public.as_ref().to_vec())
+}
+
+/// The id of the public half of a private key given as PKCS#8 PEM
+/// (Ed25519 or RSA).
+pub fn of_private_pem(pem: &str) -> Option<String> {
+    public_der_of_private_pem(pem).map(|der| id(&der))
 }
 
 #[cfg(test)]
