@@ -11,7 +11,7 @@
 //! Access pattern: the rules that failed in a window: `Query
 //! RULE_FAILURES#<window index>` (a few items: only rules that failed).
 
-use super::{classify, from_item, n, s, Store, StoreError, StoreFuture};
+use super::{classify, n, s, Store, StoreError, StoreFuture};
 use crate::domain::EntityId;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -83,26 +83,7 @@ impl FailureStore for Store {
         &self,
         at: OffsetDateTime,
     ) -> Result<Vec<RuleFailures>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(failures_pk(window_index(at))))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify(e, "Query"))?;
-            for item in output.items.unwrap_or_default() {
-                found.push(from_item(item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        self.query_partition(&failures_pk(window_index(at)), None, false)
+            .await
     }
 }

@@ -20,7 +20,7 @@
 use opsflow_platform::clock::epoch_millis;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::store::{
-    classify, entity_item, from_item, n, s, Entity, Expr, Keys, Store, StoreError, StoreFuture,
+    entity_item, n, Entity, Expr, Keys, SortCondition, Store, StoreError, StoreFuture,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -130,38 +130,19 @@ pub trait FindingStore {
     ) -> impl StoreFuture<()>;
 }
 
-/// Every item of partition `pk` whose sort key meets `sort` (`sk <= :v`
-/// or `begins_with(sk, :v)`, with `:v` = `value`), read consistently to
-/// the end, as `T`.
+/// Every item of partition `pk` whose sort key meets `condition` (with
+/// `:v` = `value`), read consistently to the end, as `T`.
 async fn all_of<T: serde::de::DeserializeOwned>(
     store: &Store,
     pk: String,
-    sort: &str,
+    condition: &str,
     value: String,
 ) -> Result<Vec<T>, StoreError> {
-    let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .key_condition_expression(format!("pk = :pk AND {sort}"))
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .expression_attribute_values(":v", s(value.clone()))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| classify(e, "Query"))?;
-        for item in output.items.unwrap_or_default() {
-            found.push(from_item::<T>(item)?);
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(found);
-        }
-    }
+    let sort = SortCondition {
+        condition,
+        value: &value,
+    };
+    store.query_partition(&pk, Some(sort), true).await
 }
 
 impl FindingStore for Store {

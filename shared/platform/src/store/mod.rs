@@ -35,7 +35,7 @@ pub use cursor::CursorKey;
 pub use entity::{entity_item, Entity, Keys, Versioned};
 pub use error::{classify, StoreError};
 pub use expr::Expr;
-pub use query::{PageQuery, Partition, SortRange};
+pub use query::{PageQuery, Partition, SortCondition, SortRange};
 pub use transaction::{Transaction, Written};
 
 pub type Item = HashMap<String, AttributeValue>;

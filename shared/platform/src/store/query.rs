@@ -132,7 +132,55 @@ struct Share {
     frontier: Option<String>,
 }
 
+/// Which sort keys of a partition [`Store::query_partition`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct SortCondition<'a> {
+    /// A key condition on `sk` naming its value `:v`: `sk <= :v`,
+    /// `begins_with(sk, :v)`.
+    pub condition: &'a str,
+    pub value: &'a str,
+}
+
 impl Store {
+    /// Every item of partition `pk` (the table's key) whose sort key meets
+    /// `sort` (none: all of them), read to the partition's end, as `T`. For
+    /// partitions that stay small (a detector's findings, a window's
+    /// tally); a listing pages instead ([`Store::query_merged`]).
+    pub async fn query_partition<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: &str,
+        sort: Option<SortCondition<'_>>,
+        consistent: bool,
+    ) -> Result<Vec<T>, StoreError> {
+        let condition = match &sort {
+            Some(sort) => format!("pk = :pk AND {}", sort.condition),
+            None => "pk = :pk".to_owned(),
+        };
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(&condition)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(consistent)
+                .set_exclusive_start_key(start);
+            if let Some(sort) = &sort {
+                query = query.expression_attribute_values(":v", s(sort.value));
+            }
+            let output = query.send().await.map_err(|e| classify(e, "Query"))?;
+            for item in output.items.unwrap_or_default() {
+                found.push(super::from_item::<T>(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
     /// A page of items from one or more partitions, merged by sort key
     /// (highest first when `descending`, else lowest first): every partition
     /// is read from just past `after` (a sort key; the whole prefix when
