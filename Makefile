@@ -70,7 +70,7 @@ CLIENT_FLAGS := --empty-objects-unknown
 FUZZ_ARGS ?= --max-examples 100 --phases examples,coverage,fuzzing,stateful
 
 .PHONY: help setup lint-tools emulators emulators-stop build dev test lint fmt bench sam-build clean \
-	openapi client client-tools client-check fuzz deploy arm64-check
+	openapi client client-tools client-check fuzz deploy arm64-check sam-env
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -147,6 +147,9 @@ bench: emulators ## Benchmark every function through the local runtime (release 
 load: emulators ## File requests from many clients through a locally served platform (the `make dev` build): throughput, latency, pipeline lag (CLIENTS=8 REQUESTS=400)
 	cargo build --workspace --bins
 	cargo run --quiet -p opsflow-local -- load --quiet --clients $(or $(CLIENTS),8) --requests $(or $(REQUESTS),400)
+
+sam-env: emulators ## Write .local/sam-env.json, the env-vars file samconfig.toml gives `sam local invoke`/`start-api` (ENDPOINT_HOST=host.docker.internal for Docker Desktop)
+	cargo run --quiet -p opsflow-local -- sam-env $(if $(ENDPOINT_HOST),--endpoint-host $(ENDPOINT_HOST))
 
 sam-build: setup ## Build every function for Lambda with `sam build`, as samconfig.toml's ENV says (arm64 by default)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --config-env $(ENV)

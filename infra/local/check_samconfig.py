@@ -8,7 +8,9 @@ the parameters SAM resolves must agree: one Architecture (arm64) for the
 build and the stack, the environment's own Environment and stack name, no
 `cached` build (it hashes the whole repository per function), and `sam
 sync --watch` must not rebuild every function on what a build writes
-(`watch_exclude` lists each function of template.yaml). Exits non-zero naming each
+(`watch_exclude` lists each function of template.yaml), no environment may
+set SamLocal (it points the functions at the emulators), and `sam local`
+reads the env-vars file `make sam-env` writes. Exits non-zero naming each
 problem.
 """
 
@@ -42,11 +44,17 @@ def problems(directory: str) -> list:
                 found.append(f"{where}: Architecture is {values.get('Architecture')!r}, not 'arm64'")
             if values.get("Environment") != name:
                 found.append(f"{where}: Environment is {values.get('Environment')!r}, not {name!r}")
+            if values.get("SamLocal", "false") != "false":
+                found.append(f"{where}: SamLocal points the functions at 127.0.0.1")
             if parameters.get("cached"):
                 found.append(f"{where}: cached builds hash the whole repository per function")
         deploy = config.get_all(["deploy"], "parameters", env=env)
         if deploy.get("stack_name") != f"opsflow-{name}":
             found.append(f"{env} deploy: stack_name is {deploy.get('stack_name')!r}")
+    for command in (["local", "invoke"], ["local", "start-api"]):
+        local = config.get_all(command, "parameters", env="default")
+        if local.get("env_vars") != ".local/sam-env.json":
+            found.append(f"default {' '.join(command)}: env_vars is not `make sam-env`'s file")
     sync = config.get_all(["sync"], "parameters", env="default")
     excluded = set(sync.get("watch_exclude", []))
     for function in functions(f"{directory}/template.yaml"):

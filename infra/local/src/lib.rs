@@ -31,6 +31,7 @@ pub mod mail;
 pub mod platform;
 pub mod resources;
 pub mod runtime;
+pub mod sam_env;
 mod secrets;
 pub mod seed;
 pub mod sources;

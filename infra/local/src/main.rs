@@ -4,6 +4,7 @@
 //! opsflow-local serve [--seed] [--reset] [--port 3000]   the whole platform
 //! opsflow-local invoke <LogicalId> -e events/…json        one invocation (like `sam local invoke`)
 //! opsflow-local seed                                       demo accounts
+//! opsflow-local sam-env                                    the env-vars file of `sam local invoke`
 //! opsflow-local bench                                      the benchmark of `make bench`
 //! ```
 //! The emulators (DynamoDB Local, moto) must be running: `make emulators`.
@@ -74,6 +75,19 @@ enum Command {
     },
     /// Create the demo accounts.
     Seed,
+    /// Write the `--env-vars` file of `sam local invoke`/`start-api`: each
+    /// function's variables as `serve` sets them (tables, queues and keys
+    /// created here, the emulators' endpoints).
+    SamEnv {
+        /// Where to write it (samconfig.toml's `env_vars` reads this one).
+        #[arg(short = 'o', long, default_value = ".local/sam-env.json")]
+        output: PathBuf,
+        /// The host a function's container reaches the emulators at
+        /// (`host.docker.internal` with Docker Desktop); by default
+        /// 127.0.0.1, for `--docker-network host`.
+        #[arg(long)]
+        endpoint_host: Option<String>,
+    },
     /// File requests from many clients at once through the HTTP API of a
     /// platform of its own: throughput, latency and the event pipeline's
     /// lag (docs/performance.md).
@@ -329,6 +343,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("written to {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::SamEnv {
+            output,
+            endpoint_host,
+        } => {
+            let provisioned = Platform::provision(&options, "127.0.0.1:3000").await?;
+            let document = opsflow_local::sam_env::env_vars(
+                &provisioned.template.functions,
+                &[&options.dynamodb_endpoint, &options.sqs_endpoint],
+                endpoint_host.as_deref(),
+            );
+            write_private(&output, &serde_json::to_vec_pretty(&document)?)?;
+            println!(
+                "{}: {} functions; sam local invoke <Function> -e events/… --docker-network host",
+                output.display(),
+                provisioned.template.functions.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Seed => {
             options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
             options.event_sources = false;
@@ -339,4 +371,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes `bytes` to `path` (creating its directory), readable by its
+/// owner only: the file holds the local cursor secret.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(())
 }

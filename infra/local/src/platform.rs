@@ -89,6 +89,17 @@ impl PlatformOptions {
     }
 }
 
+/// The template as the platform runs it, and its resources on the
+/// emulators.
+pub struct Provisioned {
+    pub template: Template,
+    pub resources: CreatedResources,
+    pub clients: EmulatorClients,
+    /// What the platform sets in every function's environment (endpoints,
+    /// credentials, local keys).
+    pub function_environment: BTreeMap<String, String>,
+}
+
 /// The running platform.
 pub struct Platform {
     pub address: SocketAddr,
@@ -103,7 +114,15 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+    /// What every use of the platform needs before anything runs: the
+    /// local keys (the signing key in moto's Secrets Manager), the template
+    /// read with the local values (`gateway_address` is where the local
+    /// webhook receiver answers), and its tables, queues, buckets and
+    /// identities created on the emulators.
+    pub async fn provision(
+        options: &PlatformOptions,
+        gateway_address: &str,
+    ) -> anyhow::Result<Provisioned> {
         let secrets = LocalSecrets::load_or_create(&options.keys_dir)?;
         let environment = options
             .parameters
@@ -130,19 +149,11 @@ impl Platform {
         parameters
             .entry("JwtPreviousPublicKey".to_owned())
             .or_insert_with(|| "none".to_owned());
-        let listener = tokio::net::TcpListener::bind(options.listen)
-            .await
-            .with_context(|| format!("listening on {}", options.listen))?;
-        let address = listener.local_addr()?;
         let function_environment = BTreeMap::from([
             ("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()),
             ("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()),
             (
                 "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
-                options.dynamodb_endpoint.clone(),
-            ),
-            (
-                "AWS_ENDPOINT_URL_DYNAMODB_STREAMS".to_owned(),
                 options.dynamodb_endpoint.clone(),
             ),
             (
@@ -163,7 +174,7 @@ impl Platform {
             ),
             ("JWT_PUBLIC_KEY".to_owned(), secrets.public_pem.clone()),
             ("CURSOR_SECRET".to_owned(), secrets.cursor_secret.clone()),
-            ("WEBHOOK_ALLOW_HOSTS".to_owned(), address.to_string()),
+            ("WEBHOOK_ALLOW_HOSTS".to_owned(), gateway_address.to_owned()),
         ]);
         let context = LocalContext {
             parameters,
@@ -200,15 +211,34 @@ impl Platform {
             &options.region,
         )
         .await;
-        let (dynamodb, sqs_client) = (clients.dynamodb.clone(), clients.sqs.clone());
-        let streams = aws_sdk_dynamodbstreams::Client::new(
-            &emulator_sdk_config(&options.dynamodb_endpoint, &options.region).await,
-        );
         let resources = resources::create_all(&template, &clients, options.reset)
             .await
             .context(
                 "creating the template's resources (are the emulators up? `make emulators`)",
             )?;
+        Ok(Provisioned {
+            template,
+            resources,
+            clients,
+            function_environment,
+        })
+    }
+
+    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("listening on {}", options.listen))?;
+        let address = listener.local_addr()?;
+        let Provisioned {
+            template,
+            resources,
+            clients,
+            function_environment,
+        } = Self::provision(&options, &address.to_string()).await?;
+        let (dynamodb, sqs_client) = (clients.dynamodb.clone(), clients.sqs.clone());
+        let streams = aws_sdk_dynamodbstreams::Client::new(
+            &emulator_sdk_config(&options.dynamodb_endpoint, &options.region).await,
+        );
 
         let base_environment: BTreeMap<String, String> = function_environment
             .into_iter()

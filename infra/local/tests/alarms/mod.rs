@@ -142,6 +142,7 @@ fn the_dashboard_is_json_that_names_only_the_stacks_resources() {
 #[test]
 fn every_function_is_released_behind_its_alias_and_rolled_back_by_the_5xx_alarms() {
     let Some(template) = expanded() else { return };
+    assert_eq!(template["Parameters"]["SamLocal"]["Default"], "false");
     let all = &template["Resources"];
     for (function, _) in resources(template, "AWS::Lambda::Function") {
         let alias = &all[format!("{function}Aliaslive")];
@@ -171,5 +172,18 @@ fn every_function_is_released_behind_its_alias_and_rolled_back_by_the_5xx_alarms
             function_properties["Environment"]["Variables"]["JWT_KEYS_REVISION"].is_string(),
             "{function}"
         );
+        // The emulators' endpoints exist for `sam local` only: a deployed
+        // function (SamLocal false) has none.
+        let variables = function_properties["Environment"]["Variables"]
+            .as_object()
+            .expect("variables");
+        for (name, value) in variables
+            .iter()
+            .filter(|(n, _)| n.starts_with("AWS_ENDPOINT_URL"))
+        {
+            let branches = value["Fn::If"].as_array().expect("a conditional endpoint");
+            assert_eq!(branches[0], "IsSamLocal", "{function}.{name}");
+            assert_eq!(branches[2]["Ref"], "AWS::NoValue", "{function}.{name}");
+        }
     }
 }
