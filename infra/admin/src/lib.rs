@@ -1,6 +1,7 @@
 //! Operator commands that must not be API endpoints: generating the token
-//! signing keys and creating the first admin account directly in the table
-//! (there is no open endpoint that grants the admin role).
+//! signing keys, creating the first admin account directly in the table
+//! (there is no open endpoint that grants the admin role) and migrating the
+//! table's data.
 
 use anyhow::{bail, Context};
 use opsflow_identity::accounts::{create_account, NewAccount, Registrar};
@@ -12,6 +13,7 @@ use opsflow_platform::store::Store;
 use std::path::{Path, PathBuf};
 
 pub mod bootstrap;
+pub mod migrate;
 
 /// Writes a new key pair as `jwt-private.pem` (mode 0600) and
 /// `jwt-public.pem` into `dir`, refusing to overwrite an existing key.

@@ -4,6 +4,7 @@
 //! opsflow-admin bootstrap --env ENV
 //! opsflow-admin gen-keys [--out DIR] [--algorithm EdDSA|RS256]
 //! opsflow-admin create-admin --email E --name N [--table T]
+//! opsflow-admin migrate [--table T] [--dry-run] [--list] [--only ID] [--page-size N] [--max-pages N]
 //! ```
 //! `create-admin` reads the password from `OPSFLOW_ADMIN_PASSWORD` (never
 //! from the command line, where other users could see it) or generates one
@@ -12,8 +13,12 @@
 //! (`AWS_ENDPOINT_URL_DYNAMODB`).
 
 use clap::{Parser, Subcommand};
+use opsflow_platform::registry::Registry;
+use opsflow_platform::store::migrate::RunOptions;
 use opsflow_platform::store::Store;
 use std::path::PathBuf;
+
+include!(concat!(env!("OUT_DIR"), "/modules.rs"));
 
 #[derive(Parser)]
 #[command(name = "opsflow-admin", about = "Opsflow operator commands")]
@@ -47,6 +52,28 @@ enum Command {
         /// The entity table (default: $TABLE_NAME).
         #[arg(long, env = "TABLE_NAME")]
         table: String,
+    },
+    /// Run every module's data migrations on the entity table, in order: a
+    /// finished one is skipped, a stopped one goes on where it stopped.
+    Migrate {
+        /// The entity table (default: $TABLE_NAME).
+        #[arg(long, env = "TABLE_NAME")]
+        table: String,
+        /// Count what each migration would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Show where each migration stands; run nothing.
+        #[arg(long)]
+        list: bool,
+        /// Only this migration.
+        #[arg(long)]
+        only: Option<String>,
+        /// Items per scanned page.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i32).range(1..=1000))]
+        page_size: i32,
+        /// Stop after this many pages of a migration (the next run goes on).
+        #[arg(long)]
+        max_pages: Option<u32>,
     },
 }
 
@@ -95,6 +122,34 @@ async fn main() -> anyhow::Result<()> {
             if let Some(password) = created.generated_password {
                 println!("generated password (shown once): {password}");
             }
+        }
+        Command::Migrate {
+            table,
+            dry_run,
+            list,
+            only,
+            page_size,
+            max_pages,
+        } => {
+            let registry = Registry::of(MODULES);
+            let migrations =
+                opsflow_admin::migrate::select(registry.migrations(), only.as_deref())?;
+            let sdk = opsflow_platform::store::sdk_config().await;
+            let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+            let report = if list {
+                opsflow_admin::migrate::list(&store, &migrations).await?
+            } else {
+                let options = RunOptions {
+                    dry_run,
+                    page_size,
+                    max_pages,
+                };
+                opsflow_admin::migrate::run(&store, &migrations, options).await?
+            };
+            print!(
+                "{}",
+                opsflow_admin::migrate::describe(&report, dry_run && !list)
+            );
         }
     }
     Ok(())

@@ -8,6 +8,8 @@ use opsflow_platform::config::{JwtAlgorithm, JwtConfig};
 use opsflow_platform::domain::{EntityId, Role};
 use opsflow_platform::store::{schema, Store};
 
+mod migrate;
+
 async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .unwrap_or_else(|_| "http://127.0.0.1:8000".to_owned());

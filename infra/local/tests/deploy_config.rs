@@ -3,7 +3,8 @@
 //! never the emulator endpoints or the dummy credentials the Makefile
 //! exports for local work; `samconfig.toml` as the SAM CLI reads it (one
 //! arm64 architecture for build and stack per environment); the arm64
-//! check's ELF reader.
+//! check's ELF reader; the import of the retained resources into a stack
+//! created again.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -170,5 +171,96 @@ fn the_elf_check_tells_machines_apart() {
     assert!(!check("x86", header(62), "aarch64"));
     assert!(check("x86", header(62), "x86_64"));
     assert!(!check("text", b"#!/bin/sh\n".to_vec(), "aarch64"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_new_stack_can_import_the_retained_tables_and_bucket() {
+    let dir = std::env::temp_dir().join(format!("opsflow-retained-{}", uuid::Uuid::new_v4()));
+    let venv = root().join(".venv/bin");
+    let output = Command::new(venv.join("python"))
+        .arg(root().join("infra/pipeline/retained_import.py"))
+        .args([
+            "--env",
+            "prod",
+            "--account",
+            "210987654321",
+            "--region",
+            "eu-west-1",
+        ])
+        .arg("--template")
+        .arg(root().join("template.yaml"))
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("the venv's python (make setup)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join(name)).expect(name)).expect("JSON")
+    };
+    let to_import = read("resources-to-import.json");
+    let named: Vec<(String, String)> = to_import
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            let id = r["ResourceIdentifier"].as_object().expect("an identifier");
+            let name = id
+                .values()
+                .next()
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            (
+                r["LogicalResourceId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                name.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("MainTable".to_owned(), "opsflow-prod".to_owned()),
+            ("AuditTable".to_owned(), "opsflow-audit-prod".to_owned()),
+            (
+                "ReportsBucket".to_owned(),
+                "opsflow-prod-reports-210987654321-eu-west-1".to_owned()
+            ),
+        ]
+    );
+    let template = read("retained-template.json");
+    assert!(
+        template.get("Transform").is_none(),
+        "an import takes a plain template"
+    );
+    let main = &template["Resources"]["MainTable"];
+    assert_eq!(main["DeletionPolicy"], "Retain");
+    assert_eq!(
+        main["Properties"]["StreamSpecification"]["StreamViewType"], "NEW_IMAGE",
+        "the table is imported as the stack declares it"
+    );
+    assert_eq!(
+        template["Parameters"]
+            .as_object()
+            .expect("parameters")
+            .keys()
+            .collect::<Vec<_>>(),
+        ["Environment"]
+    );
+    let lint = Command::new(venv.join("cfn-lint"))
+        .arg(dir.join("retained-template.json"))
+        .output()
+        .expect("cfn-lint (make setup)");
+    assert!(
+        lint.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -6,8 +6,11 @@ use crate::api::UserView;
 use crate::store::UserStore;
 use opsflow_platform::registry::{EntityKind, Registry};
 
-/// Adds identity's entity kinds to `registry`.
+/// Adds identity's entity kinds and data migrations to `registry`.
 pub fn register(registry: &mut Registry) {
+    for migration in crate::store::migrations::MIGRATIONS {
+        registry.migration(migration);
+    }
     registry.entity(EntityKind {
         kind: "user",
         view: |store, id| {

@@ -9,9 +9,11 @@
 
 pub mod names;
 mod pattern;
+mod schema;
 mod topic;
 
 pub use pattern::EventPattern;
+pub use schema::{ENVELOPE_SCHEMA, NEWEST_ENVELOPE_SCHEMA_READ};
 pub use topic::{Notice, WebhookTopic};
 
 use crate::auth::Principal;
@@ -111,6 +113,14 @@ pub struct Envelope {
     pub data: Value,
     /// Changed fields: `{"field": [before, after]}`.
     pub changes: Map<String, Value>,
+    /// The envelope's format, [`ENVELOPE_SCHEMA`] when written; not
+    /// written while it is 1 (see `schema`).
+    #[serde(
+        default = "schema::first",
+        skip_serializing_if = "schema::is_first",
+        deserialize_with = "schema::known"
+    )]
+    pub schema: u32,
 }
 
 impl Envelope {
@@ -133,6 +143,7 @@ impl Envelope {
             depth: 0,
             data,
             changes: Map::new(),
+            schema: ENVELOPE_SCHEMA,
         }
     }
 
@@ -226,6 +237,39 @@ mod tests {
             back.changes["role"],
             serde_json::json!(["user", "approver"])
         );
+    }
+
+    #[test]
+    fn an_envelope_of_the_first_format_reads_and_writes_without_schema() {
+        let envelope = Envelope::new(
+            "item.created",
+            "item",
+            "i-1",
+            Actor::system(),
+            "corr-1",
+            serde_json::json!({}),
+        );
+        assert_eq!(envelope.schema, 1);
+        let mut json = serde_json::to_value(&envelope).unwrap();
+        assert!(json.get("schema").is_none(), "{json}");
+        // What a release from before formats wrote, and one that names it.
+        assert_eq!(
+            serde_json::from_value::<Envelope>(json.clone())
+                .unwrap()
+                .schema,
+            1
+        );
+        json["schema"] = serde_json::json!(1);
+        assert_eq!(
+            serde_json::from_value::<Envelope>(json.clone()).unwrap(),
+            envelope
+        );
+        // A format this release does not know is refused, never misread.
+        for unknown in [0, NEWEST_ENVELOPE_SCHEMA_READ + 1] {
+            json["schema"] = serde_json::json!(unknown);
+            let error = serde_json::from_value::<Envelope>(json.clone()).unwrap_err();
+            assert!(error.to_string().contains("schema"), "{error}");
+        }
     }
 
     #[test]

@@ -198,14 +198,15 @@ pub struct Sweep {
     pub run: for<'a> fn(&'a Tick<'a>) -> BoxFuture<'a, Result<SweepReport, StoreError>>,
 }
 
-/// The kinds of entity, the action targets, the queue lanes and the
-/// sweeps the modules registered.
+/// The kinds of entity, the action targets, the queue lanes, the sweeps
+/// and the data migrations the modules registered.
 #[derive(Clone, Default)]
 pub struct Registry {
     entities: BTreeMap<&'static str, Arc<dyn EntitySource>>,
     targets: BTreeMap<&'static str, Arc<dyn ActionTarget>>,
     lanes: Vec<QueueLane>,
     sweeps: Vec<Sweep>,
+    migrations: Vec<crate::store::migrate::Migration>,
 }
 
 impl Registry {
@@ -256,6 +257,23 @@ impl Registry {
     /// Every registered sweep, in the order registered.
     pub fn sweeps(&self) -> &[Sweep] {
         &self.sweeps
+    }
+
+    /// Adds a data migration of `opsflow-admin migrate`. An id registered
+    /// twice is a wiring mistake, caught when the registry is built.
+    pub fn migration(&mut self, migration: crate::store::migrate::Migration) -> &mut Self {
+        let id = migration.id;
+        assert!(
+            self.migrations.iter().all(|m| m.id != id),
+            "migration {id} registered twice"
+        );
+        self.migrations.push(migration);
+        self
+    }
+
+    /// Every registered migration, in the order registered.
+    pub fn migrations(&self) -> &[crate::store::migrate::Migration] {
+        &self.migrations
     }
 
     /// The registry the `register` functions of `modules` fill.

@@ -5,6 +5,7 @@
 pub use opsflow_platform::store::*;
 
 pub mod keys;
+pub mod migrations;
 pub mod sessions;
 pub mod users;
 

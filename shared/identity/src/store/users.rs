@@ -33,7 +33,8 @@ pub struct UserRecord {
     pub updated_at: OffsetDateTime,
     pub version: u64,
     /// Sessions started in another generation are over (see
-    /// `store::sessions`); accounts from before generations have 0.
+    /// `store::sessions`); accounts from before generations have 0 (format
+    /// 1 items may lack it: `store::migrations`).
     #[serde(default)]
     pub session_generation: u64,
 }
@@ -86,6 +87,10 @@ impl UserRecord {
 /// (= creation) order: [`keys::user_gsi1sk`] is its `pk`.
 impl Entity for UserRecord {
     const TYPE: &'static str = "user";
+    /// 2: `session_generation` is always there (format 1 items from before
+    /// generations may lack it; migration
+    /// `identity-0001-user-session-generation` fills it).
+    const SCHEMA: u32 = 2;
 
     fn keys(&self) -> Keys {
         let by_role = keys::users_by_role_gsi2pk(self.role);

@@ -70,10 +70,20 @@ impl Keys {
     }
 }
 
+/// The attribute holding an entity item's format version ([`Entity::SCHEMA`]).
+pub const SCHEMA_ATTRIBUTE: &str = "schema";
+
 /// A kind of item in the entity table.
 pub trait Entity: Serialize {
     /// The item's `type` attribute.
     const TYPE: &'static str;
+
+    /// The format its items are written in (their `schema` attribute; an
+    /// item without one is format 1). A change to the format raises it,
+    /// reads every format still stored, and comes with the migration that
+    /// rewrites the older items (`opsflow-admin migrate`,
+    /// docs/operations.md#data-migrations).
+    const SCHEMA: u32 = 1;
 
     /// The item's keys, derived from the entity as it is now.
     fn keys(&self) -> Keys;
@@ -126,13 +136,15 @@ impl Store {
     }
 }
 
-/// The item that stores `entity`: its attributes, its `type` and its keys.
+/// The item that stores `entity`: its attributes, its `type`, its format
+/// and its keys.
 pub fn entity_item<E: Entity>(entity: &E) -> Result<Item, StoreError> {
     let mut item = to_item(entity)?;
     let keys = entity.keys();
     item.insert("pk".into(), s(keys.pk));
     item.insert("sk".into(), s(keys.sk));
     item.insert("type".into(), s(E::TYPE));
+    item.insert(SCHEMA_ATTRIBUTE.into(), super::n(E::SCHEMA));
     for (number, pk, sk) in keys.indexes {
         item.insert(format!("gsi{number}pk"), s(pk));
         item.insert(format!("gsi{number}sk"), s(sk));
@@ -170,6 +182,7 @@ mod tests {
         assert_eq!(item["pk"], s("WIDGET#7"));
         assert_eq!(item["sk"], s("WIDGET"));
         assert_eq!(item["type"], s("widget"));
+        assert_eq!(item["schema"], super::super::n(1));
         assert_eq!(item["gsi2pk"], s("WIDGETS#red"));
         assert_eq!(item["gsi2sk"], s("WIDGET#7"));
         assert!(!item.contains_key("gsi1pk"));

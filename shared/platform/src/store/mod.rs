@@ -15,6 +15,7 @@ mod error;
 mod expr;
 pub mod idempotency;
 pub mod keys;
+pub mod migrate;
 mod query;
 pub mod ratelimit;
 pub mod schema;
@@ -32,7 +33,7 @@ use std::collections::HashMap;
 
 pub use config::{client, emulator_sdk_config, sdk_config};
 pub use cursor::CursorKey;
-pub use entity::{entity_item, Entity, Keys, Versioned};
+pub use entity::{entity_item, Entity, Keys, Versioned, SCHEMA_ATTRIBUTE};
 pub use error::{classify, StoreError};
 pub use expr::Expr;
 pub use query::{PageQuery, Partition, SortCondition, SortRange};
