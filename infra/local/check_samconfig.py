@@ -9,7 +9,9 @@ build and the stack, the environment's own Environment and stack name, no
 `cached` build (it hashes the whole repository per function), and `sam
 sync --watch` must not rebuild every function on what a build writes
 (`watch_exclude` lists each function of template.yaml), no environment may
-set SamLocal (it points the functions at the emulators), and `sam local`
+set SamLocal (it points the functions at the emulators), staging and prod
+(deployed by the pipeline) give the roles the pipeline's permissions
+boundary, and `sam local`
 reads the env-vars file `make sam-env` writes. Exits non-zero naming each
 problem.
 """
@@ -46,6 +48,11 @@ def problems(directory: str) -> list:
                 found.append(f"{where}: Environment is {values.get('Environment')!r}, not {name!r}")
             if values.get("SamLocal", "false") != "false":
                 found.append(f"{where}: SamLocal points the functions at 127.0.0.1")
+            boundary = values.get("FunctionPermissionsBoundary", "")
+            if env != "default" and not re.fullmatch(
+                rf"arn:aws:iam::[0-9]{{12}}:policy/opsflow-pipeline-{name}-function-boundary", boundary
+            ):
+                found.append(f"{where}: the pipeline's boundary is not the roles' boundary ({boundary!r})")
             if parameters.get("cached"):
                 found.append(f"{where}: cached builds hash the whole repository per function")
         deploy = config.get_all(["deploy"], "parameters", env=env)

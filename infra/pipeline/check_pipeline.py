@@ -12,9 +12,12 @@ access key or AWS secret appears anywhere.
 infra/pipeline/deploy-roles.yaml (after cfn-lint, which `make lint` runs
 first): the deploy role trusts GitHub's OIDC provider only for this
 repository's environment of the stack's name and audience sts.amazonaws.com,
-passes only the execution role and only to CloudFormation, and the stack's
+passes only the execution role and only to CloudFormation, the stack's
 roles pattern cannot match the pipeline's own roles (a deployed template
-cannot change them). Exits non-zero naming each problem.
+cannot change them), the execution role writes a role only with the
+permissions boundary and may never remove it, and the boundary allows all
+the stack's roles do (check_boundary.py). Exits non-zero naming each
+problem.
 """
 
 import re
@@ -22,6 +25,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from check_boundary import boundary_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,7 +96,7 @@ def workflow_problems(path: Path) -> list:
 def roles_problems(path: Path) -> list:
     template = yaml.load(path.read_text(encoding="utf-8"), Loader=CfnLoader)
     resources = template["Resources"]
-    found = []
+    found = boundary_problems(ROOT, template)
     deploy = resources["DeployRole"]["Properties"]
     (trust,) = deploy["AssumeRolePolicyDocument"]["Statement"]
     condition = trust.get("Condition", {}).get("StringEquals", {})
@@ -112,8 +116,20 @@ def roles_problems(path: Path) -> list:
     elif passing[0].get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService") != "cloudformation.amazonaws.com":
         found.append("roles: the execution role is passed to CloudFormation only")
     execution = resources["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    iam = [s for s in execution if any(str(a).startswith("iam:") for a in s["Action"])]
+    listed = lambda s: s["Action"] if isinstance(s["Action"], list) else [s["Action"]]  # noqa: E731
+    iam = [s for s in execution if any(str(a).startswith("iam:") for a in listed(s))]
+    writes = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"}
     for statement in iam:
+        actions = set(listed(statement))
+        bounded = statement.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary")
+        if statement["Effect"] == "Allow" and actions & writes and bounded != {"Ref": "FunctionBoundary"}:
+            found.append(f"roles: {statement['Sid']} writes roles without requiring the boundary")
+    denied = [s for s in iam if s["Effect"] == "Deny" and "iam:DeleteRolePermissionsBoundary" in str(s["Action"])]
+    if not denied:
+        found.append("roles: the execution role must be denied removing a role's boundary")
+    for statement in iam:
+        if statement["Effect"] != "Allow" or "Fn::Sub" not in statement["Resource"]:
+            continue
         pattern = statement["Resource"]["Fn::Sub"].split(":role/", 1)[1]
         for role in ("DeployRole", "ExecutionRole"):
             name = resources[role]["Properties"]["RoleName"]["Fn::Sub"]
