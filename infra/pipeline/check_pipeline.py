@@ -124,6 +124,11 @@ def roles_problems(path: Path) -> list:
         bounded = statement.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary")
         if statement["Effect"] == "Allow" and actions & writes and bounded != {"Ref": "FunctionBoundary"}:
             found.append(f"roles: {statement['Sid']} writes roles without requiring the boundary")
+    for statement in execution:
+        for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
+            text = resource.get("Fn::Sub", "") if isinstance(resource, dict) else resource
+            if ":secretsmanager:" in text and not text.endswith(":secret:opsflow/${Environment}/*"):
+                found.append(f"roles: the execution role reaches secrets beyond the environment's ({text})")
     denied = [s for s in iam if s["Effect"] == "Deny" and "iam:DeleteRolePermissionsBoundary" in str(s["Action"])]
     if not denied:
         found.append("roles: the execution role must be denied removing a role's boundary")
