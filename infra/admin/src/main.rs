@@ -136,20 +136,34 @@ async fn main() -> anyhow::Result<()> {
                 opsflow_admin::migrate::select(registry.migrations(), only.as_deref())?;
             let sdk = opsflow_platform::store::sdk_config().await;
             let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table);
-            let report = if list {
-                opsflow_admin::migrate::list(&store, &migrations).await?
+            if migrations.is_empty() {
+                println!("no migrations");
+            } else if list {
+                let listed = opsflow_admin::migrate::list(&store, &migrations).await?;
+                for (migration, progress) in migrations.iter().zip(&listed) {
+                    println!(
+                        "{}",
+                        opsflow_admin::migrate::describe(migration, progress, false)
+                    );
+                }
             } else {
+                if !dry_run {
+                    opsflow_admin::migrate::check_order(&store, registry.migrations(), &migrations)
+                        .await?;
+                }
                 let options = RunOptions {
                     dry_run,
                     page_size,
                     max_pages,
                 };
-                opsflow_admin::migrate::run(&store, &migrations, options).await?
-            };
-            print!(
-                "{}",
-                opsflow_admin::migrate::describe(&report, dry_run && !list)
-            );
+                opsflow_admin::migrate::run(&store, &migrations, options, |migration, progress| {
+                    println!(
+                        "{}",
+                        opsflow_admin::migrate::describe(migration, progress, dry_run)
+                    );
+                })
+                .await?;
+            }
         }
     }
     Ok(())

@@ -46,12 +46,29 @@ pub fn env_vars(
 /// `value` with the emulators' host replaced by `host` where it addresses
 /// an emulator or the local webhook receiver.
 fn on_host(key: &str, value: &str, emulators: &[&str], host: &str) -> String {
-    let addresses_emulator = emulators.iter().any(|base| value.starts_with(base));
-    if addresses_emulator || key == "WEBHOOK_ALLOW_HOSTS" {
-        value.replacen("127.0.0.1", host, 1)
-    } else {
-        value.to_owned()
+    for base in emulators {
+        if let Some(rest) = value.strip_prefix(base) {
+            return format!("{}{rest}", with_host(base, host));
+        }
     }
+    if key == "WEBHOOK_ALLOW_HOSTS" {
+        return with_host(&format!("http://{value}"), host).replacen("http://", "", 1);
+    }
+    value.to_owned()
+}
+
+/// `url` (`scheme://host:port…`) with `host` in place of its host.
+fn with_host(url: &str, host: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+    // The port follows the last colon, after an IPv6 address's bracket.
+    let port = match authority.rfind(':') {
+        Some(at) if !authority[at..].contains(']') => &authority[at..],
+        _ => "",
+    };
+    format!("{scheme}://{host}{port}{path}")
 }
 
 #[cfg(test)]
@@ -125,5 +142,28 @@ mod tests {
         assert_eq!(vars["WEBHOOK_ALLOW_HOSTS"], "host.docker.internal:3000");
         // A browser origin is not an emulator.
         assert_eq!(vars["CORS_ORIGINS"], "http://127.0.0.1:5173");
+    }
+
+    #[test]
+    fn any_way_of_naming_the_emulators_host_is_replaced() {
+        for (url, expected) in [
+            ("http://localhost:8000", "http://h:8000"),
+            ("http://[::1]:8000/x", "http://h:8000/x"),
+            ("http://127.0.0.1", "http://h"),
+        ] {
+            assert_eq!(with_host(url, "h"), expected);
+        }
+        let document = env_vars(
+            &[function(&[(
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "http://localhost:8000",
+            )])],
+            &["http://localhost:8000"],
+            Some("host.docker.internal"),
+        );
+        assert_eq!(
+            document["JobsFunction"]["AWS_ENDPOINT_URL_DYNAMODB"],
+            "http://host.docker.internal:8000"
+        );
     }
 }

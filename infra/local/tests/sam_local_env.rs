@@ -67,6 +67,11 @@ fn sam_local_gives_every_function_what_the_local_runtime_runs_it_with() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&file).expect("file").permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the file holds the cursor secret");
+    // Written again over a file anyone could read: readable by its owner only.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    sam_env(&dir, &environment, &[]);
+    let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "rewritten");
 
     let resolved = as_sam_resolves(&file);
     let written = written.as_object().expect("an object per function");
@@ -100,6 +105,17 @@ fn sam_local_gives_every_function_what_the_local_runtime_runs_it_with() {
                 "{function}"
             );
         }
+        let endpoints: Vec<&str> = env
+            .keys()
+            .map(String::as_str)
+            .filter(|name| name.starts_with("AWS_ENDPOINT_URL"))
+            .collect();
+        let mut declared = opsflow_platform::config::LOCAL_ENDPOINTS.to_vec();
+        declared.sort_unstable();
+        assert_eq!(
+            endpoints, declared,
+            "{function}: the endpoints a function checks"
+        );
         assert_eq!(env["ENVIRONMENT"], environment.as_str());
         assert_eq!(env["TABLE_NAME"], format!("opsflow-{environment}").as_str());
         assert!(!env.contains_key("AWS_ACCESS_KEY_ID"), "SAM passes its own");

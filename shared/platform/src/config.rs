@@ -202,6 +202,15 @@ pub enum ConfigError {
     Invalid { var: &'static str, reason: String },
 }
 
+/// The endpoint variables `template.yaml` declares for `sam local`.
+pub const LOCAL_ENDPOINTS: [&str; 5] = [
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SESV2",
+];
+
 /// Local development origins (DESIGN §8).
 pub const DEFAULT_CORS_ORIGINS: &str = "http://localhost:5173,http://127.0.0.1:5173";
 /// Secrets shorter than this are refused (HS256 keys, cursor keys).
@@ -219,6 +228,19 @@ impl Config {
     }
 
     pub fn read(vars: Vars) -> Result<Self, ConfigError> {
+        // The template declares these for `sam local` only; without its
+        // env-vars file they are empty, and the SDK would take "" for an
+        // endpoint.
+        for name in LOCAL_ENDPOINTS {
+            if vars.0.get(name).is_some_and(|v| v.trim().is_empty()) {
+                return Err(ConfigError::Invalid {
+                    var: name,
+                    reason: "is set but empty: `sam local` needs the env-vars file `make sam-env` \
+                             writes (docs/local-development.md#sam-local)"
+                        .into(),
+                });
+            }
+        }
         let table_name = vars.required("TABLE_NAME")?.to_owned();
         if table_name.len() < 3 || table_name.len() > 255 {
             return Err(ConfigError::Invalid {

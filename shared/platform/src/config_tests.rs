@@ -191,3 +191,22 @@ fn cors_origins_default_to_local_frontends() {
         ["http://localhost:5173", "http://127.0.0.1:5173"]
     );
 }
+
+#[test]
+fn an_endpoint_sam_local_left_empty_is_named() {
+    let error = Config::from_vars(&vars(&[
+        ("TABLE_NAME", "opsflow-dev"),
+        ("AWS_ENDPOINT_URL_SQS", ""),
+    ]))
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("AWS_ENDPOINT_URL_SQS"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("make sam-env"), "{error}");
+    let set = Config::from_vars(&vars(&[
+        ("TABLE_NAME", "opsflow-dev"),
+        ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000"),
+    ]));
+    assert!(set.is_ok());
+}

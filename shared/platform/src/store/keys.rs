@@ -17,6 +17,9 @@ pub const GATE_SK: &str = "GATE";
 
 pub const EVENT_SK: &str = "EVENT";
 
+/// A data migration's progress (`migrate.rs`).
+pub const MIGRATION_SK: &str = "MIGRATION";
+
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 
 pub fn user_pk(id: &EntityId) -> String {
@@ -42,6 +45,10 @@ pub fn gate_pk(scope: &str, subject: &str) -> String {
 /// authenticated), so one client's key never answers another's request.
 pub fn idempotency_pk(scope: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{scope}#{key}")
+}
+
+pub fn migration_pk(id: &str) -> String {
+    format!("MIGRATION#{id}")
 }
 
 pub fn event_pk(id: &EntityId) -> String {

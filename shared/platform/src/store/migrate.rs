@@ -6,20 +6,23 @@
 //! `UpdateItem`.
 //!
 //! Invariants:
-//! - Idempotent: a change applies only while the item is still in the
-//!   format it was read in (`from_schema`) and moves it to `to_schema`, so
-//!   an item is never changed twice, and a write the platform made in the
-//!   meantime (in the new format) is never overwritten: the item is read
+//! - Idempotent: a change applies only while the item is still as it was
+//!   read — in the format `from_schema`, at the same `version`, with the
+//!   attributes the change was computed from ([`Change::read`]) unchanged —
+//!   and moves it to `to_schema`, so an item is never changed twice and a
+//!   write made in the meantime is never overwritten: the item is read
 //!   again and changed only if it still needs it.
 //! - Resumable: after each page the scan's position is kept in the
 //!   migration's own item (`MIGRATION#<id>`); the next run goes on from
 //!   there, and a finished migration is not run again.
 //! - A dry run writes nothing, its position included: it scans every item
-//!   and counts what a run would change.
+//!   and counts what a run would change (nothing, for a finished one,
+//!   which it does not scan).
 //! - Only the changed attributes are written (never the whole item), the
 //!   item's `version` is untouched, and no event is written: a migration
 //!   changes a format, not what the entity says.
 
+use super::keys::{migration_pk as progress_pk, MIGRATION_SK as PROGRESS_SK};
 use super::{classify, n, s, Entity, Item, Keys, Store, StoreError, SCHEMA_ATTRIBUTE};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
@@ -39,7 +42,10 @@ pub struct Migration {
 }
 
 /// What a migration does to one item: in format `from_schema`, it sets,
-/// fills and removes attributes and becomes format `to_schema`.
+/// fills and removes attributes and becomes format `to_schema`. A `change`
+/// function looks at the item's `type` (and format): every item of the
+/// table is offered, bookkeeping items (format 1 for want of a `schema`)
+/// included.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Change {
     pub from_schema: u32,
@@ -49,6 +55,40 @@ pub struct Change {
     /// Attributes given these values where they are absent.
     pub fill: Vec<(String, AttributeValue)>,
     pub remove: Vec<String>,
+    /// The attributes the values of `set` were computed from: the item is
+    /// changed only while they still hold what was read (or are still
+    /// absent), so a write made since (a counter, a status) is never
+    /// overwritten with a value computed from before it.
+    pub read: Vec<String>,
+}
+
+/// Attributes no migration writes: the keys, the kind and the format
+/// (which the runner moves itself).
+const UNTOUCHABLE: [&str; 4] = ["pk", "sk", "type", SCHEMA_ATTRIBUTE];
+
+impl Change {
+    /// Refuses a change DynamoDB would refuse, or that would move an item
+    /// or change its kind: each attribute written once, never a key.
+    fn check(&self, migration: &str) -> Result<(), StoreError> {
+        let mut written: Vec<&str> = self
+            .set
+            .iter()
+            .chain(&self.fill)
+            .map(|(name, _)| name.as_str())
+            .chain(self.remove.iter().map(String::as_str))
+            .collect();
+        let count = written.len();
+        written.sort_unstable();
+        written.dedup();
+        let untouchable = written.iter().find(|n| UNTOUCHABLE.contains(n));
+        if written.len() != count || untouchable.is_some() || self.to_schema <= self.from_schema {
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "{migration}: a change writes each attribute once, never pk, sk, type or schema, \
+                 and moves the format forward ({self:?})"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The format of an item: its `schema`, or 1 when it has none (written
@@ -121,12 +161,6 @@ impl Entity for Progress {
     }
 }
 
-const PROGRESS_SK: &str = "MIGRATION";
-
-fn progress_pk(id: &str) -> String {
-    format!("MIGRATION#{id}")
-}
-
 impl Progress {
     fn new(id: &str, now: OffsetDateTime) -> Self {
         Self {
@@ -157,21 +191,25 @@ pub async fn progress(store: &Store, id: &str) -> Result<Progress, StoreError> {
 }
 
 /// Runs `migration` on the store's table as `options` say, from where
-/// the last run stopped; its progress afterwards (in a dry run, what a run
-/// from the start would do: `changed` counts the items it would change).
+/// the last run stopped; its progress afterwards. A dry run of a migration
+/// not done tells what a run from the start would do: `changed` counts the
+/// items it would change, and the status is `Pending` once it saw every
+/// item (`Running` if `max_pages` stopped it first). One run at a time: two at once
+/// change nothing twice, but each keeps its own position.
 pub async fn run(
     store: &Store,
     migration: &Migration,
     options: RunOptions,
 ) -> Result<Progress, StoreError> {
+    let stored = progress(store, migration.id).await?;
+    if stored.status == Status::Done {
+        return Ok(stored);
+    }
     let mut progress = if options.dry_run {
         Progress::new(migration.id, crate::clock::now())
     } else {
-        progress(store, migration.id).await?
+        stored
     };
-    if progress.status == Status::Done && !options.dry_run {
-        return Ok(progress);
-    }
     progress.status = Status::Running;
     let mut pages = 0;
     loop {
@@ -218,6 +256,10 @@ pub async fn run(
             break;
         }
     }
+    if options.dry_run && progress.status == Status::Done {
+        // Nothing was done: the dry run saw every item.
+        progress.status = Status::Pending;
+    }
     Ok(progress)
 }
 
@@ -253,10 +295,11 @@ pub async fn apply(
         if dry_run {
             return Ok(Applied::Changed);
         }
+        change.check(migration.id)?;
         let (Some(pk), Some(sk)) = (text(&item, "pk"), text(&item, "sk")) else {
             return Ok(Applied::NotNeeded);
         };
-        match update(store, &pk, &sk, &change).await {
+        match update(store, &pk, &sk, &change, &item).await {
             Ok(()) => return Ok(Applied::Changed),
             Err(StoreError::ConditionFailed) => {
                 raced = true;
@@ -278,34 +321,40 @@ fn text(item: &Item, name: &str) -> Option<String> {
     item.get(name)?.as_s().ok().cloned()
 }
 
-/// The conditional `UpdateItem` of one change.
-async fn update(store: &Store, pk: &str, sk: &str, change: &Change) -> Result<(), StoreError> {
-    let (expression, names, values) = expressions(change);
-    let condition = if change.from_schema == 1 {
-        "attribute_exists(pk) AND (attribute_not_exists(#schema) OR #schema = :from)"
-    } else {
-        "attribute_exists(pk) AND #schema = :from"
-    };
+/// The conditional `UpdateItem` of one change to `item` as read.
+async fn update(
+    store: &Store,
+    pk: &str,
+    sk: &str,
+    change: &Change,
+    item: &Item,
+) -> Result<(), StoreError> {
+    let request = request(change, item);
     store
         .update_at(pk, sk)
-        .update_expression(expression)
-        .condition_expression(condition)
-        .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(values))
+        .update_expression(request.update)
+        .condition_expression(request.condition)
+        .set_expression_attribute_names(Some(request.names))
+        .set_expression_attribute_values(Some(request.values))
         .send()
         .await
         .map(|_| ())
         .map_err(|e| classify(e, "UpdateItem"))
 }
 
-/// The update expression of `change`, with its names and values.
-fn expressions(
-    change: &Change,
-) -> (
-    String,
-    HashMap<String, String>,
-    HashMap<String, AttributeValue>,
-) {
+/// An `UpdateItem`'s expressions.
+#[derive(Debug)]
+struct Request {
+    update: String,
+    condition: String,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+/// The update of `change`, on condition that `item` is still as read: in
+/// the change's format, at its version (if it has one), its `read`
+/// attributes unchanged.
+fn request(change: &Change, item: &Item) -> Request {
     let mut names = HashMap::from([("#schema".to_owned(), SCHEMA_ATTRIBUTE.to_owned())]);
     let mut values = HashMap::from([
         (":from".to_owned(), n(change.from_schema)),
@@ -322,15 +371,36 @@ fn expressions(
         values.insert(format!(":f{i}"), value.clone());
         sets.push(format!("#f{i} = if_not_exists(#f{i}, :f{i})"));
     }
-    let mut expression = format!("SET {}", sets.join(", "));
+    let mut update = format!("SET {}", sets.join(", "));
     if !change.remove.is_empty() {
         let removed: Vec<String> = (0..change.remove.len()).map(|i| format!("#r{i}")).collect();
         for (i, name) in change.remove.iter().enumerate() {
             names.insert(format!("#r{i}"), name.clone());
         }
-        expression.push_str(&format!(" REMOVE {}", removed.join(", ")));
+        update.push_str(&format!(" REMOVE {}", removed.join(", ")));
     }
-    (expression, names, values)
+    let mut conditions = vec![if change.from_schema == 1 {
+        "attribute_exists(pk) AND (attribute_not_exists(#schema) OR #schema = :from)".to_owned()
+    } else {
+        "attribute_exists(pk) AND #schema = :from".to_owned()
+    }];
+    let unchanged = change.read.iter().map(String::as_str).chain(["version"]);
+    for (i, name) in unchanged.enumerate() {
+        names.insert(format!("#c{i}"), name.to_owned());
+        match item.get(name) {
+            Some(value) => {
+                values.insert(format!(":c{i}"), value.clone());
+                conditions.push(format!("#c{i} = :c{i}"));
+            }
+            None => conditions.push(format!("attribute_not_exists(#c{i})")),
+        }
+    }
+    Request {
+        update,
+        condition: conditions.join(" AND "),
+        names,
+        values,
+    }
 }
 
 #[cfg(test)]
@@ -346,23 +416,61 @@ mod tests {
     }
 
     #[test]
-    fn a_change_sets_fills_and_removes_and_always_moves_the_format() {
+    fn a_change_sets_fills_and_removes_only_while_the_item_is_as_read() {
         let change = Change {
             from_schema: 1,
             to_schema: 2,
-            set: vec![("colour".into(), s("red"))],
+            set: vec![("label".into(), s("RED"))],
             fill: vec![("generation".into(), n(0))],
             remove: vec!["legacy".into()],
+            read: vec!["colour".into(), "shade".into()],
         };
-        let (expression, names, values) = expressions(&change);
+        let item = Item::from([
+            ("colour".to_owned(), s("red")),
+            ("version".to_owned(), n(4)),
+        ]);
+        let request = request(&change, &item);
         assert_eq!(
-            expression,
+            request.update,
             "SET #schema = :to, #s0 = :s0, #f0 = if_not_exists(#f0, :f0) REMOVE #r0"
         );
-        assert_eq!(names["#s0"], "colour");
-        assert_eq!(names["#f0"], "generation");
-        assert_eq!(names["#r0"], "legacy");
-        assert_eq!(values[":to"], n(2));
-        assert_eq!(values[":from"], n(1));
+        assert_eq!(
+            request.condition,
+            "attribute_exists(pk) AND (attribute_not_exists(#schema) OR #schema = :from) \
+             AND #c0 = :c0 AND attribute_not_exists(#c1) AND #c2 = :c2"
+        );
+        assert_eq!(request.names["#s0"], "label");
+        assert_eq!(request.names["#c1"], "shade");
+        assert_eq!(request.names["#c2"], "version");
+        assert_eq!(request.values[":c0"], s("red"));
+        assert_eq!(request.values[":c2"], n(4));
+        assert_eq!(request.values[":to"], n(2));
+        assert!(change.check("m").is_ok());
+    }
+
+    #[test]
+    fn a_change_that_dynamodb_would_refuse_or_that_moves_an_item_is_refused() {
+        let base = Change {
+            from_schema: 1,
+            to_schema: 2,
+            ..Change::default()
+        };
+        let twice = Change {
+            set: vec![("a".into(), n(1))],
+            remove: vec!["a".into()],
+            ..base.clone()
+        };
+        let key = Change {
+            set: vec![("pk".into(), s("X"))],
+            ..base.clone()
+        };
+        let backwards = Change {
+            to_schema: 1,
+            ..base.clone()
+        };
+        for refused in [twice, key, backwards] {
+            assert!(refused.check("m").is_err(), "{refused:?}");
+        }
+        assert!(base.check("m").is_ok());
     }
 }
