@@ -48,6 +48,9 @@ def problems(directory: str) -> list:
                 found.append(f"{where}: Environment is {values.get('Environment')!r}, not {name!r}")
             if values.get("SamLocal", "false") != "false":
                 found.append(f"{where}: SamLocal points the functions at 127.0.0.1")
+            key = values.get("JwtSigningKeySecretArn", "")
+            if not re.fullmatch(rf"arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{{12}}:secret:opsflow/{name}/jwt-signing-key-\w+", key):
+                found.append(f"{where}: the signing key is not bootstrap's opsflow/{name}/jwt-signing-key ({key!r}), which the boundary lets auth read")
             boundary = values.get("FunctionPermissionsBoundary", "")
             if env != "default" and not re.fullmatch(
                 rf"arn:aws:iam::[0-9]{{12}}:policy/opsflow-pipeline-{name}-function-boundary", boundary

@@ -20,6 +20,7 @@ the stack's roles do (check_boundary.py). Exits non-zero naming each
 problem.
 """
 
+import fnmatch
 import re
 import sys
 from pathlib import Path
@@ -118,17 +119,20 @@ def roles_problems(path: Path) -> list:
     execution = resources["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     listed = lambda s: s["Action"] if isinstance(s["Action"], list) else [s["Action"]]  # noqa: E731
     iam = [s for s in execution if any(str(a).startswith("iam:") for a in listed(s))]
-    writes = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"}
-    for statement in iam:
-        actions = set(listed(statement))
-        bounded = statement.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary")
-        if statement["Effect"] == "Allow" and actions & writes and bounded != {"Ref": "FunctionBoundary"}:
-            found.append(f"roles: {statement['Sid']} writes roles without requiring the boundary")
+    writes = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"]
+    grants = lambda s, action: any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in listed(s))  # noqa: E731
     for statement in execution:
+        bounded = statement.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary")
+        if statement["Effect"] == "Allow" and any(grants(statement, w) for w in writes) and bounded != {"Ref": "FunctionBoundary"}:
+            found.append(f"roles: {statement['Sid']} writes roles without requiring the boundary")
+    cursor = ":secret:opsflow/${Environment}/cursor-signing-key-*"
+    for statement in execution:
+        if statement["Effect"] != "Allow" or not grants(statement, "secretsmanager:GetSecretValue"):
+            continue
         for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
             text = resource.get("Fn::Sub", "") if isinstance(resource, dict) else resource
-            if ":secretsmanager:" in text and not text.endswith(":secret:opsflow/${Environment}/*"):
-                found.append(f"roles: the execution role reaches secrets beyond the environment's ({text})")
+            if ":secretsmanager:" in text and not text.endswith(cursor) or text == "*":
+                found.append(f"roles: the execution role reads secrets beyond the stack's cursor secret ({text})")
     denied = [s for s in iam if s["Effect"] == "Deny" and "iam:DeleteRolePermissionsBoundary" in str(s["Action"])]
     if not denied:
         found.append("roles: the execution role must be denied removing a role's boundary")

@@ -6,12 +6,10 @@
 //! check's ELF reader; the import of the retained resources into a stack
 //! created again.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod checkout;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use checkout::{root, succeeded, venv};
+use std::process::Command;
 
 /// `make deploy ENV=<env>` (no `ENV=` when `env` is none) with SAM
 /// replaced by a script that records each call's arguments and `AWS_*`
@@ -131,16 +129,10 @@ fn an_env_the_shell_exports_never_picks_where_a_deploy_goes() {
 
 #[test]
 fn samconfig_builds_and_deploys_arm64_under_each_environments_name() {
-    let python = root().join(".venv/bin/python");
-    let output = Command::new(&python)
-        .arg(root().join("infra/local/check_samconfig.py"))
-        .arg(root())
-        .output()
-        .expect("the venv's python (make setup)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeded(
+        Command::new(venv("python"))
+            .arg(root().join("infra/local/check_samconfig.py"))
+            .arg(root()),
     );
 }
 
@@ -177,27 +169,21 @@ fn the_elf_check_tells_machines_apart() {
 #[test]
 fn a_new_stack_can_import_the_retained_tables_and_bucket() {
     let dir = std::env::temp_dir().join(format!("opsflow-retained-{}", uuid::Uuid::new_v4()));
-    let venv = root().join(".venv/bin");
-    let output = Command::new(venv.join("python"))
-        .arg(root().join("infra/pipeline/retained_import.py"))
-        .args([
-            "--env",
-            "prod",
-            "--account",
-            "210987654321",
-            "--region",
-            "eu-west-1",
-        ])
-        .arg("--template")
-        .arg(root().join("template.yaml"))
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .expect("the venv's python (make setup)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeded(
+        Command::new(venv("python"))
+            .arg(root().join("infra/pipeline/retained_import.py"))
+            .args([
+                "--env",
+                "prod",
+                "--account",
+                "210987654321",
+                "--region",
+                "eu-west-1",
+            ])
+            .arg("--template")
+            .arg(root().join("template.yaml"))
+            .arg("--out")
+            .arg(&dir),
     );
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(dir.join(name)).expect(name)).expect("JSON")
@@ -253,14 +239,6 @@ fn a_new_stack_can_import_the_retained_tables_and_bucket() {
             .collect::<Vec<_>>(),
         ["Environment"]
     );
-    let lint = Command::new(venv.join("cfn-lint"))
-        .arg(dir.join("retained-template.json"))
-        .output()
-        .expect("cfn-lint (make setup)");
-    assert!(
-        lint.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lint.stdout)
-    );
+    succeeded(Command::new(venv("cfn-lint")).arg(dir.join("retained-template.json")));
     std::fs::remove_dir_all(&dir).ok();
 }

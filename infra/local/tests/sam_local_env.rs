@@ -5,13 +5,12 @@
 //! local runtime runs it with. Needs the emulators (`make emulators`): the
 //! command creates the tables and queues the file names.
 
-use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod checkout;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use checkout::{root, succeeded, venv};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::process::Command;
 
 fn endpoint(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -20,18 +19,13 @@ fn endpoint(name: &str, default: &str) -> String {
 /// Runs `opsflow-local sam-env` in a directory of its own (its keys and
 /// the file land there) for a fresh environment; the file's text.
 fn sam_env(dir: &Path, environment: &str, extra: &[&str]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_opsflow-local"))
-        .current_dir(dir)
-        .arg("--template")
-        .arg(root().join("template.yaml"))
-        .args(["--param", &format!("Environment={environment}"), "sam-env"])
-        .args(extra)
-        .output()
-        .expect("opsflow-local runs");
-    assert!(
-        output.status.success(),
-        "sam-env failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeded(
+        Command::new(env!("CARGO_BIN_EXE_opsflow-local"))
+            .current_dir(dir)
+            .arg("--template")
+            .arg(root().join("template.yaml"))
+            .args(["--param", &format!("Environment={environment}"), "sam-env"])
+            .args(extra),
     );
     let text = std::fs::read(dir.join(".local/sam-env.json")).expect("the file is written");
     serde_json::from_slice(&text).expect("the file is JSON")
@@ -39,16 +33,11 @@ fn sam_env(dir: &Path, environment: &str, extra: &[&str]) -> Value {
 
 /// What the SAM CLI resolves for each function with `file`.
 fn as_sam_resolves(file: &Path) -> Map<String, Value> {
-    let output = Command::new(root().join(".venv/bin/python"))
-        .arg(root().join("infra/local/sam_local_env.py"))
-        .arg(root().join("template.yaml"))
-        .arg(file)
-        .output()
-        .expect("the venv's python (make setup)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeded(
+        Command::new(venv("python"))
+            .arg(root().join("infra/local/sam_local_env.py"))
+            .arg(root().join("template.yaml"))
+            .arg(file),
     );
     match serde_json::from_slice(&output.stdout).expect("JSON") {
         Value::Object(map) => map,

@@ -56,6 +56,17 @@ async fn make_format_one(store: &Store, email: &str, generation: Option<u64>) {
         .expect("rewritten");
 }
 
+/// A table of its own holding one user, `email`, as a release from before
+/// formats wrote it.
+async fn one_old_user(email: &str) -> (Store, aws_sdk_dynamodb::Client, String) {
+    let (store, client, table) = store().await;
+    opsflow_admin::create_admin(&store, email, "Old", None)
+        .await
+        .expect("created");
+    make_format_one(&store, email, None).await;
+    (store, client, table)
+}
+
 fn schema_of(item: &Item) -> Option<&str> {
     item.get("schema")
         .and_then(|v| v.as_n().ok())
@@ -165,11 +176,7 @@ async fn users_of_the_first_format_move_to_the_second_once_resumably() {
 
 #[tokio::test]
 async fn an_item_the_platform_rewrote_after_it_was_read_is_left_alone() {
-    let (store, client, table) = store().await;
-    opsflow_admin::create_admin(&store, "race@example.com", "Race", None)
-        .await
-        .expect("created");
-    make_format_one(&store, "race@example.com", None).await;
+    let (store, client, table) = one_old_user("race@example.com").await;
     let read_by_the_migration = user_item(&store, "race@example.com").await;
 
     // Meanwhile the platform changes the user, writing format 2.
@@ -203,11 +210,7 @@ async fn an_item_the_platform_rewrote_after_it_was_read_is_left_alone() {
 
 #[tokio::test]
 async fn the_command_lists_runs_and_refuses_an_unknown_migration() {
-    let (store, client, table) = store().await;
-    opsflow_admin::create_admin(&store, "cli@example.com", "Cli", None)
-        .await
-        .expect("created");
-    make_format_one(&store, "cli@example.com", None).await;
+    let (store, client, table) = one_old_user("cli@example.com").await;
     let admin = |args: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_opsflow-admin"))
             .arg("migrate")

@@ -13,10 +13,31 @@ use opsflow_local::docs::DocsSite;
 use opsflow_local::platform::{Platform, PlatformOptions};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The repository's root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A tool of the checkout's Python environment (`python`, `cfn-lint`),
+/// which `make setup` installs.
+pub fn venv(tool: &str) -> PathBuf {
+    root().join(".venv/bin").join(tool)
+}
+
+/// What `command` printed, once it succeeded (else its error output).
+pub fn succeeded(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} runs (make setup): {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    output
 }
 
 /// Where cargo put this build's binaries (the functions', `opsflow-admin`).
