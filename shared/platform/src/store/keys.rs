@@ -17,7 +17,7 @@ pub const GATE_SK: &str = "GATE";
 
 pub const EVENT_SK: &str = "EVENT";
 
-/// A data migration's progress (`migrate.rs`).
+/// A data migration's progress (`migrate/`).
 pub const MIGRATION_SK: &str = "MIGRATION";
 
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
