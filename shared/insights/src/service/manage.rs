@@ -10,6 +10,7 @@ use crate::domain::{Factor, RiskLevel};
 use crate::events::{self, Actor};
 use crate::permissions;
 use crate::store::{InsightRecord, InsightStore, Store};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use opsflow_platform::auth::Principal;
 use opsflow_platform::domain::EntityId;
 use opsflow_platform::store::{entity_item, StoreError};
@@ -144,25 +145,37 @@ pub async fn review(
     let mut after = record.clone();
     after.status = status;
     after.note = note;
-    after.version += 1;
-    after.updated_at = now;
     if status.is_resolved() {
         after.resolved_at = Some(now);
     }
-    let event = events::insight_changed(record, &after, actor, correlation_id, None);
+    let written = replace_insight(store, record, after, now, actor, correlation_id, Vec::new());
+    written.await?.ok_or_else(|| {
+        InsightsError::Conflict("the insight changed meanwhile; read it again".into())
+    })
+}
+
+/// Replaces `before` (as read, at its version) with `after`, advanced to
+/// its next version at `now`, together with its event and the writes
+/// `with`; the insight as written, or `None` if it changed meanwhile.
+pub(crate) async fn replace_insight(
+    store: &Store,
+    before: &InsightRecord,
+    mut after: InsightRecord,
+    now: OffsetDateTime,
+    actor: Actor,
+    correlation_id: &str,
+    with: Vec<TransactWriteItem>,
+) -> Result<Option<InsightRecord>, InsightsError> {
+    after.version = before.version + 1;
+    after.updated_at = now;
+    let event = events::insight_changed(before, &after, actor, correlation_id, None);
+    let item = entity_item(&after)?;
     match store
-        .replace_versioned(
-            entity_item(&after)?,
-            record.version,
-            Vec::new(),
-            Some(&event),
-        )
+        .replace_versioned(item, before.version, with, Some(&event))
         .await
     {
-        Ok(()) => Ok(after),
-        Err(StoreError::ConditionFailed) => Err(InsightsError::Conflict(
-            "the insight changed meanwhile; read it again".into(),
-        )),
+        Ok(()) => Ok(Some(after)),
+        Err(StoreError::ConditionFailed) => Ok(None),
         Err(error) => Err(error.into()),
     }
 }

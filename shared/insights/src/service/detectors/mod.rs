@@ -26,6 +26,7 @@ pub mod slow;
 pub(crate) use slow::watch_of;
 pub use slow::{sweep_slow_workflows, SLOW_WORKFLOW};
 
+use super::manage::replace_insight;
 use super::InsightsError;
 use crate::domain::figures::round_to;
 use crate::domain::insight::InsightStatus;
@@ -207,22 +208,16 @@ async fn raise(
     next.risk_level = candidate.risk_level;
     next.factors = candidate.factors;
     next.description = candidate.description;
-    next.version += 1;
-    next.updated_at = now;
-    let event = events::insight_changed(&stored, &next, Actor::system(), correlation_id, None);
-    match store
-        .replace_versioned(
-            entity_item(&next)?,
-            stored.version,
-            Vec::new(),
-            Some(&event),
-        )
-        .await
-    {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    let written = replace_insight(
+        store,
+        &stored,
+        next,
+        now,
+        Actor::system(),
+        correlation_id,
+        Vec::new(),
+    );
+    Ok(written.await?.is_some())
 }
 
 /// Resolves the insight of a condition that cleared and forgets the
@@ -249,20 +244,14 @@ async fn clear(
     next.status = InsightStatus::Resolved;
     next.resolved_at = Some(now);
     next.note = "The condition cleared.".into();
-    next.version += 1;
-    next.updated_at = now;
-    let event = events::insight_changed(&stored, &next, Actor::system(), correlation_id, None);
-    match store
-        .replace_versioned(
-            entity_item(&next)?,
-            stored.version,
-            vec![forget],
-            Some(&event),
-        )
-        .await
-    {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    let written = replace_insight(
+        store,
+        &stored,
+        next,
+        now,
+        Actor::system(),
+        correlation_id,
+        vec![forget],
+    );
+    Ok(written.await?.is_some())
 }
