@@ -22,6 +22,28 @@ async fn store() -> (Store, aws_sdk_dynamodb::Client, String) {
     (Store::new(client.clone(), &table), client, table)
 }
 
+/// The pair signs a token and verifies it as the functions will use it.
+fn assert_signs_and_verifies(private_pem: &str, public_pem: Vec<u8>) {
+    let config = JwtConfig {
+        algorithm: JwtAlgorithm::EdDsa,
+        verification_key: public_pem,
+        previous_verification_key: None,
+        issuer: "opsflow".into(),
+        audience: "opsflow-api".into(),
+    };
+    let token = TokenSigner::new(&config, Some(private_pem))
+        .expect("a signer of the private key")
+        .issue(
+            &EntityId::new(),
+            Role::User,
+            ("s", 1),
+            opsflow_platform::clock::now(),
+        )
+        .expect("a token");
+    let verifier = TokenVerifier::new(&config).expect("a verifier of the public key");
+    assert!(verifier.verify(&token.token).is_ok());
+}
+
 #[tokio::test]
 async fn create_admin_makes_one_active_admin_per_email() {
     let (store, client, table) = store().await;
@@ -66,27 +88,10 @@ fn generated_keys_sign_and_verify_and_are_never_overwritten() {
         let mode = std::fs::metadata(&private).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let config = JwtConfig {
-        algorithm: JwtAlgorithm::EdDsa,
-        verification_key: std::fs::read(&public).unwrap(),
-        previous_verification_key: None,
-        issuer: "opsflow".into(),
-        audience: "opsflow-api".into(),
-    };
-    let pem = std::fs::read_to_string(&private).unwrap();
-    let token = TokenSigner::new(&config, Some(&pem))
-        .unwrap()
-        .issue(
-            &EntityId::new(),
-            Role::Admin,
-            ("s", 0),
-            opsflow_platform::clock::now(),
-        )
-        .unwrap();
-    assert!(TokenVerifier::new(&config)
-        .unwrap()
-        .verify(&token.token)
-        .is_ok());
+    assert_signs_and_verifies(
+        &std::fs::read_to_string(&private).unwrap(),
+        std::fs::read(&public).unwrap(),
+    );
     assert!(opsflow_admin::generate_keys(&dir, "EdDSA").is_err());
     assert!(opsflow_admin::generate_keys(&dir.join("x"), "HS256").is_err());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -137,27 +142,7 @@ async fn bootstrap_makes_a_matching_key_once() {
         .unwrap();
     let public = parameter(&ssm, &names.public).await;
     assert_eq!(parameter(&ssm, &names.previous).await, "none");
-    // The pair signs and verifies as the functions will use it.
-    let config = JwtConfig {
-        algorithm: JwtAlgorithm::EdDsa,
-        verification_key: public.clone().into_bytes(),
-        previous_verification_key: None,
-        issuer: "opsflow".into(),
-        audience: "opsflow-api".into(),
-    };
-    let token = TokenSigner::new(&config, Some(&private))
-        .unwrap()
-        .issue(
-            &EntityId::new(),
-            Role::User,
-            ("s", 1),
-            opsflow_platform::clock::now(),
-        )
-        .unwrap();
-    assert!(TokenVerifier::new(&config)
-        .unwrap()
-        .verify(&token.token)
-        .is_ok());
+    assert_signs_and_verifies(&private, public.clone().into_bytes());
 
     // Again: nothing changes.
     let again = bootstrap(&secrets, &ssm, &names).await.unwrap();
