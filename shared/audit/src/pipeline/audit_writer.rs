@@ -18,8 +18,7 @@ use crate::store::audit::AuditStore;
 use crate::store::audit::{AuditRecord, AuditSource, Written};
 use crate::store::Store;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use opsflow_platform::pipeline::consumer::{message_span, retry};
-use tracing::Instrument;
+use opsflow_platform::pipeline::consumer::{each_in_its_span, retry};
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,18 +55,10 @@ pub fn audit_table(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Resul
 /// Writes a batch; the response lists the messages to retry.
 #[tracing::instrument(skip_all, fields(messages = event.records.len()))]
 pub async fn write_batch(store: &Store, event: &SqsEvent) -> SqsBatchResponse {
-    let spans: Vec<tracing::Span> = event.records.iter().map(message_span).collect();
-    let outcomes = futures::future::join_all(
-        event
-            .records
-            .iter()
-            .zip(&spans)
-            .map(|(m, span)| write_one(store, m).instrument(span.clone())),
-    )
-    .await;
+    let outcomes = each_in_its_span(&event.records, |m| write_one(store, m)).await;
     let mut response = SqsBatchResponse::default();
     let mut written = 0;
-    for ((message, outcome), span) in event.records.iter().zip(outcomes).zip(spans) {
+    for (message, outcome, span) in outcomes {
         let _in_message = span.enter();
         match outcome {
             Outcome::Written => {

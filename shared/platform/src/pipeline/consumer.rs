@@ -68,3 +68,30 @@ pub fn message_span(message: &SqsMessage) -> tracing::Span {
         correlation_id = %ids.correlation_id,
     )
 }
+
+/// Handles every message of `messages` at once, each inside its
+/// [`message_span`]; each message with its outcome and its span (to log
+/// what became of it), in the batch's order.
+pub async fn each_in_its_span<'a, T, Fut>(
+    messages: &'a [SqsMessage],
+    handle: impl Fn(&'a SqsMessage) -> Fut,
+) -> Vec<(&'a SqsMessage, T, tracing::Span)>
+where
+    Fut: Future<Output = T>,
+{
+    use tracing::Instrument;
+    let spans: Vec<tracing::Span> = messages.iter().map(message_span).collect();
+    let outcomes = futures::future::join_all(
+        messages
+            .iter()
+            .zip(&spans)
+            .map(|(message, span)| handle(message).instrument(span.clone())),
+    )
+    .await;
+    messages
+        .iter()
+        .zip(outcomes)
+        .zip(spans)
+        .map(|((message, outcome), span)| (message, outcome, span))
+        .collect()
+}

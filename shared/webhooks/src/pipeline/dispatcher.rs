@@ -27,9 +27,8 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use opsflow_platform::config::Config;
 use opsflow_platform::domain::EntityId;
-use opsflow_platform::pipeline::consumer::{message_span, retry};
+use opsflow_platform::pipeline::consumer::{each_in_its_span, retry};
 use time::OffsetDateTime;
-use tracing::Instrument;
 
 /// The dispatcher's context, built once per cold start.
 pub struct Dispatcher {
@@ -77,17 +76,9 @@ impl Dispatcher {
 
     /// Handles a batch; the response names the messages to retry.
     pub async fn handle_batch(&self, event: &SqsEvent) -> SqsBatchResponse {
-        let spans: Vec<tracing::Span> = event.records.iter().map(message_span).collect();
-        let outcomes = futures::future::join_all(
-            event
-                .records
-                .iter()
-                .zip(&spans)
-                .map(|(m, span)| self.handle(m).instrument(span.clone())),
-        )
-        .await;
+        let outcomes = each_in_its_span(&event.records, |m| self.handle(m)).await;
         let mut response = SqsBatchResponse::default();
-        for ((message, outcome), span) in event.records.iter().zip(outcomes).zip(spans) {
+        for (message, outcome, span) in outcomes {
             if let Err(problem) = outcome {
                 let _in_message = span.enter();
                 tracing::warn!(%problem, "webhook message to retry");
