@@ -94,9 +94,7 @@ fn target() -> Option<&'static (String, String)> {
     static TARGET: OnceLock<Option<(String, String)>> = OnceLock::new();
     TARGET
         .get_or_init(|| {
-            let json = std::env::var("AWS_LAMBDA_LOG_FORMAT")
-                .is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-            json.then(|| {
+            crate::telemetry::json_logs().then(|| {
                 let environment = std::env::var("ENVIRONMENT").unwrap_or_else(|_| "dev".into());
                 let service =
                     std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "opsflow".into());

@@ -27,6 +27,12 @@ fn level_filter() -> EnvFilter {
         .unwrap_or_else(|| EnvFilter::new("info"))
 }
 
+/// Whether Lambda takes this function's output as JSON lines (the
+/// template's `LogFormat: JSON`): the log lines and the metrics follow it.
+pub(crate) fn json_logs() -> bool {
+    std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"))
+}
+
 pub fn init() {
     // Spans at INFO and above stay on whatever the level: they carry the
     // invocation's, request's and message's ids, which a WARN or ERROR
@@ -34,7 +40,7 @@ pub fn init() {
     let spans = filter_fn(|meta| meta.is_span() && *meta.level() <= Level::INFO)
         .with_max_level_hint(LevelFilter::INFO);
     let filter = level_filter().or(spans);
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let json = json_logs();
     let registry = tracing_subscriber::registry();
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = if json {
