@@ -148,8 +148,9 @@ pub async fn progress(store: &Store, id: &str) -> Result<Progress, StoreError> {
 /// the last run stopped; its progress afterwards. A dry run of a migration
 /// not done tells what a run from the start would do: `changed` counts the
 /// items it would change, and the status is `Pending` once it saw every
-/// item (`Running` if `max_pages` stopped it first). One run at a time: two at once
-/// change nothing twice, but each keeps its own position.
+/// item (`Running` if `max_pages` stopped it first); a change the
+/// migration would refuse fails the dry run too. One run at a time: two at
+/// once change nothing twice, but each keeps its own position.
 pub async fn run(
     store: &Store,
     migration: &Migration,
@@ -246,10 +247,10 @@ pub async fn apply(
                 Applied::NotNeeded
             });
         };
+        change.check(migration.id)?;
         if dry_run {
             return Ok(Applied::Changed);
         }
-        change.check(migration.id)?;
         let (Some(pk), Some(sk)) = (text(&item, "pk"), text(&item, "sk")) else {
             return Ok(Applied::NotNeeded);
         };
